@@ -1,0 +1,56 @@
+# Every dependency comes from a Debian package. A missing one is a configure
+# error that names the package to install (or run `make deps`).
+
+find_package(PkgConfig)
+if(NOT PkgConfig_FOUND)
+  message(FATAL_ERROR "pkg-config not found: install the Debian package 'pkg-config' (or run `make deps`).")
+endif()
+
+function(flowcast_require_pkg target module debian_package)
+  pkg_check_modules(${target} IMPORTED_TARGET ${module})
+  if(NOT ${target}_FOUND)
+    message(FATAL_ERROR "${module} not found: install the Debian package '${debian_package}' (or run `make deps`).")
+  endif()
+endfunction()
+
+flowcast_require_pkg(LIBAVFORMAT libavformat libavformat-dev)
+flowcast_require_pkg(LIBAVCODEC libavcodec libavcodec-dev)
+flowcast_require_pkg(LIBAVUTIL libavutil libavutil-dev)
+flowcast_require_pkg(LIBSWSCALE libswscale libswscale-dev)
+
+find_package(SDL2 CONFIG QUIET)
+if(NOT SDL2_FOUND)
+  message(FATAL_ERROR "SDL2 not found: install the Debian package 'libsdl2-dev' (or run `make deps`).")
+endif()
+find_package(SDL2_ttf CONFIG QUIET)
+if(NOT SDL2_ttf_FOUND)
+  message(FATAL_ERROR "SDL2_ttf not found: install the Debian package 'libsdl2-ttf-dev' (or run `make deps`).")
+endif()
+
+find_package(CLI11 CONFIG QUIET)
+if(NOT CLI11_FOUND)
+  message(FATAL_ERROR "CLI11 not found: install the Debian package 'libcli11-dev' (or run `make deps`).")
+endif()
+
+find_package(nlohmann_json 3 CONFIG QUIET)
+if(NOT nlohmann_json_FOUND)
+  message(FATAL_ERROR "nlohmann/json not found: install the Debian package 'nlohmann-json3-dev' (or run `make deps`).")
+endif()
+
+find_path(ASIO_INCLUDE_DIR asio.hpp)
+if(NOT ASIO_INCLUDE_DIR)
+  message(FATAL_ERROR "asio.hpp not found: install the Debian package 'libasio-dev' (or run `make deps`).")
+endif()
+find_package(Threads REQUIRED)
+add_library(flowcast_asio INTERFACE)
+target_include_directories(flowcast_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
+target_compile_definitions(flowcast_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+target_link_libraries(flowcast_asio INTERFACE Threads::Threads)
+
+if(FLOWCAST_BUILD_TESTS)
+  find_package(Catch2 2 CONFIG QUIET)
+  if(NOT Catch2_FOUND)
+    message(FATAL_ERROR "Catch2 v2 not found: install the Debian package 'catch2' (or run `make deps`).")
+  endif()
+  include(Catch)
+endif()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages flowcast needs to build, test and run, and only
+# those that are missing. Uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ make cmake pkg-config
+  # media, window, sockets, command line, metrics
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+  libasio-dev libcli11-dev nlohmann-json3-dev
+  # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server
+  catch2 ffmpeg xvfb xdotool
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "flowcast: all ${#packages[@]} Debian packages are installed."
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    echo "flowcast: missing packages (${missing[*]}) and not root, and sudo is not available." >&2
+    echo "flowcast: install them as root: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "flowcast: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
