@@ -1,1 +1,145 @@
-int main() { return 0; }
+// flowcast-client: receives a flowcast stream over TCP or UDP, plays it, and
+// measures what the transport did.
+#include <CLI/CLI.hpp>
+
+extern "C" {
+#include <libavutil/log.h>
+}
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "client/player.hpp"
+#include "client/sdl_renderer.hpp"
+#include "common/units.hpp"
+
+namespace {
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "flowcast-client: %s\n(see flowcast-client --help)\n", message.c_str());
+  return 2;
+}
+
+void on_signal(int) { flowcast::client::Player::request_stop(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace flowcast;
+  const auto launched = std::chrono::steady_clock::now();
+  client::ClientOptions opt;
+  CLI::App app{
+      "flowcast-client: plays a flowcast stream and measures it.\n"
+      "Over TCP, flow control holds the server back and nothing is lost: when the buffer runs "
+      "dry, playback stalls (rebuffering).\nOver UDP, full buffers drop packets and playback "
+      "goes on with artifacts.",
+      "flowcast-client"};
+  std::string target = "127.0.0.1:5004", transport = "tcp", buffer = "500ms",
+              buffer_max = "2s", rebuffer, overflow, on_loss = "conceal", duration, so_rcvbuf;
+  std::string metrics, timeline, framemd5;
+  app.add_option("HOST[:PORT]", target, "server address (default 127.0.0.1:5004)");
+  app.add_option("--transport", transport, "tcp or udp (default tcp)");
+  app.add_option("--buffer", buffer, "media held before playback starts (default 500ms)");
+  app.add_option("--buffer-max", buffer_max, "receive buffer capacity in media time (default 2s)");
+  app.add_option("--rebuffer", rebuffer, "media needed to resume after a stall (default --buffer)");
+  app.add_option("--overflow", overflow,
+                 "when the receive buffer is full: block (stop reading the socket; default for "
+                 "tcp), drop-new, drop-old (default for udp) or grow");
+  app.add_option("--on-loss", on_loss, "conceal (decode what arrived; default) or freeze");
+  app.add_option("--so-rcvbuf", so_rcvbuf, "kernel receive buffer size in bytes, e.g. 65536");
+  app.add_flag("--headless", opt.headless, "no window (automatic when there is no display)");
+  app.add_flag("--quiet", opt.quiet, "no status output");
+  app.add_option("--duration", duration, "stop after this long (default: until the stream ends or q)");
+  app.add_option("--metrics", metrics, "write the metrics JSON here on exit");
+  app.add_option("--timeline", timeline, "write the 10 Hz timeline CSV here on exit");
+  app.add_option("--framemd5", framemd5,
+                 "write one line per decoded frame, in the format of ffmpeg's framemd5 muxer");
+  // Damage is counted, not printed: the decoder's complaints would drown the
+  // status line.
+  av_log_set_level(AV_LOG_FATAL);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  auto hp = common::parse_host_port(target, 5004);
+  if (!hp) return usage_error("'" + target + "' is not HOST or HOST:PORT");
+  opt.host = hp->host;
+  opt.port = hp->port;
+  if (transport == "tcp") opt.transport = client::Transport::tcp;
+  else if (transport == "udp") opt.transport = client::Transport::udp;
+  else return usage_error("--transport must be tcp or udp, not '" + transport + "'");
+  auto parse_d = [](const std::string& v, std::chrono::microseconds& out) {
+    auto d = common::parse_duration(v);
+    if (!d) return false;
+    out = *d;
+    return true;
+  };
+  if (!parse_d(buffer, opt.buffer))
+    return usage_error("--buffer wants a duration like 500ms, 2s or 1.5s, not '" + buffer + "'");
+  if (!parse_d(buffer_max, opt.buffer_max))
+    return usage_error("--buffer-max wants a duration like 2s, not '" + buffer_max + "'");
+  if (!rebuffer.empty()) {
+    std::chrono::microseconds r;
+    if (!parse_d(rebuffer, r))
+      return usage_error("--rebuffer wants a duration like 500ms, not '" + rebuffer + "'");
+    opt.rebuffer = r;
+  }
+  if (opt.buffer_max < opt.buffer)
+    return usage_error("--buffer-max must be at least --buffer");
+  opt.overflow = opt.transport == client::Transport::tcp ? client::OverflowPolicy::block
+                                                         : client::OverflowPolicy::drop_old;
+  if (overflow == "block") opt.overflow = client::OverflowPolicy::block;
+  else if (overflow == "drop-new") opt.overflow = client::OverflowPolicy::drop_new;
+  else if (overflow == "drop-old") opt.overflow = client::OverflowPolicy::drop_old;
+  else if (overflow == "grow") opt.overflow = client::OverflowPolicy::grow;
+  else if (!overflow.empty())
+    return usage_error("--overflow must be block, drop-new, drop-old or grow");
+  if (on_loss == "conceal") opt.on_loss = client::LossPolicy::conceal;
+  else if (on_loss == "freeze") opt.on_loss = client::LossPolicy::freeze;
+  else return usage_error("--on-loss must be conceal or freeze");
+  if (!so_rcvbuf.empty()) {
+    auto b = common::parse_bytes(so_rcvbuf);
+    if (!b || *b > (1 << 30)) return usage_error("--so-rcvbuf wants a size in bytes, like 65536");
+    opt.so_rcvbuf = static_cast<int>(*b);
+  }
+  if (!duration.empty()) {
+    std::chrono::microseconds d;
+    if (!parse_d(duration, d))
+      return usage_error("--duration wants a duration like 10s, not '" + duration + "'");
+    opt.duration = d;
+  }
+  if (!metrics.empty()) opt.metrics_path = metrics;
+  if (!timeline.empty()) opt.timeline_path = timeline;
+  if (!framemd5.empty()) opt.framemd5_path = framemd5;
+
+  std::unique_ptr<client::Renderer> renderer;
+  const bool display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
+  if (!opt.headless && display) {
+    try {
+      renderer = std::make_unique<client::SdlRenderer>(
+          "flowcast - " + transport + " " + opt.host + ":" + std::to_string(opt.port));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "flowcast-client: %s; playing headless\n", e.what());
+    }
+  }
+  if (!renderer) renderer = std::make_unique<client::HeadlessRenderer>();
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    client::Player player(opt, std::move(renderer), launched);
+    return player.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flowcast-client: %s\n", e.what());
+    return 1;
+  }
+}

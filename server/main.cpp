@@ -1,1 +1,96 @@
-int main() { return 0; }
+// flowcast-server: streams H.264 over RTP to flowcast clients over TCP and UDP.
+#include <CLI/CLI.hpp>
+
+extern "C" {
+#include <libavutil/log.h>
+}
+#include <cstdio>
+
+#include "common/units.hpp"
+#include "media/av_error.hpp"
+#include "server/server.hpp"
+
+namespace {
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "flowcast-server: %s\n(see flowcast-server --help)\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace flowcast;
+  server::ServerOptions opt;
+  CLI::App app{
+      "flowcast-server: streams H.264 video as RTP (RFC 6184) to flowcast clients, over TCP "
+      "(RFC 4571 framing) and UDP on the same port.\n"
+      "Without INPUT it streams a live test pattern with a frame counter, encoded once for all "
+      "clients.\nWith INPUT, every client gets the file from its start, paced in real time.",
+      "flowcast-server"};
+  std::string input, transport = "both", pattern = "1280x720@30", bitrate = "4M", duration;
+  std::string metrics;
+  int gop = 0;
+  app.add_option("INPUT", input, "media file; H.264 is sent as is, other video is transcoded");
+  app.add_option("--transport", transport, "tcp, udp or both (default both, on one port)");
+  app.add_option("--bind", opt.bind, "address to listen on (default 127.0.0.1)");
+  app.add_option("--port", opt.port, "port for TCP and UDP (default 5004)");
+  app.add_option("--pattern", pattern, "test pattern size and rate WxH@FPS (default 1280x720@30)");
+  app.add_option("--bitrate", bitrate, "test pattern bitrate, e.g. 800k or 4M (default 4M)");
+  app.add_option("--gop", gop, "frames between keyframes of the pattern (default two seconds)");
+  app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
+  app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)");
+  app.add_option("--max-clients", opt.max_clients, "sessions served at once (default 64)");
+  app.add_option("--duration", duration, "stop after this long, e.g. 30s");
+  app.add_option("--metrics", metrics, "write server-side metrics JSON here at exit");
+  app.add_flag("--quiet", opt.quiet, "no session log on stderr");
+  av_log_set_level(AV_LOG_ERROR);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  if (!input.empty()) opt.input = input;
+  if (transport == "tcp") opt.transport = server::TransportSet::tcp;
+  else if (transport == "udp") opt.transport = server::TransportSet::udp;
+  else if (transport == "both") opt.transport = server::TransportSet::both;
+  else return usage_error("--transport must be tcp, udp or both, not '" + transport + "'");
+  auto spec = common::parse_pattern(pattern);
+  if (!spec) return usage_error("--pattern wants WxH@FPS with even sizes, like 1280x720@30");
+  opt.width = spec->width;
+  opt.height = spec->height;
+  opt.fps = spec->fps;
+  auto rate = common::parse_rate(bitrate);
+  if (!rate) return usage_error("--bitrate wants a rate like 800k, 4M or 4000000");
+  opt.bitrate = *rate;
+  if (gop < 0) return usage_error("--gop must be a positive number of frames");
+  opt.gop = gop;
+  if (opt.mtu < 100 || opt.mtu > 65000) return usage_error("--mtu must be between 100 and 65000");
+  if (opt.max_clients < 1) return usage_error("--max-clients must be at least 1");
+  if (!duration.empty()) {
+    auto d = common::parse_duration(duration);
+    if (!d) return usage_error("--duration wants a duration like 500ms, 2s or 1.5s");
+    opt.duration = *d;
+  }
+  if (!metrics.empty()) opt.metrics_path = metrics;
+
+  try {
+    server::Server srv(opt);
+    return srv.run();
+  } catch (const media::SourceError& e) {
+    std::fprintf(stderr, "flowcast-server: %s\n", e.what());
+    return 2;
+  } catch (const asio::system_error& e) {
+    std::fprintf(stderr,
+                 "flowcast-server: cannot listen on %s port %u: %s (is another server running "
+                 "there? pick another with --port)\n",
+                 opt.bind.c_str(), opt.port, e.code().message().c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flowcast-server: %s\n", e.what());
+    return 1;
+  }
+}

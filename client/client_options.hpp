@@ -1,0 +1,41 @@
+#pragma once
+// flowcast-client's settings, as parsed from the command line (main.cpp).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace flowcast::client {
+
+using std::chrono::microseconds;
+
+enum class Transport { tcp, udp };
+enum class OverflowPolicy { block, drop_new, drop_old, grow };
+enum class LossPolicy { conceal, freeze };
+
+const char* to_string(Transport t);
+const char* to_string(OverflowPolicy p);
+const char* to_string(LossPolicy p);
+
+struct ClientOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5004;
+  Transport transport = Transport::tcp;
+  microseconds buffer{500'000};
+  microseconds buffer_max{2'000'000};
+  std::optional<microseconds> rebuffer;  // default: buffer
+  OverflowPolicy overflow = OverflowPolicy::block;
+  std::optional<int64_t> grow_max;
+  std::optional<int> so_rcvbuf;
+  LossPolicy on_loss = LossPolicy::conceal;
+  bool headless = false;
+  bool quiet = false;
+  std::optional<microseconds> duration;
+  std::optional<std::string> metrics_path;
+  std::optional<std::string> timeline_path;
+  std::optional<std::string> framemd5_path;
+
+  microseconds rebuffer_or_default() const { return rebuffer.value_or(buffer); }
+};
+
+}  // namespace flowcast::client

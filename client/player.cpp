@@ -1,0 +1,266 @@
+#include "client/player.hpp"
+
+#include <cstdio>
+
+namespace flowcast::client {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::atomic<bool> Player::stop_requested_{false};
+
+namespace {
+// Frames the decoder may run ahead of the renderer: enough to cover B-frame
+// reordering, few enough that the receive buffer holds the rest.
+constexpr size_t kRenderQueueFrames = 8;
+
+double ms_between(SteadyTime a, SteadyTime b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+uint64_t steady_now_us() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   Clock::now().time_since_epoch())
+                                   .count());
+}
+}  // namespace
+
+const char* to_string(Transport t) { return t == Transport::tcp ? "tcp" : "udp"; }
+const char* to_string(OverflowPolicy p) {
+  switch (p) {
+    case OverflowPolicy::block: return "block";
+    case OverflowPolicy::drop_new: return "drop-new";
+    case OverflowPolicy::drop_old: return "drop-old";
+    case OverflowPolicy::grow: return "grow";
+  }
+  return "?";
+}
+const char* to_string(LossPolicy p) { return p == LossPolicy::conceal ? "conceal" : "freeze"; }
+
+Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, SteadyTime launched)
+    : options_(std::move(options)), renderer_(std::move(renderer)), launched_(launched),
+      buffer_(options_.buffer_max), source_(options_, buffer_), frames_(kRenderQueueFrames),
+      decode_(options_, buffer_, clock_, source_, frames_) {}
+
+Player::~Player() {
+  decode_.stop();
+  source_.stop();
+}
+
+void Player::request_stop() { stop_requested_.store(true); }
+
+int Player::run() {
+  source_.start();
+  decode_.start();
+  next_sample_ = launched_;
+  last_sample_time_ = launched_;
+  int code = 0;
+  for (;;) {
+    const auto now = Clock::now();
+    if (stop_requested_ || renderer_->poll() == UserAction::quit) break;
+    if (options_.duration && now - launched_ >= *options_.duration) break;
+    if (source_.status() == SourceStatus::failed && stats_.rendered == 0 && decode_.finished()) {
+      code = 1;
+      break;
+    }
+    render_due_frames(now);
+    detect_stall(now);
+    if (now >= next_sample_) sample_timeline(now);
+    if (frames_.drained()) {
+      // Everything received was played out.
+      code = source_.status() == SourceStatus::failed ? 1 : 0;
+      break;
+    }
+    // Sleep until the next frame is due, but wake for input and sampling.
+    auto wake = now + milliseconds(10);
+    frames_.peek([&](const RenderFrame& f) {
+      if (auto due = clock_.due(f.pts_90k)) wake = std::min(wake, std::max(now, *due));
+    });
+    std::this_thread::sleep_until(wake);
+  }
+  finish(code);
+  return code;
+}
+
+void Player::render_due_frames(SteadyTime now) {
+  for (;;) {
+    std::optional<SteadyTime> due;
+    bool have = frames_.peek([&](const RenderFrame& f) { due = clock_.due(f.pts_90k); });
+    if (!have || !due || *due > now) return;
+    auto f = frames_.try_pop();
+    if (!f) return;
+    if (last_pts_ && f->pts_90k > *last_pts_)
+      frame_interval_90k_ = std::clamp<int64_t>(f->pts_90k - *last_pts_, 300, 90000);
+    last_pts_ = f->pts_90k;
+    // Too late to show when the next one is already due as well.
+    std::optional<SteadyTime> next_due;
+    frames_.peek([&](const RenderFrame& n) { next_due = clock_.due(n.pts_90k); });
+    if (next_due && *next_due <= now) {
+      ++stats_.dropped_late;
+      continue;
+    }
+    renderer_->show(f->frame.get());
+    ++stats_.rendered;
+    if (f->corrupt) ++stats_.corrupt;
+    if (f->tainted) ++stats_.tainted;
+    if (!stats_.startup_ms) stats_.startup_ms = ms_between(launched_, now);
+    if (f->send_time_us) {
+      uint64_t now_us = steady_now_us();
+      if (now_us >= *f->send_time_us)
+        stats_.latencies_ms.push_back(static_cast<double>(now_us - *f->send_time_us) / 1000.0);
+    }
+    stats_.freezes.on_rendered(now);
+  }
+}
+
+void Player::detect_stall(SteadyTime now) {
+  if (clock_.state() != PlayState::playing || !last_pts_ || frames_.size() > 0) return;
+  auto expected = clock_.due(*last_pts_ + frame_interval_90k_);
+  if (!expected) return;
+  // One frame of grace for the decoder, then it is the network's fault.
+  auto grace = std::chrono::microseconds(frame_interval_90k_ * 1000 / 90);
+  if (now < *expected + grace) return;
+  std::lock_guard lock(buffer_.mutex());
+  if (buffer_.end_of_stream() || buffer_.playable()) return;
+  clock_.begin_stall(*expected, "underrun");
+}
+
+void Player::sample_timeline(SteadyTime now) {
+  next_sample_ += milliseconds(100);
+  if (next_sample_ < now) next_sample_ = now + milliseconds(100);
+  TimelineSample s;
+  s.t_ms = ms_between(launched_, now);
+  s.state = to_string(clock_.state());
+  uint64_t bytes;
+  {
+    std::lock_guard lock(buffer_.mutex());
+    s.buffer_ms = std::chrono::duration<double, std::milli>(buffer_.buffered()).count();
+    s.buffer_bytes = buffer_.bytes();
+    s.lost = std::max<int64_t>(0, buffer_.cumulative_lost());
+    bytes = buffer_.counters().bytes;
+  }
+  s.buffer_ms += static_cast<double>(frames_.size()) * frame_interval_90k_ / 90.0;
+  s.kernel_bytes = source_.counters().kernel_queued;
+  double dt = ms_between(last_sample_time_, now);
+  if (dt > 0) s.received_kbps = static_cast<double>(bytes - last_sample_bytes_) * 8.0 / dt;
+  last_sample_bytes_ = bytes;
+  last_sample_time_ = now;
+  s.corrupt = stats_.corrupt;
+  timeline_.push_back(std::move(s));
+}
+
+nlohmann::json Player::metrics_json() const {
+  const auto now = ended_at_;
+  ReceiveCounters rc;
+  int64_t lost;
+  uint64_t capacity_bytes;
+  {
+    auto& b = const_cast<ReceiveBuffer&>(buffer_);
+    std::lock_guard lock(b.mutex());
+    rc = b.counters();
+    lost = std::max<int64_t>(0, b.cumulative_lost());
+    capacity_bytes = rc.peak_bytes;
+  }
+  const auto sc = source_.counters();
+  const auto dc = decode_.counters();
+  const auto play = clock_.play_time(now);
+  const auto stall = clock_.stall_time(now);
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& ev : clock_.stalls())
+    events.push_back({{"start_ms", ms_between(launched_, ev.start)},
+                      {"duration_ms", std::chrono::duration<double, std::milli>(ev.duration).count()},
+                      {"cause", ev.cause}});
+  const auto lat = summarize_latency(stats_.latencies_ms);
+  return {
+      {"schema", "flowcast.metrics/1"},
+      {"transport", to_string(options_.transport)},
+      {"config",
+       {{"buffer_ms", options_.buffer.count() / 1000.0},
+        {"buffer_max_ms", options_.buffer_max.count() / 1000.0},
+        {"rebuffer_ms", options_.rebuffer_or_default().count() / 1000.0},
+        {"overflow", to_string(options_.overflow)},
+        {"on_loss", to_string(options_.on_loss)},
+        {"host", options_.host},
+        {"port", options_.port}}},
+      {"duration_ms", ms_between(launched_, now)},
+      {"startup_ms", stats_.startup_ms ? nlohmann::json(*stats_.startup_ms) : nlohmann::json()},
+      {"stalls",
+       {{"count", events.size()},
+        {"total_ms", std::chrono::duration<double, std::milli>(stall).count()},
+        {"events", events}}},
+      {"rebuffering_ratio", rebuffering_ratio(play, stall)},
+      {"freezes", {{"count", stats_.freezes.count()}, {"total_ms", stats_.freezes.total_ms()}}},
+      {"packets",
+       {{"received", rc.received},
+        {"lost", lost},
+        {"late", rc.late},
+        {"duplicate", rc.duplicate},
+        {"reordered", rc.reordered},
+        {"dropped_overflow", rc.dropped_overflow},
+        {"dropped_kernel", 0},
+        {"recovered", 0},
+        {"foreign_payload_type", sc.foreign_payload_type},
+        {"malformed", sc.malformed}}},
+      {"frames",
+       {{"decoded", dc.decoded},
+        {"rendered", stats_.rendered},
+        {"dropped_late", stats_.dropped_late},
+        {"corrupt", dc.corrupt},
+        {"tainted", stats_.tainted},
+        {"skipped", 0},
+        {"incomplete_access_units", dc.incomplete_access_units}}},
+      {"buffer",
+       {{"capacity_bytes", capacity_bytes},
+        {"capacity_ms", options_.buffer_max.count() / 1000.0},
+        {"peak_bytes", rc.peak_bytes},
+        {"peak_ms", rc.peak_ms},
+        {"grow_events", 0}}},
+      {"kernel", {{"rcvbuf_bytes", sc.rcvbuf_bytes}, {"peak_queued_bytes", sc.peak_kernel_queued}}},
+      {"latency_ms", {{"p50", lat.p50}, {"p95", lat.p95}, {"max", lat.max}}},
+      {"quality", {{"psnr_mean", nullptr}, {"psnr_min", nullptr}, {"mos_mean", nullptr}}},
+      {"timeline", timeline_json(timeline_)}};
+}
+
+void Player::finish(int code) {
+  ended_at_ = Clock::now();
+  clock_.end(ended_at_);
+  source_.stop();
+  decode_.stop();
+  std::string error;
+  if (options_.framemd5_path &&
+      !write_file_atomic(*options_.framemd5_path, media::framemd5_text(decode_.digests()), error))
+    std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
+  if (options_.timeline_path && !write_timeline_csv(*options_.timeline_path, timeline_, error))
+    std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
+  if (options_.metrics_path &&
+      !write_file_atomic(*options_.metrics_path, metrics_json().dump(2) + "\n", error))
+    std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
+  if (source_.status() == SourceStatus::failed)
+    std::fprintf(stderr, "flowcast-client: %s\n", source_.error().c_str());
+  if (!options_.quiet) std::fprintf(stderr, "%s", summary().c_str());
+  (void)code;
+}
+
+std::string Player::summary() const {
+  auto m = metrics_json();
+  char buf[1024];
+  std::snprintf(
+      buf, sizeof buf,
+      "flowcast-client: %s, %.1f s: startup %s ms, stalls %d (%.0f ms, ratio %.3f), "
+      "packets %llu received / %lld lost / %llu late, frames %llu rendered / %llu corrupt / "
+      "%llu tainted, latency p50 %.0f ms p95 %.0f ms\n",
+      m["transport"].get<std::string>().c_str(), m["duration_ms"].get<double>() / 1000.0,
+      m["startup_ms"].is_null() ? "-" : std::to_string(m["startup_ms"].get<double>()).c_str(),
+      static_cast<int>(m["stalls"]["count"].get<size_t>()),
+      m["stalls"]["total_ms"].get<double>(), m["rebuffering_ratio"].get<double>(),
+      static_cast<unsigned long long>(m["packets"]["received"].get<uint64_t>()),
+      static_cast<long long>(m["packets"]["lost"].get<int64_t>()),
+      static_cast<unsigned long long>(m["packets"]["late"].get<uint64_t>()),
+      static_cast<unsigned long long>(m["frames"]["rendered"].get<uint64_t>()),
+      static_cast<unsigned long long>(m["frames"]["corrupt"].get<uint64_t>()),
+      static_cast<unsigned long long>(m["frames"]["tainted"].get<uint64_t>()),
+      m["latency_ms"]["p50"].get<double>(), m["latency_ms"]["p95"].get<double>());
+  return buf;
+}
+
+}  // namespace flowcast::client

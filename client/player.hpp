@@ -1,0 +1,59 @@
+#pragma once
+// The whole client: NetworkSource -> ReceiveBuffer -> DecodeStage -> render
+// queue -> Renderer, timed by one PlayoutClock. run() is the render loop and
+// runs on the main thread; it returns the process exit code and writes the
+// metrics file on every path out.
+#include <atomic>
+#include <memory>
+
+#include "client/client_metrics.hpp"
+#include "client/client_options.hpp"
+#include "client/decode_stage.hpp"
+#include "client/network_source.hpp"
+#include "client/playout_clock.hpp"
+#include "client/receive_buffer.hpp"
+#include "client/renderer.hpp"
+
+namespace flowcast::client {
+
+class Player {
+ public:
+  // launched: when the process started (startup_ms counts from there).
+  Player(ClientOptions options, std::unique_ptr<Renderer> renderer, SteadyTime launched);
+  ~Player();
+
+  // Plays until the stream ends (0), --duration passes (0), the user quits
+  // (0), a stop is requested (0), or the network fails (1).
+  int run();
+  // Async-signal-safe request to stop (SIGINT, SIGTERM).
+  static void request_stop();
+
+  nlohmann::json metrics_json() const;
+
+ private:
+  void render_due_frames(SteadyTime now);
+  void detect_stall(SteadyTime now);
+  void sample_timeline(SteadyTime now);
+  void finish(int code);
+  std::string summary() const;
+
+  ClientOptions options_;
+  std::unique_ptr<Renderer> renderer_;
+  SteadyTime launched_;
+  ReceiveBuffer buffer_;
+  PlayoutClock clock_;
+  NetworkSource source_;
+  common::BoundedQueue<RenderFrame> frames_;
+  DecodeStage decode_;
+  RenderStats stats_;
+  std::vector<TimelineSample> timeline_;
+  std::optional<int64_t> last_pts_;
+  int64_t frame_interval_90k_ = 3000;
+  SteadyTime next_sample_;
+  uint64_t last_sample_bytes_ = 0;
+  SteadyTime last_sample_time_;
+  SteadyTime ended_at_;
+  static std::atomic<bool> stop_requested_;
+};
+
+}  // namespace flowcast::client

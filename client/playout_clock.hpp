@@ -1,0 +1,61 @@
+#pragma once
+// One playout clock for both transports. Playback starts once enough media is
+// held; a frame is due at base + (timestamp - first) / 90 kHz; a stall moves
+// the base by its length. Records the stall events and play time.
+//
+// Threads: the decode thread starts and resumes, the render thread detects
+// stalls; every method locks the clock's own mutex. Time comes from the
+// caller, so tests drive it without sleeping.
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flowcast::client {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+enum class PlayState { starting, playing, stalled, ended };
+const char* to_string(PlayState s);
+
+struct StallEvent {
+  SteadyTime start;
+  std::chrono::microseconds duration{0};
+  std::string cause;  // "underrun"
+};
+
+class PlayoutClock {
+ public:
+  // Playback begins at `now`, with `first_ts` due at once.
+  void start(SteadyTime now, int64_t first_ts);
+  // The frame due at `due` was not there and the buffer was empty.
+  void begin_stall(SteadyTime due, std::string cause);
+  // Enough media is held again: the base moves by the stall's length.
+  void resume(SteadyTime now);
+  void end(SteadyTime now);
+
+  PlayState state() const;
+  std::optional<SteadyTime> due(int64_t ts) const;  // nullopt before start
+  std::vector<StallEvent> stalls() const;
+  // Time spent playing (from start, without stalls) and stalled, up to now.
+  std::chrono::microseconds play_time(SteadyTime now) const;
+  std::chrono::microseconds stall_time(SteadyTime now) const;
+
+ private:
+  mutable std::mutex mutex_;
+  // --- Protected by mutex_.
+  PlayState state_ = PlayState::starting;
+  SteadyTime base_{};
+  SteadyTime started_{};
+  SteadyTime ended_{};
+  int64_t first_ts_ = 0;
+  std::vector<StallEvent> stalls_;
+};
+
+// stall time / (play time + stall time), as ExoPlayer's rebuffer ratio; 0
+// when nothing played.
+double rebuffering_ratio(std::chrono::microseconds play, std::chrono::microseconds stall);
+
+}  // namespace flowcast::client

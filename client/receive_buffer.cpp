@@ -1,0 +1,167 @@
+#include "client/receive_buffer.hpp"
+
+#include <algorithm>
+
+namespace flowcast::client {
+
+ReceiveBuffer::ReceiveBuffer(std::chrono::microseconds capacity) : capacity_(capacity) {}
+
+void ReceiveBuffer::push(ReceivedPacket packet) {
+  const int64_t seq = seq_unwrap_.unwrap(packet.sequence);
+  const int64_t ts = ts_unwrap_.unwrap(packet.timestamp);
+  ++counters_.received;
+  counters_.bytes += packet.wire_bytes;
+  if (!base_seq_) {
+    base_seq_ = seq;
+    next_seq_ = seq;
+  }
+  // Interarrival jitter, RFC 3550 §6.4.1, on the 90 kHz clock.
+  const double arrival_90k =
+      std::chrono::duration<double>(packet.arrival.time_since_epoch()).count() * 90000.0;
+  const double transit = arrival_90k - static_cast<double>(ts);
+  if (last_transit_) {
+    double d = std::abs(transit - *last_transit_);
+    jitter_ += (d - jitter_) / 16.0;
+  }
+  last_transit_ = transit;
+
+  if (released_.count(seq) || packets_.count(seq)) {
+    ++counters_.duplicate;
+    return;
+  }
+  if (seq < *next_seq_) {
+    // Its access unit has already left: too late to be of use.
+    ++counters_.late;
+    return;
+  }
+  if (seq < highest_seq_) ++counters_.reordered;
+  highest_seq_ = std::max(highest_seq_, seq);
+  Held held;
+  held.ts = ts;
+  held.marker = packet.marker;
+  held.payload = std::move(packet.payload);
+  held.send_time_us = packet.send_time_us;
+  held.bytes = held.payload.size();
+  bytes_ += held.bytes;
+  ++ts_counts_[ts];
+  packets_.emplace(seq, std::move(held));
+  counters_.peak_bytes = std::max<uint64_t>(counters_.peak_bytes, bytes_);
+  counters_.peak_ms =
+      std::max(counters_.peak_ms, std::chrono::duration<double, std::milli>(buffered()).count());
+  changed_.notify_all();
+}
+
+std::optional<int64_t> ReceiveBuffer::front_timestamp() const {
+  if (packets_.empty()) return std::nullopt;
+  return packets_.begin()->second.ts;
+}
+
+bool ReceiveBuffer::has_later_data() const {
+  // Each access unit has its own timestamp: a packet held with another one
+  // than the front's belongs to a later access unit.
+  if (packets_.empty()) return false;
+  return packets_.rbegin()->second.ts != packets_.begin()->second.ts;
+}
+
+std::chrono::microseconds ReceiveBuffer::buffered() const {
+  if (ts_counts_.empty()) return std::chrono::microseconds(0);
+  int64_t span = ts_counts_.rbegin()->first - ts_counts_.begin()->first + frame_interval_90k_;
+  return std::chrono::microseconds(span * 1000 / 90);
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
+  if (packets_.empty() || packets_.begin()->first != *next_seq_) return std::nullopt;
+  const int64_t ts = packets_.begin()->second.ts;
+  int64_t expect = *next_seq_;
+  for (auto it = packets_.begin(); it != packets_.end() && it->first == expect; ++it, ++expect) {
+    if (it->second.ts != ts) return std::nullopt;  // next frame began without a marker
+    if (it->second.marker) return take_front(false);
+  }
+  return std::nullopt;
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete() {
+  if (!has_later_data()) return std::nullopt;
+  return take_front(true);
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
+  if (packets_.empty()) return std::nullopt;
+  return take_front(true);
+}
+
+bool ReceiveBuffer::playable() const {
+  if (packets_.empty()) return false;
+  if (has_later_data()) return true;
+  if (packets_.begin()->first != *next_seq_) return false;
+  int64_t expect = *next_seq_;
+  const int64_t ts = packets_.begin()->second.ts;
+  for (auto it = packets_.begin(); it != packets_.end() && it->first == expect; ++it, ++expect) {
+    if (it->second.ts != ts) return false;
+    if (it->second.marker) return true;
+  }
+  return false;
+}
+
+AccessUnitPayloads ReceiveBuffer::take_front(bool allow_gaps) {
+  AccessUnitPayloads au;
+  const int64_t ts = packets_.begin()->second.ts;
+  au.timestamp = ts;
+  int64_t expect = *next_seq_;
+  bool ended_with_marker = false;
+  auto it = packets_.begin();
+  while (it != packets_.end() && it->second.ts == ts) {
+    Held& h = it->second;
+    bool gap = it->first != expect;
+    if (gap) au.complete = false;
+    if (au.payloads.empty()) au.send_time_us = h.send_time_us;
+    au.bytes += h.bytes;
+    au.gap_before.push_back(gap);
+    au.payloads.push_back(std::move(h.payload));
+    bytes_ -= h.bytes;
+    if (--ts_counts_[ts] == 0) ts_counts_.erase(ts);
+    expect = it->first + 1;
+    remember_released(it->first);
+    ended_with_marker = h.marker;
+    it = packets_.erase(it);
+    if (ended_with_marker) break;
+  }
+  if (!ended_with_marker) au.complete = false;
+  (void)allow_gaps;
+  next_seq_ = expect;
+  note_interval(ts);
+  return au;
+}
+
+void ReceiveBuffer::remember_released(int64_t seq) {
+  released_.insert(seq);
+  released_order_.push_back(seq);
+  if (released_order_.size() > 4096) {
+    released_.erase(released_order_.front());
+    released_order_.pop_front();
+  }
+}
+
+void ReceiveBuffer::note_interval(int64_t ts) {
+  if (last_released_ts_ && ts != *last_released_ts_) {
+    int64_t d = std::abs(ts - *last_released_ts_);
+    recent_intervals_.push_back(d);
+    if (recent_intervals_.size() > 32) recent_intervals_.pop_front();
+    // With B-frames the decode-order steps vary; the smallest is one frame.
+    frame_interval_90k_ = *std::min_element(recent_intervals_.begin(), recent_intervals_.end());
+  }
+  last_released_ts_ = ts;
+}
+
+void ReceiveBuffer::set_end_of_stream() {
+  end_of_stream_ = true;
+  changed_.notify_all();
+}
+
+int64_t ReceiveBuffer::cumulative_lost() const {
+  if (!base_seq_) return 0;
+  int64_t expected = highest_seq_ - *base_seq_ + 1;
+  return expected - static_cast<int64_t>(counters_.received - counters_.duplicate);
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,135 @@
+#pragma once
+// The client's receive/jitter buffer: RTP packets in, whole access units out,
+// in sequence (decode) order. It orders packets across the 16-bit wrap, spots
+// duplicates, reordering, late packets and gaps, and counts each.
+//
+// Threads: the network thread pushes, the decode thread takes. Every member is
+// guarded by mutex(); callers hold it (the decode thread waits on changed()).
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "common/sequence.hpp"
+
+namespace flowcast::client {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct ReceivedPacket {
+  uint16_t sequence = 0;
+  uint32_t timestamp = 0;
+  bool marker = false;
+  std::vector<uint8_t> payload;
+  std::optional<uint64_t> send_time_us;
+  SteadyTime arrival;
+  size_t wire_bytes = 0;
+};
+
+struct AccessUnitPayloads {
+  int64_t timestamp = 0;  // unwrapped 90 kHz
+  // Payloads in order; gap_before[i]: packets are missing before payload i.
+  std::vector<std::vector<uint8_t>> payloads;
+  std::vector<bool> gap_before;
+  bool complete = true;
+  std::optional<uint64_t> send_time_us;  // of its first packet
+  size_t bytes = 0;
+};
+
+struct ReceiveCounters {
+  uint64_t received = 0;  // every RTP packet that reached the buffer
+  uint64_t duplicate = 0;
+  uint64_t reordered = 0;
+  uint64_t late = 0;
+  uint64_t dropped_overflow = 0;
+  uint64_t bytes = 0;
+  uint64_t peak_bytes = 0;
+  double peak_ms = 0;
+};
+
+class ReceiveBuffer {
+ public:
+  // capacity: media time the buffer may hold before it counts as full.
+  explicit ReceiveBuffer(std::chrono::microseconds capacity);
+
+  std::mutex& mutex() { return mutex_; }
+  // Notified on every push, end of stream and close.
+  std::condition_variable& changed() { return changed_; }
+
+  // --- Called with mutex() held.
+  void push(ReceivedPacket packet);
+  // The next access unit if all its packets are there.
+  std::optional<AccessUnitPayloads> take_complete();
+  // The next access unit as it is, gaps and all, when later data is held
+  // (so the gap is a loss, not a delay). nullopt otherwise.
+  std::optional<AccessUnitPayloads> take_incomplete();
+  // The next access unit as it is, even with nothing after it (the stream
+  // ended). nullopt when empty.
+  std::optional<AccessUnitPayloads> take_incomplete_at_end();
+  // True when the next access unit can leave now: complete, or a loss.
+  bool playable() const;
+  // Timestamp of the next access unit to leave, if any packet of it is held.
+  std::optional<int64_t> front_timestamp() const;
+  // True when packets beyond the next access unit are held.
+  bool has_later_data() const;
+  bool empty() const { return packets_.empty(); }
+  // Media held, from the next access unit to the newest: a frame interval
+  // more than the timestamp span, 0 when empty.
+  std::chrono::microseconds buffered() const;
+  size_t bytes() const { return bytes_; }
+  bool full() const { return buffered() >= capacity_; }
+  std::chrono::microseconds capacity() const { return capacity_; }
+  // Mean timestamp step between access units (90 kHz ticks), 3000 until seen.
+  int64_t frame_interval_90k() const { return frame_interval_90k_; }
+
+  void set_end_of_stream();
+  bool end_of_stream() const { return end_of_stream_; }
+
+  const ReceiveCounters& counters() const { return counters_; }
+  // RFC 3550 §6.4.1: expected minus received (may be negative with duplicates).
+  int64_t cumulative_lost() const;
+  uint16_t highest_sequence() const { return static_cast<uint16_t>(highest_seq_); }
+  int64_t extended_highest_sequence() const { return highest_seq_; }
+  uint32_t jitter() const { return static_cast<uint32_t>(jitter_); }
+
+ private:
+  struct Held {
+    int64_t ts = 0;
+    bool marker = false;
+    std::vector<uint8_t> payload;
+    std::optional<uint64_t> send_time_us;
+    size_t bytes = 0;
+  };
+  AccessUnitPayloads take_front(bool allow_gaps);
+  void note_interval(int64_t ts);
+  void remember_released(int64_t seq);
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::chrono::microseconds capacity_;
+  common::SequenceUnwrapper seq_unwrap_;
+  common::TimestampUnwrapper ts_unwrap_;
+  std::map<int64_t, Held> packets_;  // by extended sequence
+  std::map<int64_t, int> ts_counts_;  // packets held per timestamp
+  std::set<int64_t> released_;        // recent sequences, to tell duplicates
+  std::deque<int64_t> released_order_;
+  std::deque<int64_t> recent_intervals_;
+  std::optional<int64_t> next_seq_;  // first sequence of the next access unit
+  std::optional<int64_t> base_seq_;
+  int64_t highest_seq_ = -1;
+  std::optional<int64_t> last_released_ts_;
+  int64_t frame_interval_90k_ = 3000;
+  size_t bytes_ = 0;
+  bool end_of_stream_ = false;
+  // Interarrival jitter (RFC 3550 §6.4.1), in 90 kHz ticks.
+  double jitter_ = 0;
+  std::optional<double> last_transit_;
+  ReceiveCounters counters_;
+};
+
+}  // namespace flowcast::client

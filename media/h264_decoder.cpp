@@ -1,0 +1,69 @@
+#include "media/h264_decoder.hpp"
+
+#include <cstring>
+#include <new>
+
+#include "media/av_error.hpp"
+
+namespace flowcast::media {
+
+H264Decoder::H264Decoder(int threads) {
+  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+  if (!codec) throw std::runtime_error("this FFmpeg has no H.264 decoder");
+  ctx_ = CodecContext(avcodec_alloc_context3(codec));
+  if (!ctx_) throw std::bad_alloc();
+  ctx_->pkt_timebase = AVRational{1, 90000};
+  ctx_->thread_count = threads;
+  // Show what arrived, concealed, rather than nothing: artifacts are the point.
+  ctx_->flags |= AV_CODEC_FLAG_OUTPUT_CORRUPT;
+  ctx_->error_concealment = FF_EC_GUESS_MVS | FF_EC_DEBLOCK;
+  check_av(avcodec_open2(ctx_.get(), codec, nullptr), "opening the H.264 decoder");
+}
+
+std::vector<DecodedFrame> H264Decoder::decode(std::span<const uint8_t> annexb, int64_t pts_90k) {
+  if (annexb.empty()) return {};
+  check_av(av_new_packet(packet_.get(), static_cast<int>(annexb.size())), "allocating a packet");
+  std::memcpy(packet_->data, annexb.data(), annexb.size());
+  packet_->pts = pts_90k;
+  packet_->dts = AV_NOPTS_VALUE;
+  std::vector<DecodedFrame> out;
+  int ret = avcodec_send_packet(ctx_.get(), packet_.get());
+  if (ret == AVERROR(EAGAIN)) {
+    // The output is full: take what is ready, then the packet fits.
+    out = drain();
+    ret = avcodec_send_packet(ctx_.get(), packet_.get());
+  }
+  av_packet_unref(packet_.get());
+  if (ret < 0 && ret != AVERROR(EAGAIN)) ++rejected_;
+  auto more = drain();
+  for (auto& f : more) out.push_back(std::move(f));
+  return out;
+}
+
+std::vector<DecodedFrame> H264Decoder::flush() {
+  avcodec_send_packet(ctx_.get(), nullptr);
+  return drain();
+}
+
+std::vector<DecodedFrame> H264Decoder::drain() {
+  std::vector<DecodedFrame> out;
+  for (;;) {
+    Frame frame;
+    int ret = avcodec_receive_frame(ctx_.get(), frame.get());
+    if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
+    if (ret < 0) {
+      ++rejected_;
+      break;
+    }
+    DecodedFrame df;
+    df.pts_90k = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp
+                                                                : frame->pts;
+    df.corrupt = frame->decode_error_flags != 0 || (frame->flags & AV_FRAME_FLAG_CORRUPT) != 0;
+    df.keyframe = frame->key_frame != 0;
+    df.frame = std::move(frame);
+    out.push_back(std::move(df));
+  }
+  return out;
+}
+
+}  // namespace flowcast::media

@@ -1,0 +1,42 @@
+#pragma once
+// libavcodec's H.264 decoder with its error concealment on. Annex B access
+// units in, pictures out in presentation order. One thread drives it.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "media/av_types.hpp"
+
+namespace flowcast::media {
+
+struct DecodedFrame {
+  Frame frame;           // owned; YUV as the stream codes it (usually yuv420p)
+  int64_t pts_90k = 0;   // the access unit's RTP-clock timestamp
+  bool corrupt = false;  // decode_error_flags set, or the CORRUPT flag
+  bool keyframe = false;
+};
+
+class H264Decoder {
+ public:
+  // threads: libavcodec decoding threads (frame threading adds threads-1
+  // frames of delay). Throws AvError.
+  explicit H264Decoder(int threads = 2);
+
+  // Decodes one access unit. Returns the pictures that became ready, possibly
+  // none. Broken input is concealed, not thrown: a rejected access unit
+  // returns no picture and counts in rejected().
+  std::vector<DecodedFrame> decode(std::span<const uint8_t> annexb, int64_t pts_90k);
+  // Drains the pictures held for reordering at the end of the stream.
+  std::vector<DecodedFrame> flush();
+
+  uint64_t rejected() const { return rejected_; }
+
+ private:
+  std::vector<DecodedFrame> drain();
+
+  CodecContext ctx_;
+  Packet packet_;
+  uint64_t rejected_ = 0;
+};
+
+}  // namespace flowcast::media

@@ -1,0 +1,55 @@
+#pragma once
+// Turns encoded frames into RTP packets for one session: its own random SSRC,
+// sequence start and timestamp offset. Packetizing (fragment) is done once per
+// frame and shared; only the 28-byte header is per session.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "media/encoded_frame.hpp"
+
+namespace flowcast::server {
+
+// A frame cut into RFC 6184 payloads, shared read-only by every session.
+struct PacketizedFrame {
+  int64_t pts_90k = 0;
+  int64_t dts_90k = 0;
+  bool keyframe = false;
+  std::vector<std::vector<uint8_t>> payloads;
+  size_t bytes = 0;  // payload bytes in all
+};
+
+// Packetizes for a largest RTP packet of `mtu` bytes (header included).
+std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame,
+                                                       size_t mtu);
+
+class RtpSender {
+ public:
+  RtpSender();  // random SSRC, sequence and timestamp offset
+
+  // Calls emit once per packet, in order; the marker is on the last one. The
+  // send-time extension carries `now` (steady clock, microseconds).
+  void send(const PacketizedFrame& frame,
+            const std::function<void(std::vector<uint8_t>&&)>& emit);
+
+  uint32_t ssrc() const { return ssrc_; }
+  uint16_t next_sequence() const { return sequence_; }
+  uint64_t packets() const { return packets_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  uint32_t ssrc_;
+  uint16_t sequence_;
+  uint32_t timestamp_offset_;
+  uint64_t packets_ = 0;
+  uint64_t bytes_ = 0;
+};
+
+// Microseconds on the steady clock, the time base of the send-time extension
+// (one machine: the receiver reads the same clock).
+uint64_t steady_now_us();
+
+}  // namespace flowcast::server

@@ -1,0 +1,217 @@
+#include "server/server.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+#include "server/tcp_session.hpp"
+
+namespace flowcast::server {
+
+using Clock = std::chrono::steady_clock;
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), duration_timer_(io_) {
+  if (options_.input) {
+    // Open once up front so a bad INPUT is an error now, not per client.
+    media::FileSource probe(*options_.input);
+    file_info_ = probe.info();
+  } else {
+    media::EncoderConfig cfg;
+    cfg.width = options_.width;
+    cfg.height = options_.height;
+    cfg.fps = options_.fps;
+    cfg.bitrate = options_.bitrate;
+    cfg.gop = options_.gop > 0 ? options_.gop : 2 * options_.fps;
+    live_ = std::make_unique<LivePatternSource>(
+        io_, cfg, options_.mtu, [this](auto frame) { on_live_frame(frame); });
+  }
+  auto address = asio::ip::make_address(options_.bind);
+  if (options_.transport != TransportSet::udp) {
+    acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    asio::ip::tcp::endpoint ep(address, options_.port);
+    acceptor_->open(ep.protocol());
+    acceptor_->set_option(asio::socket_base::reuse_address(true));
+    acceptor_->bind(ep);
+    acceptor_->listen();
+    port_ = acceptor_->local_endpoint().port();
+  }
+  if (options_.transport != TransportSet::tcp) {
+    // With both, UDP shares the port TCP was given (also when it was 0).
+    asio::ip::udp::endpoint ep(address, port_ ? port_ : options_.port);
+    udp_ = std::make_unique<UdpService>(io_, ep, [this](const asio::ip::udp::endpoint& peer) {
+      std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
+      if (!admit(name)) return std::shared_ptr<UdpSession>();
+      SessionSource src{options_.input, options_.loop, options_.mtu};
+      auto s = std::make_shared<UdpSession>(io_, *this, src, next_id_++, *udp_, peer);
+      sessions_.insert(s);
+      log("session " + std::to_string(s->stats().id) + ": udp client " + name + " joined");
+      return s;
+    });
+    if (!port_) port_ = options_.port;
+  }
+}
+
+Server::~Server() {
+  if (live_) live_->stop();
+}
+
+void Server::log(const std::string& line) const {
+  if (options_.quiet) return;
+  std::fprintf(stderr, "flowcast-server: %s\n", line.c_str());
+}
+
+bool Server::admit(const std::string& peer) {
+  if (stopping_) return false;
+  if (static_cast<int>(sessions_.size()) >= options_.max_clients) {
+    ++refused_full_;
+    log("refused " + peer + ": already serving --max-clients " +
+        std::to_string(options_.max_clients) + " clients");
+    return false;
+  }
+  return true;
+}
+
+void Server::do_accept() {
+  acceptor_->async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping_) return;
+    if (!ec) {
+      asio::error_code pe;
+      auto ep = socket.remote_endpoint(pe);
+      std::string name = pe ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+      if (admit(name)) {
+        SessionSource src{options_.input, options_.loop, options_.mtu};
+        auto s = std::make_shared<TcpSession>(io_, *this, src, next_id_++, std::move(socket),
+                                              options_.tcp_send_queue_bytes);
+        sessions_.insert(s);
+        log("session " + std::to_string(s->stats().id) + ": tcp client " + name + " joined");
+        try {
+          s->begin();
+        } catch (const std::exception& e) {
+          log(std::string("session failed to start: ") + e.what());
+          s->stop(e.what());
+        }
+      }
+    }
+    do_accept();
+  });
+}
+
+void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
+  // Copy: a session may end, and leave the set, while it sends.
+  auto sessions = sessions_;
+  for (auto& s : sessions) s->on_live_frame(frame);
+}
+
+void Server::request_keyframe() {
+  if (live_) live_->request_keyframe();
+}
+
+void Server::session_ended(const std::shared_ptr<Session>& session) {
+  if (sessions_.erase(session) == 0) return;
+  const auto& st = session->stats();
+  finished_.push_back(st);
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "session %llu: %s client %s left (%s): %llu packets, %.1f MB, held back %.0f ms",
+                static_cast<unsigned long long>(st.id), st.transport.c_str(), st.peer.c_str(),
+                st.end_reason.c_str(), static_cast<unsigned long long>(st.packets_sent),
+                st.bytes_sent / 1e6, st.held_back_ms);
+  log(line);
+}
+
+void Server::stop() {
+  asio::post(io_, [this] { shutdown(); });
+}
+
+void Server::shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  if (live_) live_->stop();
+  asio::error_code ec;
+  if (acceptor_) acceptor_->close(ec);
+  duration_timer_.cancel();
+  signals_.cancel();
+  auto sessions = sessions_;
+  for (auto& s : sessions) s->stop("server stopping");
+  // UDP sessions are done once their BYE is sent; TCP ones once drained,
+  // or after a short grace so a stuck client cannot hold the exit.
+  if (udp_) udp_->stop();
+  auto grace = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(2));
+  grace->async_wait([this, grace](const asio::error_code&) { io_.stop(); });
+  if (sessions_.empty()) io_.stop();
+}
+
+int Server::run() {
+  started_ = Clock::now();
+  signals_.async_wait([this](const asio::error_code& ec, int) {
+    if (!ec) shutdown();
+  });
+  if (options_.duration) {
+    duration_timer_.expires_after(*options_.duration);
+    duration_timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec) shutdown();
+    });
+  }
+  if (acceptor_) do_accept();
+  if (udp_) udp_->start();
+  if (live_) live_->start();
+  std::string what = options_.input
+                         ? *options_.input + " (" + file_info_->codec_name +
+                               (file_info_->transcoded ? ", transcoded to H.264" : "") + ")"
+                         : "the test pattern " + std::to_string(options_.width) + "x" +
+                               std::to_string(options_.height) + "@" +
+                               std::to_string(options_.fps);
+  std::string transports = options_.transport == TransportSet::both  ? "tcp+udp"
+                           : options_.transport == TransportSet::tcp ? "tcp"
+                                                                     : "udp";
+  log("streaming " + what + " on " + options_.bind + ":" + std::to_string(port_) + " (" +
+      transports + ")");
+  io_.run();
+  if (live_) live_->stop();
+  // Sessions cut off by the grace timer still count.
+  for (auto& s : sessions_) finished_.push_back(s->stats());
+  sessions_.clear();
+  if (options_.metrics_path) {
+    std::string tmp = *options_.metrics_path + ".part";
+    {
+      std::ofstream out(tmp);
+      out << metrics().dump(2) << "\n";
+      if (!out) {
+        std::fprintf(stderr, "flowcast-server: cannot write %s\n", options_.metrics_path->c_str());
+        return 1;
+      }
+    }
+    std::rename(tmp.c_str(), options_.metrics_path->c_str());
+  }
+  return 0;
+}
+
+nlohmann::json Server::metrics() const {
+  nlohmann::json sessions = nlohmann::json::array();
+  auto add = [&](const SessionStats& st) {
+    sessions.push_back({{"id", st.id},
+                        {"transport", st.transport},
+                        {"peer", st.peer},
+                        {"frames_sent", st.frames_sent},
+                        {"packets_sent", st.packets_sent},
+                        {"bytes_sent", st.bytes_sent},
+                        {"packets_dropped_queue", st.packets_dropped_queue},
+                        {"frames_dropped_queue", st.frames_dropped_queue},
+                        {"held_back_ms", st.held_back_ms},
+                        {"plis_received", st.plis_received},
+                        {"receiver_reports", st.receiver_reports},
+                        {"duration_ms", st.duration_ms},
+                        {"end_reason", st.end_reason}});
+  };
+  for (const auto& st : finished_) add(st);
+  for (const auto& s : sessions_) add(s->stats());
+  return {{"schema", "flowcast.server-metrics/1"},
+          {"source", options_.input ? *options_.input : "pattern"},
+          {"duration_ms",
+           std::chrono::duration<double, std::milli>(Clock::now() - started_).count()},
+          {"refused_full", refused_full_},
+          {"udp_stray_datagrams", udp_ ? udp_->stray_datagrams() : 0},
+          {"sessions", sessions}};
+}
+
+}  // namespace flowcast::server

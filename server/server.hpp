@@ -1,0 +1,62 @@
+#pragma once
+// flowcast-server: a TCP acceptor and a UDP service on the same port, the
+// sessions they create, the shared live source, and the server's metrics.
+// Everything but the live encoder runs on one network thread (run()).
+#include <asio.hpp>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "media/file_source.hpp"
+#include "server/live_pattern_source.hpp"
+#include "server/server_options.hpp"
+#include "server/session.hpp"
+#include "server/udp_service.hpp"
+
+namespace flowcast::server {
+
+class Server : public SessionHost {
+ public:
+  // Opens the source and binds the sockets. Throws media::SourceError for a
+  // bad INPUT and asio::system_error when the port is taken.
+  explicit Server(ServerOptions options);
+  ~Server() override;
+
+  // Runs until --duration, SIGINT/SIGTERM, or stop(). Returns the exit code.
+  int run();
+  // Ends every session with a BYE and stops. Thread-safe.
+  void stop();
+
+  nlohmann::json metrics() const;
+  uint16_t port() const { return port_; }
+
+  void request_keyframe() override;
+  void session_ended(const std::shared_ptr<Session>& session) override;
+
+ private:
+  void do_accept();
+  bool admit(const std::string& peer);
+  void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
+  void shutdown();
+  void log(const std::string& line) const;
+
+  ServerOptions options_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer duration_timer_;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<UdpService> udp_;
+  std::unique_ptr<LivePatternSource> live_;
+  std::optional<media::SourceInfo> file_info_;
+  std::set<std::shared_ptr<Session>> sessions_;
+  std::vector<SessionStats> finished_;
+  uint64_t next_id_ = 1;
+  uint64_t refused_full_ = 0;
+  uint16_t port_ = 0;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace flowcast::server

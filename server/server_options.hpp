@@ -1,0 +1,33 @@
+#pragma once
+// flowcast-server's settings, as parsed from the command line (main.cpp).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace flowcast::server {
+
+enum class TransportSet { tcp, udp, both };
+
+struct ServerOptions {
+  std::optional<std::string> input;  // none: the built-in live test pattern
+  TransportSet transport = TransportSet::both;
+  std::string bind = "127.0.0.1";
+  uint16_t port = 5004;
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int64_t bitrate = 4'000'000;
+  int gop = 0;  // 0: two seconds
+  bool loop = false;
+  bool live = false;
+  size_t mtu = 1200;
+  int max_clients = 64;
+  std::optional<std::chrono::microseconds> duration;
+  std::optional<std::string> metrics_path;
+  // Bytes a TCP session may hold unsent before it counts as held back.
+  size_t tcp_send_queue_bytes = 256 * 1024;
+  bool quiet = false;
+};
+
+}  // namespace flowcast::server

@@ -1,0 +1,169 @@
+#include "server/session.hpp"
+
+#include "common/rtcp.hpp"
+
+namespace flowcast::server {
+
+using Clock = std::chrono::steady_clock;
+
+Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+                 std::string transport)
+    : io_(io), last_feedback_(Clock::now()), host_(host), source_(std::move(source)),
+      started_(Clock::now()), pace_timer_(io) {
+  stats_.id = id;
+  stats_.transport = std::move(transport);
+}
+
+void Session::start() {
+  stats_.peer = peer();
+  started_ = Clock::now();
+  last_feedback_ = started_;
+  if (source_.file) {
+    file_ = std::make_unique<media::FileSource>(*source_.file);
+    t0_ = Clock::now();
+    pump();
+  } else {
+    // Join at a keyframe, and do not make the new viewer wait a whole GOP.
+    host_.request_keyframe();
+  }
+}
+
+void Session::pump() {
+  if (ended_ || closing_) return;
+  for (;;) {
+    if (!next_) {
+      try {
+        next_ = file_->next();
+        if (!next_ && source_.loop) {
+          file_->rewind();
+          next_ = file_->next();
+        }
+      } catch (const std::exception& e) {
+        stop(std::string("read error: ") + e.what());
+        return;
+      }
+      if (!next_) {
+        end_of_stream();
+        return;
+      }
+      if (!first_dts_) first_dts_ = next_->dts_90k;
+    }
+    auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
+    auto now = Clock::now();
+    if (due > now) {
+      pace_timer_.expires_at(due);
+      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+        if (!ec) pump();
+      });
+      return;
+    }
+    if (held_back(0)) {
+      // Backpressure: the file waits, nothing is dropped.
+      note_held(true);
+      waiting_drain_ = true;
+      return;
+    }
+    auto packetized = packetize_frame(*next_, source_.mtu);
+    next_.reset();
+    send_frame(*packetized);
+  }
+}
+
+void Session::on_drained() {
+  note_held(false);
+  if (!waiting_drain_) return;
+  waiting_drain_ = false;
+  if (next_ && first_dts_) {
+    // The file paused: its timeline moves by the time it was held, so it
+    // resumes at its own rate instead of bursting to catch up.
+    auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
+    auto now = Clock::now();
+    if (now > due) t0_ += now - due;
+  }
+  pump();
+}
+
+void Session::note_held(bool held) {
+  auto now = Clock::now();
+  if (held && !held_since_) {
+    held_since_ = now;
+  } else if (!held && held_since_) {
+    stats_.held_back_ms += std::chrono::duration<double, std::milli>(now - *held_since_).count();
+    held_since_.reset();
+  }
+}
+
+void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
+  if (ended_ || closing_ || source_.file) return;
+  if (waiting_keyframe_ && !frame->keyframe) return;
+  if (held_back(frame->bytes)) {
+    // A live source cannot wait: drop, and restart at the next keyframe so
+    // the client sees a jump, not a smear.
+    note_held(true);
+    stats_.packets_dropped_queue += frame->payloads.size();
+    ++stats_.frames_dropped_queue;
+    if (!waiting_keyframe_) host_.request_keyframe();
+    waiting_keyframe_ = true;
+    return;
+  }
+  note_held(false);
+  waiting_keyframe_ = false;
+  send_frame(*frame);
+}
+
+void Session::send_frame(const PacketizedFrame& frame) {
+  ++stats_.frames_sent;
+  rtp_.send(frame, [this](std::vector<uint8_t>&& packet) {
+    size_t size = packet.size();
+    if (send_packet(std::move(packet))) {
+      ++stats_.packets_sent;
+      stats_.bytes_sent += size;
+    } else {
+      ++stats_.packets_dropped_queue;
+    }
+  });
+}
+
+void Session::handle_rtcp(std::span<const uint8_t> packet) {
+  auto rtcp = common::parse_rtcp(packet);
+  if (!rtcp) return;
+  last_feedback_ = Clock::now();
+  stats_.receiver_reports += rtcp->receiver_reports.size();
+  if (!rtcp->plis.empty()) {
+    stats_.plis_received += rtcp->plis.size();
+    if (live()) {
+      host_.request_keyframe();
+      waiting_keyframe_ = true;
+    }
+  }
+  if (!rtcp->byes.empty()) {
+    closing_ = true;
+    finished("client left");
+  }
+}
+
+void Session::end_of_stream() { stop("end of stream"); }
+
+void Session::stop(const std::string& reason) {
+  if (ended_ || closing_) return;
+  closing_ = true;
+  stats_.end_reason = reason;
+  pace_timer_.cancel();
+  std::vector<uint8_t> bye;
+  common::write_bye(common::Goodbye{{rtp_.ssrc()}}, bye);
+  send_packet(std::move(bye));
+  close_transport();
+}
+
+void Session::finished(const std::string& reason) {
+  if (ended_) return;
+  ended_ = true;
+  closing_ = true;
+  if (stats_.end_reason.empty()) stats_.end_reason = reason;
+  note_held(false);
+  pace_timer_.cancel();
+  stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  host_.session_ended(shared_from_this());
+}
+
+}  // namespace flowcast::server

@@ -1,0 +1,122 @@
+#pragma once
+// One client's stream, whatever the transport. A session either plays a file
+// from its start, paced by the file's timestamps (like ffmpeg -re), or relays
+// the shared live frames. The transport (TcpSession, UdpSession) only moves
+// bytes and says whether it is held back.
+//
+// Threads: everything runs on the server's network thread (the io_context).
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "media/file_source.hpp"
+#include "server/rtp_sender.hpp"
+
+namespace flowcast::server {
+
+class Session;
+
+// What a session needs from the server that owns it.
+class SessionHost {
+ public:
+  virtual ~SessionHost() = default;
+  virtual void request_keyframe() = 0;
+  // Called once when the session has ended and sent its last byte.
+  virtual void session_ended(const std::shared_ptr<Session>& session) = 0;
+};
+
+struct SessionStats {
+  uint64_t id = 0;
+  std::string transport;
+  std::string peer;
+  uint64_t frames_sent = 0;
+  uint64_t packets_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t packets_dropped_queue = 0;  // dropped by our own send queue
+  uint64_t frames_dropped_queue = 0;
+  double held_back_ms = 0;             // time the send queue was full
+  uint64_t plis_received = 0;
+  uint64_t receiver_reports = 0;
+  double duration_ms = 0;
+  std::string end_reason;
+};
+
+// Where a session's frames come from.
+struct SessionSource {
+  std::optional<std::string> file;  // none: the live pattern
+  bool loop = false;
+  size_t mtu = 1200;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+          std::string transport);
+  virtual ~Session() = default;
+
+  // Starts the stream. Throws media::SourceError when the file cannot open.
+  void start();
+  // A frame of the live source (ignored by file sessions).
+  void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
+  // Ends the stream with an RTCP BYE (server stopping). Idempotent.
+  void stop(const std::string& reason);
+
+  bool live() const { return !source_.file; }
+  bool ended() const { return ended_; }
+  const SessionStats& stats() const { return stats_; }
+  virtual std::string peer() const = 0;
+  // Bytes waiting in the session's own send queue.
+  virtual size_t queued_bytes() const { return 0; }
+
+ protected:
+  // Hands one RTP or RTCP packet to the transport. Returns false if dropped.
+  virtual bool send_packet(std::vector<uint8_t>&& packet) = 0;
+  // The send queue is past its mark: file sessions pause, live ones drop.
+  virtual bool held_back(size_t extra_bytes) const = 0;
+  // Closes the transport once what is queued has left; calls finished() then.
+  virtual void close_transport() = 0;
+
+  // The transport's queue drained below its mark.
+  void on_drained();
+  // RTCP from the client: RR (keepalive), PLI, BYE.
+  void handle_rtcp(std::span<const uint8_t> packet);
+  // The transport is gone (error, peer closed, timeout). Idempotent.
+  void finished(const std::string& reason);
+
+  asio::io_context& io_;
+  std::chrono::steady_clock::time_point last_feedback_;
+
+ private:
+  void pump();
+  void send_frame(const PacketizedFrame& frame);
+  void end_of_stream();
+  void note_held(bool held);
+
+  SessionHost& host_;
+  SessionSource source_;
+  RtpSender rtp_;
+  SessionStats stats_;
+  std::chrono::steady_clock::time_point started_;
+  bool ended_ = false;
+  bool closing_ = false;
+
+  // File playback.
+  std::unique_ptr<media::FileSource> file_;
+  std::optional<media::EncodedFrame> next_;
+  asio::steady_timer pace_timer_;
+  std::chrono::steady_clock::time_point t0_;
+  std::optional<int64_t> first_dts_;
+  bool waiting_drain_ = false;
+
+  // Live relay.
+  bool waiting_keyframe_ = true;
+
+  std::optional<std::chrono::steady_clock::time_point> held_since_;
+};
+
+}  // namespace flowcast::server
