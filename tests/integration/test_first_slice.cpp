@@ -1,0 +1,225 @@
+// The first slice end to end: real flowcast-server and flowcast-client on
+// loopback, a clip encoded here by the ffmpeg command line, and ffmpeg's own
+// framemd5 as the reference decode.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kServer = FLOWCAST_SERVER_BIN;
+const std::string kClient = FLOWCAST_CLIENT_BIN;
+
+json read_json(const std::string& path) { return json::parse(read_file(path)); }
+
+std::string reference_framemd5(const TempDir& dir, const std::string& clip) {
+  std::string ref = dir.file("reference.framemd5");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -i '" + clip + "' -an -f framemd5 '" + ref + "'") ==
+          0);
+  return ref;
+}
+
+void stream_clip_and_compare(const std::string& transport) {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  // B-frames: decode order is not presentation order.
+  REQUIRE(make_clip(clip, "320x240", 30, 3, 3));
+  const auto port = std::to_string(free_port());
+  Process server({kServer, clip, "--port", port, "--duration", "20s"}, dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  Process client({kClient, "127.0.0.1:" + port, "--transport", transport, "--headless",
+                  "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  auto code = client.wait_for(30s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+
+  const auto expected = framemd5_hashes(reference_framemd5(dir, clip));
+  const auto got = framemd5_hashes(dir.file("got.framemd5"));
+  REQUIRE(expected.size() == 90);
+  CHECK(got == expected);
+  // The whole file, headers included, diffs clean against ffmpeg's.
+  CHECK(read_file(dir.file("got.framemd5")) == read_file(dir.file("reference.framemd5")));
+
+  json m = read_json(dir.file("m.json"));
+  CHECK(m["schema"] == "flowcast.metrics/1");
+  CHECK(m["transport"] == transport);
+  CHECK(m["packets"]["lost"] == 0);
+  CHECK(m["frames"]["corrupt"] == 0);
+  CHECK(m["frames"]["decoded"] == 90);
+  CHECK(m["packets"]["received"].get<int>() > 90);
+}
+
+}  // namespace
+
+TEST_CASE("a clip with B-frames streams bit-exact over TCP", "[integration]") {
+  stream_clip_and_compare("tcp");
+}
+
+TEST_CASE("a clip with B-frames streams bit-exact over UDP", "[integration]") {
+  stream_clip_and_compare("udp");
+}
+
+TEST_CASE("the test pattern plays headless over both transports", "[integration]") {
+  TempDir dir;
+  const auto port = std::to_string(free_port());
+  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "600k", "--port", port,
+                  "--duration", "30s"},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  for (std::string transport : {"tcp", "udp"}) {
+    SECTION(transport) {
+      const std::string metrics = dir.file(transport + ".json");
+      Process client({kClient, "127.0.0.1:" + port, "--transport", transport, "--headless",
+                      "--duration", "5s", "--metrics", metrics},
+                     dir.file(transport + ".log"));
+      auto code = client.wait_for(20s);
+      INFO(client.log());
+      REQUIRE(code == 0);
+      json m = read_json(metrics);
+      const double playing_s =
+          (m["duration_ms"].get<double>() - m["startup_ms"].get<double>()) / 1000.0;
+      const double expected_frames = playing_s * 30;
+      INFO("rendered " << m["frames"]["rendered"] << " of about " << expected_frames);
+      CHECK(m["frames"]["rendered"].get<double>() >= 0.9 * expected_frames);
+      CHECK(m["frames"]["corrupt"] == 0);
+      CHECK(m["packets"]["lost"] == 0);
+      CHECK(m["duration_ms"].get<double>() >= 4900);
+    }
+  }
+}
+
+TEST_CASE("a client with no server says so and exits 1 within 3 s", "[integration]") {
+  TempDir dir;
+  const auto port = std::to_string(free_port());
+  for (std::string transport : {"tcp", "udp"}) {
+    SECTION(transport) {
+      const auto started = std::chrono::steady_clock::now();
+      const std::string metrics = dir.file("m.json");
+      Process client({kClient, "127.0.0.1:" + port, "--transport", transport, "--headless",
+                      "--metrics", metrics},
+                     dir.file("client.log"));
+      auto code = client.wait_for(10s);
+      const auto took = std::chrono::steady_clock::now() - started;
+      INFO(client.log());
+      REQUIRE(code == 1);
+      CHECK(took < 3500ms);
+      CHECK(client.log().find("no flowcast server listens on 127.0.0.1:" + port + " for " +
+                              (transport == "tcp" ? "TCP" : "UDP")) != std::string::npos);
+      // The metrics file is written on this exit path too.
+      REQUIRE(file_exists(metrics));
+      CHECK(read_json(metrics)["frames"]["rendered"] == 0);
+    }
+  }
+}
+
+TEST_CASE("a UDP handshake with no answer says so within 3 s", "[integration]") {
+  // A socket that is bound but never answers: no ICMP refusal comes back.
+  TempDir dir;
+  const auto port = std::to_string(free_port());
+  int silent = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const auto started = std::chrono::steady_clock::now();
+  Process client({kClient, "127.0.0.1:" + port, "--transport", "udp", "--headless"},
+                 dir.file("client.log"));
+  auto code = client.wait_for(10s);
+  INFO(client.log());
+  REQUIRE(code == 1);
+  CHECK(std::chrono::steady_clock::now() - started < 4s);
+  CHECK(client.log().find("over UDP within 3 s") != std::string::npos);
+  close(silent);
+}
+
+TEST_CASE("a bad INPUT is a clear error with exit 2", "[integration]") {
+  TempDir dir;
+  SECTION("missing file") {
+    Process server({kServer, dir.file("nope.mp4"), "--port", std::to_string(free_port())},
+                   dir.file("server.log"));
+    REQUIRE(server.wait_for(10s) == 2);
+    CHECK(server.log().find("cannot open") != std::string::npos);
+  }
+  SECTION("no video stream") {
+    const std::string audio = dir.file("tone.m4a");
+    REQUIRE(run_shell("ffmpeg -nostdin -v error -f lavfi -i sine=duration=1 -c:a aac '" + audio +
+                      "'") == 0);
+    Process server({kServer, audio, "--port", std::to_string(free_port())},
+                   dir.file("server.log"));
+    REQUIRE(server.wait_for(10s) == 2);
+    CHECK(server.log().find("has no video stream") != std::string::npos);
+  }
+}
+
+TEST_CASE("bad flag values are usage errors with exit 2", "[integration]") {
+  TempDir dir;
+  const std::vector<std::vector<std::string>> cases = {
+      {kClient, "--buffer", "abc"},      {kClient, "--transport", "sctp"},
+      {kClient, "--overflow", "maybe"},  {kClient, "--so-rcvbuf", "lots"},
+      {kClient, "--buffer", "1s", "--buffer-max", "500ms"},
+      {kServer, "--transport", "sctp"},  {kServer, "--pattern", "big"},
+      {kServer, "--bitrate", "fast"},    {kClient, "--no-such-flag"},
+  };
+  for (const auto& args : cases) {
+    Process p(args, dir.file("p.log"));
+    auto code = p.wait_for(10s);
+    std::string line;
+    for (const auto& a : args) line += a + " ";
+    INFO(line << ": " << p.log());
+    CHECK(code == 2);
+    CHECK(p.log().find("--help") != std::string::npos);
+  }
+}
+
+TEST_CASE("the client's metrics file is written on every exit path", "[integration]") {
+  TempDir dir;
+  const auto port = std::to_string(free_port());
+  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "500k", "--port", port,
+                  "--duration", "30s"},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  SECTION("SIGINT and SIGTERM") {
+  for (int sig : {SIGINT, SIGTERM}) {
+    const std::string metrics = dir.file("sig" + std::to_string(sig) + ".json");
+    Process client({kClient, "127.0.0.1:" + port, "--headless", "--metrics", metrics},
+                   dir.file("client.log"));
+    // Stop it once it is playing.
+    REQUIRE(wait_for_log(server, "joined", 10s));
+    std::this_thread::sleep_for(1500ms);  // play a while: the figures must not be empty
+    client.signal(sig);
+    auto code = client.wait_for(10s);
+    INFO(client.log());
+    CHECK(code == 0);
+    REQUIRE(file_exists(metrics));
+    json m = read_json(metrics);
+    CHECK(m["frames"]["rendered"].get<int>() > 0);
+    CHECK_FALSE(file_exists(metrics + ".part"));
+  }
+  }
+  SECTION("the server goes away") {
+    const std::string metrics = dir.file("lost.json");
+    Process client({kClient, "127.0.0.1:" + port, "--headless", "--metrics", metrics},
+                   dir.file("client2.log"));
+    std::this_thread::sleep_for(1500ms);
+    server.signal(SIGKILL);
+    auto code = client.wait_for(15s);
+    INFO(client.log());
+    CHECK(code == 1);
+    REQUIRE(file_exists(metrics));
+    CHECK(read_json(metrics)["frames"]["rendered"].get<int>() > 0);
+  }
+}
