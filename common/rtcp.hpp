@@ -1,0 +1,97 @@
+// RTCP codecs: RFC 3550 receiver reports, sender reports (written for tests and
+// peers, parsed for the client), BYE; RFC 4585 PLI (PT 206 FMT 1) and generic
+// NACK (PT 205 FMT 1). Pure byte code. Safe on hostile input: parse never
+// reads past the buffer and never throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace flowcast::common {
+
+inline constexpr uint8_t kRtcpSenderReport = 200;
+inline constexpr uint8_t kRtcpReceiverReport = 201;
+inline constexpr uint8_t kRtcpSourceDescription = 202;
+inline constexpr uint8_t kRtcpGoodbye = 203;
+inline constexpr uint8_t kRtcpTransportFeedback = 205;  // RTPFB
+inline constexpr uint8_t kRtcpPayloadFeedback = 206;    // PSFB
+inline constexpr uint8_t kRtcpFmtGenericNack = 1;
+inline constexpr uint8_t kRtcpFmtPli = 1;
+// The RC/SC field has five bits: writers split longer lists over several packets.
+inline constexpr size_t kRtcpMaxCount = 31;
+
+struct ReportBlock {
+  uint32_t ssrc = 0;
+  uint8_t fraction_lost = 0;
+  int32_t cumulative_lost = 0;  // 24-bit signed on the wire; writers clamp
+  uint32_t highest_sequence = 0;
+  uint32_t jitter = 0;
+  uint32_t last_sr = 0;
+  uint32_t delay_since_last_sr = 0;
+};
+
+struct ReceiverReport {
+  uint32_t sender_ssrc = 0;
+  std::vector<ReportBlock> blocks;
+};
+
+struct SenderReport {
+  uint32_t sender_ssrc = 0;
+  uint64_t ntp_time = 0;
+  uint32_t rtp_time = 0;
+  uint32_t packet_count = 0;
+  uint32_t octet_count = 0;
+  std::vector<ReportBlock> blocks;
+};
+
+struct PictureLossIndication {
+  uint32_t sender_ssrc = 0;
+  uint32_t media_ssrc = 0;
+};
+
+struct GenericNack {
+  uint32_t sender_ssrc = 0;
+  uint32_t media_ssrc = 0;
+  std::vector<uint16_t> lost_sequences;
+};
+
+struct Goodbye {
+  std::vector<uint32_t> ssrcs;
+};
+
+// Everything found in one compound packet, each kind in wire order.
+struct RtcpCompound {
+  std::vector<SenderReport> sender_reports;
+  std::vector<ReceiverReport> receiver_reports;
+  std::vector<PictureLossIndication> plis;
+  std::vector<GenericNack> nacks;
+  std::vector<Goodbye> byes;
+  size_t unknown = 0;  // well-formed packets of other types/FMTs (SDES, APP, FIR, ...)
+};
+
+// All write_* append one or more complete RTCP packets to `out`; concatenating
+// several calls builds a compound packet. None throws.
+
+// More than 31 blocks continue in further RR packets with the same sender SSRC.
+void write_receiver_report(const ReceiverReport& report, std::vector<uint8_t>& out);
+// More than 31 blocks continue in RR packets after the SR (RFC 3550 6.4.2).
+void write_sender_report(const SenderReport& report, std::vector<uint8_t>& out);
+void write_pli(const PictureLossIndication& pli, std::vector<uint8_t>& out);
+// Packs the lost sequences into PID+BLP pairs, in serial order starting from
+// the oldest (relative to the first entry, so lists across the 65535 wrap stay
+// in order); duplicates collapse. Appends nothing when the list is empty
+// (RFC 4585 requires at least one FCI entry).
+void write_nack(const GenericNack& nack, std::vector<uint8_t>& out);
+// More than 31 SSRCs continue in further BYE packets. No reason text.
+void write_bye(const Goodbye& bye, std::vector<uint8_t>& out);
+
+// Parses a compound (or RFC 5506 reduced-size) RTCP packet. Returns nullopt if
+// it is empty or any packet in it is malformed: not version 2, a length that
+// runs past the buffer, a count that does not fit in the length, bad padding.
+// Unknown packet types and feedback FMTs are skipped and counted in `unknown`.
+std::optional<RtcpCompound> parse_rtcp(std::span<const uint8_t> compound);
+
+}  // namespace flowcast::common

@@ -1,0 +1,93 @@
+// H.264 over RTP (RFC 6184, packetization-mode 1): Annex B splitting,
+// packetization into single-NAL and FU-A payloads, and the depacketizer that
+// rebuilds Annex B access units. Pure byte code: no FFmpeg, no RTP headers
+// (the caller owns sequence numbers, timestamps and the marker bit).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace flowcast::media {
+
+inline constexpr uint8_t kNalTypeIdr = 5;
+inline constexpr uint8_t kNalTypeSps = 7;
+inline constexpr uint8_t kNalTypePps = 8;
+inline constexpr uint8_t kNalTypeAud = 9;
+inline constexpr uint8_t kNalTypeStapA = 24;
+inline constexpr uint8_t kNalTypeFuA = 28;
+// The depacketizer drops a NAL, and then any further NAL of the access unit,
+// that would grow the access unit beyond this; a hostile sender cannot make it
+// hold more.
+inline constexpr size_t kMaxAccessUnitBytes = 32 * 1024 * 1024;
+
+// Splits an Annex B buffer (3- or 4-byte start codes) into NAL units without
+// start codes. The spans borrow from `annexb`. Trailing zero bytes of a NAL
+// are trimmed, empty NALs skipped, and bytes before the first start code
+// ignored (so a buffer without any start code gives no NALs).
+std::vector<std::span<const uint8_t>> split_annexb(std::span<const uint8_t> annexb);
+
+// RFC 6184 packetization-mode 1: each NAL of the access unit as a single-NAL
+// payload when it fits max_payload, otherwise FU-A fragments of at most
+// max_payload bytes each (sizes balanced, so there is no runt fragment).
+// Returns the payloads in order; the caller sets the marker on the last one.
+// Never produces an empty payload. Throws std::invalid_argument if
+// max_payload < 3.
+std::vector<std::vector<uint8_t>> packetize_h264(std::span<const uint8_t> annexb_access_unit,
+                                                 size_t max_payload);
+
+// Builds one STAP-A payload (RFC 6184 5.7.1) holding `nals` (without start
+// codes). For tests and peers: packetize_h264 does not aggregate. Throws
+// std::invalid_argument if `nals` is empty or holds an empty NAL or one larger
+// than 65535 bytes.
+std::vector<uint8_t> make_stap_a(const std::vector<std::span<const uint8_t>>& nals);
+
+// Rebuilds Annex B (4-byte start codes 00 00 00 01) from the RTP payloads of
+// one access unit. Single-threaded: one receiver owns it. Memory is bounded
+// by kMaxAccessUnitBytes.
+class H264Depacketizer {
+ public:
+  // One RTP payload, in sequence order; copies what it keeps. gap_before: a
+  // packet is known to be missing right before this one (an FU-A in progress
+  // is then discarded). Accepts single NAL (types 1..23), STAP-A (24) and
+  // FU-A (28); other types (STAP-B, MTAP, FU-B, 0, 30, 31) are dropped and
+  // counted. Malformed payloads (empty, a STAP-A whose sizes do not add up,
+  // an FU-A with no data or with both S and E set, fragments of one NAL that
+  // disagree on its type) are dropped and counted, never crash.
+  void push(std::span<const uint8_t> payload, bool gap_before);
+
+  struct AccessUnit {
+    std::vector<uint8_t> annexb;
+    bool complete = true;  // no gap and no drop in this access unit
+    bool has_idr = false;  // holds a NAL of type 5
+    bool has_sps = false;  // holds a NAL of type 7
+    size_t dropped_nals = 0;
+  };
+
+  // Ends the access unit: returns what was assembled (an FU-A without its end
+  // fragment is dropped, complete=false), and resets for the next one.
+  // complete is false when any gap or drop happened in this access unit.
+  AccessUnit finish();
+
+ private:
+  enum class FragmentState {
+    kIdle,        // no FU-A in progress
+    kAssembling,  // fragment_ holds the start of a NAL
+    kDiscarding,  // the NAL in progress was dropped; skip its remaining fragments
+  };
+
+  void push_fragment(std::span<const uint8_t> payload);
+  // Appends a NAL (without start code) to the access unit, or drops it if too large.
+  void append_nal(std::span<const uint8_t> nal);
+  // Counts one dropped NAL and marks the access unit incomplete.
+  void drop();
+  // Drops the FU-A in progress, if any, and skips the rest of its fragments.
+  void abandon_fragment();
+
+  AccessUnit unit_;
+  std::vector<uint8_t> fragment_;  // the NAL being reassembled from FU-A, header byte first
+  FragmentState fragment_state_ = FragmentState::kIdle;
+};
+
+}  // namespace flowcast::media
