@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "common/units.hpp"
+
 namespace flowcast::client {
 
 using std::chrono::microseconds;
@@ -25,9 +27,10 @@ struct ClientOptions {
   microseconds buffer_max{2'000'000};
   std::optional<microseconds> rebuffer;  // default: buffer
   OverflowPolicy overflow = OverflowPolicy::block;
-  std::optional<int64_t> grow_max;
+  std::optional<int64_t> grow_max;  // bytes
   std::optional<int> so_rcvbuf;
   LossPolicy on_loss = LossPolicy::conceal;
+  std::optional<common::AtFor> consumer_pause;
   bool headless = false;
   bool quiet = false;
   std::optional<microseconds> duration;

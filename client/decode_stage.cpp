@@ -1,16 +1,18 @@
 #include "client/decode_stage.hpp"
 
-#include "media/h264_decoder.hpp"
-#include "media/h264_packetizer.hpp"
-
 namespace flowcast::client {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer, PlayoutClock& clock,
-                         NetworkSource& source, common::BoundedQueue<RenderFrame>& out)
-    : options_(options), buffer_(buffer), clock_(clock), source_(source), out_(out) {}
+                         common::BoundedQueue<RenderFrame>& out,
+                         std::function<void()> request_keyframe)
+    : options_(options), buffer_(buffer), clock_(clock), out_(out),
+      decoder_(options.on_loss, std::move(request_keyframe), options.framemd5_path.has_value()) {
+  depacketizer_.pipe(decoder_);
+  decoder_.pipe(out_);
+}
 
 DecodeStage::~DecodeStage() { stop(); }
 
@@ -28,116 +30,65 @@ void DecodeStage::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-DecodeCounters DecodeStage::counters() const {
-  std::lock_guard lock(mutex_);
-  return counters_;
-}
-
-std::vector<media::FrameMd5Line> DecodeStage::digests() const {
-  std::lock_guard lock(mutex_);
-  return digests_;
-}
-
 void DecodeStage::run() {
-  media::H264Decoder decoder;
-  decoder_ = &decoder;
   while (!stop_) {
-    std::optional<AccessUnitPayloads> au;
-    {
-      std::unique_lock lock(buffer_.mutex());
-      const PlayState state = clock_.state();
-      if (state == PlayState::starting || state == PlayState::stalled) {
-        // Startup and rebuffering: wait until enough media is held.
-        const auto need = state == PlayState::starting ? options_.buffer
-                                                       : options_.rebuffer_or_default();
-        buffer_.changed().wait_for(lock, milliseconds(50), [&] {
-          return stop_ || buffer_.end_of_stream() ||
-                 (!buffer_.empty() && buffer_.buffered() >= need);
-        });
-        if (stop_) break;
-        if (buffer_.empty()) {
-          if (buffer_.end_of_stream()) break;
-          continue;
-        }
-        if (buffer_.buffered() < need && !buffer_.end_of_stream()) continue;
-        if (state == PlayState::starting)
-          clock_.start(Clock::now(), *buffer_.front_timestamp());
-        else
-          clock_.resume(Clock::now());
-      }
-      au = buffer_.take_complete();
-      if (!au) {
-        if (buffer_.empty() && buffer_.end_of_stream()) break;
-        auto front = buffer_.front_timestamp();
-        auto due = front ? clock_.due(*front) : std::nullopt;
-        if (front && due && Clock::now() >= *due && buffer_.has_later_data()) {
-          // Due, and later data is here: the missing packets are a loss.
-          au = buffer_.take_incomplete();
-        } else if (front && buffer_.end_of_stream() && !buffer_.has_later_data()) {
-          // The last access unit, cut short: play what arrived.
-          au = buffer_.take_incomplete_at_end();
-        } else {
-          auto until = due && *due > Clock::now() ? std::min(*due, Clock::now() + milliseconds(50))
-                                                  : Clock::now() + milliseconds(50);
-          buffer_.changed().wait_until(lock, until);
-          continue;
-        }
-      }
+    auto au = next_access_unit();
+    if (!au) break;
+    if (!depacketizer_.write(std::move(*au))) {
+      // The render queue is past its mark: wait for it to drain.
+      if (!out_.wait_for_drain()) break;
     }
-    source_.notify_drained();
-    if (au) decode(*au);
   }
-  if (!stop_) emit(decoder.flush());
-  decoder_ = nullptr;
+  // End of stream: the decoder gives up the pictures it holds for reordering,
+  // then the render queue closes.
+  if (!stop_) depacketizer_.end();
   finished_ = true;
   out_.close();
 }
 
-void DecodeStage::decode(const AccessUnitPayloads& au) {
-  media::H264Depacketizer depacketizer;
-  for (size_t i = 0; i < au.payloads.size(); ++i)
-    depacketizer.push(au.payloads[i], au.gap_before[i]);
-  auto assembled = depacketizer.finish();
-  const bool complete = au.complete && assembled.complete;
-  {
-    std::lock_guard lock(mutex_);
-    ++counters_.access_units;
-    if (!complete) ++counters_.incomplete_access_units;
-    counters_.dropped_nals += assembled.dropped_nals;
-  }
-  if (assembled.has_idr && complete) tainted_ = false;
-  if (!complete) tainted_ = true;
-  if (au.send_time_us) {
-    send_times_[au.timestamp] = *au.send_time_us;
-    while (send_times_.size() > 256) send_times_.erase(send_times_.begin());
-  }
-  auto frames = decoder_->decode(assembled.annexb, au.timestamp);
-  {
-    std::lock_guard lock(mutex_);
-    counters_.rejected = decoder_->rejected();
-  }
-  emit(std::move(frames));
-}
-
-void DecodeStage::emit(std::vector<media::DecodedFrame> frames) {
-  for (auto& df : frames) {
-    RenderFrame rf;
-    rf.pts_90k = df.pts_90k;
-    rf.corrupt = df.corrupt;
-    rf.tainted = tainted_ && !df.corrupt;
-    if (auto it = send_times_.find(df.pts_90k); it != send_times_.end()) {
-      rf.send_time_us = it->second;
-      send_times_.erase(it);
+std::optional<AccessUnitPayloads> DecodeStage::next_access_unit() {
+  std::unique_lock lock(buffer_.mutex());
+  while (!stop_) {
+    const PlayState state = clock_.state();
+    if (state == PlayState::starting || state == PlayState::stalled) {
+      // Startup and rebuffering: wait until enough media is held.
+      const auto need =
+          state == PlayState::starting ? options_.buffer : options_.rebuffer_or_default();
+      buffer_.changed().wait_for(lock, milliseconds(50), [&] {
+        return stop_ || buffer_.end_of_stream() ||
+               (!buffer_.empty() && buffer_.buffered() >= need) || buffer_.full();
+      });
+      if (stop_) return std::nullopt;
+      if (buffer_.empty()) {
+        if (buffer_.end_of_stream()) return std::nullopt;
+        continue;
+      }
+      // A full buffer cannot wait for more: start with what it holds.
+      if (buffer_.buffered() < need && !buffer_.end_of_stream() && !buffer_.full()) continue;
+      if (state == PlayState::starting)
+        clock_.start(Clock::now(), *buffer_.front_timestamp());
+      else
+        clock_.resume(Clock::now());
     }
-    {
-      std::lock_guard lock(mutex_);
-      ++counters_.decoded;
-      if (df.corrupt) ++counters_.corrupt;
-      if (options_.framemd5_path) digests_.push_back(media::framemd5_line(df.frame, df.pts_90k));
+    if (auto au = buffer_.take_complete()) return au;
+    if (buffer_.empty()) {
+      if (buffer_.end_of_stream()) return std::nullopt;
+      buffer_.changed().wait_for(lock, milliseconds(50));
+      continue;
     }
-    rf.frame = std::move(df.frame);
-    if (!out_.push(std::move(rf))) return;
+    const auto front = buffer_.front_timestamp();
+    const auto due = clock_.due(*front);
+    if (buffer_.has_later_data() && due && Clock::now() >= *due) {
+      // Due, and later data is here: the missing packets are a loss.
+      return buffer_.take_incomplete();
+    }
+    if (buffer_.end_of_stream()) return buffer_.take_incomplete_at_end();
+    // A gap, not yet due: wait for the missing packets or the due time.
+    const auto until = due ? std::min(*due, Clock::now() + milliseconds(50))
+                           : Clock::now() + milliseconds(50);
+    buffer_.changed().wait_until(lock, until);
   }
+  return std::nullopt;
 }
 
 }  // namespace flowcast::client

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
       "flowcast-client"};
   std::string target = "127.0.0.1:5004", transport = "tcp", buffer = "500ms",
               buffer_max = "2s", rebuffer, overflow, on_loss = "conceal", duration, so_rcvbuf;
-  std::string metrics, timeline, framemd5;
+  std::string metrics, timeline, framemd5, consumer_pause, grow_max;
   app.add_option("HOST[:PORT]", target, "server address (default 127.0.0.1:5004)");
   app.add_option("--transport", transport, "tcp or udp (default tcp)");
   app.add_option("--buffer", buffer, "media held before playback starts (default 500ms)");
@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   app.add_option("--overflow", overflow,
                  "when the receive buffer is full: block (stop reading the socket; default for "
                  "tcp), drop-new, drop-old (default for udp) or grow");
+  app.add_option("--grow-max", grow_max, "largest size --overflow grow may reach, e.g. 8M (bytes)");
+  app.add_option("--consumer-pause", consumer_pause,
+                 "stop reading the network at AT for FOR, e.g. 2s+2s (a busy consumer)");
   app.add_option("--on-loss", on_loss, "conceal (decode what arrived; default) or freeze");
   app.add_option("--so-rcvbuf", so_rcvbuf, "kernel receive buffer size in bytes, e.g. 65536");
   app.add_flag("--headless", opt.headless, "no window (automatic when there is no display)");
@@ -105,6 +108,16 @@ int main(int argc, char** argv) {
     auto b = common::parse_bytes(so_rcvbuf);
     if (!b || *b > (1 << 30)) return usage_error("--so-rcvbuf wants a size in bytes, like 65536");
     opt.so_rcvbuf = static_cast<int>(*b);
+  }
+  if (!grow_max.empty()) {
+    auto b = common::parse_bytes(grow_max);
+    if (!b) return usage_error("--grow-max wants a size in bytes, like 8M");
+    opt.grow_max = *b;
+  }
+  if (!consumer_pause.empty()) {
+    auto p = common::parse_at_for(consumer_pause);
+    if (!p) return usage_error("--consumer-pause wants AT+FOR, like 2s+2s");
+    opt.consumer_pause = *p;
   }
   if (!duration.empty()) {
     std::chrono::microseconds d;

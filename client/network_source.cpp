@@ -1,8 +1,11 @@
 #include "client/network_source.hpp"
 
+#include <linux/sock_diag.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <random>
 
 #include "common/handshake.hpp"
@@ -16,14 +19,25 @@ namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(3);
 constexpr auto kHelloInterval = std::chrono::milliseconds(250);
 constexpr auto kReportInterval = std::chrono::milliseconds(500);
+constexpr auto kSampleInterval = std::chrono::milliseconds(50);
 constexpr auto kUdpSilence = std::chrono::seconds(5);
+constexpr int kDatagramsPerWakeup = 64;
 }  // namespace
 
-NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer)
-    : options_(options), buffer_(buffer), tcp_(io_), udp_(io_), deadline_(io_),
-      report_timer_(io_), hello_timer_(io_) {
+NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer,
+                             SteadyTime launched)
+    : options_(options), buffer_(buffer), launched_(launched), tcp_(io_), udp_(io_),
+      deadline_(io_), report_timer_(io_), hello_timer_(io_), sample_timer_(io_),
+      pause_timer_(io_) {
   std::random_device rd;
   own_ssrc_ = static_cast<uint32_t>(rd());
+  pipe(buffer);
+  buffer.on_drain([this] {
+    asio::post(io_, [this] {
+      buffer_blocked_ = false;
+      resume_reading();
+    });
+  });
 }
 
 NetworkSource::~NetworkSource() { stop(); }
@@ -38,11 +52,16 @@ SourceCounters NetworkSource::counters() const {
   return counters_;
 }
 
+std::string NetworkSource::where() const {
+  return options_.host + ":" + std::to_string(options_.port);
+}
+
 void NetworkSource::start() {
   if (options_.transport == Transport::tcp)
     asio::post(io_, [this] { connect_tcp(); });
   else
     asio::post(io_, [this] { start_udp(); });
+  schedule_consumer_pause();
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -73,21 +92,51 @@ void NetworkSource::stop() {
   thread_.join();
 }
 
-void NetworkSource::notify_drained() {
+void NetworkSource::request_keyframe() {
   asio::post(io_, [this] {
-    if (!reading_paused_ || should_pause()) return;
-    reading_paused_ = false;
-    if (options_.transport == Transport::tcp)
-      do_read_tcp();
-    else
-      do_read_udp();
+    if (status_ != SourceStatus::streaming || !media_ssrc_) return;
+    std::vector<uint8_t> pli;
+    common::write_pli(common::PictureLossIndication{own_ssrc_, media_ssrc_}, pli);
+    send_rtcp(std::move(pli));
+    std::lock_guard lock(mutex_);
+    ++counters_.plis_sent;
   });
 }
 
-bool NetworkSource::should_pause() const {
-  if (options_.overflow != OverflowPolicy::block) return false;
-  std::lock_guard lock(buffer_.mutex());
-  return buffer_.full();
+void NetworkSource::set_consumer_busy(bool busy) {
+  asio::post(io_, [this, busy] {
+    consumer_busy_ = busy;
+    if (!busy) resume_reading();
+  });
+}
+
+void NetworkSource::schedule_consumer_pause() {
+  if (!options_.consumer_pause) return;
+  const auto at = launched_ + options_.consumer_pause->at;
+  const auto until = at + options_.consumer_pause->duration;
+  pause_timer_.expires_at(at);
+  pause_timer_.async_wait([this, until](const asio::error_code& e) {
+    if (e) return;
+    consumer_busy_ = true;
+    pause_timer_.expires_at(until);
+    pause_timer_.async_wait([this](const asio::error_code& e2) {
+      if (e2) return;
+      consumer_busy_ = false;
+      resume_reading();
+    });
+  });
+}
+
+void NetworkSource::resume_reading() {
+  if (!reading_allowed() || read_pending_ || stopped_ || status_ != SourceStatus::streaming)
+    return;
+  if (options_.transport == Transport::tcp) {
+    do_read_tcp();
+  } else {
+    // Silence while we were not reading is ours, not the server's.
+    last_packet_ = std::max(last_packet_, Clock::now() - std::chrono::seconds(1));
+    do_read_udp();
+  }
 }
 
 void NetworkSource::fail(const std::string& message) {
@@ -103,56 +152,47 @@ void NetworkSource::fail(const std::string& message) {
   deadline_.cancel();
   report_timer_.cancel();
   hello_timer_.cancel();
-  std::lock_guard lock(buffer_.mutex());
-  buffer_.set_end_of_stream();
+  sample_timer_.cancel();
+  end_downstream();
 }
 
 void NetworkSource::finish_stream() {
-  if (status_ == SourceStatus::failed) return;
+  if (status_ == SourceStatus::failed || status_ == SourceStatus::ended) return;
   status_ = SourceStatus::ended;
   deadline_.cancel();
   report_timer_.cancel();
-  std::lock_guard lock(buffer_.mutex());
-  buffer_.set_end_of_stream();
+  end_downstream();
 }
 
 void NetworkSource::connect_tcp() {
   asio::error_code ec;
-  auto address = asio::ip::make_address(options_.host, ec);
-  asio::ip::tcp::endpoint ep;
-  if (ec) {
-    asio::ip::tcp::resolver resolver(io_);
-    auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
-    if (ec || results.empty()) {
-      fail("cannot resolve host '" + options_.host + "': " + ec.message());
-      return;
-    }
-    ep = *results.begin();
-  } else {
-    ep = asio::ip::tcp::endpoint(address, options_.port);
+  asio::ip::tcp::resolver resolver(io_);
+  auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+  if (ec || results.empty()) {
+    fail("cannot resolve host '" + options_.host + "': " + ec.message());
+    return;
   }
   deadline_.expires_after(kConnectTimeout);
   deadline_.async_wait([this](const asio::error_code& e) {
     if (!e && status_ == SourceStatus::connecting)
-      fail("no answer from " + options_.host + ":" + std::to_string(options_.port) +
-           " over TCP within 3 s: is flowcast-server running there?");
+      fail("no answer from " + where() + " over TCP within 3 s: is flowcast-server running there?");
   });
-  tcp_.async_connect(ep, [this](const asio::error_code& e) {
+  tcp_.open(results.begin()->endpoint().protocol(), ec);
+  // Before connect, so the window the kernel offers matches it.
+  if (!ec && options_.so_rcvbuf)
+    tcp_.set_option(asio::socket_base::receive_buffer_size(*options_.so_rcvbuf), ec);
+  tcp_.async_connect(*results.begin(), [this](const asio::error_code& e) {
     if (e == asio::error::operation_aborted || status_ != SourceStatus::connecting) return;
     deadline_.cancel();
     if (e) {
       if (e == asio::error::connection_refused)
-        fail("connection refused: no flowcast server listens on " + options_.host + ":" +
-             std::to_string(options_.port) +
+        fail("connection refused: no flowcast server listens on " + where() +
              " for TCP (start flowcast-server, or check --port and --transport)");
       else
-        fail("cannot connect to " + options_.host + ":" + std::to_string(options_.port) +
-             " over TCP: " + e.message());
+        fail("cannot connect to " + where() + " over TCP: " + e.message());
       return;
     }
     asio::error_code ec;
-    if (options_.so_rcvbuf)
-      tcp_.set_option(asio::socket_base::receive_buffer_size(*options_.so_rcvbuf), ec);
     asio::socket_base::receive_buffer_size size;
     tcp_.get_option(size, ec);
     {
@@ -161,60 +201,51 @@ void NetworkSource::connect_tcp() {
     }
     status_ = SourceStatus::streaming;
     schedule_report();
-    do_read_tcp();
+    schedule_sampling();
+    resume_reading();
   });
 }
 
 void NetworkSource::do_read_tcp() {
-  if (should_pause()) {
-    // Flow control: leave the bytes in the kernel. Its buffer fills, the
-    // window closes, and the server is held back.
-    reading_paused_ = true;
-    return;
-  }
+  read_pending_ = true;
   tcp_.async_read_some(asio::buffer(read_buffer_), [this](const asio::error_code& e, size_t n) {
+    read_pending_ = false;
     if (e == asio::error::operation_aborted || stopped_) return;
     if (e) {
-      if (e == asio::error::eof && bye_seen_) {
+      if (e == asio::error::eof && bye_seen_)
         finish_stream();
-      } else if (e == asio::error::eof) {
+      else if (e == asio::error::eof)
         fail("the server closed the connection without ending the stream");
-      } else {
+      else
         fail("the TCP connection was lost: " + e.message());
-      }
       return;
     }
-    sample_kernel();
     deframer_.feed(std::span<const uint8_t>(read_buffer_.data(), n),
                    [this](std::span<const uint8_t> p) { on_packet(p); });
-    do_read_tcp();
+    sample_kernel();
+    resume_reading();
   });
 }
 
 void NetworkSource::start_udp() {
   asio::error_code ec;
-  asio::ip::udp::endpoint ep;
-  auto address = asio::ip::make_address(options_.host, ec);
-  if (ec) {
-    asio::ip::udp::resolver resolver(io_);
-    auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
-    if (ec || results.empty()) {
-      fail("cannot resolve host '" + options_.host + "': " + ec.message());
-      return;
-    }
-    ep = *results.begin();
-  } else {
-    ep = asio::ip::udp::endpoint(address, options_.port);
+  asio::ip::udp::resolver resolver(io_);
+  auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+  if (ec || results.empty()) {
+    fail("cannot resolve host '" + options_.host + "': " + ec.message());
+    return;
   }
+  const auto ep = results.begin()->endpoint();
   udp_.open(ep.protocol(), ec);
   if (!ec && options_.so_rcvbuf)
     udp_.set_option(asio::socket_base::receive_buffer_size(*options_.so_rcvbuf), ec);
   int one = 1;
-  setsockopt(udp_.native_handle(), SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
-  // Connected: ICMP port-unreachable comes back as connection_refused.
+  if (!ec) setsockopt(udp_.native_handle(), SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+  // Connected: an ICMP port-unreachable comes back as connection_refused.
   if (!ec) udp_.connect(ep, ec);
+  if (!ec) udp_.non_blocking(true, ec);
   if (ec) {
-    fail("cannot open a UDP socket to " + options_.host + ": " + ec.message());
+    fail("cannot open a UDP socket to " + where() + ": " + ec.message());
     return;
   }
   asio::socket_base::receive_buffer_size size;
@@ -226,7 +257,7 @@ void NetworkSource::start_udp() {
   deadline_.expires_after(kConnectTimeout);
   deadline_.async_wait([this](const asio::error_code& e) {
     if (!e && status_ == SourceStatus::connecting)
-      fail("no answer from " + options_.host + ":" + std::to_string(options_.port) +
+      fail("no answer from " + where() +
            " over UDP within 3 s: is flowcast-server running there with --transport udp or "
            "both?");
   });
@@ -235,7 +266,7 @@ void NetworkSource::start_udp() {
 }
 
 void NetworkSource::send_hello() {
-  if (handshake_done_ || status_ != SourceStatus::connecting) return;
+  if (status_ != SourceStatus::connecting) return;
   common::HandshakeMessage hello;
   hello.cookie = cookie_;
   asio::error_code ec;
@@ -247,81 +278,124 @@ void NetworkSource::send_hello() {
 }
 
 void NetworkSource::do_read_udp() {
-  if (should_pause()) {
-    reading_paused_ = true;
-    return;
-  }
-  udp_.async_receive(asio::buffer(read_buffer_), [this](const asio::error_code& e, size_t n) {
+  read_pending_ = true;
+  udp_.async_wait(asio::ip::udp::socket::wait_read, [this](const asio::error_code& e) {
+    read_pending_ = false;
     if (e == asio::error::operation_aborted || stopped_) return;
-    if (e == asio::error::connection_refused) {
-      if (status_ == SourceStatus::connecting) {
-        fail("no flowcast server listens on " + options_.host + ":" +
-             std::to_string(options_.port) +
-             " for UDP (start flowcast-server, or check --port and --transport)");
-        return;
-      }
-      // A stray ICMP error after set-up: keep reading; silence ends us.
-      do_read_udp();
-      return;
-    }
     if (e) {
       fail("UDP receive failed: " + e.message());
       return;
     }
-    std::span<const uint8_t> data(read_buffer_.data(), n);
+    read_udp_datagrams();
+    if (status_ == SourceStatus::connecting ||
+        (status_ == SourceStatus::streaming && reading_allowed()))
+      do_read_udp();
+  });
+}
+
+// recvmsg rather than asio's receive: the SO_RXQ_OVFL control message carries
+// the kernel's count of datagrams it dropped on this socket.
+void NetworkSource::read_udp_datagrams() {
+  const int fd = udp_.native_handle();
+  for (int i = 0; i < kDatagramsPerWakeup; ++i) {
+    if (status_ == SourceStatus::streaming && !reading_allowed()) return;
+    iovec iov{read_buffer_.data(), read_buffer_.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      if (errno == ECONNREFUSED) {
+        if (status_ == SourceStatus::connecting) {
+          fail("no flowcast server listens on " + where() +
+               " for UDP (start flowcast-server, or check --port and --transport)");
+          return;
+        }
+        continue;  // a stray ICMP error after set-up: silence ends us
+      }
+      fail(std::string("UDP receive failed: ") + std::strerror(errno));
+      return;
+    }
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        uint32_t drops = 0;
+        std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+        std::lock_guard lock(mutex_);
+        counters_.dropped_kernel = drops;
+      }
+    }
+    std::span<const uint8_t> data(read_buffer_.data(), static_cast<size_t>(n));
     if (common::is_handshake(data)) {
-      auto msg = common::parse_handshake(data);
-      if (msg && msg->type == common::HandshakeType::cookie && !handshake_done_) {
-        cookie_ = msg->cookie;
+      auto m = common::parse_handshake(data);
+      if (!m || status_ != SourceStatus::connecting) continue;
+      if (m->type == common::HandshakeType::cookie) {
+        cookie_ = m->cookie;
         hello_timer_.cancel();
-        handshake_done_ = false;
         send_hello();
-      } else if (msg && msg->type == common::HandshakeType::accept &&
-                 status_ == SourceStatus::connecting) {
-        handshake_done_ = true;
+      } else if (m->type == common::HandshakeType::accept) {
         hello_timer_.cancel();
         deadline_.cancel();
         status_ = SourceStatus::streaming;
         last_packet_ = Clock::now();
         schedule_report();
-      } else if (msg && msg->type == common::HandshakeType::full) {
-        fail("the server is full (its --max-clients limit): try again later");
+        schedule_sampling();
+      } else if (m->type == common::HandshakeType::full) {
+        fail("the server at " + where() + " is full (its --max-clients): try again later");
         return;
       }
     } else if (status_ == SourceStatus::streaming) {
       last_packet_ = Clock::now();
-      sample_kernel();
       on_packet(data);
     }
-    do_read_udp();
+  }
+}
+
+void NetworkSource::schedule_sampling() {
+  sample_timer_.expires_after(kSampleInterval);
+  sample_timer_.async_wait([this](const asio::error_code& e) {
+    if (e || status_ != SourceStatus::streaming) return;
+    sample_kernel();
+    schedule_sampling();
   });
 }
 
 void NetworkSource::sample_kernel() {
-  int queued = 0;
-  int fd = options_.transport == Transport::tcp ? tcp_.native_handle() : udp_.native_handle();
-  if (ioctl(fd, FIONREAD, &queued) == 0 && queued >= 0) {
-    std::lock_guard lock(mutex_);
-    counters_.kernel_queued = static_cast<uint64_t>(queued);
-    counters_.peak_kernel_queued =
-        std::max(counters_.peak_kernel_queued, static_cast<uint64_t>(queued));
+  uint64_t queued = 0;
+  if (options_.transport == Transport::tcp) {
+    int q = 0;
+    if (ioctl(tcp_.native_handle(), FIONREAD, &q) == 0 && q > 0) queued = static_cast<uint64_t>(q);
+  } else {
+    // FIONREAD on UDP is one datagram; SO_MEMINFO is the whole queue.
+    uint32_t mem[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof mem;
+    if (getsockopt(udp_.native_handle(), SOL_SOCKET, SO_MEMINFO, mem, &len) == 0)
+      queued = mem[SK_MEMINFO_RMEM_ALLOC];
   }
+  std::lock_guard lock(mutex_);
+  counters_.kernel_queued = queued;
+  counters_.peak_kernel_queued = std::max(counters_.peak_kernel_queued, queued);
+  counters_.reading_paused = !reading_allowed();
 }
 
 void NetworkSource::on_packet(std::span<const uint8_t> packet) {
   if (common::is_rtcp(packet)) {
     auto rtcp = common::parse_rtcp(packet);
-    std::lock_guard lock(mutex_);
     if (!rtcp) {
+      std::lock_guard lock(mutex_);
       ++counters_.malformed;
       return;
     }
-    ++counters_.rtcp_received;
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.rtcp_received;
+    }
     if (!rtcp->byes.empty()) {
       bye_seen_ = true;
-      if (options_.transport == Transport::udp) {
-        asio::post(io_, [this] { finish_stream(); });
-      }
+      if (options_.transport == Transport::udp) finish_stream();
     }
     return;
   }
@@ -345,15 +419,17 @@ void NetworkSource::on_packet(std::span<const uint8_t> packet) {
   p.send_time_us = rtp->header.send_time_us;
   p.arrival = Clock::now();
   p.wire_bytes = packet.size();
-  std::lock_guard lock(buffer_.mutex());
-  buffer_.push(std::move(p));
+  // false: the buffer is full (block). Finish this read, then stop reading
+  // until it drains: the kernel holds the rest.
+  if (!push(std::move(p))) buffer_blocked_ = true;
 }
 
 void NetworkSource::schedule_report() {
   report_timer_.expires_after(kReportInterval);
   report_timer_.async_wait([this](const asio::error_code& e) {
     if (e || status_ != SourceStatus::streaming) return;
-    if (options_.transport == Transport::udp && Clock::now() - last_packet_ > kUdpSilence) {
+    if (options_.transport == Transport::udp && reading_allowed() &&
+        Clock::now() - last_packet_ > kUdpSilence) {
       if (bye_seen_)
         finish_stream();
       else
@@ -366,13 +442,13 @@ void NetworkSource::schedule_report() {
       common::ReportBlock b;
       b.ssrc = media_ssrc_;
       std::lock_guard lock(buffer_.mutex());
-      int64_t lost = buffer_.cumulative_lost();
-      int64_t expected = lost + static_cast<int64_t>(buffer_.counters().received);
-      int64_t d_expected = expected - last_expected_;
-      int64_t d_lost = d_expected - (static_cast<int64_t>(buffer_.counters().received) -
-                                     last_received_);
+      const int64_t received = static_cast<int64_t>(buffer_.counters().received);
+      const int64_t lost = buffer_.cumulative_lost();
+      const int64_t expected = lost + received;
+      const int64_t d_expected = expected - last_expected_;
+      const int64_t d_lost = d_expected - (received - last_received_);
       last_expected_ = expected;
-      last_received_ = static_cast<int64_t>(buffer_.counters().received);
+      last_received_ = received;
       b.fraction_lost =
           d_expected > 0 && d_lost > 0 ? static_cast<uint8_t>((d_lost << 8) / d_expected) : 0;
       b.cumulative_lost = static_cast<int32_t>(std::clamp<int64_t>(lost, -0x800000, 0x7fffff));

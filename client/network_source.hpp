@@ -1,7 +1,13 @@
 #pragma once
-// The Readable end of the pipeline: a TCP connection (RFC 4571 framing) or a
-// UDP session (handshake first) to flowcast-server. RTP goes into the
-// ReceiveBuffer; RTCP receiver reports go back every 500 ms; BYE on stop.
+// The Readable end of the pipeline (a Duplex on the wire): a TCP connection
+// (RFC 4571 framing) or a UDP session (handshake first) to flowcast-server.
+// RTP goes to the Writable it is piped to (the ReceiveBuffer); RTCP receiver
+// reports go back every 500 ms, a PLI when asked, a BYE on stop.
+//
+// When the buffer's write() says false (the block policy), and during
+// --consumer-pause, the source stops reading the socket: over TCP the kernel
+// buffer fills, the window closes and the server is held back; over UDP the
+// kernel drops, and SO_RXQ_OVFL counts it.
 //
 // Threads: owns the network thread, which runs an asio io_context and never
 // blocks. Other threads call the public methods; they post to that thread.
@@ -17,6 +23,7 @@
 #include "client/client_options.hpp"
 #include "client/receive_buffer.hpp"
 #include "common/rfc4571.hpp"
+#include "common/stream.hpp"
 
 namespace flowcast::client {
 
@@ -26,22 +33,29 @@ struct SourceCounters {
   uint64_t rtcp_received = 0;
   uint64_t foreign_payload_type = 0;
   uint64_t malformed = 0;
-  int rcvbuf_bytes = 0;       // SO_RCVBUF as the kernel reports it
-  uint64_t kernel_queued = 0; // last SIOCINQ sample
+  uint64_t plis_sent = 0;
+  uint64_t dropped_kernel = 0;     // SO_RXQ_OVFL (UDP)
+  int rcvbuf_bytes = 0;            // SO_RCVBUF as the kernel reports it
+  uint64_t kernel_queued = 0;      // last sample: SIOCINQ (TCP), SO_MEMINFO (UDP)
   uint64_t peak_kernel_queued = 0;
+  bool reading_paused = false;     // not reading the socket right now
 };
 
-class NetworkSource {
+class NetworkSource : public common::Readable<ReceivedPacket> {
  public:
-  NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer);
-  ~NetworkSource();
+  // Pipes itself into buffer, installs the buffer's drain callback, and
+  // reads the buffer's counters for its receiver reports. Borrows both.
+  NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched);
+  ~NetworkSource() override;
 
   // Starts the network thread: connect (TCP) or handshake (UDP), then read.
   void start();
   // Sends an RTCP BYE, closes, joins the network thread. Idempotent.
   void stop();
-  // The decode thread took data: reading may go on if it was held (block).
-  void notify_drained();
+  // Asks the server for a keyframe (RTCP PLI). Any thread.
+  void request_keyframe();
+  // Holds the reader busy (true) or lets it go (false). Any thread.
+  void set_consumer_busy(bool busy);
 
   SourceStatus status() const { return status_.load(); }
   // What went wrong, for the user (when status() is failed).
@@ -54,16 +68,22 @@ class NetworkSource {
   void start_udp();
   void send_hello();
   void do_read_udp();
+  void read_udp_datagrams();
   void on_packet(std::span<const uint8_t> packet);
+  void resume_reading();
+  bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
   void schedule_report();
+  void schedule_sampling();
+  void schedule_consumer_pause();
   void send_rtcp(std::vector<uint8_t> packet);
   void fail(const std::string& message);
   void finish_stream();
-  bool should_pause() const;
   void sample_kernel();
+  std::string where() const;
 
   const ClientOptions& options_;
   ReceiveBuffer& buffer_;
+  SteadyTime launched_;
   asio::io_context io_;
   std::thread thread_;
   asio::ip::tcp::socket tcp_;
@@ -71,11 +91,15 @@ class NetworkSource {
   asio::steady_timer deadline_;
   asio::steady_timer report_timer_;
   asio::steady_timer hello_timer_;
+  asio::steady_timer sample_timer_;
+  asio::steady_timer pause_timer_;
   common::Rfc4571Deframer deframer_;
   std::array<uint8_t, 65536> read_buffer_{};
   std::array<uint8_t, 16> cookie_{};
-  bool handshake_done_ = false;
-  bool reading_paused_ = false;
+  // --- Network thread only.
+  bool read_pending_ = false;
+  bool buffer_blocked_ = false;
+  bool consumer_busy_ = false;
   bool bye_seen_ = false;
   bool stopped_ = false;
   uint32_t own_ssrc_;

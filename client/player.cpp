@@ -23,6 +23,14 @@ uint64_t steady_now_us() {
                                    Clock::now().time_since_epoch())
                                    .count());
 }
+ReceiveBufferConfig buffer_config(const ClientOptions& o) {
+  ReceiveBufferConfig c;
+  c.capacity = o.buffer_max;
+  c.policy = o.overflow;
+  c.grow_max_bytes = o.grow_max.value_or(0);
+  return c;
+}
+
 }  // namespace
 
 const char* to_string(Transport t) { return t == Transport::tcp ? "tcp" : "udp"; }
@@ -39,8 +47,9 @@ const char* to_string(LossPolicy p) { return p == LossPolicy::conceal ? "conceal
 
 Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, SteadyTime launched)
     : options_(std::move(options)), renderer_(std::move(renderer)), launched_(launched),
-      buffer_(options_.buffer_max), source_(options_, buffer_), frames_(kRenderQueueFrames),
-      decode_(options_, buffer_, clock_, source_, frames_) {}
+      buffer_(buffer_config(options_)), source_(options_, buffer_, launched),
+      frames_(kRenderQueueFrames),
+      decode_(options_, buffer_, clock_, frames_, [this] { source_.request_keyframe(); }) {}
 
 Player::~Player() {
   decode_.stop();
@@ -92,6 +101,11 @@ void Player::render_due_frames(SteadyTime now) {
     if (last_pts_ && f->pts_90k > *last_pts_)
       frame_interval_90k_ = std::clamp<int64_t>(f->pts_90k - *last_pts_, 300, 90000);
     last_pts_ = f->pts_90k;
+    if (f->skipped) {
+      // The freeze policy: the last good picture stays on screen.
+      ++skipped_;
+      continue;
+    }
     // Too late to show when the next one is already due as well.
     std::optional<SteadyTime> next_due;
     frames_.peek([&](const RenderFrame& n) { next_due = clock_.due(n.pts_90k); });
@@ -99,15 +113,17 @@ void Player::render_due_frames(SteadyTime now) {
       ++stats_.dropped_late;
       continue;
     }
-    renderer_->show(f->frame.get());
+    const bool corrupt = f->corrupt, tainted = f->tainted;
+    const auto send_time = f->send_time_us;
+    renderer_->write(std::move(*f));
     ++stats_.rendered;
-    if (f->corrupt) ++stats_.corrupt;
-    if (f->tainted) ++stats_.tainted;
+    if (corrupt) ++stats_.corrupt;
+    if (tainted) ++stats_.tainted;
     if (!stats_.startup_ms) stats_.startup_ms = ms_between(launched_, now);
-    if (f->send_time_us) {
-      uint64_t now_us = steady_now_us();
-      if (now_us >= *f->send_time_us)
-        stats_.latencies_ms.push_back(static_cast<double>(now_us - *f->send_time_us) / 1000.0);
+    if (send_time) {
+      const uint64_t now_us = steady_now_us();
+      if (now_us >= *send_time)
+        stats_.latencies_ms.push_back(static_cast<double>(now_us - *send_time) / 1000.0);
     }
     stats_.freezes.on_rendered(now);
   }
@@ -153,13 +169,15 @@ nlohmann::json Player::metrics_json() const {
   const auto now = ended_at_;
   ReceiveCounters rc;
   int64_t lost;
-  uint64_t capacity_bytes;
+  int64_t capacity_bytes;
+  double capacity_ms;
   {
     auto& b = const_cast<ReceiveBuffer&>(buffer_);
     std::lock_guard lock(b.mutex());
     rc = b.counters();
     lost = std::max<int64_t>(0, b.cumulative_lost());
-    capacity_bytes = rc.peak_bytes;
+    capacity_bytes = b.capacity_bytes();
+    capacity_ms = std::chrono::duration<double, std::milli>(b.capacity()).count();
   }
   const auto sc = source_.counters();
   const auto dc = decode_.counters();
@@ -197,24 +215,25 @@ nlohmann::json Player::metrics_json() const {
         {"duplicate", rc.duplicate},
         {"reordered", rc.reordered},
         {"dropped_overflow", rc.dropped_overflow},
-        {"dropped_kernel", 0},
+        {"dropped_kernel", sc.dropped_kernel},
         {"recovered", 0},
         {"foreign_payload_type", sc.foreign_payload_type},
-        {"malformed", sc.malformed}}},
+        {"malformed", sc.malformed},
+        {"plis_sent", sc.plis_sent}}},
       {"frames",
        {{"decoded", dc.decoded},
         {"rendered", stats_.rendered},
         {"dropped_late", stats_.dropped_late},
         {"corrupt", dc.corrupt},
         {"tainted", stats_.tainted},
-        {"skipped", 0},
+        {"skipped", skipped_},
         {"incomplete_access_units", dc.incomplete_access_units}}},
       {"buffer",
        {{"capacity_bytes", capacity_bytes},
-        {"capacity_ms", options_.buffer_max.count() / 1000.0},
+        {"capacity_ms", capacity_ms},
         {"peak_bytes", rc.peak_bytes},
         {"peak_ms", rc.peak_ms},
-        {"grow_events", 0}}},
+        {"grow_events", rc.grow_events}}},
       {"kernel", {{"rcvbuf_bytes", sc.rcvbuf_bytes}, {"peak_queued_bytes", sc.peak_kernel_queued}}},
       {"latency_ms", {{"p50", lat.p50}, {"p95", lat.p95}, {"max", lat.max}}},
       {"quality", {{"psnr_mean", nullptr}, {"psnr_min", nullptr}, {"mos_mean", nullptr}}},

@@ -46,6 +46,7 @@ class Player {
   common::BoundedQueue<RenderFrame> frames_;
   DecodeStage decode_;
   RenderStats stats_;
+  uint64_t skipped_ = 0;
   std::vector<TimelineSample> timeline_;
   std::optional<int64_t> last_pts_;
   int64_t frame_interval_90k_ = 3000;

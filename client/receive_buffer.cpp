@@ -1,12 +1,31 @@
 #include "client/receive_buffer.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace flowcast::client {
 
-ReceiveBuffer::ReceiveBuffer(std::chrono::microseconds capacity) : capacity_(capacity) {}
+namespace {
+constexpr int64_t kBytesPerSecondOfCapacity = 1 << 20;
+}
 
-void ReceiveBuffer::push(ReceivedPacket packet) {
+ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config)
+    : config_(config), capacity_(config.capacity) {
+  const double seconds = std::chrono::duration<double>(config.capacity).count();
+  capacity_bytes_ = config.capacity_bytes > 0
+                        ? config.capacity_bytes
+                        : std::max<int64_t>(64 * 1024, static_cast<int64_t>(
+                                                           seconds * kBytesPerSecondOfCapacity));
+  grow_max_bytes_ = config.grow_max_bytes > 0 ? config.grow_max_bytes : 4 * capacity_bytes_;
+  if (config.policy == OverflowPolicy::grow) capacity_bytes_ = std::min(capacity_bytes_, grow_max_bytes_);
+}
+
+bool ReceiveBuffer::full() const {
+  return buffered() >= capacity_ || static_cast<int64_t>(bytes_) >= capacity_bytes_;
+}
+
+bool ReceiveBuffer::write(ReceivedPacket packet) {
+  std::lock_guard lock(mutex_);
   const int64_t seq = seq_unwrap_.unwrap(packet.sequence);
   const int64_t ts = ts_unwrap_.unwrap(packet.timestamp);
   ++counters_.received;
@@ -19,23 +38,26 @@ void ReceiveBuffer::push(ReceivedPacket packet) {
   const double arrival_90k =
       std::chrono::duration<double>(packet.arrival.time_since_epoch()).count() * 90000.0;
   const double transit = arrival_90k - static_cast<double>(ts);
-  if (last_transit_) {
-    double d = std::abs(transit - *last_transit_);
-    jitter_ += (d - jitter_) / 16.0;
-  }
+  if (last_transit_) jitter_ += (std::abs(transit - *last_transit_) - jitter_) / 16.0;
   last_transit_ = transit;
 
   if (released_.count(seq) || packets_.count(seq)) {
     ++counters_.duplicate;
-    return;
+    return true;
   }
   if (seq < *next_seq_) {
     // Its access unit has already left: too late to be of use.
     ++counters_.late;
-    return;
+    return true;
   }
   if (seq < highest_seq_) ++counters_.reordered;
   highest_seq_ = std::max(highest_seq_, seq);
+
+  if (full() && !make_room()) {
+    ++counters_.dropped_overflow;
+    changed_.notify_all();
+    return true;
+  }
   Held held;
   held.ts = ts;
   held.marker = packet.marker;
@@ -48,6 +70,61 @@ void ReceiveBuffer::push(ReceivedPacket packet) {
   counters_.peak_bytes = std::max<uint64_t>(counters_.peak_bytes, bytes_);
   counters_.peak_ms =
       std::max(counters_.peak_ms, std::chrono::duration<double, std::milli>(buffered()).count());
+  changed_.notify_all();
+  if (config_.policy == OverflowPolicy::block || config_.policy == OverflowPolicy::grow) {
+    if (full()) {
+      writer_blocked_ = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+// The buffer is full and a packet arrives: returns true when it may go in.
+bool ReceiveBuffer::make_room() {
+  switch (config_.policy) {
+    case OverflowPolicy::block:
+      // The source was told to stop; what it had already read still goes in
+      // (over TCP those bytes are acknowledged and cannot be refused).
+      return true;
+    case OverflowPolicy::drop_new:
+      return false;
+    case OverflowPolicy::drop_old:
+      while (full() && has_later_data()) discard_front();
+      return true;
+    case OverflowPolicy::grow: {
+      const int64_t grown = std::min(grow_max_bytes_, capacity_bytes_ + capacity_bytes_ / 2);
+      if (grown > capacity_bytes_) {
+        capacity_bytes_ = grown;
+        capacity_ = capacity_ + capacity_ / 2;
+        ++counters_.grow_events;
+      }
+      // At --grow-max the buffer blocks like block.
+      return true;
+    }
+  }
+  return true;
+}
+
+void ReceiveBuffer::discard_front() {
+  const int64_t ts = packets_.begin()->second.ts;
+  auto it = packets_.begin();
+  int64_t last = it->first;
+  while (it != packets_.end() && it->second.ts == ts) {
+    last = it->first;
+    bytes_ -= it->second.bytes;
+    if (--ts_counts_[ts] == 0) ts_counts_.erase(ts);
+    remember_released(it->first);
+    ++counters_.dropped_overflow;
+    it = packets_.erase(it);
+  }
+  next_seq_ = last + 1;
+  discontinuity_ = true;
+}
+
+void ReceiveBuffer::end() {
+  std::lock_guard lock(mutex_);
+  end_of_stream_ = true;
   changed_.notify_all();
 }
 
@@ -69,27 +146,6 @@ std::chrono::microseconds ReceiveBuffer::buffered() const {
   return std::chrono::microseconds(span * 1000 / 90);
 }
 
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
-  if (packets_.empty() || packets_.begin()->first != *next_seq_) return std::nullopt;
-  const int64_t ts = packets_.begin()->second.ts;
-  int64_t expect = *next_seq_;
-  for (auto it = packets_.begin(); it != packets_.end() && it->first == expect; ++it, ++expect) {
-    if (it->second.ts != ts) return std::nullopt;  // next frame began without a marker
-    if (it->second.marker) return take_front(false);
-  }
-  return std::nullopt;
-}
-
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete() {
-  if (!has_later_data()) return std::nullopt;
-  return take_front(true);
-}
-
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
-  if (packets_.empty()) return std::nullopt;
-  return take_front(true);
-}
-
 bool ReceiveBuffer::playable() const {
   if (packets_.empty()) return false;
   if (has_later_data()) return true;
@@ -103,16 +159,40 @@ bool ReceiveBuffer::playable() const {
   return false;
 }
 
-AccessUnitPayloads ReceiveBuffer::take_front(bool allow_gaps) {
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
+  if (packets_.empty() || packets_.begin()->first != *next_seq_) return std::nullopt;
+  const int64_t ts = packets_.begin()->second.ts;
+  int64_t expect = *next_seq_;
+  for (auto it = packets_.begin(); it != packets_.end() && it->first == expect; ++it, ++expect) {
+    if (it->second.ts != ts) return std::nullopt;  // the next frame began without a marker
+    if (it->second.marker) return take_front();
+  }
+  return std::nullopt;
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete() {
+  if (!has_later_data()) return std::nullopt;
+  return take_front();
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
+  if (packets_.empty()) return std::nullopt;
+  return take_front();
+}
+
+AccessUnitPayloads ReceiveBuffer::take_front() {
+  const bool was_full = full();
   AccessUnitPayloads au;
   const int64_t ts = packets_.begin()->second.ts;
   au.timestamp = ts;
+  au.complete = !discontinuity_;
+  discontinuity_ = false;
   int64_t expect = *next_seq_;
   bool ended_with_marker = false;
   auto it = packets_.begin();
   while (it != packets_.end() && it->second.ts == ts) {
     Held& h = it->second;
-    bool gap = it->first != expect;
+    const bool gap = it->first != expect;
     if (gap) au.complete = false;
     if (au.payloads.empty()) au.send_time_us = h.send_time_us;
     au.bytes += h.bytes;
@@ -127,10 +207,18 @@ AccessUnitPayloads ReceiveBuffer::take_front(bool allow_gaps) {
     if (ended_with_marker) break;
   }
   if (!ended_with_marker) au.complete = false;
-  (void)allow_gaps;
   next_seq_ = expect;
   note_interval(ts);
+  after_take(was_full);
   return au;
+}
+
+void ReceiveBuffer::after_take(bool was_full) {
+  if (writer_blocked_ && was_full && !full()) {
+    writer_blocked_ = false;
+    // The source resumes on its own thread; the callback only posts to it.
+    emit_drain();
+  }
 }
 
 void ReceiveBuffer::remember_released(int64_t seq) {
@@ -144,8 +232,7 @@ void ReceiveBuffer::remember_released(int64_t seq) {
 
 void ReceiveBuffer::note_interval(int64_t ts) {
   if (last_released_ts_ && ts != *last_released_ts_) {
-    int64_t d = std::abs(ts - *last_released_ts_);
-    recent_intervals_.push_back(d);
+    recent_intervals_.push_back(std::abs(ts - *last_released_ts_));
     if (recent_intervals_.size() > 32) recent_intervals_.pop_front();
     // With B-frames the decode-order steps vary; the smallest is one frame.
     frame_interval_90k_ = *std::min_element(recent_intervals_.begin(), recent_intervals_.end());
@@ -153,14 +240,9 @@ void ReceiveBuffer::note_interval(int64_t ts) {
   last_released_ts_ = ts;
 }
 
-void ReceiveBuffer::set_end_of_stream() {
-  end_of_stream_ = true;
-  changed_.notify_all();
-}
-
 int64_t ReceiveBuffer::cumulative_lost() const {
   if (!base_seq_) return 0;
-  int64_t expected = highest_seq_ - *base_seq_ + 1;
+  const int64_t expected = highest_seq_ - *base_seq_ + 1;
   return expected - static_cast<int64_t>(counters_.received - counters_.duplicate);
 }
 

@@ -1,21 +1,35 @@
 #pragma once
-// The client's receive/jitter buffer: RTP packets in, whole access units out,
-// in sequence (decode) order. It orders packets across the 16-bit wrap, spots
-// duplicates, reordering, late packets and gaps, and counts each.
+// The client's receive/jitter buffer, a Writable of RTP packets: packets in,
+// whole access units out in sequence (decode) order. It orders packets across
+// the 16-bit wrap, spots duplicates, reordering, late packets and gaps, and
+// counts each. It is bounded in media time (--buffer-max) and in bytes, and
+// what it does when full is its overflow policy:
+//   block     write() returns false: the source stops reading the socket.
+//   drop-new  the arriving packet is discarded.
+//   drop-old  the oldest whole access unit is discarded.
+//   grow      both bounds grow by half, counted, up to --grow-max bytes;
+//             past that it blocks.
+// Every packet it discards counts in dropped_overflow.
 //
-// Threads: the network thread pushes, the decode thread takes. Every member is
-// guarded by mutex(); callers hold it (the decode thread waits on changed()).
+// It is flushed on a timer (the playout clock: an access unit due with a gap
+// leaves as it is), when full (drop-old), when asked and at the end
+// (take_incomplete_at_end()).
+//
+// Threads: the network thread writes; the decode thread takes, holding
+// mutex() and waiting on changed(). write() takes the lock itself.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <set>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
+#include "client/client_options.hpp"
 #include "common/sequence.hpp"
+#include "common/stream.hpp"
 
 namespace flowcast::client {
 
@@ -36,6 +50,8 @@ struct AccessUnitPayloads {
   // Payloads in order; gap_before[i]: packets are missing before payload i.
   std::vector<std::vector<uint8_t>> payloads;
   std::vector<bool> gap_before;
+  // false when packets of it are missing, or an earlier access unit was
+  // discarded (its references are gone).
   bool complete = true;
   std::optional<uint64_t> send_time_us;  // of its first packet
   size_t bytes = 0;
@@ -47,22 +63,34 @@ struct ReceiveCounters {
   uint64_t reordered = 0;
   uint64_t late = 0;
   uint64_t dropped_overflow = 0;
+  uint64_t grow_events = 0;
   uint64_t bytes = 0;
   uint64_t peak_bytes = 0;
   double peak_ms = 0;
 };
 
-class ReceiveBuffer {
+struct ReceiveBufferConfig {
+  std::chrono::microseconds capacity{2'000'000};
+  int64_t capacity_bytes = 0;  // 0: 1 MiB per second of capacity
+  OverflowPolicy policy = OverflowPolicy::block;
+  int64_t grow_max_bytes = 0;  // 0: four times the starting capacity
+};
+
+class ReceiveBuffer : public common::Writable<ReceivedPacket> {
  public:
-  // capacity: media time the buffer may hold before it counts as full.
-  explicit ReceiveBuffer(std::chrono::microseconds capacity);
+  explicit ReceiveBuffer(ReceiveBufferConfig config);
+
+  // Network thread. false: full under the block policy; stop reading and
+  // wait for drain.
+  bool write(ReceivedPacket packet) override;
+  // The stream ended: what is held is all there is.
+  void end() override;
 
   std::mutex& mutex() { return mutex_; }
-  // Notified on every push, end of stream and close.
+  // Notified on every write, end of stream and discard.
   std::condition_variable& changed() { return changed_; }
 
-  // --- Called with mutex() held.
-  void push(ReceivedPacket packet);
+  // --- The rest is called with mutex() held.
   // The next access unit if all its packets are there.
   std::optional<AccessUnitPayloads> take_complete();
   // The next access unit as it is, gaps and all, when later data is held
@@ -78,22 +106,20 @@ class ReceiveBuffer {
   // True when packets beyond the next access unit are held.
   bool has_later_data() const;
   bool empty() const { return packets_.empty(); }
-  // Media held, from the next access unit to the newest: a frame interval
-  // more than the timestamp span, 0 when empty.
+  // Media held, from the next access unit to the newest: one frame interval
+  // more than the timestamp span; 0 when empty.
   std::chrono::microseconds buffered() const;
   size_t bytes() const { return bytes_; }
-  bool full() const { return buffered() >= capacity_; }
+  bool full() const;
   std::chrono::microseconds capacity() const { return capacity_; }
-  // Mean timestamp step between access units (90 kHz ticks), 3000 until seen.
+  int64_t capacity_bytes() const { return capacity_bytes_; }
+  // Smallest recent timestamp step between access units (90 kHz ticks).
   int64_t frame_interval_90k() const { return frame_interval_90k_; }
-
-  void set_end_of_stream();
   bool end_of_stream() const { return end_of_stream_; }
 
   const ReceiveCounters& counters() const { return counters_; }
   // RFC 3550 §6.4.1: expected minus received (may be negative with duplicates).
   int64_t cumulative_lost() const;
-  uint16_t highest_sequence() const { return static_cast<uint16_t>(highest_seq_); }
   int64_t extended_highest_sequence() const { return highest_seq_; }
   uint32_t jitter() const { return static_cast<uint32_t>(jitter_); }
 
@@ -105,16 +131,24 @@ class ReceiveBuffer {
     std::optional<uint64_t> send_time_us;
     size_t bytes = 0;
   };
-  AccessUnitPayloads take_front(bool allow_gaps);
+  AccessUnitPayloads take_front();
+  void discard_front();
+  bool make_room();
+  void release(std::map<int64_t, Held>::iterator it);
   void note_interval(int64_t ts);
   void remember_released(int64_t seq);
+  void after_take(bool was_full);
 
+  // --- Protected by mutex_.
   std::mutex mutex_;
   std::condition_variable changed_;
+  ReceiveBufferConfig config_;
   std::chrono::microseconds capacity_;
+  int64_t capacity_bytes_;
+  int64_t grow_max_bytes_;
   common::SequenceUnwrapper seq_unwrap_;
   common::TimestampUnwrapper ts_unwrap_;
-  std::map<int64_t, Held> packets_;  // by extended sequence
+  std::map<int64_t, Held> packets_;   // by extended sequence
   std::map<int64_t, int> ts_counts_;  // packets held per timestamp
   std::set<int64_t> released_;        // recent sequences, to tell duplicates
   std::deque<int64_t> released_order_;
@@ -126,8 +160,9 @@ class ReceiveBuffer {
   int64_t frame_interval_90k_ = 3000;
   size_t bytes_ = 0;
   bool end_of_stream_ = false;
-  // Interarrival jitter (RFC 3550 §6.4.1), in 90 kHz ticks.
-  double jitter_ = 0;
+  bool discontinuity_ = false;  // an access unit was discarded before the next
+  bool writer_blocked_ = false;
+  double jitter_ = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
   std::optional<double> last_transit_;
   ReceiveCounters counters_;
 };

@@ -2,6 +2,9 @@
 // The Writable end of the pipeline. Main thread only (SDL needs it).
 #include <string>
 
+#include "client/coded_access_unit.hpp"
+#include "common/stream.hpp"
+
 extern "C" {
 #include <libavutil/frame.h>
 }
@@ -10,9 +13,15 @@ namespace flowcast::client {
 
 enum class UserAction { none, quit };
 
-class Renderer {
+// A Writable of pictures: write() shows one now. Never pushes back; the
+// playout clock decides when to write.
+class Renderer : public common::Writable<RenderFrame> {
  public:
-  virtual ~Renderer() = default;
+  bool write(RenderFrame frame) override {
+    if (frame.frame) show(frame.frame.get());
+    return true;
+  }
+  void end() override {}
   // Shows the picture now. Borrows frame.
   virtual void show(const AVFrame* frame) = 0;
   // Handles pending window events; returns what the user asked for.

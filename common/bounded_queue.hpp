@@ -1,7 +1,9 @@
 #pragma once
-// A bounded queue between two threads, the simplest of the stream stages:
-// push() blocks while the queue is full (backpressure), pop() blocks while it
-// is empty, and close() wakes every waiter. Values are moved, never copied.
+// A bounded queue between two threads, and a Writable stream stage: write()
+// never blocks, and returns false once the queue holds its high-water mark;
+// a writer on its own thread then blocks in wait_for_drain(). The reader
+// pops, blocking while the queue is empty. end() closes the queue and wakes
+// every waiter. Values are moved, never copied.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -9,35 +11,42 @@
 #include <mutex>
 #include <optional>
 
+#include "common/stream.hpp"
+
 namespace flowcast::common {
 
 template <typename T>
-class BoundedQueue {
+class BoundedQueue : public Writable<T> {
  public:
-  explicit BoundedQueue(size_t capacity) : capacity_(capacity ? capacity : 1) {}
+  explicit BoundedQueue(size_t high_water) : high_water_(high_water ? high_water : 1) {}
 
-  // Blocks while full. Returns false (and drops value) once closed.
-  bool push(T value) {
-    std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+  // Takes value (dropped once closed). false: at or past the mark.
+  bool write(T value) override {
+    std::lock_guard lock(mutex_);
     if (closed_) return false;
     items_.push_back(std::move(value));
     not_empty_.notify_one();
+    if (items_.size() >= high_water_) {
+      writer_waiting_ = true;
+      return false;
+    }
     return true;
   }
+
+  // Blocks until the queue is below its mark or closed. false once closed.
+  bool wait_for_drain() {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < high_water_; });
+    return !closed_;
+  }
+
+  // The queue holds nothing back: flushing is the reader's business.
+  void end() override { close(); }
 
   // Blocks while empty. nullopt once closed and drained.
   std::optional<T> pop() {
     std::unique_lock lock(mutex_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    return take(lock);
-  }
-
-  // Waits until an item is there, the deadline passes, or the queue closes.
-  template <typename Clock, typename Duration>
-  std::optional<T> pop_until(std::chrono::time_point<Clock, Duration> deadline) {
-    std::unique_lock lock(mutex_);
-    not_empty_.wait_until(lock, deadline, [&] { return closed_ || !items_.empty(); });
     return take(lock);
   }
 
@@ -55,7 +64,7 @@ class BoundedQueue {
     return take(lock);
   }
 
-  // No more pushes; pops drain what is left. Wakes every waiter.
+  // No more writes; pops drain what is left. Wakes every waiter.
   void close() {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -67,21 +76,23 @@ class BoundedQueue {
     std::lock_guard lock(mutex_);
     return items_.size();
   }
-  bool closed() const {
-    std::lock_guard lock(mutex_);
-    return closed_;
-  }
   bool drained() const {
     std::lock_guard lock(mutex_);
     return closed_ && items_.empty();
   }
 
  private:
-  std::optional<T> take(std::unique_lock<std::mutex>&) {
+  std::optional<T> take(std::unique_lock<std::mutex>& lock) {
     if (items_.empty()) return std::nullopt;
     T value = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    bool drained = writer_waiting_ && items_.size() < high_water_;
+    if (drained) writer_waiting_ = false;
+    not_full_.notify_all();
+    if (drained) {
+      lock.unlock();
+      this->emit_drain();
+    }
     return value;
   }
 
@@ -90,8 +101,9 @@ class BoundedQueue {
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
   std::deque<T> items_;
-  size_t capacity_;
+  size_t high_water_;
   bool closed_ = false;
+  bool writer_waiting_ = false;
 };
 
 }  // namespace flowcast::common

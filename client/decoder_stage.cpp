@@ -1,0 +1,87 @@
+#include "client/decoder_stage.hpp"
+
+namespace flowcast::client {
+
+DecoderStage::DecoderStage(LossPolicy policy, std::function<void()> request_keyframe,
+                           bool keep_digests)
+    : policy_(policy), request_keyframe_(std::move(request_keyframe)),
+      keep_digests_(keep_digests) {}
+
+DecodeCounters DecoderStage::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+std::vector<media::FrameMd5Line> DecoderStage::digests() const {
+  std::lock_guard lock(mutex_);
+  return digests_;
+}
+
+bool DecoderStage::transform(CodedAccessUnit au) {
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.access_units;
+    if (!au.complete) ++counters_.incomplete_access_units;
+  }
+  const bool clean_keyframe = au.complete && au.has_idr;
+  if (clean_keyframe) {
+    tainted_ = false;
+    freezing_ = false;
+  } else if (!au.complete) {
+    tainted_ = true;
+    if (policy_ == LossPolicy::freeze && !freezing_) {
+      freezing_ = true;
+      std::lock_guard lock(mutex_);
+      ++counters_.keyframe_requests;
+      if (request_keyframe_) request_keyframe_();
+    }
+  }
+  if (freezing_) {
+    // Hold the last good picture: nothing reaches the decoder until an IDR.
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.skipped;
+    }
+    RenderFrame skip;
+    skip.pts_90k = au.timestamp;
+    skip.skipped = true;
+    return push(std::move(skip));
+  }
+  if (au.send_time_us) {
+    send_times_[au.timestamp] = *au.send_time_us;
+    while (send_times_.size() > 256) send_times_.erase(send_times_.begin());
+  }
+  auto frames = decoder_.decode(au.annexb, au.timestamp);
+  {
+    std::lock_guard lock(mutex_);
+    counters_.rejected = decoder_.rejected();
+  }
+  return emit(std::move(frames));
+}
+
+void DecoderStage::flush_held() { emit(decoder_.flush()); }
+
+bool DecoderStage::emit(std::vector<media::DecodedFrame> frames) {
+  bool more = true;
+  for (auto& df : frames) {
+    RenderFrame rf;
+    rf.pts_90k = df.pts_90k;
+    rf.corrupt = df.corrupt;
+    rf.tainted = tainted_ && !df.corrupt;
+    if (auto it = send_times_.find(df.pts_90k); it != send_times_.end()) {
+      rf.send_time_us = it->second;
+      send_times_.erase(it);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.decoded;
+      if (df.corrupt) ++counters_.corrupt;
+      if (keep_digests_) digests_.push_back(media::framemd5_line(df.frame, df.pts_90k));
+    }
+    rf.frame = std::move(df.frame);
+    more = push(std::move(rf)) && more;
+  }
+  return more;
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,63 @@
+#pragma once
+// Transform: Annex B access units -> pictures, through libavcodec's H.264
+// decoder with concealment on. It applies the loss policy:
+//   conceal  decode what arrived; pictures until the next complete keyframe
+//            are tainted.
+//   freeze   from an incomplete access unit to the next complete IDR, decode
+//            nothing and pass skip markers on (the renderer holds the last
+//            good picture), and ask the server for a keyframe once.
+// flush() drains the pictures the decoder holds for reordering.
+// Decode thread only, but counters() may be read from any thread.
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include "client/client_options.hpp"
+#include "client/coded_access_unit.hpp"
+#include "common/stream.hpp"
+#include "media/frame_md5.hpp"
+#include "media/h264_decoder.hpp"
+
+namespace flowcast::client {
+
+struct DecodeCounters {
+  uint64_t access_units = 0;
+  uint64_t incomplete_access_units = 0;
+  uint64_t decoded = 0;
+  uint64_t corrupt = 0;
+  uint64_t skipped = 0;
+  uint64_t rejected = 0;
+  uint64_t keyframe_requests = 0;
+};
+
+class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
+ public:
+  // request_keyframe: called (decode thread) when the freeze policy needs an
+  // IDR. keep_digests: keep a framemd5 line per decoded picture.
+  DecoderStage(LossPolicy policy, std::function<void()> request_keyframe, bool keep_digests);
+
+  DecodeCounters counters() const;
+  std::vector<media::FrameMd5Line> digests() const;
+
+ protected:
+  bool transform(CodedAccessUnit au) override;
+  void flush_held() override;
+
+ private:
+  bool emit(std::vector<media::DecodedFrame> frames);
+
+  LossPolicy policy_;
+  std::function<void()> request_keyframe_;
+  bool keep_digests_;
+  media::H264Decoder decoder_;
+  bool tainted_ = false;
+  bool freezing_ = false;
+  std::map<int64_t, uint64_t> send_times_;  // pts -> send time, for latency
+
+  mutable std::mutex mutex_;
+  // --- Protected by mutex_.
+  DecodeCounters counters_;
+  std::vector<media::FrameMd5Line> digests_;
+};
+
+}  // namespace flowcast::client

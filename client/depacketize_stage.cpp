@@ -1,0 +1,22 @@
+#include "client/depacketize_stage.hpp"
+
+#include "media/h264_packetizer.hpp"
+
+namespace flowcast::client {
+
+bool DepacketizeStage::transform(AccessUnitPayloads au) {
+  media::H264Depacketizer depacketizer;
+  for (size_t i = 0; i < au.payloads.size(); ++i)
+    depacketizer.push(au.payloads[i], au.gap_before[i]);
+  auto assembled = depacketizer.finish();
+  dropped_nals_ += assembled.dropped_nals;
+  CodedAccessUnit out;
+  out.timestamp = au.timestamp;
+  out.annexb = std::move(assembled.annexb);
+  out.complete = au.complete && assembled.complete;
+  out.has_idr = assembled.has_idr;
+  out.send_time_us = au.send_time_us;
+  return push(std::move(out));
+}
+
+}  // namespace flowcast::client
