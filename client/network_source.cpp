@@ -421,7 +421,7 @@ void NetworkSource::on_packet(std::span<const uint8_t> packet) {
   p.wire_bytes = packet.size();
   // false: the buffer is full (block). Finish this read, then stop reading
   // until it drains: the kernel holds the rest.
-  if (!push(std::move(p))) buffer_blocked_ = true;
+  buffer_blocked_ = !push(std::move(p));
 }
 
 void NetworkSource::schedule_report() {

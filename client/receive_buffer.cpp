@@ -67,15 +67,15 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
   bytes_ += held.bytes;
   ++ts_counts_[ts];
   packets_.emplace(seq, std::move(held));
+  if (config_.policy == OverflowPolicy::drop_old)
+    while (full() && has_later_data()) discard_front();
   counters_.peak_bytes = std::max<uint64_t>(counters_.peak_bytes, bytes_);
   counters_.peak_ms =
       std::max(counters_.peak_ms, std::chrono::duration<double, std::milli>(buffered()).count());
   changed_.notify_all();
   if (config_.policy == OverflowPolicy::block || config_.policy == OverflowPolicy::grow) {
-    if (full()) {
-      writer_blocked_ = true;
-      return false;
-    }
+    writer_blocked_ = full();
+    return !writer_blocked_;
   }
   return true;
 }
@@ -90,8 +90,7 @@ bool ReceiveBuffer::make_room() {
     case OverflowPolicy::drop_new:
       return false;
     case OverflowPolicy::drop_old:
-      while (full() && has_later_data()) discard_front();
-      return true;
+      return true;  // the oldest make way once this one is in
     case OverflowPolicy::grow: {
       const int64_t grown = std::min(grow_max_bytes_, capacity_bytes_ + capacity_bytes_ / 2);
       if (grown > capacity_bytes_) {
@@ -181,7 +180,6 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
 }
 
 AccessUnitPayloads ReceiveBuffer::take_front() {
-  const bool was_full = full();
   AccessUnitPayloads au;
   const int64_t ts = packets_.begin()->second.ts;
   au.timestamp = ts;
@@ -209,12 +207,12 @@ AccessUnitPayloads ReceiveBuffer::take_front() {
   if (!ended_with_marker) au.complete = false;
   next_seq_ = expect;
   note_interval(ts);
-  after_take(was_full);
+  after_take();
   return au;
 }
 
-void ReceiveBuffer::after_take(bool was_full) {
-  if (writer_blocked_ && was_full && !full()) {
+void ReceiveBuffer::after_take() {
+  if (writer_blocked_ && !full()) {
     writer_blocked_ = false;
     // The source resumes on its own thread; the callback only posts to it.
     emit_drain();

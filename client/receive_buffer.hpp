@@ -137,7 +137,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   void release(std::map<int64_t, Held>::iterator it);
   void note_interval(int64_t ts);
   void remember_released(int64_t seq);
-  void after_take(bool was_full);
+  void after_take();
 
   // --- Protected by mutex_.
   std::mutex mutex_;

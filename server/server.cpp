@@ -112,10 +112,11 @@ void Server::session_ended(const std::shared_ptr<Session>& session) {
   finished_.push_back(st);
   char line[256];
   std::snprintf(line, sizeof line,
-                "session %llu: %s client %s left (%s): %llu packets, %.1f MB, held back %.0f ms",
+                "session %llu: %s client %s left (%s): %llu packets, %.1f MB, held back %.0f ms "
+                "(receiver's window %.0f ms)",
                 static_cast<unsigned long long>(st.id), st.transport.c_str(), st.peer.c_str(),
                 st.end_reason.c_str(), static_cast<unsigned long long>(st.packets_sent),
-                st.bytes_sent / 1e6, st.held_back_ms);
+                st.bytes_sent / 1e6, st.held_back_ms, st.rwnd_limited_ms);
   log(line);
 }
 
@@ -198,6 +199,10 @@ nlohmann::json Server::metrics() const {
                         {"packets_dropped_queue", st.packets_dropped_queue},
                         {"frames_dropped_queue", st.frames_dropped_queue},
                         {"held_back_ms", st.held_back_ms},
+                        {"rwnd_limited_ms", st.rwnd_limited_ms},
+                        {"sndbuf_limited_ms", st.sndbuf_limited_ms},
+                        {"peak_kernel_unsent_bytes", st.peak_kernel_unsent},
+                        {"peak_queue_bytes", st.peak_queue_bytes},
                         {"plis_received", st.plis_received},
                         {"receiver_reports", st.receiver_reports},
                         {"duration_ms", st.duration_ms},

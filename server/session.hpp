@@ -39,7 +39,11 @@ struct SessionStats {
   uint64_t bytes_sent = 0;
   uint64_t packets_dropped_queue = 0;  // dropped by our own send queue
   uint64_t frames_dropped_queue = 0;
-  double held_back_ms = 0;             // time the send queue was full
+  double held_back_ms = 0;             // time our send queue was full
+  double rwnd_limited_ms = 0;          // TCP_INFO: held back by the client's window
+  double sndbuf_limited_ms = 0;        // TCP_INFO: held back by the kernel send buffer
+  uint64_t peak_kernel_unsent = 0;     // SIOCOUTQ peak
+  uint64_t peak_queue_bytes = 0;       // our send queue's peak
   uint64_t plis_received = 0;
   uint64_t receiver_reports = 0;
   double duration_ms = 0;
@@ -87,6 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_rtcp(std::span<const uint8_t> packet);
   // The transport is gone (error, peer closed, timeout). Idempotent.
   void finished(const std::string& reason);
+  SessionStats& mutable_stats() { return stats_; }
 
   asio::io_context& io_;
   std::chrono::steady_clock::time_point last_feedback_;

@@ -1,11 +1,14 @@
 #include "server/tcp_session.hpp"
 
+#include "server/tcp_probe.hpp"
+
 namespace flowcast::server {
 
 TcpSession::TcpSession(asio::io_context& io, SessionHost& host, SessionSource source,
                        uint64_t id, asio::ip::tcp::socket socket, size_t queue_capacity)
     : Session(io, host, std::move(source), id, "tcp"), socket_(std::move(socket)),
-      capacity_(queue_capacity), linger_timer_(io) {
+      capacity_(queue_capacity), linger_timer_(io),
+      probe_timer_(io) {
   asio::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -16,7 +19,27 @@ std::string TcpSession::peer() const { return peer_; }
 
 void TcpSession::begin() {
   do_read();
+  schedule_probe();
   start();
+}
+
+void TcpSession::schedule_probe() {
+  probe_timer_.expires_after(std::chrono::milliseconds(100));
+  probe_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || ended()) return;
+    probe();
+    schedule_probe();
+  });
+}
+
+void TcpSession::probe() {
+  if (!socket_.is_open()) return;
+  const TcpProbe p = read_tcp_probe(socket_.native_handle());
+  auto& st = mutable_stats();
+  st.rwnd_limited_ms = static_cast<double>(p.rwnd_limited_us) / 1000.0;
+  st.sndbuf_limited_ms = static_cast<double>(p.sndbuf_limited_us) / 1000.0;
+  st.peak_kernel_unsent = std::max(st.peak_kernel_unsent, p.unsent_bytes);
+  st.peak_queue_bytes = std::max<uint64_t>(st.peak_queue_bytes, queued_bytes_);
 }
 
 void TcpSession::do_read() {
@@ -39,6 +62,8 @@ bool TcpSession::send_packet(std::vector<uint8_t>&& packet) {
   size_t before = pending_.size();
   if (!common::frame_rfc4571(packet, pending_)) return false;
   queued_bytes_ += pending_.size() - before;
+  auto& st = mutable_stats();
+  st.peak_queue_bytes = std::max<uint64_t>(st.peak_queue_bytes, queued_bytes_);
   if (!write_in_flight_) do_write();
   return true;
 }
@@ -86,6 +111,8 @@ void TcpSession::close_transport() {
 
 void TcpSession::shutdown(const std::string& reason) {
   linger_timer_.cancel();
+  probe_timer_.cancel();
+  probe();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);

@@ -29,6 +29,8 @@ class TcpSession : public Session {
   void do_read();
   void do_write();
   void shutdown(const std::string& reason);
+  void probe();
+  void schedule_probe();
 
   asio::ip::tcp::socket socket_;
   std::string peer_;
@@ -42,6 +44,7 @@ class TcpSession : public Session {
   bool close_after_write_ = false;
   bool fin_sent_ = false;
   asio::steady_timer linger_timer_;
+  asio::steady_timer probe_timer_;
 };
 
 }  // namespace flowcast::server
