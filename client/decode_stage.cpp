@@ -5,6 +5,13 @@ namespace flowcast::client {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+namespace {
+// An access unit must reach the decoder this long before its presentation
+// time: the decoder's reordering delay (B-frames) and the decode itself. A
+// gap still open this close to the due time is a loss.
+constexpr milliseconds kDecodeLead{150};
+}  // namespace
+
 DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer, PlayoutClock& clock,
                          common::BoundedQueue<RenderFrame>& out,
                          std::function<void()> request_keyframe)
@@ -77,7 +84,8 @@ std::optional<AccessUnitPayloads> DecodeStage::next_access_unit() {
       continue;
     }
     const auto front = buffer_.front_timestamp();
-    const auto due = clock_.due(*front);
+    auto due = clock_.due(*front);
+    if (due) *due -= kDecodeLead;
     if (buffer_.has_later_data() && due && Clock::now() >= *due) {
       // Due, and later data is here: the missing packets are a loss.
       return buffer_.take_incomplete();

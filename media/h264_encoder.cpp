@@ -33,7 +33,9 @@ H264Encoder::H264Encoder(const EncoderConfig& config) : config_(config) {
   av_opt_set(ctx_->priv_data, "preset", "veryfast", 0);
   if (config.low_latency) av_opt_set(ctx_->priv_data, "tune", "zerolatency", 0);
   // Scene cuts would add IDRs the GOP does not ask for.
-  av_opt_set(ctx_->priv_data, "x264-params", "scenecut=0:repeat-headers=1", 0);
+  std::string params = "scenecut=0:repeat-headers=1";
+  if (config.slice_max_bytes > 0) params += ":slice-max-size=" + std::to_string(config.slice_max_bytes);
+  av_opt_set(ctx_->priv_data, "x264-params", params.c_str(), 0);
   check_av(avcodec_open2(ctx_.get(), codec, nullptr), "opening the libx264 encoder");
 }
 

@@ -19,6 +19,10 @@ struct EncoderConfig {
   int gop = 60;                 // frames between IDRs
   int max_b_frames = 0;         // live sources send none: no reordering delay
   bool low_latency = true;      // tune zerolatency: no lookahead, no frame threads
+  // Largest slice NAL in bytes (0: one slice per frame). Slices that fit one
+  // RTP packet make a lost packet cost one slice, which the decoder conceals,
+  // instead of the whole frame.
+  int slice_max_bytes = 0;
 };
 
 class H264Encoder {

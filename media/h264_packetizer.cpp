@@ -116,9 +116,15 @@ void H264Depacketizer::drop() {
   unit_.complete = false;
 }
 
-void H264Depacketizer::abandon_fragment() {
+void H264Depacketizer::abandon_fragment(bool keep_prefix) {
   if (fragment_state_ == FragmentState::kAssembling) {
-    drop();
+    unit_.complete = false;
+    if (keep_prefix && fragment_.size() > 1) {
+      ++unit_.truncated_nals;
+      append_nal(fragment_);
+    } else {
+      drop();
+    }
     fragment_.clear();
     fragment_state_ = FragmentState::kDiscarding;
   }
@@ -228,7 +234,7 @@ void H264Depacketizer::push_fragment(std::span<const uint8_t> payload) {
   }
   if (type != nal_type(fragment_[0]) ||
       fragment_.size() + data.size() > kMaxAccessUnitBytes - unit_.annexb.size()) {
-    abandon_fragment();
+    abandon_fragment(false);
     if (end) fragment_state_ = FragmentState::kIdle;
     return;
   }
@@ -246,7 +252,7 @@ H264Depacketizer::AccessUnit H264Depacketizer::finish() {
   unit_ = AccessUnit{};
   fragment_.clear();
   fragment_state_ = FragmentState::kIdle;
-  if (unit.dropped_nals > 0) unit.complete = false;
+  if (unit.dropped_nals > 0 || unit.truncated_nals > 0) unit.complete = false;
   return unit;
 }
 

@@ -62,7 +62,8 @@ class H264Depacketizer {
     bool complete = true;  // no gap and no drop in this access unit
     bool has_idr = false;  // holds a NAL of type 5
     bool has_sps = false;  // holds a NAL of type 7
-    size_t dropped_nals = 0;
+    size_t dropped_nals = 0;    // NALs lost whole (their start never came, or malformed)
+    size_t truncated_nals = 0;  // FU-A NALs cut short by a gap: their first part is kept
   };
 
   // Ends the access unit: returns what was assembled (an FU-A without its end
@@ -82,8 +83,12 @@ class H264Depacketizer {
   void append_nal(std::span<const uint8_t> nal);
   // Counts one dropped NAL and marks the access unit incomplete.
   void drop();
-  // Drops the FU-A in progress, if any, and skips the rest of its fragments.
-  void abandon_fragment();
+  // Ends the FU-A in progress, if any, at a gap: what arrived of it goes into
+  // the access unit as a truncated NAL (the decoder decodes the slice's first
+  // macroblocks and conceals the rest), and the rest of its fragments are
+  // skipped.
+  // keep_prefix false: the fragments contradict each other, keep nothing.
+  void abandon_fragment(bool keep_prefix = true);
 
   AccessUnit unit_;
   std::vector<uint8_t> fragment_;  // the NAL being reassembled from FU-A, header byte first

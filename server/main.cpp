@@ -29,7 +29,11 @@ int main(int argc, char** argv) {
       "clients.\nWith INPUT, every client gets the file from its start, paced in real time.",
       "flowcast-server"};
   std::string input, transport = "both", pattern = "1280x720@30", bitrate = "4M", duration;
-  std::string metrics;
+  std::string metrics, pacing = "smooth";
+  std::string link_rate, link_queue, link_delay, link_jitter, link_loss, link_reorder,
+      link_duplicate;
+  double link_burst = 0;
+  uint64_t link_seed = 1;
   int gop = 0;
   app.add_option("INPUT", input, "media file; H.264 is sent as is, other video is transcoded");
   app.add_option("--transport", transport, "tcp, udp or both (default both, on one port)");
@@ -44,6 +48,23 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration, "stop after this long, e.g. 30s");
   app.add_option("--metrics", metrics, "write server-side metrics JSON here at exit");
   app.add_flag("--quiet", opt.quiet, "no session log on stderr");
+  app.add_option("--pacing", pacing,
+                 "smooth (spread a frame's packets over its interval; default) or burst");
+  auto* link = app.add_option_group(
+      "link emulation", "a bad network, per session, seeded and deterministic (docs/LINK.md)");
+  link->add_option("--link-rate", link_rate, "bottleneck rate, e.g. 1.4M (bits per second)");
+  link->add_option("--link-queue", link_queue,
+                   "bottleneck queue in time at that rate (default 200ms); UDP drops at its tail, "
+                   "TCP waits");
+  link->add_option("--link-delay", link_delay, "one-way delay, e.g. 40ms");
+  link->add_option("--link-jitter", link_jitter, "delay varies by up to this much either way");
+  link->add_option("--link-loss", link_loss,
+                   "loss, e.g. 2%: UDP loses the packet, TCP delivers it 200 ms late and "
+                   "everything behind it waits");
+  link->add_option("--link-burst", link_burst, "mean length of loss bursts in packets (Gilbert-Elliott)");
+  link->add_option("--link-reorder", link_reorder, "share of packets that others may overtake");
+  link->add_option("--link-duplicate", link_duplicate, "share of packets delivered twice");
+  link->add_option("--link-seed", link_seed, "seed for the link's random decisions (default 1)");
   av_log_set_level(AV_LOG_ERROR);
   try {
     app.parse(argc, argv);
@@ -76,6 +97,44 @@ int main(int argc, char** argv) {
     opt.duration = *d;
   }
   if (!metrics.empty()) opt.metrics_path = metrics;
+  if (pacing == "smooth") opt.pacing = server::Pacing::smooth;
+  else if (pacing == "burst") opt.pacing = server::Pacing::burst;
+  else return usage_error("--pacing must be smooth or burst");
+  if (!link_rate.empty()) {
+    auto r = common::parse_rate(link_rate);
+    if (!r) return usage_error("--link-rate wants a rate like 1.4M or 800k");
+    opt.link.rate_bps = *r;
+  }
+  struct DurationFlag {
+    const char* name;
+    const std::string& text;
+    std::chrono::microseconds& out;
+  };
+  for (DurationFlag f : {DurationFlag{"--link-queue", link_queue, opt.link.queue},
+                         DurationFlag{"--link-delay", link_delay, opt.link.delay},
+                         DurationFlag{"--link-jitter", link_jitter, opt.link.jitter}}) {
+    if (f.text.empty()) continue;
+    auto d = common::parse_duration(f.text);
+    if (!d) return usage_error(std::string(f.name) + " wants a duration like 40ms");
+    f.out = *d;
+  }
+  struct PercentFlag {
+    const char* name;
+    const std::string& text;
+    double& out;
+  };
+  for (PercentFlag f : {PercentFlag{"--link-loss", link_loss, opt.link.loss_percent},
+                        PercentFlag{"--link-reorder", link_reorder, opt.link.reorder_percent},
+                        PercentFlag{"--link-duplicate", link_duplicate,
+                                    opt.link.duplicate_percent}}) {
+    if (f.text.empty()) continue;
+    auto p = common::parse_percent(f.text);
+    if (!p) return usage_error(std::string(f.name) + " wants a percentage like 2 or 2%");
+    f.out = *p;
+  }
+  if (link_burst < 0) return usage_error("--link-burst must not be negative");
+  opt.link.burst = link_burst;
+  opt.link.seed = link_seed;
 
   try {
     server::Server srv(opt);

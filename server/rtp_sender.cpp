@@ -21,6 +21,7 @@ std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame
   auto out = std::make_shared<PacketizedFrame>();
   out->pts_90k = frame.pts_90k;
   out->dts_90k = frame.dts_90k;
+  out->duration_90k = frame.duration_90k;
   out->keyframe = frame.keyframe;
   out->payloads = media::packetize_h264(frame.annexb, mtu > header + 3 ? mtu - header : 3);
   for (const auto& p : out->payloads) out->bytes += p.size();
@@ -35,21 +36,22 @@ RtpSender::RtpSender() {
   timestamp_offset_ = static_cast<uint32_t>(rng());
 }
 
-void RtpSender::send(const PacketizedFrame& frame,
-                     const std::function<void(std::vector<uint8_t>&&)>& emit) {
+void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us,
+                     const std::function<void(std::vector<uint8_t>&&, uint64_t)>& emit) {
   common::RtpHeader h;
   h.ssrc = ssrc_;
   h.timestamp = timestamp_offset_ + static_cast<uint32_t>(frame.pts_90k);
   for (size_t i = 0; i < frame.payloads.size(); ++i) {
     h.sequence = sequence_++;
     h.marker = i + 1 == frame.payloads.size();
-    h.send_time_us = steady_now_us();
+    const uint64_t send_us = start_us + i * spacing_us;
+    h.send_time_us = send_us;
     std::vector<uint8_t> packet;
     packet.reserve(common::rtp_header_size(h) + frame.payloads[i].size());
     common::write_rtp(h, frame.payloads[i], packet);
     ++packets_;
     bytes_ += packet.size();
-    emit(std::move(packet));
+    emit(std::move(packet), send_us);
   }
 }
 

@@ -17,6 +17,7 @@ namespace flowcast::server {
 struct PacketizedFrame {
   int64_t pts_90k = 0;
   int64_t dts_90k = 0;
+  int64_t duration_90k = 0;
   bool keyframe = false;
   std::vector<std::vector<uint8_t>> payloads;
   size_t bytes = 0;  // payload bytes in all
@@ -30,10 +31,11 @@ class RtpSender {
  public:
   RtpSender();  // random SSRC, sequence and timestamp offset
 
-  // Calls emit once per packet, in order; the marker is on the last one. The
-  // send-time extension carries `now` (steady clock, microseconds).
-  void send(const PacketizedFrame& frame,
-            const std::function<void(std::vector<uint8_t>&&)>& emit);
+  // Calls emit once per packet, in order; the marker is on the last one.
+  // Packet i leaves at start_us + i * spacing_us (steady clock, microseconds),
+  // which its send-time extension carries.
+  void send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us,
+            const std::function<void(std::vector<uint8_t>&&, uint64_t send_us)>& emit);
 
   uint32_t ssrc() const { return ssrc_; }
   uint16_t next_sequence() const { return sequence_; }

@@ -22,6 +22,8 @@ Server::Server(ServerOptions options)
     cfg.fps = options_.fps;
     cfg.bitrate = options_.bitrate;
     cfg.gop = options_.gop > 0 ? options_.gop : 2 * options_.fps;
+    // One slice per RTP packet (header and FU overhead left out).
+    cfg.slice_max_bytes = static_cast<int>(options_.mtu) - 40;
     live_ = std::make_unique<LivePatternSource>(
         io_, cfg, options_.mtu, [this](auto frame) { on_live_frame(frame); });
   }
@@ -41,7 +43,7 @@ Server::Server(ServerOptions options)
     udp_ = std::make_unique<UdpService>(io_, ep, [this](const asio::ip::udp::endpoint& peer) {
       std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
       if (!admit(name)) return std::shared_ptr<UdpSession>();
-      SessionSource src{options_.input, options_.loop, options_.mtu};
+      SessionSource src{options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
       auto s = std::make_shared<UdpSession>(io_, *this, src, next_id_++, *udp_, peer);
       sessions_.insert(s);
       log("session " + std::to_string(s->stats().id) + ": udp client " + name + " joined");
@@ -79,7 +81,7 @@ void Server::do_accept() {
       auto ep = socket.remote_endpoint(pe);
       std::string name = pe ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
       if (admit(name)) {
-        SessionSource src{options_.input, options_.loop, options_.mtu};
+        SessionSource src{options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
         auto s = std::make_shared<TcpSession>(io_, *this, src, next_id_++, std::move(socket),
                                               options_.tcp_send_queue_bytes);
         sessions_.insert(s);
@@ -204,18 +206,61 @@ nlohmann::json Server::metrics() const {
                         {"peak_kernel_unsent_bytes", st.peak_kernel_unsent},
                         {"peak_queue_bytes", st.peak_queue_bytes},
                         {"plis_received", st.plis_received},
+                        {"link",
+                         {{"offered", st.link.offered},
+                          {"dropped_queue", st.link.dropped_queue},
+                          {"dropped_loss", st.link.dropped_loss},
+                          {"delayed", st.link.delayed},
+                          {"retransmitted", st.link.retransmitted},
+                          {"duplicated", st.link.duplicated},
+                          {"reordered", st.link.reordered}}},
                         {"receiver_reports", st.receiver_reports},
                         {"duration_ms", st.duration_ms},
                         {"end_reason", st.end_reason}});
   };
-  for (const auto& st : finished_) add(st);
-  for (const auto& s : sessions_) add(s->stats());
+  common::LinkCounters total;
+  auto add_link = [&](const SessionStats& st) {
+    total.offered += st.link.offered;
+    total.dropped_queue += st.link.dropped_queue;
+    total.dropped_loss += st.link.dropped_loss;
+    total.delayed += st.link.delayed;
+    total.retransmitted += st.link.retransmitted;
+    total.duplicated += st.link.duplicated;
+    total.reordered += st.link.reordered;
+  };
+  for (const auto& st : finished_) {
+    add(st);
+    add_link(st);
+  }
+  for (const auto& s : sessions_) {
+    add(s->stats());
+    add_link(s->stats());
+  }
+  const auto& L = options_.link;
   return {{"schema", "flowcast.server-metrics/1"},
           {"source", options_.input ? *options_.input : "pattern"},
           {"duration_ms",
            std::chrono::duration<double, std::milli>(Clock::now() - started_).count()},
           {"refused_full", refused_full_},
           {"udp_stray_datagrams", udp_ ? udp_->stray_datagrams() : 0},
+          {"link_config",
+           {{"rate_bps", L.rate_bps},
+            {"queue_ms", L.queue.count() / 1000.0},
+            {"delay_ms", L.delay.count() / 1000.0},
+            {"jitter_ms", L.jitter.count() / 1000.0},
+            {"loss_percent", L.loss_percent},
+            {"burst", L.burst},
+            {"reorder_percent", L.reorder_percent},
+            {"duplicate_percent", L.duplicate_percent},
+            {"seed", L.seed}}},
+          {"link",
+           {{"offered", total.offered},
+            {"dropped_queue", total.dropped_queue},
+            {"dropped_loss", total.dropped_loss},
+            {"delayed", total.delayed},
+            {"retransmitted", total.retransmitted},
+            {"duplicated", total.duplicated},
+            {"reordered", total.reordered}}},
           {"sessions", sessions}};
 }
 

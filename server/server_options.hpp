@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "server/session.hpp"
+
 namespace flowcast::server {
 
 enum class TransportSet { tcp, udp, both };
@@ -28,6 +30,8 @@ struct ServerOptions {
   // Bytes a TCP session may hold unsent before it counts as held back.
   size_t tcp_send_queue_bytes = 256 * 1024;
   bool quiet = false;
+  Pacing pacing = Pacing::smooth;
+  common::LinkConfig link;  // per session
 };
 
 }  // namespace flowcast::server

@@ -9,9 +9,11 @@ using Clock = std::chrono::steady_clock;
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                  std::string transport)
     : io_(io), last_feedback_(Clock::now()), host_(host), source_(std::move(source)),
-      started_(Clock::now()), pace_timer_(io) {
+      started_(Clock::now()), pace_timer_(io), delivery_timer_(io) {
   stats_.id = id;
   stats_.transport = std::move(transport);
+  source_.link.reliable = stats_.transport == "tcp";
+  if (source_.link.active()) link_.emplace(source_.link);
 }
 
 void Session::start() {
@@ -63,6 +65,16 @@ void Session::pump() {
       waiting_drain_ = true;
       return;
     }
+    if (auto room = link_blocked_until()) {
+      // The emulated bottleneck is full (TCP): the file waits for it.
+      note_held(true);
+      pace_timer_.expires_at(*room);
+      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+        if (!ec) pump();
+      });
+      return;
+    }
+    note_held(false);
     auto packetized = packetize_frame(*next_, source_.mtu);
     next_.reset();
     send_frame(*packetized);
@@ -96,7 +108,7 @@ void Session::note_held(bool held) {
 void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
   if (ended_ || closing_ || source_.file) return;
   if (waiting_keyframe_ && !frame->keyframe) return;
-  if (held_back(frame->bytes)) {
+  if (held_back(frame->bytes) || link_blocked_until()) {
     // A live source cannot wait: drop, and restart at the next keyframe so
     // the client sees a jump, not a smear.
     note_held(true);
@@ -111,17 +123,83 @@ void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame)
   send_frame(*frame);
 }
 
+std::optional<Clock::time_point> Session::link_blocked_until() {
+  if (!link_) return std::nullopt;
+  const auto now = Clock::now();
+  if (!link_->would_block(source_.mtu, now)) return std::nullopt;
+  return link_->room_at(source_.mtu, now);
+}
+
 void Session::send_frame(const PacketizedFrame& frame) {
   ++stats_.frames_sent;
-  rtp_.send(frame, [this](std::vector<uint8_t>&& packet) {
-    size_t size = packet.size();
+  const auto now = Clock::now();
+  const uint64_t now_us = steady_now_us();
+  // Smooth pacing spreads a frame's packets over most of its interval, so a
+  // keyframe does not land in the client's kernel buffer all at once.
+  uint64_t spacing_us = 0;
+  if (source_.pacing == Pacing::smooth && frame.payloads.size() > 1) {
+    const int64_t interval_us = (frame.duration_90k > 0 ? frame.duration_90k : 3000) * 1000 / 90;
+    spacing_us = static_cast<uint64_t>(interval_us * 8 / 10) / frame.payloads.size();
+  }
+  rtp_.send(frame, now_us, spacing_us, [&](std::vector<uint8_t>&& packet, uint64_t send_us) {
+    route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
+  });
+}
+
+void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
+  const size_t size = packet.size();
+  if (!link_ && offer_at <= Clock::now() && deliveries_.empty()) {
     if (send_packet(std::move(packet))) {
       ++stats_.packets_sent;
       stats_.bytes_sent += size;
     } else {
       ++stats_.packets_dropped_queue;
     }
+    return;
+  }
+  Clock::time_point at = offer_at;
+  if (link_) {
+    auto outcome = link_->offer(size, offer_at);
+    stats_.link = link_->counters();
+    if (outcome.dropped) return;
+    at = outcome.deliver_at;
+    if (outcome.duplicate_at) deliveries_.emplace(*outcome.duplicate_at, packet);
+  }
+  deliveries_.emplace(at, std::move(packet));
+  schedule_delivery();
+}
+
+void Session::schedule_delivery() {
+  if (deliveries_.empty()) return;
+  const auto first = deliveries_.begin()->first;
+  if (delivery_armed_for_ && *delivery_armed_for_ <= first) return;
+  delivery_armed_for_ = first;
+  delivery_timer_.expires_at(first);
+  delivery_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+    if (ec) return;
+    delivery_armed_for_.reset();
+    deliver_due();
   });
+}
+
+void Session::deliver_due() {
+  if (ended_) return;
+  const auto now = Clock::now();
+  while (!deliveries_.empty() && deliveries_.begin()->first <= now) {
+    auto node = deliveries_.extract(deliveries_.begin());
+    const size_t size = node.mapped().size();
+    if (send_packet(std::move(node.mapped()))) {
+      ++stats_.packets_sent;
+      stats_.bytes_sent += size;
+    } else {
+      ++stats_.packets_dropped_queue;
+    }
+  }
+  if (deliveries_.empty() && stop_pending_) {
+    finish_stop();
+    return;
+  }
+  schedule_delivery();
 }
 
 void Session::handle_rtcp(std::span<const uint8_t> packet) {
@@ -149,6 +227,16 @@ void Session::stop(const std::string& reason) {
   closing_ = true;
   stats_.end_reason = reason;
   pace_timer_.cancel();
+  // The BYE goes out behind every packet still crossing the link.
+  if (!deliveries_.empty()) {
+    stop_pending_ = true;
+    return;
+  }
+  finish_stop();
+}
+
+void Session::finish_stop() {
+  stop_pending_ = false;
   std::vector<uint8_t> bye;
   common::write_bye(common::Goodbye{{rtp_.ssrc()}}, bye);
   send_packet(std::move(bye));
@@ -162,6 +250,7 @@ void Session::finished(const std::string& reason) {
   if (stats_.end_reason.empty()) stats_.end_reason = reason;
   note_held(false);
   pace_timer_.cancel();
+  delivery_timer_.cancel();
   stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
   host_.session_ended(shared_from_this());
 }

@@ -7,6 +7,7 @@
 // Threads: everything runs on the server's network thread (the io_context).
 #include <asio.hpp>
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/link_emulator.hpp"
 #include "media/file_source.hpp"
 #include "server/rtp_sender.hpp"
 
@@ -44,17 +46,22 @@ struct SessionStats {
   double sndbuf_limited_ms = 0;        // TCP_INFO: held back by the kernel send buffer
   uint64_t peak_kernel_unsent = 0;     // SIOCOUTQ peak
   uint64_t peak_queue_bytes = 0;       // our send queue's peak
+  common::LinkCounters link;           // what the emulated link did
   uint64_t plis_received = 0;
   uint64_t receiver_reports = 0;
   double duration_ms = 0;
   std::string end_reason;
 };
 
-// Where a session's frames come from.
+enum class Pacing { smooth, burst };
+
+// Where a session's frames come from, and how they leave.
 struct SessionSource {
   std::optional<std::string> file;  // none: the live pattern
   bool loop = false;
   size_t mtu = 1200;
+  Pacing pacing = Pacing::smooth;
+  common::LinkConfig link;  // the transport sets link.reliable
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -99,8 +106,15 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void pump();
   void send_frame(const PacketizedFrame& frame);
+  // Sends now, or through the emulated link and the delivery queue.
+  void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
+  void schedule_delivery();
+  void deliver_due();
+  // The link's bottleneck queue is full (TCP): when it has room again.
+  std::optional<std::chrono::steady_clock::time_point> link_blocked_until();
   void end_of_stream();
   void note_held(bool held);
+  void finish_stop();
 
   SessionHost& host_;
   SessionSource source_;
@@ -122,6 +136,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool waiting_keyframe_ = true;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
+
+  // Link emulation and pacing: packets wait here until they are due.
+  std::optional<common::LinkEmulator> link_;
+  std::multimap<std::chrono::steady_clock::time_point, std::vector<uint8_t>> deliveries_;
+  asio::steady_timer delivery_timer_;
+  std::optional<std::chrono::steady_clock::time_point> delivery_armed_for_;
+  bool stop_pending_ = false;
 };
 
 }  // namespace flowcast::server

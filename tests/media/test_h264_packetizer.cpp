@@ -216,7 +216,7 @@ TEST_CASE("H.264 round trip of a NAL larger than 64 KiB", "[unit][h264][peer]") 
   check_same_nals(units[0], unit.annexb);
 }
 
-TEST_CASE("a missing middle FU-A fragment drops that NAL", "[unit][h264]") {
+TEST_CASE("a missing middle FU-A fragment keeps that NAL's first part", "[unit][h264]") {
   const Bytes sps = make_nal(0x67, 20, 1);
   const Bytes pps = make_nal(0x68, 6, 2);
   const Bytes idr = make_nal(0x65, 6000, 3);
@@ -236,10 +236,14 @@ TEST_CASE("a missing middle FU-A fragment drops that NAL", "[unit][h264]") {
   }
   const auto unit = depacketizer.finish();
   CHECK_FALSE(unit.complete);
-  CHECK(unit.dropped_nals == 1);
-  CHECK_FALSE(unit.has_idr);
+  CHECK(unit.dropped_nals == 0);
+  CHECK(unit.truncated_nals == 1);
   CHECK(unit.has_sps);
-  CHECK((unit.annexb == annexb_of({sps, pps, sei})));
+  // The IDR's first two fragments arrived: they stay, cut at the gap, so the
+  // decoder can decode the slice's start and conceal the rest.
+  const size_t kept = (payloads[2].size() - 2) + (payloads[3].size() - 2);
+  const Bytes idr_prefix(idr.begin(), idr.begin() + 1 + static_cast<long>(kept));
+  CHECK((unit.annexb == annexb_of({sps, pps, idr_prefix, sei})));
 
   // The depacketizer is reset: the next access unit is whole again.
   for (const auto& payload : payloads) depacketizer.push(payload, false);
@@ -249,7 +253,7 @@ TEST_CASE("a missing middle FU-A fragment drops that NAL", "[unit][h264]") {
   CHECK((next.annexb == annexb_of({sps, pps, idr, sei})));
 }
 
-TEST_CASE("an FU-A without its end fragment is dropped at finish", "[unit][h264]") {
+TEST_CASE("an FU-A without its end fragment is kept truncated at finish", "[unit][h264]") {
   const Bytes slice = make_nal(0x41, 3000, 5);
   const auto payloads = packetize_h264(annexb_of({slice}), 1200);
   REQUIRE(payloads.size() == 3);
@@ -258,8 +262,10 @@ TEST_CASE("an FU-A without its end fragment is dropped at finish", "[unit][h264]
   depacketizer.push(payloads[1], false);
   auto unit = depacketizer.finish();
   CHECK_FALSE(unit.complete);
-  CHECK(unit.dropped_nals == 1);
-  CHECK(unit.annexb.empty());
+  CHECK(unit.dropped_nals == 0);
+  CHECK(unit.truncated_nals == 1);
+  const size_t kept = (payloads[0].size() - 2) + (payloads[1].size() - 2);
+  CHECK((unit.annexb == annexb_of({Bytes(slice.begin(), slice.begin() + 1 + static_cast<long>(kept))})));
 
   // A start fragment lost: the orphans are one dropped NAL, not two.
   depacketizer.push(payloads[1], true);
