@@ -1,0 +1,101 @@
+// The headline: the same bad link on the server, a different client
+// --transport, and the numbers tell stalls from smears.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kServer = FLOWCAST_SERVER_BIN;
+const std::string kClient = FLOWCAST_CLIENT_BIN;
+
+struct Result {
+  json client;
+  json server;
+};
+
+// A 10 s clip at about 2 Mbit/s through the given server link, played
+// headless with --buffer 1s over `transport`.
+Result play_through_link(const std::string& transport, std::vector<std::string> link_args) {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 10 "
+                    "-c:v libx264 -preset veryfast -b:v 2M -maxrate 2M -bufsize 1M -bf 2 -g 60 "
+                    "-pix_fmt yuv420p '" + clip + "'") == 0);
+  const auto port = std::to_string(free_port());
+  std::vector<std::string> server_args = {kServer, clip, "--port", port, "--duration", "60s",
+                                          "--metrics", dir.file("server.json")};
+  server_args.insert(server_args.end(), link_args.begin(), link_args.end());
+  Process server(server_args, dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  Process client({kClient, "127.0.0.1:" + port, "--transport", transport, "--headless",
+                  "--buffer", "1s", "--metrics", dir.file("client.json")},
+                 dir.file("client.log"));
+  auto code = client.wait_for(60s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+  server.signal(SIGTERM);
+  REQUIRE(server.wait_for(10s) == 0);
+  return {json::parse(read_file(dir.file("client.json"))),
+          json::parse(read_file(dir.file("server.json")))};
+}
+
+}  // namespace
+
+TEST_CASE("a link capped at 70% of the bitrate: TCP stalls, and loses nothing",
+          "[integration][link]") {
+  auto r = play_through_link("tcp", {"--link-rate", "1.4M"});
+  INFO(r.client.dump(1));
+  CHECK(r.client["stalls"]["count"].get<int>() >= 1);
+  CHECK(r.client["rebuffering_ratio"].get<double>() > 0);
+  CHECK(r.client["packets"]["lost"] == 0);
+  CHECK(r.client["frames"]["corrupt"] == 0);
+  CHECK(r.client["frames"]["tainted"] == 0);
+  CHECK(r.server["link"]["dropped_queue"] == 0);
+  CHECK(r.server["link"]["delayed"].get<int>() > 0);
+}
+
+TEST_CASE("a link capped at 70% of the bitrate: UDP smears, and never stalls",
+          "[integration][link]") {
+  auto r = play_through_link("udp", {"--link-rate", "1.4M"});
+  INFO(r.client.dump(1));
+  INFO(r.server.dump(1));
+  CHECK(r.client["stalls"]["count"] == 0);
+  CHECK(r.client["packets"]["lost"].get<int>() > 0);
+  CHECK(r.client["frames"]["corrupt"].get<int>() + r.client["frames"]["tainted"].get<int>() > 0);
+  // What the client missed is what the link dropped, give or take the
+  // packets still in flight when the run ended.
+  const int link_dropped = r.server["link"]["dropped_queue"].get<int>() +
+                           r.server["link"]["dropped_loss"].get<int>();
+  CHECK(link_dropped > 0);
+  CHECK(std::abs(r.client["packets"]["lost"].get<int>() - link_dropped) <= 10);
+}
+
+TEST_CASE("2% loss and no cap: TCP delays and loses nothing", "[integration][link]") {
+  auto r = play_through_link("tcp", {"--link-loss", "2%", "--link-seed", "7"});
+  INFO(r.client.dump(1));
+  CHECK(r.client["packets"]["lost"] == 0);
+  CHECK(r.client["frames"]["corrupt"] == 0);
+  CHECK(r.server["link"]["retransmitted"].get<int>() > 0);
+  // Head-of-line blocking shows as stalls or as latency beyond the buffer.
+  const bool stalled = r.client["stalls"]["count"].get<int>() > 0;
+  const bool later = r.client["latency_ms"]["max"].get<double>() > 1000 + 150;
+  CHECK((stalled || later));
+}
+
+TEST_CASE("2% loss and no cap: UDP smears and does not stall", "[integration][link]") {
+  auto r = play_through_link("udp", {"--link-loss", "2%", "--link-seed", "7"});
+  INFO(r.client.dump(1));
+  CHECK(r.client["stalls"]["count"] == 0);
+  CHECK(r.client["packets"]["lost"].get<int>() > 0);
+  CHECK(r.client["frames"]["corrupt"].get<int>() + r.client["frames"]["tainted"].get<int>() > 0);
+  CHECK(std::abs(r.client["packets"]["lost"].get<int>() -
+                 r.server["link"]["dropped_loss"].get<int>()) <= 10);
+}
