@@ -1,10 +1,17 @@
 #include "server/session.hpp"
 
+#include <algorithm>
+
 #include "common/rtcp.hpp"
 
 namespace flowcast::server {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+// How far a live session may fall behind the live edge before it skips.
+constexpr int64_t kLiveBacklog90k = 4 * 90000;
+}  // namespace
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                  std::string transport)
@@ -85,6 +92,10 @@ void Session::on_drained() {
   note_held(false);
   if (!waiting_drain_) return;
   waiting_drain_ = false;
+  if (!source_.file) {
+    pump_live();
+    return;
+  }
   if (next_ && first_dts_) {
     // The file paused: its timeline moves by the time it was held, so it
     // resumes at its own rate instead of bursting to catch up.
@@ -108,19 +119,50 @@ void Session::note_held(bool held) {
 void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
   if (ended_ || closing_ || source_.file) return;
   if (waiting_keyframe_ && !frame->keyframe) return;
-  if (held_back(frame->bytes) || link_blocked_until()) {
-    // A live source cannot wait: drop, and restart at the next keyframe so
-    // the client sees a jump, not a smear.
-    note_held(true);
-    stats_.packets_dropped_queue += frame->payloads.size();
-    ++stats_.frames_dropped_queue;
-    if (!waiting_keyframe_) host_.request_keyframe();
-    waiting_keyframe_ = true;
-    return;
-  }
-  note_held(false);
   waiting_keyframe_ = false;
-  send_frame(*frame);
+  backlog_.push_back(frame);
+  if (backlog_.back()->dts_90k - backlog_.front()->dts_90k > kLiveBacklog90k) {
+    // Too far behind the live edge: skip to the newest keyframe held, or, if
+    // there is none, drop it all and ask for one.
+    auto keep = std::find_if(backlog_.rbegin(), backlog_.rend(),
+                             [](const auto& f) { return f->keyframe; });
+    const size_t drop = keep == backlog_.rend()
+                            ? backlog_.size()
+                            : static_cast<size_t>(backlog_.rend() - keep) - 1;
+    for (size_t i = 0; i < drop; ++i) {
+      stats_.packets_dropped_queue += backlog_.front()->payloads.size();
+      ++stats_.frames_dropped_queue;
+      backlog_.pop_front();
+    }
+    if (backlog_.empty()) {
+      waiting_keyframe_ = true;
+      host_.request_keyframe();
+    }
+  }
+  pump_live();
+}
+
+void Session::pump_live() {
+  while (!backlog_.empty() && !ended_ && !closing_) {
+    if (held_back(0)) {
+      // The transport is full: the frames wait (on_drained resumes).
+      note_held(true);
+      waiting_drain_ = true;
+      return;
+    }
+    if (auto room = link_blocked_until()) {
+      note_held(true);
+      pace_timer_.expires_at(*room);
+      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+        if (!ec) pump_live();
+      });
+      return;
+    }
+    note_held(false);
+    auto frame = std::move(backlog_.front());
+    backlog_.pop_front();
+    send_frame(*frame);
+  }
 }
 
 std::optional<Clock::time_point> Session::link_blocked_until() {

@@ -7,6 +7,7 @@
 // Threads: everything runs on the server's network thread (the io_context).
 #include <asio.hpp>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <cstdint>
 #include <memory>
@@ -132,7 +133,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<int64_t> first_dts_;
   bool waiting_drain_ = false;
 
-  // Live relay.
+  // Live relay: frames wait here while the transport or the link holds the
+  // session back, up to kLiveBacklog; past that, the session skips to the
+  // newest keyframe.
+  void pump_live();
+  std::deque<std::shared_ptr<const PacketizedFrame>> backlog_;
   bool waiting_keyframe_ = true;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
