@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
       "flowcast-client"};
   std::string target = "127.0.0.1:5004", transport = "tcp", buffer = "500ms",
               buffer_max = "2s", rebuffer, overflow, on_loss = "conceal", duration, so_rcvbuf;
-  std::string metrics, timeline, framemd5, consumer_pause, grow_max;
+  std::string metrics, timeline, framemd5, consumer_pause, grow_max, snapshot;
   app.add_option("HOST[:PORT]", target, "server address (default 127.0.0.1:5004)");
   app.add_option("--transport", transport, "tcp or udp (default tcp)");
   app.add_option("--buffer", buffer, "media held before playback starts (default 500ms)");
@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration, "stop after this long (default: until the stream ends or q)");
   app.add_option("--metrics", metrics, "write the metrics JSON here on exit");
   app.add_option("--timeline", timeline, "write the 10 Hz timeline CSV here on exit");
+  app.add_option("--snapshot", snapshot, "folder for the PNGs the s key saves (default: here)");
   app.add_option("--framemd5", framemd5,
                  "write one line per decoded frame, in the format of ffmpeg's framemd5 muxer");
   // Damage is counted, not printed: the decoder's complaints would drown the
@@ -134,7 +135,7 @@ int main(int argc, char** argv) {
   if (!opt.headless && display) {
     try {
       renderer = std::make_unique<client::SdlRenderer>(
-          "flowcast - " + transport + " " + opt.host + ":" + std::to_string(opt.port));
+          "flowcast - " + transport + " " + opt.host + ":" + std::to_string(opt.port), snapshot);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "flowcast-client: %s; playing headless\n", e.what());
     }

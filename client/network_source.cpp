@@ -365,17 +365,20 @@ void NetworkSource::schedule_sampling() {
 
 void NetworkSource::sample_kernel() {
   uint64_t queued = 0;
+  const int fd = options_.transport == Transport::tcp ? tcp_.native_handle() : udp_.native_handle();
+  // SO_MEMINFO: the receive buffer's current size (TCP autotuning grows it)
+  // and, for UDP, the whole queue (FIONREAD would be one datagram).
+  uint32_t mem[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof mem;
+  const bool meminfo = getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0;
   if (options_.transport == Transport::tcp) {
     int q = 0;
-    if (ioctl(tcp_.native_handle(), FIONREAD, &q) == 0 && q > 0) queued = static_cast<uint64_t>(q);
-  } else {
-    // FIONREAD on UDP is one datagram; SO_MEMINFO is the whole queue.
-    uint32_t mem[SK_MEMINFO_VARS] = {};
-    socklen_t len = sizeof mem;
-    if (getsockopt(udp_.native_handle(), SOL_SOCKET, SO_MEMINFO, mem, &len) == 0)
-      queued = mem[SK_MEMINFO_RMEM_ALLOC];
+    if (ioctl(fd, FIONREAD, &q) == 0 && q > 0) queued = static_cast<uint64_t>(q);
+  } else if (meminfo) {
+    queued = mem[SK_MEMINFO_RMEM_ALLOC];
   }
   std::lock_guard lock(mutex_);
+  if (meminfo) counters_.rcvbuf_bytes = std::max<int>(counters_.rcvbuf_bytes, static_cast<int>(mem[SK_MEMINFO_RCVBUF]));
   counters_.kernel_queued = queued;
   counters_.peak_kernel_queued = std::max(counters_.peak_kernel_queued, queued);
   counters_.reading_paused = !reading_allowed();

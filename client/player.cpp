@@ -1,5 +1,7 @@
 #include "client/player.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 namespace flowcast::client {
@@ -49,7 +51,8 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
     : options_(std::move(options)), renderer_(std::move(renderer)), launched_(launched),
       buffer_(buffer_config(options_)), source_(options_, buffer_, launched),
       frames_(kRenderQueueFrames),
-      decode_(options_, buffer_, clock_, frames_, [this] { source_.request_keyframe(); }) {}
+      decode_(options_, buffer_, clock_, frames_, [this] { source_.request_keyframe(); }),
+      status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {}
 
 Player::~Player() {
   decode_.stop();
@@ -66,7 +69,14 @@ int Player::run() {
   int code = 0;
   for (;;) {
     const auto now = Clock::now();
-    if (stop_requested_ || renderer_->poll() == UserAction::quit) break;
+    if (stop_requested_) break;
+    const UserAction action = renderer_->poll();
+    if (action == UserAction::quit) break;
+    if (action == UserAction::toggle_busy) {
+      // The interactive --consumer-pause: the network is not read while held.
+      reader_busy_ = !reader_busy_;
+      source_.set_consumer_busy(reader_busy_);
+    }
     if (options_.duration && now - launched_ >= *options_.duration) break;
     if (source_.status() == SourceStatus::failed && stats_.rendered == 0 && decode_.finished()) {
       code = 1;
@@ -101,6 +111,7 @@ void Player::render_due_frames(SteadyTime now) {
     if (last_pts_ && f->pts_90k > *last_pts_)
       frame_interval_90k_ = std::clamp<int64_t>(f->pts_90k - *last_pts_, 300, 90000);
     last_pts_ = f->pts_90k;
+    freezing_ = f->skipped;
     if (f->skipped) {
       // The freeze policy: the last good picture stays on screen.
       ++skipped_;
@@ -162,7 +173,57 @@ void Player::sample_timeline(SteadyTime now) {
   last_sample_bytes_ = bytes;
   last_sample_time_ = now;
   s.corrupt = stats_.corrupt;
+  const PlaybackStatus status = status_snapshot(now, s);
+  renderer_->set_status(status);
+  status_line_.update(status, now);
   timeline_.push_back(std::move(s));
+}
+
+PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sample) {
+  PlaybackStatus st;
+  const PlayState state = clock_.state();
+  st.state = state == PlayState::playing ? (freezing_ ? "FROZEN" : "PLAYING")
+             : state == PlayState::ended ? "ENDED"
+                                         : "BUFFERING";
+  const double need_ms =
+      std::chrono::duration<double, std::milli>(
+          state == PlayState::starting ? options_.buffer : options_.rebuffer_or_default())
+          .count();
+  st.buffering_percent =
+      need_ms > 0 ? static_cast<int>(std::clamp(sample.buffer_ms / need_ms * 100.0, 0.0, 100.0))
+                  : 100;
+  st.transport = to_string(options_.transport);
+  st.overflow = to_string(options_.overflow);
+  st.t_s = sample.t_ms / 1000.0;
+  st.buffer_ms = sample.buffer_ms;
+  st.buffer_bytes = sample.buffer_bytes;
+  st.buffer_mark_ms = std::chrono::duration<double, std::milli>(options_.buffer).count();
+  {
+    std::lock_guard lock(buffer_.mutex());
+    st.buffer_capacity_ms = std::chrono::duration<double, std::milli>(buffer_.capacity()).count();
+    st.buffer_capacity_bytes = static_cast<uint64_t>(buffer_.capacity_bytes());
+    st.late = buffer_.counters().late;
+    st.dropped_buffer = buffer_.counters().dropped_overflow;
+  }
+  const auto sc = source_.counters();
+  st.kernel_bytes = sample.kernel_bytes;
+  st.kernel_capacity_bytes = static_cast<uint64_t>(std::max(0, sc.rcvbuf_bytes));
+  st.reader_busy = sc.reading_paused;
+  st.dropped_kernel = sc.dropped_kernel;
+  st.stalls = clock_.stalls().size();
+  st.stall_ms = std::chrono::duration<double, std::milli>(clock_.stall_time(now)).count();
+  st.lost = sample.lost;
+  st.corrupt = stats_.corrupt;
+  st.tainted = stats_.tainted;
+  if (!stats_.latencies_ms.empty()) {
+    // The recent frames' latency, not the whole run's.
+    const size_t n = std::min<size_t>(stats_.latencies_ms.size(), 30);
+    std::vector<double> recent(stats_.latencies_ms.end() - static_cast<long>(n),
+                               stats_.latencies_ms.end());
+    st.latency_ms = summarize_latency(std::move(recent)).p50;
+  }
+  st.received_kbps = sample.received_kbps;
+  return st;
 }
 
 nlohmann::json Player::metrics_json() const {
@@ -256,30 +317,9 @@ void Player::finish(int code) {
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
   if (source_.status() == SourceStatus::failed)
     std::fprintf(stderr, "flowcast-client: %s\n", source_.error().c_str());
-  if (!options_.quiet) std::fprintf(stderr, "%s", summary().c_str());
+  status_line_.finish();
+  if (!options_.quiet) std::fprintf(stderr, "%s", format_summary(metrics_json()).c_str());
   (void)code;
-}
-
-std::string Player::summary() const {
-  auto m = metrics_json();
-  char buf[1024];
-  std::snprintf(
-      buf, sizeof buf,
-      "flowcast-client: %s, %.1f s: startup %s ms, stalls %d (%.0f ms, ratio %.3f), "
-      "packets %llu received / %lld lost / %llu late, frames %llu rendered / %llu corrupt / "
-      "%llu tainted, latency p50 %.0f ms p95 %.0f ms\n",
-      m["transport"].get<std::string>().c_str(), m["duration_ms"].get<double>() / 1000.0,
-      m["startup_ms"].is_null() ? "-" : std::to_string(m["startup_ms"].get<double>()).c_str(),
-      static_cast<int>(m["stalls"]["count"].get<size_t>()),
-      m["stalls"]["total_ms"].get<double>(), m["rebuffering_ratio"].get<double>(),
-      static_cast<unsigned long long>(m["packets"]["received"].get<uint64_t>()),
-      static_cast<long long>(m["packets"]["lost"].get<int64_t>()),
-      static_cast<unsigned long long>(m["packets"]["late"].get<uint64_t>()),
-      static_cast<unsigned long long>(m["frames"]["rendered"].get<uint64_t>()),
-      static_cast<unsigned long long>(m["frames"]["corrupt"].get<uint64_t>()),
-      static_cast<unsigned long long>(m["frames"]["tainted"].get<uint64_t>()),
-      m["latency_ms"]["p50"].get<double>(), m["latency_ms"]["p95"].get<double>());
-  return buf;
 }
 
 }  // namespace flowcast::client

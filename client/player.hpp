@@ -13,6 +13,7 @@
 #include "client/playout_clock.hpp"
 #include "client/receive_buffer.hpp"
 #include "client/renderer.hpp"
+#include "client/status_line.hpp"
 
 namespace flowcast::client {
 
@@ -34,8 +35,8 @@ class Player {
   void render_due_frames(SteadyTime now);
   void detect_stall(SteadyTime now);
   void sample_timeline(SteadyTime now);
+  PlaybackStatus status_snapshot(SteadyTime now, const TimelineSample& sample);
   void finish(int code);
-  std::string summary() const;
 
   ClientOptions options_;
   std::unique_ptr<Renderer> renderer_;
@@ -47,6 +48,9 @@ class Player {
   DecodeStage decode_;
   RenderStats stats_;
   uint64_t skipped_ = 0;
+  bool freezing_ = false;      // the last frame out was a skip marker
+  bool reader_busy_ = false;   // `b` holds the network reader
+  StatusLine status_line_;
   std::vector<TimelineSample> timeline_;
   std::optional<int64_t> last_pts_;
   int64_t frame_interval_90k_ = 3000;

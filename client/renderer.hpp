@@ -3,6 +3,7 @@
 #include <string>
 
 #include "client/coded_access_unit.hpp"
+#include "client/playback_status.hpp"
 #include "common/stream.hpp"
 
 extern "C" {
@@ -11,7 +12,7 @@ extern "C" {
 
 namespace flowcast::client {
 
-enum class UserAction { none, quit };
+enum class UserAction { none, quit, toggle_busy };
 
 // A Writable of pictures: write() shows one now. Never pushes back; the
 // playout clock decides when to write.
@@ -26,6 +27,8 @@ class Renderer : public common::Writable<RenderFrame> {
   virtual void show(const AVFrame* frame) = 0;
   // Handles pending window events; returns what the user asked for.
   virtual UserAction poll() = 0;
+  // The figures to draw over the picture (about 10 times a second).
+  virtual void set_status(const PlaybackStatus&) {}
   virtual bool headless() const = 0;
 };
 

@@ -65,13 +65,15 @@ Frame TestPattern::render(int64_t index) const {
       }
     }
   }
-  // Frame counter, top left, on a dark box.
+  // Frame counter, bottom right (the player's overlay sits top left), on a
+  // dark box.
   std::string digits = std::to_string(index);
   int s = std::max(2, height_ / 60);
   int box_w = static_cast<int>(digits.size()) * 5 * s + 2 * s;
-  fill_rect(f, s, s, box_w, 9 * s, 16);
+  const int bx = std::max(0, width_ - box_w - s), by = std::max(0, height_ - 10 * s);
+  fill_rect(f, bx, by, box_w, 9 * s, 16);
   for (size_t i = 0; i < digits.size(); ++i)
-    draw_digit(f, 2 * s + static_cast<int>(i) * 5 * s, 2 * s, s, digits[i] - '0');
+    draw_digit(f, bx + s + static_cast<int>(i) * 5 * s, by + s, s, digits[i] - '0');
   f->pts = index;
   return frame;
 }
