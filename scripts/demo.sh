@@ -1,28 +1,30 @@
 #!/usr/bin/env bash
-# The main job of `make demo`: serve the built-in live test pattern, play it
-# over TCP and then over UDP, and print what each run measured.
-# Usage: scripts/demo.sh BUILD_DIR   (environment: DEMO_SECONDS, default 10)
+# The main job of `make demo`: serve the built-in live test pattern through a
+# link capped below its bitrate, play it over TCP and then over UDP, and show
+# the two summaries side by side: TCP stalls and loses nothing, UDP loses
+# packets and smears but keeps playing.
+# Usage: scripts/demo.sh [BUILD_DIR]   (environment: DEMO_SECONDS, default 12)
 set -euo pipefail
 
 build=${1:-build/release}
-seconds=${DEMO_SECONDS:-10}
+seconds=${DEMO_SECONDS:-12}
 server_bin="$build/server/flowcast-server"
 client_bin="$build/client/flowcast-client"
-out=out/demo
+out=${DEMO_OUT:-out/demo}
 mkdir -p "$out"
 
 for bin in "$server_bin" "$client_bin"; do
   [ -x "$bin" ] || { echo "demo: $bin is missing; run 'make build' first" >&2; exit 1; }
 done
 
-window="a window"
+where="a window"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  window="headless (no display)"
+  where="headless (no display)"
 fi
 
-# Port 0: the kernel picks a free port; the server says which.
-"$server_bin" --port 0 --pattern 1280x720@30 --bitrate 4M --duration $((2 * seconds + 20))s \
-  --metrics "$out/server.json" 2>"$out/server.log" &
+# Port 0: the kernel picks a free port, and the server says which.
+"$server_bin" --port 0 --pattern 1280x720@30 --bitrate 4M --link-rate 2.8M \
+  --duration $((2 * seconds + 30))s --metrics "$out/server.json" 2>"$out/server.log" &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
 
@@ -35,12 +37,29 @@ for _ in $(seq 1 100); do
 done
 [ -n "$port" ] || { echo "demo: the server did not start" >&2; cat "$out/server.log" >&2; exit 1; }
 
-echo "flowcast demo: the live test pattern (1280x720, 30 fps, 4 Mbit/s) from 127.0.0.1:$port"
+cat <<INTRO
+flowcast demo: a live test pattern (1280x720, 30 fps, 4 Mbit/s) from 127.0.0.1:$port,
+through an emulated link capped at 2.8 Mbit/s: the link cannot carry the stream.
+INTRO
 for transport in tcp udp; do
-  echo "-- playing over ${transport^^} for ${seconds} s in $window (q quits early)"
+  echo
+  echo "== ${transport^^} for ${seconds} s, $where (q quits early)"
+  if [ "$transport" = tcp ]; then
+    echo "   TCP's flow control holds the server back: nothing is lost, the buffer runs dry, playback stalls."
+  else
+    echo "   UDP does not wait: the link drops what it cannot carry, playback goes on with artifacts."
+  fi
   "$client_bin" "127.0.0.1:$port" --transport "$transport" --duration "${seconds}s" \
-    --metrics "$out/$transport.json" --timeline "$out/$transport.csv" </dev/null
+    --metrics "$out/$transport.json" --timeline "$out/$transport.csv" </dev/null \
+    2> >(tee "$out/$transport.log" >&2)
+  # The summary table is the tail of the client's output.
+  sed -n '/^flowcast-client summary/,$p' "$out/$transport.log" > "$out/$transport.summary"
 done
+kill $server_pid 2>/dev/null || true
+wait 2>/dev/null || true
 
 echo
-echo "metrics: $out/tcp.json $out/udp.json (timelines: $out/tcp.csv $out/udp.csv)"
+echo "== side by side"
+pr -m -t -w 110 "$out/tcp.summary" "$out/udp.summary" | expand
+echo
+echo "metrics: $out/tcp.json $out/udp.json  timelines: $out/tcp.csv $out/udp.csv  server: $out/server.json"
