@@ -1,11 +1,8 @@
 #include "client/client_metrics.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <sstream>
 
 namespace flowcast::client {
@@ -66,30 +63,6 @@ bool write_timeline_csv(const std::string& path, const std::vector<TimelineSampl
     csv << s.t_ms << ',' << s.state << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
         << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.corrupt << '\n';
   return write_file_atomic(path, csv.str(), error);
-}
-
-bool write_file_atomic(const std::string& path, const std::string& text, std::string& error) {
-  const std::string tmp = path + ".part";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      error = "cannot write " + path + ": " + std::strerror(errno);
-      return false;
-    }
-    out << text;
-    out.flush();
-    if (!out) {
-      error = "cannot write " + path + ": " + std::strerror(errno);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot move " + tmp + " to " + path + ": " + std::strerror(errno);
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
 }
 
 }  // namespace flowcast::client

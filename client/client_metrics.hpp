@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.hpp"
+
 namespace flowcast::client {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -65,8 +67,7 @@ nlohmann::json timeline_json(const std::vector<TimelineSample>& samples);
 bool write_timeline_csv(const std::string& path, const std::vector<TimelineSample>& samples,
                         std::string& error);
 
-// Writes text to path through a temporary file and a rename, so the file is
-// never half-written. On failure returns false and says why in error.
-bool write_file_atomic(const std::string& path, const std::string& text, std::string& error);
+// Metrics, timeline and framemd5 files are written whole or not at all.
+using common::write_file_atomic;
 
 }  // namespace flowcast::client
