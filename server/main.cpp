@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
       "clients.\nWith INPUT, every client gets the file from its start, paced in real time.",
       "flowcast-server"};
   std::string input, transport = "both", pattern = "1280x720@30", bitrate = "4M", duration;
-  std::string metrics, pacing = "smooth";
+  std::string metrics, pacing = "smooth", sdp, push;
   std::string link_rate, link_queue, link_delay, link_jitter, link_loss, link_reorder,
       link_duplicate;
   double link_burst = 0;
@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration, "stop after this long, e.g. 30s");
   app.add_option("--metrics", metrics, "write server-side metrics JSON here at exit");
   app.add_flag("--quiet", opt.quiet, "no session log on stderr");
+  app.add_option("--sdp", sdp,
+                 "write the stream's SDP here, for ffplay, VLC or flowcast-client --listen");
+  app.add_option("--push", push,
+                 "also send the stream as plain RTP over UDP to HOST:PORT (RTCP to PORT+1), "
+                 "no handshake; with --sdp the SDP describes it");
   app.add_option("--pacing", pacing,
                  "smooth (spread a frame's packets over its interval; default) or burst");
   auto* link = app.add_option_group(
@@ -97,6 +102,11 @@ int main(int argc, char** argv) {
     opt.duration = *d;
   }
   if (!metrics.empty()) opt.metrics_path = metrics;
+  if (!sdp.empty()) opt.sdp_path = sdp;
+  if (!push.empty()) {
+    opt.push = common::parse_host_port(push, 0);
+    if (!opt.push) return usage_error("--push wants HOST:PORT, like 127.0.0.1:5006");
+  }
   if (pacing == "smooth") opt.pacing = server::Pacing::smooth;
   else if (pacing == "burst") opt.pacing = server::Pacing::burst;
   else return usage_error("--pacing must be smooth or burst");

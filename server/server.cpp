@@ -51,6 +51,17 @@ Server::Server(ServerOptions options)
     });
     if (!port_) port_ = options_.port;
   }
+  if (options_.push) push_to_ = resolve_push_target(io_, *options_.push);
+  if (options_.sdp_path) {
+    // With --push the SDP describes the push target, so receivers can read it.
+    sdp_.emplace(*options_.sdp_path, options_.bind,
+                 push_to_ ? push_to_->address().to_string() : options_.bind,
+                 push_to_ ? push_to_->port() : port_);
+    if (options_.input) {
+      sdp_->offer_file(*options_.input);
+      log("wrote the SDP to " + sdp_->path());
+    }
+  }
 }
 
 Server::~Server() {
@@ -64,7 +75,8 @@ void Server::log(const std::string& line) const {
 
 bool Server::admit(const std::string& peer) {
   if (stopping_) return false;
-  if (static_cast<int>(sessions_.size()) >= options_.max_clients) {
+  const size_t clients = sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0);
+  if (static_cast<int>(clients) >= options_.max_clients) {
     ++refused_full_;
     log("refused " + peer + ": already serving --max-clients " +
         std::to_string(options_.max_clients) + " clients");
@@ -99,9 +111,30 @@ void Server::do_accept() {
 }
 
 void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
+  if (sdp_ && !sdp_->written() && frame->keyframe) {
+    try {
+      if (sdp_->offer(*frame)) log("wrote the SDP to " + sdp_->path());
+    } catch (const std::exception& e) {
+      log(e.what());
+      sdp_.reset();
+    }
+  }
   // Copy: a session may end, and leave the set, while it sends.
   auto sessions = sessions_;
   for (auto& s : sessions) s->on_live_frame(frame);
+}
+
+void Server::start_push() {
+  SessionSource src{options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
+  push_ = std::make_shared<PushSession>(io_, *this, src, next_id_++, *push_to_);
+  sessions_.insert(push_);
+  log("session " + std::to_string(push_->stats().id) + ": pushing plain RTP to " + push_->peer());
+  try {
+    push_->begin();
+  } catch (const std::exception& e) {
+    log(std::string("the push session failed to start: ") + e.what());
+    push_->stop(e.what());
+  }
 }
 
 void Server::request_keyframe() {
@@ -169,6 +202,7 @@ int Server::run() {
                                                                      : "udp";
   log("streaming " + what + " on " + options_.bind + ":" + std::to_string(port_) + " (" +
       transports + ")");
+  if (push_to_) start_push();
   io_.run();
   if (live_) live_->stop();
   // Sessions cut off by the grace timer still count.

@@ -11,6 +11,8 @@
 
 #include "media/file_source.hpp"
 #include "server/live_pattern_source.hpp"
+#include "server/push_session.hpp"
+#include "server/sdp_file.hpp"
 #include "server/server_options.hpp"
 #include "server/session.hpp"
 #include "server/udp_service.hpp"
@@ -39,6 +41,8 @@ class Server : public SessionHost {
   void do_accept();
   bool admit(const std::string& peer);
   void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
+  // --push: the push session, started with the server.
+  void start_push();
   void shutdown();
   void log(const std::string& line) const;
 
@@ -50,6 +54,9 @@ class Server : public SessionHost {
   std::unique_ptr<UdpService> udp_;
   std::unique_ptr<LivePatternSource> live_;
   std::optional<media::SourceInfo> file_info_;
+  std::optional<SdpFile> sdp_;                      // --sdp, until written
+  std::optional<asio::ip::udp::endpoint> push_to_;  // --push
+  std::shared_ptr<PushSession> push_;
   std::set<std::shared_ptr<Session>> sessions_;
   std::vector<SessionStats> finished_;
   uint64_t next_id_ = 1;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "common/units.hpp"
 #include "server/session.hpp"
 
 namespace flowcast::server {
@@ -27,6 +28,8 @@ struct ServerOptions {
   int max_clients = 64;
   std::optional<std::chrono::microseconds> duration;
   std::optional<std::string> metrics_path;
+  std::optional<std::string> sdp_path;   // --sdp: the stream's SDP file
+  std::optional<common::HostPort> push;  // --push: plain RTP over UDP there
   // Bytes a TCP session may hold unsent before it counts as held back.
   size_t tcp_send_queue_bytes = 256 * 1024;
   bool quiet = false;
