@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "client/listen_options.hpp"
 #include "common/units.hpp"
 
 namespace flowcast::client {
@@ -37,6 +38,8 @@ struct ClientOptions {
   std::optional<std::string> metrics_path;
   std::optional<std::string> timeline_path;
   std::optional<std::string> framemd5_path;
+  // --listen PORT --sdp FILE: receive plain RTP instead of connecting.
+  std::optional<ListenOptions> listen;
 
   microseconds rebuffer_or_default() const { return rebuffer.value_or(buffer); }
 };

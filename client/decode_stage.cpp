@@ -16,6 +16,7 @@ DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer, Pl
                          common::BoundedQueue<RenderFrame>& out,
                          std::function<void()> request_keyframe)
     : options_(options), buffer_(buffer), clock_(clock), out_(out),
+      depacketizer_(options.listen ? options.listen->parameter_sets : std::vector<uint8_t>{}),
       decoder_(options.on_loss, std::move(request_keyframe), options.framemd5_path.has_value()) {
   depacketizer_.pipe(decoder_);
   decoder_.pipe(out_);

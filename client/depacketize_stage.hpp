@@ -9,12 +9,21 @@ namespace flowcast::client {
 
 class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAccessUnit> {
  public:
+  // parameter_sets: Annex B SPS/PPS from the SDP (--listen), or empty. They
+  // go before the first access unit, and before every IDR access unit that
+  // brings no SPS of its own, so decoding can start (and restart after a
+  // freeze) when the sender never sends them in-band.
+  explicit DepacketizeStage(std::vector<uint8_t> parameter_sets = {})
+      : parameter_sets_(std::move(parameter_sets)) {}
+
   uint64_t dropped_nals() const { return dropped_nals_; }
 
  protected:
   bool transform(AccessUnitPayloads au) override;
 
  private:
+  std::vector<uint8_t> parameter_sets_;
+  bool first_ = true;
   uint64_t dropped_nals_ = 0;
 };
 

@@ -36,9 +36,14 @@ int main(int argc, char** argv) {
       "flowcast-client"};
   std::string target = "127.0.0.1:5004", transport = "tcp", buffer = "500ms",
               buffer_max = "2s", rebuffer, overflow, on_loss = "conceal", duration, so_rcvbuf;
-  std::string metrics, timeline, framemd5, consumer_pause, grow_max, snapshot;
+  std::string metrics, timeline, framemd5, consumer_pause, grow_max, snapshot, sdp;
+  int listen = 0;
   app.add_option("HOST[:PORT]", target, "server address (default 127.0.0.1:5004)");
   app.add_option("--transport", transport, "tcp or udp (default tcp)");
+  app.add_option("--listen", listen,
+                 "receive plain RTP on this UDP port (RTCP on the next) from any sender, "
+                 "instead of connecting; with --sdp");
+  app.add_option("--sdp", sdp, "the SDP describing what --listen receives (ffmpeg's -sdp_file)");
   app.add_option("--buffer", buffer, "media held before playback starts (default 500ms)");
   app.add_option("--buffer-max", buffer_max, "receive buffer capacity in media time (default 2s)");
   app.add_option("--rebuffer", rebuffer, "media needed to resume after a stall (default --buffer)");
@@ -76,6 +81,21 @@ int main(int argc, char** argv) {
   if (transport == "tcp") opt.transport = client::Transport::tcp;
   else if (transport == "udp") opt.transport = client::Transport::udp;
   else return usage_error("--transport must be tcp or udp, not '" + transport + "'");
+  if (app.count("--listen") || !sdp.empty()) {
+    if (!app.count("--listen") || sdp.empty() || listen < 1 || listen > 65535)
+      return usage_error("--listen PORT and --sdp FILE go together, with PORT in 1..65535");
+    if (transport != "udp" && app.count("--transport"))
+      return usage_error("--listen receives RTP over UDP: drop --transport tcp");
+    try {
+      opt.listen = client::read_listen_options(static_cast<uint16_t>(listen), sdp);
+    } catch (const std::exception& e) {
+      return usage_error(e.what());
+    }
+    opt.transport = client::Transport::udp;
+    opt.host = opt.listen->ipv6 ? "::" : "0.0.0.0";
+    opt.port = static_cast<uint16_t>(listen);
+    transport = "listen";
+  }
   auto parse_d = [](const std::string& v, std::chrono::microseconds& out) {
     auto d = common::parse_duration(v);
     if (!d) return false;

@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -21,12 +22,15 @@ constexpr auto kHelloInterval = std::chrono::milliseconds(250);
 constexpr auto kReportInterval = std::chrono::milliseconds(500);
 constexpr auto kSampleInterval = std::chrono::milliseconds(50);
 constexpr auto kUdpSilence = std::chrono::seconds(5);
+// --listen: a BYE may come in on the RTCP socket ahead of the last media
+// packets still queued on the RTP socket; they get this long to be read.
+constexpr auto kListenByeGrace = std::chrono::milliseconds(100);
 constexpr int kDatagramsPerWakeup = 64;
 }  // namespace
 
 NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer,
                              SteadyTime launched)
-    : options_(options), buffer_(buffer), launched_(launched), tcp_(io_), udp_(io_),
+    : options_(options), buffer_(buffer), launched_(launched), tcp_(io_), udp_(io_), rtcp_(io_),
       deadline_(io_), report_timer_(io_), hello_timer_(io_), sample_timer_(io_),
       pause_timer_(io_) {
   std::random_device rd;
@@ -53,11 +57,14 @@ SourceCounters NetworkSource::counters() const {
 }
 
 std::string NetworkSource::where() const {
+  if (options_.listen) return "UDP port " + std::to_string(options_.listen->port);
   return options_.host + ":" + std::to_string(options_.port);
 }
 
 void NetworkSource::start() {
-  if (options_.transport == Transport::tcp)
+  if (options_.listen)
+    asio::post(io_, [this] { start_listen(); });
+  else if (options_.transport == Transport::tcp)
     asio::post(io_, [this] { connect_tcp(); });
   else
     asio::post(io_, [this] { start_udp(); });
@@ -69,7 +76,8 @@ void NetworkSource::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
     stopped_ = true;
-    if (status_ == SourceStatus::streaming) {
+    // A listener never announced itself: it owes no BYE.
+    if (status_ == SourceStatus::streaming && !options_.listen) {
       std::vector<uint8_t> bye;
       common::write_bye(common::Goodbye{{own_ssrc_}}, bye);
       // A best-effort, non-blocking goodbye: the server also times out.
@@ -87,6 +95,7 @@ void NetworkSource::stop() {
     asio::error_code ec;
     tcp_.close(ec);
     udp_.close(ec);
+    rtcp_.close(ec);
     io_.stop();
   });
   thread_.join();
@@ -94,7 +103,8 @@ void NetworkSource::stop() {
 
 void NetworkSource::request_keyframe() {
   asio::post(io_, [this] {
-    if (status_ != SourceStatus::streaming || !media_ssrc_) return;
+    // A listener has nowhere to send it (no handshake told it the sender's address).
+    if (status_ != SourceStatus::streaming || !media_ssrc_ || options_.listen) return;
     std::vector<uint8_t> pli;
     common::write_pli(common::PictureLossIndication{own_ssrc_, media_ssrc_}, pli);
     send_rtcp(std::move(pli));
@@ -135,6 +145,7 @@ void NetworkSource::resume_reading() {
   } else {
     // Silence while we were not reading is ours, not the server's.
     last_packet_ = std::max(last_packet_, Clock::now() - std::chrono::seconds(1));
+    last_media_ = std::max(last_media_, Clock::now() - std::chrono::seconds(1));
     do_read_udp();
   }
 }
@@ -149,6 +160,7 @@ void NetworkSource::fail(const std::string& message) {
   asio::error_code ec;
   tcp_.close(ec);
   udp_.close(ec);
+  rtcp_.close(ec);
   deadline_.cancel();
   report_timer_.cancel();
   hello_timer_.cancel();
@@ -277,6 +289,64 @@ void NetworkSource::send_hello() {
   });
 }
 
+void NetworkSource::open_listen_socket(asio::ip::udp::socket& socket, uint16_t port,
+                                       asio::error_code& ec) {
+  // Any address: the SDP's c= names this host as the sender sees it.
+  const auto protocol = options_.listen->ipv6 ? asio::ip::udp::v6() : asio::ip::udp::v4();
+  socket.open(protocol, ec);
+  if (!ec && options_.so_rcvbuf)
+    socket.set_option(asio::socket_base::receive_buffer_size(*options_.so_rcvbuf), ec);
+  if (!ec) socket.bind(asio::ip::udp::endpoint(protocol, port), ec);
+}
+
+void NetworkSource::start_listen() {
+  const ListenOptions& listen = *options_.listen;
+  asio::error_code ec;
+  open_listen_socket(udp_, listen.port, ec);
+  int one = 1;
+  if (!ec) setsockopt(udp_.native_handle(), SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+  if (!ec) udp_.non_blocking(true, ec);
+  if (ec) {
+    fail("cannot listen on UDP port " + std::to_string(listen.port) + ": " + ec.message() +
+         " (is another receiver using it? pick another --listen port)");
+    return;
+  }
+  if (listen.rtcp_port) {
+    open_listen_socket(rtcp_, *listen.rtcp_port, ec);
+    if (ec) {
+      fail("cannot listen for RTCP on UDP port " + std::to_string(*listen.rtcp_port) + ": " +
+           ec.message() + " (RTCP uses the port above --listen: pick another --listen port)");
+      return;
+    }
+  }
+  asio::socket_base::receive_buffer_size size;
+  udp_.get_option(size, ec);
+  {
+    std::lock_guard lock(mutex_);
+    counters_.rcvbuf_bytes = size.value();
+  }
+  status_ = SourceStatus::streaming;
+  last_packet_ = Clock::now();
+  schedule_report();
+  schedule_sampling();
+  do_read_udp();
+  if (rtcp_.is_open()) do_read_rtcp();
+}
+
+void NetworkSource::do_read_rtcp() {
+  rtcp_.async_receive(asio::buffer(rtcp_buffer_), [this](const asio::error_code& e, size_t n) {
+    if (e || stopped_ || status_ != SourceStatus::streaming) return;
+    const std::span<const uint8_t> packet(rtcp_buffer_.data(), n);
+    if (common::is_rtcp(packet)) {
+      on_packet(packet);
+    } else {
+      std::lock_guard lock(mutex_);
+      ++counters_.malformed;
+    }
+    do_read_rtcp();
+  });
+}
+
 void NetworkSource::do_read_udp() {
   read_pending_ = true;
   udp_.async_wait(asio::ip::udp::socket::wait_read, [this](const asio::error_code& e) {
@@ -329,7 +399,7 @@ void NetworkSource::read_udp_datagrams() {
       }
     }
     std::span<const uint8_t> data(read_buffer_.data(), static_cast<size_t>(n));
-    if (common::is_handshake(data)) {
+    if (!options_.listen && common::is_handshake(data)) {
       auto m = common::parse_handshake(data);
       if (!m || status_ != SourceStatus::connecting) continue;
       if (m->type == common::HandshakeType::cookie) {
@@ -396,6 +466,19 @@ void NetworkSource::on_packet(std::span<const uint8_t> packet) {
       std::lock_guard lock(mutex_);
       ++counters_.rtcp_received;
     }
+    if (options_.listen) {
+      // Only the sender we play can end the stream.
+      for (const auto& bye : rtcp->byes)
+        if (locked_ssrc_ && !bye_seen_ &&
+            std::find(bye.ssrcs.begin(), bye.ssrcs.end(), *locked_ssrc_) != bye.ssrcs.end()) {
+          bye_seen_ = true;
+          deadline_.expires_after(kListenByeGrace);
+          deadline_.async_wait([this](const asio::error_code& e) {
+            if (!e) finish_stream();
+          });
+        }
+      return;
+    }
     if (!rtcp->byes.empty()) {
       bye_seen_ = true;
       if (options_.transport == Transport::udp) finish_stream();
@@ -408,10 +491,21 @@ void NetworkSource::on_packet(std::span<const uint8_t> packet) {
     ++counters_.malformed;
     return;
   }
-  if (rtp->header.payload_type != common::kPayloadTypeH264) {
+  const uint8_t payload_type =
+      options_.listen ? options_.listen->payload_type : common::kPayloadTypeH264;
+  if (rtp->header.payload_type != payload_type) {
     std::lock_guard lock(mutex_);
     ++counters_.foreign_payload_type;
     return;
+  }
+  if (options_.listen) {
+    if (!locked_ssrc_) locked_ssrc_ = rtp->header.ssrc;
+    if (rtp->header.ssrc != *locked_ssrc_) {
+      std::lock_guard lock(mutex_);
+      ++counters_.foreign_ssrc;
+      return;
+    }
+    last_media_ = Clock::now();
   }
   media_ssrc_ = rtp->header.ssrc;
   ReceivedPacket p;
@@ -431,6 +525,15 @@ void NetworkSource::schedule_report() {
   report_timer_.expires_after(kReportInterval);
   report_timer_.async_wait([this](const asio::error_code& e) {
     if (e || status_ != SourceStatus::streaming) return;
+    if (options_.listen) {
+      // A listener sends no reports: it has no sender address from a
+      // handshake. Silence after media began is the end of the stream.
+      if (locked_ssrc_ && reading_allowed() && Clock::now() - last_media_ > kUdpSilence)
+        finish_stream();
+      else
+        schedule_report();
+      return;
+    }
     if (options_.transport == Transport::udp && reading_allowed() &&
         Clock::now() - last_packet_ > kUdpSilence) {
       if (bye_seen_)

@@ -9,12 +9,19 @@
 // buffer fills, the window closes and the server is held back; over UDP the
 // kernel drops, and SO_RXQ_OVFL counts it.
 //
+// --listen (ListenOptions): no handshake and no reports; plain RTP from any
+// sender on a bound UDP port, RTCP on the next port up (or the same one with
+// rtcp-mux). It locks onto the first SSRC of the SDP's payload type; other
+// SSRCs are counted and dropped. The stream ends on a BYE from that SSRC, or
+// 5 s after its media stops (before media begins, it waits).
+//
 // Threads: owns the network thread, which runs an asio io_context and never
 // blocks. Other threads call the public methods; they post to that thread.
 #include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -32,6 +39,7 @@ enum class SourceStatus { connecting, streaming, ended, failed };
 struct SourceCounters {
   uint64_t rtcp_received = 0;
   uint64_t foreign_payload_type = 0;
+  uint64_t foreign_ssrc = 0;       // --listen: RTP of a sender other than the one locked onto
   uint64_t malformed = 0;
   uint64_t plis_sent = 0;
   uint64_t dropped_kernel = 0;     // SO_RXQ_OVFL (UDP)
@@ -66,6 +74,10 @@ class NetworkSource : public common::Readable<ReceivedPacket> {
   void connect_tcp();
   void do_read_tcp();
   void start_udp();
+  // --listen: binds the RTP (and RTCP) socket, then reads.
+  void start_listen();
+  void open_listen_socket(asio::ip::udp::socket& socket, uint16_t port, asio::error_code& ec);
+  void do_read_rtcp();
   void send_hello();
   void do_read_udp();
   void read_udp_datagrams();
@@ -88,6 +100,7 @@ class NetworkSource : public common::Readable<ReceivedPacket> {
   std::thread thread_;
   asio::ip::tcp::socket tcp_;
   asio::ip::udp::socket udp_;
+  asio::ip::udp::socket rtcp_;  // --listen without rtcp-mux
   asio::steady_timer deadline_;
   asio::steady_timer report_timer_;
   asio::steady_timer hello_timer_;
@@ -96,6 +109,7 @@ class NetworkSource : public common::Readable<ReceivedPacket> {
   common::Rfc4571Deframer deframer_;
   std::array<uint8_t, 65536> read_buffer_{};
   std::array<uint8_t, 16> cookie_{};
+  std::array<uint8_t, 8192> rtcp_buffer_{};
   // --- Network thread only.
   bool read_pending_ = false;
   bool buffer_blocked_ = false;
@@ -107,6 +121,8 @@ class NetworkSource : public common::Readable<ReceivedPacket> {
   int64_t last_expected_ = 0;
   int64_t last_received_ = 0;
   std::chrono::steady_clock::time_point last_packet_;
+  std::optional<uint32_t> locked_ssrc_;               // --listen: the sender we play
+  std::chrono::steady_clock::time_point last_media_;  // --listen: its last packet
   std::atomic<SourceStatus> status_{SourceStatus::connecting};
 
   mutable std::mutex mutex_;

@@ -279,6 +279,7 @@ nlohmann::json Player::metrics_json() const {
         {"dropped_kernel", sc.dropped_kernel},
         {"recovered", 0},
         {"foreign_payload_type", sc.foreign_payload_type},
+        {"foreign_ssrc", sc.foreign_ssrc},
         {"malformed", sc.malformed},
         {"plis_sent", sc.plis_sent}}},
       {"frames",

@@ -212,13 +212,6 @@ std::optional<H264ParameterSets> find_parameter_sets(
   return sets;
 }
 
-uint16_t SdpDescription::effective_rtcp_port() const {
-  if (rtcp_mux) return port;
-  if (rtcp_port) return *rtcp_port;
-  // RFC 3550 §11: the next port up (65535 has none: share it).
-  return port == 65535 ? port : static_cast<uint16_t>(port + 1);
-}
-
 SdpDescription describe_h264_stream(const H264ParameterSets& sets, std::string address,
                                     uint16_t port) {
   SdpDescription d;

@@ -56,9 +56,6 @@ struct SdpDescription {
   std::string profile_level_id;  // six hex digits, from the SPS
   // sprop-parameter-sets: NAL units (without start codes), in order.
   std::vector<std::vector<uint8_t>> parameter_sets;
-
-  // Where RTCP goes: the RTP port with rtcp-mux, else a=rtcp, else port + 1.
-  uint16_t effective_rtcp_port() const;
 };
 
 // Describes a stream sent to address:port, packetization-mode 1, with the
