@@ -30,9 +30,13 @@ bool DecoderStage::transform(CodedAccessUnit au) {
   } else if (!au.complete) {
     tainted_ = true;
     if (policy_ == LossPolicy::freeze && !freezing_) {
+      // The pictures the decoder still holds come first, then the freeze.
+      emit(decoder_.flush());
       freezing_ = true;
-      std::lock_guard lock(mutex_);
-      ++counters_.keyframe_requests;
+      {
+        std::lock_guard lock(mutex_);
+        ++counters_.keyframe_requests;
+      }
       if (request_keyframe_) request_keyframe_();
     }
   }
@@ -51,6 +55,12 @@ bool DecoderStage::transform(CodedAccessUnit au) {
     send_times_[au.timestamp] = *au.send_time_us;
     while (send_times_.size() > 256) send_times_.erase(send_times_.begin());
   }
+  // The taint travels with the picture: the decoder hands pictures out
+  // later than their access units went in.
+  if (tainted_) {
+    tainted_pts_.insert(au.timestamp);
+    while (tainted_pts_.size() > 256) tainted_pts_.erase(tainted_pts_.begin());
+  }
   auto frames = decoder_.decode(au.annexb, au.timestamp);
   {
     std::lock_guard lock(mutex_);
@@ -67,7 +77,8 @@ bool DecoderStage::emit(std::vector<media::DecodedFrame> frames) {
     RenderFrame rf;
     rf.pts_90k = df.pts_90k;
     rf.corrupt = df.corrupt;
-    rf.tainted = tainted_ && !df.corrupt;
+    const bool tainted = tainted_pts_.erase(df.pts_90k) > 0;
+    rf.tainted = tainted && !df.corrupt;
     if (auto it = send_times_.find(df.pts_90k); it != send_times_.end()) {
       rf.send_time_us = it->second;
       send_times_.erase(it);

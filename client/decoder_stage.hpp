@@ -10,6 +10,7 @@
 // Decode thread only, but counters() may be read from any thread.
 #include <functional>
 #include <map>
+#include <set>
 #include <mutex>
 
 #include "client/client_options.hpp"
@@ -53,6 +54,7 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   bool tainted_ = false;
   bool freezing_ = false;
   std::map<int64_t, uint64_t> send_times_;  // pts -> send time, for latency
+  std::set<int64_t> tainted_pts_;           // access units decoded after a loss
 
   mutable std::mutex mutex_;
   // --- Protected by mutex_.

@@ -45,7 +45,12 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
     ++counters_.duplicate;
     return true;
   }
-  if (seq < *next_seq_) {
+  if (seq < *next_seq_ && released_.empty()) {
+    // Nothing has left yet: an earlier packet overtaken at the very start.
+    next_seq_ = seq;
+    base_seq_ = std::min(*base_seq_, seq);
+  }
+  if (seq < *next_seq_ || released_ts_.count(ts)) {
     // Its access unit has already left: too late to be of use.
     ++counters_.late;
     return true;
@@ -53,7 +58,7 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
   if (seq < highest_seq_) ++counters_.reordered;
   highest_seq_ = std::max(highest_seq_, seq);
 
-  if (full() && !make_room()) {
+  if (!make_room(ts, packet.payload.size())) {
     ++counters_.dropped_overflow;
     changed_.notify_all();
     return true;
@@ -68,39 +73,54 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
   ++ts_counts_[ts];
   packets_.emplace(seq, std::move(held));
   if (config_.policy == OverflowPolicy::drop_old)
-    while (full() && has_later_data()) discard_front();
+    while (over_capacity() && has_later_data()) discard_front();
   counters_.peak_bytes = std::max<uint64_t>(counters_.peak_bytes, bytes_);
   counters_.peak_ms =
       std::max(counters_.peak_ms, std::chrono::duration<double, std::milli>(buffered()).count());
   changed_.notify_all();
-  if (config_.policy == OverflowPolicy::block || config_.policy == OverflowPolicy::grow) {
-    writer_blocked_ = full();
-    return !writer_blocked_;
-  }
-  return true;
+  if (config_.policy == OverflowPolicy::block) writer_blocked_ = full();
+  // grow only holds the source back once it cannot grow any more.
+  if (config_.policy == OverflowPolicy::grow)
+    writer_blocked_ = full() && capacity_bytes_ >= grow_max_bytes_;
+  return !writer_blocked_;
 }
 
-// The buffer is full and a packet arrives: returns true when it may go in.
-bool ReceiveBuffer::make_room() {
+bool ReceiveBuffer::over_capacity() const {
+  return buffered() > capacity_ || static_cast<int64_t>(bytes_) > capacity_bytes_;
+}
+
+bool ReceiveBuffer::would_overflow(int64_t ts, size_t bytes) const {
+  if (static_cast<int64_t>(bytes_ + bytes) > capacity_bytes_) return true;
+  if (ts_counts_.empty()) return false;
+  // A packet of a frame already held adds bytes, not media time.
+  const int64_t lo = std::min(ts, ts_counts_.begin()->first);
+  const int64_t hi = std::max(ts, ts_counts_.rbegin()->first);
+  return std::chrono::microseconds((hi - lo + frame_interval_90k_) * 1000 / 90) > capacity_;
+}
+
+// A packet of `bytes` with timestamp `ts` arrives: returns true when it may
+// go in (making room as the policy says), false to discard it.
+bool ReceiveBuffer::make_room(int64_t ts, size_t bytes) {
   switch (config_.policy) {
     case OverflowPolicy::block:
       // The source was told to stop; what it had already read still goes in
       // (over TCP those bytes are acknowledged and cannot be refused).
       return true;
     case OverflowPolicy::drop_new:
-      return false;
+      return !would_overflow(ts, bytes);
     case OverflowPolicy::drop_old:
       return true;  // the oldest make way once this one is in
-    case OverflowPolicy::grow: {
-      const int64_t grown = std::min(grow_max_bytes_, capacity_bytes_ + capacity_bytes_ / 2);
-      if (grown > capacity_bytes_) {
-        capacity_bytes_ = grown;
-        capacity_ = capacity_ + capacity_ / 2;
-        ++counters_.grow_events;
+    case OverflowPolicy::grow:
+      if (would_overflow(ts, bytes)) {
+        const int64_t grown = std::min(grow_max_bytes_, capacity_bytes_ + capacity_bytes_ / 2);
+        if (grown > capacity_bytes_) {
+          capacity_bytes_ = grown;
+          capacity_ = capacity_ + capacity_ / 2;
+          ++counters_.grow_events;
+        }
       }
       // At --grow-max the buffer blocks like block.
       return true;
-    }
   }
   return true;
 }
@@ -118,6 +138,7 @@ void ReceiveBuffer::discard_front() {
     it = packets_.erase(it);
   }
   next_seq_ = last + 1;
+  remember_released_ts(ts);
   discontinuity_ = true;
 }
 
@@ -206,6 +227,7 @@ AccessUnitPayloads ReceiveBuffer::take_front() {
   }
   if (!ended_with_marker) au.complete = false;
   next_seq_ = expect;
+  remember_released_ts(ts);
   note_interval(ts);
   after_take();
   return au;
@@ -216,6 +238,15 @@ void ReceiveBuffer::after_take() {
     writer_blocked_ = false;
     // The source resumes on its own thread; the callback only posts to it.
     emit_drain();
+  }
+}
+
+void ReceiveBuffer::remember_released_ts(int64_t ts) {
+  if (!released_ts_.insert(ts).second) return;
+  released_ts_order_.push_back(ts);
+  if (released_ts_order_.size() > 256) {
+    released_ts_.erase(released_ts_order_.front());
+    released_ts_order_.pop_front();
   }
 }
 

@@ -133,7 +133,10 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   };
   AccessUnitPayloads take_front();
   void discard_front();
-  bool make_room();
+  bool make_room(int64_t ts, size_t bytes);
+  bool over_capacity() const;
+  bool would_overflow(int64_t ts, size_t bytes) const;
+  void remember_released_ts(int64_t ts);
   void release(std::map<int64_t, Held>::iterator it);
   void note_interval(int64_t ts);
   void remember_released(int64_t seq);
@@ -152,6 +155,8 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::map<int64_t, int> ts_counts_;  // packets held per timestamp
   std::set<int64_t> released_;        // recent sequences, to tell duplicates
   std::deque<int64_t> released_order_;
+  std::set<int64_t> released_ts_;     // recent access units gone: their stragglers are late
+  std::deque<int64_t> released_ts_order_;
   std::deque<int64_t> recent_intervals_;
   std::optional<int64_t> next_seq_;  // first sequence of the next access unit
   std::optional<int64_t> base_seq_;

@@ -42,7 +42,10 @@ std::vector<DecodedFrame> H264Decoder::decode(std::span<const uint8_t> annexb, i
 
 std::vector<DecodedFrame> H264Decoder::flush() {
   avcodec_send_packet(ctx_.get(), nullptr);
-  return drain();
+  auto frames = drain();
+  // Ready for new input again (after a flush it would refuse any).
+  avcodec_flush_buffers(ctx_.get());
+  return frames;
 }
 
 std::vector<DecodedFrame> H264Decoder::drain() {

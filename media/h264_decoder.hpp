@@ -26,7 +26,8 @@ class H264Decoder {
   // none. Broken input is concealed, not thrown: a rejected access unit
   // returns no picture and counts in rejected().
   std::vector<DecodedFrame> decode(std::span<const uint8_t> annexb, int64_t pts_90k);
-  // Drains the pictures held for reordering at the end of the stream.
+  // Drains the pictures held for reordering (at the end of the stream, or
+  // before a jump); the decoder then takes new input, from a keyframe.
   std::vector<DecodedFrame> flush();
 
   uint64_t rejected() const { return rejected_; }

@@ -145,7 +145,7 @@ TEST_CASE("DecoderStage conceal: pictures after a loss are tainted until the nex
     CHECK(run.counters.corrupt == 0);
     CHECK(run.keyframe_requests == 0);
     const auto marked = marked_by_index(run);
-    // The frames next to either boundary are checked in the [!mayfail] test
+    // The frames next to either boundary are checked in the  test
     // below; here, those well inside each range.
     for (int i = 0; i < kLost - 1; ++i) CHECK_FALSE(marked.at(i));
     for (int i = kLost + 1; i < kGop - 1; ++i) CHECK(marked.at(i));
@@ -168,15 +168,11 @@ TEST_CASE("DecoderStage conceal: pictures after a loss are tainted until the nex
   }
 }
 
-// Bug: DecoderStage::emit() (client/decoder_stage.cpp, `rf.tainted = tainted_
-// && !df.corrupt`) marks a picture with the stage's taint state at the time
-// the picture leaves the decoder, not at the time its access unit went in. The
-// decoder runs two frame threads (H264Decoder(threads = 2)), so each picture
-// leaves one access unit later: the last good picture before the loss (4) is
-// marked tainted, and the last tainted one before the IDR (19) is shown
-// clean. The taint should follow the picture (by pts, as send_times_ does).
+// The taint travels with the picture: the decoder (two frame threads) hands
+// pictures out later than their access units go in, so the stage keys the
+// taint by pts, as it does the send times.
 TEST_CASE("DecoderStage conceal: exactly the pictures from the loss to the IDR are tainted",
-          "[unit][decoder][!mayfail]") {
+          "[unit][decoder]") {
   constexpr int kLost = 5;
   const bool cut = GENERATE(false, true);
   Run run = decode_all(LossPolicy::conceal, [cut](int i, CodedAccessUnit& au) {
@@ -228,16 +224,10 @@ TEST_CASE("DecoderStage freeze: skip markers from the loss to the IDR, one keyfr
   CHECK(pictures == want_pictures);
 }
 
-// Bug: when the freeze policy begins (client/decoder_stage.cpp transform(),
-// `if (freezing_) { ... push(skip) }`), the picture the decoder still holds
-// (one frame of frame-threading delay) is not drained first; it comes out
-// only when the IDR is decoded, after all the skip markers. The render queue
-// then holds ... 3, [skip 5..19], 4, 20 ...: the player (player.cpp
-// render_due_frames) shows stale frame 4 after the freeze, or drops it late,
-// and its last_pts_ jumps back by 15 frames. The held pictures should be
-// drained (decoder flush or receive) before the first skip marker.
+// When a freeze begins, the pictures the decoder still holds come out first,
+// then the skip markers: presentation order holds across the freeze.
 TEST_CASE("DecoderStage freeze: pictures and skip markers leave in presentation order",
-          "[unit][decoder][!mayfail]") {
+          "[unit][decoder]") {
   constexpr int kLost = 5;
   Run run = decode_all(LossPolicy::freeze, [](int i, CodedAccessUnit& au) {
     if (i == kLost) au.complete = false;
