@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -10,7 +12,8 @@ namespace flowcast::server {
 using Clock = std::chrono::steady_clock;
 
 Server::Server(ServerOptions options)
-    : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), duration_timer_(io_) {
+    : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), duration_timer_(io_),
+      status_timer_(io_), tty_(isatty(fileno(stderr)) != 0) {
   if (options_.input) {
     // Open once up front so a bad INPUT is an error now, not per client.
     media::FileSource probe(*options_.input);
@@ -70,7 +73,53 @@ Server::~Server() {
 
 void Server::log(const std::string& line) const {
   if (options_.quiet) return;
-  std::fprintf(stderr, "flowcast-server: %s\n", line.c_str());
+  // On a terminal, the status line is redrawn in place: clear it first.
+  std::fprintf(stderr, "%sflowcast-server: %s\n", tty_ ? "\r\x1b[K" : "", line.c_str());
+}
+
+void Server::schedule_status() {
+  if (options_.quiet) return;
+  status_timer_.expires_after(std::chrono::seconds(1));
+  status_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || stopping_) return;
+    print_status();
+    schedule_status();
+  });
+}
+
+void Server::print_status() {
+  ++status_tick_;
+  // On a terminal, one line redrawn every second; elsewhere every 5 s.
+  if (!tty_ && status_tick_ % 5 != 0) return;
+  const double seconds = tty_ ? 1.0 : 5.0;
+  std::string line;
+  for (const auto& s : sessions_) {
+    const auto& st = s->stats();
+    const uint64_t before = last_bytes_[st.id];
+    last_bytes_[st.id] = st.bytes_sent;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "#%llu %s %.2f Mbit/s queue %.0fK held %.1fs%s",
+                  static_cast<unsigned long long>(st.id), st.transport.c_str(),
+                  static_cast<double>(st.bytes_sent - before) * 8 / seconds / 1e6,
+                  static_cast<double>(s->queued_bytes()) / 1024.0,
+                  (st.held_back_ms + st.rwnd_limited_ms) / 1000.0,
+                  st.link.dropped_queue + st.link.dropped_loss > 0
+                      ? (" link drops " +
+                         std::to_string(st.link.dropped_queue + st.link.dropped_loss))
+                            .c_str()
+                      : "");
+    if (tty_) {
+      line += (line.empty() ? "" : " | ") + std::string(buf);
+    } else {
+      std::fprintf(stderr, "flowcast-server: session %s\n", buf);
+    }
+  }
+  if (tty_) {
+    if (line.empty()) line = "waiting for clients";
+    std::fprintf(stderr, "\r\x1b[K%zu session%s: %s", sessions_.size(),
+                 sessions_.size() == 1 ? "" : "s", line.c_str());
+  }
+  std::fflush(stderr);
 }
 
 bool Server::admit(const std::string& peer) {
@@ -166,6 +215,7 @@ void Server::shutdown() {
   asio::error_code ec;
   if (acceptor_) acceptor_->close(ec);
   duration_timer_.cancel();
+  status_timer_.cancel();
   signals_.cancel();
   auto sessions = sessions_;
   for (auto& s : sessions) s->stop("server stopping");
@@ -191,6 +241,7 @@ int Server::run() {
   if (acceptor_) do_accept();
   if (udp_) udp_->start();
   if (live_) live_->start();
+  schedule_status();
   std::string what = options_.input
                          ? *options_.input + " (" + file_info_->codec_name +
                                (file_info_->transcoded ? ", transcoded to H.264" : "") + ")"

@@ -4,6 +4,7 @@
 // Everything but the live encoder runs on one network thread (run()).
 #include <asio.hpp>
 #include <memory>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -45,11 +46,18 @@ class Server : public SessionHost {
   void start_push();
   void shutdown();
   void log(const std::string& line) const;
+  // Every second: per-session send rate, send-queue fill and held-back time.
+  void schedule_status();
+  void print_status();
 
   ServerOptions options_;
   asio::io_context io_;
   asio::signal_set signals_;
   asio::steady_timer duration_timer_;
+  asio::steady_timer status_timer_;
+  bool tty_ = false;
+  int status_tick_ = 0;
+  std::map<uint64_t, uint64_t> last_bytes_;  // per session, at the last status
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<UdpService> udp_;
   std::unique_ptr<LivePatternSource> live_;
