@@ -46,8 +46,7 @@ Server::Server(ServerOptions options)
     udp_ = std::make_unique<UdpService>(io_, ep, [this](const asio::ip::udp::endpoint& peer) {
       std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
       if (!admit(name)) return std::shared_ptr<UdpSession>();
-      SessionSource src{options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
-      auto s = std::make_shared<UdpSession>(io_, *this, src, next_id_++, *udp_, peer);
+      auto s = std::make_shared<UdpSession>(io_, *this, session_source(), next_id_++, *udp_, peer);
       sessions_.insert(s);
       log("session " + std::to_string(s->stats().id) + ": udp client " + name + " joined");
       return s;
@@ -69,6 +68,10 @@ Server::Server(ServerOptions options)
 
 Server::~Server() {
   if (live_) live_->stop();
+}
+
+SessionSource Server::session_source() const {
+  return {options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
 }
 
 void Server::log(const std::string& line) const {
@@ -142,9 +145,8 @@ void Server::do_accept() {
       auto ep = socket.remote_endpoint(pe);
       std::string name = pe ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
       if (admit(name)) {
-        SessionSource src{options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
-        auto s = std::make_shared<TcpSession>(io_, *this, src, next_id_++, std::move(socket),
-                                              options_.tcp_send_queue_bytes);
+        auto s = std::make_shared<TcpSession>(io_, *this, session_source(), next_id_++,
+                                              std::move(socket), options_.tcp_send_queue_bytes);
         sessions_.insert(s);
         log("session " + std::to_string(s->stats().id) + ": tcp client " + name + " joined");
         try {
@@ -174,8 +176,7 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
 }
 
 void Server::start_push() {
-  SessionSource src{options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
-  push_ = std::make_shared<PushSession>(io_, *this, src, next_id_++, *push_to_);
+  push_ = std::make_shared<PushSession>(io_, *this, session_source(), next_id_++, *push_to_);
   sessions_.insert(push_);
   log("session " + std::to_string(push_->stats().id) + ": pushing plain RTP to " + push_->peer());
   try {

@@ -42,6 +42,8 @@ class Server : public SessionHost {
   void do_accept();
   bool admit(const std::string& peer);
   void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
+  // What every session plays, and how: from the options.
+  SessionSource session_source() const;
   // --push: the push session, started with the server.
   void start_push();
   void shutdown();
