@@ -31,6 +31,7 @@ struct ClientOptions {
   std::optional<int64_t> grow_max;  // bytes
   std::optional<int> so_rcvbuf;
   LossPolicy on_loss = LossPolicy::conceal;
+  bool nack = false;  // ask the server to resend lost packets (RTCP NACK)
   std::optional<common::AtFor> consumer_pause;
   bool headless = false;
   bool quiet = false;

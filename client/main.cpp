@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   app.add_option("--grow-max", grow_max, "largest size --overflow grow may reach, e.g. 8M (bytes)");
   app.add_option("--consumer-pause", consumer_pause,
                  "stop reading the network at AT for FOR, e.g. 2s+2s (a busy consumer)");
+  app.add_flag("--nack", opt.nack,
+               "ask the server to resend lost packets (RTCP NACK); they count as recovered if "
+               "they arrive in time");
   app.add_option("--on-loss", on_loss, "conceal (decode what arrived; default) or freeze");
   app.add_option("--so-rcvbuf", so_rcvbuf, "kernel receive buffer size in bytes, e.g. 65536");
   app.add_flag("--headless", opt.headless, "no window (automatic when there is no display)");

@@ -234,6 +234,7 @@ void NetworkSource::do_read_tcp() {
     }
     deframer_.feed(std::span<const uint8_t>(read_buffer_.data(), n),
                    [this](std::span<const uint8_t> p) { on_packet(p); });
+    send_nacks();
     sample_kernel();
     resume_reading();
   });
@@ -357,6 +358,7 @@ void NetworkSource::do_read_udp() {
       return;
     }
     read_udp_datagrams();
+    send_nacks();
     if (status_ == SourceStatus::connecting ||
         (status_ == SourceStatus::streaming && reading_allowed()))
       do_read_udp();
@@ -519,6 +521,17 @@ void NetworkSource::on_packet(std::span<const uint8_t> packet) {
   // false: the buffer is full (block). Finish this read, then stop reading
   // until it drains: the kernel holds the rest.
   buffer_blocked_ = !push(std::move(p));
+}
+
+void NetworkSource::send_nacks() {
+  if (!options_.nack || !media_ssrc_ || status_ != SourceStatus::streaming) return;
+  auto gaps = buffer_.take_new_gaps();
+  if (gaps.empty()) return;
+  std::vector<uint8_t> packet;
+  common::write_nack(common::GenericNack{own_ssrc_, media_ssrc_, std::move(gaps)}, packet);
+  send_rtcp(std::move(packet));
+  std::lock_guard lock(mutex_);
+  ++counters_.nacks_sent;
 }
 
 void NetworkSource::schedule_report() {

@@ -42,6 +42,7 @@ struct SourceCounters {
   uint64_t foreign_ssrc = 0;       // --listen: RTP of a sender other than the one locked onto
   uint64_t malformed = 0;
   uint64_t plis_sent = 0;
+  uint64_t nacks_sent = 0;
   uint64_t dropped_kernel = 0;     // SO_RXQ_OVFL (UDP)
   int rcvbuf_bytes = 0;            // SO_RCVBUF as the kernel reports it
   uint64_t kernel_queued = 0;      // last sample: SIOCINQ (TCP), SO_MEMINFO (UDP)
@@ -85,6 +86,8 @@ class NetworkSource : public common::Readable<ReceivedPacket> {
   void resume_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
   void schedule_report();
+  // --nack: asks the server for the packets the buffer found missing.
+  void send_nacks();
   void schedule_sampling();
   void schedule_consumer_pause();
   void send_rtcp(std::vector<uint8_t> packet);

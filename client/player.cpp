@@ -30,6 +30,7 @@ ReceiveBufferConfig buffer_config(const ClientOptions& o) {
   c.capacity = o.buffer_max;
   c.policy = o.overflow;
   c.grow_max_bytes = o.grow_max.value_or(0);
+  c.track_gaps = o.nack;
   return c;
 }
 
@@ -277,11 +278,12 @@ nlohmann::json Player::metrics_json() const {
         {"reordered", rc.reordered},
         {"dropped_overflow", rc.dropped_overflow},
         {"dropped_kernel", sc.dropped_kernel},
-        {"recovered", 0},
+        {"recovered", rc.recovered},
         {"foreign_payload_type", sc.foreign_payload_type},
         {"foreign_ssrc", sc.foreign_ssrc},
         {"malformed", sc.malformed},
-        {"plis_sent", sc.plis_sent}}},
+        {"plis_sent", sc.plis_sent},
+        {"nacks_sent", sc.nacks_sent}}},
       {"frames",
        {{"decoded", dc.decoded},
         {"rendered", stats_.rendered},

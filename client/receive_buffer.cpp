@@ -56,6 +56,18 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
     return true;
   }
   if (seq < highest_seq_) ++counters_.reordered;
+  if (config_.track_gaps) {
+    if (asked_.erase(seq)) ++counters_.recovered;
+    // A jump past the highest: what lies between is missing (a burst beyond
+    // a few hundred packets is not worth asking for).
+    if (highest_seq_ >= 0 && seq > highest_seq_ + 1 && seq - highest_seq_ <= 256) {
+      for (int64_t m = highest_seq_ + 1; m < seq; ++m) {
+        new_gaps_.push_back(static_cast<uint16_t>(m));
+        asked_.insert(m);
+      }
+    }
+    while (asked_.size() > 1024) asked_.erase(asked_.begin());
+  }
   highest_seq_ = std::max(highest_seq_, seq);
 
   if (!make_room(ts, packet.payload.size())) {
@@ -267,6 +279,13 @@ void ReceiveBuffer::note_interval(int64_t ts) {
     frame_interval_90k_ = *std::min_element(recent_intervals_.begin(), recent_intervals_.end());
   }
   last_released_ts_ = ts;
+}
+
+std::vector<uint16_t> ReceiveBuffer::take_new_gaps() {
+  std::lock_guard lock(mutex_);
+  std::vector<uint16_t> out;
+  out.swap(new_gaps_);
+  return out;
 }
 
 int64_t ReceiveBuffer::cumulative_lost() const {

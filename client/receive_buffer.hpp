@@ -64,6 +64,7 @@ struct ReceiveCounters {
   uint64_t late = 0;
   uint64_t dropped_overflow = 0;
   uint64_t grow_events = 0;
+  uint64_t recovered = 0;  // arrived in time after a NACK asked for them
   uint64_t bytes = 0;
   uint64_t peak_bytes = 0;
   double peak_ms = 0;
@@ -74,6 +75,7 @@ struct ReceiveBufferConfig {
   int64_t capacity_bytes = 0;  // 0: 1 MiB per second of capacity
   OverflowPolicy policy = OverflowPolicy::block;
   int64_t grow_max_bytes = 0;  // 0: four times the starting capacity
+  bool track_gaps = false;     // --nack
 };
 
 class ReceiveBuffer : public common::Writable<ReceivedPacket> {
@@ -118,6 +120,10 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   bool end_of_stream() const { return end_of_stream_; }
 
   const ReceiveCounters& counters() const { return counters_; }
+  // Sequence numbers found missing since the last call (a later packet
+  // arrived first), for a NACK; they then count as recovered if they come in
+  // time. Only tracked when track_gaps is set in the config.
+  std::vector<uint16_t> take_new_gaps();
   // RFC 3550 §6.4.1: expected minus received (may be negative with duplicates).
   int64_t cumulative_lost() const;
   int64_t extended_highest_sequence() const { return highest_seq_; }
@@ -157,6 +163,8 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::deque<int64_t> released_order_;
   std::set<int64_t> released_ts_;     // recent access units gone: their stragglers are late
   std::deque<int64_t> released_ts_order_;
+  std::vector<uint16_t> new_gaps_;
+  std::set<int64_t> asked_;  // sequences a NACK asked for
   std::deque<int64_t> recent_intervals_;
   std::optional<int64_t> next_seq_;  // first sequence of the next access unit
   std::optional<int64_t> base_seq_;

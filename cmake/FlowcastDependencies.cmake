@@ -44,7 +44,12 @@ endif()
 find_package(Threads REQUIRED)
 add_library(flowcast_asio INTERFACE)
 target_include_directories(flowcast_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
-target_compile_definitions(flowcast_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+# asio picks std::aligned_alloc or operator new for its handler memory from
+# whether libstdc++'s config was seen before <asio.hpp>; files that include it
+# first and files that do not would mix free() with operator new (ASan's
+# alloc-dealloc-mismatch). One choice for every file:
+target_compile_definitions(flowcast_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED
+                                                   ASIO_DISABLE_STD_ALIGNED_ALLOC)
 target_link_libraries(flowcast_asio INTERFACE Threads::Threads)
 
 if(FLOWCAST_BUILD_TESTS)

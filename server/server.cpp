@@ -292,6 +292,8 @@ nlohmann::json Server::metrics() const {
                         {"peak_kernel_unsent_bytes", st.peak_kernel_unsent},
                         {"peak_queue_bytes", st.peak_queue_bytes},
                         {"plis_received", st.plis_received},
+                        {"nacks_received", st.nacks_received},
+                        {"packets_resent", st.packets_resent},
                         {"link",
                          {{"offered", st.link.offered},
                           {"dropped_queue", st.link.dropped_queue},

@@ -11,6 +11,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 // How far a live session may fall behind the live edge before it skips.
 constexpr int64_t kLiveBacklog90k = 4 * 90000;
+// Packets kept to answer NACKs: about two seconds at 4 Mbit/s.
+constexpr size_t kHistoryPackets = 1024;
 }  // namespace
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
@@ -184,8 +186,27 @@ void Session::send_frame(const PacketizedFrame& frame) {
     spacing_us = static_cast<uint64_t>(interval_us * 8 / 10) / frame.payloads.size();
   }
   rtp_.send(frame, now_us, spacing_us, [&](std::vector<uint8_t>&& packet, uint64_t send_us) {
+    remember(packet);
     route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
   });
+}
+
+void Session::remember(const std::vector<uint8_t>& packet) {
+  if (packet.size() < 4) return;
+  const auto seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
+  if (history_.emplace(seq, packet).second) history_order_.push_back(seq);
+  while (history_order_.size() > kHistoryPackets) {
+    history_.erase(history_order_.front());
+    history_order_.pop_front();
+  }
+}
+
+void Session::resend(uint16_t sequence) {
+  auto it = history_.find(sequence);
+  if (it == history_.end()) return;
+  ++stats_.packets_resent;
+  // The same packet again (same sequence number), across the same link.
+  route(std::vector<uint8_t>(it->second), Clock::now());
 }
 
 void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
@@ -255,6 +276,11 @@ void Session::handle_rtcp(std::span<const uint8_t> packet) {
       host_.request_keyframe();
       waiting_keyframe_ = true;
     }
+  }
+  for (const auto& nack : rtcp->nacks) {
+    ++stats_.nacks_received;
+    if (!ended_ && !closing_)
+      for (uint16_t seq : nack.lost_sequences) resend(seq);
   }
   if (!rtcp->byes.empty()) {
     closing_ = true;

@@ -49,6 +49,8 @@ struct SessionStats {
   uint64_t peak_queue_bytes = 0;       // our send queue's peak
   common::LinkCounters link;           // what the emulated link did
   uint64_t plis_received = 0;
+  uint64_t nacks_received = 0;
+  uint64_t packets_resent = 0;         // answered a NACK
   uint64_t receiver_reports = 0;
   double duration_ms = 0;
   std::string end_reason;
@@ -148,6 +150,12 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer delivery_timer_;
   std::optional<std::chrono::steady_clock::time_point> delivery_armed_for_;
   bool stop_pending_ = false;
+
+  // The last packets sent, by sequence number, to answer NACKs from.
+  void remember(const std::vector<uint8_t>& packet);
+  void resend(uint16_t sequence);
+  std::map<uint16_t, std::vector<uint8_t>> history_;
+  std::deque<uint16_t> history_order_;
 };
 
 }  // namespace flowcast::server

@@ -223,3 +223,44 @@ TEST_CASE("the client's metrics file is written on every exit path", "[integrati
     CHECK(read_json(metrics)["frames"]["rendered"].get<int>() > 0);
   }
 }
+
+TEST_CASE("video that is not H.264 is transcoded and plays clean", "[integration]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.avi");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=25 -t 2 "
+                    "-c:v mpeg4 -q:v 3 '" + clip + "'") == 0);
+  const auto port = std::to_string(free_port());
+  Process server({kServer, clip, "--port", port, "--duration", "20s"}, dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  CHECK(server.log().find("transcoded to H.264") != std::string::npos);
+  Process client({kClient, "127.0.0.1:" + port, "--headless", "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  auto code = client.wait_for(30s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+  json m = read_json(dir.file("m.json"));
+  CHECK(m["frames"]["decoded"] == 50);
+  CHECK(m["frames"]["rendered"] == 50);
+  CHECK(m["frames"]["corrupt"] == 0);
+  CHECK(m["packets"]["lost"] == 0);
+}
+
+TEST_CASE("a client past --max-clients is refused, and told so", "[integration]") {
+  TempDir dir;
+  const auto port = std::to_string(free_port());
+  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "300k", "--port", port,
+                  "--max-clients", "1", "--duration", "30s"},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  Process first({kClient, "127.0.0.1:" + port, "--headless", "--duration", "8s"},
+                dir.file("first.log"));
+  REQUIRE(wait_for_log(server, "joined", 10s));
+  Process second({kClient, "127.0.0.1:" + port, "--transport", "udp", "--headless"},
+                 dir.file("second.log"));
+  auto code = second.wait_for(10s);
+  INFO(second.log());
+  CHECK(code == 1);
+  CHECK(second.log().find("is full") != std::string::npos);
+  CHECK(server.log().find("refused") != std::string::npos);
+  CHECK(first.wait_for(20s) == 0);
+}

@@ -99,3 +99,35 @@ TEST_CASE("2% loss and no cap: UDP smears and does not stall", "[integration][li
   CHECK(std::abs(r.client["packets"]["lost"].get<int>() -
                  r.server["link"]["dropped_loss"].get<int>()) <= 10);
 }
+
+TEST_CASE("UDP with --nack: the server resends, and lost packets come back as recovered",
+          "[integration][link]") {
+  TempDir dir;
+  const auto port = std::to_string(free_port());
+  Process server({kServer, "--pattern", "640x360@30", "--bitrate", "1M", "--port", port,
+                  "--link-loss", "2%", "--link-delay", "20ms", "--link-seed", "3", "--duration",
+                  "40s", "--metrics", dir.file("server.json")},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  auto play = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args = {kClient,     "127.0.0.1:" + port, "--transport", "udp",
+                                     "--headless", "--duration",       "6s",          "--metrics",
+                                     dir.file(name)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Process client(args, dir.file(name + ".log"));
+    auto code = client.wait_for(30s);
+    INFO(client.log());
+    REQUIRE(code == 0);
+    return json::parse(read_file(dir.file(name)));
+  };
+  const json without = play("plain.json", {});
+  const json with = play("nack.json", {"--nack"});
+  INFO(with.dump(1));
+  CHECK(without["packets"]["recovered"] == 0);
+  CHECK(with["packets"]["nacks_sent"].get<int>() > 0);
+  CHECK(with["packets"]["recovered"].get<int>() > 0);
+  // Most of what the link lost comes back: far fewer lost, far less damage.
+  CHECK(with["packets"]["lost"].get<int>() * 2 < without["packets"]["lost"].get<int>());
+  CHECK(with["frames"]["corrupt"].get<int>() + with["frames"]["tainted"].get<int>() <
+        without["frames"]["corrupt"].get<int>() + without["frames"]["tainted"].get<int>());
+}
