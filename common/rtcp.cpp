@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/byte_order.hpp"
 #include "common/sequence.hpp"
 
 namespace flowcast::common {
@@ -13,24 +14,6 @@ constexpr size_t kReportBlockSize = 24;
 constexpr size_t kSenderInfoSize = 20;  // NTP (8) + RTP time + packet count + octet count
 constexpr int32_t kMaxCumulativeLost = (1 << 23) - 1;
 constexpr int32_t kMinCumulativeLost = -(1 << 23);
-
-uint16_t read_u16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-uint32_t read_u32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  put_u16(out, static_cast<uint16_t>(v >> 16));
-  put_u16(out, static_cast<uint16_t>(v));
-}
 
 // Writes the common header; `body_bytes` excludes the 4-byte header and is a multiple of 4.
 void put_header(std::vector<uint8_t>& out, uint8_t count_or_fmt, uint8_t type, size_t body_bytes) {

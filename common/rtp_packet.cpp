@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "common/byte_order.hpp"
+
 namespace flowcast::common {
 namespace {
 
@@ -9,24 +11,6 @@ constexpr uint16_t kOneByteProfile = 0xBEDE;
 constexpr size_t kSendTimeLength = 8;
 // One-byte element header + 8 bytes, padded to whole words.
 constexpr size_t kSendTimeExtensionWords = 3;
-
-uint16_t read_u16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-uint32_t read_u32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  put_u16(out, static_cast<uint16_t>(v >> 16));
-  put_u16(out, static_cast<uint16_t>(v));
-}
 
 // Walks RFC 8285 one-byte elements. Returns false when an element runs past
 // the extension block.
