@@ -68,22 +68,8 @@ void Session::pump() {
       });
       return;
     }
-    if (held_back(0)) {
-      // Backpressure: the file waits, nothing is dropped.
-      note_held(true);
-      waiting_drain_ = true;
-      return;
-    }
-    if (auto room = link_blocked_until()) {
-      // The emulated bottleneck is full (TCP): the file waits for it.
-      note_held(true);
-      pace_timer_.expires_at(*room);
-      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-        if (!ec) pump();
-      });
-      return;
-    }
-    note_held(false);
+    // Backpressure: the file waits, nothing is dropped.
+    if (wait_if_held_back(&Session::pump)) return;
     auto packetized = packetize_frame(*next_, source_.mtu);
     next_.reset();
     send_frame(*packetized);
@@ -146,25 +132,31 @@ void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame)
 
 void Session::pump_live() {
   while (!backlog_.empty() && !ended_ && !closing_) {
-    if (held_back(0)) {
-      // The transport is full: the frames wait (on_drained resumes).
-      note_held(true);
-      waiting_drain_ = true;
-      return;
-    }
-    if (auto room = link_blocked_until()) {
-      note_held(true);
-      pace_timer_.expires_at(*room);
-      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-        if (!ec) pump_live();
-      });
-      return;
-    }
-    note_held(false);
+    if (wait_if_held_back(&Session::pump_live)) return;
     auto frame = std::move(backlog_.front());
     backlog_.pop_front();
     send_frame(*frame);
   }
+}
+
+bool Session::wait_if_held_back(void (Session::*resume)()) {
+  if (held_back(0)) {
+    // The transport's queue is full: on_drained() resumes.
+    note_held(true);
+    waiting_drain_ = true;
+    return true;
+  }
+  if (auto room = link_blocked_until()) {
+    // The emulated bottleneck is full (TCP): resume when it has room.
+    note_held(true);
+    pace_timer_.expires_at(*room);
+    pace_timer_.async_wait([this, resume, self = shared_from_this()](const asio::error_code& ec) {
+      if (!ec) (this->*resume)();
+    });
+    return true;
+  }
+  note_held(false);
+  return false;
 }
 
 std::optional<Clock::time_point> Session::link_blocked_until() {

@@ -113,6 +113,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
   void schedule_delivery();
   void deliver_due();
+  // The transport or the emulated link holds the session back: notes it,
+  // arranges for `resume` to run when it may go on, and returns true.
+  bool wait_if_held_back(void (Session::*resume)());
   // The link's bottleneck queue is full (TCP): when it has room again.
   std::optional<std::chrono::steady_clock::time_point> link_blocked_until();
   void end_of_stream();
