@@ -1,9 +1,10 @@
 #include "server/server.hpp"
 
+#include "common/atomic_file.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include "server/tcp_session.hpp"
 
@@ -260,17 +261,11 @@ int Server::run() {
   // Sessions cut off by the grace timer still count.
   for (auto& s : sessions_) finished_.push_back(s->stats());
   sessions_.clear();
-  if (options_.metrics_path) {
-    std::string tmp = *options_.metrics_path + ".part";
-    {
-      std::ofstream out(tmp);
-      out << metrics().dump(2) << "\n";
-      if (!out) {
-        std::fprintf(stderr, "flowcast-server: cannot write %s\n", options_.metrics_path->c_str());
-        return 1;
-      }
-    }
-    std::rename(tmp.c_str(), options_.metrics_path->c_str());
+  std::string error;
+  if (options_.metrics_path &&
+      !common::write_file_atomic(*options_.metrics_path, metrics().dump(2) + "\n", error)) {
+    std::fprintf(stderr, "flowcast-server: %s\n", error.c_str());
+    return 1;
   }
   return 0;
 }
