@@ -51,6 +51,7 @@ nlohmann::json timeline_json(const std::vector<TimelineSample>& samples) {
                    {"kernel_bytes", s.kernel_bytes},
                    {"received_kbps", s.received_kbps},
                    {"lost", s.lost},
+                   {"late", s.late},
                    {"corrupt", s.corrupt}});
   return out;
 }
@@ -58,10 +59,10 @@ nlohmann::json timeline_json(const std::vector<TimelineSample>& samples) {
 bool write_timeline_csv(const std::string& path, const std::vector<TimelineSample>& samples,
                         std::string& error) {
   std::ostringstream csv;
-  csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,corrupt\n";
+  csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt\n";
   for (const auto& s : samples)
     csv << s.t_ms << ',' << s.state << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
-        << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.corrupt << '\n';
+        << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ',' << s.corrupt << '\n';
   return write_file_atomic(path, csv.str(), error);
 }
 

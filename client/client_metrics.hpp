@@ -59,6 +59,7 @@ struct TimelineSample {
   uint64_t kernel_bytes = 0;
   double received_kbps = 0;
   int64_t lost = 0;
+  uint64_t late = 0;
   uint64_t corrupt = 0;
 };
 

@@ -20,6 +20,15 @@ const char* to_string(Transport t);
 const char* to_string(OverflowPolicy p);
 const char* to_string(LossPolicy p);
 
+// --reference, --snapshot, --frames: see QualityMeter.
+struct QualityOptions {
+  std::optional<std::string> reference;     // --reference FILE
+  std::optional<std::string> snapshot_dir;  // --snapshot DIR (created at start)
+  int snapshot_max = 12;                    // --snapshot-max
+  std::optional<std::string> frames_path;   // --frames FILE
+  bool active() const { return reference || snapshot_dir || frames_path; }
+};
+
 struct ClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 5004;
@@ -39,6 +48,8 @@ struct ClientOptions {
   std::optional<std::string> metrics_path;
   std::optional<std::string> timeline_path;
   std::optional<std::string> framemd5_path;
+  std::optional<std::string> report_path;  // --report FILE
+  QualityOptions quality;
   // --listen PORT --sdp FILE: receive plain RTP instead of connecting.
   std::optional<ListenOptions> listen;
 

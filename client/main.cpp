@@ -8,9 +8,11 @@ extern "C" {
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "client/player.hpp"
 #include "client/sdl_renderer.hpp"
+#include "media/file_source.hpp"
 #include "common/units.hpp"
 
 namespace {
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   std::string target = "127.0.0.1:5004", transport = "tcp", buffer = "500ms",
               buffer_max = "2s", rebuffer, overflow, on_loss = "conceal", duration, so_rcvbuf;
   std::string metrics, timeline, framemd5, consumer_pause, grow_max, snapshot, sdp;
+  std::string reference, frames, report;
   int listen = 0;
   app.add_option("HOST[:PORT]", target, "server address (default 127.0.0.1:5004)");
   app.add_option("--transport", transport, "tcp or udp (default tcp)");
@@ -63,7 +66,20 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration, "stop after this long (default: until the stream ends or q)");
   app.add_option("--metrics", metrics, "write the metrics JSON here on exit");
   app.add_option("--timeline", timeline, "write the 10 Hz timeline CSV here on exit");
-  app.add_option("--snapshot", snapshot, "folder for the PNGs the s key saves (default: here)");
+  app.add_option("--report", report,
+                 "write a self-contained HTML report here on exit: buffer, kernel, bitrate, loss "
+                 "and PSNR charts, the summary and the snapshots");
+  app.add_option("--reference", reference,
+                 "the file the server streams: every rendered picture is compared with the same "
+                 "picture decoded from it (luma PSNR, MOS). Needs a file source, not the pattern");
+  app.add_option("--frames", frames,
+                 "write one CSV row per rendered picture here (time, PSNR, MOS, damage flags)");
+  app.add_option("--snapshot", snapshot,
+                 "folder for PNGs: the first damaged picture of each loss episode, the worst "
+                 "PSNR and one clean picture, and what the s key saves (created if missing)");
+  app.add_option("--snapshot-max", opt.quality.snapshot_max,
+                 "at most this many automatic snapshots (default 12)")
+      ->check(CLI::Range(1, 10000));
   app.add_option("--framemd5", framemd5,
                  "write one line per decoded frame, in the format of ffmpeg's framemd5 muxer");
   // Damage is counted, not printed: the decoder's complaints would drown the
@@ -152,6 +168,23 @@ int main(int argc, char** argv) {
   if (!metrics.empty()) opt.metrics_path = metrics;
   if (!timeline.empty()) opt.timeline_path = timeline;
   if (!framemd5.empty()) opt.framemd5_path = framemd5;
+  if (!report.empty()) opt.report_path = report;
+  if (!frames.empty()) opt.quality.frames_path = frames;
+  if (!reference.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(reference, ec))
+      return usage_error("--reference " + reference + ": no such file; give the file the server "
+                         "streams");
+    opt.quality.reference = reference;
+  }
+  if (!snapshot.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(snapshot, ec);
+    if (!std::filesystem::is_directory(snapshot, ec))
+      return usage_error("--snapshot " + snapshot + ": cannot create that folder" +
+                         (ec ? " (" + ec.message() + ")" : std::string()));
+    opt.quality.snapshot_dir = snapshot;
+  }
 
   std::unique_ptr<client::Renderer> renderer;
   const bool display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
@@ -175,6 +208,8 @@ int main(int argc, char** argv) {
   try {
     client::Player player(opt, std::move(renderer), launched);
     return player.run();
+  } catch (const media::SourceError& e) {
+    return usage_error(std::string("--reference: ") + e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flowcast-client: %s\n", e.what());
     return 1;

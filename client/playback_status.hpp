@@ -29,6 +29,7 @@ struct PlaybackStatus {
   uint64_t corrupt = 0;
   uint64_t tainted = 0;
   double latency_ms = 0;            // p50 of the recent frames
+  double psnr_db = -1;              // the latest compared picture; < 0: none
   double received_kbps = 0;
 };
 

@@ -53,7 +53,9 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       buffer_(buffer_config(options_)), source_(options_, buffer_, launched),
       frames_(kRenderQueueFrames),
       decode_(options_, buffer_, clock_, frames_, [this] { source_.request_keyframe(); }),
-      status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {}
+      status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {
+  if (options_.quality.active()) quality_ = std::make_unique<QualityMeter>(options_.quality);
+}
 
 Player::~Player() {
   decode_.stop();
@@ -63,6 +65,7 @@ Player::~Player() {
 void Player::request_stop() { stop_requested_.store(true); }
 
 int Player::run() {
+  if (quality_) quality_->start();
   source_.start();
   decode_.start();
   next_sample_ = launched_;
@@ -127,6 +130,7 @@ void Player::render_due_frames(SteadyTime now) {
     }
     const bool corrupt = f->corrupt, tainted = f->tainted;
     const auto send_time = f->send_time_us;
+    if (quality_) quality_->submit(f->frame, f->pts_90k, ms_between(launched_, now), corrupt, tainted);
     renderer_->write(std::move(*f));
     ++stats_.rendered;
     if (corrupt) ++stats_.corrupt;
@@ -166,6 +170,7 @@ void Player::sample_timeline(SteadyTime now) {
     s.buffer_bytes = buffer_.bytes();
     s.lost = std::max<int64_t>(0, buffer_.cumulative_lost());
     bytes = buffer_.counters().bytes;
+    s.late = buffer_.counters().late;
   }
   s.buffer_ms += static_cast<double>(frames_.size()) * frame_interval_90k_ / 90.0;
   s.kernel_bytes = source_.counters().kernel_queued;
@@ -224,6 +229,8 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
     st.latency_ms = summarize_latency(std::move(recent)).p50;
   }
   st.received_kbps = sample.received_kbps;
+  if (quality_)
+    if (auto psnr = quality_->recent_psnr()) st.psnr_db = *psnr;
   return st;
 }
 
@@ -300,7 +307,11 @@ nlohmann::json Player::metrics_json() const {
         {"grow_events", rc.grow_events}}},
       {"kernel", {{"rcvbuf_bytes", sc.rcvbuf_bytes}, {"peak_queued_bytes", sc.peak_kernel_queued}}},
       {"latency_ms", {{"p50", lat.p50}, {"p95", lat.p95}, {"max", lat.max}}},
-      {"quality", {{"psnr_mean", nullptr}, {"psnr_min", nullptr}, {"mos_mean", nullptr}}},
+      {"quality", quality_ ? quality_->quality_json()
+                           : nlohmann::json{{"psnr_mean", nullptr},
+                                            {"psnr_min", nullptr},
+                                            {"mos_mean", nullptr}}},
+      {"snapshots", quality_ ? quality_->snapshots_json() : nlohmann::json::array()},
       {"timeline", timeline_json(timeline_)}};
 }
 
@@ -309,7 +320,10 @@ void Player::finish(int code) {
   clock_.end(ended_at_);
   source_.stop();
   decode_.stop();
+  if (quality_) quality_->finish();
   std::string error;
+  if (options_.quality.frames_path && !quality_->write_frames_csv(*options_.quality.frames_path, error))
+    std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
   if (options_.framemd5_path &&
       !write_file_atomic(*options_.framemd5_path, media::framemd5_text(decode_.digests()), error))
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());

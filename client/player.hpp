@@ -11,6 +11,7 @@
 #include "client/decode_stage.hpp"
 #include "client/network_source.hpp"
 #include "client/playout_clock.hpp"
+#include "client/quality_meter.hpp"
 #include "client/receive_buffer.hpp"
 #include "client/renderer.hpp"
 #include "client/status_line.hpp"
@@ -47,6 +48,7 @@ class Player {
   common::BoundedQueue<RenderFrame> frames_;
   DecodeStage decode_;
   RenderStats stats_;
+  std::unique_ptr<QualityMeter> quality_;  // --reference, --snapshot, --frames
   uint64_t skipped_ = 0;
   bool freezing_ = false;      // the last frame out was a skip marker
   bool reader_busy_ = false;   // `b` holds the network reader

@@ -1,6 +1,8 @@
 #include "client/status_line.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 
 namespace flowcast::client {
 
@@ -14,7 +16,11 @@ std::string kib(uint64_t bytes) {
 
 std::string format_status(const PlaybackStatus& s) {
   std::string state = s.state;
-  if (state == "BUFFERING") state += " " + std::to_string(s.buffering_percent) + "%";
+  if (state == "BUFFERING") {
+    state += ' ';
+    state += std::to_string(s.buffering_percent);
+    state += '%';
+  }
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "%6.1fs %-13s %s/%s | buffer %5.0fms %6s | kernel %6s%s | stalls %llu (%.1fs) | "
@@ -29,6 +35,10 @@ std::string format_status(const PlaybackStatus& s) {
                 static_cast<unsigned long long>(s.dropped_buffer),
                 static_cast<unsigned long long>(s.corrupt),
                 static_cast<unsigned long long>(s.tainted), s.latency_ms);
+  if (s.psnr_db >= 0) {
+    const size_t used = std::strlen(buf);
+    std::snprintf(buf + used, sizeof buf - used, " | PSNR %.1f dB", s.psnr_db);
+  }
   return buf;
 }
 
@@ -62,6 +72,20 @@ std::string format_summary(const nlohmann::json& m) {
   row("frames tainted", std::to_string(m["frames"]["tainted"].get<uint64_t>()));
   row("latency p50/p95", num(m["latency_ms"]["p50"], "%.0f") + " / " +
                              num(m["latency_ms"]["p95"], "%.0f ms"));
+  if (const auto& q = m["quality"]; q.contains("reference"))
+  {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s / %s dB, MOS %s", num(q["psnr_mean"], "%.2f").c_str(),
+                  num(q["psnr_min"], "%.2f").c_str(), num(q["mos_mean"], "%.2f").c_str());
+    row("PSNR mean/min", buf);
+  }
+  if (m.contains("snapshots") && !m["snapshots"].empty())
+  {
+    std::string where = std::to_string(m["snapshots"].size());
+    where += " PNG in ";
+    where += std::filesystem::path(m["snapshots"][0]["file"].get<std::string>()).parent_path().string();
+    row("snapshots", where);
+  }
   return out;
 }
 

@@ -1,0 +1,175 @@
+// --reference, --snapshot and --frames against a real server: a clean run is
+// bit-exact (PSNR at the cap), a lossy one is measured as damaged and leaves
+// PNGs of the damage behind.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kServer = FLOWCAST_SERVER_BIN;
+const std::string kClient = FLOWCAST_CLIENT_BIN;
+
+struct Run {
+  int code = -1;
+  json metrics;
+  std::string log;
+};
+
+// Streams `input` (a file, or "" for the pattern) with the server's extra
+// arguments, and plays it headless with the client's.
+Run play(const TempDir& dir, const std::string& input, std::vector<std::string> server_extra,
+         std::vector<std::string> client_extra) {
+  const auto port = std::to_string(free_port());
+  std::vector<std::string> server_args = {kServer, "--port", port, "--duration", "60s"};
+  if (!input.empty()) server_args.insert(server_args.begin() + 1, input);
+  server_args.insert(server_args.end(), server_extra.begin(), server_extra.end());
+  Process server(server_args, dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  std::vector<std::string> client_args = {kClient, "127.0.0.1:" + port, "--headless",
+                                          "--metrics", dir.file("client.json")};
+  client_args.insert(client_args.end(), client_extra.begin(), client_extra.end());
+  Process client(client_args, dir.file("client.log"));
+  Run r;
+  auto code = client.wait_for(60s);
+  r.code = code.value_or(-1);
+  r.log = client.log();
+  server.signal(SIGTERM);
+  server.wait_for(10s);
+  if (file_exists(dir.file("client.json")))
+    r.metrics = json::parse(read_file(dir.file("client.json")));
+  return r;
+}
+
+size_t csv_rows(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line)) ++n;
+  return n > 0 ? n - 1 : 0;  // without the header
+}
+
+bool is_png(const std::string& path) {
+  const std::string bytes = read_file(path);
+  return bytes.size() > 100 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a clean TCP run of a clip with --reference is bit-exact: PSNR at the cap",
+          "[integration][quality]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 3, 3));
+  auto r = play(dir, clip, {}, {"--reference", clip, "--frames", dir.file("frames.csv")});
+  INFO(r.log);
+  REQUIRE(r.code == 0);
+  const json& q = r.metrics["quality"];
+  INFO(q.dump(1));
+  CHECK(q["reference_matched"] == true);
+  CHECK(q["psnr_min"].get<double>() >= 99);
+  CHECK(q["psnr_mean"].get<double>() >= 99);
+  CHECK(q["mos_mean"].get<double>() == 5.0);
+  const auto rendered = r.metrics["frames"]["rendered"].get<uint64_t>();
+  CHECK(rendered >= 85);
+  CHECK(q["frames_compared"].get<uint64_t>() == rendered);
+  CHECK(q["mos_histogram"]["5"].get<uint64_t>() == rendered);
+  CHECK(q["per_frame"].size() == rendered);
+  // Presentation times of the source, from 0 in steps of one frame.
+  CHECK(q["per_frame"][0]["pts_ms"].get<double>() == Approx(0.0).margin(0.01));
+  CHECK(q["per_frame"][1]["pts_ms"].get<double>() == Approx(33.33).margin(0.01));
+  CHECK(csv_rows(dir.file("frames.csv")) == rendered);
+}
+
+TEST_CASE("UDP through a lossy link: PSNR and MOS drop, and the damage is in the snapshots",
+          "[integration][quality]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "640x360", 30, 4, 2, "2M"));
+  const std::string snaps = dir.file("snaps");
+  auto r = play(dir, clip, {"--link-loss", "3", "--link-seed", "7"},
+                {"--transport", "udp", "--reference", clip, "--snapshot", snaps,
+                 "--snapshot-max", "6", "--frames", dir.file("frames.csv")});
+  INFO(r.log);
+  REQUIRE(r.code == 0);
+  const json& q = r.metrics["quality"];
+  INFO(r.metrics.dump(1));
+  REQUIRE(r.metrics["packets"]["lost"].get<int64_t>() > 0);
+  CHECK(q["reference_matched"] == true);
+  CHECK(q["psnr_min"].get<double>() < 35);
+  CHECK(q["mos_mean"].get<double>() < 5);
+  CHECK(q["psnr_mean"].get<double>() < 99);
+  CHECK(q["frames_compared"].get<uint64_t>() > 0);
+  // The histogram adds up to the pictures compared.
+  uint64_t sum = 0;
+  for (auto& [score, n] : q["mos_histogram"].items()) sum += n.get<uint64_t>();
+  CHECK(sum == q["frames_compared"].get<uint64_t>());
+
+  const json& shots = r.metrics["snapshots"];
+  REQUIRE(shots.is_array());
+  CHECK(shots.size() <= 6);
+  std::set<std::string> kinds;
+  for (const auto& s : shots) {
+    kinds.insert(s["kind"].get<std::string>());
+    CHECK(is_png(s["file"].get<std::string>()));
+  }
+  CHECK(kinds.count("corrupt") == 1);
+  CHECK(kinds.count("worst") == 1);
+  CHECK(kinds.count("worst-reference") == 1);
+  CHECK(kinds.count("clean") == 1);
+  for (const auto& s : shots)
+    if (s["kind"] == "worst") CHECK(s["psnr"].get<double>() == Approx(q["psnr_min"].get<double>()));
+  CHECK(csv_rows(dir.file("frames.csv")) == r.metrics["frames"]["rendered"].get<uint64_t>());
+}
+
+TEST_CASE("a stream that is not the reference gives no PSNR and says so",
+          "[integration][quality]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 2, 0));
+  // The server plays the built-in pattern at the clip's size.
+  auto r = play(dir, "", {"--pattern", "320x240@30", "--bitrate", "500k"},
+                {"--reference", clip, "--duration", "2s"});
+  REQUIRE(r.code == 0);
+  INFO(r.log);
+  CHECK(r.log.find("no PSNR") != std::string::npos);
+  const json& q = r.metrics["quality"];
+  CHECK(q["reference_matched"] == false);
+  CHECK(q["psnr_mean"].is_null());
+  CHECK(q["psnr_min"].is_null());
+}
+
+TEST_CASE("a --reference that is missing or not a video is a usage error",
+          "[integration][quality]") {
+  TempDir dir;
+  const std::string text = dir.file("notes.txt");
+  std::ofstream(text) << "not a video\n";
+  for (const std::string& bad : {dir.file("missing.mp4"), text}) {
+    Process client({kClient, "127.0.0.1:9", "--headless", "--reference", bad},
+                   dir.file("client.log"));
+    auto code = client.wait_for(20s);
+    INFO(bad << ": " << client.log());
+    CHECK(code == 2);
+    CHECK(client.log().find("--reference") != std::string::npos);
+  }
+}
+
+TEST_CASE("a --snapshot folder that cannot be created is a usage error",
+          "[integration][quality]") {
+  TempDir dir;
+  const std::string file = dir.file("a-file");
+  std::ofstream(file) << "x";
+  Process client({kClient, "127.0.0.1:9", "--headless", "--snapshot", file + "/sub"},
+                 dir.file("client.log"));
+  CHECK(client.wait_for(20s) == 2);
+  CHECK(client.log().find("--snapshot") != std::string::npos);
+}
