@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "media/png_writer.hpp"
 #include <vector>
@@ -188,7 +189,9 @@ void SdlRenderer::draw_overlay() {
   std::string state = s.state;
   uint8_t r = 80, g = 220, b = 80;
   if (state == "BUFFERING") {
-    state += " " + std::to_string(s.buffering_percent) + "%";
+    state += ' ';
+    state += std::to_string(s.buffering_percent);
+    state += '%';
     r = 250, g = 200, b = 40;
   } else if (state == "FROZEN") {
     r = 80, g = 200, b = 250;
@@ -227,6 +230,10 @@ void SdlRenderer::draw_overlay() {
   std::snprintf(buf, sizeof buf, "dropped: kernel %llu  buffer %llu",
                 static_cast<unsigned long long>(s.dropped_kernel),
                 static_cast<unsigned long long>(s.dropped_buffer));
+  if (s.psnr_db >= 0) {
+    const size_t used = std::strlen(buf);
+    std::snprintf(buf + used, sizeof buf - used, "  PSNR %.1f dB", s.psnr_db);
+  }
   draw_text(buf, x, y, 230, 230, 230);
   y += line;
   std::snprintf(buf, sizeof buf, "corrupt %llu  tainted %llu  latency %.0f ms",
