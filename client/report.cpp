@@ -27,7 +27,9 @@ constexpr std::uintmax_t kMaxSnapshotBytes = 32u << 20;
 const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                 "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-std::string colour_of(size_t run) { return kPalette[run % std::size(kPalette)]; }
+std::string colour_of(size_t run) {
+  return kPalette[run % std::size(kPalette)];
+}
 
 // The value at path, or nullptr when a step is missing or not an object.
 const json* find(const json& j, std::initializer_list<const char*> path) {
@@ -233,8 +235,7 @@ const RowGroup kSummary[] = {
      {{"buffer peak (ms)", {"buffer", "peak_ms"}, 1},
       {"buffer peak (bytes)", {"buffer", "peak_bytes"}, 0},
       {"kernel peak (bytes)", {"kernel", "peak_queued_bytes"}, 0}}},
-    {"latency",
-     {{"p50 (ms)", {"latency_ms", "p50"}, 1}, {"p95 (ms)", {"latency_ms", "p95"}, 1}}},
+    {"latency", {{"p50 (ms)", {"latency_ms", "p50"}, 1}, {"p95 (ms)", {"latency_ms", "p95"}, 1}}},
     {"quality",
      {{"PSNR mean (dB)", {"quality", "psnr_mean"}, 2},
       {"PSNR min (dB)", {"quality", "psnr_min"}, 2},
@@ -261,7 +262,8 @@ std::string summary_table(const std::vector<ReportRun>& runs) {
          group.name + "</th></tr>\n";
     for (const auto& row : group.rows) {
       s += "<tr data-key=\"" + key_of(row.path) + "\"><th>" + row.label + "</th>";
-      for (const auto& run : runs) s += "<td>" + cell_text(find(run.metrics, row.path), row.decimals) + "</td>";
+      for (const auto& run : runs)
+        s += "<td>" + cell_text(find(run.metrics, row.path), row.decimals) + "</td>";
       s += "</tr>\n";
     }
   }
@@ -278,19 +280,22 @@ std::string buffer_chart(const std::vector<ReportRun>& runs, const std::vector<R
     y = std::max({y, r.config_buffer_ms.value_or(0), r.config_rebuffer_ms.value_or(0)});
   }
   SvgChart chart("chart-buffer", "buffer (ms)", x_max, SvgChart::nice_ceiling(y * 1.05));
-  // A mark shared by every run is drawn once, in grey.
+  // One mark per value, naming what sits there ("buffer, rebuffer 500 ms"),
+  // and which runs when not all of them; grey when it is more than one run's.
   struct Mark {
     double value;
-    const char* name;
-    const char* dash;
-    std::vector<size_t> runs;
+    std::vector<std::pair<const char*, std::vector<size_t>>> names;
   };
   std::vector<Mark> marks;
-  auto add_mark = [&](std::optional<double> v, const char* name, const char* dash, size_t run) {
+  auto add_mark = [&](std::optional<double> v, const char* name, size_t run) {
     if (!v) return;
-    for (auto& m : marks)
-      if (m.value == *v && std::string(m.name) == name) return m.runs.push_back(run);
-    marks.push_back({*v, name, dash, {run}});
+    auto mark =
+        std::find_if(marks.begin(), marks.end(), [&](const Mark& m) { return m.value == *v; });
+    if (mark == marks.end()) mark = marks.insert(marks.end(), Mark{*v, {}});
+    auto named = std::find_if(mark->names.begin(), mark->names.end(),
+                              [&](const auto& n) { return std::string(n.first) == name; });
+    if (named == mark->names.end()) named = mark->names.insert(mark->names.end(), {name, {}});
+    named->second.push_back(run);
   };
   for (size_t i = 0; i < series.size(); ++i) {
     for (const auto& st : series[i].stalls)
@@ -299,15 +304,26 @@ std::string buffer_chart(const std::vector<ReportRun>& runs, const std::vector<R
                          format_number(st.duration_ms, 0) + " ms" +
                          (st.cause.empty() ? "" : " (" + st.cause + ")"),
                      static_cast<int>(i));
-    add_mark(series[i].config_buffer_ms, "buffer", "6 4", i);
-    add_mark(series[i].config_rebuffer_ms, "rebuffer", "2 3", i);
+    add_mark(series[i].config_buffer_ms, "buffer", i);
+    add_mark(series[i].config_rebuffer_ms, "rebuffer", i);
   }
   for (const auto& m : marks) {
-    const bool shared = m.runs.size() > 1;
-    chart.add_hline(m.value, shared ? "#555" : colour_of(m.runs.front()),
-                    std::string(m.name) + " " + format_number(m.value, 0) + " ms" +
-                        (shared || series.size() == 1 ? "" : " (" + runs[m.runs.front()].label + ")"),
-                    m.dash);
+    std::string label;
+    std::vector<size_t> involved;
+    for (const auto& [name, which] : m.names) {
+      if (!label.empty()) label += ", ";
+      label += name;
+      if (which.size() < series.size()) {
+        label += " (";
+        for (size_t k = 0; k < which.size(); ++k) label += (k ? ", " : "") + runs[which[k]].label;
+        label += ")";
+      }
+      for (size_t r : which)
+        if (std::find(involved.begin(), involved.end(), r) == involved.end()) involved.push_back(r);
+    }
+    const bool is_buffer = std::string(m.names.front().first) == "buffer";
+    chart.add_hline(m.value, involved.size() > 1 ? "#555" : colour_of(involved.front()),
+                    label + " " + format_number(m.value, 0) + " ms", is_buffer ? "6 4" : "2 3");
   }
   for (size_t i = 0; i < series.size(); ++i)
     chart.add_line(series[i].buffer_ms, colour_of(i), runs[i].label + ": receive buffer (ms)",
@@ -336,9 +352,8 @@ std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<R
     const char* name;
     std::vector<Tick> RunSeries::*ticks;
   };
-  const Kind kinds[] = {{"lost", &RunSeries::lost},
-                        {"late", &RunSeries::late},
-                        {"corrupt", &RunSeries::corrupt}};
+  const Kind kinds[] = {
+      {"lost", &RunSeries::lost}, {"late", &RunSeries::late}, {"corrupt", &RunSeries::corrupt}};
   std::vector<std::string> lanes, colours;
   double most = 1;
   size_t any = 0;
@@ -364,9 +379,8 @@ std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<R
         // Taller for more at once, on a log scale so one packet still shows.
         const double h = 0.3 + 0.6 * std::log1p(t.count) / std::log1p(most);
         chart.add_tick(t.t_ms, bottom + 0.05, bottom + 0.05 + h, colour_of(i),
-                       runs[i].label + ": +" + format_number(t.count, 0) + " " + k.name +
-                           " at " + seconds(t.t_ms) + " (" + format_number(t.total, 0) +
-                           " in all)",
+                       runs[i].label + ": +" + format_number(t.count, 0) + " " + k.name + " at " +
+                           seconds(t.t_ms) + " (" + format_number(t.total, 0) + " in all)",
                        static_cast<int>(i));
       }
     }
@@ -388,18 +402,15 @@ std::string psnr_chart(const std::vector<ReportRun>& runs, const std::vector<Run
   if (without.size() == series.size())
     return "<p class=\"no-reference\" id=\"no-reference\">No per-frame PSNR: no reference "
            "(run flowcast-client with <code>--reference FILE</code>).</p>\n";
-  SvgChart chart("chart-psnr", "PSNR (dB)", x_max, SvgChart::nice_ceiling(std::min(y, 100.0)));
-  // EvalVid's PSNR to MOS boundaries.
-  const std::pair<int, int> mos_bounds[] = {{37, 5}, {31, 4}, {25, 3}, {20, 2}};
-  for (auto [db, mos] : mos_bounds)
-    chart.add_hline(db, "#999", std::to_string(db) + " dB: MOS " + std::to_string(mos) + " above",
-                    "2 3");
+  SvgChart chart("chart-psnr", "PSNR (dB)", x_max, SvgChart::nice_ceiling(std::min(y, 100.0)), 220);
+  // EvalVid's PSNR to MOS boundaries; too close together to label each.
+  for (int db : {37, 31, 25, 20}) chart.add_hline(db, "#999", "", "2 3");
   for (size_t i = 0; i < series.size(); ++i)
     chart.add_line(series[i].psnr, colour_of(i), runs[i].label + ": PSNR (dB)",
                    static_cast<int>(i));
   std::string caption =
       "PSNR of each rendered frame against the reference, at the time it was shown (100 dB: "
-      "identical).";
+      "identical). Dotted: 37, 31, 25 and 20 dB, above which a frame scores MOS 5, 4, 3 and 2.";
   if (!without.empty()) {
     caption += " No reference for:";
     for (size_t i = 0; i < without.size(); ++i) caption += (i ? ", " : " ") + without[i];
@@ -413,22 +424,22 @@ std::string mos_histograms(const std::vector<ReportRun>& runs) {
   for (size_t i = 0; i < runs.size(); ++i) {
     const json* h = find(runs[i].metrics, {"quality", "mos_histogram"});
     if (!h || !h->is_object()) continue;
-    double counts[5] = {}, total = 0;
+    double counts[5] = {}, most = 0;
     for (int mos = 1; mos <= 5; ++mos) {
       counts[mos - 1] = std::max(0.0, number_at(*h, {std::to_string(mos).c_str()}).value_or(0));
-      total += counts[mos - 1];
+      most = std::max(most, counts[mos - 1]);
     }
     s += "<table class=\"mos-histogram\" id=\"mos-histogram-" + std::to_string(i) +
          "\"><caption>MOS of the frames: " + html_escape(runs[i].label) +
          "</caption>\n<tr><th>MOS</th><th>frames</th><th></th></tr>\n";
     for (int mos = 5; mos >= 1; --mos) {
       const double c = counts[mos - 1];
-      const double pct = total > 0 ? 100.0 * c / total : 0;
+      const double pct = most > 0 ? 100.0 * c / most : 0;
       char width[32];
       std::snprintf(width, sizeof width, "%.1f", pct);
       s += "<tr><th>" + std::to_string(mos) + "</th><td>" + format_number(c, 0) +
-           "</td><td class=\"bar\"><span style=\"width:" + width + "%;background:" +
-           colour_of(i) + "\"></span></td></tr>\n";
+           "</td><td class=\"bar\"><span style=\"width:" + width + "%;background:" + colour_of(i) +
+           "\"></span></td></tr>\n";
     }
     s += "</table>\n";
   }
@@ -564,15 +575,16 @@ std::string validate_metrics_for_report(const nlohmann::json& m) {
   const std::string& name = schema->get_ref<const std::string&>();
   if (name != kSchema) {
     // Quoted and escaped, and cut short: the message stays one line.
-    const std::string shown = json(name.substr(0, 60)).dump(-1, ' ', false,
-                                                             json::error_handler_t::replace);
+    const std::string shown =
+        json(name.substr(0, 60)).dump(-1, ' ', false, json::error_handler_t::replace);
     return "its schema is " + shown + ", not \"" + kSchema + "\"" + fix +
            (name.rfind("flowcast.server-metrics", 0) == 0 ? " (the client's, not the server's)"
                                                           : "");
   }
   const json* timeline = find(m, {"timeline"});
   if (!timeline) return "it has no \"timeline\"" + fix;
-  if (!timeline->is_array()) return "its \"timeline\" is " + a_json(*timeline) + ", not an array" + fix;
+  if (!timeline->is_array())
+    return "its \"timeline\" is " + a_json(*timeline) + ", not an array" + fix;
   if (timeline->empty())
     return "its timeline is empty: the client stopped before its first sample; record a run of "
            "at least a second";
@@ -622,7 +634,8 @@ std::string render_report_html(const std::vector<ReportRun>& runs, const std::st
   s += "<p>" + std::to_string(runs.size()) + (runs.size() == 1 ? " run" : " runs") +
        " of flowcast-client. Times are from each client's launch; every chart shares one time "
        "axis.</p>\n";
-  s += "<section id=\"summary-section\">\n<h2>Summary</h2>\n" + summary_table(runs) + "</section>\n";
+  s +=
+      "<section id=\"summary-section\">\n<h2>Summary</h2>\n" + summary_table(runs) + "</section>\n";
   s += "<section id=\"charts\">\n<h2>Over time</h2>\n";
   s += buffer_chart(runs, series, x_max);
   s += line_chart(runs, series, x_max, "chart-kernel", "kernel (bytes)",
@@ -636,7 +649,8 @@ std::string render_report_html(const std::vector<ReportRun>& runs, const std::st
   s += "<section id=\"quality\">\n<h2>Picture quality</h2>\n" + psnr_chart(runs, series, x_max) +
        mos_histograms(runs) + "</section>\n";
   s += snapshots_section(runs);
-  s += "<footer>Written by flowcast-report from flowcast.metrics/1 files.</footer>\n</body>\n</html>\n";
+  s += "<footer>Written by flowcast-report from flowcast.metrics/1 "
+       "files.</footer>\n</body>\n</html>\n";
   return s;
 }
 

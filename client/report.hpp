@@ -7,10 +7,9 @@
 //
 // Pure functions of their arguments, except that snapshot PNGs named in the
 // metrics are read from disk; any thread.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace flowcast::client {
 

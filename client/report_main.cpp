@@ -5,10 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "client/report.hpp"
 #include "common/atomic_file.hpp"
@@ -76,7 +75,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   std::string output, title = "flowcast report";
   app.add_option("METRICS", inputs, "metrics files of flowcast-client --metrics, one run each");
-  app.add_option("-o,--output", output, "the HTML file to write (replaced whole, never half-written)");
+  app.add_option("-o,--output", output,
+                 "the HTML file to write (replaced whole, never half-written)");
   app.add_option("--title", title, "the page's title (default \"flowcast report\")");
   try {
     app.parse(argc, argv);
@@ -88,8 +88,7 @@ int main(int argc, char** argv) {
   if (inputs.empty())
     return usage_error(
         "no metrics files given; usage: flowcast-report A.json [B.json ...] -o report.html");
-  if (output.empty())
-    return usage_error("no output file given; add -o report.html");
+  if (output.empty()) return usage_error("no output file given; add -o report.html");
 
   std::vector<flowcast::client::ReportRun> runs(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {

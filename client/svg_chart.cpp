@@ -31,9 +31,13 @@ std::string axis_label(double v, double step) {
   return buf;
 }
 
-std::string run_attr(int run) { return run >= 0 ? " data-run=\"" + std::to_string(run) + "\"" : ""; }
+std::string run_attr(int run) {
+  return run >= 0 ? " data-run=\"" + std::to_string(run) + "\"" : "";
+}
 
-double finite_or(double v, double fallback) { return std::isfinite(v) ? v : fallback; }
+double finite_or(double v, double fallback) {
+  return std::isfinite(v) ? v : fallback;
+}
 
 }  // namespace
 
@@ -102,10 +106,12 @@ void SvgChart::add_hline(double y, std::string_view colour, std::string_view lab
   const double yy = py(y);
   hlines_ += "<g class=\"mark\"><line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + kPlotWidth) +
              "\" y1=\"" + num(yy) + "\" y2=\"" + num(yy) + "\" stroke=\"" + html_escape(colour) +
-             "\" stroke-dasharray=\"" + html_escape(dash) + "\"/><text x=\"" +
-             num(kLeft + kPlotWidth - 4) + "\" y=\"" + num(yy - 3) +
-             "\" text-anchor=\"end\" fill=\"" + html_escape(colour) + "\">" + html_escape(label) +
-             "</text></g>\n";
+             "\" stroke-dasharray=\"" + html_escape(dash) + "\"/>";
+  if (!label.empty())
+    hlines_ += "<text x=\"" + num(kLeft + kPlotWidth - 4) + "\" y=\"" + num(yy - 3) +
+               "\" text-anchor=\"end\" fill=\"" + html_escape(colour) + "\">" + html_escape(label) +
+               "</text>";
+  hlines_ += "</g>\n";
 }
 
 void SvgChart::add_tick(double x_ms, double y0, double y1, std::string_view colour,
@@ -120,10 +126,9 @@ void SvgChart::add_tick(double x_ms, double y0, double y1, std::string_view colo
 std::string SvgChart::render() const {
   const double height = kTop + plot_height_ + kBottom;
   const double bottom = kTop + plot_height_;
-  std::string s = "<svg class=\"chart\" id=\"" + html_escape(id_) +
-                  "\" viewBox=\"0 0 " + num(kWidth) + " " +
-                  num(height) + "\" width=\"" + num(kWidth) + "\" height=\"" + num(height) +
-                  "\" data-x-max=\"" + num(x_max_) + "\" role=\"img\">\n";
+  std::string s = "<svg class=\"chart\" id=\"" + html_escape(id_) + "\" viewBox=\"0 0 " +
+                  num(kWidth) + " " + num(height) + "\" width=\"" + num(kWidth) + "\" height=\"" +
+                  num(height) + "\" data-x-max=\"" + num(x_max_) + "\" role=\"img\">\n";
   s += "<rect class=\"plot\" x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" +
        num(kPlotWidth) + "\" height=\"" + num(plot_height_) + "\" fill=\"#fcfcfc\"/>\n";
   // The time axis, in seconds.

@@ -31,10 +31,12 @@ class SvgChart {
   // so a reader can tell the runs apart. Values outside the axes are clamped.
   void add_band(double x0_ms, double x1_ms, std::string_view colour, std::string_view tooltip,
                 int run);
-  void add_line(const std::vector<Point>& points, std::string_view colour,
-                std::string_view tooltip, int run);
+  void add_line(const std::vector<Point>& points, std::string_view colour, std::string_view tooltip,
+                int run);
   void add_points(const std::vector<Point>& points, std::string_view colour,
                   std::string_view tooltip, int run);
+  // A horizontal mark across the plot, labelled at its right end unless
+  // label is empty; dash is an SVG stroke-dasharray.
   void add_hline(double y, std::string_view colour, std::string_view label, std::string_view dash);
   void add_tick(double x_ms, double y0, double y1, std::string_view colour,
                 std::string_view tooltip, int run);

@@ -8,11 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "client/html_text.hpp"
 #include "client/report.hpp"
@@ -190,9 +189,8 @@ TEST_CASE("report: validation says what is wrong with a metrics file", "[unit]")
 }
 
 TEST_CASE("report: summary table and charts are present, nulls shown as a dash", "[unit]") {
-  const std::string html =
-      render_report_html({{"tcp (a)", metrics("tcp", 3), ""}, {"udp (b)", metrics("udp", 3), ""}},
-                         "two runs");
+  const std::string html = render_report_html(
+      {{"tcp (a)", metrics("tcp", 3), ""}, {"udp (b)", metrics("udp", 3), ""}}, "two runs");
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(html.find("<title>two runs</title>") != std::string::npos);
   CHECK(html.find("<table id=\"summary\">") != std::string::npos);
@@ -203,15 +201,15 @@ TEST_CASE("report: summary table and charts are present, nulls shown as a dash",
   CHECK(html.find("<section id=\"snapshots\">") != std::string::npos);
   // One column per run, and the rows the summary promises.
   CHECK(count_of(html, "<th class=\"run\"") == 2);
-  for (const char* key : {"transport", "config.buffer_max_ms", "config.on_loss", "startup_ms",
-                          "stalls.count", "rebuffering_ratio", "packets.dropped_kernel",
-                          "frames.tainted", "kernel.peak_queued_bytes", "latency_ms.p95",
-                          "quality.mos_mean"}) {
+  for (const char* key :
+       {"transport", "config.buffer_max_ms", "config.on_loss", "startup_ms", "stalls.count",
+        "rebuffering_ratio", "packets.dropped_kernel", "frames.tainted", "kernel.peak_queued_bytes",
+        "latency_ms.p95", "quality.mos_mean"}) {
     INFO(key);
     CHECK(html.find("data-key=\"" + std::string(key) + "\"") != std::string::npos);
   }
   CHECK(html.find("<tr data-key=\"startup_ms\"><th>startup (ms)</th><td>530.2</td>") !=
-            std::string::npos);
+        std::string::npos);
   CHECK(html.find("<tr data-key=\"quality.psnr_mean\"><th>PSNR mean (dB)</th><td>\u2014</td>"
                   "<td>\u2014</td></tr>") != std::string::npos);
   // The legend names every run in its colour.
@@ -238,7 +236,8 @@ TEST_CASE("report: every string from the metrics is escaped", "[unit]") {
 
 TEST_CASE("report: the page fetches nothing and runs no script", "[unit]") {
   json m = metrics("udp", 2);
-  m["quality"]["per_frame"] = json::array({{{"t_ms", 100}, {"pts_ms", 0}, {"psnr", 40}, {"mos", 5}}});
+  m["quality"]["per_frame"] =
+      json::array({{{"t_ms", 100}, {"pts_ms", 0}, {"psnr", 40}, {"mos", 5}}});
   const std::string html = render_report_html({{"udp", m, ""}}, "self-contained");
   CHECK(html.find("http://") == std::string::npos);
   CHECK(html.find("https://") == std::string::npos);
@@ -282,6 +281,17 @@ TEST_CASE("report: stalls are shaded and the buffer marks drawn", "[unit]") {
   CHECK(svg.find("stall at 1.0 s for 1000 ms (underrun)") != std::string::npos);
   CHECK(svg.find(">buffer 500 ms</text>") != std::string::npos);
   CHECK(svg.find(">rebuffer 700 ms</text>") != std::string::npos);
+
+  SECTION("a value shared by marks and runs is drawn once, naming them") {
+    json u = metrics("udp", 3);
+    u["config"]["rebuffer_ms"] = 500;
+    const std::string both =
+        chart(render_report_html({{"tcp", m, ""}, {"udp", u, ""}}, "marks"), "chart-buffer");
+    CHECK(count_of(both, "<g class=\"mark\">") == 2);
+    CHECK(both.find("stroke=\"#555\" stroke-dasharray=\"6 4\"/><text") != std::string::npos);
+    CHECK(both.find(">buffer, rebuffer (udp) 500 ms</text>") != std::string::npos);
+    CHECK(both.find(">rebuffer (tcp) 700 ms</text>") != std::string::npos);
+  }
 }
 
 TEST_CASE("report: loss, late and corrupt ticks where the cumulative counts grow", "[unit]") {
@@ -303,9 +313,9 @@ TEST_CASE("report: loss, late and corrupt ticks where the cumulative counts grow
     CHECK(svg.find(">lost 9</text>") != std::string::npos);
   }
   SECTION("a run without events adds lanes but no ticks") {
-    const std::string svg = chart(
-        render_report_html({{"udp", m, ""}, {"tcp", metrics("tcp", 1), ""}}, "events"),
-        "chart-events");
+    const std::string svg =
+        chart(render_report_html({{"udp", m, ""}, {"tcp", metrics("tcp", 1), ""}}, "events"),
+              "chart-events");
     CHECK(count_of(svg, "<line class=\"tick\" data-run=\"0\"") == 6);
     CHECK(count_of(svg, "<line class=\"tick\" data-run=\"1\"") == 0);
     CHECK(count_of(svg, ">lost ") == 2);
@@ -323,8 +333,7 @@ TEST_CASE("report: a PSNR chart only for runs with a reference", "[unit]") {
   SECTION("an empty per_frame is no reference either") {
     json m = plain;
     m["quality"]["per_frame"] = json::array();
-    CHECK(render_report_html({{"tcp", m, ""}}, "x").find("id=\"chart-psnr\"") ==
-          std::string::npos);
+    CHECK(render_report_html({{"tcp", m, ""}}, "x").find("id=\"chart-psnr\"") == std::string::npos);
   }
   SECTION("per_frame and a histogram") {
     json m = metrics("udp", 2);
@@ -349,7 +358,10 @@ TEST_CASE("report: a PSNR chart only for runs with a reference", "[unit]") {
     CHECK(html.find("<td>38.50</td>") != std::string::npos);
     CHECK(html.find("id=\"mos-histogram-0\"") != std::string::npos);
     CHECK(html.find("id=\"mos-histogram-1\"") == std::string::npos);
-    CHECK(html.find("<tr><th>5</th><td>1</td><td class=\"bar\"><span style=\"width:50.0%") !=
+    // Bars are relative to the fullest bin.
+    CHECK(html.find("<tr><th>5</th><td>1</td><td class=\"bar\"><span style=\"width:100.0%") !=
+          std::string::npos);
+    CHECK(html.find("<tr><th>4</th><td>0</td><td class=\"bar\"><span style=\"width:0.0%") !=
           std::string::npos);
   }
 }
@@ -365,7 +377,10 @@ TEST_CASE("report: snapshots are embedded, unreadable ones captioned", "[unit]")
 
   json m = metrics("udp", 2);
   m["snapshots"] = json::array(
-      {{{"file", "snaps/frame-0042.png"}, {"kind", "corrupt"}, {"t_ms", 1200}, {"pts_ms", 633},
+      {{{"file", "snaps/frame-0042.png"},
+        {"kind", "corrupt"},
+        {"t_ms", 1200},
+        {"pts_ms", 633},
         {"psnr", 22.5}},
        {{"file", png}, {"kind", "clean"}, {"t_ms", 1300}, {"pts_ms", 666}, {"psnr", nullptr}},
        {{"file", "snaps/missing.png"}, {"kind", "worst"}, {"t_ms", 1400}},
@@ -399,8 +414,11 @@ TEST_CASE("report: hostile timeline values are skipped, not fatal", "[unit]") {
                                json(nullptr),
                                json("sample"),
                                {{"t_ms", "100"}, {"buffer_ms", 999999}},
-                               {{"t_ms", 200}, {"buffer_ms", nullptr}, {"kernel_bytes", "x"},
-                                {"received_kbps", json::array()}, {"lost", -4}},
+                               {{"t_ms", 200},
+                                {"buffer_ms", nullptr},
+                                {"kernel_bytes", "x"},
+                                {"received_kbps", json::array()},
+                                {"lost", -4}},
                                {{"t_ms", -50}, {"buffer_ms", -20}, {"lost", 2}}});
   m["stalls"] = {{"events", {nullptr, {{"start_ms", "soon"}}, {{"start_ms", 100}}}}};
   m["packets"] = "many";
@@ -428,8 +446,8 @@ TEST_CASE("report: hostile timeline values are skipped, not fatal", "[unit]") {
   CHECK(html.find("id=\"chart-kernel\"") != std::string::npos);
 
   // Not even objects: the page still renders, all dashes.
-  REQUIRE_NOTHROW(html = render_report_html({{"a", json(nullptr), ""}, {"b", json::array(), ""}},
-                                            "nothing"));
+  REQUIRE_NOTHROW(
+      html = render_report_html({{"a", json(nullptr), ""}, {"b", json::array(), ""}}, "nothing"));
   CHECK(html.find("<table id=\"summary\">") != std::string::npos);
   REQUIRE_NOTHROW(render_report_html({}, "no runs"));
 }

@@ -1,15 +1,16 @@
 // flowcast-report end to end: real runs of flowcast-server and flowcast-client
 // over TCP and UDP, the report of both, opened in headless Chromium; and the
 // command line's answers to bad input.
+#include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <signal.h>
 #include <sstream>
 
 #include "support/process.hpp"
@@ -63,8 +64,8 @@ int run_chromium(const std::string& chromium, const TempDir& dir, const std::str
 // Distinct RGB colours of a PNG, decoded by the ffmpeg command line.
 size_t distinct_colours(const TempDir& dir, const std::string& png) {
   const std::string raw = dir.file("screenshot.rgb");
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -i '" + png +
-                    "' -f rawvideo -pix_fmt rgb24 '" + raw + "'") == 0);
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -i '" + png + "' -f rawvideo -pix_fmt rgb24 '" +
+                    raw + "'") == 0);
   const std::string pixels = read_file(raw);
   std::set<uint32_t> colours;
   for (size_t i = 0; i + 2 < pixels.size(); i += 3)
@@ -126,16 +127,17 @@ TEST_CASE("flowcast-report compares real TCP and UDP runs, and Chromium renders 
 
   const auto chromium = find_chromium();
   if (!chromium) {
-    WARN("chromium not found on PATH: skipping the browser checks (scripts/install-deps.sh "
-         "installs it)");
+    WARN(
+        "chromium not found on PATH: skipping the browser checks (scripts/install-deps.sh "
+        "installs it)");
     return;
   }
   const std::string url = "file://" + html_path;
   const std::string dom_log = dir.file("dom.log");
   REQUIRE(run_chromium(*chromium, dir, url, {"--dump-dom"}, dom_log) == 0);
   const std::string dom = read_file(dom_log);
-  for (const char* id : {"summary", "chart-buffer", "chart-kernel", "chart-bitrate",
-                         "chart-events", "snapshots"}) {
+  for (const char* id :
+       {"summary", "chart-buffer", "chart-kernel", "chart-bitrate", "chart-events", "snapshots"}) {
     INFO(id);
     CHECK(dom.find("id=\"" + std::string(id) + "\"") != std::string::npos);
   }
