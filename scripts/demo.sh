@@ -2,7 +2,7 @@
 # The main job of `make demo`: serve the built-in live test pattern through a
 # link capped below its bitrate, play it over TCP and then over UDP, and show
 # the two summaries side by side: TCP stalls and loses nothing, UDP loses
-# packets and smears but keeps playing.
+# packets and smears but keeps playing. Both runs go into one HTML report.
 # Usage: scripts/demo.sh [BUILD_DIR]   (environment: DEMO_SECONDS, default 12)
 set -euo pipefail
 
@@ -10,10 +10,11 @@ build=${1:-build/release}
 seconds=${DEMO_SECONDS:-12}
 server_bin="$build/server/flowcast-server"
 client_bin="$build/client/flowcast-client"
+report_bin="$build/client/flowcast-report"
 out=${DEMO_OUT:-out/demo}
 mkdir -p "$out"
 
-for bin in "$server_bin" "$client_bin"; do
+for bin in "$server_bin" "$client_bin" "$report_bin"; do
   [ -x "$bin" ] || { echo "demo: $bin is missing; run 'make build' first" >&2; exit 1; }
 done
 
@@ -61,5 +62,9 @@ wait 2>/dev/null || true
 echo
 echo "== side by side"
 pr -m -t -w 110 "$out/tcp.summary" "$out/udp.summary" | expand
+"$report_bin" "$out/tcp.json" "$out/udp.json" -o "$out/report.html" \
+  --title "flowcast demo: TCP and UDP through a 2.8 Mbit/s link" >/dev/null
+
 echo
 echo "metrics: $out/tcp.json $out/udp.json  timelines: $out/tcp.csv $out/udp.csv  server: $out/server.json"
+echo "report:  $out/report.html (open it in a browser)"

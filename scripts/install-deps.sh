@@ -10,8 +10,9 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   libasio-dev libcli11-dev nlohmann-json3-dev
-  # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server
-  catch2 ffmpeg xvfb xdotool
+  # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server,
+  # a headless browser that opens the HTML report
+  catch2 ffmpeg xvfb xdotool chromium
 )
 
 missing=()

@@ -1,0 +1,217 @@
+// flowcast-report end to end: real runs of flowcast-server and flowcast-client
+// over TCP and UDP, the report of both, opened in headless Chromium; and the
+// command line's answers to bad input.
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kServer = FLOWCAST_SERVER_BIN;
+const std::string kClient = FLOWCAST_CLIENT_BIN;
+const std::string kReport = FLOWCAST_REPORT_BIN;
+
+// The first Chromium on PATH.
+std::optional<std::string> find_chromium() {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
+      const std::string candidate = dir + "/" + name;
+      if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+  }
+  return std::nullopt;
+}
+
+// Runs headless Chromium on url with extra arguments; its stdout and stderr
+// go to log. Killed after 60 s.
+int run_chromium(const std::string& chromium, const TempDir& dir, const std::string& url,
+                 const std::vector<std::string>& extra, const std::string& log) {
+  std::vector<std::string> argv = {chromium,
+                                   "--headless",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--disable-dev-shm-usage",
+                                   "--no-first-run",
+                                   "--user-data-dir=" + dir.file("chromium-profile")};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  Process browser(argv, log);
+  auto code = browser.wait_for(60s);
+  if (!code) {
+    browser.signal(SIGKILL);
+    FAIL("chromium did not finish within 60 s:\n" << browser.log());
+  }
+  return *code;
+}
+
+// Distinct RGB colours of a PNG, decoded by the ffmpeg command line.
+size_t distinct_colours(const TempDir& dir, const std::string& png) {
+  const std::string raw = dir.file("screenshot.rgb");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -i '" + png + "' -f rawvideo -pix_fmt rgb24 '" +
+                    raw + "'") == 0);
+  const std::string pixels = read_file(raw);
+  std::set<uint32_t> colours;
+  for (size_t i = 0; i + 2 < pixels.size(); i += 3)
+    colours.insert(static_cast<uint32_t>(static_cast<uint8_t>(pixels[i])) << 16 |
+                   static_cast<uint32_t>(static_cast<uint8_t>(pixels[i + 1])) << 8 |
+                   static_cast<uint8_t>(pixels[i + 2]));
+  return colours.size();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+json tiny_metrics() {
+  return {{"schema", "flowcast.metrics/1"},
+          {"transport", "tcp"},
+          {"timeline", {{{"t_ms", 0}, {"state", "buffering"}, {"buffer_ms", 0}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("flowcast-report compares real TCP and UDP runs, and Chromium renders it",
+          "[integration]") {
+  TempDir dir;
+  const auto port = std::to_string(free_port());
+  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "500k", "--port", port,
+                  "--duration", "30s"},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "streaming", 10s));
+  // Both runs at once: the report does not care, and the test is faster.
+  Process tcp({kClient, "127.0.0.1:" + port, "--transport", "tcp", "--headless", "--quiet",
+               "--duration", "3s", "--metrics", dir.file("demo-tcp.json")},
+              dir.file("tcp.log"));
+  Process udp({kClient, "127.0.0.1:" + port, "--transport", "udp", "--headless", "--quiet",
+               "--duration", "3s", "--metrics", dir.file("demo-udp.json")},
+              dir.file("udp.log"));
+  auto tcp_code = tcp.wait_for(20s);
+  auto udp_code = udp.wait_for(20s);
+  INFO(tcp.log() << udp.log());
+  REQUIRE(tcp_code == 0);
+  REQUIRE(udp_code == 0);
+
+  const std::string html_path = dir.file("r.html");
+  Process report({kReport, dir.file("demo-tcp.json"), dir.file("demo-udp.json"), "-o", html_path,
+                  "--title", "TCP & UDP"},
+                 dir.file("report.log"));
+  auto code = report.wait_for(20s);
+  INFO(report.log());
+  REQUIRE(code == 0);
+  CHECK(report.log() == html_path + "\n");
+  const std::string html = read_file(html_path);
+  CHECK(html.find("<title>TCP &amp; UDP</title>") != std::string::npos);
+  CHECK(html.find("tcp (demo-tcp)") != std::string::npos);
+  CHECK(html.find("udp (demo-udp)") != std::string::npos);
+  CHECK(html.find("http://") == std::string::npos);
+  CHECK(html.find("https://") == std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK_FALSE(file_exists(html_path + ".part"));
+
+  const auto chromium = find_chromium();
+  if (!chromium) {
+    WARN(
+        "chromium not found on PATH: skipping the browser checks (scripts/install-deps.sh "
+        "installs it)");
+    return;
+  }
+  const std::string url = "file://" + html_path;
+  const std::string dom_log = dir.file("dom.log");
+  REQUIRE(run_chromium(*chromium, dir, url, {"--dump-dom"}, dom_log) == 0);
+  const std::string dom = read_file(dom_log);
+  for (const char* id :
+       {"summary", "chart-buffer", "chart-kernel", "chart-bitrate", "chart-events", "snapshots"}) {
+    INFO(id);
+    CHECK(dom.find("id=\"" + std::string(id) + "\"") != std::string::npos);
+  }
+  CHECK(dom.find("tcp (demo-tcp)") != std::string::npos);
+
+  const std::string shot = dir.file("shot.png");
+  REQUIRE(run_chromium(*chromium, dir, url,
+                       {"--hide-scrollbars", "--screenshot=" + shot, "--window-size=1280,2000"},
+                       dir.file("screenshot.log")) == 0);
+  REQUIRE(file_exists(shot));
+  const size_t colours = distinct_colours(dir, shot);
+  INFO("the screenshot has " << colours << " distinct colours");
+  CHECK(colours > 20);
+}
+
+TEST_CASE("flowcast-report refuses bad input with exit 2 and writes nothing", "[integration]") {
+  TempDir dir;
+  const std::string good = dir.file("good.json");
+  write_text(good, tiny_metrics().dump());
+  const std::string out = dir.file("r.html");
+
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::string missing = dir.file("missing.json"), server = dir.file("server.json"),
+                    empty = dir.file("empty.json"), invalid = dir.file("invalid.json");
+  write_text(server, R"({"schema": "flowcast.server-metrics/1", "sessions": []})");
+  json e = tiny_metrics();
+  e["timeline"] = json::array();
+  write_text(empty, e.dump());
+  write_text(invalid, "{\"schema\": \"flowcast.metrics/1\", \"timeline\": [");
+  const Case cases[] = {
+      {"a missing file", {good, missing, "-o", out}, missing + ": no such file"},
+      {"the server's metrics", {server, "-o", out}, "not \"flowcast.metrics/1\""},
+      {"an empty timeline", {good, empty, "-o", out}, empty + ": its timeline is empty"},
+      {"invalid JSON", {invalid, "-o", out}, invalid + ": not valid JSON"},
+      {"a folder", {dir.path(), "-o", out}, "not a regular file"},
+      {"no inputs", {"-o", out}, "no metrics files given"},
+      {"no output", {good}, "no output file given; add -o report.html"},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      // Without an -o file, and then with an older one that must survive.
+      for (const bool existing : {false, true}) {
+        if (existing) write_text(out, "an older report");
+        std::vector<std::string> argv = {kReport};
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
+        Process report(argv, dir.file("report.log"));
+        auto code = report.wait_for(10s);
+        const std::string log = report.log();
+        INFO((existing ? "with" : "without") << " an older -o file: " << log);
+        CHECK(code == 2);
+        CHECK(log.rfind("flowcast-report: ", 0) == 0);
+        CHECK(log.find(c.expected) != std::string::npos);
+        // One line.
+        CHECK(log.find('\n') == log.size() - 1);
+        if (existing)
+          CHECK(read_file(out) == "an older report");
+        else
+          CHECK_FALSE(file_exists(out));
+        CHECK_FALSE(file_exists(out + ".part"));
+      }
+    }
+  }
+}
+
+TEST_CASE("flowcast-report --help explains the command", "[integration]") {
+  TempDir dir;
+  Process report({kReport, "--help"}, dir.file("help.log"));
+  REQUIRE(report.wait_for(10s) == 0);
+  const std::string help = report.log();
+  CHECK(help.find("-o,--output") != std::string::npos);
+  CHECK(help.find("--title") != std::string::npos);
+  CHECK(help.find("flowcast-client --metrics") != std::string::npos);
+}
