@@ -315,6 +315,25 @@ nlohmann::json Player::metrics_json() const {
       {"timeline", timeline_json(timeline_)}};
 }
 
+void Player::write_report(const nlohmann::json& metrics) const {
+  std::string label = to_string(options_.transport);
+  label += options_.listen ? " listening on port " : " ";
+  if (!options_.listen) {
+    label += options_.host;
+    label += ':';
+  }
+  label += std::to_string(options_.port);
+  std::string error = validate_metrics_for_report(metrics);
+  if (error.empty()) {
+    // Snapshot paths in the metrics are relative to the current directory.
+    const std::string html =
+        render_report_html({ReportRun{label, metrics, ""}}, "flowcast-client: " + label);
+    if (write_file_atomic(*options_.report_path, html, error)) return;
+  }
+  std::fprintf(stderr, "flowcast-client: report %s not written: %s\n",
+               options_.report_path->c_str(), error.c_str());
+}
+
 void Player::finish(int code) {
   ended_at_ = Clock::now();
   clock_.end(ended_at_);
@@ -329,13 +348,15 @@ void Player::finish(int code) {
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
   if (options_.timeline_path && !write_timeline_csv(*options_.timeline_path, timeline_, error))
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
+  const nlohmann::json metrics = metrics_json();
   if (options_.metrics_path &&
-      !write_file_atomic(*options_.metrics_path, metrics_json().dump(2) + "\n", error))
+      !write_file_atomic(*options_.metrics_path, metrics.dump(2) + "\n", error))
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
+  if (options_.report_path) write_report(metrics);
   if (source_.status() == SourceStatus::failed)
     std::fprintf(stderr, "flowcast-client: %s\n", source_.error().c_str());
   status_line_.finish();
-  if (!options_.quiet) std::fprintf(stderr, "%s", format_summary(metrics_json()).c_str());
+  if (!options_.quiet) std::fprintf(stderr, "%s", format_summary(metrics).c_str());
   (void)code;
 }
 

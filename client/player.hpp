@@ -12,6 +12,7 @@
 #include "client/network_source.hpp"
 #include "client/playout_clock.hpp"
 #include "client/quality_meter.hpp"
+#include "client/report.hpp"
 #include "client/receive_buffer.hpp"
 #include "client/renderer.hpp"
 #include "client/status_line.hpp"
@@ -38,6 +39,8 @@ class Player {
   void sample_timeline(SteadyTime now);
   PlaybackStatus status_snapshot(SteadyTime now, const TimelineSample& sample);
   void finish(int code);
+  // --report: the run as a self-contained HTML page.
+  void write_report(const nlohmann::json& metrics) const;
 
   ClientOptions options_;
   std::unique_ptr<Renderer> renderer_;

@@ -107,7 +107,8 @@ TEST_CASE("UDP through a lossy link: PSNR and MOS drop, and the damage is in the
   const std::string snaps = dir.file("snaps");
   auto r = play(dir, clip, {"--link-loss", "3", "--link-seed", "7"},
                 {"--transport", "udp", "--reference", clip, "--snapshot", snaps,
-                 "--snapshot-max", "6", "--frames", dir.file("frames.csv")});
+                 "--snapshot-max", "6", "--frames", dir.file("frames.csv"), "--report",
+                 dir.file("report.html")});
   INFO(r.log);
   REQUIRE(r.code == 0);
   const json& q = r.metrics["quality"];
@@ -138,6 +139,13 @@ TEST_CASE("UDP through a lossy link: PSNR and MOS drop, and the damage is in the
   for (const auto& s : shots)
     if (s["kind"] == "worst") CHECK(s["psnr"].get<double>() == Approx(q["psnr_min"].get<double>()));
   CHECK(csv_rows(dir.file("frames.csv")) == r.metrics["frames"]["rendered"].get<uint64_t>());
+
+  // --report: the run's page, with the PSNR chart and the snapshots inline.
+  const std::string html = read_file(dir.file("report.html"));
+  CHECK(html.find("id=\"summary\"") != std::string::npos);
+  CHECK(html.find("id=\"chart-psnr\"") != std::string::npos);
+  CHECK(html.find("data:image/png;base64,") != std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
 }
 
 TEST_CASE("a stream that is not the reference gives no PSNR and says so",
