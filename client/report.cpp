@@ -56,7 +56,9 @@ std::optional<double> number_at(const json& j, std::initializer_list<const char*
 
 std::string format_number(double v, int decimals) {
   char buf[64];
-  if (std::fabs(v) < 1e15 && v == std::floor(v))
+  if (std::fabs(v) >= 1e15)
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  else if (v == std::floor(v))
     std::snprintf(buf, sizeof buf, "%.0f", v);
   else
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);

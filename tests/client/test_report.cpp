@@ -1,7 +1,5 @@
 // The HTML report writer on synthetic metrics: validation, escaping, the
 // charts and their shared time axis, PSNR and snapshots.
-#include <stdlib.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -17,6 +15,7 @@
 #include "client/report.hpp"
 #include "client/svg_chart.hpp"
 #include "media/png_writer.hpp"
+#include "support/process.hpp"
 
 using namespace flowcast::client;
 using nlohmann::json;
@@ -99,23 +98,6 @@ double max_polyline_x(const std::string& svg, int run) {
     most = std::max(most, std::stod((*it)[1]));
   return most;
 }
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "flowcast-report-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -367,7 +349,7 @@ TEST_CASE("report: a PSNR chart only for runs with a reference", "[unit]") {
 }
 
 TEST_CASE("report: snapshots are embedded, unreadable ones captioned", "[unit]") {
-  ScratchDir dir;
+  flowcast::test::TempDir dir;
   std::filesystem::create_directory(dir.path() + "/snaps");
   std::vector<uint8_t> pixels(16 * 8 * 3);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 7);
@@ -442,8 +424,10 @@ TEST_CASE("report: hostile timeline values are skipped, not fatal", "[unit]") {
   // Absurd but numeric values are clamped, not fatal.
   m["timeline"].push_back({{"t_ms", 1e300}, {"buffer_ms", 1e300}});
   m["timeline"].push_back({{"t_ms", 1e-300}, {"buffer_ms", -1e300}});
+  m["startup_ms"] = 1e300;
   REQUIRE_NOTHROW(html = render_report_html({{"hostile", m, ""}}, "hostile"));
   CHECK(html.find("id=\"chart-kernel\"") != std::string::npos);
+  CHECK(html.find("<th>startup (ms)</th><td>1e+300</td>") != std::string::npos);
 
   // Not even objects: the page still renders, all dashes.
   REQUIRE_NOTHROW(
