@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -19,15 +20,9 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kServer = FLOWCAST_SERVER_BIN;
-const std::string kClient = FLOWCAST_CLIENT_BIN;
-
-json read_json(const std::string& path) { return json::parse(read_file(path)); }
-
 std::string reference_framemd5(const TempDir& dir, const std::string& clip) {
   std::string ref = dir.file("reference.framemd5");
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -i '" + clip + "' -an -f framemd5 '" + ref + "'") ==
-          0);
+  REQUIRE(make_reference_framemd5(clip, ref));
   return ref;
 }
 

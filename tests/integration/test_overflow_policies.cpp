@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -13,9 +14,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-const std::string kServer = FLOWCAST_SERVER_BIN;
-const std::string kClient = FLOWCAST_CLIENT_BIN;
 
 struct Run {
   json client;
@@ -52,8 +50,7 @@ Run run_paused(const TempDir& dir, std::vector<std::string> client_args) {
   r.server = json::parse(read_file(dir.file("server.json")));
   r.framemd5 = dir.file("got.framemd5");
   r.reference = dir.file("reference.framemd5");
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -i '" + clip + "' -an -f framemd5 '" + r.reference +
-                    "'") == 0);
+  REQUIRE(make_reference_framemd5(clip, r.reference));
   return r;
 }
 

@@ -21,6 +21,7 @@
 #include "media/file_source.hpp"
 #include "media/h264_packetizer.hpp"
 #include "media/sdp.hpp"
+#include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast;
@@ -30,18 +31,12 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kServer = FLOWCAST_SERVER_BIN;
-const std::string kClient = FLOWCAST_CLIENT_BIN;
 using Bytes = std::vector<uint8_t>;
 
-json read_json(const std::string& path) {
-  return json::parse(read_file(path));
-}
 
 std::vector<std::string> reference_hashes(const TempDir& dir, const std::string& clip) {
   const std::string ref = dir.file("reference.framemd5");
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -i '" + clip + "' -an -f framemd5 '" + ref + "'") ==
-          0);
+  REQUIRE(make_reference_framemd5(clip, ref));
   return framemd5_hashes(ref);
 }
 

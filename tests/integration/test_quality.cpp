@@ -9,6 +9,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -16,9 +17,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-const std::string kServer = FLOWCAST_SERVER_BIN;
-const std::string kClient = FLOWCAST_CLIENT_BIN;
 
 struct Run {
   int code = -1;

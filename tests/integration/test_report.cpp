@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -20,10 +21,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-const std::string kServer = FLOWCAST_SERVER_BIN;
-const std::string kClient = FLOWCAST_CLIENT_BIN;
-const std::string kReport = FLOWCAST_REPORT_BIN;
 
 // The first Chromium on PATH.
 std::optional<std::string> find_chromium() {

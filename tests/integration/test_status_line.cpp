@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -10,8 +11,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-const std::string kServer = FLOWCAST_SERVER_BIN;
-const std::string kClient = FLOWCAST_CLIENT_BIN;
 }  // namespace
 
 TEST_CASE("on a terminal the status line refreshes in place and ends with the summary",

@@ -9,15 +9,13 @@
 #include <sstream>
 #include <thread>
 
+#include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string kServer = FLOWCAST_SERVER_BIN;
-const std::string kClient = FLOWCAST_CLIENT_BIN;
 
 // The environment of a client with a window. Under the sanitizers, leak
 // checking is off for it: SDL loads the system's X11, GL and D-Bus libraries,

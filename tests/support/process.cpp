@@ -148,4 +148,9 @@ bool make_clip(const std::string& path, const std::string& size, int fps, double
   return run_shell(cmd.str()) == 0;
 }
 
+bool make_reference_framemd5(const std::string& clip, const std::string& out_path) {
+  return run_shell("ffmpeg -nostdin -v error -i '" + clip + "' -an -f framemd5 '" + out_path +
+                   "'") == 0;
+}
+
 }  // namespace flowcast::test

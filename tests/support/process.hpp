@@ -61,5 +61,8 @@ std::vector<std::string> framemd5_hashes(const std::string& path);
 // Encodes a test clip with the ffmpeg command line. Returns false if ffmpeg failed.
 bool make_clip(const std::string& path, const std::string& size, int fps, double seconds,
                int b_frames, const std::string& bitrate = "1M");
+// Writes ffmpeg's own framemd5 of a clip's video (the bit-exact reference).
+// Returns false if ffmpeg failed.
+bool make_reference_framemd5(const std::string& clip, const std::string& out_path);
 
 }  // namespace flowcast::test
