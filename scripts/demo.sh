@@ -13,6 +13,7 @@ client_bin="$build/client/flowcast-client"
 report_bin="$build/client/flowcast-report"
 out=${DEMO_OUT:-out/demo}
 mkdir -p "$out"
+rm -rf "$out"/snapshots-tcp "$out"/snapshots-udp  # the last run's pictures
 
 for bin in "$server_bin" "$client_bin" "$report_bin"; do
   [ -x "$bin" ] || { echo "demo: $bin is missing; run 'make build' first" >&2; exit 1; }
@@ -51,7 +52,8 @@ for transport in tcp udp; do
     echo "   UDP does not wait: the link drops what it cannot carry, playback goes on with artifacts."
   fi
   "$client_bin" "127.0.0.1:$port" --transport "$transport" --duration "${seconds}s" \
-    --metrics "$out/$transport.json" --timeline "$out/$transport.csv" </dev/null \
+    --metrics "$out/$transport.json" --timeline "$out/$transport.csv" \
+    --snapshot "$out/snapshots-$transport" --snapshot-max 4 </dev/null \
     2> >(tee "$out/$transport.log" >&2)
   # The summary table is the tail of the client's output.
   sed -n '/^flowcast-client summary/,$p' "$out/$transport.log" > "$out/$transport.summary"
