@@ -55,6 +55,8 @@ class UdpService {
   // Non-blocking send: false when the kernel's send buffer is full.
   bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
   uint64_t stray_datagrams() const { return stray_; }
+  // The port bound (the kernel's pick when asked for port 0).
+  uint16_t local_port() const { return socket_.local_endpoint().port(); }
 
  private:
   void do_receive();
