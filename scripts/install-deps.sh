@@ -12,6 +12,8 @@ packages=(
   libasio-dev libcli11-dev nlohmann-json3-dev
   # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server
   catch2 ffmpeg xvfb xdotool
+  # benchmarks (bench/run.sh): GNU time for CPU seconds and peak memory
+  time
 )
 
 missing=()
