@@ -343,9 +343,8 @@ gs_c=$(growth_factor "growth_${first_size}_${main_rate}_client" "growth_${last_s
 gs_f=$(growth_factor "growth_${first_size}_${main_rate}_ffmpeg" "growth_${last_size}_${main_rate}_ffmpeg")
 gr_c=$(growth_factor "growth_${main_size}_${first_rate}_client" "growth_${main_size}_${last_rate}_client")
 gr_f=$(growth_factor "growth_${main_size}_${first_rate}_ffmpeg" "growth_${main_size}_${last_rate}_ffmpeg")
-growth_ok=met
-le "$gs_c" "$(awk -v f="$gs_f" 'BEGIN { print f * 1.10 }')" || growth_ok="**missed**"
-le "$gr_c" "$(awk -v f="$gr_f" 'BEGIN { print f * 1.10 }')" || growth_ok="**missed**"
+growth_size_ok=$(verdict "$gs_c" "$(awk -v f="$gs_f" 'BEGIN { print f * 1.10 }')")
+growth_rate_ok=$(verdict "$gr_c" "$(awk -v f="$gr_f" 'BEGIN { print f * 1.10 }')")
 
 history=""
 if [ -f "$out" ]; then
@@ -388,8 +387,8 @@ fi
   echo
   echo "| cost growth | flowcast grows | ffmpeg decode grows | target | verdict |"
   echo "|---|---|---|---|---|"
-  echo "| cost growth, $first_size → $last_size | ×$gs_c | ×$gs_f | no faster than the decoder (+10%) | $growth_ok |"
-  echo "| cost growth, $first_rate → $last_rate | ×$gr_c | ×$gr_f | no faster than the decoder (+10%) | $growth_ok |"
+  echo "| cost growth, $first_size → $last_size | ×$gs_c | ×$gs_f | no faster than the decoder (+10%) | $growth_size_ok |"
+  echo "| cost growth, $first_rate → $last_rate | ×$gr_c | ×$gr_f | no faster than the decoder (+10%) | $growth_rate_ok |"
   echo
   echo "## The commands (first run; \$WORK is the scratch folder, \$BUILD the build)"
   echo
