@@ -1,8 +1,10 @@
 # flowcast: the two commands of the README, and a few helpers.
 #   make demo   install what is missing, build (release), play the built-in stream and measure it
 #   make test   install what is missing, build (release), run the whole test suite
+#   make bench  install what is missing, build (release), run every benchmark into bench/RESULTS.md
 PRESET ?= release
 JOBS   ?= $(shell nproc)
+RUNS   ?= 5
 
 .PHONY: all deps configure build demo test test-asan bench format clean
 
@@ -22,6 +24,9 @@ demo: build
 
 test: build
 	@ctest --preset $(PRESET)
+
+bench: build
+	@bench/run.sh --runs $(RUNS) --build build/$(PRESET)
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan

@@ -59,12 +59,19 @@ std::optional<AccessUnitPayloads> DecodeStage::next_access_unit() {
   while (!stop_) {
     const PlayState state = clock_.state();
     if (state == PlayState::starting || state == PlayState::stalled) {
-      // Startup and rebuffering: wait until enough media is held.
-      const auto need =
-          state == PlayState::starting ? options_.buffer : options_.rebuffer_or_default();
-      buffer_.changed().wait_for(lock, milliseconds(50), [&] {
-        return stop_ || buffer_.end_of_stream() ||
-               (!buffer_.empty() && buffer_.buffered() >= need) || buffer_.full();
+      // Startup and rebuffering: wait until enough media is held. Startup
+      // counts how long the front has waited (so the median latency is the
+      // buffer asked, B-frames or not), which grows between packets too.
+      const bool starting = state == PlayState::starting;
+      const auto need = starting ? options_.buffer : options_.rebuffer_or_default();
+      const auto held = [&] {
+        return starting ? buffer_.held_for(Clock::now()) : buffer_.buffered();
+      };
+      auto until = Clock::now() + milliseconds(50);
+      if (starting && !buffer_.empty()) until = std::min(until, Clock::now() + (need - held()));
+      buffer_.changed().wait_until(lock, until, [&] {
+        return stop_ || buffer_.end_of_stream() || (!buffer_.empty() && held() >= need) ||
+               buffer_.full();
       });
       if (stop_) return std::nullopt;
       if (buffer_.empty()) {
@@ -72,7 +79,7 @@ std::optional<AccessUnitPayloads> DecodeStage::next_access_unit() {
         continue;
       }
       // A full buffer cannot wait for more: start with what it holds.
-      if (buffer_.buffered() < need && !buffer_.end_of_stream() && !buffer_.full()) continue;
+      if (held() < need && !buffer_.end_of_stream() && !buffer_.full()) continue;
       if (state == PlayState::starting)
         clock_.start(Clock::now(), *buffer_.front_timestamp());
       else
@@ -92,9 +99,12 @@ std::optional<AccessUnitPayloads> DecodeStage::next_access_unit() {
       return buffer_.take_incomplete();
     }
     if (buffer_.end_of_stream()) return buffer_.take_incomplete_at_end();
-    // A gap, not yet due: wait for the missing packets or the due time.
-    const auto until = due ? std::min(*due, Clock::now() + milliseconds(50))
-                           : Clock::now() + milliseconds(50);
+    // A gap, not yet due: wait for the missing packets or the due time. One
+    // already due waits for the next packet instead (it may complete the
+    // access unit, or be later data): a deadline in the past would spin.
+    const auto now = Clock::now();
+    const auto until = due && *due > now ? std::min(*due, now + milliseconds(50))
+                                         : now + milliseconds(50);
     buffer_.changed().wait_until(lock, until);
   }
   return std::nullopt;

@@ -365,21 +365,26 @@ void NetworkSource::do_read_udp() {
   });
 }
 
-// recvmsg rather than asio's receive: the SO_RXQ_OVFL control message carries
-// the kernel's count of datagrams it dropped on this socket.
+// recvmmsg rather than asio's receive: one system call takes every datagram
+// queued (up to a batch), and the SO_RXQ_OVFL control message carries the
+// kernel's count of datagrams it dropped on this socket.
 void NetworkSource::read_udp_datagrams() {
   const int fd = udp_.native_handle();
-  for (int i = 0; i < kDatagramsPerWakeup; ++i) {
+  int budget = kDatagramsPerWakeup;
+  while (budget > 0) {
     if (status_ == SourceStatus::streaming && !reading_allowed()) return;
-    iovec iov{read_buffer_.data(), read_buffer_.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
-    if (n < 0) {
+    const unsigned want = std::min<unsigned>(kUdpBatch, static_cast<unsigned>(budget));
+    for (unsigned i = 0; i < want; ++i) {
+      udp_iovecs_[i] = iovec{udp_slots_.get() + i * kUdpSlotBytes, kUdpSlotBytes};
+      msghdr& h = udp_messages_[i].msg_hdr;
+      h = msghdr{};
+      h.msg_iov = &udp_iovecs_[i];
+      h.msg_iovlen = 1;
+      h.msg_control = udp_control_[i].data();
+      h.msg_controllen = udp_control_[i].size();
+    }
+    const int got = recvmmsg(fd, udp_messages_.data(), want, MSG_DONTWAIT, nullptr);
+    if (got < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
       if (errno == ECONNREFUSED) {
         if (status_ == SourceStatus::connecting) {
@@ -387,43 +392,55 @@ void NetworkSource::read_udp_datagrams() {
                " for UDP (start flowcast-server, or check --port and --transport)");
           return;
         }
+        --budget;
         continue;  // a stray ICMP error after set-up: silence ends us
       }
       fail(std::string("UDP receive failed: ") + std::strerror(errno));
       return;
     }
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-        uint32_t drops = 0;
-        std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-        std::lock_guard lock(mutex_);
-        counters_.dropped_kernel = drops;
-      }
-    }
-    std::span<const uint8_t> data(read_buffer_.data(), static_cast<size_t>(n));
-    if (!options_.listen && common::is_handshake(data)) {
-      auto m = common::parse_handshake(data);
-      if (!m || status_ != SourceStatus::connecting) continue;
-      if (m->type == common::HandshakeType::cookie) {
-        cookie_ = m->cookie;
-        hello_timer_.cancel();
-        send_hello();
-      } else if (m->type == common::HandshakeType::accept) {
-        hello_timer_.cancel();
-        deadline_.cancel();
-        status_ = SourceStatus::streaming;
-        last_packet_ = Clock::now();
-        schedule_report();
-        schedule_sampling();
-      } else if (m->type == common::HandshakeType::full) {
-        fail("the server at " + where() + " is full (its --max-clients): try again later");
+    budget -= got;
+    for (int i = 0; i < got; ++i) {
+      if (!on_datagram(udp_messages_[static_cast<size_t>(i)], udp_iovecs_[static_cast<size_t>(i)]))
         return;
-      }
-    } else if (status_ == SourceStatus::streaming) {
-      last_packet_ = Clock::now();
-      on_packet(data);
+    }
+    if (static_cast<unsigned>(got) < want) return;  // the queue is empty
+  }
+}
+
+bool NetworkSource::on_datagram(mmsghdr& message, const iovec& slot) {
+  msghdr& msg = message.msg_hdr;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+      uint32_t drops = 0;
+      std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+      std::lock_guard lock(mutex_);
+      counters_.dropped_kernel = drops;
     }
   }
+  std::span<const uint8_t> data(static_cast<const uint8_t*>(slot.iov_base), message.msg_len);
+  if (!options_.listen && common::is_handshake(data)) {
+    auto m = common::parse_handshake(data);
+    if (!m || status_ != SourceStatus::connecting) return true;
+    if (m->type == common::HandshakeType::cookie) {
+      cookie_ = m->cookie;
+      hello_timer_.cancel();
+      send_hello();
+    } else if (m->type == common::HandshakeType::accept) {
+      hello_timer_.cancel();
+      deadline_.cancel();
+      status_ = SourceStatus::streaming;
+      last_packet_ = Clock::now();
+      schedule_report();
+      schedule_sampling();
+    } else if (m->type == common::HandshakeType::full) {
+      fail("the server at " + where() + " is full (its --max-clients): try again later");
+      return false;
+    }
+  } else if (status_ == SourceStatus::streaming) {
+    last_packet_ = Clock::now();
+    on_packet(data);
+  }
+  return true;
 }
 
 void NetworkSource::schedule_sampling() {

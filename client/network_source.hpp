@@ -17,6 +17,8 @@
 //
 // Threads: owns the network thread, which runs an asio io_context and never
 // blocks. Other threads call the public methods; they post to that thread.
+#include <sys/socket.h>
+
 #include <array>
 #include <atomic>
 #include <memory>
@@ -82,6 +84,8 @@ class NetworkSource : public common::Readable<ReceivedPacket> {
   void send_hello();
   void do_read_udp();
   void read_udp_datagrams();
+  // One datagram that recvmmsg read into slot; false once the source failed.
+  bool on_datagram(mmsghdr& message, const iovec& slot);
   void on_packet(std::span<const uint8_t> packet);
   void resume_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
@@ -111,6 +115,15 @@ class NetworkSource : public common::Readable<ReceivedPacket> {
   asio::steady_timer pause_timer_;
   common::Rfc4571Deframer deframer_;
   std::array<uint8_t, 65536> read_buffer_{};
+  // UDP: recvmmsg takes up to kUdpBatch datagrams a call, each into its own
+  // slot of the largest datagram's size. Left uninitialised, so only the
+  // pages datagrams touch become resident.
+  static constexpr unsigned kUdpBatch = 16;
+  static constexpr size_t kUdpSlotBytes = 65536;
+  std::unique_ptr<uint8_t[]> udp_slots_{new uint8_t[kUdpBatch * kUdpSlotBytes]};
+  std::array<mmsghdr, kUdpBatch> udp_messages_{};
+  std::array<iovec, kUdpBatch> udp_iovecs_{};
+  std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kUdpBatch> udp_control_{};
   std::array<uint8_t, 16> cookie_{};
   std::array<uint8_t, 8192> rtcp_buffer_{};
   // --- Network thread only.

@@ -56,6 +56,12 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
     return true;
   }
   if (seq < highest_seq_) ++counters_.reordered;
+  // The decode thread only needs waking when an access unit may have become
+  // complete (its marker, or a packet filling a gap), a new one begins (the
+  // buffered span grows; the front now has later data), or the buffer was
+  // empty. Waking it for every packet cost a context switch per packet.
+  const bool wake = packet.marker || seq < highest_seq_ || packets_.empty() ||
+                    ts_counts_.find(ts) == ts_counts_.end();
   if (config_.track_gaps) {
     if (asked_.erase(seq)) ++counters_.recovered;
     // A jump past the highest: what lies between is missing (a burst beyond
@@ -81,15 +87,17 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
   held.payload = std::move(packet.payload);
   held.send_time_us = packet.send_time_us;
   held.bytes = held.payload.size();
+  held.arrival = packet.arrival;
   bytes_ += held.bytes;
   ++ts_counts_[ts];
   packets_.emplace(seq, std::move(held));
+  const uint64_t dropped_before = counters_.dropped_overflow;
   if (config_.policy == OverflowPolicy::drop_old)
     while (over_capacity() && has_later_data()) discard_front();
   counters_.peak_bytes = std::max<uint64_t>(counters_.peak_bytes, bytes_);
   counters_.peak_ms =
       std::max(counters_.peak_ms, std::chrono::duration<double, std::milli>(buffered()).count());
-  changed_.notify_all();
+  if (wake || full() || counters_.dropped_overflow != dropped_before) changed_.notify_all();
   if (config_.policy == OverflowPolicy::block) writer_blocked_ = full();
   // grow only holds the source back once it cannot grow any more.
   if (config_.policy == OverflowPolicy::grow)
@@ -176,6 +184,26 @@ std::chrono::microseconds ReceiveBuffer::buffered() const {
   if (ts_counts_.empty()) return std::chrono::microseconds(0);
   int64_t span = ts_counts_.rbegin()->first - ts_counts_.begin()->first + frame_interval_90k_;
   return std::chrono::microseconds(span * 1000 / 90);
+}
+
+std::chrono::microseconds ReceiveBuffer::held_for(SteadyTime now) const {
+  if (packets_.empty()) return std::chrono::microseconds(0);
+  const Held& front = packets_.begin()->second;
+  std::vector<int64_t> ahead_us;  // per access unit, from its first packet held
+  int64_t last_ts = front.ts - 1;
+  for (const auto& [seq, h] : packets_) {
+    if (h.ts == last_ts) continue;
+    last_ts = h.ts;
+    const int64_t presented_us = (h.ts - front.ts) * 1000 / 90;
+    const int64_t arrived_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(h.arrival - front.arrival).count();
+    ahead_us.push_back(presented_us - arrived_us);
+  }
+  const size_t rank = (ahead_us.size() + 1) / 2 - 1;  // nearest rank, p50
+  std::nth_element(ahead_us.begin(), ahead_us.begin() + static_cast<long>(rank), ahead_us.end());
+  const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(now - front.arrival);
+  return std::max(std::chrono::microseconds(0),
+                  waited + std::chrono::microseconds(ahead_us[rank]));
 }
 
 bool ReceiveBuffer::playable() const {

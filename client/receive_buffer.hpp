@@ -111,6 +111,15 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // Media held, from the next access unit to the newest: one frame interval
   // more than the timestamp span; 0 when empty.
   std::chrono::microseconds buffered() const;
+  // Startup: how long playback would have held the front access unit if it
+  // started at `now`, in the sender's time. That is how long ago it arrived,
+  // plus the median (as the latency summary ranks it) over held access units
+  // of how much later each is presented than it arrived, relative to the
+  // front. With B-frames a picture arrives ahead of its presentation by the
+  // reordering delay, which buffered() would count as media held; starting
+  // on held_for() makes the median send-to-render latency the buffer asked.
+  // 0 when empty.
+  std::chrono::microseconds held_for(SteadyTime now) const;
   size_t bytes() const { return bytes_; }
   bool full() const;
   std::chrono::microseconds capacity() const { return capacity_; }
@@ -136,6 +145,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     std::vector<uint8_t> payload;
     std::optional<uint64_t> send_time_us;
     size_t bytes = 0;
+    SteadyTime arrival;
   };
   AccessUnitPayloads take_front();
   void discard_front();

@@ -14,6 +14,11 @@ H264Decoder::H264Decoder(int threads) {
   if (!ctx_) throw std::bad_alloc();
   ctx_->pkt_timebase = AVRational{1, 90000};
   ctx_->thread_count = threads;
+  // Slice threads only. Frame threading holds threads-1 pictures back (a
+  // frame interval of latency each) and hands every picture between threads,
+  // which costs more CPU than it saves when the stream arrives in real time:
+  // one picture per frame interval is well within one core's reach.
+  ctx_->thread_type = FF_THREAD_SLICE;
   // Show what arrived, concealed, rather than nothing: artifacts are the point.
   ctx_->flags |= AV_CODEC_FLAG_OUTPUT_CORRUPT;
   ctx_->error_concealment = FF_EC_GUESS_MVS | FF_EC_DEBLOCK;

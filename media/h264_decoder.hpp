@@ -18,8 +18,9 @@ struct DecodedFrame {
 
 class H264Decoder {
  public:
-  // threads: libavcodec decoding threads (frame threading adds threads-1
-  // frames of delay). Throws AvError.
+  // threads: libavcodec slice threads (used when the stream has several
+  // slices a picture; no frame threading, so no pictures are held back for
+  // it). Throws AvError.
   explicit H264Decoder(int threads = 2);
 
   // Decodes one access unit. Returns the pictures that became ready, possibly

@@ -13,6 +13,8 @@ packages=(
   # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server,
   # a headless browser that opens the HTML report
   catch2 ffmpeg xvfb xdotool chromium
+  # benchmarks (bench/run.sh): GNU time for CPU seconds and peak memory
+  time
 )
 
 missing=()

@@ -37,14 +37,14 @@ RtpSender::RtpSender() {
 }
 
 void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us,
-                     const std::function<void(std::vector<uint8_t>&&, uint64_t)>& emit) {
+                     size_t burst, const std::function<void(std::vector<uint8_t>&&, uint64_t)>& emit) {
   common::RtpHeader h;
   h.ssrc = ssrc_;
   h.timestamp = timestamp_offset_ + static_cast<uint32_t>(frame.pts_90k);
   for (size_t i = 0; i < frame.payloads.size(); ++i) {
     h.sequence = sequence_++;
     h.marker = i + 1 == frame.payloads.size();
-    const uint64_t send_us = start_us + i * spacing_us;
+    const uint64_t send_us = start_us + (burst ? i / burst : 0) * spacing_us;
     h.send_time_us = send_us;
     std::vector<uint8_t> packet;
     packet.reserve(common::rtp_header_size(h) + frame.payloads[i].size());

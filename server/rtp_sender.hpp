@@ -32,9 +32,10 @@ class RtpSender {
   RtpSender();  // random SSRC, sequence and timestamp offset
 
   // Calls emit once per packet, in order; the marker is on the last one.
-  // Packet i leaves at start_us + i * spacing_us (steady clock, microseconds),
-  // which its send-time extension carries.
-  void send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us,
+  // Packets leave in bursts of `burst` (0: all at once): packet i at
+  // start_us + (i / burst) * spacing_us (steady clock, microseconds), which
+  // its send-time extension carries.
+  void send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us, size_t burst,
             const std::function<void(std::vector<uint8_t>&&, uint64_t send_us)>& emit);
 
   uint32_t ssrc() const { return ssrc_; }

@@ -52,7 +52,7 @@ Server::Server(ServerOptions options)
       log("session " + std::to_string(s->stats().id) + ": udp client " + name + " joined");
       return s;
     });
-    if (!port_) port_ = options_.port;
+    if (!port_) port_ = udp_->local_port();
   }
   if (options_.push) push_to_ = resolve_push_target(io_, *options_.push);
   if (options_.sdp_path) {

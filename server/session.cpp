@@ -13,12 +13,17 @@ namespace {
 constexpr int64_t kLiveBacklog90k = 4 * 90000;
 // Packets kept to answer NACKs: about two seconds at 4 Mbit/s.
 constexpr size_t kHistoryPackets = 1024;
+// Smooth pacing sends a frame in bursts of at least this many packets (a few
+// KiB, which any receive buffer absorbs), at least kMinBurstGapUs apart: one
+// timer and one system call a burst rather than a packet.
+constexpr size_t kMinBurstPackets = 8;
+constexpr int64_t kMinBurstGapUs = 2000;
 }  // namespace
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                  std::string transport)
     : io_(io), last_feedback_(Clock::now()), host_(host), source_(std::move(source)),
-      started_(Clock::now()), pace_timer_(io), delivery_timer_(io) {
+      started_(Clock::now()), pace_timer_(io), delivery_timer_(io), history_(kHistoryPackets) {
   stats_.id = id;
   stats_.transport = std::move(transport);
   source_.link.reliable = stats_.transport == "tcp";
@@ -170,46 +175,68 @@ void Session::send_frame(const PacketizedFrame& frame) {
   ++stats_.frames_sent;
   const auto now = Clock::now();
   const uint64_t now_us = steady_now_us();
-  // Smooth pacing spreads a frame's packets over most of its interval, so a
-  // keyframe does not land in the client's kernel buffer all at once.
+  // Smooth pacing spreads a frame over most of its interval, in bursts, so a
+  // keyframe does not land in the client's kernel buffer all at once; a
+  // small frame leaves in one burst.
   uint64_t spacing_us = 0;
-  if (source_.pacing == Pacing::smooth && frame.payloads.size() > 1) {
+  size_t burst = 0;
+  const size_t n = frame.payloads.size();
+  if (source_.pacing == Pacing::smooth && n > kMinBurstPackets) {
     const int64_t interval_us = (frame.duration_90k > 0 ? frame.duration_90k : 3000) * 1000 / 90;
-    spacing_us = static_cast<uint64_t>(interval_us * 8 / 10) / frame.payloads.size();
+    const int64_t spread_us = interval_us * 8 / 10;
+    const auto max_bursts = static_cast<size_t>(std::max<int64_t>(1, spread_us / kMinBurstGapUs));
+    const size_t bursts = std::min(max_bursts, (n + kMinBurstPackets - 1) / kMinBurstPackets);
+    burst = (n + bursts - 1) / bursts;
+    spacing_us = static_cast<uint64_t>(spread_us) / bursts;
   }
-  rtp_.send(frame, now_us, spacing_us, [&](std::vector<uint8_t>&& packet, uint64_t send_us) {
-    remember(packet);
-    route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
-  });
+  rtp_.send(frame, now_us, spacing_us, burst,
+            [&](std::vector<uint8_t>&& packet, uint64_t send_us) {
+              remember(packet);
+              route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
+            });
+  flush_burst();
 }
 
 void Session::remember(const std::vector<uint8_t>& packet) {
   if (packet.size() < 4) return;
   const auto seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
-  if (history_.emplace(seq, packet).second) history_order_.push_back(seq);
-  while (history_order_.size() > kHistoryPackets) {
-    history_.erase(history_order_.front());
-    history_order_.pop_front();
-  }
+  // assign() keeps the slot's capacity: no allocation once the ring is warm.
+  history_[seq % kHistoryPackets].assign(packet.begin(), packet.end());
 }
 
 void Session::resend(uint16_t sequence) {
-  auto it = history_.find(sequence);
-  if (it == history_.end()) return;
+  const auto& held = history_[sequence % kHistoryPackets];
+  if (held.size() < 4 || static_cast<uint16_t>((held[2] << 8) | held[3]) != sequence) return;
   ++stats_.packets_resent;
   // The same packet again (same sequence number), across the same link.
-  route(std::vector<uint8_t>(it->second), Clock::now());
+  route(std::vector<uint8_t>(held), Clock::now());
+}
+
+Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
+  Sent sent;
+  for (auto& p : packets) {
+    const size_t size = p.size();
+    if (send_packet(std::move(p))) {
+      ++sent.packets;
+      sent.bytes += size;
+    }
+  }
+  return sent;
+}
+
+void Session::flush_burst() {
+  if (burst_.empty()) return;
+  const Sent sent = send_packets(burst_);
+  stats_.packets_sent += sent.packets;
+  stats_.bytes_sent += sent.bytes;
+  stats_.packets_dropped_queue += burst_.size() - sent.packets;
+  burst_.clear();
 }
 
 void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
   const size_t size = packet.size();
   if (!link_ && offer_at <= Clock::now() && deliveries_.empty()) {
-    if (send_packet(std::move(packet))) {
-      ++stats_.packets_sent;
-      stats_.bytes_sent += size;
-    } else {
-      ++stats_.packets_dropped_queue;
-    }
+    burst_.push_back(std::move(packet));
     return;
   }
   Clock::time_point at = offer_at;
@@ -242,14 +269,9 @@ void Session::deliver_due() {
   const auto now = Clock::now();
   while (!deliveries_.empty() && deliveries_.begin()->first <= now) {
     auto node = deliveries_.extract(deliveries_.begin());
-    const size_t size = node.mapped().size();
-    if (send_packet(std::move(node.mapped()))) {
-      ++stats_.packets_sent;
-      stats_.bytes_sent += size;
-    } else {
-      ++stats_.packets_dropped_queue;
-    }
+    burst_.push_back(std::move(node.mapped()));
   }
+  flush_burst();
   if (deliveries_.empty() && stop_pending_) {
     finish_stop();
     return;
@@ -274,6 +296,7 @@ void Session::handle_rtcp(std::span<const uint8_t> packet) {
     if (!ended_ && !closing_)
       for (uint16_t seq : nack.lost_sequences) resend(seq);
   }
+  flush_burst();
   if (!rtcp->byes.empty()) {
     closing_ = true;
     finished("client left");

@@ -90,6 +90,13 @@ class Session : public std::enable_shared_from_this<Session> {
  protected:
   // Hands one RTP or RTCP packet to the transport. Returns false if dropped.
   virtual bool send_packet(std::vector<uint8_t>&& packet) = 0;
+  struct Sent {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+  };
+  // Hands a burst of packets to the transport, in order (UDP: one sendmmsg).
+  // Returns what it took; the rest were dropped. The packets are consumed.
+  virtual Sent send_packets(std::span<std::vector<uint8_t>> packets);
   // The send queue is past its mark: file sessions pause, live ones drop.
   virtual bool held_back(size_t extra_bytes) const = 0;
   // Closes the transport once what is queued has left; calls finished() then.
@@ -109,8 +116,10 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void pump();
   void send_frame(const PacketizedFrame& frame);
-  // Sends now, or through the emulated link and the delivery queue.
+  // Sends now (into burst_, which flush_burst() sends), or through the
+  // emulated link and the delivery queue.
   void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
+  void flush_burst();
   void schedule_delivery();
   void deliver_due();
   // The transport or the emulated link holds the session back: notes it,
@@ -153,12 +162,14 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer delivery_timer_;
   std::optional<std::chrono::steady_clock::time_point> delivery_armed_for_;
   bool stop_pending_ = false;
+  // Packets due now, sent together by flush_burst(); empty between handlers.
+  std::vector<std::vector<uint8_t>> burst_;
 
-  // The last packets sent, by sequence number, to answer NACKs from.
+  // The last packets sent, to answer NACKs from: a ring indexed by sequence
+  // number, whose slots keep their capacity (no allocation per packet).
   void remember(const std::vector<uint8_t>& packet);
   void resend(uint16_t sequence);
-  std::map<uint16_t, std::vector<uint8_t>> history_;
-  std::deque<uint16_t> history_order_;
+  std::vector<std::vector<uint8_t>> history_;
 };
 
 }  // namespace flowcast::server

@@ -1,5 +1,6 @@
 #include "server/udp_service.hpp"
 
+#include <cerrno>
 #include <random>
 
 #include "common/handshake.hpp"
@@ -48,6 +49,14 @@ bool UdpSession::send_packet(std::vector<uint8_t>&& packet) {
   return false;
 }
 
+Session::Sent UdpSession::send_packets(std::span<std::vector<uint8_t>> packets) {
+  Sent sent;
+  if (ended()) return sent;
+  sent.packets = service_.send_all(packets, endpoint_, sent.bytes);
+  kernel_refused_ += packets.size() - sent.packets;
+  return sent;
+}
+
 void UdpSession::close_transport() {
   silence_timer_.cancel();
   service_.forget(endpoint_);
@@ -76,6 +85,38 @@ bool UdpService::send_to(std::span<const uint8_t> data, const asio::ip::udp::end
   asio::error_code ec;
   socket_.send_to(asio::buffer(data.data(), data.size()), to, 0, ec);
   return !ec;
+}
+
+size_t UdpService::send_all(std::span<const std::vector<uint8_t>> datagrams,
+                            const asio::ip::udp::endpoint& to, uint64_t& bytes) {
+  const size_t n = datagrams.size();
+  if (n == 0 || !socket_.is_open()) return 0;
+  messages_.assign(n, mmsghdr{});
+  iovecs_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    iovecs_[i].iov_base = const_cast<uint8_t*>(datagrams[i].data());
+    iovecs_[i].iov_len = datagrams[i].size();
+    auto& h = messages_[i].msg_hdr;
+    h.msg_name = const_cast<sockaddr*>(to.data());
+    h.msg_namelen = static_cast<socklen_t>(to.size());
+    h.msg_iov = &iovecs_[i];
+    h.msg_iovlen = 1;
+  }
+  const int fd = socket_.native_handle();
+  size_t i = 0, sent = 0;
+  while (i < n) {
+    const int r = sendmmsg(fd, &messages_[i], static_cast<unsigned>(n - i), MSG_DONTWAIT);
+    if (r > 0) {
+      for (int k = 0; k < r; ++k) bytes += datagrams[i + static_cast<size_t>(k)].size();
+      sent += static_cast<size_t>(r);
+      i += static_cast<size_t>(r);
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else {
+      ++i;  // refused (a full send buffer): dropped, as send_to would
+    }
+  }
+  return sent;
 }
 
 void UdpService::do_receive() {

@@ -3,6 +3,8 @@
 // UdpSession per proven client address. RTCP from a session's address goes to
 // that session; a session ends on BYE or after 5 s without RTCP.
 // Network thread only.
+#include <sys/socket.h>
+
 #include <array>
 #include <functional>
 #include <map>
@@ -27,6 +29,7 @@ class UdpSession : public Session {
 
  protected:
   bool send_packet(std::vector<uint8_t>&& packet) override;
+  Sent send_packets(std::span<std::vector<uint8_t>> packets) override;
   bool held_back(size_t) const override { return false; }
   void close_transport() override;
 
@@ -54,7 +57,14 @@ class UdpService {
   void forget(const asio::ip::udp::endpoint& peer) { sessions_.erase(peer); }
   // Non-blocking send: false when the kernel's send buffer is full.
   bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
+  // Non-blocking send of several datagrams, in order, with sendmmsg (one
+  // system call for a burst). Returns how many the kernel took and adds
+  // their bytes to `bytes`; one it refused is skipped, the rest still go.
+  size_t send_all(std::span<const std::vector<uint8_t>> datagrams,
+                  const asio::ip::udp::endpoint& to, uint64_t& bytes);
   uint64_t stray_datagrams() const { return stray_; }
+  // The port bound (the kernel's pick when asked for port 0).
+  uint16_t local_port() const { return socket_.local_endpoint().port(); }
 
  private:
   void do_receive();
@@ -63,6 +73,8 @@ class UdpService {
 
   asio::ip::udp::socket socket_;
   SessionFactory factory_;
+  std::vector<mmsghdr> messages_;  // send_all's, kept to spare an allocation
+  std::vector<iovec> iovecs_;
   std::array<uint8_t, 65536> buffer_{};
   asio::ip::udp::endpoint sender_;
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;

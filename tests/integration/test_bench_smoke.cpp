@@ -1,0 +1,96 @@
+// bench/run.sh in its smoke mode: every benchmark runs once on a 2 s clip
+// against the binaries under test, and each row of the results must carry
+// figures. The figures are not judged (this is not a timed test); the point
+// is that the script cannot rot unnoticed.
+#include <catch2/catch.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kClient = FLOWCAST_CLIENT_BIN;
+const std::string kSourceDir = FLOWCAST_SOURCE_DIR;
+
+// The build folder holds client/flowcast-client and server/flowcast-server.
+std::string build_dir() {
+  const auto client_dir = kClient.substr(0, kClient.rfind('/'));
+  return client_dir.substr(0, client_dir.rfind('/'));
+}
+
+// The cells of the table row whose first cell starts with label.
+std::vector<std::string> row(const std::string& markdown, const std::string& label) {
+  std::istringstream in(markdown);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("| " + label, 0) != 0) continue;
+    std::vector<std::string> cells;
+    std::istringstream fields(line.substr(1));
+    std::string cell;
+    while (std::getline(fields, cell, '|')) cells.push_back(cell);
+    return cells;
+  }
+  return {};
+}
+
+bool has_number(const std::string& cell) {
+  static const std::regex number(R"((^|[^\w.])[0-9]+\.[0-9]+)");
+  return std::regex_search(cell, number) && cell.find("nan") == std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("bench/run.sh --smoke produces every benchmark's figures", "[integration][bench-smoke]") {
+  TempDir dir;
+  const std::string results = dir.file("RESULTS.md");
+  Process bench({"bash", kSourceDir + "/bench/run.sh", "--smoke", "--out", results, "--build",
+                 build_dir(), "--work", dir.file("work")},
+                dir.file("bench.log"));
+  const auto code = bench.wait_for(150s);
+  INFO(bench.log());
+  REQUIRE(code == 0);
+  REQUIRE(file_exists(results));
+  const std::string md = read_file(results);
+  INFO(md);
+
+  // Each ratio row: flowcast's figure, the reference's, and their ratio.
+  for (const char* label : {"client pipeline cost", "client against ffmpeg's RTP receive",
+                            "server cost", "client memory"}) {
+    const auto cells = row(md, label);
+    INFO(label);
+    REQUIRE(cells.size() >= 6);
+    CHECK(has_number(cells[1]));
+    CHECK(has_number(cells[2]));
+    CHECK(has_number(cells[3]));
+    CHECK((cells[5].find("met") != std::string::npos ||
+           cells[5].find("missed") != std::string::npos));
+  }
+  for (const char* label : {"latency, default buffer", "latency, low-latency mode"}) {
+    const auto cells = row(md, label);
+    INFO(label);
+    REQUIRE(cells.size() >= 6);
+    CHECK(has_number(cells[1]));
+  }
+  // Three sizes and three rates: five points, the main clip shared.
+  int growth_points = 0;
+  std::istringstream in(md);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("| cost growth, ", 0) != 0 || line.find(" at ") == std::string::npos) continue;
+    ++growth_points;
+    const auto cells = row(line, "cost growth, ");
+    REQUIRE(cells.size() >= 4);
+    CHECK(has_number(cells[1]));
+    CHECK(has_number(cells[2]));
+    CHECK(has_number(cells[3]));
+  }
+  CHECK(growth_points == 5);
+  CHECK(md.find("nproc") != std::string::npos);
+  CHECK(md.find("/usr/bin/time") != std::string::npos);
+}
