@@ -94,12 +94,15 @@ int Player::run() {
       code = source_.status() == SourceStatus::failed ? 1 : 0;
       break;
     }
-    // Sleep until the next frame is due, but wake for input and sampling.
+    // Sleep until the next frame is due, but wake for input and sampling;
+    // with nothing queued, a frame that arrives wakes the loop at once (with
+    // --buffer 0ms it is due already).
     auto wake = now + milliseconds(10);
-    frames_.peek([&](const RenderFrame& f) {
+    const bool queued = frames_.peek([&](const RenderFrame& f) {
       if (auto due = clock_.due(f.pts_90k)) wake = std::min(wake, std::max(now, *due));
     });
-    std::this_thread::sleep_until(wake);
+    if (queued) std::this_thread::sleep_until(wake);
+    else frames_.wait_until_not_empty(wake);
   }
   finish(code);
   return code;

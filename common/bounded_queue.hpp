@@ -50,6 +50,15 @@ class BoundedQueue : public Writable<T> {
     return take(lock);
   }
 
+  // Blocks until an item is there, the queue closes, or the deadline passes;
+  // true when an item is there.
+  template <typename Clock, typename Duration>
+  bool wait_until_not_empty(const std::chrono::time_point<Clock, Duration>& deadline) {
+    std::unique_lock lock(mutex_);
+    return not_empty_.wait_until(lock, deadline, [&] { return closed_ || !items_.empty(); }) &&
+           !items_.empty();
+  }
+
   // Calls f on the front item without removing it; false when empty.
   template <typename F>
   bool peek(F&& f) {

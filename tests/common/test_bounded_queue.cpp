@@ -143,3 +143,37 @@ TEST_CASE("BoundedQueue: a zero mark behaves as one", "[unit][bounded_queue]") {
   CHECK(q.try_pop() == 1);
   CHECK_FALSE(q.write(2));
 }
+
+TEST_CASE("BoundedQueue: wait_until_not_empty", "[unit][bounded_queue]") {
+  using Clock = std::chrono::steady_clock;
+  BoundedQueue<int> q(4);
+
+  SECTION("returns false at a deadline already past") {
+    CHECK_FALSE(q.wait_until_not_empty(Clock::now() - std::chrono::seconds(1)));
+  }
+
+  SECTION("returns true at once when an item is there") {
+    q.write(1);
+    CHECK(q.wait_until_not_empty(Clock::now() - std::chrono::seconds(1)));
+  }
+
+  SECTION("is woken by a write long before its deadline") {
+    BoundedQueue<int> ready(4);
+    bool got = false;
+    std::thread reader([&] {
+      ready.write(1);
+      got = q.wait_until_not_empty(Clock::now() + std::chrono::hours(1));
+    });
+    REQUIRE(ready.pop() == 1);
+    q.write(42);
+    reader.join();  // an hour's deadline: only the write ends the wait
+    CHECK(got);
+    CHECK(q.try_pop() == 42);
+  }
+
+  SECTION("is woken by close() with nothing to take") {
+    std::thread reader([&] { CHECK_FALSE(q.wait_until_not_empty(Clock::now() + std::chrono::hours(1))); });
+    q.close();
+    reader.join();
+  }
+}

@@ -71,7 +71,8 @@ TEST_CASE("bench/run.sh --smoke produces every benchmark's figures", "[integrati
     CHECK((cells[5].find("met") != std::string::npos ||
            cells[5].find("missed") != std::string::npos));
   }
-  for (const char* label : {"latency, default buffer", "latency, low-latency mode"}) {
+  for (const char* label : {"latency, default buffer", "latency, low-latency mode",
+                            "latency, low-latency mode, the clip without B-frames"}) {
     const auto cells = row(md, label);
     INFO(label);
     REQUIRE(cells.size() >= 6);
