@@ -33,6 +33,13 @@ int free_display() {
       return n;
 }
 
+// ":N" for a free display number.
+std::string free_display_name() {
+  std::string name = ":";
+  name += std::to_string(free_display());
+  return name;
+}
+
 struct Luma {
   double stddev = 0;
   size_t distinct = 0;
@@ -61,7 +68,7 @@ std::optional<Luma> grab(const TempDir& dir, const std::string& display) {
 
 TEST_CASE("the SDL window shows the picture under Xvfb", "[integration][window]") {
   TempDir dir;
-  const std::string display = ":" + std::to_string(free_display());
+  const std::string display = free_display_name();
   Process xvfb({"Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp"},
                dir.file("xvfb.log"));
   // Xvfb is ready when its socket exists.
@@ -107,7 +114,7 @@ namespace {
 class Xvfb {
  public:
   Xvfb(const TempDir& dir, const std::string& size)
-      : display_(":" + std::to_string(free_display())),
+      : display_(free_display_name()),
         process_({"Xvfb", display_, "-screen", "0", size + "x24", "-nolisten", "tcp"},
                  dir.file("xvfb.log")) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
