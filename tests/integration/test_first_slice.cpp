@@ -69,11 +69,9 @@ TEST_CASE("a clip with B-frames streams bit-exact over UDP", "[integration]") {
 
 TEST_CASE("the test pattern plays headless over both transports", "[integration]") {
   TempDir dir;
-  const auto port = std::to_string(free_port());
-  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "600k", "--port", port,
-                  "--duration", "30s"},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 10s));
+  PatternServer server(dir, "600k");
+  REQUIRE(server.ready());
+  const std::string port = server.port();
   for (std::string transport : {"tcp", "udp"}) {
     SECTION(transport) {
       const std::string metrics = dir.file(transport + ".json");
@@ -182,11 +180,9 @@ TEST_CASE("bad flag values are usage errors with exit 2", "[integration]") {
 
 TEST_CASE("the client's metrics file is written on every exit path", "[integration]") {
   TempDir dir;
-  const auto port = std::to_string(free_port());
-  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "500k", "--port", port,
-                  "--duration", "30s"},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 10s));
+  PatternServer server(dir, "500k");
+  REQUIRE(server.ready());
+  const std::string port = server.port();
   SECTION("SIGINT and SIGTERM") {
   for (int sig : {SIGINT, SIGTERM}) {
     const std::string metrics = dir.file("sig" + std::to_string(sig) + ".json");
@@ -242,11 +238,9 @@ TEST_CASE("video that is not H.264 is transcoded and plays clean", "[integration
 
 TEST_CASE("a client past --max-clients is refused, and told so", "[integration]") {
   TempDir dir;
-  const auto port = std::to_string(free_port());
-  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "300k", "--port", port,
-                  "--max-clients", "1", "--duration", "30s"},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 10s));
+  PatternServer server(dir, "300k", {"--max-clients", "1"});
+  REQUIRE(server.ready());
+  const std::string port = server.port();
   Process first({kClient, "127.0.0.1:" + port, "--headless", "--duration", "8s"},
                 dir.file("first.log"));
   REQUIRE(wait_for_log(server, "joined", 10s));

@@ -87,11 +87,9 @@ json tiny_metrics() {
 TEST_CASE("flowcast-report compares real TCP and UDP runs, and Chromium renders it",
           "[integration]") {
   TempDir dir;
-  const auto port = std::to_string(free_port());
-  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "500k", "--port", port,
-                  "--duration", "30s"},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 10s));
+  PatternServer server(dir, "500k");
+  REQUIRE(server.ready());
+  const std::string port = server.port();
   // Both runs at once: the report does not care, and the test is faster.
   Process tcp({kClient, "127.0.0.1:" + port, "--transport", "tcp", "--headless", "--quiet",
                "--duration", "3s", "--metrics", dir.file("demo-tcp.json")},

@@ -10,17 +10,12 @@ using namespace flowcast::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-namespace {
-}  // namespace
-
 TEST_CASE("on a terminal the status line refreshes in place and ends with the summary",
           "[integration]") {
   TempDir dir;
-  const auto port = std::to_string(free_port());
-  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "500k", "--port", port,
-                  "--duration", "30s"},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 10s));
+  PatternServer server(dir, "500k");
+  REQUIRE(server.ready());
+  const std::string port = server.port();
   // script(1) gives the client a pseudo-terminal and records what it drew.
   const std::string typescript = dir.file("typescript");
   const int rc = run_shell("script -q -e -c '" + kClient + " 127.0.0.1:" + port +

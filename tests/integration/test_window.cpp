@@ -82,11 +82,9 @@ TEST_CASE("the SDL window shows the picture under Xvfb", "[integration][window]"
   REQUIRE(blank);
   CHECK(blank->distinct <= 2);  // an empty X screen is uniform
 
-  const auto port = std::to_string(free_port());
-  Process server({kServer, "--pattern", "320x240@30", "--bitrate", "800k", "--port", port,
-                  "--duration", "30s"},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 10s));
+  PatternServer server(dir, "800k");
+  REQUIRE(server.ready());
+  const std::string port = server.port();
   Process client({kClient, "127.0.0.1:" + port, "--duration", "20s"}, dir.file("client.log"),
                  windowed_env(display));
 
