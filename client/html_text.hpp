@@ -1,6 +1,6 @@
 #pragma once
-// Text for self-contained HTML pages (the report): escaping and base64 for
-// data: URLs. Pure functions; any thread.
+// Text for self-contained HTML pages (the report): escaping. Pure; any
+// thread. Base64 for data: URLs is media::base64_encode.
 #include <string>
 #include <string_view>
 
@@ -9,8 +9,5 @@ namespace flowcast::client {
 // Escapes &, <, >, " and ' so the text is safe both in element content and
 // in a quoted attribute value (HTML and inline SVG alike).
 std::string html_escape(std::string_view text);
-
-// Standard base64 (RFC 4648, with padding), as a data: URL wants it.
-std::string base64_encode(std::string_view bytes);
 
 }  // namespace flowcast::client

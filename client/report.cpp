@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "client/html_text.hpp"
+#include "media/base64.hpp"
 #include "client/svg_chart.hpp"
 
 namespace flowcast::client {
@@ -517,7 +518,7 @@ std::string snapshot_figure(const json& snap, const std::string& base_dir) {
     return "<figure class=\"" + cls + " unreadable\"><figcaption>" + caption + ": cannot read " +
            html_escape(path.string()) + " (" + html_escape(error) + ")</figcaption></figure>\n";
   return "<figure class=\"" + cls + "\"><img alt=\"" + caption + "\" src=\"data:image/png;base64," +
-         base64_encode(*png) + "\"><figcaption>" + caption + "<br><span class=\"file\">" +
+         media::base64_encode(*png) + "\"><figcaption>" + caption + "<br><span class=\"file\">" +
          html_escape(name) + "</span></figcaption></figure>\n";
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "media/base64.hpp"
 #include "media/h264_packetizer.hpp"
 
 extern "C" {
@@ -61,14 +62,6 @@ std::string quoted(std::string_view s) {
   std::string out = "'" + std::string(s.substr(0, kShown));
   if (s.size() > kShown) out += "...";
   return out + "'";
-}
-
-std::string base64(std::span<const uint8_t> bytes) {
-  std::string out(AV_BASE64_SIZE(bytes.size()), '\0');
-  av_base64_encode(out.data(), static_cast<int>(out.size()), bytes.data(),
-                   static_cast<int>(bytes.size()));
-  out.resize(out.find('\0'));
-  return out;
 }
 
 std::vector<uint8_t> unbase64(std::string_view text) {
@@ -233,7 +226,7 @@ std::string write_sdp(const SdpDescription& d) {
   std::string sprop;
   for (const auto& set : d.parameter_sets) {
     if (!sprop.empty()) sprop += ',';
-    sprop += base64(set);
+    sprop += base64_encode(set);
   }
   std::string fmtp = "packetization-mode=" + std::to_string(d.packetization_mode);
   if (!d.profile_level_id.empty()) fmtp += ";profile-level-id=" + d.profile_level_id;

@@ -14,10 +14,12 @@
 #include "client/html_text.hpp"
 #include "client/report.hpp"
 #include "client/svg_chart.hpp"
+#include "media/base64.hpp"
 #include "media/png_writer.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::client;
+using flowcast::media::base64_encode;
 using nlohmann::json;
 
 namespace {

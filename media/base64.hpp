@@ -1,0 +1,18 @@
+#pragma once
+// Standard base64 (RFC 4648, with padding) through libavutil: SDP's
+// sprop-parameter-sets and the report's data: URLs.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace flowcast::media {
+
+std::string base64_encode(std::span<const uint8_t> bytes);
+
+inline std::string base64_encode(std::string_view bytes) {
+  return base64_encode(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+}  // namespace flowcast::media
