@@ -29,7 +29,6 @@ size_t picture_bytes(const AVFrame* f) {
   return f ? static_cast<size_t>(f->width) * static_cast<size_t>(f->height) * 3 / 2 : 0;
 }
 
-double pts_ms(int64_t pts_90k) { return static_cast<double>(pts_90k) / 90.0; }
 }  // namespace
 
 // The reference file decoded picture by picture in presentation order, the
@@ -307,6 +306,11 @@ void QualityMeter::save(const media::Frame& frame, const std::string& kind, cons
   snapshots_.push_back({path, kind, p.t_ms, p.pts_90k, psnr});
 }
 
+double QualityMeter::source_pts_ms(int64_t stream_pts_90k) const {
+  const int64_t pts = offset_90k_ ? stream_pts_90k - *offset_90k_ : stream_pts_90k;
+  return static_cast<double>(pts) / 90.0;
+}
+
 nlohmann::json QualityMeter::quality_json() const {
   nlohmann::json q = {{"psnr_mean", nullptr}, {"psnr_min", nullptr}, {"mos_mean", nullptr}};
   if (!reference_) return q;
@@ -330,7 +334,7 @@ nlohmann::json QualityMeter::quality_json() const {
   for (const auto& r : rows_) {
     if (!r.psnr) continue;
     per_frame.push_back({{"t_ms", r.t_ms},
-                         {"pts_ms", pts_ms(r.pts_90k - *offset_90k_)},
+                         {"pts_ms", source_pts_ms(r.pts_90k)},
                          {"psnr", *r.psnr},
                          {"mos", media::mos_from_psnr(*r.psnr)}});
   }
@@ -341,11 +345,10 @@ nlohmann::json QualityMeter::quality_json() const {
 nlohmann::json QualityMeter::snapshots_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& s : snapshots_) {
-    const int64_t pts = offset_90k_ ? s.pts_90k - *offset_90k_ : s.pts_90k;
     out.push_back({{"file", s.file},
                    {"kind", s.kind},
                    {"t_ms", s.t_ms},
-                   {"pts_ms", pts_ms(pts)},
+                   {"pts_ms", source_pts_ms(s.pts_90k)},
                    {"psnr", s.psnr ? nlohmann::json(*s.psnr) : nlohmann::json()}});
   }
   return out;
@@ -356,8 +359,7 @@ bool QualityMeter::write_frames_csv(const std::string& path, std::string& error)
   csv << "t_ms,pts_ms,psnr,mos,corrupt,tainted\n";
   char line[128];
   for (const auto& r : rows_) {
-    const int64_t pts = offset_90k_ ? r.pts_90k - *offset_90k_ : r.pts_90k;
-    std::snprintf(line, sizeof line, "%.1f,%.1f,", r.t_ms, pts_ms(pts));
+    std::snprintf(line, sizeof line, "%.1f,%.1f,", r.t_ms, source_pts_ms(r.pts_90k));
     csv << line;
     if (r.psnr) {
       std::snprintf(line, sizeof line, "%.3f,%d", *r.psnr, media::mos_from_psnr(*r.psnr));

@@ -95,6 +95,9 @@ class QualityMeter {
   void save(const media::Frame& frame, const std::string& kind, const ShownPicture& p,
             std::optional<double> psnr, const std::string& suffix = "");
   int snapshot_budget_left() const;
+  // A stream timestamp as the source's presentation time in ms (the stream's
+  // own until the pairing is known).
+  double source_pts_ms(int64_t stream_pts_90k) const;
 
   QualityOptions options_;
   std::unique_ptr<ReferenceTrack> reference_;
