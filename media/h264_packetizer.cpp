@@ -171,14 +171,17 @@ void H264Depacketizer::push(std::span<const uint8_t> payload, bool gap_before) {
   // Check the whole STAP-A before taking anything from it: sizes must tile it exactly.
   size_t pos = 1;
   size_t count = 0;
+  // pos only moves past a unit once its size field and its bytes are both
+  // known to lie inside the payload, so a size that runs past the end leaves
+  // pos short of the end and the packet is refused.
   while (pos < payload.size()) {
     if (payload.size() - pos < kStapSizeField) break;
     const size_t size = (size_t{payload[pos]} << 8) | payload[pos + 1];
-    pos += kStapSizeField;
-    if (size == 0 || size > payload.size() - pos) break;
-    const uint8_t inner = nal_type(payload[pos]);
+    const size_t room = payload.size() - pos - kStapSizeField;
+    if (size == 0 || size > room) break;
+    const uint8_t inner = nal_type(payload[pos + kStapSizeField]);
     if (inner < 1 || inner > 23) break;  // aggregates do not nest
-    pos += size;
+    pos += kStapSizeField + size;
     ++count;
   }
   if (pos != payload.size() || count == 0) {

@@ -341,6 +341,10 @@ TEST_CASE("unsupported and malformed payloads are dropped and counted", "[unit][
     check_dropped({0x78, 0, 2, 0x67, 1, 0});     // a stray byte after the last NAL
     check_dropped({0x78, 0, 0, 0, 2, 0x67, 1});  // a zero-size NAL
     check_dropped({0x78, 0, 2, 0x78, 1});        // a nested aggregate
+    // A size field that ends exactly at the end of the payload, its NAL
+    // missing: once read 65,535 bytes past the packet.
+    check_dropped({0x18, 0x00, 0x02, 0x09, 0xff, 0x68, 0x09});
+    check_dropped({0x78, 0, 1, 0x67, 0});  // a lone size byte at the end
   }
   SECTION("broken FU-A") {
     check_dropped({0x7C, 0x85});        // no data
