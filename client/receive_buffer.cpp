@@ -12,16 +12,35 @@ constexpr int64_t kBytesPerSecondOfCapacity = 1 << 20;
 ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config)
     : config_(config), capacity_(config.capacity) {
   const double seconds = std::chrono::duration<double>(config.capacity).count();
-  capacity_bytes_ = config.capacity_bytes > 0
-                        ? config.capacity_bytes
-                        : std::max<int64_t>(64 * 1024, static_cast<int64_t>(
-                                                           seconds * kBytesPerSecondOfCapacity));
+  capacity_bytes_ =
+      config.capacity_bytes > 0
+          ? config.capacity_bytes
+          : std::max<int64_t>(64 * 1024, static_cast<int64_t>(seconds * kBytesPerSecondOfCapacity));
   grow_max_bytes_ = config.grow_max_bytes > 0 ? config.grow_max_bytes : 4 * capacity_bytes_;
-  if (config.policy == OverflowPolicy::grow) capacity_bytes_ = std::min(capacity_bytes_, grow_max_bytes_);
+  if (config.policy == OverflowPolicy::grow)
+    capacity_bytes_ = std::min(capacity_bytes_, grow_max_bytes_);
+}
+
+size_t ReceiveBuffer::byte_bound() const {
+  switch (config_.policy) {
+    case OverflowPolicy::block:
+      return static_cast<size_t>(capacity_bytes_) + kBlockSlackBytes;
+    case OverflowPolicy::grow:
+      return static_cast<size_t>(grow_max_bytes_);
+    case OverflowPolicy::drop_new:
+    case OverflowPolicy::drop_old:
+      break;
+  }
+  return static_cast<size_t>(capacity_bytes_);
+}
+
+size_t ReceiveBuffer::packet_bound() const {
+  return std::max<size_t>(kMinPacketBound, byte_bound() / kBytesPerHeldPacket);
 }
 
 bool ReceiveBuffer::full() const {
-  return buffered() >= capacity_ || static_cast<int64_t>(bytes_) >= capacity_bytes_;
+  return buffered() >= capacity_ || static_cast<int64_t>(bytes_) >= capacity_bytes_ ||
+         packets_.size() >= packet_bound();
 }
 
 bool ReceiveBuffer::write(ReceivedPacket packet) {
@@ -50,6 +69,11 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
     next_seq_ = seq;
     base_seq_ = std::min(*base_seq_, seq);
   }
+  if (oversized_ts_ && ts == *oversized_ts_) {
+    // The rest of an access unit too large for the buffer: it went whole.
+    ++counters_.dropped_overflow;
+    return !writer_blocked_;
+  }
   if (seq < *next_seq_ || released_ts_.count(ts)) {
     // Its access unit has already left: too late to be of use.
     ++counters_.late;
@@ -72,14 +96,29 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
         asked_.insert(m);
       }
     }
-    while (asked_.size() > 1024) asked_.erase(asked_.begin());
+    while (asked_.size() > kMaxTrackedGaps) asked_.erase(asked_.begin());
+    if (new_gaps_.size() > kMaxTrackedGaps)
+      new_gaps_.erase(new_gaps_.begin(),
+                      new_gaps_.begin() + static_cast<long>(new_gaps_.size() - kMaxTrackedGaps));
   }
   highest_seq_ = std::max(highest_seq_, seq);
 
+  if (lone_open_unit_at_bound(packet.payload.size())) {
+    // One access unit fills the buffer on its own and is still open (no
+    // marker, nothing after it), so the decoder cannot take it: kept, it
+    // would grow past the bound, or hold the buffer full and the source
+    // stopped forever. It cannot be held: it goes whole.
+    discard_front(true);
+    changed_.notify_all();
+    if (ts == *oversized_ts_) {
+      ++counters_.dropped_overflow;
+      return !writer_blocked_;
+    }
+  }
   if (!make_room(ts, packet.payload.size())) {
     ++counters_.dropped_overflow;
     changed_.notify_all();
-    return true;
+    return !writer_blocked_;
   }
   Held held;
   held.ts = ts;
@@ -92,8 +131,18 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
   ++ts_counts_[ts];
   packets_.emplace(seq, std::move(held));
   const uint64_t dropped_before = counters_.dropped_overflow;
-  if (config_.policy == OverflowPolicy::drop_old)
-    while (over_capacity() && has_later_data()) discard_front();
+  if (config_.policy == OverflowPolicy::drop_old) {
+    while (over_capacity()) {
+      // The oldest whole access unit makes way; when the newest is the only
+      // one left and still has more bytes than the buffer, it cannot be kept
+      // at all. (Alone, it spans one frame interval: time is no reason.)
+      if (!has_later_data()) {
+        if (bytes_over_capacity()) discard_front(true);
+        break;
+      }
+      discard_front();
+    }
+  }
   counters_.peak_bytes = std::max<uint64_t>(counters_.peak_bytes, bytes_);
   counters_.peak_ms =
       std::max(counters_.peak_ms, std::chrono::duration<double, std::milli>(buffered()).count());
@@ -106,11 +155,23 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
 }
 
 bool ReceiveBuffer::over_capacity() const {
-  return buffered() > capacity_ || static_cast<int64_t>(bytes_) > capacity_bytes_;
+  return buffered() > capacity_ || bytes_over_capacity();
+}
+
+bool ReceiveBuffer::bytes_over_capacity() const {
+  return static_cast<int64_t>(bytes_) > capacity_bytes_ || packets_.size() > packet_bound();
+}
+
+bool ReceiveBuffer::lone_open_unit_at_bound(size_t bytes) const {
+  if (packets_.empty() || has_later_data() || front_playable()) return false;
+  // grow makes room by growing, until --grow-max.
+  const int64_t limit = config_.policy == OverflowPolicy::grow ? grow_max_bytes_ : capacity_bytes_;
+  return static_cast<int64_t>(bytes_ + bytes) > limit || packets_.size() + 1 > packet_bound();
 }
 
 bool ReceiveBuffer::would_overflow(int64_t ts, size_t bytes) const {
   if (static_cast<int64_t>(bytes_ + bytes) > capacity_bytes_) return true;
+  if (packets_.size() + 1 > packet_bound()) return true;
   if (ts_counts_.empty()) return false;
   // A packet of a frame already held adds bytes, not media time.
   const int64_t lo = std::min(ts, ts_counts_.begin()->first);
@@ -121,11 +182,16 @@ bool ReceiveBuffer::would_overflow(int64_t ts, size_t bytes) const {
 // A packet of `bytes` with timestamp `ts` arrives: returns true when it may
 // go in (making room as the policy says), false to discard it.
 bool ReceiveBuffer::make_room(int64_t ts, size_t bytes) {
+  // The hard bound, whatever the policy: past it a packet is never kept.
+  const auto fits_bound = [&] {
+    return bytes_ + bytes <= byte_bound() && packets_.size() + 1 <= packet_bound();
+  };
   switch (config_.policy) {
     case OverflowPolicy::block:
       // The source was told to stop; what it had already read still goes in
-      // (over TCP those bytes are acknowledged and cannot be refused).
-      return true;
+      // (over TCP those bytes are acknowledged and cannot be refused), up to
+      // the slack of one read.
+      return fits_bound();
     case OverflowPolicy::drop_new:
       return !would_overflow(ts, bytes);
     case OverflowPolicy::drop_old:
@@ -139,14 +205,16 @@ bool ReceiveBuffer::make_room(int64_t ts, size_t bytes) {
           ++counters_.grow_events;
         }
       }
-      // At --grow-max the buffer blocks like block.
-      return true;
+      // At --grow-max the buffer blocks like block, and --grow-max is a
+      // hard bound: what the source had already read beyond it is dropped.
+      return fits_bound();
   }
   return true;
 }
 
-void ReceiveBuffer::discard_front() {
+void ReceiveBuffer::discard_front(bool oversized) {
   const int64_t ts = packets_.begin()->second.ts;
+  if (oversized) oversized_ts_ = ts;
   auto it = packets_.begin();
   int64_t last = it->first;
   while (it != packets_.end() && it->second.ts == ts) {
@@ -202,13 +270,17 @@ std::chrono::microseconds ReceiveBuffer::held_for(SteadyTime now) const {
   const size_t rank = (ahead_us.size() + 1) / 2 - 1;  // nearest rank, p50
   std::nth_element(ahead_us.begin(), ahead_us.begin() + static_cast<long>(rank), ahead_us.end());
   const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(now - front.arrival);
-  return std::max(std::chrono::microseconds(0),
-                  waited + std::chrono::microseconds(ahead_us[rank]));
+  return std::max(std::chrono::microseconds(0), waited + std::chrono::microseconds(ahead_us[rank]));
 }
 
 bool ReceiveBuffer::playable() const {
   if (packets_.empty()) return false;
   if (has_later_data()) return true;
+  return front_playable();
+}
+
+bool ReceiveBuffer::front_playable() const {
+  if (packets_.empty()) return false;
   if (packets_.begin()->first != *next_seq_) return false;
   int64_t expect = *next_seq_;
   const int64_t ts = packets_.begin()->second.ts;

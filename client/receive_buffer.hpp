@@ -11,6 +11,13 @@
 //             past that it blocks.
 // Every packet it discards counts in dropped_overflow.
 //
+// Bounds (docs/SECURITY.md), whatever arrives: the payload bytes held never
+// pass byte_bound(), nor the packets held packet_bound(). An access unit that
+// alone fills the buffer and is still open (no marker, no later data: a
+// sender that starts a fragment and never ends it) is discarded whole, and
+// the rest of its packets with it, under every policy: kept, it would hold the
+// buffer full forever.
+//
 // It is flushed on a timer (the playout clock: an access unit due with a gap
 // leaves as it is), when full (drop-old), when asked and at the end
 // (take_incomplete_at_end()).
@@ -80,6 +87,15 @@ struct ReceiveBufferConfig {
 
 class ReceiveBuffer : public common::Writable<ReceivedPacket> {
  public:
+  // Under block, one read of the source (a TCP read of 64 KiB, or a
+  // recvmmsg batch of 16 datagrams) may land after write() said false.
+  static constexpr size_t kBlockSlackBytes = 1 << 20;
+  static constexpr size_t kBytesPerHeldPacket = 64;
+  static constexpr size_t kMinPacketBound = 4096;
+  // Sequence numbers found missing and not yet asked for, and asked for and
+  // not yet answered, are each kept up to this many (the newest).
+  static constexpr size_t kMaxTrackedGaps = 1024;
+
   explicit ReceiveBuffer(ReceiveBufferConfig config);
 
   // Network thread. false: full under the block policy; stop reading and
@@ -122,6 +138,15 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::chrono::microseconds held_for(SteadyTime now) const;
   size_t bytes() const { return bytes_; }
   bool full() const;
+  // The most payload bytes it ever holds: the byte capacity (drop-new,
+  // drop-old), --grow-max (grow), or the capacity plus kBlockSlackBytes
+  // (block: what the source read before it was told to stop still goes in).
+  size_t byte_bound() const;
+  // The most packets it ever holds: byte_bound() / kBytesPerHeldPacket, at
+  // least kMinPacketBound. Bounds the bookkeeping of tiny packets, which
+  // costs more than their payload.
+  size_t packet_bound() const;
+  size_t held_packets() const { return packets_.size(); }
   std::chrono::microseconds capacity() const { return capacity_; }
   int64_t capacity_bytes() const { return capacity_bytes_; }
   // Smallest recent timestamp step between access units (90 kHz ticks).
@@ -148,9 +173,19 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     SteadyTime arrival;
   };
   AccessUnitPayloads take_front();
-  void discard_front();
+  // Discards the oldest access unit, counting its packets in
+  // dropped_overflow. oversized: it is too large to hold at all, so the rest
+  // of its packets are dropped as they come.
+  void discard_front(bool oversized = false);
   bool make_room(int64_t ts, size_t bytes);
   bool over_capacity() const;
+  bool bytes_over_capacity() const;
+  // The buffer holds a single access unit, still open (no marker, nothing
+  // after it), and a packet of `bytes` more would pass its byte or packet
+  // capacity (grow: --grow-max).
+  bool lone_open_unit_at_bound(size_t bytes) const;
+  // The front access unit is complete: contiguous from next_seq_ up to a marker.
+  bool front_playable() const;
   bool would_overflow(int64_t ts, size_t bytes) const;
   void remember_released_ts(int64_t ts);
   void release(std::map<int64_t, Held>::iterator it);
@@ -171,7 +206,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::map<int64_t, int> ts_counts_;  // packets held per timestamp
   std::set<int64_t> released_;        // recent sequences, to tell duplicates
   std::deque<int64_t> released_order_;
-  std::set<int64_t> released_ts_;     // recent access units gone: their stragglers are late
+  std::set<int64_t> released_ts_;  // recent access units gone: their stragglers are late
   std::deque<int64_t> released_ts_order_;
   std::vector<uint16_t> new_gaps_;
   std::set<int64_t> asked_;  // sequences a NACK asked for
@@ -183,7 +218,8 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   int64_t frame_interval_90k_ = 3000;
   size_t bytes_ = 0;
   bool end_of_stream_ = false;
-  bool discontinuity_ = false;  // an access unit was discarded before the next
+  bool discontinuity_ = false;           // an access unit was discarded before the next
+  std::optional<int64_t> oversized_ts_;  // the last access unit discarded as too large
   bool writer_blocked_ = false;
   double jitter_ = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
   std::optional<double> last_transit_;

@@ -652,7 +652,7 @@ TEST_CASE("ReceiveBuffer overflow: drop-old discards only past the bound",
   CHECK(front_ts(b) == std::optional<int64_t>(kTick));
 }
 
-TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, dropping nothing",
+TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, and grow_max holds",
           "[unit][receive_buffer][overflow]") {
   // 400 bytes to start, at most 1000: 100-byte packets, two per access unit.
   ReceiveBuffer b(config(OverflowPolicy::grow, 10s, 400, 1000));
@@ -669,7 +669,9 @@ TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, dropp
   }
   const auto k = counters(b);
   CHECK(k.grow_events == 3);  // 400 -> 600 -> 900 -> 1000
-  CHECK(k.dropped_overflow == 0);
+  // Nothing is dropped while it can grow; past grow_max the packets the
+  // source had already read go, not into the buffer.
+  CHECK(k.dropped_overflow == 4);
   CHECK(capacities.back() == 1000);
   for (size_t i = 1; i < capacities.size(); ++i) {
     CHECK(capacities[i] >= capacities[i - 1]);
@@ -679,14 +681,16 @@ TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, dropp
   CHECK_FALSE(last_write);
   {
     std::lock_guard lock(b.mutex());
-    CHECK(b.bytes() == 1400);
+    CHECK(b.bytes() == 1000);
+    CHECK(b.byte_bound() == 1000);
+    CHECK(k.peak_bytes <= 1000);
   }
   int taken = 0;
   while (auto a = take_complete(b)) {
     CHECK(a->complete);
     ++taken;
   }
-  CHECK(taken == 7);
+  CHECK(taken == 5);
 }
 
 // grow tells the source to stop only when it cannot grow any more.
@@ -698,4 +702,68 @@ TEST_CASE("ReceiveBuffer overflow: grow does not tell the source to stop below g
     CHECK(b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100)));
   }
   CHECK(counters(b).grow_events > 0);
+}
+
+// A sender that starts an access unit (say an FU-A) and never ends it: one
+// timestamp, no marker, packet after packet. Kept, it would grow the buffer
+// without limit (drop-old never found an older unit to evict) or hold a
+// blocked source forever (block, grow). Under every policy the bounds hold,
+// the unit goes whole and counted, and the stream plays on after it.
+TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow the buffer",
+          "[unit][receive_buffer][overflow][hostile]") {
+  const auto policy = GENERATE(OverflowPolicy::block, OverflowPolicy::drop_new,
+                               OverflowPolicy::drop_old, OverflowPolicy::grow);
+  INFO("policy " << static_cast<int>(policy));
+  ReceiveBuffer b(config(policy, 2s, 64 * 1024, 128 * 1024));
+  size_t bound = 0;
+  {
+    std::lock_guard lock(b.mutex());
+    bound = b.byte_bound();
+    CHECK(bound <= 64 * 1024 + ReceiveBuffer::kBlockSlackBytes);
+  }
+  uint16_t seq = 0;
+  bool last = true;
+  for (int i = 0; i < 2000; ++i) {  // 2 MB offered at one timestamp
+    last = b.write(packet(seq++, 0, false, 1000));
+    std::lock_guard lock(b.mutex());
+    REQUIRE(b.bytes() <= bound);
+  }
+  const auto k = counters(b);
+  CHECK(k.peak_bytes <= bound);
+  CHECK(k.dropped_overflow > 1500);
+  // The source is not held back for good: reading goes on.
+  CHECK(last);
+  // The next access unit plays.
+  write_all(b, access_unit(seq, kTick, 3, 1000));
+  seq += 3;
+  write_all(b, access_unit(seq, 2 * kTick, 3, 1000));
+  std::optional<AccessUnitPayloads> a;
+  {
+    std::lock_guard lock(b.mutex());
+    a = b.playable() ? b.take_complete() : std::nullopt;
+    if (!a) a = b.take_incomplete();
+  }
+  REQUIRE(a);
+  CHECK(a->timestamp >= 0);
+  CHECK(a->payloads.size() <= 3);
+}
+
+// Empty payloads cost bookkeeping, not bytes: the packet bound holds them.
+TEST_CASE("ReceiveBuffer bounds: tiny packets are bounded in count",
+          "[unit][receive_buffer][overflow][hostile]") {
+  const auto policy = GENERATE(OverflowPolicy::drop_new, OverflowPolicy::drop_old);
+  ReceiveBuffer b(config(policy, 2s, 64 * 1024));
+  size_t limit = 0;
+  {
+    std::lock_guard lock(b.mutex());
+    limit = b.packet_bound();
+  }
+  CHECK(limit == ReceiveBuffer::kMinPacketBound);
+  // Two timestamps, so drop-old has an older unit to evict at first.
+  for (int i = 0; i < 3 * static_cast<int>(limit); ++i) {
+    b.write(packet(static_cast<uint16_t>(i), i < 10 ? 0 : kTick, false, 2));
+    std::lock_guard lock(b.mutex());
+    REQUIRE(b.held_packets() <= limit);
+  }
+  CHECK(counters(b).dropped_overflow >= 2 * limit);
 }
