@@ -7,6 +7,7 @@
 
 #include "client/listen_options.hpp"
 #include "common/units.hpp"
+#include "media/h264_sps.hpp"
 
 namespace flowcast::client {
 
@@ -40,6 +41,7 @@ struct ClientOptions {
   std::optional<int64_t> grow_max;  // bytes
   std::optional<int> so_rcvbuf;
   LossPolicy on_loss = LossPolicy::conceal;
+  media::PictureLimit max_picture;  // --max-picture WxH (default 8192x4320)
   bool nack = false;  // ask the server to resend lost packets (RTCP NACK)
   std::optional<common::AtFor> consumer_pause;
   bool headless = false;

@@ -14,6 +14,7 @@ struct CodedAccessUnit {
   std::vector<uint8_t> annexb;
   bool complete = true;  // nothing missing, nothing before it discarded
   bool has_idr = false;
+  bool has_sps = false;  // carries a sequence parameter set (in-band or from the SDP)
   std::optional<uint64_t> send_time_us;
 };
 

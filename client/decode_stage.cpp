@@ -17,7 +17,8 @@ DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer, Pl
                          std::function<void()> request_keyframe)
     : options_(options), buffer_(buffer), clock_(clock), out_(out),
       depacketizer_(options.listen ? options.listen->parameter_sets : std::vector<uint8_t>{}),
-      decoder_(options.on_loss, std::move(request_keyframe), options.framemd5_path.has_value()) {
+      decoder_(options.on_loss, std::move(request_keyframe), options.framemd5_path.has_value(),
+               options.max_picture) {
   depacketizer_.pipe(decoder_);
   decoder_.pipe(out_);
 }

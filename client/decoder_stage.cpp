@@ -1,11 +1,35 @@
 #include "client/decoder_stage.hpp"
 
+#include "media/h264_packetizer.hpp"
+
 namespace flowcast::client {
 
 DecoderStage::DecoderStage(LossPolicy policy, std::function<void()> request_keyframe,
-                           bool keep_digests)
-    : policy_(policy), request_keyframe_(std::move(request_keyframe)),
-      keep_digests_(keep_digests) {}
+                           bool keep_digests, media::PictureLimit limit)
+    : policy_(policy),
+      request_keyframe_(std::move(request_keyframe)),
+      keep_digests_(keep_digests),
+      limit_(limit),
+      decoder_(2, limit) {}
+
+bool DecoderStage::refuse_oversized(const CodedAccessUnit& au) {
+  if (au.has_sps) {
+    for (std::span<const uint8_t> nal : media::split_annexb(au.annexb)) {
+      auto size = media::h264_sps_picture_size(nal);
+      if (!size) continue;
+      oversized_ = !limit_.allows(*size);
+      if (oversized_) {
+        std::lock_guard lock(mutex_);
+        if (!counters_.oversized_size) counters_.oversized_size = size;
+      }
+    }
+  }
+  if (oversized_) {
+    std::lock_guard lock(mutex_);
+    ++counters_.oversized;
+  }
+  return oversized_;
+}
 
 DecodeCounters DecoderStage::counters() const {
   std::lock_guard lock(mutex_);
@@ -23,6 +47,9 @@ bool DecoderStage::transform(CodedAccessUnit au) {
     ++counters_.access_units;
     if (!au.complete) ++counters_.incomplete_access_units;
   }
+  // Refused before the decoder allocates pictures of that size; the
+  // pictures after it reference them, so they go too.
+  if (refuse_oversized(au)) return true;
   const bool clean_keyframe = au.complete && au.has_idr;
   if (clean_keyframe) {
     tainted_ = false;
@@ -69,7 +96,9 @@ bool DecoderStage::transform(CodedAccessUnit au) {
   return emit(std::move(frames));
 }
 
-void DecoderStage::flush_held() { emit(decoder_.flush()); }
+void DecoderStage::flush_held() {
+  emit(decoder_.flush());
+}
 
 bool DecoderStage::emit(std::vector<media::DecodedFrame> frames) {
   bool more = true;

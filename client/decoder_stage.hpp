@@ -10,8 +10,8 @@
 // Decode thread only, but counters() may be read from any thread.
 #include <functional>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 
 #include "client/client_options.hpp"
 #include "client/coded_access_unit.hpp"
@@ -29,13 +29,20 @@ struct DecodeCounters {
   uint64_t skipped = 0;
   uint64_t rejected = 0;
   uint64_t keyframe_requests = 0;
+  // Access units not decoded because their SPS declares a picture larger
+  // than --max-picture allows; the first such size, for the message.
+  uint64_t oversized = 0;
+  std::optional<media::PictureSize> oversized_size;
 };
 
 class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
  public:
   // request_keyframe: called (decode thread) when the freeze policy needs an
-  // IDR. keep_digests: keep a framemd5 line per decoded picture.
-  DecoderStage(LossPolicy policy, std::function<void()> request_keyframe, bool keep_digests);
+  // IDR. keep_digests: keep a framemd5 line per decoded picture. limit:
+  // access units whose SPS declares a larger picture, and those after them
+  // until an SPS within the limit, are counted in oversized, not decoded.
+  DecoderStage(LossPolicy policy, std::function<void()> request_keyframe, bool keep_digests,
+               media::PictureLimit limit = {});
 
   DecodeCounters counters() const;
   std::vector<media::FrameMd5Line> digests() const;
@@ -46,11 +53,16 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
 
  private:
   bool emit(std::vector<media::DecodedFrame> frames);
+  // Reads the SPS sizes of an access unit that has one; true while the
+  // latest SPS declares a picture beyond limit_.
+  bool refuse_oversized(const CodedAccessUnit& au);
 
   LossPolicy policy_;
   std::function<void()> request_keyframe_;
   bool keep_digests_;
+  media::PictureLimit limit_;
   media::H264Decoder decoder_;
+  bool oversized_ = false;  // the latest SPS is beyond limit_
   bool tainted_ = false;
   bool freezing_ = false;
   std::map<int64_t, uint64_t> send_times_;  // pts -> send time, for latency

@@ -13,8 +13,11 @@ bool DepacketizeStage::transform(AccessUnitPayloads au) {
   CodedAccessUnit out;
   out.timestamp = au.timestamp;
   out.annexb = std::move(assembled.annexb);
-  if (!parameter_sets_.empty() && (first_ || (assembled.has_idr && !assembled.has_sps)))
+  out.has_sps = assembled.has_sps;
+  if (!parameter_sets_.empty() && (first_ || (assembled.has_idr && !assembled.has_sps))) {
     out.annexb.insert(out.annexb.begin(), parameter_sets_.begin(), parameter_sets_.end());
+    out.has_sps = true;
+  }
   first_ = false;
   out.complete = au.complete && assembled.complete;
   out.has_idr = assembled.has_idr;

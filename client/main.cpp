@@ -60,6 +60,11 @@ int main(int argc, char** argv) {
                "ask the server to resend lost packets (RTCP NACK); they count as recovered if "
                "they arrive in time");
   app.add_option("--on-loss", on_loss, "conceal (decode what arrived; default) or freeze");
+  std::string max_picture = "8192x4320";
+  app.add_option("--max-picture", max_picture,
+                 "largest picture decoded, WxH (default 8192x4320, 8K): a stream declaring more "
+                 "pixels, or a longer side, is refused and counted in frames.oversized, so a "
+                 "hostile stream cannot make the decoder take gigabytes");
   app.add_option("--so-rcvbuf", so_rcvbuf, "kernel receive buffer size in bytes, e.g. 65536");
   app.add_flag("--headless", opt.headless, "no window (automatic when there is no display)");
   app.add_flag("--quiet", opt.quiet, "no status output");
@@ -144,6 +149,11 @@ int main(int argc, char** argv) {
   if (on_loss == "conceal") opt.on_loss = client::LossPolicy::conceal;
   else if (on_loss == "freeze") opt.on_loss = client::LossPolicy::freeze;
   else return usage_error("--on-loss must be conceal or freeze");
+  {
+    auto size = common::parse_picture_size(max_picture);
+    if (!size) return usage_error("--max-picture wants WxH, like 3840x2160, not '" + max_picture + "'");
+    opt.max_picture = media::PictureLimit{size->first, size->second};
+  }
   if (!so_rcvbuf.empty()) {
     auto b = common::parse_bytes(so_rcvbuf);
     if (!b || *b > (1 << 30)) return usage_error("--so-rcvbuf wants a size in bytes, like 65536");

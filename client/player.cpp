@@ -88,6 +88,7 @@ int Player::run() {
     }
     render_due_frames(now);
     detect_stall(now);
+    report_oversized();
     if (now >= next_sample_) sample_timeline(now);
     if (frames_.drained()) {
       // Everything received was played out.
@@ -146,6 +147,22 @@ void Player::render_due_frames(SteadyTime now) {
     }
     stats_.freezes.on_rendered(now);
   }
+}
+
+void Player::report_oversized() {
+  if (oversized_reported_) return;
+  const auto dc = decode_.counters();
+  if (!dc.oversized_size) return;
+  oversized_reported_ = true;
+  const media::PictureLimit& limit = options_.max_picture;
+  // Said once, on its own line: the status line is redrawn after it.
+  std::fprintf(stderr,
+               "%sflowcast-client: the stream's pictures are %s (%.1f Mpixel), larger than "
+               "--max-picture %lldx%lld allows: not decoded (counted in frames.oversized; raise "
+               "--max-picture to decode them)\n",
+               isatty(fileno(stderr)) ? "\r\x1b[K" : "", dc.oversized_size->to_string().c_str(),
+               static_cast<double>(dc.oversized_size->pixels()) / 1e6,
+               static_cast<long long>(limit.width), static_cast<long long>(limit.height));
 }
 
 void Player::detect_stall(SteadyTime now) {
@@ -301,6 +318,7 @@ nlohmann::json Player::metrics_json() const {
         {"corrupt", dc.corrupt},
         {"tainted", stats_.tainted},
         {"skipped", skipped_},
+        {"oversized", dc.oversized},
         {"incomplete_access_units", dc.incomplete_access_units}}},
       {"buffer",
        {{"capacity_bytes", capacity_bytes},

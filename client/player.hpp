@@ -36,6 +36,8 @@ class Player {
  private:
   void render_due_frames(SteadyTime now);
   void detect_stall(SteadyTime now);
+  // Says once that the stream's pictures exceed --max-picture.
+  void report_oversized();
   void sample_timeline(SteadyTime now);
   PlaybackStatus status_snapshot(SteadyTime now, const TimelineSample& sample);
   void finish(int code);
@@ -55,6 +57,7 @@ class Player {
   uint64_t skipped_ = 0;
   bool freezing_ = false;      // the last frame out was a skip marker
   bool reader_busy_ = false;   // `b` holds the network reader
+  bool oversized_reported_ = false;
   StatusLine status_line_;
   std::vector<TimelineSample> timeline_;
   std::optional<int64_t> last_pts_;

@@ -155,6 +155,16 @@ std::optional<AtFor> parse_at_for(std::string_view text) {
   return AtFor{*at, *duration};
 }
 
+std::optional<std::pair<int64_t, int64_t>> parse_picture_size(std::string_view text) {
+  const size_t x = text.find('x');
+  if (x == std::string_view::npos) return std::nullopt;
+  const auto width = parse_integer(text.substr(0, x), 5);
+  const auto height = parse_integer(text.substr(x + 1), 5);
+  auto valid = [](const std::optional<int64_t>& v) { return v && *v >= 16 && *v <= 65536; };
+  if (!valid(width) || !valid(height)) return std::nullopt;
+  return std::pair{*width, *height};
+}
+
 std::optional<PatternSpec> parse_pattern(std::string_view text) {
   const size_t x = text.find('x');
   const size_t at = text.find('@');

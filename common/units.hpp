@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace flowcast::common {
 
@@ -39,6 +40,8 @@ struct PatternSpec {
 };
 // WxH@FPS, "1280x720@30": even width and height in 16..7680, fps in 1..240.
 std::optional<PatternSpec> parse_pattern(std::string_view text);
+// WxH, "3840x2160": a picture size, each side in 16..65536 pixels.
+std::optional<std::pair<int64_t, int64_t>> parse_picture_size(std::string_view text);
 
 struct HostPort {
   std::string host;

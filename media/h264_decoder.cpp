@@ -7,13 +7,14 @@
 
 namespace flowcast::media {
 
-H264Decoder::H264Decoder(int threads) {
+H264Decoder::H264Decoder(int threads, PictureLimit limit) {
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
   if (!codec) throw std::runtime_error("this FFmpeg has no H.264 decoder");
   ctx_ = CodecContext(avcodec_alloc_context3(codec));
   if (!ctx_) throw std::bad_alloc();
   ctx_->pkt_timebase = AVRational{1, 90000};
   ctx_->thread_count = threads;
+  ctx_->max_pixels = limit.pixels();
   // Slice threads only. Frame threading holds threads-1 pictures back (a
   // frame interval of latency each) and hands every picture between threads,
   // which costs more CPU than it saves when the stream arrives in real time:

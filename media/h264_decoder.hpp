@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "media/av_types.hpp"
+#include "media/h264_sps.hpp"
 
 namespace flowcast::media {
 
@@ -20,8 +21,10 @@ class H264Decoder {
  public:
   // threads: libavcodec slice threads (used when the stream has several
   // slices a picture; no frame threading, so no pictures are held back for
-  // it). Throws AvError.
-  explicit H264Decoder(int threads = 2);
+  // it). limit: libavcodec refuses pictures with more pixels than it allows
+  // (its max_pixels), so a hostile SPS cannot make it allocate gigabytes.
+  // Throws AvError.
+  explicit H264Decoder(int threads = 2, PictureLimit limit = {});
 
   // Decodes one access unit. Returns the pictures that became ready, possibly
   // none. Broken input is concealed, not thrown: a rejected access unit
