@@ -37,7 +37,7 @@ RtpSender::RtpSender() {
 }
 
 void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us,
-                     size_t burst, const std::function<void(std::vector<uint8_t>&&, uint64_t)>& emit) {
+                     size_t burst, const Emit& emit) {
   common::RtpHeader h;
   h.ssrc = ssrc_;
   h.timestamp = timestamp_offset_ + static_cast<uint32_t>(frame.pts_90k);
@@ -51,7 +51,7 @@ void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, uint64_t s
     common::write_rtp(h, frame.payloads[i], packet);
     ++packets_;
     bytes_ += packet.size();
-    emit(std::move(packet), send_us);
+    emit(std::move(packet), h, i);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "common/rtp_packet.hpp"
 #include "media/encoded_frame.hpp"
 
 namespace flowcast::server {
@@ -31,12 +32,14 @@ class RtpSender {
  public:
   RtpSender();  // random SSRC, sequence and timestamp offset
 
-  // Calls emit once per packet, in order; the marker is on the last one.
+  // Calls emit once per packet, in order, with the packet, its header and
+  // the index of its payload in frame; the marker is on the last one.
   // Packets leave in bursts of `burst` (0: all at once): packet i at
   // start_us + (i / burst) * spacing_us (steady clock, microseconds), which
-  // its send-time extension carries.
+  // its send-time extension (header.send_time_us) carries.
+  using Emit = std::function<void(std::vector<uint8_t>&&, const common::RtpHeader&, size_t index)>;
   void send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us, size_t burst,
-            const std::function<void(std::vector<uint8_t>&&, uint64_t send_us)>& emit);
+            const Emit& emit);
 
   uint32_t ssrc() const { return ssrc_; }
   uint16_t next_sequence() const { return sequence_; }

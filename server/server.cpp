@@ -14,7 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 Server::Server(ServerOptions options)
     : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), duration_timer_(io_),
-      status_timer_(io_), tty_(isatty(fileno(stderr)) != 0) {
+      status_timer_(io_), keyframe_timer_(io_), tty_(isatty(fileno(stderr)) != 0) {
   if (options_.input) {
     // Open once up front so a bad INPUT is an error now, not per client.
     media::FileSource probe(*options_.input);
@@ -189,7 +189,22 @@ void Server::start_push() {
 }
 
 void Server::request_keyframe() {
-  if (live_) live_->request_keyframe();
+  if (!live_) return;
+  switch (keyframes_.request(Clock::now())) {
+    case KeyframeLimiter::Decision::force_now:
+      live_->request_keyframe();
+      break;
+    case KeyframeLimiter::Decision::deferred:
+      keyframe_timer_.expires_at(keyframes_.due_at());
+      keyframe_timer_.async_wait([this](const asio::error_code& ec) {
+        if (ec || stopping_) return;
+        keyframes_.fire(Clock::now());
+        live_->request_keyframe();
+      });
+      break;
+    case KeyframeLimiter::Decision::coalesced:
+      break;
+  }
 }
 
 void Server::session_ended(const std::shared_ptr<Session>& session) {
@@ -218,6 +233,7 @@ void Server::shutdown() {
   if (acceptor_) acceptor_->close(ec);
   duration_timer_.cancel();
   status_timer_.cancel();
+  keyframe_timer_.cancel();
   signals_.cancel();
   auto sessions = sessions_;
   for (auto& s : sessions) s->stop("server stopping");
@@ -289,6 +305,12 @@ nlohmann::json Server::metrics() const {
                         {"plis_received", st.plis_received},
                         {"nacks_received", st.nacks_received},
                         {"packets_resent", st.packets_resent},
+                        {"resends",
+                         {{"bytes", st.resends.resent_bytes},
+                          {"refused_budget", st.resends.refused_budget},
+                          {"refused_queue", st.resends.refused_queue},
+                          {"repeated", st.resends.repeated},
+                          {"unknown", st.resends.unknown}}},
                         {"link",
                          {{"offered", st.link.offered},
                           {"dropped_queue", st.link.dropped_queue},
@@ -325,6 +347,10 @@ nlohmann::json Server::metrics() const {
           {"duration_ms",
            std::chrono::duration<double, std::milli>(Clock::now() - started_).count()},
           {"refused_full", refused_full_},
+          {"keyframes",
+           {{"requests", keyframes_.requests()},
+            {"forced", keyframes_.forced()},
+            {"coalesced", keyframes_.coalesced()}}},
           {"udp_stray_datagrams", udp_ ? udp_->stray_datagrams() : 0},
           {"link_config",
            {{"rate_bps", L.rate_bps},

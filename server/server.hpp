@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "media/file_source.hpp"
+#include "server/keyframe_limiter.hpp"
 #include "server/live_pattern_source.hpp"
 #include "server/push_session.hpp"
 #include "server/sdp_file.hpp"
@@ -57,6 +58,8 @@ class Server : public SessionHost {
   asio::signal_set signals_;
   asio::steady_timer duration_timer_;
   asio::steady_timer status_timer_;
+  asio::steady_timer keyframe_timer_;
+  KeyframeLimiter keyframes_;
   bool tty_ = false;
   int status_tick_ = 0;
   std::map<uint64_t, uint64_t> last_bytes_;  // per session, at the last status

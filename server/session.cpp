@@ -11,8 +11,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 // How far a live session may fall behind the live edge before it skips.
 constexpr int64_t kLiveBacklog90k = 4 * 90000;
-// Packets kept to answer NACKs: about two seconds at 4 Mbit/s.
-constexpr size_t kHistoryPackets = 1024;
 // Smooth pacing sends a frame in bursts of at least this many packets (a few
 // KiB, which any receive buffer absorbs), at least kMinBurstGapUs apart: one
 // timer and one system call a burst rather than a packet.
@@ -22,8 +20,14 @@ constexpr int64_t kMinBurstGapUs = 2000;
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                  std::string transport)
-    : io_(io), last_feedback_(Clock::now()), host_(host), source_(std::move(source)),
-      started_(Clock::now()), pace_timer_(io), delivery_timer_(io), history_(kHistoryPackets) {
+    : io_(io),
+      last_feedback_(Clock::now()),
+      host_(host),
+      source_(std::move(source)),
+      started_(Clock::now()),
+      pace_timer_(io),
+      delivery_timer_(io),
+      silence_timer_(io) {
   stats_.id = id;
   stats_.transport = std::move(transport);
   source_.link.reliable = stats_.transport == "tcp";
@@ -77,7 +81,7 @@ void Session::pump() {
     if (wait_if_held_back(&Session::pump)) return;
     auto packetized = packetize_frame(*next_, source_.mtu);
     next_.reset();
-    send_frame(*packetized);
+    send_frame(packetized);
   }
 }
 
@@ -117,11 +121,10 @@ void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame)
   if (backlog_.back()->dts_90k - backlog_.front()->dts_90k > kLiveBacklog90k) {
     // Too far behind the live edge: skip to the newest keyframe held, or, if
     // there is none, drop it all and ask for one.
-    auto keep = std::find_if(backlog_.rbegin(), backlog_.rend(),
-                             [](const auto& f) { return f->keyframe; });
-    const size_t drop = keep == backlog_.rend()
-                            ? backlog_.size()
-                            : static_cast<size_t>(backlog_.rend() - keep) - 1;
+    auto keep =
+        std::find_if(backlog_.rbegin(), backlog_.rend(), [](const auto& f) { return f->keyframe; });
+    const size_t drop =
+        keep == backlog_.rend() ? backlog_.size() : static_cast<size_t>(backlog_.rend() - keep) - 1;
     for (size_t i = 0; i < drop; ++i) {
       stats_.packets_dropped_queue += backlog_.front()->payloads.size();
       ++stats_.frames_dropped_queue;
@@ -140,7 +143,7 @@ void Session::pump_live() {
     if (wait_if_held_back(&Session::pump_live)) return;
     auto frame = std::move(backlog_.front());
     backlog_.pop_front();
-    send_frame(*frame);
+    send_frame(frame);
   }
 }
 
@@ -171,7 +174,8 @@ std::optional<Clock::time_point> Session::link_blocked_until() {
   return link_->room_at(source_.mtu, now);
 }
 
-void Session::send_frame(const PacketizedFrame& frame) {
+void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
+  const PacketizedFrame& frame = *shared;
   ++stats_.frames_sent;
   const auto now = Clock::now();
   const uint64_t now_us = steady_now_us();
@@ -190,26 +194,41 @@ void Session::send_frame(const PacketizedFrame& frame) {
     spacing_us = static_cast<uint64_t>(spread_us) / bursts;
   }
   rtp_.send(frame, now_us, spacing_us, burst,
-            [&](std::vector<uint8_t>&& packet, uint64_t send_us) {
-              remember(packet);
+            [&](std::vector<uint8_t>&& packet, const common::RtpHeader& header, size_t index) {
+              history_.remember(shared, index, header, packet.size());
+              const uint64_t send_us = header.send_time_us.value_or(now_us);
               route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
             });
   flush_burst();
 }
 
-void Session::remember(const std::vector<uint8_t>& packet) {
-  if (packet.size() < 4) return;
-  const auto seq = static_cast<uint16_t>((packet[2] << 8) | packet[3]);
-  // assign() keeps the slot's capacity: no allocation once the ring is warm.
-  history_[seq % kHistoryPackets].assign(packet.begin(), packet.end());
+void Session::answer_nack(std::span<const uint16_t> sequences) {
+  // Resends share the send queue's bound with media: what would not fit is
+  // refused now, not queued behind it.
+  size_t queued = 0;
+  auto packets = history_.answer(sequences, Clock::now(), [&](size_t bytes) {
+    constexpr size_t kFraming = 2;  // RFC 4571 length, over TCP
+    if (held_back(queued + bytes + kFraming)) return false;
+    queued += bytes + kFraming;
+    return true;
+  });
+  stats_.resends = history_.counters();
+  stats_.packets_resent = stats_.resends.resent;
+  // The same packets again (same sequence numbers), across the same link.
+  const auto now = Clock::now();
+  for (auto& p : packets) route(std::move(p), now);
 }
 
-void Session::resend(uint16_t sequence) {
-  const auto& held = history_[sequence % kHistoryPackets];
-  if (held.size() < 4 || static_cast<uint16_t>((held[2] << 8) | held[3]) != sequence) return;
-  ++stats_.packets_resent;
-  // The same packet again (same sequence number), across the same link.
-  route(std::vector<uint8_t>(held), Clock::now());
+void Session::watch_silence() {
+  silence_timer_.expires_after(std::chrono::seconds(1));
+  silence_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || ended()) return;
+    if (Clock::now() - last_feedback_ > kFeedbackTimeout) {
+      end_silent("no RTCP from the client for 5 s");
+      return;
+    }
+    watch_silence();
+  });
 }
 
 Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
@@ -293,8 +312,7 @@ void Session::handle_rtcp(std::span<const uint8_t> packet) {
   }
   for (const auto& nack : rtcp->nacks) {
     ++stats_.nacks_received;
-    if (!ended_ && !closing_)
-      for (uint16_t seq : nack.lost_sequences) resend(seq);
+    if (!ended_ && !closing_) answer_nack(nack.lost_sequences);
   }
   flush_burst();
   if (!rtcp->byes.empty()) {
@@ -303,7 +321,9 @@ void Session::handle_rtcp(std::span<const uint8_t> packet) {
   }
 }
 
-void Session::end_of_stream() { stop("end of stream"); }
+void Session::end_of_stream() {
+  stop("end of stream");
+}
 
 void Session::stop(const std::string& reason) {
   if (ended_ || closing_) return;
@@ -337,6 +357,7 @@ void Session::finished(const std::string& reason) {
   note_held(false);
   pace_timer_.cancel();
   delivery_timer_.cancel();
+  silence_timer_.cancel();
   stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
   host_.session_ended(shared_from_this());
 }

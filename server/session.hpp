@@ -7,9 +7,9 @@
 // Threads: everything runs on the server's network thread (the io_context).
 #include <asio.hpp>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <map>
-#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +18,7 @@
 
 #include "common/link_emulator.hpp"
 #include "media/file_source.hpp"
+#include "server/retransmission_history.hpp"
 #include "server/rtp_sender.hpp"
 
 namespace flowcast::server {
@@ -42,15 +43,16 @@ struct SessionStats {
   uint64_t bytes_sent = 0;
   uint64_t packets_dropped_queue = 0;  // dropped by our own send queue
   uint64_t frames_dropped_queue = 0;
-  double held_back_ms = 0;             // time our send queue was full
-  double rwnd_limited_ms = 0;          // TCP_INFO: held back by the client's window
-  double sndbuf_limited_ms = 0;        // TCP_INFO: held back by the kernel send buffer
-  uint64_t peak_kernel_unsent = 0;     // SIOCOUTQ peak
-  uint64_t peak_queue_bytes = 0;       // our send queue's peak
-  common::LinkCounters link;           // what the emulated link did
+  double held_back_ms = 0;          // time our send queue was full
+  double rwnd_limited_ms = 0;       // TCP_INFO: held back by the client's window
+  double sndbuf_limited_ms = 0;     // TCP_INFO: held back by the kernel send buffer
+  uint64_t peak_kernel_unsent = 0;  // SIOCOUTQ peak
+  uint64_t peak_queue_bytes = 0;    // our send queue's peak
+  common::LinkCounters link;        // what the emulated link did
   uint64_t plis_received = 0;
   uint64_t nacks_received = 0;
-  uint64_t packets_resent = 0;         // answered a NACK
+  uint64_t packets_resent = 0;  // answered a NACK
+  ResendCounters resends;       // what the NACKs asked for, and what was refused
   uint64_t receiver_reports = 0;
   double duration_ms = 0;
   std::string end_reason;
@@ -69,6 +71,9 @@ struct SessionSource {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  // A client that sends no RTCP for this long is gone (TCP and UDP alike).
+  static constexpr auto kFeedbackTimeout = std::chrono::seconds(5);
+
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
           std::string transport);
   virtual ~Session() = default;
@@ -108,6 +113,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_rtcp(std::span<const uint8_t> packet);
   // The transport is gone (error, peer closed, timeout). Idempotent.
   void finished(const std::string& reason);
+  // Ends the session once kFeedbackTimeout passes without RTCP from the
+  // client (its receiver reports are its keepalive), through end_silent().
+  void watch_silence();
+  // The client fell silent: ends the session. The transport closes itself.
+  virtual void end_silent(const std::string& reason) { finished(reason); }
   SessionStats& mutable_stats() { return stats_; }
 
   asio::io_context& io_;
@@ -115,7 +125,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void pump();
-  void send_frame(const PacketizedFrame& frame);
+  void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // Sends now (into burst_, which flush_burst() sends), or through the
   // emulated link and the delivery queue.
   void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
@@ -165,11 +175,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // Packets due now, sent together by flush_burst(); empty between handlers.
   std::vector<std::vector<uint8_t>> burst_;
 
-  // The last packets sent, to answer NACKs from: a ring indexed by sequence
-  // number, whose slots keep their capacity (no allocation per packet).
-  void remember(const std::vector<uint8_t>& packet);
-  void resend(uint16_t sequence);
-  std::vector<std::vector<uint8_t>> history_;
+  // Resends what a NACK asks for, within the history's budget and the send
+  // queue's bound.
+  void answer_nack(std::span<const uint16_t> sequences);
+  RetransmissionHistory history_;
+  asio::steady_timer silence_timer_;
 };
 
 }  // namespace flowcast::server

@@ -20,6 +20,9 @@ std::string TcpSession::peer() const { return peer_; }
 void TcpSession::begin() {
   do_read();
   schedule_probe();
+  // A connection that never sends RTCP holds a --max-clients slot: after
+  // kFeedbackTimeout it is let go, as over UDP.
+  watch_silence();
   start();
 }
 

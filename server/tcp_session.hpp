@@ -24,6 +24,7 @@ class TcpSession : public Session {
   bool send_packet(std::vector<uint8_t>&& packet) override;
   bool held_back(size_t extra_bytes) const override;
   void close_transport() override;
+  void end_silent(const std::string& reason) override { shutdown(reason); }
 
  private:
   void do_read();

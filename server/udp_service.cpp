@@ -11,14 +11,12 @@ namespace flowcast::server {
 
 using Clock = std::chrono::steady_clock;
 namespace {
-constexpr auto kSilenceTimeout = std::chrono::seconds(5);
 constexpr int kCookieEpochSeconds = 30;
 }  // namespace
 
 UdpSession::UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                        UdpService& service, asio::ip::udp::endpoint peer)
-    : Session(io, host, std::move(source), id, "udp"), service_(service), endpoint_(peer),
-      silence_timer_(io) {}
+    : Session(io, host, std::move(source), id, "udp"), service_(service), endpoint_(peer) {}
 
 std::string UdpSession::peer() const {
   return endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
@@ -29,17 +27,9 @@ void UdpSession::begin() {
   watch_silence();
 }
 
-void UdpSession::watch_silence() {
-  silence_timer_.expires_after(std::chrono::seconds(1));
-  silence_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-    if (ec || ended()) return;
-    if (Clock::now() - last_feedback_ > kSilenceTimeout) {
-      service_.forget(endpoint_);
-      finished("no RTCP from the client for 5 s");
-      return;
-    }
-    watch_silence();
-  });
+void UdpSession::end_silent(const std::string& reason) {
+  service_.forget(endpoint_);
+  Session::end_silent(reason);
 }
 
 bool UdpSession::send_packet(std::vector<uint8_t>&& packet) {
@@ -58,7 +48,6 @@ Session::Sent UdpSession::send_packets(std::span<std::vector<uint8_t>> packets) 
 }
 
 void UdpSession::close_transport() {
-  silence_timer_.cancel();
   service_.forget(endpoint_);
   finished("");
 }

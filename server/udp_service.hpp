@@ -32,13 +32,11 @@ class UdpSession : public Session {
   Sent send_packets(std::span<std::vector<uint8_t>> packets) override;
   bool held_back(size_t) const override { return false; }
   void close_transport() override;
+  void end_silent(const std::string& reason) override;
 
  private:
-  void watch_silence();
-
   UdpService& service_;
   asio::ip::udp::endpoint endpoint_;
-  asio::steady_timer silence_timer_;
   uint64_t kernel_refused_ = 0;
 };
 

@@ -1,0 +1,64 @@
+// KeyframeLimiter with a fake clock: a PLI flood cannot make every picture
+// an IDR, and no request is lost.
+#include <catch2/catch.hpp>
+#include <chrono>
+
+#include "server/keyframe_limiter.hpp"
+
+using namespace flowcast::server;
+using namespace std::chrono_literals;
+using Decision = KeyframeLimiter::Decision;
+
+TEST_CASE("KeyframeLimiter forces the first request at once", "[unit][server][pli]") {
+  KeyframeLimiter limiter;
+  const auto t0 = KeyframeLimiter::Clock::time_point{} + 1h;
+  CHECK(limiter.request(t0) == Decision::force_now);
+  CHECK(limiter.request(t0 + KeyframeLimiter::kMinGap) == Decision::force_now);
+  CHECK(limiter.forced() == 2);
+}
+
+TEST_CASE("KeyframeLimiter coalesces a PLI flood into one keyframe per gap",
+          "[unit][server][pli][hostile]") {
+  KeyframeLimiter limiter;
+  auto now = KeyframeLimiter::Clock::time_point{} + 1h;
+  // 100 PLIs a second for ten seconds; a deferred keyframe fires when due.
+  std::optional<KeyframeLimiter::Clock::time_point> timer;
+  for (int i = 0; i < 1000; ++i) {
+    if (timer && now >= *timer) {
+      limiter.fire(now);
+      timer.reset();
+    }
+    switch (limiter.request(now)) {
+      case Decision::force_now:
+        break;
+      case Decision::deferred:
+        REQUIRE_FALSE(timer);
+        timer = limiter.due_at();
+        CHECK(*timer > now);
+        CHECK(*timer - now <= KeyframeLimiter::kMinGap);
+        break;
+      case Decision::coalesced:
+        REQUIRE(timer);
+        break;
+    }
+    now += 10ms;
+  }
+  CHECK(limiter.requests() == 1000);
+  // Ten seconds: one keyframe per second, not one per request.
+  CHECK(limiter.forced() >= 9);
+  CHECK(limiter.forced() <= 11);
+  CHECK(limiter.coalesced() >= 980);
+}
+
+TEST_CASE("KeyframeLimiter defers a request inside the gap, not drops it", "[unit][server][pli]") {
+  KeyframeLimiter limiter;
+  const auto t0 = KeyframeLimiter::Clock::time_point{} + 1h;
+  REQUIRE(limiter.request(t0) == Decision::force_now);
+  CHECK(limiter.request(t0 + 300ms) == Decision::deferred);
+  CHECK(limiter.due_at() == t0 + KeyframeLimiter::kMinGap);
+  CHECK(limiter.request(t0 + 400ms) == Decision::coalesced);
+  limiter.fire(limiter.due_at());
+  CHECK(limiter.forced() == 2);
+  // The gap counts from the deferred one.
+  CHECK(limiter.request(t0 + 1500ms) == Decision::deferred);
+}
