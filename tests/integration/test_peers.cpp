@@ -23,6 +23,7 @@
 #include "media/sdp.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
+#include "support/udp_peer.hpp"
 
 using namespace flowcast;
 using namespace flowcast::test;
@@ -40,58 +41,6 @@ std::vector<std::string> reference_hashes(const TempDir& dir, const std::string&
   return framemd5_hashes(ref);
 }
 
-bool udp_bindable(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
-
-// An even port free for TCP and UDP whose next port (RTCP) is free for UDP.
-uint16_t free_rtp_port() {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const uint16_t port = free_port();
-    if (port % 2 == 0 && udp_bindable(static_cast<uint16_t>(port + 1))) return port;
-  }
-  FAIL("no free pair of UDP ports");
-  return 0;
-}
-
-// True when some process has a UDP socket bound to this local port.
-bool udp_port_bound(uint16_t port) {
-  char suffix[8];
-  std::snprintf(suffix, sizeof suffix, ":%04X", port);
-  for (const char* table : {"/proc/net/udp", "/proc/net/udp6"}) {
-    std::istringstream in(read_file(table));
-    std::string line;
-    std::getline(in, line);  // the header
-    while (std::getline(in, line)) {
-      std::istringstream fields(line);
-      std::string slot, local;
-      fields >> slot >> local;
-      if (local.size() > 5 && local.compare(local.size() - 5, 5, suffix) == 0) return true;
-    }
-  }
-  return false;
-}
-
-bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return ready();
-}
-
-bool listening_for_rtp(uint16_t port) {
-  return wait_until([port] { return udp_port_bound(port) && udp_port_bound(port + 1); }, 10s);
-}
-
 // The SDP without its o= line (the session id is a clock reading).
 std::string without_origin(const std::string& sdp) {
   std::istringstream in(sdp);
@@ -101,22 +50,13 @@ std::string without_origin(const std::string& sdp) {
   return out;
 }
 
-// A UDP socket that sends to 127.0.0.1.
+// Sends to 127.0.0.1, and fails the test when the kernel refuses.
 class Sender {
  public:
-  Sender() : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {}
-  ~Sender() { close(fd_); }
-  void send(const Bytes& datagram, uint16_t port) const {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr),
-                   sizeof addr) == static_cast<ssize_t>(datagram.size()));
-  }
+  void send(const Bytes& datagram, uint16_t port) const { REQUIRE(socket_.send(datagram, port)); }
 
  private:
-  int fd_;
+  UdpSender socket_;
 };
 
 // How a foreign sender might dress one RTP packet.

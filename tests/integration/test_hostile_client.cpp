@@ -1,0 +1,241 @@
+// flowcast-client against a hostile plain-RTP sender (--listen): packets and
+// streams built to hurt a receiver. Each test would have failed before the
+// receiver was hardened (docs/SECURITY.md): a crafted STAP-A read past its
+// packet, an access unit that never ended grew the buffer without bound, and
+// an SPS declaring a huge picture made the decoder take gigabytes.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/rtcp.hpp"
+#include "common/rtp_packet.hpp"
+#include "media/file_source.hpp"
+#include "media/h264_packetizer.hpp"
+#include "media/sdp.hpp"
+#include "support/binaries.hpp"
+#include "support/process.hpp"
+#include "support/udp_peer.hpp"
+
+using namespace flowcast;
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+constexpr uint32_t kSsrc = 0x0bad5eed;
+
+std::vector<media::EncodedFrame> frames_of(const std::string& clip) {
+  std::vector<media::EncodedFrame> frames;
+  media::FileSource file(clip);
+  while (auto f = file.next()) frames.push_back(std::move(*f));
+  return frames;
+}
+
+// A plain-RTP sender into flowcast-client --listen, described by an SDP made
+// from `first` (its SPS and PPS), with the client's extra arguments.
+class ListenSession {
+ public:
+  ListenSession(const TempDir& dir, const media::EncodedFrame& first,
+                std::vector<std::string> extra = {}, std::vector<std::string> wrapper = {})
+      : dir_(dir), port_(free_rtp_port()) {
+    REQUIRE(port_ != 0);
+    const auto sets = media::find_parameter_sets(media::split_annexb(first.annexb));
+    REQUIRE(sets);
+    const std::string sdp = dir.file("stream.sdp");
+    {
+      std::FILE* f = std::fopen(sdp.c_str(), "w");
+      REQUIRE(f);
+      const std::string text = media::write_sdp(media::describe_h264_stream(*sets, "127.0.0.1", port_));
+      std::fwrite(text.data(), 1, text.size(), f);
+      std::fclose(f);
+    }
+    std::vector<std::string> argv = wrapper;
+    for (std::string a : {kClient, std::string("--listen"), std::to_string(port_),
+                          std::string("--sdp"), sdp, std::string("--headless"),
+                          std::string("--framemd5"), dir.file("got.framemd5"),
+                          std::string("--metrics"), dir.file("m.json")})
+      argv.push_back(a);
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    client_.emplace(argv, dir.file("client.log"));
+    REQUIRE(listening_for_rtp(port_));
+    header_.ssrc = kSsrc;
+    header_.sequence = 1000;
+  }
+
+  // One RTP packet of the stream's SSRC, sequence numbers in order.
+  void send(std::span<const uint8_t> payload, uint32_t timestamp, bool marker) {
+    header_.timestamp = timestamp;
+    header_.marker = marker;
+    Bytes packet;
+    common::write_rtp(header_, payload, packet);
+    ++header_.sequence;
+    REQUIRE(socket_.send(packet, port_));
+  }
+  // A frame as RFC 6184 packets, the marker on the last; `after` runs after
+  // each frame (to slip something in).
+  void send_frames(const std::vector<media::EncodedFrame>& frames, uint32_t ts_offset,
+                   const std::function<void(uint32_t ts)>& after = {}) {
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < frames.size(); ++i) {
+      std::this_thread::sleep_until(start + i * 33ms);  // a real-time sender
+      const auto payloads = media::packetize_h264(frames[i].annexb, 1200);
+      const uint32_t ts = ts_offset + static_cast<uint32_t>(frames[i].pts_90k);
+      for (size_t k = 0; k < payloads.size(); ++k) send(payloads[k], ts, k + 1 == payloads.size());
+      if (after) after(ts);
+    }
+  }
+  // The sender's BYE ends the stream; returns the client's exit code.
+  std::optional<int> finish() {
+    Bytes bye;
+    common::write_receiver_report({kSsrc, {}}, bye);
+    common::write_bye({{kSsrc}}, bye);
+    REQUIRE(socket_.send(bye, static_cast<uint16_t>(port_ + 1)));
+    return client_->wait_for(20s);
+  }
+  std::string log() const { return client_->log(); }
+  json metrics() const { return read_json(dir_.file("m.json")); }
+  std::vector<std::string> hashes() const { return framemd5_hashes(dir_.file("got.framemd5")); }
+
+ private:
+  const TempDir& dir_;
+  uint16_t port_;
+  UdpSender socket_;
+  common::RtpHeader header_;
+  std::optional<Process> client_;
+};
+
+std::vector<std::string> reference_hashes(const TempDir& dir, const std::string& clip) {
+  const std::string ref = dir.file("reference.framemd5");
+  REQUIRE(make_reference_framemd5(clip, ref));
+  return framemd5_hashes(ref);
+}
+
+// Peak resident memory in KiB, from GNU time's "maxrss_kb N" in a log.
+std::optional<long> max_rss_kb(const std::string& log) {
+  const auto at = log.rfind("maxrss_kb ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stol(log.substr(at + 10));
+}
+
+}  // namespace
+
+TEST_CASE("a STAP-A whose size field runs past the packet is dropped, and the stream plays",
+          "[integration][hostile]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1.0, 0));
+  const auto frames = frames_of(clip);
+  REQUIRE(frames.size() == 30);
+  ListenSession session(dir, frames[0]);
+  // After every picture, an access unit of its own: one STAP-A whose second
+  // size field (0x6809) ends exactly at the end of the payload.
+  const Bytes evil = {0x18, 0x00, 0x02, 0x09, 0xff, 0x68, 0x09};
+  session.send_frames(frames, 90000, [&](uint32_t ts) { session.send(evil, ts + 1, true); });
+  const auto code = session.finish();
+  INFO(session.log());
+  REQUIRE(code == 0);
+  // Every picture decoded, bit-exact: the bad packets reached the
+  // depacketizer and were dropped there.
+  CHECK(session.hashes() == reference_hashes(dir, clip));
+  const json m = session.metrics();
+  CHECK(m["frames"]["decoded"] == 30);
+  CHECK(m["packets"]["lost"] == 0);
+}
+
+TEST_CASE("an access unit that never ends cannot grow the receive buffer past its bound",
+          "[integration][hostile]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1.0, 0));
+  const auto frames = frames_of(clip);
+  REQUIRE(frames.size() == 30);
+  // --buffer-max 1s: 1 MiB of payload at most.
+  ListenSession session(dir, frames[0], {"--buffer-max", "1s"});
+  // An FU-A start, then 2500 middle fragments (3.5 MB) at one timestamp: its
+  // end never comes. Paced, so the kernel buffer does not drop it first.
+  Bytes fragment(1400, 0x5a);
+  fragment[0] = 0x7C;
+  fragment[1] = 0x85;  // start, IDR
+  session.send(fragment, 1000, false);
+  fragment[1] = 0x05;  // middle
+  for (int i = 0; i < 2500; ++i) {
+    session.send(fragment, 1000, false);
+    if (i % 20 == 19) std::this_thread::sleep_for(2ms);
+  }
+  session.send_frames(frames, 90000);
+  const auto code = session.finish();
+  INFO(session.log());
+  REQUIRE(code == 0);
+  const json m = session.metrics();
+  INFO(m.dump(1));
+  CHECK(m["buffer"]["peak_bytes"].get<int64_t>() <= 1 << 20);
+  CHECK(m["buffer"]["capacity_bytes"].get<int64_t>() == 1 << 20);
+  CHECK(m["packets"]["dropped_overflow"].get<int64_t>() +
+            m["packets"]["dropped_kernel"].get<int64_t>() >
+        1500);
+  // The stream after it plays, every picture.
+  CHECK(m["frames"]["decoded"] == 30);
+  CHECK(session.hashes() == reference_hashes(dir, clip));
+}
+
+TEST_CASE("a stream whose SPS declares 8192x8192 is refused with a message, not decoded",
+          "[integration][hostile]") {
+  TempDir dir;
+  // A real 8192x8192 stream (libx264, two flat pictures), then a real
+  // 320x240 one: the client must refuse the first and play the second.
+  const std::string big = dir.file("big.mp4");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i color=c=gray:size=8192x8192:rate=30 "
+                    "-frames:v 2 -c:v libx264 -preset ultrafast -tune zerolatency -threads 1 "
+                    "-g 2 -bf 0 '" +
+                    big + "'") == 0);
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1.0, 0));
+  const auto big_frames = frames_of(big);
+  const auto frames = frames_of(clip);
+  REQUIRE(big_frames.size() == 2);
+  REQUIRE(frames.size() == 30);
+
+  auto run = [&](const TempDir& run_dir, std::vector<std::string> extra) {
+    ListenSession session(run_dir, frames[0], std::move(extra),
+                          {"/usr/bin/time", "-f", "maxrss_kb %M"});
+    session.send_frames(big_frames, 0);
+    session.send_frames(frames, 90000);
+    const auto code = session.finish();
+    INFO(session.log());
+    REQUIRE(code == 0);
+    return std::pair{session.log(), session.metrics()};
+  };
+
+  TempDir refused_dir;
+  const auto [log, m] = run(refused_dir, {});
+  INFO(log);
+  INFO(m.dump(1));
+  CHECK(log.find("the stream's pictures are 8192x8192") != std::string::npos);
+  CHECK(log.find("--max-picture") != std::string::npos);
+  CHECK(m["frames"]["oversized"] == 2);
+  CHECK(m["frames"]["decoded"] == 30);
+  const auto refused_rss = max_rss_kb(log);
+  REQUIRE(refused_rss);
+
+  // The same stream with the limit raised: the decoder takes the big
+  // pictures, and the memory they cost is what the limit saved.
+  TempDir allowed_dir;
+  const auto [allowed_log, allowed] = run(allowed_dir, {"--max-picture", "8192x8192"});
+  CHECK(allowed["frames"]["oversized"] == 0);
+  CHECK(allowed["frames"]["decoded"] == 32);
+  const auto allowed_rss = max_rss_kb(allowed_log);
+  REQUIRE(allowed_rss);
+  CHECK(*allowed_rss > *refused_rss + 200 * 1024);
+}
+
+TEST_CASE("the client refuses a --max-picture that is not WxH", "[integration][hostile]") {
+  TempDir dir;
+  Process client({kClient, "--max-picture", "big", "--headless"}, dir.file("client.log"));
+  REQUIRE(client.wait_for(10s) == 2);
+  CHECK(client.log().find("--max-picture wants WxH") != std::string::npos);
+}
