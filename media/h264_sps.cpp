@@ -1,6 +1,7 @@
 #include "media/h264_sps.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 namespace flowcast::media {
@@ -88,6 +89,13 @@ bool skip_scaling_list(BitReader& r, int size) {
 
 std::string PictureSize::to_string() const {
   return std::to_string(width) + "x" + std::to_string(height);
+}
+
+int64_t PictureSize::pixels() const {
+  if (width <= 0 || height <= 0) return 0;
+  if (width > std::numeric_limits<int64_t>::max() / height)
+    return std::numeric_limits<int64_t>::max();
+  return width * height;
 }
 
 bool PictureLimit::allows(const PictureSize& size) const {

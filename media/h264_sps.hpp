@@ -17,7 +17,9 @@ namespace flowcast::media {
 struct PictureSize {
   int64_t width = 0;
   int64_t height = 0;
-  int64_t pixels() const { return width * height; }
+  // width * height, saturating at INT64_MAX (a hostile SPS declares up to
+  // 2^36 pixels a side).
+  int64_t pixels() const;
   std::string to_string() const;  // "1920x1088"
 };
 

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -155,6 +156,11 @@ TEST_CASE("h264_sps_picture_size reads sizes libavcodec refuses", "[unit][h264][
   size = h264_sps_picture_size(baseline_sps(uint64_t{1} << 31, 1));
   REQUIRE(size);
   CHECK(size->width == (int64_t{1} << 31) * 16);
+  // Both sides that long: more pixels than int64 holds, saturated.
+  size = h264_sps_picture_size(baseline_sps(uint64_t{1} << 31, uint64_t{1} << 31));
+  REQUIRE(size);
+  CHECK(size->pixels() == std::numeric_limits<int64_t>::max());
+  CHECK_FALSE(PictureLimit{}.allows(*size));
 }
 
 TEST_CASE("h264_sps_picture_size refuses what is not a whole SPS", "[unit][h264][sps][hostile]") {
