@@ -1,12 +1,9 @@
 #pragma once
 // The decode thread. It takes access units from the ReceiveBuffer as the
-// playout clock allows and writes them through the Transform stages
+// PlayoutPolicy lets them go (playback starts, resumes after a stall, a gap
+// becomes a loss) and writes them through the Transform stages
 // (DepacketizeStage -> DecoderStage) into the render queue, waiting for
 // "drain" when the queue says it is full.
-//
-// It owns the playout decisions on the decode side: when playback starts
-// (--buffer held), when it resumes after a stall (--rebuffer held), and when a
-// gap becomes a loss (the access unit is due and later data is held).
 //
 // Threads: start() spawns the decode thread; it blocks on the buffer's
 // condition variable and on the render queue. stop() may be called from any
@@ -17,7 +14,7 @@
 #include "client/client_options.hpp"
 #include "client/decoder_stage.hpp"
 #include "client/depacketize_stage.hpp"
-#include "client/playout_clock.hpp"
+#include "client/playout_policy.hpp"
 #include "client/receive_buffer.hpp"
 #include "common/bounded_queue.hpp"
 
@@ -26,7 +23,7 @@ namespace flowcast::client {
 class DecodeStage {
  public:
   // Borrows everything; request_keyframe may be called from the decode thread.
-  DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer, PlayoutClock& clock,
+  DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer, const PlayoutPolicy& policy,
               common::BoundedQueue<RenderFrame>& out, std::function<void()> request_keyframe);
   ~DecodeStage();
 
@@ -41,13 +38,9 @@ class DecodeStage {
 
  private:
   void run();
-  // Waits, with the buffer locked, for the next access unit the clock lets
-  // go. nullopt: stopping, or the stream ended and all was taken.
-  std::optional<AccessUnitPayloads> next_access_unit();
 
-  const ClientOptions& options_;
   ReceiveBuffer& buffer_;
-  PlayoutClock& clock_;
+  const PlayoutPolicy& policy_;
   common::BoundedQueue<RenderFrame>& out_;
   DepacketizeStage depacketizer_;
   DecoderStage decoder_;

@@ -50,9 +50,10 @@ const char* to_string(LossPolicy p) { return p == LossPolicy::conceal ? "conceal
 
 Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, SteadyTime launched)
     : options_(std::move(options)), renderer_(std::move(renderer)), launched_(launched),
-      buffer_(buffer_config(options_)), source_(options_, buffer_, launched),
-      frames_(kRenderQueueFrames),
-      decode_(options_, buffer_, clock_, frames_, [this] { source_.request_keyframe(); }),
+      buffer_(buffer_config(options_)),
+      policy_(PlayoutConfig{options_.buffer, options_.rebuffer_or_default()}, clock_),
+      source_(options_, buffer_, launched), frames_(kRenderQueueFrames),
+      decode_(options_, buffer_, policy_, frames_, [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {
   if (options_.quality.active()) quality_ = std::make_unique<QualityMeter>(options_.quality);
 }
@@ -167,14 +168,8 @@ void Player::report_oversized() {
 
 void Player::detect_stall(SteadyTime now) {
   if (clock_.state() != PlayState::playing || !last_pts_ || frames_.size() > 0) return;
-  auto expected = clock_.due(*last_pts_ + frame_interval_90k_);
-  if (!expected) return;
-  // One frame of grace for the decoder, then it is the network's fault.
-  auto grace = std::chrono::microseconds(frame_interval_90k_ * 1000 / 90);
-  if (now < *expected + grace) return;
-  std::lock_guard lock(buffer_.mutex());
-  if (buffer_.end_of_stream() || buffer_.playable()) return;
-  clock_.begin_stall(*expected, "underrun");
+  const auto b = buffer_.snapshot(now);
+  policy_.check_stall(now, *last_pts_, frame_interval_90k_, b.playable, b.end_of_stream);
 }
 
 void Player::sample_timeline(SteadyTime now) {
@@ -183,15 +178,12 @@ void Player::sample_timeline(SteadyTime now) {
   TimelineSample s;
   s.t_ms = ms_between(launched_, now);
   s.state = to_string(clock_.state());
-  uint64_t bytes;
-  {
-    std::lock_guard lock(buffer_.mutex());
-    s.buffer_ms = std::chrono::duration<double, std::milli>(buffer_.buffered()).count();
-    s.buffer_bytes = buffer_.bytes();
-    s.lost = std::max<int64_t>(0, buffer_.cumulative_lost());
-    bytes = buffer_.counters().bytes;
-    s.late = buffer_.counters().late;
-  }
+  const auto b = buffer_.snapshot(now);
+  s.buffer_ms = std::chrono::duration<double, std::milli>(b.buffered).count();
+  s.buffer_bytes = b.bytes;
+  s.lost = std::max<int64_t>(0, b.cumulative_lost);
+  const uint64_t bytes = b.counters.bytes;
+  s.late = b.counters.late;
   s.buffer_ms += static_cast<double>(frames_.size()) * frame_interval_90k_ / 90.0;
   s.kernel_bytes = source_.counters().kernel_queued;
   double dt = ms_between(last_sample_time_, now);
@@ -225,11 +217,11 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.buffer_bytes = sample.buffer_bytes;
   st.buffer_mark_ms = std::chrono::duration<double, std::milli>(options_.buffer).count();
   {
-    std::lock_guard lock(buffer_.mutex());
-    st.buffer_capacity_ms = std::chrono::duration<double, std::milli>(buffer_.capacity()).count();
-    st.buffer_capacity_bytes = static_cast<uint64_t>(buffer_.capacity_bytes());
-    st.late = buffer_.counters().late;
-    st.dropped_buffer = buffer_.counters().dropped_overflow;
+    const auto b = buffer_.snapshot(now);
+    st.buffer_capacity_ms = std::chrono::duration<double, std::milli>(b.capacity).count();
+    st.buffer_capacity_bytes = static_cast<uint64_t>(b.capacity_bytes);
+    st.late = b.counters.late;
+    st.dropped_buffer = b.counters.dropped_overflow;
   }
   const auto sc = source_.counters();
   st.kernel_bytes = sample.kernel_bytes;
@@ -256,18 +248,11 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
 
 nlohmann::json Player::metrics_json() const {
   const auto now = ended_at_;
-  ReceiveCounters rc;
-  int64_t lost;
-  int64_t capacity_bytes;
-  double capacity_ms;
-  {
-    auto& b = const_cast<ReceiveBuffer&>(buffer_);
-    std::lock_guard lock(b.mutex());
-    rc = b.counters();
-    lost = std::max<int64_t>(0, b.cumulative_lost());
-    capacity_bytes = b.capacity_bytes();
-    capacity_ms = std::chrono::duration<double, std::milli>(b.capacity()).count();
-  }
+  const auto b = buffer_.snapshot(now);
+  const ReceiveCounters& rc = b.counters;
+  const int64_t lost = std::max<int64_t>(0, b.cumulative_lost);
+  const int64_t capacity_bytes = b.capacity_bytes;
+  const double capacity_ms = std::chrono::duration<double, std::milli>(b.capacity).count();
   const auto sc = source_.counters();
   const auto dc = decode_.counters();
   const auto play = clock_.play_time(now);

@@ -9,8 +9,9 @@
 #include "client/client_metrics.hpp"
 #include "client/client_options.hpp"
 #include "client/decode_stage.hpp"
-#include "client/network_source.hpp"
+#include "client/transport/network_source.hpp"
 #include "client/playout_clock.hpp"
+#include "client/playout_policy.hpp"
 #include "client/quality_meter.hpp"
 #include "client/report.hpp"
 #include "client/receive_buffer.hpp"
@@ -49,6 +50,7 @@ class Player {
   SteadyTime launched_;
   ReceiveBuffer buffer_;
   PlayoutClock clock_;
+  PlayoutPolicy policy_;
   NetworkSource source_;
   common::BoundedQueue<RenderFrame> frames_;
   DecodeStage decode_;

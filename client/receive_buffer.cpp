@@ -236,11 +236,6 @@ void ReceiveBuffer::end() {
   changed_.notify_all();
 }
 
-std::optional<int64_t> ReceiveBuffer::front_timestamp() const {
-  if (packets_.empty()) return std::nullopt;
-  return packets_.begin()->second.ts;
-}
-
 bool ReceiveBuffer::has_later_data() const {
   // Each access unit has its own timestamp: a packet held with another one
   // than the front's belongs to a later access unit.
@@ -291,7 +286,7 @@ bool ReceiveBuffer::front_playable() const {
   return false;
 }
 
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete_locked() {
   if (packets_.empty() || packets_.begin()->first != *next_seq_) return std::nullopt;
   const int64_t ts = packets_.begin()->second.ts;
   int64_t expect = *next_seq_;
@@ -302,12 +297,12 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
   return std::nullopt;
 }
 
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete() {
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_locked() {
   if (!has_later_data()) return std::nullopt;
   return take_front();
 }
 
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end_locked() {
   if (packets_.empty()) return std::nullopt;
   return take_front();
 }
@@ -343,6 +338,95 @@ AccessUnitPayloads ReceiveBuffer::take_front() {
   note_interval(ts);
   after_take();
   return au;
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
+  std::lock_guard lock(mutex_);
+  return take_complete_locked();
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete() {
+  std::lock_guard lock(mutex_);
+  return take_incomplete_locked();
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
+  std::lock_guard lock(mutex_);
+  return take_incomplete_at_end_locked();
+}
+
+BufferState ReceiveBuffer::state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const {
+  BufferState b;
+  b.empty = packets_.empty();
+  b.end_of_stream = end_of_stream_;
+  b.full = full();
+  b.front_complete = front_playable();
+  b.has_later_data = has_later_data();
+  if (!packets_.empty()) b.front_timestamp = packets_.begin()->second.ts;
+  b.buffered = buffered();
+  // held_for walks every packet held: only startup reads it.
+  if (policy.measures_startup()) b.held_for = held_for(now);
+  return b;
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& policy,
+                                                           const std::atomic<bool>& stop) {
+  using Action = PlayoutDecision::Action;
+  std::unique_lock lock(mutex_);
+  while (!stop) {
+    const auto now = std::chrono::steady_clock::now();
+    const PlayoutDecision d = policy.decide(state_for_policy(policy, now), now);
+    switch (d.action) {
+      case Action::take_complete:
+        return take_complete_locked();
+      case Action::take_incomplete:
+        return take_incomplete_locked();
+      case Action::take_at_end:
+        return take_incomplete_at_end_locked();
+      case Action::finished:
+        return std::nullopt;
+      case Action::wait:
+        break;
+    }
+    // A write that may let an access unit go, the end, a discard or wake()
+    // notify; the policy's own deadline bounds the wait.
+    if (d.wake_at)
+      changed_.wait_until(lock, *d.wake_at);
+    else
+      changed_.wait(lock);
+  }
+  return std::nullopt;
+}
+
+void ReceiveBuffer::wake() {
+  std::lock_guard lock(mutex_);
+  changed_.notify_all();
+}
+
+ReceiveBuffer::Snapshot ReceiveBuffer::snapshot(SteadyTime now) const {
+  std::lock_guard lock(mutex_);
+  Snapshot s;
+  s.empty = packets_.empty();
+  s.playable = playable();
+  s.front_complete = front_playable();
+  s.has_later_data = has_later_data();
+  s.end_of_stream = end_of_stream_;
+  s.full = full();
+  if (!packets_.empty()) s.front_timestamp = packets_.begin()->second.ts;
+  s.buffered = buffered();
+  s.held_for = held_for(now);
+  s.bytes = bytes_;
+  s.held_packets = packets_.size();
+  s.capacity = capacity_;
+  s.capacity_bytes = capacity_bytes_;
+  s.byte_bound = byte_bound();
+  s.packet_bound = packet_bound();
+  s.frame_interval_90k = frame_interval_90k_;
+  s.counters = counters_;
+  s.cumulative_lost = cumulative_lost();
+  s.extended_highest_sequence = highest_seq_;
+  s.jitter = static_cast<uint32_t>(jitter_);
+  return s;
 }
 
 void ReceiveBuffer::after_take() {

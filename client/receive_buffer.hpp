@@ -22,8 +22,10 @@
 // leaves as it is), when full (drop-old), when asked and at the end
 // (take_incomplete_at_end()).
 //
-// Threads: the network thread writes; the decode thread takes, holding
-// mutex() and waiting on changed(). write() takes the lock itself.
+// Threads: the network thread writes; the decode thread waits in wait_next()
+// for what the playout policy lets go; the render and network threads read
+// snapshot(). The lock is private: every public method takes it.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -35,6 +37,7 @@
 #include <vector>
 
 #include "client/client_options.hpp"
+#include "client/playout_policy.hpp"
 #include "common/sequence.hpp"
 #include "common/stream.hpp"
 
@@ -104,11 +107,16 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // The stream ended: what is held is all there is.
   void end() override;
 
-  std::mutex& mutex() { return mutex_; }
-  // Notified on every write, end of stream and discard.
-  std::condition_variable& changed() { return changed_; }
+  // --- Decode thread.
+  // Blocks until the playout policy lets the next access unit go, and takes
+  // it; nullopt once the stream ended and everything was taken, or when stop
+  // is set (wake() wakes it to see that).
+  std::optional<AccessUnitPayloads> wait_next(const PlayoutPolicy& policy,
+                                              const std::atomic<bool>& stop);
+  // Wakes wait_next() to look at its stop flag. Any thread.
+  void wake();
 
-  // --- The rest is called with mutex() held.
+  // --- Any thread; each takes the lock itself.
   // The next access unit if all its packets are there.
   std::optional<AccessUnitPayloads> take_complete();
   // The next access unit as it is, gaps and all, when later data is held
@@ -117,53 +125,69 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // The next access unit as it is, even with nothing after it (the stream
   // ended). nullopt when empty.
   std::optional<AccessUnitPayloads> take_incomplete_at_end();
-  // True when the next access unit can leave now: complete, or a loss.
-  bool playable() const;
-  // Timestamp of the next access unit to leave, if any packet of it is held.
-  std::optional<int64_t> front_timestamp() const;
-  // True when packets beyond the next access unit are held.
-  bool has_later_data() const;
-  bool empty() const { return packets_.empty(); }
-  // Media held, from the next access unit to the newest: one frame interval
-  // more than the timestamp span; 0 when empty.
-  std::chrono::microseconds buffered() const;
-  // Startup: how long playback would have held the front access unit if it
-  // started at `now`, in the sender's time. That is how long ago it arrived,
-  // plus the median (as the latency summary ranks it) over held access units
-  // of how much later each is presented than it arrived, relative to the
-  // front. With B-frames a picture arrives ahead of its presentation by the
-  // reordering delay, which buffered() would count as media held; starting
-  // on held_for() makes the median send-to-render latency the buffer asked.
-  // 0 when empty.
-  std::chrono::microseconds held_for(SteadyTime now) const;
-  size_t bytes() const { return bytes_; }
-  bool full() const;
-  // The most payload bytes it ever holds: the byte capacity (drop-new,
-  // drop-old), --grow-max (grow), or the capacity plus kBlockSlackBytes
-  // (block: what the source read before it was told to stop still goes in).
-  size_t byte_bound() const;
-  // The most packets it ever holds: byte_bound() / kBytesPerHeldPacket, at
-  // least kMinPacketBound. Bounds the bookkeeping of tiny packets, which
-  // costs more than their payload.
-  size_t packet_bound() const;
-  size_t held_packets() const { return packets_.size(); }
-  std::chrono::microseconds capacity() const { return capacity_; }
-  int64_t capacity_bytes() const { return capacity_bytes_; }
-  // Smallest recent timestamp step between access units (90 kHz ticks).
-  int64_t frame_interval_90k() const { return frame_interval_90k_; }
-  bool end_of_stream() const { return end_of_stream_; }
 
-  const ReceiveCounters& counters() const { return counters_; }
+  // The buffer's state and counters at one moment.
+  struct Snapshot {
+    bool empty = true;
+    bool playable = false;        // the next access unit can leave now: complete, or a loss
+    bool front_complete = false;  // ... because it is whole
+    bool has_later_data = false;
+    bool end_of_stream = false;
+    bool full = false;
+    std::optional<int64_t> front_timestamp;
+    // Media held, from the next access unit to the newest: one frame
+    // interval more than the timestamp span; 0 when empty.
+    std::chrono::microseconds buffered{0};
+    // Startup: how long playback would have held the front access unit if
+    // it started at `now`, in the sender's time. That is how long ago it
+    // arrived, plus the median (as the latency summary ranks it) over held
+    // access units of how much later each is presented than it arrived,
+    // relative to the front. With B-frames a picture arrives ahead of its
+    // presentation by the reordering delay, which `buffered` would count as
+    // media held; starting on held_for makes the median send-to-render
+    // latency the buffer asked. 0 when empty.
+    std::chrono::microseconds held_for{0};
+    size_t bytes = 0;
+    size_t held_packets = 0;
+    std::chrono::microseconds capacity{0};
+    int64_t capacity_bytes = 0;
+    // The most payload bytes it ever holds: the byte capacity (drop-new,
+    // drop-old), --grow-max (grow), or the capacity plus kBlockSlackBytes
+    // (block: what the source read before it was told to stop still goes in).
+    size_t byte_bound = 0;
+    // The most packets it ever holds: byte_bound / kBytesPerHeldPacket, at
+    // least kMinPacketBound. Bounds the bookkeeping of tiny packets, which
+    // costs more than their payload.
+    size_t packet_bound = 0;
+    int64_t frame_interval_90k = 3000;  // smallest recent step between access units
+    ReceiveCounters counters;
+    // RFC 3550 §6.4.1: expected minus received (may be negative with duplicates).
+    int64_t cumulative_lost = 0;
+    int64_t extended_highest_sequence = -1;
+    uint32_t jitter = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
+  };
+  Snapshot snapshot(SteadyTime now) const;
+
   // Sequence numbers found missing since the last call (a later packet
   // arrived first), for a NACK; they then count as recovered if they come in
   // time. Only tracked when track_gaps is set in the config.
   std::vector<uint16_t> take_new_gaps();
-  // RFC 3550 §6.4.1: expected minus received (may be negative with duplicates).
-  int64_t cumulative_lost() const;
-  int64_t extended_highest_sequence() const { return highest_seq_; }
-  uint32_t jitter() const { return static_cast<uint32_t>(jitter_); }
 
  private:
+  // --- Called with mutex_ held.
+  std::optional<AccessUnitPayloads> take_complete_locked();
+  std::optional<AccessUnitPayloads> take_incomplete_locked();
+  std::optional<AccessUnitPayloads> take_incomplete_at_end_locked();
+  bool playable() const;
+  bool has_later_data() const;
+  std::chrono::microseconds buffered() const;
+  std::chrono::microseconds held_for(SteadyTime now) const;
+  bool full() const;
+  size_t byte_bound() const;
+  size_t packet_bound() const;
+  int64_t cumulative_lost() const;
+  BufferState state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const;
+
   struct Held {
     int64_t ts = 0;
     bool marker = false;
@@ -193,9 +217,11 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   void remember_released(int64_t seq);
   void after_take();
 
-  // --- Protected by mutex_.
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  // Notified on every write that may let an access unit go, at the end of
+  // the stream, on a discard and by wake().
   std::condition_variable changed_;
+  // --- Protected by mutex_.
   ReceiveBufferConfig config_;
   std::chrono::microseconds capacity_;
   int64_t capacity_bytes_;

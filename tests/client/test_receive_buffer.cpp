@@ -56,48 +56,20 @@ void write_all(ReceiveBuffer& b, std::vector<ReceivedPacket> packets) {
   for (auto& p : packets) b.write(std::move(p));
 }
 
-// The query and take methods want the buffer's mutex held; write() locks it
-// itself, so these helpers hold it only around the call.
-std::optional<AccessUnitPayloads> take_complete(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.take_complete();
-}
-std::optional<AccessUnitPayloads> take_incomplete(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.take_incomplete();
-}
+// The take methods and snapshot() take the buffer's lock themselves.
+std::optional<AccessUnitPayloads> take_complete(ReceiveBuffer& b) { return b.take_complete(); }
+std::optional<AccessUnitPayloads> take_incomplete(ReceiveBuffer& b) { return b.take_incomplete(); }
 std::optional<AccessUnitPayloads> take_at_end(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
   return b.take_incomplete_at_end();
 }
-ReceiveCounters counters(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.counters();
-}
-int64_t lost(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.cumulative_lost();
-}
-bool is_empty(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.empty();
-}
-bool is_full(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.full();
-}
-bool playable(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.playable();
-}
-std::chrono::microseconds buffered(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.buffered();
-}
-std::optional<int64_t> front_ts(ReceiveBuffer& b) {
-  std::lock_guard lock(b.mutex());
-  return b.front_timestamp();
-}
+ReceiveBuffer::Snapshot state(const ReceiveBuffer& b) { return b.snapshot(kOrigin); }
+ReceiveCounters counters(ReceiveBuffer& b) { return state(b).counters; }
+int64_t lost(ReceiveBuffer& b) { return state(b).cumulative_lost; }
+bool is_empty(ReceiveBuffer& b) { return state(b).empty; }
+bool is_full(ReceiveBuffer& b) { return state(b).full; }
+bool playable(ReceiveBuffer& b) { return state(b).playable; }
+std::chrono::microseconds buffered(ReceiveBuffer& b) { return state(b).buffered; }
+std::optional<int64_t> front_ts(ReceiveBuffer& b) { return state(b).front_timestamp; }
 
 ReceiveBufferConfig config(OverflowPolicy policy, std::chrono::microseconds capacity = 10s,
                            int64_t capacity_bytes = 0, int64_t grow_max_bytes = 0) {
@@ -457,10 +429,7 @@ TEST_CASE("ReceiveBuffer: buffered() is the timestamp span plus one frame interv
     for (uint16_t i = 0; i < 5; ++i) write_all(f, access_unit(i, i * 1500u, 1));  // 60 fps
     REQUIRE(take_complete(f));
     REQUIRE(take_complete(f));
-    {
-      std::lock_guard lock(f.mutex());
-      CHECK(f.frame_interval_90k() == 1500);
-    }
+    CHECK(state(f).frame_interval_90k == 1500);
     // Held: 3000, 4500, 6000: a span of 3000 plus 1500.
     CHECK(buffered(f) == std::chrono::microseconds(4500 * 1000 / 90));
   }
@@ -477,15 +446,9 @@ TEST_CASE("ReceiveBuffer: end() marks the end and a partial last access unit can
   auto last = access_unit(12, kTick, 3);
   b.write(std::move(last[0]));
   b.write(std::move(last[1]));  // its marker never comes
-  {
-    std::lock_guard lock(b.mutex());
-    CHECK_FALSE(b.end_of_stream());
-  }
+  CHECK_FALSE(state(b).end_of_stream);
   b.end();
-  {
-    std::lock_guard lock(b.mutex());
-    CHECK(b.end_of_stream());
-  }
+  CHECK(state(b).end_of_stream);
   REQUIRE(take_complete(b));
   CHECK_FALSE(take_complete(b));
   CHECK_FALSE(take_incomplete(b));
@@ -538,8 +501,8 @@ TEST_CASE("ReceiveBuffer overflow: block returns false at the limit and drains",
     CHECK_FALSE(b.write(packet(5, 2 * kTick, true, 100)));
     CHECK(counters(b).dropped_overflow == 0);
     {
-      std::lock_guard lock(b.mutex());
-      CHECK(b.bytes() == 600);
+      const auto s = state(b);
+      CHECK(s.bytes == 600);
     }
     REQUIRE(take_complete(b));  // 400 bytes left: below the mark
     CHECK(drains == 1);
@@ -562,8 +525,8 @@ TEST_CASE("ReceiveBuffer overflow: drop-new discards and counts the arriving pac
   CHECK(b.write(packet(7, 3 * kTick, true, 100)));
   CHECK(counters(b).dropped_overflow == 2);
   {
-    std::lock_guard lock(b.mutex());
-    CHECK(b.bytes() == 600);
+    const auto s = state(b);
+    CHECK(s.bytes == 600);
   }
   // What was held is intact.
   for (uint32_t i = 0; i < 3; ++i) {
@@ -657,15 +620,14 @@ TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, and g
   // 400 bytes to start, at most 1000: 100-byte packets, two per access unit.
   ReceiveBuffer b(config(OverflowPolicy::grow, 10s, 400, 1000));
   {
-    std::lock_guard lock(b.mutex());
-    CHECK(b.capacity_bytes() == 400);
+    const auto s = state(b);
+    CHECK(s.capacity_bytes == 400);
   }
   std::vector<int64_t> capacities;
   bool last_write = true;
   for (uint16_t s = 0; s < 14; ++s) {
     last_write = b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100));
-    std::lock_guard lock(b.mutex());
-    capacities.push_back(b.capacity_bytes());
+    capacities.push_back(state(b).capacity_bytes);
   }
   const auto k = counters(b);
   CHECK(k.grow_events == 3);  // 400 -> 600 -> 900 -> 1000
@@ -680,9 +642,9 @@ TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, and g
   // At grow_max it blocks like block: the source is told to stop.
   CHECK_FALSE(last_write);
   {
-    std::lock_guard lock(b.mutex());
-    CHECK(b.bytes() == 1000);
-    CHECK(b.byte_bound() == 1000);
+    const auto s = state(b);
+    CHECK(s.bytes == 1000);
+    CHECK(s.byte_bound == 1000);
     CHECK(k.peak_bytes <= 1000);
   }
   int taken = 0;
@@ -717,16 +679,16 @@ TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow t
   ReceiveBuffer b(config(policy, 2s, 64 * 1024, 128 * 1024));
   size_t bound = 0;
   {
-    std::lock_guard lock(b.mutex());
-    bound = b.byte_bound();
+    const auto s = state(b);
+    bound = s.byte_bound;
     CHECK(bound <= 64 * 1024 + ReceiveBuffer::kBlockSlackBytes);
   }
   uint16_t seq = 0;
   bool last = true;
   for (int i = 0; i < 2000; ++i) {  // 2 MB offered at one timestamp
     last = b.write(packet(seq++, 0, false, 1000));
-    std::lock_guard lock(b.mutex());
-    REQUIRE(b.bytes() <= bound);
+    const auto s = state(b);
+    REQUIRE(s.bytes <= bound);
   }
   const auto k = counters(b);
   CHECK(k.peak_bytes <= bound);
@@ -738,11 +700,8 @@ TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow t
   seq += 3;
   write_all(b, access_unit(seq, 2 * kTick, 3, 1000));
   std::optional<AccessUnitPayloads> a;
-  {
-    std::lock_guard lock(b.mutex());
-    a = b.playable() ? b.take_complete() : std::nullopt;
-    if (!a) a = b.take_incomplete();
-  }
+  a = playable(b) ? b.take_complete() : std::nullopt;
+  if (!a) a = b.take_incomplete();
   REQUIRE(a);
   CHECK(a->timestamp >= 0);
   CHECK(a->payloads.size() <= 3);
@@ -755,15 +714,15 @@ TEST_CASE("ReceiveBuffer bounds: tiny packets are bounded in count",
   ReceiveBuffer b(config(policy, 2s, 64 * 1024));
   size_t limit = 0;
   {
-    std::lock_guard lock(b.mutex());
-    limit = b.packet_bound();
+    const auto s = state(b);
+    limit = s.packet_bound;
   }
   CHECK(limit == ReceiveBuffer::kMinPacketBound);
   // Two timestamps, so drop-old has an older unit to evict at first.
   for (int i = 0; i < 3 * static_cast<int>(limit); ++i) {
     b.write(packet(static_cast<uint16_t>(i), i < 10 ? 0 : kTick, false, 2));
-    std::lock_guard lock(b.mutex());
-    REQUIRE(b.held_packets() <= limit);
+    const auto s = state(b);
+    REQUIRE(s.held_packets <= limit);
   }
   CHECK(counters(b).dropped_overflow >= 2 * limit);
 }

@@ -1,0 +1,322 @@
+#include "client/transport/network_source.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "common/rtcp.hpp"
+#include "common/rtp_packet.hpp"
+
+namespace flowcast::client {
+
+using Clock = std::chrono::steady_clock;
+namespace {
+constexpr auto kReportInterval = std::chrono::milliseconds(500);
+constexpr auto kSampleInterval = std::chrono::milliseconds(50);
+}  // namespace
+
+NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer,
+                             SteadyTime launched)
+    : options_(options),
+      buffer_(buffer),
+      launched_(launched),
+      transport_(make_transport(options, io_)),
+      bye_timer_(io_),
+      report_timer_(io_),
+      sample_timer_(io_),
+      pause_timer_(io_),
+      payload_type_(options.listen ? options.listen->payload_type : common::kPayloadTypeH264) {
+  std::random_device rd;
+  own_ssrc_ = static_cast<uint32_t>(rd());
+  pipe(buffer);
+  buffer.on_drain([this] {
+    asio::post(io_, [this] {
+      buffer_blocked_ = false;
+      apply_reading();
+    });
+  });
+}
+
+NetworkSource::~NetworkSource() {
+  stop();
+}
+
+std::string NetworkSource::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+SourceCounters NetworkSource::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+void NetworkSource::start() {
+  asio::post(io_, [this] { transport_->start(*this); });
+  schedule_consumer_pause();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void NetworkSource::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    stopped_ = true;
+    // A best-effort goodbye: the sender also times out.
+    if (status_ == SourceStatus::streaming && transport_->traits().sends_feedback) {
+      std::vector<uint8_t> bye;
+      common::write_bye(common::Goodbye{{own_ssrc_}}, bye);
+      transport_->send_rtcp(bye);
+    }
+    transport_->close();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+void NetworkSource::request_keyframe() {
+  asio::post(io_, [this] {
+    if (status_ != SourceStatus::streaming || !media_ssrc_ || !transport_->traits().sends_feedback)
+      return;
+    std::vector<uint8_t> pli;
+    common::write_pli(common::PictureLossIndication{own_ssrc_, *media_ssrc_}, pli);
+    transport_->send_rtcp(pli);
+    count([](SourceCounters& c) { ++c.plis_sent; });
+  });
+}
+
+void NetworkSource::set_consumer_busy(bool busy) {
+  asio::post(io_, [this, busy] {
+    consumer_busy_ = busy;
+    apply_reading();
+  });
+}
+
+void NetworkSource::schedule_consumer_pause() {
+  if (!options_.consumer_pause) return;
+  const auto at = launched_ + options_.consumer_pause->at;
+  const auto until = at + options_.consumer_pause->duration;
+  pause_timer_.expires_at(at);
+  pause_timer_.async_wait([this, until](const asio::error_code& e) {
+    if (e) return;
+    consumer_busy_ = true;
+    apply_reading();
+    pause_timer_.expires_at(until);
+    pause_timer_.async_wait([this](const asio::error_code& e2) {
+      if (e2) return;
+      consumer_busy_ = false;
+      apply_reading();
+    });
+  });
+}
+
+void NetworkSource::apply_reading() {
+  if (stopped_ || status_ != SourceStatus::streaming) return;
+  const bool reading = reading_allowed();
+  // Silence while we were not reading is ours, not the sender's.
+  if (reading) last_heard_ = std::max(last_heard_, Clock::now() - std::chrono::seconds(1));
+  transport_->set_reading(reading);
+}
+
+void NetworkSource::fail(const std::string& message) {
+  if (stopped_ || status_ == SourceStatus::failed || status_ == SourceStatus::ended) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (error_.empty()) error_ = message;
+  }
+  status_ = SourceStatus::failed;
+  transport_->close();
+  bye_timer_.cancel();
+  report_timer_.cancel();
+  sample_timer_.cancel();
+  end_downstream();
+}
+
+void NetworkSource::finish_stream() {
+  if (status_ == SourceStatus::failed || status_ == SourceStatus::ended) return;
+  status_ = SourceStatus::ended;
+  bye_timer_.cancel();
+  report_timer_.cancel();
+  end_downstream();
+}
+
+void NetworkSource::on_connected(int rcvbuf_bytes) {
+  count([&](SourceCounters& c) { c.rcvbuf_bytes = rcvbuf_bytes; });
+  status_ = SourceStatus::streaming;
+  last_heard_ = Clock::now();
+  schedule_report();
+  schedule_sampling();
+  apply_reading();
+}
+
+void NetworkSource::on_failed(const std::string& message) {
+  fail(message);
+}
+
+void NetworkSource::on_peer_closed() {
+  if (bye_seen_)
+    finish_stream();
+  else
+    fail("the server closed the connection without ending the stream");
+}
+
+void NetworkSource::on_stray() {
+  count([](SourceCounters& c) { ++c.malformed; });
+}
+
+void NetworkSource::on_kernel_drops(uint32_t total) {
+  count([&](SourceCounters& c) { c.dropped_kernel = total; });
+}
+
+void NetworkSource::on_read_done() {
+  send_nacks();
+  sample_kernel();
+}
+
+void NetworkSource::on_packet(std::span<const uint8_t> packet) {
+  if (status_ != SourceStatus::streaming) return;
+  if (common::is_rtcp(packet))
+    on_rtcp(packet);
+  else
+    on_rtp(packet);
+}
+
+void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
+  auto rtcp = common::parse_rtcp(packet);
+  if (!rtcp) {
+    on_stray();
+    return;
+  }
+  count([](SourceCounters& c) { ++c.rtcp_received; });
+  last_heard_ = Clock::now();
+  const TransportTraits& traits = transport_->traits();
+  for (const auto& bye : rtcp->byes) {
+    // Only the sender we play can end the stream; before any media, a peer
+    // we connected to may (one behind an open port may not).
+    const bool ours =
+        media_ssrc_ ? std::find(bye.ssrcs.begin(), bye.ssrcs.end(), *media_ssrc_) != bye.ssrcs.end()
+                    : traits.sends_feedback;
+    if (!ours || bye_seen_) continue;
+    bye_seen_ = true;
+    if (!traits.bye_grace) return;  // the peer closing the connection ends it
+    if (traits.bye_grace->count() == 0) {
+      finish_stream();
+      return;
+    }
+    bye_timer_.expires_after(*traits.bye_grace);
+    bye_timer_.async_wait([this](const asio::error_code& e) {
+      if (!e) finish_stream();
+    });
+  }
+}
+
+void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
+  auto rtp = common::parse_rtp(packet);
+  if (!rtp) {
+    on_stray();
+    return;
+  }
+  if (rtp->header.payload_type != payload_type_) {
+    count([](SourceCounters& c) { ++c.foreign_payload_type; });
+    return;
+  }
+  if (!media_ssrc_) media_ssrc_ = rtp->header.ssrc;
+  if (rtp->header.ssrc != *media_ssrc_) {
+    count([](SourceCounters& c) { ++c.foreign_ssrc; });
+    return;
+  }
+  last_heard_ = Clock::now();
+  ReceivedPacket p;
+  p.sequence = rtp->header.sequence;
+  p.timestamp = rtp->header.timestamp;
+  p.marker = rtp->header.marker;
+  p.payload.assign(rtp->payload.begin(), rtp->payload.end());
+  p.send_time_us = rtp->header.send_time_us;
+  p.arrival = last_heard_;
+  p.wire_bytes = packet.size();
+  // false: the buffer is full (block). The transport finishes this read,
+  // then stops reading until it drains: the kernel holds the rest.
+  if (!push(std::move(p)) && !buffer_blocked_) {
+    buffer_blocked_ = true;
+    apply_reading();
+  }
+}
+
+void NetworkSource::send_nacks() {
+  if (!options_.nack || !media_ssrc_ || status_ != SourceStatus::streaming ||
+      !transport_->traits().sends_feedback)
+    return;
+  auto gaps = buffer_.take_new_gaps();
+  if (gaps.empty()) return;
+  std::vector<uint8_t> packet;
+  common::write_nack(common::GenericNack{own_ssrc_, *media_ssrc_, std::move(gaps)}, packet);
+  transport_->send_rtcp(packet);
+  count([](SourceCounters& c) { ++c.nacks_sent; });
+}
+
+void NetworkSource::schedule_sampling() {
+  sample_timer_.expires_after(kSampleInterval);
+  sample_timer_.async_wait([this](const asio::error_code& e) {
+    if (e || status_ != SourceStatus::streaming) return;
+    sample_kernel();
+    schedule_sampling();
+  });
+}
+
+void NetworkSource::sample_kernel() {
+  const KernelQueue q = transport_->sample_kernel();
+  count([&](SourceCounters& c) {
+    c.rcvbuf_bytes = std::max(c.rcvbuf_bytes, q.rcvbuf_bytes);
+    c.kernel_queued = q.queued;
+    c.peak_kernel_queued = std::max(c.peak_kernel_queued, q.queued);
+    c.reading_paused = !reading_allowed();
+  });
+}
+
+void NetworkSource::schedule_report() {
+  report_timer_.expires_after(kReportInterval);
+  report_timer_.async_wait([this](const asio::error_code& e) {
+    if (e || status_ != SourceStatus::streaming) return;
+    const TransportTraits& traits = transport_->traits();
+    // Silence counts while we read, and, where silence is the end, only once
+    // media began.
+    const bool listening = reading_allowed() && (!traits.silence_is_end || media_ssrc_);
+    if (traits.silence && listening && Clock::now() - last_heard_ > *traits.silence) {
+      if (bye_seen_ || traits.silence_is_end)
+        finish_stream();
+      else
+        fail("the server is gone: no packet from " + transport_->where() + " for " +
+             std::to_string(traits.silence->count()) + " s over " + traits.name);
+      return;
+    }
+    if (traits.sends_feedback) send_receiver_report();
+    schedule_report();
+  });
+}
+
+void NetworkSource::send_receiver_report() {
+  common::ReceiverReport rr;
+  rr.sender_ssrc = own_ssrc_;
+  if (media_ssrc_) {
+    common::ReportBlock b;
+    b.ssrc = *media_ssrc_;
+    const auto snapshot = buffer_.snapshot(Clock::now());
+    const int64_t received = static_cast<int64_t>(snapshot.counters.received);
+    const int64_t lost = snapshot.cumulative_lost;
+    const int64_t expected = lost + received;
+    const int64_t d_expected = expected - last_expected_;
+    const int64_t d_lost = d_expected - (received - last_received_);
+    last_expected_ = expected;
+    last_received_ = received;
+    // RFC 3550 §6.4.1: the fraction lost since the last report, in 1/256.
+    b.fraction_lost =
+        d_expected > 0 && d_lost > 0 ? static_cast<uint8_t>((d_lost << 8) / d_expected) : 0;
+    b.cumulative_lost = static_cast<int32_t>(std::clamp<int64_t>(lost, -0x800000, 0x7fffff));
+    b.highest_sequence = static_cast<uint32_t>(snapshot.extended_highest_sequence);
+    b.jitter = snapshot.jitter;
+    rr.blocks.push_back(b);
+  }
+  std::vector<uint8_t> packet;
+  common::write_receiver_report(rr, packet);
+  transport_->send_rtcp(packet);
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,132 @@
+#pragma once
+// The Readable end of the pipeline: the RFC 3550 receiver side over one
+// RtpTransport (TCP, UDP or listen; make_transport() picks it). It is the
+// same for every transport:
+//  - RTP of the expected payload type from the first SSRC heard goes to the
+//    Writable it is piped to (the ReceiveBuffer); other payload types and
+//    other SSRCs are counted and dropped;
+//  - a receiver report (fraction lost, cumulative lost, extended highest
+//    sequence, jitter) every 500 ms, a PLI when asked, NACKs after a read
+//    (--nack), a BYE on stop: where the transport can send feedback;
+//  - the stream ends on the sender's BYE (as the transport's traits say),
+//    or after its silence; a transport's failure fails it.
+// When the buffer's write() says false (the block policy), and while the
+// consumer is busy (--consumer-pause, the b key), the transport stops
+// reading: over TCP the window closes and the server is held back; over UDP
+// the kernel drops, and SO_RXQ_OVFL counts it.
+//
+// Threads: owns the network thread, which runs an asio io_context and never
+// blocks. Other threads call the public methods; they post to that thread.
+#include <asio.hpp>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "client/client_options.hpp"
+#include "client/receive_buffer.hpp"
+#include "client/transport/rtp_transport.hpp"
+#include "common/stream.hpp"
+
+namespace flowcast::client {
+
+enum class SourceStatus { connecting, streaming, ended, failed };
+
+struct SourceCounters {
+  uint64_t rtcp_received = 0;
+  uint64_t foreign_payload_type = 0;
+  uint64_t foreign_ssrc = 0;  // RTP of a sender other than the one locked onto
+  uint64_t malformed = 0;
+  uint64_t plis_sent = 0;
+  uint64_t nacks_sent = 0;
+  uint64_t dropped_kernel = 0;  // SO_RXQ_OVFL (UDP)
+  int rcvbuf_bytes = 0;         // SO_RCVBUF as the kernel reports it
+  uint64_t kernel_queued = 0;   // last sample: SIOCINQ (TCP), SO_MEMINFO (UDP)
+  uint64_t peak_kernel_queued = 0;
+  bool reading_paused = false;  // not reading the socket right now
+};
+
+class NetworkSource : public common::Readable<ReceivedPacket>, private TransportEvents {
+ public:
+  // Pipes itself into buffer, installs the buffer's drain callback, and
+  // reads the buffer's counters for its receiver reports. Borrows both.
+  NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched);
+  ~NetworkSource() override;
+
+  // Starts the network thread: the transport's set-up, then reading.
+  void start();
+  // Sends an RTCP BYE (where it can), closes, joins the network thread.
+  // Idempotent.
+  void stop();
+  // Asks the sender for a keyframe (RTCP PLI). Any thread.
+  void request_keyframe();
+  // Holds the reader busy (true) or lets it go (false). Any thread.
+  void set_consumer_busy(bool busy);
+
+  SourceStatus status() const { return status_.load(); }
+  // What went wrong, for the user (when status() is failed).
+  std::string error() const;
+  SourceCounters counters() const;
+
+ private:
+  // TransportEvents, on the network thread.
+  void on_connected(int rcvbuf_bytes) override;
+  void on_packet(std::span<const uint8_t> packet) override;
+  void on_stray() override;
+  void on_kernel_drops(uint32_t total) override;
+  void on_peer_closed() override;
+  void on_failed(const std::string& message) override;
+  void on_read_done() override;
+
+  void on_rtcp(std::span<const uint8_t> packet);
+  void on_rtp(std::span<const uint8_t> packet);
+  void apply_reading();
+  bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
+  // Every 500 ms: the silence check, and a receiver report.
+  void schedule_report();
+  void send_receiver_report();
+  // --nack: asks the sender for the packets the buffer found missing.
+  void send_nacks();
+  void schedule_sampling();
+  void schedule_consumer_pause();
+  void sample_kernel();
+  void fail(const std::string& message);
+  void finish_stream();
+  template <typename F>
+  void count(F&& change) {
+    std::lock_guard lock(mutex_);
+    change(counters_);
+  }
+
+  const ClientOptions& options_;
+  ReceiveBuffer& buffer_;
+  SteadyTime launched_;
+  asio::io_context io_;
+  std::thread thread_;
+  std::unique_ptr<RtpTransport> transport_;
+  asio::steady_timer bye_timer_;
+  asio::steady_timer report_timer_;
+  asio::steady_timer sample_timer_;
+  asio::steady_timer pause_timer_;
+  // --- Network thread only.
+  uint8_t payload_type_;
+  bool buffer_blocked_ = false;
+  bool consumer_busy_ = false;
+  bool bye_seen_ = false;
+  bool stopped_ = false;
+  uint32_t own_ssrc_;
+  std::optional<uint32_t> media_ssrc_;  // the sender locked onto
+  int64_t last_expected_ = 0;
+  int64_t last_received_ = 0;
+  SteadyTime last_heard_;  // the last packet from the sender: silence counts from here
+  std::atomic<SourceStatus> status_{SourceStatus::connecting};
+
+  mutable std::mutex mutex_;
+  // --- Protected by mutex_.
+  std::string error_;
+  SourceCounters counters_;
+};
+
+}  // namespace flowcast::client

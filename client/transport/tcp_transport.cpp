@@ -1,0 +1,146 @@
+#include "client/transport/tcp_transport.hpp"
+
+#include "client/transport/receive_queue_probe.hpp"
+
+namespace flowcast::client {
+namespace {
+constexpr auto kConnectTimeout = std::chrono::seconds(3);
+// RTCP waiting to be written past this is dropped: feedback is best effort,
+// and a server that does not read must not grow the client.
+constexpr size_t kMaxPendingRtcp = 64 * 1024;
+
+const TransportTraits kTraits{"tcp", true, std::nullopt, std::nullopt, false};
+}  // namespace
+
+TcpTransport::TcpTransport(asio::io_context& io, std::string host, uint16_t port,
+                           std::optional<int> so_rcvbuf)
+    : io_(io),
+      host_(std::move(host)),
+      port_(port),
+      so_rcvbuf_(so_rcvbuf),
+      socket_(io),
+      deadline_(io) {}
+
+const TransportTraits& TcpTransport::traits() const {
+  return kTraits;
+}
+
+std::string TcpTransport::where() const {
+  return host_ + ":" + std::to_string(port_);
+}
+
+void TcpTransport::fail(const std::string& message) {
+  if (closed_) return;
+  close();
+  events_->on_failed(message);
+}
+
+void TcpTransport::start(TransportEvents& events) {
+  events_ = &events;
+  asio::error_code ec;
+  asio::ip::tcp::resolver resolver(io_);
+  auto results = resolver.resolve(host_, std::to_string(port_), ec);
+  if (ec || results.empty()) {
+    fail("cannot resolve host '" + host_ + "': " + ec.message());
+    return;
+  }
+  deadline_.expires_after(kConnectTimeout);
+  deadline_.async_wait([this](const asio::error_code& e) {
+    if (!e && !connected_)
+      fail("no answer from " + where() + " over TCP within 3 s: is flowcast-server running there?");
+  });
+  socket_.open(results.begin()->endpoint().protocol(), ec);
+  // Before connect, so the window the kernel offers matches it.
+  if (!ec && so_rcvbuf_)
+    socket_.set_option(asio::socket_base::receive_buffer_size(*so_rcvbuf_), ec);
+  socket_.async_connect(*results.begin(), [this](const asio::error_code& e) {
+    if (e == asio::error::operation_aborted || closed_ || connected_) return;
+    deadline_.cancel();
+    if (e) {
+      if (e == asio::error::connection_refused)
+        fail("connection refused: no flowcast server listens on " + where() +
+             " for TCP (start flowcast-server, or check --port and --transport)");
+      else
+        fail("cannot connect to " + where() + " over TCP: " + e.message());
+      return;
+    }
+    connected_ = true;
+    asio::error_code ec2;
+    socket_.non_blocking(true, ec2);
+    asio::socket_base::receive_buffer_size size;
+    socket_.get_option(size, ec2);
+    events_->on_connected(size.value());
+    do_read();
+  });
+}
+
+void TcpTransport::do_read() {
+  if (!reading_ || read_pending_ || closed_ || !connected_) return;
+  read_pending_ = true;
+  socket_.async_read_some(asio::buffer(read_buffer_), [this](const asio::error_code& e, size_t n) {
+    read_pending_ = false;
+    if (e == asio::error::operation_aborted || closed_) return;
+    if (e) {
+      if (e == asio::error::eof) {
+        close();
+        events_->on_peer_closed();
+      } else {
+        fail("the TCP connection was lost: " + e.message());
+      }
+      return;
+    }
+    deframer_.feed(std::span<const uint8_t>(read_buffer_.data(), n),
+                   [this](std::span<const uint8_t> p) { events_->on_packet(p); });
+    if (closed_) return;
+    events_->on_read_done();
+    do_read();
+  });
+}
+
+void TcpTransport::set_reading(bool reading) {
+  reading_ = reading;
+  if (reading) do_read();
+}
+
+void TcpTransport::send_rtcp(std::span<const uint8_t> packet) {
+  if (closed_ || !connected_) return;
+  std::vector<uint8_t> framed;
+  if (!common::frame_rfc4571(packet, framed)) return;
+  if (pending_.size() + framed.size() > kMaxPendingRtcp) return;
+  pending_.insert(pending_.end(), framed.begin(), framed.end());
+  if (!write_pending_) do_write();
+}
+
+void TcpTransport::do_write() {
+  if (pending_.empty() || closed_) return;
+  // Without a write in flight, what the kernel takes now goes now: a BYE
+  // written just before close() is not lost to the close.
+  asio::error_code ec;
+  const size_t n = socket_.write_some(asio::buffer(pending_), ec);
+  if (!ec) pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(n));
+  if (pending_.empty()) return;
+  writing_.swap(pending_);
+  pending_.clear();
+  write_pending_ = true;
+  asio::async_write(socket_, asio::buffer(writing_), [this](const asio::error_code& e, size_t) {
+    write_pending_ = false;
+    writing_.clear();
+    if (e || closed_) return;
+    do_write();
+  });
+}
+
+KernelQueue TcpTransport::sample_kernel() {
+  if (!socket_.is_open()) return {};
+  return probe_receive_queue(socket_.native_handle(), true);
+}
+
+void TcpTransport::close() {
+  if (closed_) return;
+  closed_ = true;
+  deadline_.cancel();
+  asio::error_code ec;
+  socket_.close(ec);
+}
+
+}  // namespace flowcast::client

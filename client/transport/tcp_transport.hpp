@@ -1,0 +1,52 @@
+#pragma once
+// RTP and RTCP over one TCP connection to flowcast-server, each packet framed
+// as in RFC 4571 (a 16-bit length, then the packet). Not reading holds the
+// server back: the kernel buffer fills, the window closes (flow control).
+// The stream ends when the server closes the connection after its BYE.
+// Network thread only.
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "client/transport/rtp_transport.hpp"
+#include "common/rfc4571.hpp"
+
+namespace flowcast::client {
+
+class TcpTransport : public RtpTransport {
+ public:
+  // so_rcvbuf: SO_RCVBUF to set before connecting (the window follows it).
+  TcpTransport(asio::io_context& io, std::string host, uint16_t port, std::optional<int> so_rcvbuf);
+
+  void start(TransportEvents& events) override;
+  void send_rtcp(std::span<const uint8_t> packet) override;
+  void set_reading(bool reading) override;
+  KernelQueue sample_kernel() override;
+  void close() override;
+  const TransportTraits& traits() const override;
+  std::string where() const override;
+
+ private:
+  void do_read();
+  void do_write();
+  void fail(const std::string& message);
+
+  asio::io_context& io_;
+  std::string host_;
+  uint16_t port_;
+  std::optional<int> so_rcvbuf_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer deadline_;
+  TransportEvents* events_ = nullptr;
+  common::Rfc4571Deframer deframer_;
+  std::array<uint8_t, 65536> read_buffer_{};
+  std::vector<uint8_t> pending_;  // framed RTCP not yet written
+  std::vector<uint8_t> writing_;  // the write in flight
+  bool connected_ = false;
+  bool reading_ = true;
+  bool read_pending_ = false;
+  bool write_pending_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace flowcast::client
