@@ -8,6 +8,7 @@
 #include "client/listen_options.hpp"
 #include "common/units.hpp"
 #include "media/h264_sps.hpp"
+#include "media/payload_format.hpp"
 
 namespace flowcast::client {
 
@@ -42,6 +43,9 @@ struct ClientOptions {
   std::optional<int> so_rcvbuf;
   LossPolicy on_loss = LossPolicy::conceal;
   media::PictureLimit max_picture;  // --max-picture WxH (default 8192x4320)
+  // How the stream's access units travel in RTP: the SDP's encoding name
+  // with --listen; H.264 from flowcast-server.
+  const media::PayloadFormat* payload_format = &media::h264_payload_format();
   bool nack = false;  // ask the server to resend lost packets (RTCP NACK)
   std::optional<common::AtFor> consumer_pause;
   bool headless = false;

@@ -8,13 +8,13 @@
 
 namespace flowcast::client {
 
-// An access unit rebuilt as Annex B by the depacketizer.
+// An access unit rebuilt as Annex B by the payload format's depacketizer.
 struct CodedAccessUnit {
   int64_t timestamp = 0;  // unwrapped 90 kHz
   std::vector<uint8_t> annexb;
   bool complete = true;  // nothing missing, nothing before it discarded
-  bool has_idr = false;
-  bool has_sps = false;  // carries a sequence parameter set (in-band or from the SDP)
+  bool keyframe = false;        // decoding can start here (H.264: an IDR)
+  bool parameter_sets = false;  // carries the sequence parameter sets (in-band or from the SDP)
   std::optional<uint64_t> send_time_us;
 };
 

@@ -4,18 +4,20 @@
 
 namespace flowcast::client {
 
-DecoderStage::DecoderStage(LossPolicy policy, std::function<void()> request_keyframe,
-                           bool keep_digests, media::PictureLimit limit)
+DecoderStage::DecoderStage(const media::PayloadFormat& format, LossPolicy policy,
+                           std::function<void()> request_keyframe, bool keep_digests,
+                           media::PictureLimit limit)
     : policy_(policy),
       request_keyframe_(std::move(request_keyframe)),
       keep_digests_(keep_digests),
+      format_(format),
       limit_(limit),
-      decoder_(2, limit) {}
+      decoder_(format.codec_id, 2, limit) {}
 
 bool DecoderStage::refuse_oversized(const CodedAccessUnit& au) {
-  if (au.has_sps) {
+  if (au.parameter_sets) {
     for (std::span<const uint8_t> nal : media::split_annexb(au.annexb)) {
-      auto size = media::h264_sps_picture_size(nal);
+      auto size = format_.picture_size(nal);
       if (!size) continue;
       oversized_ = !limit_.allows(*size);
       if (oversized_) {
@@ -50,7 +52,7 @@ bool DecoderStage::transform(CodedAccessUnit au) {
   // Refused before the decoder allocates pictures of that size; the
   // pictures after it reference them, so they go too.
   if (refuse_oversized(au)) return true;
-  const bool clean_keyframe = au.complete && au.has_idr;
+  const bool clean_keyframe = au.complete && au.keyframe;
   if (clean_keyframe) {
     tainted_ = false;
     freezing_ = false;

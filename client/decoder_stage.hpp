@@ -1,6 +1,7 @@
 #pragma once
-// Transform: Annex B access units -> pictures, through libavcodec's H.264
-// decoder with concealment on. It applies the loss policy:
+// Transform: Annex B access units -> pictures, through the libavcodec decoder
+// of the stream's payload format, with concealment on. It applies the loss
+// policy:
 //   conceal  decode what arrived; pictures until the next complete keyframe
 //            are tainted.
 //   freeze   from an incomplete access unit to the next complete IDR, decode
@@ -17,7 +18,8 @@
 #include "client/coded_access_unit.hpp"
 #include "common/stream.hpp"
 #include "media/frame_md5.hpp"
-#include "media/h264_decoder.hpp"
+#include "media/payload_format.hpp"
+#include "media/video_decoder.hpp"
 
 namespace flowcast::client {
 
@@ -41,7 +43,8 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   // IDR. keep_digests: keep a framemd5 line per decoded picture. limit:
   // access units whose SPS declares a larger picture, and those after them
   // until an SPS within the limit, are counted in oversized, not decoded.
-  DecoderStage(LossPolicy policy, std::function<void()> request_keyframe, bool keep_digests,
+  DecoderStage(const media::PayloadFormat& format, LossPolicy policy,
+               std::function<void()> request_keyframe, bool keep_digests,
                media::PictureLimit limit = {});
 
   DecodeCounters counters() const;
@@ -60,8 +63,9 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   LossPolicy policy_;
   std::function<void()> request_keyframe_;
   bool keep_digests_;
+  const media::PayloadFormat& format_;
   media::PictureLimit limit_;
-  media::H264Decoder decoder_;
+  media::VideoDecoder decoder_;
   bool oversized_ = false;  // the latest SPS is beyond limit_
   bool tainted_ = false;
   bool freezing_ = false;

@@ -1,26 +1,23 @@
 #include "client/depacketize_stage.hpp"
 
-#include "media/h264_packetizer.hpp"
-
 namespace flowcast::client {
 
 bool DepacketizeStage::transform(AccessUnitPayloads au) {
-  media::H264Depacketizer depacketizer;
   for (size_t i = 0; i < au.payloads.size(); ++i)
-    depacketizer.push(au.payloads[i], au.gap_before[i]);
-  auto assembled = depacketizer.finish();
+    depacketizer_->push(au.payloads[i], au.gap_before[i]);
+  media::DepacketizedUnit assembled = depacketizer_->finish();
   dropped_nals_ += assembled.dropped_nals;
   CodedAccessUnit out;
   out.timestamp = au.timestamp;
   out.annexb = std::move(assembled.annexb);
-  out.has_sps = assembled.has_sps;
-  if (!parameter_sets_.empty() && (first_ || (assembled.has_idr && !assembled.has_sps))) {
+  out.parameter_sets = assembled.parameter_sets;
+  if (!parameter_sets_.empty() && (first_ || (assembled.keyframe && !assembled.parameter_sets))) {
     out.annexb.insert(out.annexb.begin(), parameter_sets_.begin(), parameter_sets_.end());
-    out.has_sps = true;
+    out.parameter_sets = true;
   }
   first_ = false;
   out.complete = au.complete && assembled.complete;
-  out.has_idr = assembled.has_idr;
+  out.keyframe = assembled.keyframe;
   out.send_time_us = au.send_time_us;
   return push(std::move(out));
 }

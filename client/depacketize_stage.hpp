@@ -1,9 +1,10 @@
 #pragma once
-// Transform: the RTP payloads of one access unit -> Annex B (RFC 6184).
-// Decode thread only.
+// Transform: the RTP payloads of one access unit -> Annex B, through the
+// stream's payload format (media/payload_format.hpp). Decode thread only.
 #include "client/coded_access_unit.hpp"
 #include "client/receive_buffer.hpp"
 #include "common/stream.hpp"
+#include "media/payload_format.hpp"
 
 namespace flowcast::client {
 
@@ -13,8 +14,9 @@ class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAcces
   // go before the first access unit, and before every IDR access unit that
   // brings no SPS of its own, so decoding can start (and restart after a
   // freeze) when the sender never sends them in-band.
-  explicit DepacketizeStage(std::vector<uint8_t> parameter_sets = {})
-      : parameter_sets_(std::move(parameter_sets)) {}
+  explicit DepacketizeStage(const media::PayloadFormat& format,
+                            std::vector<uint8_t> parameter_sets = {})
+      : depacketizer_(format.make_depacketizer()), parameter_sets_(std::move(parameter_sets)) {}
 
   uint64_t dropped_nals() const { return dropped_nals_; }
 
@@ -22,6 +24,7 @@ class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAcces
   bool transform(AccessUnitPayloads au) override;
 
  private:
+  std::unique_ptr<media::Depacketizer> depacketizer_;
   std::vector<uint8_t> parameter_sets_;
   bool first_ = true;
   uint64_t dropped_nals_ = 0;

@@ -28,6 +28,9 @@ ListenOptions read_listen_options(uint16_t port, const std::string& sdp_path) {
   listen.port = port;
   listen.sdp_path = sdp_path;
   listen.payload_type = sdp.payload_type;
+  listen.format = media::find_payload_format(sdp.encoding_name);
+  if (!listen.format)
+    throw std::runtime_error(sdp_path + ": flowcast cannot depacketize " + sdp.encoding_name);
   listen.ipv6 = sdp.connection_address.find(':') != std::string::npos;
   if (!sdp.rtcp_mux) {
     // The SDP's m= port is where its sender was told to send; --listen is

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "media/payload_format.hpp"
+
 namespace flowcast::client {
 
 struct ListenOptions {
@@ -14,6 +16,8 @@ struct ListenOptions {
   std::optional<uint16_t> rtcp_port;  // RTCP here; none: on the RTP port (a=rtcp-mux)
   bool ipv6 = false;                  // the SDP's address is IPv6: listen on IPv6
   uint8_t payload_type = 96;          // other payload types are counted and dropped
+  // The payload format the SDP's a=rtpmap names for payload_type.
+  const media::PayloadFormat* format = &media::h264_payload_format();
   // sprop-parameter-sets as Annex B (start codes), for senders that do not
   // repeat SPS/PPS in-band; empty when the SDP has none.
   std::vector<uint8_t> parameter_sets;

@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
       return usage_error(e.what());
     }
     opt.transport = client::Transport::udp;
+    opt.payload_format = opt.listen->format;
     opt.host = opt.listen->ipv6 ? "::" : "0.0.0.0";
     opt.port = static_cast<uint16_t>(listen);
     transport = "listen";

@@ -7,10 +7,16 @@
 
 #include "common/atomic_file.hpp"
 #include "media/file_source.hpp"
-#include "media/h264_decoder.hpp"
+#include "media/payload_format.hpp"
+#include "media/video_decoder.hpp"
 #include "media/png_writer.hpp"
 
 namespace flowcast::client {
+
+// FileSource hands out H.264 whatever the file holds (it transcodes other
+// video), as the server sends it.
+constexpr AVCodecID kReferenceCodec = AV_CODEC_ID_H264;
+
 
 namespace {
 // The worker may fall this far behind before pictures go uncompared.
@@ -39,7 +45,7 @@ class ReferenceTrack {
 
   void restart() {
     source_ = std::make_unique<media::FileSource>(path_);
-    decoder_ = std::make_unique<media::H264Decoder>(1);
+    decoder_ = std::make_unique<media::VideoDecoder>(kReferenceCodec, 1);
     ready_.clear();
     current_.reset();
     eof_ = false;
@@ -70,7 +76,7 @@ class ReferenceTrack {
       if (!f) {
         if (rewound || !current_) return nullptr;
         source_->rewind();
-        decoder_ = std::make_unique<media::H264Decoder>(1);
+        decoder_ = std::make_unique<media::VideoDecoder>(kReferenceCodec, 1);
         eof_ = false;
         rewound = true;
         continue;
@@ -83,7 +89,7 @@ class ReferenceTrack {
  private:
   std::string path_;
   std::unique_ptr<media::FileSource> source_;
-  std::unique_ptr<media::H264Decoder> decoder_;
+  std::unique_ptr<media::VideoDecoder> decoder_;
   std::deque<media::DecodedFrame> ready_;
   std::optional<media::DecodedFrame> current_;
   bool eof_ = false;

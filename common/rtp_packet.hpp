@@ -12,7 +12,9 @@
 
 namespace flowcast::common {
 
-inline constexpr uint8_t kPayloadTypeH264 = 96;
+// The payload type flowcast sends with: the first dynamic one (RFC 3551 §6),
+// bound to a payload format by the SDP (or, over flowcast's own protocol, H.264).
+inline constexpr uint8_t kPayloadTypeDynamic = 96;
 inline constexpr uint32_t kRtpClockRate = 90000;
 // RFC 8285 one-byte form, 8-byte big-endian microseconds of the sender's steady clock.
 inline constexpr uint8_t kSendTimeExtensionId = 1;
@@ -23,7 +25,7 @@ inline constexpr size_t kRtpMaxCsrcs = 15;
 
 struct RtpHeader {
   bool marker = false;
-  uint8_t payload_type = kPayloadTypeH264;  // seven bits; write_rtp masks the top bit
+  uint8_t payload_type = kPayloadTypeDynamic;  // seven bits; write_rtp masks the top bit
   uint16_t sequence = 0;
   uint32_t timestamp = 0;
   uint32_t ssrc = 0;

@@ -302,6 +302,7 @@ SdpDescription parse_sdp(std::string_view text) {
                    (offered.empty() ? std::string() : "; it maps" + offered) + ")");
   }
   d.payload_type = *h264;
+  d.encoding_name = "H264";
   d.clock_rate = video.rtpmaps[d.payload_type].clock_rate;
   if (d.clock_rate != kH264ClockRate)
     throw SdpError("its H264 clock rate is " + std::to_string(d.clock_rate) +

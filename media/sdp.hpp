@@ -51,6 +51,7 @@ struct SdpDescription {
   std::optional<uint16_t> rtcp_port;
   bool rtcp_mux = false;  // a=rtcp-mux: RTCP shares the RTP port (RFC 5761)
   uint8_t payload_type = 96;
+  std::string encoding_name = "H264";  // a=rtpmap: picks the payload format
   uint32_t clock_rate = 90000;
   int packetization_mode = 1;
   std::string profile_level_id;  // six hex digits, from the SPS

@@ -3,7 +3,6 @@
 #include <random>
 
 #include "common/rtp_packet.hpp"
-#include "media/h264_packetizer.hpp"
 
 namespace flowcast::server {
 
@@ -14,7 +13,8 @@ uint64_t steady_now_us() {
 }
 
 std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame,
-                                                       size_t mtu) {
+                                                       size_t mtu,
+                                                       const media::PayloadFormat& format) {
   common::RtpHeader probe;
   probe.send_time_us = 0;
   const size_t header = common::rtp_header_size(probe);
@@ -23,7 +23,7 @@ std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame
   out->dts_90k = frame.dts_90k;
   out->duration_90k = frame.duration_90k;
   out->keyframe = frame.keyframe;
-  out->payloads = media::packetize_h264(frame.annexb, mtu > header + 3 ? mtu - header : 3);
+  out->payloads = format.packetize(frame.annexb, mtu > header + 3 ? mtu - header : 3);
   for (const auto& p : out->payloads) out->bytes += p.size();
   return out;
 }

@@ -11,10 +11,11 @@
 
 #include "common/rtp_packet.hpp"
 #include "media/encoded_frame.hpp"
+#include "media/payload_format.hpp"
 
 namespace flowcast::server {
 
-// A frame cut into RFC 6184 payloads, shared read-only by every session.
+// A frame cut into RTP payloads, shared read-only by every session.
 struct PacketizedFrame {
   int64_t pts_90k = 0;
   int64_t dts_90k = 0;
@@ -24,9 +25,11 @@ struct PacketizedFrame {
   size_t bytes = 0;  // payload bytes in all
 };
 
-// Packetizes for a largest RTP packet of `mtu` bytes (header included).
-std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame,
-                                                       size_t mtu);
+// Packetizes with the stream's payload format for a largest RTP packet of
+// `mtu` bytes (header included).
+std::shared_ptr<const PacketizedFrame> packetize_frame(
+    const media::EncodedFrame& frame, size_t mtu,
+    const media::PayloadFormat& format = media::h264_payload_format());
 
 class RtpSender {
  public:

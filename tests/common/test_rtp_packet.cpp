@@ -40,7 +40,7 @@ TEST_CASE("RTP round trip without send time", "[unit][rtp]") {
   const auto view = parse_rtp(packet);
   REQUIRE(view);
   CHECK(view->header.marker);
-  CHECK(view->header.payload_type == kPayloadTypeH264);
+  CHECK(view->header.payload_type == kPayloadTypeDynamic);
   CHECK(view->header.sequence == 4242);
   CHECK(view->header.timestamp == 0xFEDCBA98);
   CHECK(view->header.ssrc == 0x01020304);

@@ -1,9 +1,14 @@
 #pragma once
-// libavcodec's H.264 decoder with its error concealment on. Annex B access
-// units in, pictures out in presentation order. One thread drives it.
+// A libavcodec video decoder with its error concealment on, for the codec of
+// a payload format (media/payload_format.hpp). Annex B access units in,
+// pictures out in presentation order. One thread drives it.
 #include <cstdint>
 #include <span>
 #include <vector>
+
+extern "C" {
+#include <libavcodec/codec_id.h>
+}
 
 #include "media/av_types.hpp"
 #include "media/h264_sps.hpp"
@@ -17,14 +22,14 @@ struct DecodedFrame {
   bool keyframe = false;
 };
 
-class H264Decoder {
+class VideoDecoder {
  public:
   // threads: libavcodec slice threads (used when the stream has several
   // slices a picture; no frame threading, so no pictures are held back for
   // it). limit: libavcodec refuses pictures with more pixels than it allows
   // (its max_pixels), so a hostile SPS cannot make it allocate gigabytes.
   // Throws AvError.
-  explicit H264Decoder(int threads = 2, PictureLimit limit = {});
+  VideoDecoder(AVCodecID codec_id, int threads = 2, PictureLimit limit = {});
 
   // Decodes one access unit. Returns the pictures that became ready, possibly
   // none. Broken input is concealed, not thrown: a rejected access unit

@@ -1,4 +1,4 @@
-#include "media/h264_decoder.hpp"
+#include "media/video_decoder.hpp"
 
 #include <cstring>
 #include <new>
@@ -7,9 +7,11 @@
 
 namespace flowcast::media {
 
-H264Decoder::H264Decoder(int threads, PictureLimit limit) {
-  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
-  if (!codec) throw std::runtime_error("this FFmpeg has no H.264 decoder");
+VideoDecoder::VideoDecoder(AVCodecID codec_id, int threads, PictureLimit limit) {
+  const AVCodec* codec = avcodec_find_decoder(codec_id);
+  if (!codec)
+    throw std::runtime_error(std::string("this FFmpeg has no ") + avcodec_get_name(codec_id) +
+                             " decoder");
   ctx_ = CodecContext(avcodec_alloc_context3(codec));
   if (!ctx_) throw std::bad_alloc();
   ctx_->pkt_timebase = AVRational{1, 90000};
@@ -23,10 +25,11 @@ H264Decoder::H264Decoder(int threads, PictureLimit limit) {
   // Show what arrived, concealed, rather than nothing: artifacts are the point.
   ctx_->flags |= AV_CODEC_FLAG_OUTPUT_CORRUPT;
   ctx_->error_concealment = FF_EC_GUESS_MVS | FF_EC_DEBLOCK;
-  check_av(avcodec_open2(ctx_.get(), codec, nullptr), "opening the H.264 decoder");
+  check_av(avcodec_open2(ctx_.get(), codec, nullptr),
+           std::string("opening the ") + avcodec_get_name(codec_id) + " decoder");
 }
 
-std::vector<DecodedFrame> H264Decoder::decode(std::span<const uint8_t> annexb, int64_t pts_90k) {
+std::vector<DecodedFrame> VideoDecoder::decode(std::span<const uint8_t> annexb, int64_t pts_90k) {
   if (annexb.empty()) return {};
   check_av(av_new_packet(packet_.get(), static_cast<int>(annexb.size())), "allocating a packet");
   std::memcpy(packet_->data, annexb.data(), annexb.size());
@@ -46,7 +49,7 @@ std::vector<DecodedFrame> H264Decoder::decode(std::span<const uint8_t> annexb, i
   return out;
 }
 
-std::vector<DecodedFrame> H264Decoder::flush() {
+std::vector<DecodedFrame> VideoDecoder::flush() {
   avcodec_send_packet(ctx_.get(), nullptr);
   auto frames = drain();
   // Ready for new input again (after a flush it would refuse any).
@@ -54,7 +57,7 @@ std::vector<DecodedFrame> H264Decoder::flush() {
   return frames;
 }
 
-std::vector<DecodedFrame> H264Decoder::drain() {
+std::vector<DecodedFrame> VideoDecoder::drain() {
   std::vector<DecodedFrame> out;
   for (;;) {
     Frame frame;
@@ -65,8 +68,8 @@ std::vector<DecodedFrame> H264Decoder::drain() {
       break;
     }
     DecodedFrame df;
-    df.pts_90k = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp
-                                                                : frame->pts;
+    df.pts_90k =
+        frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
     df.corrupt = frame->decode_error_flags != 0 || (frame->flags & AV_FRAME_FLAG_CORRUPT) != 0;
     df.keyframe = frame->key_frame != 0;
     df.frame = std::move(frame);
