@@ -15,7 +15,8 @@ size_t read_length(const uint8_t* p) {
 
 bool frame_rfc4571(std::span<const uint8_t> packet, std::vector<uint8_t>& out) {
   if (packet.empty() || packet.size() > kRfc4571MaxPacket) return false;
-  out.reserve(out.size() + kLengthSize + packet.size());
+  // No reserve(): an exact reserve per append defeats the vector's
+  // geometric growth and makes a long queue of appends quadratic.
   out.push_back(static_cast<uint8_t>(packet.size() >> 8));
   out.push_back(static_cast<uint8_t>(packet.size()));
   out.insert(out.end(), packet.begin(), packet.end());

@@ -32,7 +32,8 @@ trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true
 
 port=""
 for _ in $(seq 1 100); do
-  port=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$out/server.log" | head -n1)
+  # The server's redirect may not have created its log yet.
+  port=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$out/server.log" 2>/dev/null | head -n1 || true)
   [ -n "$port" ] && break
   kill -0 $server_pid 2>/dev/null || { cat "$out/server.log" >&2; exit 1; }
   sleep 0.1

@@ -2,29 +2,42 @@
 
 namespace flowcast::server {
 
-KeyframeLimiter::Decision KeyframeLimiter::request(Clock::time_point now) {
+KeyframeLimiter::Decision KeyframeLimiter::request(Clock::time_point now, Reason reason) {
   ++requests_;
-  if (pending_) {
-    ++coalesced_;
-    return Decision::coalesced;
-  }
-  if (!last_forced_ || now - *last_forced_ >= kMinGap) {
+  const auto gap = reason == Reason::join ? std::chrono::duration_cast<Clock::duration>(kJoinGap)
+                                          : std::chrono::duration_cast<Clock::duration>(kMinGap);
+  if (!last_forced_ || now - *last_forced_ >= gap) {
+    // Forced now: it answers a deferred request too.
+    pending_ = false;
     last_forced_ = now;
     ++forced_;
     return Decision::force_now;
   }
+  const Clock::time_point due = *last_forced_ + gap;
+  if (pending_) {
+    // A join waiting behind a PLI's deferral is due sooner: move it up.
+    if (due < pending_due_) {
+      pending_due_ = due;
+      return Decision::deferred;
+    }
+    ++coalesced_;
+    return Decision::coalesced;
+  }
   pending_ = true;
+  pending_due_ = due;
   return Decision::deferred;
 }
 
-void KeyframeLimiter::fire(Clock::time_point now) {
+bool KeyframeLimiter::fire(Clock::time_point now) {
+  if (!pending_) return false;
   pending_ = false;
   last_forced_ = now;
   ++forced_;
+  return true;
 }
 
 KeyframeLimiter::Clock::time_point KeyframeLimiter::due_at() const {
-  return last_forced_ ? *last_forced_ + kMinGap : Clock::time_point{};
+  return pending_due_;
 }
 
 }  // namespace flowcast::server

@@ -1,11 +1,10 @@
 #include "server/server.hpp"
 
-#include "common/atomic_file.hpp"
-
 #include <unistd.h>
 
 #include <cstdio>
 
+#include "common/atomic_file.hpp"
 #include "server/tcp_session.hpp"
 
 namespace flowcast::server {
@@ -13,8 +12,12 @@ namespace flowcast::server {
 using Clock = std::chrono::steady_clock;
 
 Server::Server(ServerOptions options)
-    : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), duration_timer_(io_),
-      status_timer_(io_), keyframe_timer_(io_), tty_(isatty(fileno(stderr)) != 0) {
+    : options_(std::move(options)),
+      signals_(io_, SIGINT, SIGTERM),
+      duration_timer_(io_),
+      status_timer_(io_),
+      keyframe_timer_(io_),
+      tty_(isatty(fileno(stderr)) != 0) {
   if (options_.input) {
     // Open once up front so a bad INPUT is an error now, not per client.
     media::FileSource probe(*options_.input);
@@ -28,8 +31,8 @@ Server::Server(ServerOptions options)
     cfg.gop = options_.gop > 0 ? options_.gop : 2 * options_.fps;
     // One slice per RTP packet (header and FU overhead left out).
     cfg.slice_max_bytes = static_cast<int>(options_.mtu) - 40;
-    live_ = std::make_unique<LivePatternSource>(
-        io_, cfg, options_.mtu, [this](auto frame) { on_live_frame(frame); });
+    live_ = std::make_unique<LivePatternSource>(io_, cfg, options_.mtu,
+                                                [this](auto frame) { on_live_frame(frame); });
   }
   auto address = asio::ip::make_address(options_.bind);
   if (options_.transport != TransportSet::udp) {
@@ -102,16 +105,16 @@ void Server::print_status() {
     const uint64_t before = last_bytes_[st.id];
     last_bytes_[st.id] = st.bytes_sent;
     char buf[200];
-    std::snprintf(buf, sizeof buf, "#%llu %s %.2f Mbit/s queue %.0fK held %.1fs%s",
-                  static_cast<unsigned long long>(st.id), st.transport.c_str(),
-                  static_cast<double>(st.bytes_sent - before) * 8 / seconds / 1e6,
-                  static_cast<double>(s->queued_bytes()) / 1024.0,
-                  (st.held_back_ms + st.rwnd_limited_ms) / 1000.0,
-                  st.link.dropped_queue + st.link.dropped_loss > 0
-                      ? (" link drops " +
-                         std::to_string(st.link.dropped_queue + st.link.dropped_loss))
-                            .c_str()
-                      : "");
+    std::snprintf(
+        buf, sizeof buf, "#%llu %s %.2f Mbit/s queue %.0fK held %.1fs%s",
+        static_cast<unsigned long long>(st.id), st.transport.c_str(),
+        static_cast<double>(st.bytes_sent - before) * 8 / seconds / 1e6,
+        static_cast<double>(s->queued_bytes()) / 1024.0,
+        (st.held_back_ms + st.rwnd_limited_ms) / 1000.0,
+        st.link.dropped_queue + st.link.dropped_loss > 0
+            ? (" link drops " + std::to_string(st.link.dropped_queue + st.link.dropped_loss))
+                  .c_str()
+            : "");
     if (tty_) {
       line += (line.empty() ? "" : " | ") + std::string(buf);
     } else {
@@ -188,9 +191,9 @@ void Server::start_push() {
   }
 }
 
-void Server::request_keyframe() {
+void Server::request_keyframe(KeyframeLimiter::Reason reason) {
   if (!live_) return;
-  switch (keyframes_.request(Clock::now())) {
+  switch (keyframes_.request(Clock::now(), reason)) {
     case KeyframeLimiter::Decision::force_now:
       live_->request_keyframe();
       break;
@@ -198,8 +201,7 @@ void Server::request_keyframe() {
       keyframe_timer_.expires_at(keyframes_.due_at());
       keyframe_timer_.async_wait([this](const asio::error_code& ec) {
         if (ec || stopping_) return;
-        keyframes_.fire(Clock::now());
-        live_->request_keyframe();
+        if (keyframes_.fire(Clock::now())) live_->request_keyframe();
       });
       break;
     case KeyframeLimiter::Decision::coalesced:
@@ -264,8 +266,7 @@ int Server::run() {
                          ? *options_.input + " (" + file_info_->codec_name +
                                (file_info_->transcoded ? ", transcoded to H.264" : "") + ")"
                          : "the test pattern " + std::to_string(options_.width) + "x" +
-                               std::to_string(options_.height) + "@" +
-                               std::to_string(options_.fps);
+                               std::to_string(options_.height) + "@" + std::to_string(options_.fps);
   std::string transports = options_.transport == TransportSet::both  ? "tcp+udp"
                            : options_.transport == TransportSet::tcp ? "tcp"
                                                                      : "udp";
@@ -275,7 +276,7 @@ int Server::run() {
   io_.run();
   if (live_) live_->stop();
   // Sessions cut off by the grace timer still count.
-  for (auto& s : sessions_) finished_.push_back(s->stats());
+  for (auto& s : sessions_) finished_.push_back(s->stats_now());
   sessions_.clear();
   std::string error;
   if (options_.metrics_path &&
@@ -338,39 +339,40 @@ nlohmann::json Server::metrics() const {
     add_link(st);
   }
   for (const auto& s : sessions_) {
-    add(s->stats());
-    add_link(s->stats());
+    const SessionStats st = s->stats_now();
+    add(st);
+    add_link(st);
   }
   const auto& L = options_.link;
-  return {{"schema", "flowcast.server-metrics/1"},
-          {"source", options_.input ? *options_.input : "pattern"},
-          {"duration_ms",
-           std::chrono::duration<double, std::milli>(Clock::now() - started_).count()},
-          {"refused_full", refused_full_},
-          {"keyframes",
-           {{"requests", keyframes_.requests()},
-            {"forced", keyframes_.forced()},
-            {"coalesced", keyframes_.coalesced()}}},
-          {"udp_stray_datagrams", udp_ ? udp_->stray_datagrams() : 0},
-          {"link_config",
-           {{"rate_bps", L.rate_bps},
-            {"queue_ms", L.queue.count() / 1000.0},
-            {"delay_ms", L.delay.count() / 1000.0},
-            {"jitter_ms", L.jitter.count() / 1000.0},
-            {"loss_percent", L.loss_percent},
-            {"burst", L.burst},
-            {"reorder_percent", L.reorder_percent},
-            {"duplicate_percent", L.duplicate_percent},
-            {"seed", L.seed}}},
-          {"link",
-           {{"offered", total.offered},
-            {"dropped_queue", total.dropped_queue},
-            {"dropped_loss", total.dropped_loss},
-            {"delayed", total.delayed},
-            {"retransmitted", total.retransmitted},
-            {"duplicated", total.duplicated},
-            {"reordered", total.reordered}}},
-          {"sessions", sessions}};
+  return {
+      {"schema", "flowcast.server-metrics/1"},
+      {"source", options_.input ? *options_.input : "pattern"},
+      {"duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - started_).count()},
+      {"refused_full", refused_full_},
+      {"keyframes",
+       {{"requests", keyframes_.requests()},
+        {"forced", keyframes_.forced()},
+        {"coalesced", keyframes_.coalesced()}}},
+      {"udp_stray_datagrams", udp_ ? udp_->stray_datagrams() : 0},
+      {"link_config",
+       {{"rate_bps", L.rate_bps},
+        {"queue_ms", L.queue.count() / 1000.0},
+        {"delay_ms", L.delay.count() / 1000.0},
+        {"jitter_ms", L.jitter.count() / 1000.0},
+        {"loss_percent", L.loss_percent},
+        {"burst", L.burst},
+        {"reorder_percent", L.reorder_percent},
+        {"duplicate_percent", L.duplicate_percent},
+        {"seed", L.seed}}},
+      {"link",
+       {{"offered", total.offered},
+        {"dropped_queue", total.dropped_queue},
+        {"dropped_loss", total.dropped_loss},
+        {"delayed", total.delayed},
+        {"retransmitted", total.retransmitted},
+        {"duplicated", total.duplicated},
+        {"reordered", total.reordered}}},
+      {"sessions", sessions}};
 }
 
 }  // namespace flowcast::server

@@ -3,12 +3,11 @@
 // sessions they create, the shared live source, and the server's metrics.
 // Everything but the live encoder runs on one network thread (run()).
 #include <asio.hpp>
-#include <memory>
 #include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "media/file_source.hpp"
 #include "server/keyframe_limiter.hpp"
@@ -36,7 +35,7 @@ class Server : public SessionHost {
   nlohmann::json metrics() const;
   uint16_t port() const { return port_; }
 
-  void request_keyframe() override;
+  void request_keyframe(KeyframeLimiter::Reason reason) override;
   void session_ended(const std::shared_ptr<Session>& session) override;
 
  private:

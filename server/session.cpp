@@ -44,7 +44,7 @@ void Session::start() {
     pump();
   } else {
     // Join at a keyframe, and do not make the new viewer wait a whole GOP.
-    host_.request_keyframe();
+    host_.request_keyframe(KeyframeLimiter::Reason::join);
   }
 }
 
@@ -132,7 +132,7 @@ void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame)
     }
     if (backlog_.empty()) {
       waiting_keyframe_ = true;
-      host_.request_keyframe();
+      host_.request_keyframe(KeyframeLimiter::Reason::join);
     }
   }
   pump_live();
@@ -306,7 +306,7 @@ void Session::handle_rtcp(std::span<const uint8_t> packet) {
   if (!rtcp->plis.empty()) {
     stats_.plis_received += rtcp->plis.size();
     if (live()) {
-      host_.request_keyframe();
+      host_.request_keyframe(KeyframeLimiter::Reason::pli);
       waiting_keyframe_ = true;
     }
   }
@@ -323,6 +323,13 @@ void Session::handle_rtcp(std::span<const uint8_t> packet) {
 
 void Session::end_of_stream() {
   stop("end of stream");
+}
+
+SessionStats Session::stats_now() const {
+  SessionStats s = stats_;
+  if (!ended_)
+    s.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  return s;
 }
 
 void Session::stop(const std::string& reason) {

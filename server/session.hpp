@@ -18,6 +18,7 @@
 
 #include "common/link_emulator.hpp"
 #include "media/file_source.hpp"
+#include "server/keyframe_limiter.hpp"
 #include "server/retransmission_history.hpp"
 #include "server/rtp_sender.hpp"
 
@@ -29,7 +30,9 @@ class Session;
 class SessionHost {
  public:
   virtual ~SessionHost() = default;
-  virtual void request_keyframe() = 0;
+  // The live source's next frame should be a keyframe: a viewer joins (or
+  // skipped ahead and waits for one), or sent a PLI. Rate-limited.
+  virtual void request_keyframe(KeyframeLimiter::Reason reason) = 0;
   // Called once when the session has ended and sent its last byte.
   virtual void session_ended(const std::shared_ptr<Session>& session) = 0;
 };
@@ -88,6 +91,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool live() const { return !source_.file; }
   bool ended() const { return ended_; }
   const SessionStats& stats() const { return stats_; }
+  // The stats with duration_ms up to now for a session still running (one
+  // cut off at shutdown, or listed in the metrics while it plays).
+  SessionStats stats_now() const;
   virtual std::string peer() const = 0;
   // Bytes waiting in the session's own send queue.
   virtual size_t queued_bytes() const { return 0; }

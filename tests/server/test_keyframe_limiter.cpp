@@ -62,3 +62,24 @@ TEST_CASE("KeyframeLimiter defers a request inside the gap, not drops it", "[uni
   // The gap counts from the deferred one.
   CHECK(limiter.request(t0 + 1500ms) == Decision::deferred);
 }
+
+TEST_CASE("KeyframeLimiter lets a joining viewer wait less than a PLI", "[unit][server][pli]") {
+  KeyframeLimiter limiter;
+  using Reason = KeyframeLimiter::Reason;
+  const auto t0 = KeyframeLimiter::Clock::time_point{} + 1h;
+  REQUIRE(limiter.request(t0, Reason::join) == Decision::force_now);
+  // Inside the join gap: deferred to its end.
+  CHECK(limiter.request(t0 + 100ms, Reason::join) == Decision::deferred);
+  CHECK(limiter.due_at() == t0 + KeyframeLimiter::kJoinGap);
+  REQUIRE(limiter.fire(limiter.due_at()));
+  // Past the join gap: at once, and it answers the PLI waiting.
+  const auto t1 = t0 + KeyframeLimiter::kJoinGap;
+  CHECK(limiter.request(t1 + 100ms, Reason::pli) == Decision::deferred);
+  CHECK(limiter.due_at() == t1 + KeyframeLimiter::kMinGap);
+  // A join behind the PLI's deferral moves it up to the join's gap.
+  CHECK(limiter.request(t1 + 150ms, Reason::join) == Decision::deferred);
+  CHECK(limiter.due_at() == t1 + KeyframeLimiter::kJoinGap);
+  CHECK(limiter.request(t1 + 300ms, Reason::join) == Decision::force_now);
+  CHECK_FALSE(limiter.fire(t1 + KeyframeLimiter::kMinGap));  // nothing left to answer
+  CHECK(limiter.forced() == 3);
+}
