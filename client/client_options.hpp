@@ -5,10 +5,10 @@
 #include <optional>
 #include <string>
 
-#include "client/listen_options.hpp"
-#include "common/units.hpp"
-#include "media/h264_sps.hpp"
-#include "media/payload_format.hpp"
+#include "client/transport/listen_options.hpp"
+#include "common/util/units.hpp"
+#include "media/payload/h264_sps.hpp"
+#include "media/payload/payload_format.hpp"
 
 namespace flowcast::client {
 

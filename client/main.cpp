@@ -11,9 +11,9 @@ extern "C" {
 #include <filesystem>
 
 #include "client/player.hpp"
-#include "client/sdl_renderer.hpp"
-#include "media/file_source.hpp"
-#include "common/units.hpp"
+#include "client/render/sdl_renderer.hpp"
+#include "media/source/file_source.hpp"
+#include "common/util/units.hpp"
 
 namespace {
 

@@ -6,17 +6,17 @@
 #include <atomic>
 #include <memory>
 
-#include "client/client_metrics.hpp"
+#include "client/metrics/client_metrics.hpp"
 #include "client/client_options.hpp"
-#include "client/decode_stage.hpp"
+#include "client/decode/decode_stage.hpp"
 #include "client/transport/network_source.hpp"
-#include "client/playout_clock.hpp"
-#include "client/playout_policy.hpp"
-#include "client/quality_meter.hpp"
-#include "client/report.hpp"
-#include "client/receive_buffer.hpp"
-#include "client/renderer.hpp"
-#include "client/status_line.hpp"
+#include "client/playout/playout_clock.hpp"
+#include "client/playout/playout_policy.hpp"
+#include "client/metrics/quality_meter.hpp"
+#include "client/report/report.hpp"
+#include "client/playout/receive_buffer.hpp"
+#include "client/render/renderer.hpp"
+#include "client/render/status_line.hpp"
 
 namespace flowcast::client {
 

@@ -6,8 +6,8 @@ extern "C" {
 }
 #include <cstdio>
 
-#include "common/units.hpp"
-#include "media/av_error.hpp"
+#include "common/util/units.hpp"
+#include "media/ffmpeg/av_error.hpp"
 #include "server/server.hpp"
 
 namespace {

@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
-#include "common/atomic_file.hpp"
-#include "server/tcp_session.hpp"
+#include "common/util/atomic_file.hpp"
+#include "server/transport/tcp_session.hpp"
 
 namespace flowcast::server {
 

@@ -9,14 +9,14 @@
 #include <set>
 #include <vector>
 
-#include "media/file_source.hpp"
-#include "server/keyframe_limiter.hpp"
-#include "server/live_pattern_source.hpp"
-#include "server/push_session.hpp"
-#include "server/sdp_file.hpp"
+#include "media/source/file_source.hpp"
+#include "server/source/keyframe_limiter.hpp"
+#include "server/source/live_pattern_source.hpp"
+#include "server/transport/push_session.hpp"
+#include "server/source/sdp_file.hpp"
 #include "server/server_options.hpp"
-#include "server/session.hpp"
-#include "server/udp_service.hpp"
+#include "server/session/session.hpp"
+#include "server/transport/udp_service.hpp"
 
 namespace flowcast::server {
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "common/units.hpp"
-#include "server/session.hpp"
+#include "common/util/units.hpp"
+#include "server/session/session.hpp"
 
 namespace flowcast::server {
 

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "client/transport/receive_queue_probe.hpp"
-#include "common/rtp_packet.hpp"
+#include "common/rtp/rtp_packet.hpp"
 
 namespace flowcast::client {
 namespace {

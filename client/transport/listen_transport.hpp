@@ -9,7 +9,7 @@
 // Network thread only.
 #include <array>
 
-#include "client/listen_options.hpp"
+#include "client/transport/listen_options.hpp"
 #include "client/transport/datagram_reader.hpp"
 #include "client/transport/rtp_transport.hpp"
 

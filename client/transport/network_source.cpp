@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <random>
 
-#include "common/rtcp.hpp"
-#include "common/rtp_packet.hpp"
+#include "common/rtp/rtcp.hpp"
+#include "common/rtp/rtp_packet.hpp"
 
 namespace flowcast::client {
 

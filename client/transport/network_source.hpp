@@ -26,9 +26,9 @@
 #include <thread>
 
 #include "client/client_options.hpp"
-#include "client/receive_buffer.hpp"
+#include "client/playout/receive_buffer.hpp"
 #include "client/transport/rtp_transport.hpp"
-#include "common/stream.hpp"
+#include "common/stream/stream.hpp"
 
 namespace flowcast::client {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "client/transport/rtp_transport.hpp"
-#include "common/rfc4571.hpp"
+#include "common/rtp/rfc4571.hpp"
 
 namespace flowcast::client {
 

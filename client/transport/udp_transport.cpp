@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "client/transport/receive_queue_probe.hpp"
-#include "common/handshake.hpp"
+#include "common/rtp/handshake.hpp"
 
 namespace flowcast::client {
 namespace {

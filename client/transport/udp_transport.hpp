@@ -1,7 +1,7 @@
 #pragma once
 // RTP and RTCP over UDP to flowcast-server, after its handshake: HELLO until
 // COOKIE, HELLO with the cookie until ACCEPT (or FULL), 3 s at most (see
-// common/handshake.hpp). The socket is connected, so an ICMP port-unreachable
+// common/rtp/handshake.hpp). The socket is connected, so an ICMP port-unreachable
 // comes back as a refusal. Not reading makes the kernel drop (SO_RXQ_OVFL
 // counts it); the server is gone after 5 s without a packet.
 // Network thread only.

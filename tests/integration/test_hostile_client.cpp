@@ -10,11 +10,11 @@
 #include <string>
 #include <thread>
 
-#include "common/rtcp.hpp"
-#include "common/rtp_packet.hpp"
-#include "media/file_source.hpp"
-#include "media/h264_packetizer.hpp"
-#include "media/sdp.hpp"
+#include "common/rtp/rtcp.hpp"
+#include "common/rtp/rtp_packet.hpp"
+#include "media/source/file_source.hpp"
+#include "media/payload/h264_packetizer.hpp"
+#include "media/sdp/sdp.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/handshake.hpp"
-#include "common/rtcp.hpp"
+#include "common/rtp/handshake.hpp"
+#include "common/rtp/rtcp.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
 #include "support/rtp_peer.hpp"

@@ -13,8 +13,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "common/rtcp.hpp"
-#include "common/rtp_packet.hpp"
+#include "common/rtp/rtcp.hpp"
+#include "common/rtp/rtp_packet.hpp"
 
 namespace flowcast::test {
 

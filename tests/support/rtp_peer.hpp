@@ -7,11 +7,11 @@
 //   RtpTally     counts RTP as it arrives: every copy, and each sequence
 //                number's first copy (the media a viewer gets anyway), and
 //                the IDR pictures among them (RFC 6184).
-//   UdpRtpPeer   a UDP viewer: the handshake of common/handshake.hpp, then
+//   UdpRtpPeer   a UDP viewer: the handshake of common/rtp/handshake.hpp, then
 //                RTP in, RTCP out.
 //   TcpRtpPeer   a raw TCP connection with RFC 4571 framing both ways.
 //
-// The rtcp_* functions build what a viewer sends with common/rtcp.hpp's
+// The rtcp_* functions build what a viewer sends with common/rtp/rtcp.hpp's
 // writers. Everything here is single-threaded and never blocks past the
 // deadline it is given.
 #include <algorithm>
@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "common/handshake.hpp"
-#include "common/rfc4571.hpp"
+#include "common/rtp/handshake.hpp"
+#include "common/rtp/rfc4571.hpp"
 
 namespace flowcast::test {
 

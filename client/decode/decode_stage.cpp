@@ -1,0 +1,50 @@
+#include "client/decode/decode_stage.hpp"
+
+namespace flowcast::client {
+
+DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer,
+                         const PlayoutPolicy& policy, common::BoundedQueue<RenderFrame>& out,
+                         std::function<void()> request_keyframe)
+    : buffer_(buffer),
+      policy_(policy),
+      out_(out),
+      depacketizer_(*options.payload_format,
+                    options.listen ? options.listen->parameter_sets : std::vector<uint8_t>{}),
+      decoder_(*options.payload_format, options.on_loss, std::move(request_keyframe), options.framemd5_path.has_value(),
+               options.max_picture) {
+  depacketizer_.pipe(decoder_);
+  decoder_.pipe(out_);
+}
+
+DecodeStage::~DecodeStage() {
+  stop();
+}
+
+void DecodeStage::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void DecodeStage::stop() {
+  stop_ = true;
+  buffer_.wake();
+  out_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DecodeStage::run() {
+  while (!stop_) {
+    auto au = buffer_.wait_next(policy_, stop_);
+    if (!au) break;
+    if (!depacketizer_.write(std::move(*au))) {
+      // The render queue is past its mark: wait for it to drain.
+      if (!out_.wait_for_drain()) break;
+    }
+  }
+  // End of stream: the decoder gives up the pictures it holds for reordering,
+  // then the render queue closes.
+  if (!stop_) depacketizer_.end();
+  finished_ = true;
+  out_.close();
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,129 @@
+#include "client/decode/decoder_stage.hpp"
+
+#include "media/payload/h264_packetizer.hpp"
+
+namespace flowcast::client {
+
+DecoderStage::DecoderStage(const media::PayloadFormat& format, LossPolicy policy,
+                           std::function<void()> request_keyframe, bool keep_digests,
+                           media::PictureLimit limit)
+    : policy_(policy),
+      request_keyframe_(std::move(request_keyframe)),
+      keep_digests_(keep_digests),
+      format_(format),
+      limit_(limit),
+      decoder_(format.codec_id, 2, limit) {}
+
+bool DecoderStage::refuse_oversized(const CodedAccessUnit& au) {
+  if (au.parameter_sets) {
+    for (std::span<const uint8_t> nal : media::split_annexb(au.annexb)) {
+      auto size = format_.picture_size(nal);
+      if (!size) continue;
+      oversized_ = !limit_.allows(*size);
+      if (oversized_) {
+        std::lock_guard lock(mutex_);
+        if (!counters_.oversized_size) counters_.oversized_size = size;
+      }
+    }
+  }
+  if (oversized_) {
+    std::lock_guard lock(mutex_);
+    ++counters_.oversized;
+  }
+  return oversized_;
+}
+
+DecodeCounters DecoderStage::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+std::vector<media::FrameMd5Line> DecoderStage::digests() const {
+  std::lock_guard lock(mutex_);
+  return digests_;
+}
+
+bool DecoderStage::transform(CodedAccessUnit au) {
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.access_units;
+    if (!au.complete) ++counters_.incomplete_access_units;
+  }
+  // Refused before the decoder allocates pictures of that size; the
+  // pictures after it reference them, so they go too.
+  if (refuse_oversized(au)) return true;
+  const bool clean_keyframe = au.complete && au.keyframe;
+  if (clean_keyframe) {
+    tainted_ = false;
+    freezing_ = false;
+  } else if (!au.complete) {
+    tainted_ = true;
+    if (policy_ == LossPolicy::freeze && !freezing_) {
+      // The pictures the decoder still holds come first, then the freeze.
+      emit(decoder_.flush());
+      freezing_ = true;
+      {
+        std::lock_guard lock(mutex_);
+        ++counters_.keyframe_requests;
+      }
+      if (request_keyframe_) request_keyframe_();
+    }
+  }
+  if (freezing_) {
+    // Hold the last good picture: nothing reaches the decoder until an IDR.
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.skipped;
+    }
+    RenderFrame skip;
+    skip.pts_90k = au.timestamp;
+    skip.skipped = true;
+    return push(std::move(skip));
+  }
+  if (au.send_time_us) {
+    send_times_[au.timestamp] = *au.send_time_us;
+    while (send_times_.size() > 256) send_times_.erase(send_times_.begin());
+  }
+  // The taint travels with the picture: the decoder hands pictures out
+  // later than their access units went in.
+  if (tainted_) {
+    tainted_pts_.insert(au.timestamp);
+    while (tainted_pts_.size() > 256) tainted_pts_.erase(tainted_pts_.begin());
+  }
+  auto frames = decoder_.decode(au.annexb, au.timestamp);
+  {
+    std::lock_guard lock(mutex_);
+    counters_.rejected = decoder_.rejected();
+  }
+  return emit(std::move(frames));
+}
+
+void DecoderStage::flush_held() {
+  emit(decoder_.flush());
+}
+
+bool DecoderStage::emit(std::vector<media::DecodedFrame> frames) {
+  bool more = true;
+  for (auto& df : frames) {
+    RenderFrame rf;
+    rf.pts_90k = df.pts_90k;
+    rf.corrupt = df.corrupt;
+    const bool tainted = tainted_pts_.erase(df.pts_90k) > 0;
+    rf.tainted = tainted && !df.corrupt;
+    if (auto it = send_times_.find(df.pts_90k); it != send_times_.end()) {
+      rf.send_time_us = it->second;
+      send_times_.erase(it);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.decoded;
+      if (df.corrupt) ++counters_.corrupt;
+      if (keep_digests_) digests_.push_back(media::framemd5_line(df.frame, df.pts_90k));
+    }
+    rf.frame = std::move(df.frame);
+    more = push(std::move(rf)) && more;
+  }
+  return more;
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,25 @@
+#include "client/decode/depacketize_stage.hpp"
+
+namespace flowcast::client {
+
+bool DepacketizeStage::transform(AccessUnitPayloads au) {
+  for (size_t i = 0; i < au.payloads.size(); ++i)
+    depacketizer_->push(au.payloads[i], au.gap_before[i]);
+  media::DepacketizedUnit assembled = depacketizer_->finish();
+  dropped_nals_ += assembled.dropped_nals;
+  CodedAccessUnit out;
+  out.timestamp = au.timestamp;
+  out.annexb = std::move(assembled.annexb);
+  out.parameter_sets = assembled.parameter_sets;
+  if (!parameter_sets_.empty() && (first_ || (assembled.keyframe && !assembled.parameter_sets))) {
+    out.annexb.insert(out.annexb.begin(), parameter_sets_.begin(), parameter_sets_.end());
+    out.parameter_sets = true;
+  }
+  first_ = false;
+  out.complete = au.complete && assembled.complete;
+  out.keyframe = assembled.keyframe;
+  out.send_time_us = au.send_time_us;
+  return push(std::move(out));
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,33 @@
+#pragma once
+// Transform: the RTP payloads of one access unit -> Annex B, through the
+// stream's payload format (media/payload/payload_format.hpp). Decode thread only.
+#include "client/decode/coded_access_unit.hpp"
+#include "client/playout/receive_buffer.hpp"
+#include "common/stream/stream.hpp"
+#include "media/payload/payload_format.hpp"
+
+namespace flowcast::client {
+
+class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAccessUnit> {
+ public:
+  // parameter_sets: Annex B SPS/PPS from the SDP (--listen), or empty. They
+  // go before the first access unit, and before every IDR access unit that
+  // brings no SPS of its own, so decoding can start (and restart after a
+  // freeze) when the sender never sends them in-band.
+  explicit DepacketizeStage(const media::PayloadFormat& format,
+                            std::vector<uint8_t> parameter_sets = {})
+      : depacketizer_(format.make_depacketizer()), parameter_sets_(std::move(parameter_sets)) {}
+
+  uint64_t dropped_nals() const { return dropped_nals_; }
+
+ protected:
+  bool transform(AccessUnitPayloads au) override;
+
+ private:
+  std::unique_ptr<media::Depacketizer> depacketizer_;
+  std::vector<uint8_t> parameter_sets_;
+  bool first_ = true;
+  uint64_t dropped_nals_ = 0;
+};
+
+}  // namespace flowcast::client

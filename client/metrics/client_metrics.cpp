@@ -1,0 +1,69 @@
+#include "client/metrics/client_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace flowcast::client {
+
+void FreezeDetector::on_rendered(SteadyTime t) {
+  if (last_) {
+    double d = std::chrono::duration<double, std::milli>(t - *last_).count();
+    if (!durations_ms_.empty()) {
+      double mean = sum_ms_ / static_cast<double>(durations_ms_.size());
+      if (d >= std::max(3 * mean, mean + 150.0)) {
+        ++count_;
+        total_ms_ += d;
+      }
+    }
+    durations_ms_.push_back(d);
+    sum_ms_ += d;
+    if (durations_ms_.size() > 30) {
+      sum_ms_ -= durations_ms_.front();
+      durations_ms_.pop_front();
+    }
+  }
+  last_ = t;
+}
+
+LatencySummary summarize_latency(std::vector<double> v) {
+  LatencySummary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  auto rank = [&](double p) {
+    size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+    return v[std::clamp<size_t>(i, 1, v.size()) - 1];
+  };
+  s.p50 = rank(0.50);
+  s.p95 = rank(0.95);
+  s.max = v.back();
+  return s;
+}
+
+nlohmann::json timeline_json(const std::vector<TimelineSample>& samples) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : samples)
+    out.push_back({{"t_ms", s.t_ms},
+                   {"state", s.state},
+                   {"buffer_ms", s.buffer_ms},
+                   {"buffer_bytes", s.buffer_bytes},
+                   {"kernel_bytes", s.kernel_bytes},
+                   {"received_kbps", s.received_kbps},
+                   {"lost", s.lost},
+                   {"late", s.late},
+                   {"corrupt", s.corrupt}});
+  return out;
+}
+
+bool write_timeline_csv(const std::string& path, const std::vector<TimelineSample>& samples,
+                        std::string& error) {
+  std::ostringstream csv;
+  csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt\n";
+  for (const auto& s : samples)
+    csv << s.t_ms << ',' << s.state << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
+        << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ',' << s.corrupt << '\n';
+  return write_file_atomic(path, csv.str(), error);
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,87 @@
+#pragma once
+// The playout rules, in one place (DESIGN.md "Playout and what counts as
+// what"): when playback starts, when a gap in the next access unit becomes a
+// loss, when a stall starts and when it ends. Time comes from the caller and
+// the jitter buffer's state is handed in as a value, so the rules are
+// unit-tested with a fake clock and no threads.
+//
+//  - Startup: playback starts once the front access unit has been held
+//    `buffer` (ReceiveBuffer::held_for: its wait plus the median lead of the
+//    units behind it), or the buffer is full, or the stream ended.
+//  - Due time: base + (timestamp - first) / 90 kHz (PlayoutClock). An access
+//    unit is released `decode_lead` before it: the decoder's reordering delay
+//    and the decode itself.
+//  - Loss: an access unit still incomplete at its release time, while later
+//    data is held, leaves as it is (a loss, not a delay).
+//  - Stall: playing, the render queue ran dry one frame interval after the
+//    next picture was due, and the buffer holds nothing playable (and the
+//    stream has not ended). Rebuffering ends once `rebuffer` of media is held
+//    (timestamp span), and the base moves by the stall's length.
+//
+// Threads: decide() runs on the decode thread with the jitter buffer locked;
+// check_stall() on the render thread. The policy has no state of its own
+// beyond its configuration; it drives the PlayoutClock, which locks itself.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "client/playout/playout_clock.hpp"
+
+namespace flowcast::client {
+
+struct PlayoutConfig {
+  std::chrono::microseconds buffer{500'000};    // --buffer
+  std::chrono::microseconds rebuffer{500'000};  // --rebuffer
+  std::chrono::microseconds decode_lead{150'000};
+};
+
+// What the policy reads of the jitter buffer at one moment.
+struct BufferState {
+  bool empty = true;
+  bool end_of_stream = false;
+  bool full = false;
+  bool front_complete = false;             // the next access unit is whole, up to its marker
+  bool has_later_data = false;             // packets of a later access unit are held
+  std::optional<int64_t> front_timestamp;  // unwrapped 90 kHz
+  std::chrono::microseconds held_for{0};   // startup measure (ReceiveBuffer::held_for)
+  std::chrono::microseconds buffered{0};   // timestamp span held + one frame
+};
+
+struct PlayoutDecision {
+  enum class Action {
+    wait,             // nothing may leave yet: look again on a change, or at wake_at
+    take_complete,    // the next access unit, whole
+    take_incomplete,  // the next access unit as it is: a loss
+    take_at_end,      // the stream ended: the next access unit as it is
+    finished,         // the stream ended and the buffer is empty
+  };
+  Action action = Action::wait;
+  std::optional<SteadyTime> wake_at;  // wait: the latest time to look again
+};
+
+class PlayoutPolicy {
+ public:
+  // Borrows clock; it outlives the policy.
+  PlayoutPolicy(PlayoutConfig config, PlayoutClock& clock) : config_(config), clock_(clock) {}
+
+  // Decode thread, buffer locked: what to do with the next access unit at
+  // `now`. Starts or resumes the clock when the buffer holds enough.
+  PlayoutDecision decide(const BufferState& buffer, SteadyTime now) const;
+
+  // Render thread, with nothing queued to render: the last picture shown was
+  // `last_pts` and pictures come every `frame_interval_90k`. Begins a stall
+  // (cause "underrun") at the missing picture's due time when the rules say
+  // so; returns true if it did.
+  bool check_stall(SteadyTime now, int64_t last_pts, int64_t frame_interval_90k,
+                   bool buffer_playable, bool end_of_stream) const;
+
+  const PlayoutConfig& config() const { return config_; }
+  // Playback has not started: decide() reads BufferState::held_for.
+  bool measures_startup() const { return clock_.state() == PlayState::starting; }
+
+ private:
+  PlayoutConfig config_;
+  PlayoutClock& clock_;
+};
+
+}  // namespace flowcast::client

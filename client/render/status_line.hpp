@@ -1,0 +1,38 @@
+#pragma once
+// The terminal side of the player: a live status line on stderr (refreshed in
+// place about 4 times a second on a terminal, one plain line a second
+// otherwise, nothing with --quiet), and the summary table at exit.
+// Main thread only.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "client/render/playback_status.hpp"
+
+namespace flowcast::client {
+
+// One line with the same figures as the overlay.
+std::string format_status(const PlaybackStatus& s);
+// The summary table of a run, from its metrics JSON.
+std::string format_summary(const nlohmann::json& metrics);
+
+class StatusLine {
+ public:
+  // out: where to print (stderr); tty: refresh in place.
+  StatusLine(FILE* out, bool tty, bool quiet);
+  // Prints if it is time to. now: steady clock.
+  void update(const PlaybackStatus& s, std::chrono::steady_clock::time_point now);
+  // Ends the in-place line so what follows starts on a fresh one.
+  void finish();
+
+ private:
+  FILE* out_;
+  bool tty_;
+  bool quiet_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point next_{};
+};
+
+}  // namespace flowcast::client

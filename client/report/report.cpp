@@ -1,0 +1,660 @@
+#include "client/report/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <system_error>
+
+#include "client/report/html_text.hpp"
+#include "media/ffmpeg/base64.hpp"
+#include "client/report/svg_chart.hpp"
+
+namespace flowcast::client {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = "flowcast.metrics/1";
+constexpr const char* kDash = "\u2014";  // shown for a value that is null or missing
+// Snapshots are frames of a video, a few hundred KiB at most; anything far
+// larger is not one, and would bloat the page.
+constexpr std::uintmax_t kMaxSnapshotBytes = 32u << 20;
+
+const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+std::string colour_of(size_t run) {
+  return kPalette[run % std::size(kPalette)];
+}
+
+// The value at path, or nullptr when a step is missing or not an object.
+const json* find(const json& j, std::initializer_list<const char*> path) {
+  const json* at = &j;
+  for (const char* key : path) {
+    if (!at->is_object()) return nullptr;
+    auto it = at->find(key);
+    if (it == at->end()) return nullptr;
+    at = &*it;
+  }
+  return at;
+}
+
+std::optional<double> number(const json* v) {
+  if (!v || !v->is_number()) return std::nullopt;
+  const double d = v->get<double>();
+  if (!std::isfinite(d)) return std::nullopt;
+  return d;
+}
+
+std::optional<double> number_at(const json& j, std::initializer_list<const char*> path) {
+  return number(find(j, path));
+}
+
+std::string format_number(double v, int decimals) {
+  char buf[64];
+  if (std::fabs(v) >= 1e15)
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  else if (v == std::floor(v))
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string seconds(double ms) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000.0);
+  return buf;
+}
+
+// A table cell's text, escaped: numbers with `decimals`, strings as they
+// are, anything else (null, missing, objects) as a dash.
+std::string cell_text(const json* v, int decimals) {
+  if (!v) return kDash;
+  if (v->is_number_integer()) return v->dump();
+  if (auto d = number(v)) return format_number(*d, decimals);
+  if (v->is_string()) return html_escape(v->get_ref<const std::string&>());
+  if (v->is_boolean()) return v->get<bool>() ? "yes" : "no";
+  return kDash;
+}
+
+// "a string", "an object"...: the kind of a value, for messages.
+std::string a_json(const json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_object() || v.is_array()) return std::string("an ") + v.type_name();
+  return std::string("a ") + v.type_name();
+}
+
+// Lower-case letters, digits and dashes only: for class names built from data.
+std::string css_token(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') out += c;
+  return out.empty() ? "other" : out;
+}
+
+struct Tick {
+  double t_ms = 0;
+  double count = 0;  // how many new since the previous sample
+  double total = 0;
+};
+
+struct Stall {
+  double start_ms = 0, duration_ms = 0;
+  std::string cause;
+};
+
+// What the charts need from one run's metrics; hostile values are skipped.
+struct RunSeries {
+  std::vector<SvgChart::Point> buffer_ms, kernel_bytes, received_kbps, psnr;
+  std::vector<Tick> lost, late, corrupt;
+  std::vector<Stall> stalls;
+  std::optional<double> config_buffer_ms, config_rebuffer_ms;
+  double end_ms = 0;  // the last time anything of this run is drawn at
+};
+
+RunSeries series_of(const json& m) {
+  RunSeries r;
+  struct Counter {
+    const char* key;
+    std::vector<Tick>* ticks;
+    double last = 0;
+  };
+  Counter counters[] = {{"lost", &r.lost}, {"late", &r.late}, {"corrupt", &r.corrupt}};
+  if (const json* timeline = find(m, {"timeline"}); timeline && timeline->is_array()) {
+    for (const json& s : *timeline) {
+      auto t = number_at(s, {"t_ms"});
+      if (!t) continue;
+      r.end_ms = std::max(r.end_ms, *t);
+      if (auto v = number_at(s, {"buffer_ms"})) r.buffer_ms.push_back({*t, *v});
+      if (auto v = number_at(s, {"kernel_bytes"})) r.kernel_bytes.push_back({*t, *v});
+      if (auto v = number_at(s, {"received_kbps"})) r.received_kbps.push_back({*t, *v});
+      for (auto& c : counters) {
+        // Cumulative counts: a tick where one grows. `late` is absent from
+        // older files, which reads as 0 throughout.
+        auto v = number_at(s, {c.key});
+        if (!v) continue;
+        if (*v > c.last) c.ticks->push_back({*t, *v - c.last, *v});
+        c.last = *v;
+      }
+    }
+  }
+  if (const json* events = find(m, {"stalls", "events"}); events && events->is_array()) {
+    for (const json& e : *events) {
+      auto start = number_at(e, {"start_ms"});
+      if (!start) continue;
+      Stall st{*start, std::max(0.0, number_at(e, {"duration_ms"}).value_or(0)), {}};
+      if (const json* cause = find(e, {"cause"}); cause && cause->is_string())
+        st.cause = cause->get<std::string>();
+      r.end_ms = std::max(r.end_ms, st.start_ms + st.duration_ms);
+      r.stalls.push_back(std::move(st));
+    }
+  }
+  if (const json* frames = find(m, {"quality", "per_frame"}); frames && frames->is_array()) {
+    for (const json& f : *frames) {
+      auto t = number_at(f, {"t_ms"});
+      auto psnr = number_at(f, {"psnr"});
+      if (!t || !psnr) continue;
+      r.end_ms = std::max(r.end_ms, *t);
+      r.psnr.push_back({*t, *psnr});
+    }
+  }
+  if (auto d = number_at(m, {"duration_ms"})) r.end_ms = std::max(r.end_ms, *d);
+  r.config_buffer_ms = number_at(m, {"config", "buffer_ms"});
+  r.config_rebuffer_ms = number_at(m, {"config", "rebuffer_ms"});
+  return r;
+}
+
+double max_y(const std::vector<SvgChart::Point>& points, double floor) {
+  double m = floor;
+  for (const auto& p : points) m = std::max(m, p.y);
+  return m;
+}
+
+std::string legend(const std::vector<ReportRun>& runs) {
+  std::string s = "<ul class=\"legend\">";
+  for (size_t i = 0; i < runs.size(); ++i)
+    s += "<li><span class=\"swatch\" style=\"background:" + colour_of(i) + "\"></span>" +
+         html_escape(runs[i].label) + "</li>";
+  return s + "</ul>\n";
+}
+
+std::string figure(const std::string& caption, const std::vector<ReportRun>& runs,
+                   const std::string& svg) {
+  return "<figure>\n<figcaption>" + caption + "</figcaption>\n" + legend(runs) + svg +
+         "</figure>\n";
+}
+
+// --- the summary table ---------------------------------------------------
+
+struct Row {
+  const char* label;
+  std::initializer_list<const char*> path;
+  int decimals;
+};
+
+struct RowGroup {
+  const char* name;
+  std::initializer_list<Row> rows;
+};
+
+const RowGroup kSummary[] = {
+    {"run",
+     {{"transport", {"transport"}, 0},
+      {"duration (ms)", {"duration_ms"}, 0},
+      {"startup (ms)", {"startup_ms"}, 1}}},
+    {"config",
+     {{"buffer (ms)", {"config", "buffer_ms"}, 0},
+      {"buffer max (ms)", {"config", "buffer_max_ms"}, 0},
+      {"rebuffer (ms)", {"config", "rebuffer_ms"}, 0},
+      {"overflow", {"config", "overflow"}, 0},
+      {"on loss", {"config", "on_loss"}, 0}}},
+    {"stalls and freezes",
+     {{"stalls", {"stalls", "count"}, 0},
+      {"stall time (ms)", {"stalls", "total_ms"}, 1},
+      {"rebuffering ratio", {"rebuffering_ratio"}, 3},
+      {"freezes", {"freezes", "count"}, 0},
+      {"freeze time (ms)", {"freezes", "total_ms"}, 1}}},
+    {"packets",
+     {{"received", {"packets", "received"}, 0},
+      {"lost", {"packets", "lost"}, 0},
+      {"late", {"packets", "late"}, 0},
+      {"dropped by overflow", {"packets", "dropped_overflow"}, 0},
+      {"dropped by kernel", {"packets", "dropped_kernel"}, 0},
+      {"recovered", {"packets", "recovered"}, 0}}},
+    {"frames",
+     {{"decoded", {"frames", "decoded"}, 0},
+      {"rendered", {"frames", "rendered"}, 0},
+      {"corrupt", {"frames", "corrupt"}, 0},
+      {"tainted", {"frames", "tainted"}, 0},
+      {"skipped", {"frames", "skipped"}, 0},
+      {"dropped late", {"frames", "dropped_late"}, 0}}},
+    {"buffers",
+     {{"buffer peak (ms)", {"buffer", "peak_ms"}, 1},
+      {"buffer peak (bytes)", {"buffer", "peak_bytes"}, 0},
+      {"kernel peak (bytes)", {"kernel", "peak_queued_bytes"}, 0}}},
+    {"latency", {{"p50 (ms)", {"latency_ms", "p50"}, 1}, {"p95 (ms)", {"latency_ms", "p95"}, 1}}},
+    {"quality",
+     {{"PSNR mean (dB)", {"quality", "psnr_mean"}, 2},
+      {"PSNR min (dB)", {"quality", "psnr_min"}, 2},
+      {"MOS mean", {"quality", "mos_mean"}, 2}}},
+};
+
+std::string key_of(std::initializer_list<const char*> path) {
+  std::string key;
+  for (const char* p : path) {
+    if (!key.empty()) key += '.';
+    key += p;
+  }
+  return key;
+}
+
+std::string summary_table(const std::vector<ReportRun>& runs) {
+  std::string s = "<table id=\"summary\">\n<thead><tr><th></th>";
+  for (size_t i = 0; i < runs.size(); ++i)
+    s += "<th class=\"run\" style=\"border-top:4px solid " + colour_of(i) + "\">" +
+         html_escape(runs[i].label) + "</th>";
+  s += "</tr></thead>\n<tbody>\n";
+  for (const auto& group : kSummary) {
+    s += "<tr class=\"group\"><th colspan=\"" + std::to_string(runs.size() + 1) + "\">" +
+         group.name + "</th></tr>\n";
+    for (const auto& row : group.rows) {
+      s += "<tr data-key=\"" + key_of(row.path) + "\"><th>" + row.label + "</th>";
+      for (const auto& run : runs)
+        s += "<td>" + cell_text(find(run.metrics, row.path), row.decimals) + "</td>";
+      s += "</tr>\n";
+    }
+  }
+  return s + "</tbody>\n</table>\n";
+}
+
+// --- charts ----------------------------------------------------------------
+
+std::string buffer_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                         double x_max) {
+  double y = 1;
+  for (const auto& r : series) {
+    y = max_y(r.buffer_ms, y);
+    y = std::max({y, r.config_buffer_ms.value_or(0), r.config_rebuffer_ms.value_or(0)});
+  }
+  SvgChart chart("chart-buffer", "buffer (ms)", x_max, SvgChart::nice_ceiling(y * 1.05));
+  // One mark per value, naming what sits there ("buffer, rebuffer 500 ms"),
+  // and which runs when not all of them; grey when it is more than one run's.
+  struct Mark {
+    double value;
+    std::vector<std::pair<const char*, std::vector<size_t>>> names;
+  };
+  std::vector<Mark> marks;
+  auto add_mark = [&](std::optional<double> v, const char* name, size_t run) {
+    if (!v) return;
+    auto mark =
+        std::find_if(marks.begin(), marks.end(), [&](const Mark& m) { return m.value == *v; });
+    if (mark == marks.end()) mark = marks.insert(marks.end(), Mark{*v, {}});
+    auto named = std::find_if(mark->names.begin(), mark->names.end(),
+                              [&](const auto& n) { return std::string(n.first) == name; });
+    if (named == mark->names.end()) named = mark->names.insert(mark->names.end(), {name, {}});
+    named->second.push_back(run);
+  };
+  for (size_t i = 0; i < series.size(); ++i) {
+    for (const auto& st : series[i].stalls)
+      chart.add_band(st.start_ms, st.start_ms + st.duration_ms, colour_of(i),
+                     runs[i].label + ": stall at " + seconds(st.start_ms) + " for " +
+                         format_number(st.duration_ms, 0) + " ms" +
+                         (st.cause.empty() ? "" : " (" + st.cause + ")"),
+                     static_cast<int>(i));
+    add_mark(series[i].config_buffer_ms, "buffer", i);
+    add_mark(series[i].config_rebuffer_ms, "rebuffer", i);
+  }
+  for (const auto& m : marks) {
+    std::string label;
+    std::vector<size_t> involved;
+    for (const auto& [name, which] : m.names) {
+      if (!label.empty()) label += ", ";
+      label += name;
+      if (which.size() < series.size()) {
+        label += " (";
+        for (size_t k = 0; k < which.size(); ++k) label += (k ? ", " : "") + runs[which[k]].label;
+        label += ")";
+      }
+      for (size_t r : which)
+        if (std::find(involved.begin(), involved.end(), r) == involved.end()) involved.push_back(r);
+    }
+    const bool is_buffer = std::string(m.names.front().first) == "buffer";
+    chart.add_hline(m.value, involved.size() > 1 ? "#555" : colour_of(involved.front()),
+                    label + " " + format_number(m.value, 0) + " ms", is_buffer ? "6 4" : "2 3");
+  }
+  for (size_t i = 0; i < series.size(); ++i)
+    chart.add_line(series[i].buffer_ms, colour_of(i), runs[i].label + ": receive buffer (ms)",
+                   static_cast<int>(i));
+  return figure(
+      "Receive buffer level (media time held, ms). Shaded: stalls (rebuffering); dashed: "
+      "<code>--buffer</code>, dotted: <code>--rebuffer</code>.",
+      runs, chart.render());
+}
+
+std::string line_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                       double x_max, const char* id, const char* y_label, const char* caption,
+                       std::vector<SvgChart::Point> RunSeries::*member) {
+  double y = 1;
+  for (const auto& r : series) y = max_y(r.*member, y);
+  SvgChart chart(id, y_label, x_max, SvgChart::nice_ceiling(y * 1.05));
+  for (size_t i = 0; i < series.size(); ++i)
+    chart.add_line(series[i].*member, colour_of(i), runs[i].label + ": " + y_label,
+                   static_cast<int>(i));
+  return figure(caption, runs, chart.render());
+}
+
+std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                         double x_max) {
+  struct Kind {
+    const char* name;
+    std::vector<Tick> RunSeries::*ticks;
+  };
+  const Kind kinds[] = {
+      {"lost", &RunSeries::lost}, {"late", &RunSeries::late}, {"corrupt", &RunSeries::corrupt}};
+  std::vector<std::string> lanes, colours;
+  double most = 1;
+  size_t any = 0;
+  for (size_t i = 0; i < series.size(); ++i) {
+    for (const auto& k : kinds) {
+      const auto& ticks = series[i].*k.ticks;
+      lanes.push_back(std::string(k.name) + " " +
+                      format_number(ticks.empty() ? 0 : ticks.back().total, 0));
+      colours.push_back(colour_of(i));
+      for (const auto& t : ticks) most = std::max(most, t.count);
+      any += ticks.size();
+    }
+  }
+  const int lane_px = 16;
+  SvgChart chart("chart-events", "events", x_max, 1,
+                 std::max(3 * lane_px, lane_px * static_cast<int>(lanes.size())));
+  chart.set_lanes(lanes, colours);
+  size_t lane = 0;
+  for (size_t i = 0; i < series.size(); ++i) {
+    for (const auto& k : kinds) {
+      const double bottom = chart.lane_bottom(lane++);
+      for (const auto& t : series[i].*k.ticks) {
+        // Taller for more at once, on a log scale so one packet still shows.
+        const double h = 0.3 + 0.6 * std::log1p(t.count) / std::log1p(most);
+        chart.add_tick(t.t_ms, bottom + 0.05, bottom + 0.05 + h, colour_of(i),
+                       runs[i].label + ": +" + format_number(t.count, 0) + " " + k.name + " at " +
+                           seconds(t.t_ms) + " (" + format_number(t.total, 0) + " in all)",
+                       static_cast<int>(i));
+      }
+    }
+  }
+  return figure(std::string("Lost and late packets, corrupt frames: a tick where the count grows "
+                            "(taller for more at once; the lane names the total).") +
+                    (any == 0 ? " None in these runs." : ""),
+                runs, chart.render());
+}
+
+std::string psnr_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                       double x_max) {
+  std::vector<std::string> without;
+  double y = 1;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (series[i].psnr.empty()) without.push_back(html_escape(runs[i].label));
+    y = max_y(series[i].psnr, y);
+  }
+  if (without.size() == series.size())
+    return "<p class=\"no-reference\" id=\"no-reference\">No per-frame PSNR: no reference "
+           "(run flowcast-client with <code>--reference FILE</code>).</p>\n";
+  SvgChart chart("chart-psnr", "PSNR (dB)", x_max, SvgChart::nice_ceiling(std::min(y, 100.0)), 220);
+  // EvalVid's PSNR to MOS boundaries; too close together to label each.
+  for (int db : {37, 31, 25, 20}) chart.add_hline(db, "#999", "", "2 3");
+  for (size_t i = 0; i < series.size(); ++i)
+    chart.add_line(series[i].psnr, colour_of(i), runs[i].label + ": PSNR (dB)",
+                   static_cast<int>(i));
+  std::string caption =
+      "PSNR of each rendered frame against the reference, at the time it was shown (100 dB: "
+      "identical). Dotted: 37, 31, 25 and 20 dB, above which a frame scores MOS 5, 4, 3 and 2.";
+  if (!without.empty()) {
+    caption += " No reference for:";
+    for (size_t i = 0; i < without.size(); ++i) caption += (i ? ", " : " ") + without[i];
+    caption += ".";
+  }
+  return figure(caption, runs, chart.render());
+}
+
+std::string mos_histograms(const std::vector<ReportRun>& runs) {
+  std::string s;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const json* h = find(runs[i].metrics, {"quality", "mos_histogram"});
+    if (!h || !h->is_object()) continue;
+    double counts[5] = {}, most = 0;
+    for (int mos = 1; mos <= 5; ++mos) {
+      counts[mos - 1] = std::max(0.0, number_at(*h, {std::to_string(mos).c_str()}).value_or(0));
+      most = std::max(most, counts[mos - 1]);
+    }
+    s += "<table class=\"mos-histogram\" id=\"mos-histogram-" + std::to_string(i) +
+         "\"><caption>MOS of the frames: " + html_escape(runs[i].label) +
+         "</caption>\n<tr><th>MOS</th><th>frames</th><th></th></tr>\n";
+    for (int mos = 5; mos >= 1; --mos) {
+      const double c = counts[mos - 1];
+      const double pct = most > 0 ? 100.0 * c / most : 0;
+      char width[32];
+      std::snprintf(width, sizeof width, "%.1f", pct);
+      s += "<tr><th>" + std::to_string(mos) + "</th><td>" + format_number(c, 0) +
+           "</td><td class=\"bar\"><span style=\"width:" + width + "%;background:" + colour_of(i) +
+           "\"></span></td></tr>\n";
+    }
+    s += "</table>\n";
+  }
+  return s;
+}
+
+std::string stall_lists(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series) {
+  std::string s;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    s += "<div class=\"stall-list\"><h3 style=\"color:" + colour_of(i) + "\">" +
+         html_escape(runs[i].label) + "</h3>";
+    if (series[i].stalls.empty()) {
+      s += "<p>No stalls.</p></div>\n";
+      continue;
+    }
+    s += "<table class=\"stalls\"><tr><th>start</th><th>length (ms)</th><th>cause</th></tr>\n";
+    for (const auto& st : series[i].stalls)
+      s += "<tr><td>" + seconds(st.start_ms) + "</td><td>" + format_number(st.duration_ms, 1) +
+           "</td><td>" + (st.cause.empty() ? kDash : html_escape(st.cause)) + "</td></tr>\n";
+    s += "</table></div>\n";
+  }
+  return s;
+}
+
+// --- snapshots -------------------------------------------------------------
+
+// The PNG's bytes, or nullopt with the reason in error.
+std::optional<std::string> read_png(const std::filesystem::path& path, std::string& error) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    error = std::filesystem::exists(path, ec) ? "not a file" : "no such file";
+    return std::nullopt;
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxSnapshotBytes) {
+    error = ec ? ec.message() : "larger than 32 MiB";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    error = "cannot read it";
+    return std::nullopt;
+  }
+  if (bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) {
+    error = "not a PNG";
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+std::string snapshot_figure(const json& snap, const std::string& base_dir) {
+  const json* file = find(snap, {"file"});
+  const json* kind_v = find(snap, {"kind"});
+  const std::string kind = kind_v && kind_v->is_string() ? kind_v->get<std::string>() : "";
+  std::string caption = kind.empty() ? "snapshot" : html_escape(kind);
+  if (auto t = number_at(snap, {"t_ms"})) caption += " at " + seconds(*t);
+  if (auto pts = number_at(snap, {"pts_ms"})) caption += ", media time " + seconds(*pts);
+  if (auto psnr = number_at(snap, {"psnr"}))
+    caption += ", PSNR " + format_number(*psnr, 2) + " dB";
+  else if (find(snap, {"psnr"}))
+    caption += ", PSNR \u2014";
+  const std::string cls = "snapshot snapshot-" + css_token(kind);
+  if (!file || !file->is_string() || file->get_ref<const std::string&>().empty())
+    return "<figure class=\"" + cls + " unreadable\"><figcaption>" + caption +
+           ": the metrics name no file</figcaption></figure>\n";
+  const std::string& name = file->get_ref<const std::string&>();
+  std::filesystem::path path(name);
+  if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
+  std::string error;
+  auto png = read_png(path, error);
+  if (!png)
+    return "<figure class=\"" + cls + " unreadable\"><figcaption>" + caption + ": cannot read " +
+           html_escape(path.string()) + " (" + html_escape(error) + ")</figcaption></figure>\n";
+  return "<figure class=\"" + cls + "\"><img alt=\"" + caption + "\" src=\"data:image/png;base64," +
+         media::base64_encode(*png) + "\"><figcaption>" + caption + "<br><span class=\"file\">" +
+         html_escape(name) + "</span></figcaption></figure>\n";
+}
+
+std::string snapshots_section(const std::vector<ReportRun>& runs) {
+  std::string s = "<section id=\"snapshots\">\n<h2>Snapshots</h2>\n";
+  bool any = false;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const json* snaps = find(runs[i].metrics, {"snapshots"});
+    if (!snaps || !snaps->is_array() || snaps->empty()) continue;
+    any = true;
+    s += "<h3 style=\"color:" + colour_of(i) + "\">" + html_escape(runs[i].label) +
+         "</h3>\n<div class=\"snapshots\">\n";
+    for (const json& snap : *snaps) s += snapshot_figure(snap, runs[i].base_dir);
+    s += "</div>\n";
+  }
+  if (!any)
+    s += "<p>No snapshots in these runs (flowcast-client <code>--snapshot DIR</code> saves "
+         "them).</p>\n";
+  return s + "</section>\n";
+}
+
+constexpr const char* kStyle = R"(
+body { font: 14px/1.4 sans-serif; color: #222; margin: 24px; max-width: 1060px; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ddd; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+table { border-collapse: collapse; }
+#summary th, #summary td { padding: 2px 10px; border-bottom: 1px solid #eee; text-align: right; }
+#summary th:first-child { text-align: left; font-weight: normal; color: #555; }
+#summary tr.group th { text-align: left; font-weight: bold; color: #222; padding-top: 10px; }
+#summary th.run { text-align: right; }
+figure { margin: 18px 0; }
+figcaption { margin-bottom: 4px; }
+ul.legend { list-style: none; padding: 0; margin: 2px 0 4px; }
+ul.legend li { display: inline-block; margin-right: 18px; }
+.swatch { display: inline-block; width: 14px; height: 10px; margin-right: 6px; }
+svg.chart { max-width: 100%; height: auto; font: 11px sans-serif; fill: #333; }
+table.mos-histogram, table.stalls { margin: 8px 24px 8px 0; display: inline-table; }
+table.mos-histogram td, table.mos-histogram th, table.stalls td, table.stalls th { padding: 1px 8px; }
+td.bar { width: 160px; } td.bar span { display: block; height: 10px; }
+.snapshots { display: flex; flex-wrap: wrap; gap: 12px; }
+figure.snapshot { margin: 0; max-width: 330px; }
+figure.snapshot img { max-width: 320px; border: 1px solid #ccc; display: block; }
+figure.unreadable figcaption { color: #a00; }
+.file { color: #777; font-size: 12px; word-break: break-all; }
+footer { margin-top: 32px; color: #777; font-size: 12px; }
+)";
+
+}  // namespace
+
+std::string validate_metrics_for_report(const nlohmann::json& m) {
+  const std::string fix = ": pass a metrics file written by flowcast-client --metrics";
+  if (!m.is_object()) return "it holds " + a_json(m) + ", not an object" + fix;
+  const json* schema = find(m, {"schema"});
+  if (!schema) return "it has no \"schema\" key, so it is not a flowcast metrics file" + fix;
+  if (!schema->is_string())
+    return "its \"schema\" is " + a_json(*schema) + ", not the string \"" + kSchema + "\"" + fix;
+  const std::string& name = schema->get_ref<const std::string&>();
+  if (name != kSchema) {
+    // Quoted and escaped, and cut short: the message stays one line.
+    const std::string shown =
+        json(name.substr(0, 60)).dump(-1, ' ', false, json::error_handler_t::replace);
+    return "its schema is " + shown + ", not \"" + kSchema + "\"" + fix +
+           (name.rfind("flowcast.server-metrics", 0) == 0 ? " (the client's, not the server's)"
+                                                          : "");
+  }
+  const json* timeline = find(m, {"timeline"});
+  if (!timeline) return "it has no \"timeline\"" + fix;
+  if (!timeline->is_array())
+    return "its \"timeline\" is " + a_json(*timeline) + ", not an array" + fix;
+  if (timeline->empty())
+    return "its timeline is empty: the client stopped before its first sample; record a run of "
+           "at least a second";
+  if (std::none_of(timeline->begin(), timeline->end(),
+                   [](const json& s) { return number_at(s, {"t_ms"}).has_value(); }))
+    return "no sample of its timeline has a numeric \"t_ms\"" + fix;
+  struct Expect {
+    std::initializer_list<const char*> path;
+    json::value_t type;
+    const char* what;
+  };
+  const Expect expected[] = {
+      {{"transport"}, json::value_t::string, "a string"},
+      {{"config"}, json::value_t::object, "an object"},
+      {{"stalls"}, json::value_t::object, "an object"},
+      {{"stalls", "events"}, json::value_t::array, "an array"},
+      {{"freezes"}, json::value_t::object, "an object"},
+      {{"packets"}, json::value_t::object, "an object"},
+      {{"frames"}, json::value_t::object, "an object"},
+      {{"buffer"}, json::value_t::object, "an object"},
+      {{"kernel"}, json::value_t::object, "an object"},
+      {{"latency_ms"}, json::value_t::object, "an object"},
+      {{"quality"}, json::value_t::object, "an object"},
+      {{"quality", "per_frame"}, json::value_t::array, "an array"},
+      {{"quality", "mos_histogram"}, json::value_t::object, "an object"},
+      {{"snapshots"}, json::value_t::array, "an array"},
+  };
+  for (const auto& e : expected) {
+    const json* v = find(m, e.path);
+    // Absent or null: the report shows a dash.
+    if (!v || v->is_null() || v->type() == e.type) continue;
+    return "its \"" + key_of(e.path) + "\" is " + a_json(*v) + ", not " + e.what + fix;
+  }
+  return {};
+}
+
+std::string render_report_html(const std::vector<ReportRun>& runs, const std::string& title) {
+  std::vector<RunSeries> series;
+  double x_max = 1000;
+  for (const auto& run : runs) {
+    series.push_back(series_of(run.metrics));
+    x_max = std::max(x_max, series.back().end_ms);
+  }
+  std::string s = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+                  html_escape(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  s += "<h1>" + html_escape(title) + "</h1>\n";
+  s += "<p>" + std::to_string(runs.size()) + (runs.size() == 1 ? " run" : " runs") +
+       " of flowcast-client. Times are from each client's launch; every chart shares one time "
+       "axis.</p>\n";
+  s +=
+      "<section id=\"summary-section\">\n<h2>Summary</h2>\n" + summary_table(runs) + "</section>\n";
+  s += "<section id=\"charts\">\n<h2>Over time</h2>\n";
+  s += buffer_chart(runs, series, x_max);
+  s += line_chart(runs, series, x_max, "chart-kernel", "kernel (bytes)",
+                  "Kernel socket buffer: bytes received but not yet read by the client.",
+                  &RunSeries::kernel_bytes);
+  s += line_chart(runs, series, x_max, "chart-bitrate", "received (kbit/s)",
+                  "Received bitrate (kbit/s).", &RunSeries::received_kbps);
+  s += events_chart(runs, series, x_max);
+  s += "</section>\n<section id=\"stalls\">\n<h2>Stalls</h2>\n" + stall_lists(runs, series) +
+       "</section>\n";
+  s += "<section id=\"quality\">\n<h2>Picture quality</h2>\n" + psnr_chart(runs, series, x_max) +
+       mos_histograms(runs) + "</section>\n";
+  s += snapshots_section(runs);
+  s += "<footer>Written by flowcast-report from flowcast.metrics/1 "
+       "files.</footer>\n</body>\n</html>\n";
+  return s;
+}
+
+}  // namespace flowcast::client

@@ -1,0 +1,188 @@
+#include "client/report/svg_chart.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "client/report/html_text.hpp"
+
+namespace flowcast::client {
+namespace {
+
+constexpr double kWidth = 1000;
+constexpr double kLeft = 72, kRight = 16, kTop = 12, kBottom = 34;
+constexpr double kPlotWidth = kWidth - kLeft - kRight;
+constexpr int kMaxTicks = 40;
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+// Axis labels: as many decimals as the step needs, no more.
+std::string axis_label(double v, double step) {
+  int decimals = 0;
+  while (decimals < 3 && std::fabs(step * std::pow(10.0, decimals) -
+                                   std::round(step * std::pow(10.0, decimals))) > 1e-6)
+    ++decimals;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string run_attr(int run) {
+  return run >= 0 ? " data-run=\"" + std::to_string(run) + "\"" : "";
+}
+
+double finite_or(double v, double fallback) {
+  return std::isfinite(v) ? v : fallback;
+}
+
+}  // namespace
+
+SvgChart::SvgChart(std::string id, std::string y_label, double x_max_ms, double y_max,
+                   int plot_height)
+    : id_(std::move(id)),
+      y_label_(std::move(y_label)),
+      x_max_(finite_or(x_max_ms, 0) > 0 ? x_max_ms : 1),
+      y_max_(finite_or(y_max, 0) > 0 ? y_max : 1),
+      plot_height_(std::max(plot_height, 20)) {}
+
+void SvgChart::set_lanes(std::vector<std::string> names, std::vector<std::string> colours) {
+  lanes_ = std::move(names);
+  lane_colours_ = std::move(colours);
+  lane_colours_.resize(lanes_.size(), "#333");
+  y_max_ = std::max<double>(1, static_cast<double>(lanes_.size()));
+}
+
+double SvgChart::lane_bottom(size_t lane) const {
+  return static_cast<double>(lanes_.size()) - 1 - static_cast<double>(lane);
+}
+
+double SvgChart::px(double x_ms) const {
+  return kLeft + std::clamp(finite_or(x_ms, 0), 0.0, x_max_) / x_max_ * kPlotWidth;
+}
+
+double SvgChart::py(double y) const {
+  return kTop + plot_height_ - std::clamp(finite_or(y, 0), 0.0, y_max_) / y_max_ * plot_height_;
+}
+
+void SvgChart::add_band(double x0_ms, double x1_ms, std::string_view colour,
+                        std::string_view tooltip, int run) {
+  const double a = px(std::min(x0_ms, x1_ms)), b = px(std::max(x0_ms, x1_ms));
+  bands_ += "<rect class=\"band\"" + run_attr(run) + " x=\"" + num(a) + "\" y=\"" + num(kTop) +
+            "\" width=\"" + num(std::max(b - a, 1.0)) + "\" height=\"" + num(plot_height_) +
+            "\" fill=\"" + html_escape(colour) + "\" fill-opacity=\"0.18\"><title>" +
+            html_escape(tooltip) + "</title></rect>\n";
+}
+
+void SvgChart::add_line(const std::vector<Point>& points, std::string_view colour,
+                        std::string_view tooltip, int run) {
+  if (points.empty()) return;
+  std::string coords;
+  coords.reserve(points.size() * 14);
+  for (const auto& p : points) {
+    if (!coords.empty()) coords += ' ';
+    coords += num(px(p.x)) + "," + num(py(p.y));
+  }
+  series_ += "<polyline class=\"series\"" + run_attr(run) + " fill=\"none\" stroke=\"" +
+             html_escape(colour) + "\" stroke-width=\"1.6\" stroke-linejoin=\"round\" points=\"" +
+             coords + "\"><title>" + html_escape(tooltip) + "</title></polyline>\n";
+}
+
+void SvgChart::add_points(const std::vector<Point>& points, std::string_view colour,
+                          std::string_view tooltip, int run) {
+  if (points.empty()) return;
+  series_ += "<g class=\"series points\"" + run_attr(run) + " fill=\"" + html_escape(colour) +
+             "\"><title>" + html_escape(tooltip) + "</title>";
+  for (const auto& p : points)
+    series_ += "<circle cx=\"" + num(px(p.x)) + "\" cy=\"" + num(py(p.y)) + "\" r=\"1.8\"/>";
+  series_ += "</g>\n";
+}
+
+void SvgChart::add_hline(double y, std::string_view colour, std::string_view label,
+                         std::string_view dash) {
+  const double yy = py(y);
+  hlines_ += "<g class=\"mark\"><line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + kPlotWidth) +
+             "\" y1=\"" + num(yy) + "\" y2=\"" + num(yy) + "\" stroke=\"" + html_escape(colour) +
+             "\" stroke-dasharray=\"" + html_escape(dash) + "\"/>";
+  if (!label.empty())
+    hlines_ += "<text x=\"" + num(kLeft + kPlotWidth - 4) + "\" y=\"" + num(yy - 3) +
+               "\" text-anchor=\"end\" fill=\"" + html_escape(colour) + "\">" + html_escape(label) +
+               "</text>";
+  hlines_ += "</g>\n";
+}
+
+void SvgChart::add_tick(double x_ms, double y0, double y1, std::string_view colour,
+                        std::string_view tooltip, int run) {
+  const double x = px(x_ms);
+  ticks_ += "<line class=\"tick\"" + run_attr(run) + " x1=\"" + num(x) + "\" x2=\"" + num(x) +
+            "\" y1=\"" + num(py(y0)) + "\" y2=\"" + num(py(y1)) + "\" stroke=\"" +
+            html_escape(colour) + "\" stroke-width=\"2\"><title>" + html_escape(tooltip) +
+            "</title></line>\n";
+}
+
+std::string SvgChart::render() const {
+  const double height = kTop + plot_height_ + kBottom;
+  const double bottom = kTop + plot_height_;
+  std::string s = "<svg class=\"chart\" id=\"" + html_escape(id_) + "\" viewBox=\"0 0 " +
+                  num(kWidth) + " " + num(height) + "\" width=\"" + num(kWidth) + "\" height=\"" +
+                  num(height) + "\" data-x-max=\"" + num(x_max_) + "\" role=\"img\">\n";
+  s += "<rect class=\"plot\" x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" +
+       num(kPlotWidth) + "\" height=\"" + num(plot_height_) + "\" fill=\"#fcfcfc\"/>\n";
+  // The time axis, in seconds.
+  const double x_step = nice_step(x_max_ / 1000.0, 10);
+  for (int i = 0; i <= kMaxTicks && i * x_step <= x_max_ / 1000.0 + 1e-9; ++i) {
+    const double t = i * x_step;
+    const double x = px(t * 1000.0);
+    s += "<line class=\"grid\" x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(kTop) +
+         "\" y2=\"" + num(bottom + 4) + "\" stroke=\"#e4e4e4\"/><text x=\"" + num(x) + "\" y=\"" +
+         num(bottom + 16) + "\" text-anchor=\"middle\">" + axis_label(t, x_step) + "</text>\n";
+  }
+  s += "<text class=\"axis-label\" x=\"" + num(kLeft + kPlotWidth / 2) + "\" y=\"" +
+       num(height - 3) + "\" text-anchor=\"middle\">time since launch (s)</text>\n";
+  if (lanes_.empty()) {
+    const double y_step = nice_step(y_max_, 4);
+    for (int i = 0; i <= kMaxTicks && i * y_step <= y_max_ * (1 + 1e-9); ++i) {
+      const double v = i * y_step;
+      const double y = py(v);
+      s += "<line class=\"grid\" x1=\"" + num(kLeft - 4) + "\" x2=\"" + num(kLeft + kPlotWidth) +
+           "\" y1=\"" + num(y) + "\" y2=\"" + num(y) + "\" stroke=\"#e4e4e4\"/><text x=\"" +
+           num(kLeft - 6) + "\" y=\"" + num(y + 4) + "\" text-anchor=\"end\">" +
+           axis_label(v, y_step) + "</text>\n";
+    }
+  } else {
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      const double y = py(lane_bottom(i));
+      s += "<line class=\"grid\" x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + kPlotWidth) +
+           "\" y1=\"" + num(y) + "\" y2=\"" + num(y) + "\" stroke=\"#e4e4e4\"/><text x=\"" +
+           num(kLeft - 6) + "\" y=\"" + num(py(lane_bottom(i) + 0.5) + 4) +
+           "\" text-anchor=\"end\" fill=\"" + html_escape(lane_colours_[i]) + "\">" +
+           html_escape(lanes_[i]) + "</text>\n";
+    }
+  }
+  s += "<text class=\"axis-label\" transform=\"translate(12 " + num(kTop + plot_height_ / 2.0) +
+       ") rotate(-90)\" text-anchor=\"middle\">" + html_escape(y_label_) + "</text>\n";
+  s += bands_ + hlines_ + series_ + ticks_;
+  s += "<rect x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" + num(kPlotWidth) +
+       "\" height=\"" + num(plot_height_) + "\" fill=\"none\" stroke=\"#999\"/>\n</svg>\n";
+  return s;
+}
+
+double SvgChart::nice_step(double range, int count) {
+  if (!(range > 0) || !std::isfinite(range) || count < 1) return 1;
+  const double raw = range / count;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  const double f = raw / magnitude;
+  const double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+  return nice * magnitude;
+}
+
+double SvgChart::nice_ceiling(double value) {
+  if (!(value > 0) || !std::isfinite(value)) return 1;
+  const double step = nice_step(value, 4);
+  return std::ceil(value / step - 1e-9) * step;
+}
+
+}  // namespace flowcast::client

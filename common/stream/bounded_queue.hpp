@@ -1,0 +1,118 @@
+#pragma once
+// A bounded queue between two threads, and a Writable stream stage: write()
+// never blocks, and returns false once the queue holds its high-water mark;
+// a writer on its own thread then blocks in wait_for_drain(). The reader
+// pops, blocking while the queue is empty. end() closes the queue and wakes
+// every waiter. Values are moved, never copied.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "common/stream/stream.hpp"
+
+namespace flowcast::common {
+
+template <typename T>
+class BoundedQueue : public Writable<T> {
+ public:
+  explicit BoundedQueue(size_t high_water) : high_water_(high_water ? high_water : 1) {}
+
+  // Takes value (dropped once closed). false: at or past the mark.
+  bool write(T value) override {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    items_.push_back(std::move(value));
+    not_empty_.notify_one();
+    if (items_.size() >= high_water_) {
+      writer_waiting_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  // Blocks until the queue is below its mark or closed. false once closed.
+  bool wait_for_drain() {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < high_water_; });
+    return !closed_;
+  }
+
+  // The queue holds nothing back: flushing is the reader's business.
+  void end() override { close(); }
+
+  // Blocks while empty. nullopt once closed and drained.
+  std::optional<T> pop() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    return take(lock);
+  }
+
+  // Blocks until an item is there, the queue closes, or the deadline passes;
+  // true when an item is there.
+  template <typename Clock, typename Duration>
+  bool wait_until_not_empty(const std::chrono::time_point<Clock, Duration>& deadline) {
+    std::unique_lock lock(mutex_);
+    return not_empty_.wait_until(lock, deadline, [&] { return closed_ || !items_.empty(); }) &&
+           !items_.empty();
+  }
+
+  // Calls f on the front item without removing it; false when empty.
+  template <typename F>
+  bool peek(F&& f) {
+    std::lock_guard lock(mutex_);
+    if (items_.empty()) return false;
+    f(items_.front());
+    return true;
+  }
+
+  std::optional<T> try_pop() {
+    std::unique_lock lock(mutex_);
+    return take(lock);
+  }
+
+  // No more writes; pops drain what is left. Wakes every waiter.
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_full_.notify_all();
+    not_empty_.notify_all();
+  }
+
+  size_t size() const {
+    std::lock_guard lock(mutex_);
+    return items_.size();
+  }
+  bool drained() const {
+    std::lock_guard lock(mutex_);
+    return closed_ && items_.empty();
+  }
+
+ private:
+  std::optional<T> take(std::unique_lock<std::mutex>& lock) {
+    if (items_.empty()) return std::nullopt;
+    T value = std::move(items_.front());
+    items_.pop_front();
+    bool drained = writer_waiting_ && items_.size() < high_water_;
+    if (drained) writer_waiting_ = false;
+    not_full_.notify_all();
+    if (drained) {
+      lock.unlock();
+      this->emit_drain();
+    }
+    return value;
+  }
+
+  // --- Protected by mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable not_full_;
+  std::condition_variable not_empty_;
+  std::deque<T> items_;
+  size_t high_water_;
+  bool closed_ = false;
+  bool writer_waiting_ = false;
+};
+
+}  // namespace flowcast::common

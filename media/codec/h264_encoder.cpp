@@ -1,0 +1,78 @@
+#include "media/codec/h264_encoder.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "media/ffmpeg/av_error.hpp"
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+namespace flowcast::media {
+
+H264Encoder::H264Encoder(const EncoderConfig& config) : config_(config) {
+  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+  if (!codec)
+    throw std::runtime_error("this FFmpeg has no libx264 encoder: install Debian's libavcodec59");
+  ctx_ = CodecContext(avcodec_alloc_context3(codec));
+  if (!ctx_) throw std::bad_alloc();
+  ctx_->width = config.width;
+  ctx_->height = config.height;
+  ctx_->pix_fmt = AV_PIX_FMT_YUV420P;
+  ctx_->time_base = AVRational{1, config.fps};
+  ctx_->framerate = AVRational{config.fps, 1};
+  ctx_->bit_rate = config.bitrate;
+  ctx_->rc_max_rate = config.bitrate;
+  // One second of VBV: the rate stays near the target frame to frame, which
+  // is what a link cap will measure.
+  ctx_->rc_buffer_size = static_cast<int>(config.bitrate);
+  ctx_->gop_size = config.gop;
+  ctx_->max_b_frames = config.max_b_frames;
+  ctx_->thread_count = 2;
+  av_opt_set(ctx_->priv_data, "preset", "veryfast", 0);
+  if (config.low_latency) av_opt_set(ctx_->priv_data, "tune", "zerolatency", 0);
+  // Scene cuts would add IDRs the GOP does not ask for.
+  std::string params = "scenecut=0:repeat-headers=1";
+  if (config.slice_max_bytes > 0) params += ":slice-max-size=" + std::to_string(config.slice_max_bytes);
+  av_opt_set(ctx_->priv_data, "x264-params", params.c_str(), 0);
+  check_av(avcodec_open2(ctx_.get(), codec, nullptr), "opening the libx264 encoder");
+}
+
+std::vector<EncodedFrame> H264Encoder::encode(const Frame& frame) {
+  if (keyframe_requested_.exchange(false)) {
+    frame->pict_type = AV_PICTURE_TYPE_I;
+    frame->key_frame = 1;
+  } else {
+    frame->pict_type = AV_PICTURE_TYPE_NONE;
+  }
+  check_av(avcodec_send_frame(ctx_.get(), frame.get()), "encoding a frame with libx264");
+  return drain();
+}
+
+std::vector<EncodedFrame> H264Encoder::flush() {
+  int ret = avcodec_send_frame(ctx_.get(), nullptr);
+  if (ret < 0 && ret != AVERROR_EOF) check_av(ret, "flushing the libx264 encoder");
+  return drain();
+}
+
+std::vector<EncodedFrame> H264Encoder::drain() {
+  std::vector<EncodedFrame> out;
+  for (;;) {
+    int ret = avcodec_receive_packet(ctx_.get(), packet_.get());
+    if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
+    check_av(ret, "receiving a packet from libx264");
+    EncodedFrame ef;
+    ef.annexb.assign(packet_->data, packet_->data + packet_->size);
+    const AVRational rtp_tb{1, 90000};
+    ef.pts_90k = av_rescale_q(packet_->pts, ctx_->time_base, rtp_tb);
+    ef.dts_90k = av_rescale_q(packet_->dts, ctx_->time_base, rtp_tb);
+    ef.duration_90k = av_rescale_q(1, ctx_->time_base, rtp_tb);
+    ef.keyframe = (packet_->flags & AV_PKT_FLAG_KEY) != 0;
+    av_packet_unref(packet_.get());
+    out.push_back(std::move(ef));
+  }
+  return out;
+}
+
+}  // namespace flowcast::media

@@ -1,0 +1,52 @@
+#pragma once
+// libx264 through libavcodec: raw YUV 4:2:0 frames in, Annex B access units out
+// (SPS/PPS repeated before every IDR, so a receiver can join at any keyframe).
+// Not thread-safe: one thread drives an encoder, except request_keyframe(),
+// which any thread may call.
+#include <atomic>
+#include <vector>
+
+#include "media/ffmpeg/av_types.hpp"
+#include "media/codec/encoded_frame.hpp"
+
+namespace flowcast::media {
+
+struct EncoderConfig {
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int64_t bitrate = 4'000'000;  // bits per second
+  int gop = 60;                 // frames between IDRs
+  int max_b_frames = 0;         // live sources send none: no reordering delay
+  bool low_latency = true;      // tune zerolatency: no lookahead, no frame threads
+  // Largest slice NAL in bytes (0: one slice per frame). Slices that fit one
+  // RTP packet make a lost packet cost one slice, which the decoder conceals,
+  // instead of the whole frame.
+  int slice_max_bytes = 0;
+};
+
+class H264Encoder {
+ public:
+  // Throws AvError (or std::runtime_error when libx264 is missing).
+  explicit H264Encoder(const EncoderConfig& config);
+
+  // Encodes one frame (its pts counts frames from 0). Returns the access units
+  // the encoder produced, possibly none. Throws AvError.
+  std::vector<EncodedFrame> encode(const Frame& frame);
+  // Drains the encoder at the end of the input.
+  std::vector<EncodedFrame> flush();
+  // The next encoded frame will be an IDR (answers an RTCP PLI).
+  void request_keyframe() { keyframe_requested_.store(true); }
+
+  const EncoderConfig& config() const { return config_; }
+
+ private:
+  std::vector<EncodedFrame> drain();
+
+  EncoderConfig config_;
+  CodecContext ctx_;
+  Packet packet_;
+  std::atomic<bool> keyframe_requested_{false};
+};
+
+}  // namespace flowcast::media

@@ -1,0 +1,33 @@
+#include "media/payload/payload_format.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace flowcast::media {
+
+std::span<const PayloadFormat* const> payload_formats() {
+  static const std::array<const PayloadFormat*, 1> formats = {&h264_payload_format()};
+  return formats;
+}
+
+const PayloadFormat* find_payload_format(std::string_view encoding_name) {
+  for (const PayloadFormat* f : payload_formats()) {
+    if (f->encoding_name.size() == encoding_name.size() &&
+        std::equal(encoding_name.begin(), encoding_name.end(), f->encoding_name.begin(),
+                   [](char a, char b) {
+                     return std::tolower(static_cast<unsigned char>(a)) ==
+                            std::tolower(static_cast<unsigned char>(b));
+                   }))
+      return f;
+  }
+  return nullptr;
+}
+
+const PayloadFormat* find_payload_format(AVCodecID codec_id) {
+  for (const PayloadFormat* f : payload_formats())
+    if (f->codec_id == codec_id) return f;
+  return nullptr;
+}
+
+}  // namespace flowcast::media

@@ -1,0 +1,49 @@
+#pragma once
+// A media file as a sequence of H.264 access units in decode order. H.264
+// video is sent as is (converted to Annex B, SPS/PPS before each IDR); other
+// video is decoded and encoded with libx264. Audio is ignored. Pacing is the
+// caller's business: next() returns as fast as it can read. One thread.
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "media/codec/encoded_frame.hpp"
+
+namespace flowcast::media {
+
+// The input cannot be used at all (missing, unreadable, no video stream).
+class SourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SourceInfo {
+  int width = 0;
+  int height = 0;
+  int fps = 0;              // nominal frame rate, rounded (0 when unknown)
+  bool transcoded = false;  // the file's video is not H.264
+  std::string codec_name;
+};
+
+class FileSource {
+ public:
+  // Opens the file. Throws SourceError with a message for the user.
+  explicit FileSource(const std::string& path);
+  ~FileSource();
+  FileSource(FileSource&&) noexcept;
+  FileSource& operator=(FileSource&&) noexcept;
+
+  const SourceInfo& info() const;
+  // The next access unit in decode order, or nullopt at the end of the file.
+  // Throws AvError on a read error that ends the stream.
+  std::optional<EncodedFrame> next();
+  // Starts again from the beginning (--loop); timestamps keep increasing.
+  void rewind();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowcast::media

@@ -1,0 +1,64 @@
+#pragma once
+// Turns encoded frames into RTP packets for one session: its own random SSRC,
+// sequence start and timestamp offset. Packetizing (fragment) is done once per
+// frame and shared; only the 28-byte header is per session.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/rtp/rtp_packet.hpp"
+#include "media/codec/encoded_frame.hpp"
+#include "media/payload/payload_format.hpp"
+
+namespace flowcast::server {
+
+// A frame cut into RTP payloads, shared read-only by every session.
+struct PacketizedFrame {
+  int64_t pts_90k = 0;
+  int64_t dts_90k = 0;
+  int64_t duration_90k = 0;
+  bool keyframe = false;
+  std::vector<std::vector<uint8_t>> payloads;
+  size_t bytes = 0;  // payload bytes in all
+};
+
+// Packetizes with the stream's payload format for a largest RTP packet of
+// `mtu` bytes (header included).
+std::shared_ptr<const PacketizedFrame> packetize_frame(
+    const media::EncodedFrame& frame, size_t mtu,
+    const media::PayloadFormat& format = media::h264_payload_format());
+
+class RtpSender {
+ public:
+  RtpSender();  // random SSRC, sequence and timestamp offset
+
+  // Calls emit once per packet, in order, with the packet, its header and
+  // the index of its payload in frame; the marker is on the last one.
+  // Packets leave in bursts of `burst` (0: all at once): packet i at
+  // start_us + (i / burst) * spacing_us (steady clock, microseconds), which
+  // its send-time extension (header.send_time_us) carries.
+  using Emit = std::function<void(std::vector<uint8_t>&&, const common::RtpHeader&, size_t index)>;
+  void send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us, size_t burst,
+            const Emit& emit);
+
+  uint32_t ssrc() const { return ssrc_; }
+  uint16_t next_sequence() const { return sequence_; }
+  uint64_t packets() const { return packets_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  uint32_t ssrc_;
+  uint16_t sequence_;
+  uint32_t timestamp_offset_;
+  uint64_t packets_ = 0;
+  uint64_t bytes_ = 0;
+};
+
+// Microseconds on the steady clock, the time base of the send-time extension
+// (one machine: the receiver reads the same clock).
+uint64_t steady_now_us();
+
+}  // namespace flowcast::server

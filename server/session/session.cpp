@@ -1,0 +1,372 @@
+#include "server/session/session.hpp"
+
+#include <algorithm>
+
+#include "common/rtp/rtcp.hpp"
+
+namespace flowcast::server {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// How far a live session may fall behind the live edge before it skips.
+constexpr int64_t kLiveBacklog90k = 4 * 90000;
+// Smooth pacing sends a frame in bursts of at least this many packets (a few
+// KiB, which any receive buffer absorbs), at least kMinBurstGapUs apart: one
+// timer and one system call a burst rather than a packet.
+constexpr size_t kMinBurstPackets = 8;
+constexpr int64_t kMinBurstGapUs = 2000;
+}  // namespace
+
+Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+                 std::string transport)
+    : io_(io),
+      last_feedback_(Clock::now()),
+      host_(host),
+      source_(std::move(source)),
+      started_(Clock::now()),
+      pace_timer_(io),
+      delivery_timer_(io),
+      silence_timer_(io) {
+  stats_.id = id;
+  stats_.transport = std::move(transport);
+  source_.link.reliable = stats_.transport == "tcp";
+  if (source_.link.active()) link_.emplace(source_.link);
+}
+
+void Session::start() {
+  stats_.peer = peer();
+  started_ = Clock::now();
+  last_feedback_ = started_;
+  if (source_.file) {
+    file_ = std::make_unique<media::FileSource>(*source_.file);
+    t0_ = Clock::now();
+    pump();
+  } else {
+    // Join at a keyframe, and do not make the new viewer wait a whole GOP.
+    host_.request_keyframe(KeyframeLimiter::Reason::join);
+  }
+}
+
+void Session::pump() {
+  if (ended_ || closing_) return;
+  for (;;) {
+    if (!next_) {
+      try {
+        next_ = file_->next();
+        if (!next_ && source_.loop) {
+          file_->rewind();
+          next_ = file_->next();
+        }
+      } catch (const std::exception& e) {
+        stop(std::string("read error: ") + e.what());
+        return;
+      }
+      if (!next_) {
+        end_of_stream();
+        return;
+      }
+      if (!first_dts_) first_dts_ = next_->dts_90k;
+    }
+    auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
+    auto now = Clock::now();
+    if (due > now) {
+      pace_timer_.expires_at(due);
+      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+        if (!ec) pump();
+      });
+      return;
+    }
+    // Backpressure: the file waits, nothing is dropped.
+    if (wait_if_held_back(&Session::pump)) return;
+    auto packetized = packetize_frame(*next_, source_.mtu);
+    next_.reset();
+    send_frame(packetized);
+  }
+}
+
+void Session::on_drained() {
+  note_held(false);
+  if (!waiting_drain_) return;
+  waiting_drain_ = false;
+  if (!source_.file) {
+    pump_live();
+    return;
+  }
+  if (next_ && first_dts_) {
+    // The file paused: its timeline moves by the time it was held, so it
+    // resumes at its own rate instead of bursting to catch up.
+    auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
+    auto now = Clock::now();
+    if (now > due) t0_ += now - due;
+  }
+  pump();
+}
+
+void Session::note_held(bool held) {
+  auto now = Clock::now();
+  if (held && !held_since_) {
+    held_since_ = now;
+  } else if (!held && held_since_) {
+    stats_.held_back_ms += std::chrono::duration<double, std::milli>(now - *held_since_).count();
+    held_since_.reset();
+  }
+}
+
+void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
+  if (ended_ || closing_ || source_.file) return;
+  if (waiting_keyframe_ && !frame->keyframe) return;
+  waiting_keyframe_ = false;
+  backlog_.push_back(frame);
+  if (backlog_.back()->dts_90k - backlog_.front()->dts_90k > kLiveBacklog90k) {
+    // Too far behind the live edge: skip to the newest keyframe held, or, if
+    // there is none, drop it all and ask for one.
+    auto keep =
+        std::find_if(backlog_.rbegin(), backlog_.rend(), [](const auto& f) { return f->keyframe; });
+    const size_t drop =
+        keep == backlog_.rend() ? backlog_.size() : static_cast<size_t>(backlog_.rend() - keep) - 1;
+    for (size_t i = 0; i < drop; ++i) {
+      stats_.packets_dropped_queue += backlog_.front()->payloads.size();
+      ++stats_.frames_dropped_queue;
+      backlog_.pop_front();
+    }
+    if (backlog_.empty()) {
+      waiting_keyframe_ = true;
+      host_.request_keyframe(KeyframeLimiter::Reason::join);
+    }
+  }
+  pump_live();
+}
+
+void Session::pump_live() {
+  while (!backlog_.empty() && !ended_ && !closing_) {
+    if (wait_if_held_back(&Session::pump_live)) return;
+    auto frame = std::move(backlog_.front());
+    backlog_.pop_front();
+    send_frame(frame);
+  }
+}
+
+bool Session::wait_if_held_back(void (Session::*resume)()) {
+  if (held_back(0)) {
+    // The transport's queue is full: on_drained() resumes.
+    note_held(true);
+    waiting_drain_ = true;
+    return true;
+  }
+  if (auto room = link_blocked_until()) {
+    // The emulated bottleneck is full (TCP): resume when it has room.
+    note_held(true);
+    pace_timer_.expires_at(*room);
+    pace_timer_.async_wait([this, resume, self = shared_from_this()](const asio::error_code& ec) {
+      if (!ec) (this->*resume)();
+    });
+    return true;
+  }
+  note_held(false);
+  return false;
+}
+
+std::optional<Clock::time_point> Session::link_blocked_until() {
+  if (!link_) return std::nullopt;
+  const auto now = Clock::now();
+  if (!link_->would_block(source_.mtu, now)) return std::nullopt;
+  return link_->room_at(source_.mtu, now);
+}
+
+void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
+  const PacketizedFrame& frame = *shared;
+  ++stats_.frames_sent;
+  const auto now = Clock::now();
+  const uint64_t now_us = steady_now_us();
+  // Smooth pacing spreads a frame over most of its interval, in bursts, so a
+  // keyframe does not land in the client's kernel buffer all at once; a
+  // small frame leaves in one burst.
+  uint64_t spacing_us = 0;
+  size_t burst = 0;
+  const size_t n = frame.payloads.size();
+  if (source_.pacing == Pacing::smooth && n > kMinBurstPackets) {
+    const int64_t interval_us = (frame.duration_90k > 0 ? frame.duration_90k : 3000) * 1000 / 90;
+    const int64_t spread_us = interval_us * 8 / 10;
+    const auto max_bursts = static_cast<size_t>(std::max<int64_t>(1, spread_us / kMinBurstGapUs));
+    const size_t bursts = std::min(max_bursts, (n + kMinBurstPackets - 1) / kMinBurstPackets);
+    burst = (n + bursts - 1) / bursts;
+    spacing_us = static_cast<uint64_t>(spread_us) / bursts;
+  }
+  rtp_.send(frame, now_us, spacing_us, burst,
+            [&](std::vector<uint8_t>&& packet, const common::RtpHeader& header, size_t index) {
+              history_.remember(shared, index, header, packet.size());
+              const uint64_t send_us = header.send_time_us.value_or(now_us);
+              route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
+            });
+  flush_burst();
+}
+
+void Session::answer_nack(std::span<const uint16_t> sequences) {
+  // Resends share the send queue's bound with media: what would not fit is
+  // refused now, not queued behind it.
+  size_t queued = 0;
+  auto packets = history_.answer(sequences, Clock::now(), [&](size_t bytes) {
+    constexpr size_t kFraming = 2;  // RFC 4571 length, over TCP
+    if (held_back(queued + bytes + kFraming)) return false;
+    queued += bytes + kFraming;
+    return true;
+  });
+  stats_.resends = history_.counters();
+  stats_.packets_resent = stats_.resends.resent;
+  // The same packets again (same sequence numbers), across the same link.
+  const auto now = Clock::now();
+  for (auto& p : packets) route(std::move(p), now);
+}
+
+void Session::watch_silence() {
+  silence_timer_.expires_after(std::chrono::seconds(1));
+  silence_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || ended()) return;
+    if (Clock::now() - last_feedback_ > kFeedbackTimeout) {
+      end_silent("no RTCP from the client for 5 s");
+      return;
+    }
+    watch_silence();
+  });
+}
+
+Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
+  Sent sent;
+  for (auto& p : packets) {
+    const size_t size = p.size();
+    if (send_packet(std::move(p))) {
+      ++sent.packets;
+      sent.bytes += size;
+    }
+  }
+  return sent;
+}
+
+void Session::flush_burst() {
+  if (burst_.empty()) return;
+  const Sent sent = send_packets(burst_);
+  stats_.packets_sent += sent.packets;
+  stats_.bytes_sent += sent.bytes;
+  stats_.packets_dropped_queue += burst_.size() - sent.packets;
+  burst_.clear();
+}
+
+void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
+  const size_t size = packet.size();
+  if (!link_ && offer_at <= Clock::now() && deliveries_.empty()) {
+    burst_.push_back(std::move(packet));
+    return;
+  }
+  Clock::time_point at = offer_at;
+  if (link_) {
+    auto outcome = link_->offer(size, offer_at);
+    stats_.link = link_->counters();
+    if (outcome.dropped) return;
+    at = outcome.deliver_at;
+    if (outcome.duplicate_at) deliveries_.emplace(*outcome.duplicate_at, packet);
+  }
+  deliveries_.emplace(at, std::move(packet));
+  schedule_delivery();
+}
+
+void Session::schedule_delivery() {
+  if (deliveries_.empty()) return;
+  const auto first = deliveries_.begin()->first;
+  if (delivery_armed_for_ && *delivery_armed_for_ <= first) return;
+  delivery_armed_for_ = first;
+  delivery_timer_.expires_at(first);
+  delivery_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+    if (ec) return;
+    delivery_armed_for_.reset();
+    deliver_due();
+  });
+}
+
+void Session::deliver_due() {
+  if (ended_) return;
+  const auto now = Clock::now();
+  while (!deliveries_.empty() && deliveries_.begin()->first <= now) {
+    auto node = deliveries_.extract(deliveries_.begin());
+    burst_.push_back(std::move(node.mapped()));
+  }
+  flush_burst();
+  if (deliveries_.empty() && stop_pending_) {
+    finish_stop();
+    return;
+  }
+  schedule_delivery();
+}
+
+void Session::handle_rtcp(std::span<const uint8_t> packet) {
+  auto rtcp = common::parse_rtcp(packet);
+  if (!rtcp) return;
+  last_feedback_ = Clock::now();
+  stats_.receiver_reports += rtcp->receiver_reports.size();
+  if (!rtcp->plis.empty()) {
+    stats_.plis_received += rtcp->plis.size();
+    if (live()) {
+      host_.request_keyframe(KeyframeLimiter::Reason::pli);
+      waiting_keyframe_ = true;
+    }
+  }
+  for (const auto& nack : rtcp->nacks) {
+    ++stats_.nacks_received;
+    if (!ended_ && !closing_) answer_nack(nack.lost_sequences);
+  }
+  flush_burst();
+  if (!rtcp->byes.empty()) {
+    closing_ = true;
+    finished("client left");
+  }
+}
+
+void Session::end_of_stream() {
+  stop("end of stream");
+}
+
+SessionStats Session::stats_now() const {
+  SessionStats s = stats_;
+  if (!ended_)
+    s.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  return s;
+}
+
+void Session::stop(const std::string& reason) {
+  if (ended_ || closing_) return;
+  closing_ = true;
+  stats_.end_reason = reason;
+  pace_timer_.cancel();
+  // The BYE goes out behind every packet still crossing the link.
+  if (!deliveries_.empty()) {
+    stop_pending_ = true;
+    return;
+  }
+  finish_stop();
+}
+
+void Session::finish_stop() {
+  stop_pending_ = false;
+  // RFC 3550 §6.1: a compound packet starts with a report (an empty one
+  // here); receivers such as ffmpeg ignore a BYE on its own.
+  std::vector<uint8_t> bye;
+  common::write_receiver_report(common::ReceiverReport{rtp_.ssrc(), {}}, bye);
+  common::write_bye(common::Goodbye{{rtp_.ssrc()}}, bye);
+  send_packet(std::move(bye));
+  close_transport();
+}
+
+void Session::finished(const std::string& reason) {
+  if (ended_) return;
+  ended_ = true;
+  closing_ = true;
+  if (stats_.end_reason.empty()) stats_.end_reason = reason;
+  note_held(false);
+  pace_timer_.cancel();
+  delivery_timer_.cancel();
+  silence_timer_.cancel();
+  stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  host_.session_ended(shared_from_this());
+}
+
+}  // namespace flowcast::server

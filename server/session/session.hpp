@@ -1,0 +1,191 @@
+#pragma once
+// One client's stream, whatever the transport. A session either plays a file
+// from its start, paced by the file's timestamps (like ffmpeg -re), or relays
+// the shared live frames. The transport (TcpSession, UdpSession) only moves
+// bytes and says whether it is held back.
+//
+// Threads: everything runs on the server's network thread (the io_context).
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/netem/link_emulator.hpp"
+#include "media/source/file_source.hpp"
+#include "server/source/keyframe_limiter.hpp"
+#include "server/session/retransmission_history.hpp"
+#include "server/session/rtp_sender.hpp"
+
+namespace flowcast::server {
+
+class Session;
+
+// What a session needs from the server that owns it.
+class SessionHost {
+ public:
+  virtual ~SessionHost() = default;
+  // The live source's next frame should be a keyframe: a viewer joins (or
+  // skipped ahead and waits for one), or sent a PLI. Rate-limited.
+  virtual void request_keyframe(KeyframeLimiter::Reason reason) = 0;
+  // Called once when the session has ended and sent its last byte.
+  virtual void session_ended(const std::shared_ptr<Session>& session) = 0;
+};
+
+struct SessionStats {
+  uint64_t id = 0;
+  std::string transport;
+  std::string peer;
+  uint64_t frames_sent = 0;
+  uint64_t packets_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t packets_dropped_queue = 0;  // dropped by our own send queue
+  uint64_t frames_dropped_queue = 0;
+  double held_back_ms = 0;          // time our send queue was full
+  double rwnd_limited_ms = 0;       // TCP_INFO: held back by the client's window
+  double sndbuf_limited_ms = 0;     // TCP_INFO: held back by the kernel send buffer
+  uint64_t peak_kernel_unsent = 0;  // SIOCOUTQ peak
+  uint64_t peak_queue_bytes = 0;    // our send queue's peak
+  common::LinkCounters link;        // what the emulated link did
+  uint64_t plis_received = 0;
+  uint64_t nacks_received = 0;
+  uint64_t packets_resent = 0;  // answered a NACK
+  ResendCounters resends;       // what the NACKs asked for, and what was refused
+  uint64_t receiver_reports = 0;
+  double duration_ms = 0;
+  std::string end_reason;
+};
+
+enum class Pacing { smooth, burst };
+
+// Where a session's frames come from, and how they leave.
+struct SessionSource {
+  std::optional<std::string> file;  // none: the live pattern
+  bool loop = false;
+  size_t mtu = 1200;
+  Pacing pacing = Pacing::smooth;
+  common::LinkConfig link;  // the transport sets link.reliable
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // A client that sends no RTCP for this long is gone (TCP and UDP alike).
+  static constexpr auto kFeedbackTimeout = std::chrono::seconds(5);
+
+  Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+          std::string transport);
+  virtual ~Session() = default;
+
+  // Starts the stream. Throws media::SourceError when the file cannot open.
+  void start();
+  // A frame of the live source (ignored by file sessions).
+  void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
+  // Ends the stream with an RTCP BYE (server stopping). Idempotent.
+  void stop(const std::string& reason);
+
+  bool live() const { return !source_.file; }
+  bool ended() const { return ended_; }
+  const SessionStats& stats() const { return stats_; }
+  // The stats with duration_ms up to now for a session still running (one
+  // cut off at shutdown, or listed in the metrics while it plays).
+  SessionStats stats_now() const;
+  virtual std::string peer() const = 0;
+  // Bytes waiting in the session's own send queue.
+  virtual size_t queued_bytes() const { return 0; }
+
+ protected:
+  // Hands one RTP or RTCP packet to the transport. Returns false if dropped.
+  virtual bool send_packet(std::vector<uint8_t>&& packet) = 0;
+  struct Sent {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+  };
+  // Hands a burst of packets to the transport, in order (UDP: one sendmmsg).
+  // Returns what it took; the rest were dropped. The packets are consumed.
+  virtual Sent send_packets(std::span<std::vector<uint8_t>> packets);
+  // The send queue is past its mark: file sessions pause, live ones drop.
+  virtual bool held_back(size_t extra_bytes) const = 0;
+  // Closes the transport once what is queued has left; calls finished() then.
+  virtual void close_transport() = 0;
+
+  // The transport's queue drained below its mark.
+  void on_drained();
+  // RTCP from the client: RR (keepalive), PLI, BYE.
+  void handle_rtcp(std::span<const uint8_t> packet);
+  // The transport is gone (error, peer closed, timeout). Idempotent.
+  void finished(const std::string& reason);
+  // Ends the session once kFeedbackTimeout passes without RTCP from the
+  // client (its receiver reports are its keepalive), through end_silent().
+  void watch_silence();
+  // The client fell silent: ends the session. The transport closes itself.
+  virtual void end_silent(const std::string& reason) { finished(reason); }
+  SessionStats& mutable_stats() { return stats_; }
+
+  asio::io_context& io_;
+  std::chrono::steady_clock::time_point last_feedback_;
+
+ private:
+  void pump();
+  void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
+  // Sends now (into burst_, which flush_burst() sends), or through the
+  // emulated link and the delivery queue.
+  void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
+  void flush_burst();
+  void schedule_delivery();
+  void deliver_due();
+  // The transport or the emulated link holds the session back: notes it,
+  // arranges for `resume` to run when it may go on, and returns true.
+  bool wait_if_held_back(void (Session::*resume)());
+  // The link's bottleneck queue is full (TCP): when it has room again.
+  std::optional<std::chrono::steady_clock::time_point> link_blocked_until();
+  void end_of_stream();
+  void note_held(bool held);
+  void finish_stop();
+
+  SessionHost& host_;
+  SessionSource source_;
+  RtpSender rtp_;
+  SessionStats stats_;
+  std::chrono::steady_clock::time_point started_;
+  bool ended_ = false;
+  bool closing_ = false;
+
+  // File playback.
+  std::unique_ptr<media::FileSource> file_;
+  std::optional<media::EncodedFrame> next_;
+  asio::steady_timer pace_timer_;
+  std::chrono::steady_clock::time_point t0_;
+  std::optional<int64_t> first_dts_;
+  bool waiting_drain_ = false;
+
+  // Live relay: frames wait here while the transport or the link holds the
+  // session back, up to kLiveBacklog; past that, the session skips to the
+  // newest keyframe.
+  void pump_live();
+  std::deque<std::shared_ptr<const PacketizedFrame>> backlog_;
+  bool waiting_keyframe_ = true;
+
+  std::optional<std::chrono::steady_clock::time_point> held_since_;
+
+  // Link emulation and pacing: packets wait here until they are due.
+  std::optional<common::LinkEmulator> link_;
+  std::multimap<std::chrono::steady_clock::time_point, std::vector<uint8_t>> deliveries_;
+  asio::steady_timer delivery_timer_;
+  std::optional<std::chrono::steady_clock::time_point> delivery_armed_for_;
+  bool stop_pending_ = false;
+  // Packets due now, sent together by flush_burst(); empty between handlers.
+  std::vector<std::vector<uint8_t>> burst_;
+
+  // Resends what a NACK asks for, within the history's budget and the send
+  // queue's bound.
+  void answer_nack(std::span<const uint16_t> sequences);
+  RetransmissionHistory history_;
+  asio::steady_timer silence_timer_;
+};
+
+}  // namespace flowcast::server

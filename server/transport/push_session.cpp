@@ -1,0 +1,71 @@
+#include "server/transport/push_session.hpp"
+
+#include <stdexcept>
+
+#include "common/rtp/rtp_packet.hpp"
+
+namespace flowcast::server {
+namespace {
+// How long the BYE trails the last RTP packet.
+constexpr auto kByeDelay = std::chrono::milliseconds(200);
+}  // namespace
+
+asio::ip::udp::endpoint resolve_push_target(asio::io_context& io, const common::HostPort& target) {
+  asio::ip::udp::resolver resolver(io);
+  asio::error_code ec;
+  const auto results = resolver.resolve(target.host, std::to_string(target.port), ec);
+  if (ec || results.empty())
+    throw std::runtime_error("cannot resolve the --push host '" + target.host +
+                             "': " + (ec ? ec.message() : "no address"));
+  for (const auto& entry : results)
+    if (entry.endpoint().address().is_v4()) return entry.endpoint();
+  return results.begin()->endpoint();
+}
+
+PushSession::PushSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+                         asio::ip::udp::endpoint destination)
+    : Session(io, host, std::move(source), id, "push"),
+      socket_(io),
+      rtp_(destination),
+      rtcp_(destination),
+      linger_timer_(io) {
+  // RFC 3550 §11: RTCP on the next port up (65535 has none: share it).
+  if (destination.port() < 65535) rtcp_.port(static_cast<uint16_t>(destination.port() + 1));
+  socket_.open(destination.protocol());
+  socket_.non_blocking(true);
+}
+
+std::string PushSession::peer() const {
+  const auto address = rtp_.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(rtp_.port());
+}
+
+bool PushSession::send_to(std::span<const uint8_t> packet, const asio::ip::udp::endpoint& to) {
+  if (ended() || !socket_.is_open()) return false;
+  asio::error_code ec;
+  // Unconnected: an ICMP refusal from a receiver that is not there (yet) does
+  // not come back as an error, and the stream goes on.
+  socket_.send_to(asio::buffer(packet.data(), packet.size()), to, 0, ec);
+  return !ec;
+}
+
+bool PushSession::send_packet(std::vector<uint8_t>&& packet) {
+  if (!common::is_rtcp(packet)) return send_to(packet, rtp_);
+  bye_ = std::move(packet);
+  return true;
+}
+
+void PushSession::close_transport() {
+  // ffmpeg reads its RTCP socket before its RTP socket: a BYE right behind
+  // the last packets would overtake them and cut the last frame short.
+  linger_timer_.expires_after(kByeDelay);
+  linger_timer_.async_wait([this, self = shared_from_this()](const asio::error_code&) {
+    if (!bye_.empty()) send_to(bye_, rtcp_);
+    asio::error_code ec;
+    socket_.close(ec);
+    finished("");
+  });
+}
+
+}  // namespace flowcast::server

@@ -1,0 +1,57 @@
+#pragma once
+// --push HOST:PORT: the stream as plain RTP over UDP to a fixed address, for
+// any RTP receiver that reads the SDP (ffplay, VLC, ffmpeg, flowcast-client
+// --listen). No handshake and no cookie: the address is the operator's
+// choice, not a network peer's claim. No silence timeout either: a receiver
+// need not send RTCP, and what it sends is not read. RTP goes to PORT, RTCP
+// (the BYE at the end) to PORT + 1 (RFC 3550 §11).
+//
+// It is a Session like the others, so it relays the shared live frames or
+// plays the file from its start, paced, and the link emulation applies to it
+// as to a UDP client. It starts with the server; at the end of a file it
+// sends its BYE and ends, and the server goes on serving.
+//
+// Threads: the server's network thread only.
+#include <string>
+
+#include "common/util/units.hpp"
+#include "server/session/session.hpp"
+
+namespace flowcast::server {
+
+// The --push address as an endpoint (an IPv4 one when the name has both).
+// Blocks while it resolves. Throws std::runtime_error, with a message for the
+// user, when the name does not resolve.
+asio::ip::udp::endpoint resolve_push_target(asio::io_context& io, const common::HostPort& target);
+
+class PushSession : public Session {
+ public:
+  // Opens its own UDP socket (non-blocking) towards destination. Throws
+  // asio::system_error when no socket can be opened.
+  PushSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+              asio::ip::udp::endpoint destination);
+
+  // Starts the stream. Throws media::SourceError when the file cannot open.
+  void begin() { start(); }
+  std::string peer() const override;
+
+ protected:
+  // RTP to the destination now; false when the kernel's send buffer is full
+  // (the packet is dropped, as on a UDP session). RTCP (the BYE) is held for
+  // close_transport.
+  bool send_packet(std::vector<uint8_t>&& packet) override;
+  bool held_back(size_t) const override { return false; }
+  // Sends the BYE to port + 1 a little after the last RTP packet, then closes.
+  void close_transport() override;
+
+ private:
+  bool send_to(std::span<const uint8_t> packet, const asio::ip::udp::endpoint& to);
+
+  asio::ip::udp::socket socket_;
+  asio::ip::udp::endpoint rtp_;
+  asio::ip::udp::endpoint rtcp_;
+  asio::steady_timer linger_timer_;
+  std::vector<uint8_t> bye_;
+};
+
+}  // namespace flowcast::server

@@ -1,0 +1,83 @@
+#pragma once
+// UDP on one socket: the HELLO -> cookie -> HELLO+cookie handshake, then one
+// UdpSession per proven client address. RTCP from a session's address goes to
+// that session; a session ends on BYE or after 5 s without RTCP.
+// Network thread only.
+#include <sys/socket.h>
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "server/session/session.hpp"
+
+namespace flowcast::server {
+
+class UdpService;
+
+class UdpSession : public Session {
+ public:
+  UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+             UdpService& service, asio::ip::udp::endpoint peer);
+
+  void begin();
+  std::string peer() const override;
+  const asio::ip::udp::endpoint& endpoint() const { return endpoint_; }
+  void on_datagram(std::span<const uint8_t> datagram) { handle_rtcp(datagram); }
+  uint64_t kernel_refused() const { return kernel_refused_; }
+
+ protected:
+  bool send_packet(std::vector<uint8_t>&& packet) override;
+  Sent send_packets(std::span<std::vector<uint8_t>> packets) override;
+  bool held_back(size_t) const override { return false; }
+  void close_transport() override;
+  void end_silent(const std::string& reason) override;
+
+ private:
+  UdpService& service_;
+  asio::ip::udp::endpoint endpoint_;
+  uint64_t kernel_refused_ = 0;
+};
+
+class UdpService {
+ public:
+  // factory builds (and registers with the server) a session for a proven
+  // address, or returns nullptr when the server is full; the service starts
+  // it after the ACCEPT. Throws asio::system_error when
+  // the port cannot be bound.
+  using SessionFactory =
+      std::function<std::shared_ptr<UdpSession>(const asio::ip::udp::endpoint&)>;
+  UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, SessionFactory factory);
+
+  void start();
+  void stop();
+  void forget(const asio::ip::udp::endpoint& peer) { sessions_.erase(peer); }
+  // Non-blocking send: false when the kernel's send buffer is full.
+  bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
+  // Non-blocking send of several datagrams, in order, with sendmmsg (one
+  // system call for a burst). Returns how many the kernel took and adds
+  // their bytes to `bytes`; one it refused is skipped, the rest still go.
+  size_t send_all(std::span<const std::vector<uint8_t>> datagrams,
+                  const asio::ip::udp::endpoint& to, uint64_t& bytes);
+  uint64_t stray_datagrams() const { return stray_; }
+  // The port bound (the kernel's pick when asked for port 0).
+  uint16_t local_port() const { return socket_.local_endpoint().port(); }
+
+ private:
+  void do_receive();
+  void on_datagram(std::span<const uint8_t> data);
+  std::array<uint8_t, 16> cookie_for(const asio::ip::udp::endpoint& peer, uint64_t epoch) const;
+
+  asio::ip::udp::socket socket_;
+  SessionFactory factory_;
+  std::vector<mmsghdr> messages_;  // send_all's, kept to spare an allocation
+  std::vector<iovec> iovecs_;
+  std::array<uint8_t, 65536> buffer_{};
+  asio::ip::udp::endpoint sender_;
+  std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
+  std::array<uint8_t, 16> secret_{};
+  uint64_t stray_ = 0;
+};
+
+}  // namespace flowcast::server

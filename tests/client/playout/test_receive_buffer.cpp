@@ -1,0 +1,728 @@
+// ReceiveBuffer: packets in (built by hand, arrival times injected), whole
+// access units out in sequence order, with every counter and each overflow
+// policy at its limit. No sockets, no threads, no sleeping.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "client/playout/receive_buffer.hpp"
+
+using namespace flowcast::client;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint32_t kTick = 3000;  // one frame at 30 fps on the 90 kHz clock
+const SteadyTime kOrigin = SteadyTime{} + 1h;
+
+// A packet whose payload starts with its own sequence number (big-endian), so
+// a test can tell which packets an access unit was built from, and in which
+// order.
+ReceivedPacket packet(uint16_t seq, uint32_t ts, bool marker, size_t size = 10) {
+  ReceivedPacket p;
+  p.sequence = seq;
+  p.timestamp = ts;
+  p.marker = marker;
+  p.payload.assign(std::max<size_t>(size, 2), 0xab);
+  p.payload[0] = static_cast<uint8_t>(seq >> 8);
+  p.payload[1] = static_cast<uint8_t>(seq & 0xff);
+  p.arrival = kOrigin + std::chrono::milliseconds(seq);
+  p.wire_bytes = p.payload.size() + 12;
+  return p;
+}
+
+uint16_t seq_of(const std::vector<uint8_t>& payload) {
+  return static_cast<uint16_t>(payload.at(0) << 8 | payload.at(1));
+}
+
+std::vector<uint16_t> seqs_of(const AccessUnitPayloads& au) {
+  std::vector<uint16_t> out;
+  for (const auto& p : au.payloads) out.push_back(seq_of(p));
+  return out;
+}
+
+// The packets of one access unit: `count` packets from `first`, marker last.
+std::vector<ReceivedPacket> access_unit(uint16_t first, uint32_t ts, int count, size_t size = 10) {
+  std::vector<ReceivedPacket> out;
+  for (int i = 0; i < count; ++i)
+    out.push_back(packet(static_cast<uint16_t>(first + i), ts, i + 1 == count, size));
+  return out;
+}
+
+void write_all(ReceiveBuffer& b, std::vector<ReceivedPacket> packets) {
+  for (auto& p : packets) b.write(std::move(p));
+}
+
+// The take methods and snapshot() take the buffer's lock themselves.
+std::optional<AccessUnitPayloads> take_complete(ReceiveBuffer& b) { return b.take_complete(); }
+std::optional<AccessUnitPayloads> take_incomplete(ReceiveBuffer& b) { return b.take_incomplete(); }
+std::optional<AccessUnitPayloads> take_at_end(ReceiveBuffer& b) {
+  return b.take_incomplete_at_end();
+}
+ReceiveBuffer::Snapshot state(const ReceiveBuffer& b) { return b.snapshot(kOrigin); }
+ReceiveCounters counters(ReceiveBuffer& b) { return state(b).counters; }
+int64_t lost(ReceiveBuffer& b) { return state(b).cumulative_lost; }
+bool is_empty(ReceiveBuffer& b) { return state(b).empty; }
+bool is_full(ReceiveBuffer& b) { return state(b).full; }
+bool playable(ReceiveBuffer& b) { return state(b).playable; }
+std::chrono::microseconds buffered(ReceiveBuffer& b) { return state(b).buffered; }
+std::optional<int64_t> front_ts(ReceiveBuffer& b) { return state(b).front_timestamp; }
+
+ReceiveBufferConfig config(OverflowPolicy policy, std::chrono::microseconds capacity = 10s,
+                           int64_t capacity_bytes = 0, int64_t grow_max_bytes = 0) {
+  ReceiveBufferConfig c;
+  c.capacity = capacity;
+  c.capacity_bytes = capacity_bytes;
+  c.policy = policy;
+  c.grow_max_bytes = grow_max_bytes;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("ReceiveBuffer: in-order access units come out whole and in order",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  const uint32_t ts0 = 90000;
+  write_all(b, access_unit(100, ts0, 3, 50));
+  write_all(b, access_unit(103, ts0 + kTick, 2, 50));
+  write_all(b, access_unit(105, ts0 + 2 * kTick, 4, 50));
+
+  auto a = take_complete(b);
+  REQUIRE(a);
+  CHECK(a->timestamp == ts0);
+  CHECK(a->complete);
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{100, 101, 102});
+  CHECK(a->gap_before == std::vector<bool>{false, false, false});
+  CHECK(a->bytes == 150);
+
+  auto c = take_complete(b);
+  REQUIRE(c);
+  CHECK(c->timestamp == ts0 + kTick);
+  CHECK(c->complete);
+  CHECK(seqs_of(*c) == std::vector<uint16_t>{103, 104});
+
+  auto d = take_complete(b);
+  REQUIRE(d);
+  CHECK(d->timestamp == ts0 + 2 * kTick);
+  CHECK(seqs_of(*d) == std::vector<uint16_t>{105, 106, 107, 108});
+
+  CHECK_FALSE(take_complete(b));
+  CHECK(is_empty(b));
+  const auto k = counters(b);
+  CHECK(k.received == 9);
+  CHECK(k.duplicate == 0);
+  CHECK(k.reordered == 0);
+  CHECK(k.late == 0);
+  CHECK(k.dropped_overflow == 0);
+  CHECK(k.bytes == 9 * 62);
+  CHECK(lost(b) == 0);
+}
+
+TEST_CASE("ReceiveBuffer: an access unit without its marker yet is not complete",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  auto au = access_unit(10, 0, 3);
+  b.write(std::move(au[0]));
+  b.write(std::move(au[1]));
+  CHECK_FALSE(playable(b));
+  CHECK_FALSE(take_complete(b));
+  CHECK_FALSE(take_incomplete(b));  // nothing later held: a delay, not a loss
+  b.write(std::move(au[2]));
+  CHECK(playable(b));
+  auto a = take_complete(b);
+  REQUIRE(a);
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{10, 11, 12});
+}
+
+TEST_CASE("ReceiveBuffer: reordered packets are counted and still assemble",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  // The first access unit arrives in order, so the stream's start is known.
+  write_all(b, access_unit(10, 0, 3));
+
+  SECTION("two packets swapped within an access unit") {
+    auto au = access_unit(13, kTick, 3);
+    b.write(std::move(au[0]));
+    b.write(std::move(au[2]));
+    b.write(std::move(au[1]));
+    CHECK(counters(b).reordered == 1);
+    REQUIRE(take_complete(b));
+    auto a = take_complete(b);
+    REQUIRE(a);
+    CHECK(a->complete);
+    CHECK(seqs_of(*a) == std::vector<uint16_t>{13, 14, 15});
+    CHECK(a->gap_before == std::vector<bool>{false, false, false});
+  }
+
+  SECTION("the marker of one access unit after the next one began") {
+    auto first = access_unit(13, kTick, 3);
+    auto second = access_unit(16, 2 * kTick, 2);
+    b.write(std::move(first[0]));
+    b.write(std::move(first[1]));
+    b.write(std::move(second[0]));
+    b.write(std::move(first[2]));
+    b.write(std::move(second[1]));
+    CHECK(counters(b).reordered == 1);
+    REQUIRE(take_complete(b));
+    auto a = take_complete(b);
+    REQUIRE(a);
+    CHECK(a->timestamp == kTick);
+    CHECK(a->complete);
+    CHECK(seqs_of(*a) == std::vector<uint16_t>{13, 14, 15});
+    auto c = take_complete(b);
+    REQUIRE(c);
+    CHECK(c->timestamp == 2 * kTick);
+    CHECK(c->complete);
+    CHECK(seqs_of(*c) == std::vector<uint16_t>{16, 17});
+  }
+
+  SECTION("a whole access unit overtaken by the next") {
+    write_all(b, access_unit(16, 2 * kTick, 2));
+    write_all(b, access_unit(13, kTick, 3));
+    CHECK(counters(b).reordered == 3);
+    std::vector<int64_t> order;
+    while (auto a = take_complete(b)) {
+      CHECK(a->complete);
+      order.push_back(a->timestamp);
+    }
+    CHECK(order == std::vector<int64_t>{0, kTick, 2 * kTick});
+  }
+
+  CHECK(counters(b).duplicate == 0);
+  CHECK(counters(b).late == 0);
+  CHECK(lost(b) == 0);
+  CHECK(is_empty(b));
+}
+
+// An earlier packet overtaken at the very start is reordering, not lateness:
+// nothing has left yet, so the first access unit takes it in.
+TEST_CASE("ReceiveBuffer: packets swapped at the very start of the stream still assemble",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  auto au = access_unit(10, 0, 3);
+  b.write(std::move(au[1]));
+  b.write(std::move(au[0]));
+  b.write(std::move(au[2]));
+  CHECK(counters(b).late == 0);
+  CHECK(counters(b).reordered == 1);
+  auto a = take_complete(b);
+  REQUIRE(a);
+  // Either all three payloads, or flagged as not complete: never a
+  // "complete" access unit with its first packet silently missing.
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{10, 11, 12});
+  CHECK(a->complete);
+}
+
+TEST_CASE("ReceiveBuffer: duplicates count as duplicate, once in the access unit",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  auto au = access_unit(10, 0, 3);
+  b.write(au[0]);
+  b.write(au[1]);
+  b.write(au[1]);  // the same packet twice while held
+  b.write(au[2]);
+  CHECK(counters(b).duplicate == 1);
+  CHECK(counters(b).received == 4);
+  auto a = take_complete(b);
+  REQUIRE(a);
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{10, 11, 12});
+  CHECK(a->payloads.size() == 3);
+
+  // Re-sent after its access unit left: a duplicate, not late, and not held.
+  b.write(au[0]);
+  b.write(au[2]);
+  CHECK(counters(b).duplicate == 3);
+  CHECK(counters(b).late == 0);
+  CHECK(is_empty(b));
+  CHECK_FALSE(take_complete(b));
+  CHECK(lost(b) == 0);
+
+  write_all(b, access_unit(13, kTick, 2));
+  auto c = take_complete(b);
+  REQUIRE(c);
+  CHECK(c->complete);
+  CHECK(seqs_of(*c) == std::vector<uint16_t>{13, 14});
+}
+
+TEST_CASE("ReceiveBuffer: a gap is a loss only once later data is held", "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  write_all(b, access_unit(10, 0, 2));
+  auto gappy = access_unit(12, kTick, 3);  // 13 never arrives
+  b.write(std::move(gappy[0]));
+  b.write(std::move(gappy[2]));
+
+  REQUIRE(take_complete(b));
+  CHECK_FALSE(take_complete(b));
+  CHECK_FALSE(take_incomplete(b));
+  CHECK_FALSE(playable(b));
+  CHECK(lost(b) == 1);
+
+  auto next = access_unit(15, 2 * kTick, 2);
+  b.write(std::move(next[0]));
+  CHECK_FALSE(take_complete(b));
+  CHECK(playable(b));
+  auto a = take_incomplete(b);
+  REQUIRE(a);
+  CHECK(a->timestamp == kTick);
+  CHECK_FALSE(a->complete);
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{12, 14});
+  CHECK(a->gap_before == std::vector<bool>{false, true});
+
+  // The next access unit is whole, and nothing before it was discarded.
+  b.write(std::move(next[1]));
+  auto c = take_complete(b);
+  REQUIRE(c);
+  CHECK(c->complete);
+  CHECK(seqs_of(*c) == std::vector<uint16_t>{15, 16});
+  CHECK(lost(b) == 1);
+}
+
+TEST_CASE("ReceiveBuffer: cumulative_lost is expected minus received (RFC 3550)",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  // 20 packets in 5 access units; 3 of them never arrive.
+  int written = 0;
+  for (uint16_t s = 0; s < 20; ++s) {
+    if (s == 3 || s == 9 || s == 10) continue;
+    b.write(packet(s, (s / 4) * kTick, s % 4 == 3));
+    ++written;
+  }
+  CHECK(written == 17);
+  CHECK(lost(b) == 3);
+  auto first = take_incomplete(b);  // 0, 1, 2 without the marker 3
+  REQUIRE(first);
+  CHECK(seqs_of(*first) == std::vector<uint16_t>{0, 1, 2});
+  CHECK_FALSE(first->complete);
+  // 3 could have been the first packet of the next access unit as well: that
+  // one leaves as a loss too, with a gap before its first payload.
+  CHECK_FALSE(take_complete(b));
+  auto second = take_incomplete(b);
+  REQUIRE(second);
+  CHECK(seqs_of(*second) == std::vector<uint16_t>{4, 5, 6, 7});
+  CHECK(second->gap_before.at(0));
+  auto a = take_incomplete(b);  // 8 and 11
+  REQUIRE(a);
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{8, 11});
+  CHECK(a->gap_before == std::vector<bool>{false, true});
+  CHECK_FALSE(a->complete);
+}
+
+TEST_CASE("ReceiveBuffer: a packet after its access unit left with a gap is late",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  write_all(b, access_unit(10, 0, 2));
+  auto gappy = access_unit(12, kTick, 3);
+  b.write(gappy[0]);
+  b.write(gappy[2]);
+  write_all(b, access_unit(15, 2 * kTick, 2));
+  REQUIRE(take_complete(b));
+  auto a = take_incomplete(b);
+  REQUIRE(a);
+  CHECK_FALSE(a->complete);
+  CHECK(lost(b) == 1);
+
+  b.write(gappy[1]);  // 13, too late
+  const auto k = counters(b);
+  CHECK(k.late == 1);
+  CHECK(k.duplicate == 0);
+  // Late packets were received after all (RFC 3550 counts them).
+  CHECK(lost(b) == 0);
+  auto c = take_complete(b);
+  REQUIRE(c);
+  CHECK(c->timestamp == 2 * kTick);
+  CHECK(seqs_of(*c) == std::vector<uint16_t>{15, 16});
+  CHECK(is_empty(b));
+}
+
+// A straggler of an access unit that already left (here its marker packet)
+// is late: it must not come back as an access unit of its own.
+TEST_CASE("ReceiveBuffer: the missing marker packet arriving after its access unit left is late",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  write_all(b, access_unit(10, 0, 2));
+  auto tail_lost = access_unit(12, kTick, 2);  // 13 (the marker) is late
+  b.write(tail_lost[0]);
+  write_all(b, access_unit(14, 2 * kTick, 2));
+  write_all(b, access_unit(16, 3 * kTick, 2));
+  REQUIRE(take_complete(b));
+  auto a = take_incomplete(b);
+  REQUIRE(a);
+  CHECK(a->timestamp == kTick);
+  CHECK_FALSE(a->complete);
+
+  b.write(tail_lost[1]);
+  CHECK(counters(b).late == 1);
+  // What leaves next is the access unit after the one that already left.
+  std::optional<AccessUnitPayloads> c = take_complete(b);
+  if (!c) c = take_incomplete(b);
+  REQUIRE(c);
+  CHECK(c->timestamp == 2 * kTick);
+}
+
+TEST_CASE("ReceiveBuffer: sequence numbers wrap from 65535 to 0", "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+
+  SECTION("inside one access unit") {
+    write_all(b, access_unit(65534, 0, 4));  // 65534, 65535, 0, 1
+    auto a = take_complete(b);
+    REQUIRE(a);
+    CHECK(a->complete);
+    CHECK(seqs_of(*a) == std::vector<uint16_t>{65534, 65535, 0, 1});
+    CHECK(a->gap_before == std::vector<bool>{false, false, false, false});
+  }
+
+  SECTION("across access units, with the timestamp wrapping too") {
+    const uint32_t ts0 = 0xFFFFFFFFu - 1000;
+    write_all(b, access_unit(65533, ts0, 3));      // 65533..65535
+    write_all(b, access_unit(0, ts0 + kTick, 2));  // the timestamp wraps to 1999
+    write_all(b, access_unit(2, ts0 + 2 * kTick, 2));
+    auto a = take_complete(b);
+    REQUIRE(a);
+    CHECK(a->complete);
+    CHECK(seqs_of(*a) == std::vector<uint16_t>{65533, 65534, 65535});
+    auto c = take_complete(b);
+    REQUIRE(c);
+    CHECK(c->complete);
+    CHECK(seqs_of(*c) == std::vector<uint16_t>{0, 1});
+    CHECK(c->timestamp == a->timestamp + kTick);
+    auto d = take_complete(b);
+    REQUIRE(d);
+    CHECK(d->timestamp == a->timestamp + 2 * kTick);
+  }
+
+  SECTION("reordered across the wrap") {
+    write_all(b, access_unit(65532, 0, 2));     // 65532, 65533
+    auto later = access_unit(65534, kTick, 4);  // 65534, 65535, 0, 1
+    b.write(std::move(later[0]));
+    b.write(std::move(later[2]));
+    b.write(std::move(later[1]));
+    b.write(std::move(later[3]));
+    CHECK(counters(b).reordered == 1);
+    REQUIRE(take_complete(b));
+    auto a = take_complete(b);
+    REQUIRE(a);
+    CHECK(a->complete);
+    CHECK(seqs_of(*a) == std::vector<uint16_t>{65534, 65535, 0, 1});
+  }
+
+  CHECK(lost(b) == 0);
+  CHECK(counters(b).late == 0);
+}
+
+TEST_CASE("ReceiveBuffer: buffered() is the timestamp span plus one frame interval",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  CHECK(buffered(b) == 0us);
+  write_all(b, access_unit(0, 0, 1));
+  // One access unit: one (default, 30 fps) frame interval.
+  CHECK(buffered(b) == 33333us);
+  write_all(b, access_unit(1, kTick, 1));
+  write_all(b, access_unit(2, 2 * kTick, 1));
+  CHECK(buffered(b) == 100000us);
+
+  SECTION("the interval is learned from the access units taken") {
+    ReceiveBuffer f(config(OverflowPolicy::block));
+    for (uint16_t i = 0; i < 5; ++i) write_all(f, access_unit(i, i * 1500u, 1));  // 60 fps
+    REQUIRE(take_complete(f));
+    REQUIRE(take_complete(f));
+    CHECK(state(f).frame_interval_90k == 1500);
+    // Held: 3000, 4500, 6000: a span of 3000 plus 1500.
+    CHECK(buffered(f) == std::chrono::microseconds(4500 * 1000 / 90));
+  }
+
+  while (take_complete(b)) {
+  }
+  CHECK(buffered(b) == 0us);
+}
+
+TEST_CASE("ReceiveBuffer: end() marks the end and a partial last access unit can leave",
+          "[unit][receive_buffer]") {
+  ReceiveBuffer b(config(OverflowPolicy::block));
+  write_all(b, access_unit(10, 0, 2));
+  auto last = access_unit(12, kTick, 3);
+  b.write(std::move(last[0]));
+  b.write(std::move(last[1]));  // its marker never comes
+  CHECK_FALSE(state(b).end_of_stream);
+  b.end();
+  CHECK(state(b).end_of_stream);
+  REQUIRE(take_complete(b));
+  CHECK_FALSE(take_complete(b));
+  CHECK_FALSE(take_incomplete(b));
+  auto a = take_at_end(b);
+  REQUIRE(a);
+  CHECK(a->timestamp == kTick);
+  CHECK_FALSE(a->complete);
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{12, 13});
+  CHECK_FALSE(take_at_end(b));
+  CHECK(is_empty(b));
+}
+
+TEST_CASE("ReceiveBuffer overflow: block returns false at the limit and drains",
+          "[unit][receive_buffer][overflow]") {
+  int drains = 0;
+
+  SECTION("bounded in media time: three 33 ms access units fill 100 ms") {
+    ReceiveBuffer b(config(OverflowPolicy::block, 100ms));
+    b.on_drain([&] { ++drains; });
+    auto a0 = access_unit(0, 0, 2);
+    auto a1 = access_unit(2, kTick, 2);
+    auto a2 = access_unit(4, 2 * kTick, 2);
+    CHECK(b.write(std::move(a0[0])));
+    CHECK(b.write(std::move(a0[1])));
+    CHECK(b.write(std::move(a1[0])));
+    CHECK(b.write(std::move(a1[1])));
+    CHECK_FALSE(b.write(std::move(a2[0])));  // 100 ms held
+    CHECK(is_full(b));
+    // What the source had already read still goes in.
+    CHECK_FALSE(b.write(std::move(a2[1])));
+    CHECK(counters(b).dropped_overflow == 0);
+    CHECK(drains == 0);
+
+    REQUIRE(take_complete(b));
+    CHECK_FALSE(is_full(b));
+    CHECK(drains == 1);
+    REQUIRE(take_complete(b));
+    CHECK(drains == 1);  // once per false write, not per take
+    auto last = take_complete(b);
+    REQUIRE(last);
+    CHECK(last->complete);
+    CHECK(seqs_of(*last) == std::vector<uint16_t>{4, 5});
+  }
+
+  SECTION("bounded in bytes") {
+    ReceiveBuffer b(config(OverflowPolicy::block, 10s, 500));
+    b.on_drain([&] { ++drains; });
+    for (uint16_t s = 0; s < 4; ++s) CHECK(b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100)));
+    CHECK_FALSE(b.write(packet(4, 2 * kTick, false, 100)));  // 500 bytes
+    CHECK_FALSE(b.write(packet(5, 2 * kTick, true, 100)));
+    CHECK(counters(b).dropped_overflow == 0);
+    {
+      const auto s = state(b);
+      CHECK(s.bytes == 600);
+    }
+    REQUIRE(take_complete(b));  // 400 bytes left: below the mark
+    CHECK(drains == 1);
+    REQUIRE(take_complete(b));  // 200 bytes left
+    CHECK(b.write(packet(6, 3 * kTick, true, 100)));
+    CHECK(drains == 1);
+  }
+}
+
+TEST_CASE("ReceiveBuffer overflow: drop-new discards and counts the arriving packet",
+          "[unit][receive_buffer][overflow]") {
+  // 600 bytes: three access units of two 100-byte packets.
+  ReceiveBuffer b(config(OverflowPolicy::drop_new, 10s, 600));
+  for (uint16_t s = 0; s < 6; ++s) CHECK(b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100)));
+  CHECK(is_full(b));
+  CHECK(counters(b).dropped_overflow == 0);
+  // The fourth access unit does not fit: both packets go, and the source is
+  // not told to stop.
+  CHECK(b.write(packet(6, 3 * kTick, false, 100)));
+  CHECK(b.write(packet(7, 3 * kTick, true, 100)));
+  CHECK(counters(b).dropped_overflow == 2);
+  {
+    const auto s = state(b);
+    CHECK(s.bytes == 600);
+  }
+  // What was held is intact.
+  for (uint32_t i = 0; i < 3; ++i) {
+    auto a = take_complete(b);
+    REQUIRE(a);
+    CHECK(a->timestamp == i * kTick);
+    CHECK(a->complete);
+  }
+  // The next access unit fits again but follows a gap: a loss, once later
+  // data shows it is not a delay.
+  write_all(b, access_unit(8, 4 * kTick, 2, 100));
+  CHECK_FALSE(take_complete(b));
+  write_all(b, access_unit(10, 5 * kTick, 2, 100));
+  auto a = take_incomplete(b);
+  REQUIRE(a);
+  CHECK(a->timestamp == 4 * kTick);
+  CHECK_FALSE(a->complete);
+  CHECK(a->gap_before.at(0));
+  CHECK(counters(b).dropped_overflow == 2);
+}
+
+// Under drop-new a packet of a frame already held adds bytes, not media time:
+// the frame that reaches the bound is kept whole.
+TEST_CASE("ReceiveBuffer overflow: drop-new keeps an access unit whole once its first packet is in",
+          "[unit][receive_buffer][overflow]") {
+  ReceiveBuffer b(config(OverflowPolicy::drop_new, 100ms));
+  write_all(b, access_unit(0, 0, 2));
+  write_all(b, access_unit(2, kTick, 2));
+  write_all(b, access_unit(4, 2 * kTick, 2));
+  CHECK(counters(b).dropped_overflow == 0);
+  REQUIRE(take_complete(b));
+  REQUIRE(take_complete(b));
+  auto a = take_complete(b);
+  REQUIRE(a);
+  CHECK(seqs_of(*a) == std::vector<uint16_t>{4, 5});
+}
+
+TEST_CASE("ReceiveBuffer overflow: drop-old discards the oldest whole access unit",
+          "[unit][receive_buffer][overflow]") {
+  ReceiveBuffer b(config(OverflowPolicy::drop_old, 100ms));
+  // Write access units of three packets until the policy acts.
+  uint16_t seq = 0;
+  uint32_t au = 0;
+  while (counters(b).dropped_overflow == 0 && au < 10) {
+    for (int i = 0; i < 3; ++i) CHECK(b.write(packet(seq++, au * kTick, i == 2)));
+    ++au;
+  }
+  REQUIRE(au < 10);
+  const auto k = counters(b);
+  // Whole access units go, every packet counted.
+  CHECK(k.dropped_overflow % 3 == 0);
+  CHECK(k.dropped_overflow > 0);
+  // The bound holds: at most the capacity is kept, never more.
+  CHECK(buffered(b) <= 100ms);
+  // The oldest went first: what is held is the newest, with nothing between.
+  const auto dropped_aus = static_cast<uint32_t>(k.dropped_overflow / 3);
+  CHECK(front_ts(b) == static_cast<int64_t>(dropped_aus * kTick));
+
+  // The first to leave is whole, but its references are gone.
+  auto first = take_complete(b);
+  REQUIRE(first);
+  CHECK(first->payloads.size() == 3);
+  CHECK_FALSE(first->complete);
+  // The one after it is complete again.
+  auto second = take_complete(b);
+  if (second) CHECK(second->complete);
+  CHECK(lost(b) == 0);
+
+  // A packet of a discarded access unit, re-sent, is not taken back in.
+  b.write(packet(0, 0, false));
+  CHECK(counters(b).duplicate == 1);
+  CHECK(counters(b).dropped_overflow == k.dropped_overflow);
+}
+
+// drop-old discards only once the bound is passed, so a buffer of 100 ms
+// holds three 33 ms frames.
+TEST_CASE("ReceiveBuffer overflow: drop-old discards only past the bound",
+          "[unit][receive_buffer][overflow]") {
+  ReceiveBuffer b(config(OverflowPolicy::drop_old, 100ms));
+  write_all(b, access_unit(0, 0, 2));
+  write_all(b, access_unit(2, kTick, 2));
+  write_all(b, access_unit(4, 2 * kTick, 2));
+  CHECK(counters(b).dropped_overflow == 0);  // 100 ms held: at the bound, not past it
+  b.write(packet(6, 3 * kTick, false));
+  CHECK(counters(b).dropped_overflow == 2);  // exactly the oldest access unit
+  CHECK(front_ts(b) == std::optional<int64_t>(kTick));
+}
+
+TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, and grow_max holds",
+          "[unit][receive_buffer][overflow]") {
+  // 400 bytes to start, at most 1000: 100-byte packets, two per access unit.
+  ReceiveBuffer b(config(OverflowPolicy::grow, 10s, 400, 1000));
+  {
+    const auto s = state(b);
+    CHECK(s.capacity_bytes == 400);
+  }
+  std::vector<int64_t> capacities;
+  bool last_write = true;
+  for (uint16_t s = 0; s < 14; ++s) {
+    last_write = b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100));
+    capacities.push_back(state(b).capacity_bytes);
+  }
+  const auto k = counters(b);
+  CHECK(k.grow_events == 3);  // 400 -> 600 -> 900 -> 1000
+  // Nothing is dropped while it can grow; past grow_max the packets the
+  // source had already read go, not into the buffer.
+  CHECK(k.dropped_overflow == 4);
+  CHECK(capacities.back() == 1000);
+  for (size_t i = 1; i < capacities.size(); ++i) {
+    CHECK(capacities[i] >= capacities[i - 1]);
+    CHECK(capacities[i] <= 1000);
+  }
+  // At grow_max it blocks like block: the source is told to stop.
+  CHECK_FALSE(last_write);
+  {
+    const auto s = state(b);
+    CHECK(s.bytes == 1000);
+    CHECK(s.byte_bound == 1000);
+    CHECK(k.peak_bytes <= 1000);
+  }
+  int taken = 0;
+  while (auto a = take_complete(b)) {
+    CHECK(a->complete);
+    ++taken;
+  }
+  CHECK(taken == 5);
+}
+
+// grow tells the source to stop only when it cannot grow any more.
+TEST_CASE("ReceiveBuffer overflow: grow does not tell the source to stop below grow_max",
+          "[unit][receive_buffer][overflow]") {
+  ReceiveBuffer b(config(OverflowPolicy::grow, 10s, 400, 1000));
+  for (uint16_t s = 0; s < 9; ++s) {  // 900 bytes: below grow_max
+    INFO("packet " << s);
+    CHECK(b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100)));
+  }
+  CHECK(counters(b).grow_events > 0);
+}
+
+// A sender that starts an access unit (say an FU-A) and never ends it: one
+// timestamp, no marker, packet after packet. Kept, it would grow the buffer
+// without limit (drop-old never found an older unit to evict) or hold a
+// blocked source forever (block, grow). Under every policy the bounds hold,
+// the unit goes whole and counted, and the stream plays on after it.
+TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow the buffer",
+          "[unit][receive_buffer][overflow][hostile]") {
+  const auto policy = GENERATE(OverflowPolicy::block, OverflowPolicy::drop_new,
+                               OverflowPolicy::drop_old, OverflowPolicy::grow);
+  INFO("policy " << static_cast<int>(policy));
+  ReceiveBuffer b(config(policy, 2s, 64 * 1024, 128 * 1024));
+  size_t bound = 0;
+  {
+    const auto s = state(b);
+    bound = s.byte_bound;
+    CHECK(bound <= 64 * 1024 + ReceiveBuffer::kBlockSlackBytes);
+  }
+  uint16_t seq = 0;
+  bool last = true;
+  for (int i = 0; i < 2000; ++i) {  // 2 MB offered at one timestamp
+    last = b.write(packet(seq++, 0, false, 1000));
+    const auto s = state(b);
+    REQUIRE(s.bytes <= bound);
+  }
+  const auto k = counters(b);
+  CHECK(k.peak_bytes <= bound);
+  CHECK(k.dropped_overflow > 1500);
+  // The source is not held back for good: reading goes on.
+  CHECK(last);
+  // The next access unit plays.
+  write_all(b, access_unit(seq, kTick, 3, 1000));
+  seq += 3;
+  write_all(b, access_unit(seq, 2 * kTick, 3, 1000));
+  std::optional<AccessUnitPayloads> a;
+  a = playable(b) ? b.take_complete() : std::nullopt;
+  if (!a) a = b.take_incomplete();
+  REQUIRE(a);
+  CHECK(a->timestamp >= 0);
+  CHECK(a->payloads.size() <= 3);
+}
+
+// Empty payloads cost bookkeeping, not bytes: the packet bound holds them.
+TEST_CASE("ReceiveBuffer bounds: tiny packets are bounded in count",
+          "[unit][receive_buffer][overflow][hostile]") {
+  const auto policy = GENERATE(OverflowPolicy::drop_new, OverflowPolicy::drop_old);
+  ReceiveBuffer b(config(policy, 2s, 64 * 1024));
+  size_t limit = 0;
+  {
+    const auto s = state(b);
+    limit = s.packet_bound;
+  }
+  CHECK(limit == ReceiveBuffer::kMinPacketBound);
+  // Two timestamps, so drop-old has an older unit to evict at first.
+  for (int i = 0; i < 3 * static_cast<int>(limit); ++i) {
+    b.write(packet(static_cast<uint16_t>(i), i < 10 ? 0 : kTick, false, 2));
+    const auto s = state(b);
+    REQUIRE(s.held_packets <= limit);
+  }
+  CHECK(counters(b).dropped_overflow >= 2 * limit);
+}

@@ -1,0 +1,179 @@
+// BoundedQueue: the high-water mark, drain, and close() waking both kinds of
+// waiter. Threads synchronise through the queues themselves; nothing sleeps.
+#include <catch2/catch.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/stream/bounded_queue.hpp"
+
+using namespace flowcast::common;
+
+TEST_CASE("BoundedQueue: write returns false at the high-water mark", "[unit][bounded_queue]") {
+  BoundedQueue<int> q(3);
+  CHECK(q.write(1));
+  CHECK(q.write(2));
+  CHECK_FALSE(q.write(3));  // the third reaches the mark...
+  CHECK(q.size() == 3);     // ...and is taken all the same
+  CHECK_FALSE(q.write(4));
+  CHECK(q.size() == 4);
+  CHECK(q.try_pop() == 1);
+  CHECK(q.try_pop() == 2);
+  CHECK(q.try_pop() == 3);
+  CHECK(q.try_pop() == 4);
+  CHECK_FALSE(q.try_pop());
+}
+
+TEST_CASE("BoundedQueue: drain fires once when a pop takes it below the mark",
+          "[unit][bounded_queue]") {
+  BoundedQueue<int> q(2);
+  int drains = 0;
+  q.on_drain([&] { ++drains; });
+  CHECK(q.write(1));
+  CHECK(q.try_pop() == 1);
+  CHECK(drains == 0);  // no write returned false: nothing to signal
+
+  CHECK(q.write(2));
+  CHECK_FALSE(q.write(3));
+  CHECK_FALSE(q.write(4));
+  CHECK(q.try_pop() == 2);  // 2 left: still at the mark
+  CHECK(drains == 0);
+  CHECK(q.pop() == 3);  // 1 left: below
+  CHECK(drains == 1);
+  CHECK(q.try_pop() == 4);
+  CHECK(drains == 1);
+
+  // The next time round, it fires again.
+  CHECK(q.write(5));
+  CHECK_FALSE(q.write(6));
+  CHECK(q.try_pop() == 5);
+  CHECK(drains == 2);
+}
+
+TEST_CASE("BoundedQueue: values are moved, peek borrows", "[unit][bounded_queue]") {
+  BoundedQueue<std::unique_ptr<std::string>> q(4);
+  CHECK_FALSE(q.peek([](auto&) {}));
+  CHECK(q.write(std::make_unique<std::string>("first")));
+  std::string seen;
+  CHECK(q.peek([&](const std::unique_ptr<std::string>& v) { seen = *v; }));
+  CHECK(seen == "first");
+  CHECK(q.size() == 1);
+  auto v = q.pop();
+  REQUIRE(v);
+  REQUIRE(*v);
+  CHECK(**v == "first");
+}
+
+TEST_CASE("BoundedQueue: close drains what is left, then pops return nullopt",
+          "[unit][bounded_queue]") {
+  BoundedQueue<int> q(4);
+  q.write(1);
+  q.write(2);
+  q.close();
+  CHECK_FALSE(q.write(3));  // dropped once closed
+  CHECK_FALSE(q.drained());
+  CHECK(q.pop() == 1);
+  CHECK(q.pop() == 2);
+  CHECK(q.drained());
+  CHECK_FALSE(q.pop());  // does not block
+  CHECK_FALSE(q.wait_for_drain());
+}
+
+TEST_CASE("BoundedQueue: a pop blocked on an empty queue", "[unit][bounded_queue]") {
+  BoundedQueue<int> q(4);
+
+  SECTION("is woken by close()") {
+    std::optional<int> got = 7;
+    std::thread reader([&] { got = q.pop(); });
+    q.close();
+    reader.join();
+    CHECK_FALSE(got);
+  }
+
+  SECTION("is woken by a write") {
+    // The reader tells the main thread it is about to wait through a second
+    // queue, so the write usually finds it blocked; either way it gets 42.
+    BoundedQueue<int> ready(4);
+    std::optional<int> got;
+    std::thread reader([&] {
+      ready.write(1);
+      got = q.pop();
+    });
+    REQUIRE(ready.pop() == 1);
+    q.write(42);
+    reader.join();
+    CHECK(got == 42);
+  }
+}
+
+TEST_CASE("BoundedQueue: a writer blocked in wait_for_drain", "[unit][bounded_queue]") {
+  BoundedQueue<int> q(2);
+  q.write(1);
+  REQUIRE_FALSE(q.write(2));
+
+  SECTION("is woken by close(), and told so") {
+    bool result = true;
+    std::thread writer([&] { result = q.wait_for_drain(); });
+    q.close();
+    writer.join();
+    CHECK_FALSE(result);
+  }
+
+  SECTION("is released by a pop below the mark") {
+    bool result = false;
+    BoundedQueue<int> ready(4);
+    std::thread writer([&] {
+      ready.write(1);
+      result = q.wait_for_drain();
+      if (result) q.write(3);
+    });
+    REQUIRE(ready.pop() == 1);
+    CHECK(q.pop() == 1);
+    writer.join();
+    CHECK(result);
+    CHECK(q.pop() == 2);
+    CHECK(q.pop() == 3);
+  }
+}
+
+TEST_CASE("BoundedQueue: a zero mark behaves as one", "[unit][bounded_queue]") {
+  BoundedQueue<int> q(0);
+  CHECK_FALSE(q.write(1));
+  CHECK(q.try_pop() == 1);
+  CHECK_FALSE(q.write(2));
+}
+
+TEST_CASE("BoundedQueue: wait_until_not_empty", "[unit][bounded_queue]") {
+  using Clock = std::chrono::steady_clock;
+  BoundedQueue<int> q(4);
+
+  SECTION("returns false at a deadline already past") {
+    CHECK_FALSE(q.wait_until_not_empty(Clock::now() - std::chrono::seconds(1)));
+  }
+
+  SECTION("returns true at once when an item is there") {
+    q.write(1);
+    CHECK(q.wait_until_not_empty(Clock::now() - std::chrono::seconds(1)));
+  }
+
+  SECTION("is woken by a write long before its deadline") {
+    BoundedQueue<int> ready(4);
+    bool got = false;
+    std::thread reader([&] {
+      ready.write(1);
+      got = q.wait_until_not_empty(Clock::now() + std::chrono::hours(1));
+    });
+    REQUIRE(ready.pop() == 1);
+    q.write(42);
+    reader.join();  // an hour's deadline: only the write ends the wait
+    CHECK(got);
+    CHECK(q.try_pop() == 42);
+  }
+
+  SECTION("is woken by close() with nothing to take") {
+    std::thread reader([&] { CHECK_FALSE(q.wait_until_not_empty(Clock::now() + std::chrono::hours(1))); });
+    q.close();
+    reader.join();
+  }
+}
