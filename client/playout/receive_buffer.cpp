@@ -132,15 +132,18 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
   packets_.emplace(seq, std::move(held));
   const uint64_t dropped_before = counters_.dropped_overflow;
   if (config_.policy == OverflowPolicy::drop_old) {
-    while (over_capacity()) {
-      // The oldest whole access unit makes way; when the newest is the only
-      // one left and still has more bytes than the buffer, it cannot be kept
-      // at all. (Alone, it spans one frame interval: time is no reason.)
-      if (!has_later_data()) {
-        if (bytes_over_capacity()) discard_front(true);
+    while (over_capacity() && !packets_.empty()) {
+      // The oldest access unit makes way. When one access unit is all that
+      // is left and it still has more bytes than the buffer, it cannot be
+      // kept at all; alone, it spans one frame interval, so time is no
+      // reason.
+      if (has_later_data()) {
+        discard_front();
+      } else if (bytes_over_capacity()) {
+        discard_front(true);
+      } else {
         break;
       }
-      discard_front();
     }
   }
   counters_.peak_bytes = std::max<uint64_t>(counters_.peak_bytes, bytes_);
@@ -237,10 +240,10 @@ void ReceiveBuffer::end() {
 }
 
 bool ReceiveBuffer::has_later_data() const {
-  // Each access unit has its own timestamp: a packet held with another one
-  // than the front's belongs to a later access unit.
-  if (packets_.empty()) return false;
-  return packets_.rbegin()->second.ts != packets_.begin()->second.ts;
+  // Each access unit has its own timestamp: packets of more than one
+  // timestamp held means a later access unit is here (also when a hostile
+  // sender interleaves timestamps).
+  return ts_counts_.size() > 1;
 }
 
 std::chrono::microseconds ReceiveBuffer::buffered() const {

@@ -86,7 +86,15 @@ Connection parse_connection(std::string_view value) {
   const auto w = words(value);
   if (w.size() != 3 || w[0] != "IN" || (w[1] != "IP4" && w[1] != "IP6"))
     throw SdpError("c=" + std::string(value) + " is not 'IN IP4 address' or 'IN IP6 address'");
-  return {std::string(w[2].substr(0, w[2].find('/')))};
+  const std::string_view address = w[2].substr(0, w[2].find('/'));
+  // RFC 8866 §5.7: a host name or an IP literal. Anything else (a control
+  // character, a space) cannot be written back or resolved.
+  const bool valid = !address.empty() && std::all_of(address.begin(), address.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-' ||
+           c == '_' || c == '%';
+  });
+  if (!valid) throw SdpError("c=" + std::string(value) + " does not name an address");
+  return {std::string(address)};
 }
 
 struct Rtpmap {
