@@ -2,11 +2,13 @@
 #   make demo   install what is missing, build (release), play the built-in stream and measure it
 #   make test   install what is missing, build (release), run the whole test suite
 #   make bench  install what is missing, build (release), run every benchmark into bench/RESULTS.md
+#   make fuzz   install what is missing, build the fuzz targets (clang), run each FUZZ_SECONDS
 PRESET ?= release
 JOBS   ?= $(shell nproc)
 RUNS   ?= 5
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo test test-asan bench format clean
+.PHONY: all deps configure build demo test test-asan bench fuzz format clean
 
 all: build
 
@@ -30,6 +32,12 @@ bench: build
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
+
+# Finds go to build/fuzz/findings/, never into tests/fuzz/corpus (see tests/fuzz/README.md).
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@tests/fuzz/run.sh --build build/fuzz --seconds $(FUZZ_SECONDS)
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')

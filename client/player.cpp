@@ -168,7 +168,7 @@ void Player::report_oversized() {
 
 void Player::detect_stall(SteadyTime now) {
   if (clock_.state() != PlayState::playing || !last_pts_ || frames_.size() > 0) return;
-  const auto b = buffer_.snapshot(now);
+  const auto b = buffer_.snapshot();
   policy_.check_stall(now, *last_pts_, frame_interval_90k_, b.playable, b.end_of_stream);
 }
 
@@ -178,7 +178,7 @@ void Player::sample_timeline(SteadyTime now) {
   TimelineSample s;
   s.t_ms = ms_between(launched_, now);
   s.state = to_string(clock_.state());
-  const auto b = buffer_.snapshot(now);
+  const auto b = buffer_.snapshot();
   s.buffer_ms = std::chrono::duration<double, std::milli>(b.buffered).count();
   s.buffer_bytes = b.bytes;
   s.lost = std::max<int64_t>(0, b.cumulative_lost);
@@ -217,7 +217,7 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.buffer_bytes = sample.buffer_bytes;
   st.buffer_mark_ms = std::chrono::duration<double, std::milli>(options_.buffer).count();
   {
-    const auto b = buffer_.snapshot(now);
+    const auto b = buffer_.snapshot();
     st.buffer_capacity_ms = std::chrono::duration<double, std::milli>(b.capacity).count();
     st.buffer_capacity_bytes = static_cast<uint64_t>(b.capacity_bytes);
     st.late = b.counters.late;
@@ -248,7 +248,7 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
 
 nlohmann::json Player::metrics_json() const {
   const auto now = ended_at_;
-  const auto b = buffer_.snapshot(now);
+  const auto b = buffer_.snapshot();
   const ReceiveCounters& rc = b.counters;
   const int64_t lost = std::max<int64_t>(0, b.cumulative_lost);
   const int64_t capacity_bytes = b.capacity_bytes;

@@ -15,6 +15,8 @@ packages=(
   catch2 ffmpeg xvfb xdotool chromium
   # benchmarks (bench/run.sh): GNU time for CPU seconds and peak memory
   time
+  # fuzzing (make fuzz): clang and its libFuzzer
+  clang libfuzzer-14-dev
 )
 
 missing=()

@@ -166,10 +166,13 @@ bool ReceiveBuffer::bytes_over_capacity() const {
 }
 
 bool ReceiveBuffer::lone_open_unit_at_bound(size_t bytes) const {
-  if (packets_.empty() || has_later_data() || front_playable()) return false;
+  if (packets_.empty() || has_later_data()) return false;
   // grow makes room by growing, until --grow-max.
   const int64_t limit = config_.policy == OverflowPolicy::grow ? grow_max_bytes_ : capacity_bytes_;
-  return static_cast<int64_t>(bytes_ + bytes) > limit || packets_.size() + 1 > packet_bound();
+  const bool at_bound =
+      static_cast<int64_t>(bytes_ + bytes) > limit || packets_.size() + 1 > packet_bound();
+  // front_playable() walks the unit's packets: only at the bound.
+  return at_bound && !front_playable();
 }
 
 bool ReceiveBuffer::would_overflow(int64_t ts, size_t bytes) const {
@@ -401,12 +404,17 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& 
   return std::nullopt;
 }
 
+std::chrono::microseconds ReceiveBuffer::startup_held(SteadyTime now) const {
+  std::lock_guard lock(mutex_);
+  return held_for(now);
+}
+
 void ReceiveBuffer::wake() {
   std::lock_guard lock(mutex_);
   changed_.notify_all();
 }
 
-ReceiveBuffer::Snapshot ReceiveBuffer::snapshot(SteadyTime now) const {
+ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
   std::lock_guard lock(mutex_);
   Snapshot s;
   s.empty = packets_.empty();
@@ -417,7 +425,6 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot(SteadyTime now) const {
   s.full = full();
   if (!packets_.empty()) s.front_timestamp = packets_.begin()->second.ts;
   s.buffered = buffered();
-  s.held_for = held_for(now);
   s.bytes = bytes_;
   s.held_packets = packets_.size();
   s.capacity = capacity_;

@@ -138,15 +138,6 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     // Media held, from the next access unit to the newest: one frame
     // interval more than the timestamp span; 0 when empty.
     std::chrono::microseconds buffered{0};
-    // Startup: how long playback would have held the front access unit if
-    // it started at `now`, in the sender's time. That is how long ago it
-    // arrived, plus the median (as the latency summary ranks it) over held
-    // access units of how much later each is presented than it arrived,
-    // relative to the front. With B-frames a picture arrives ahead of its
-    // presentation by the reordering delay, which `buffered` would count as
-    // media held; starting on held_for makes the median send-to-render
-    // latency the buffer asked. 0 when empty.
-    std::chrono::microseconds held_for{0};
     size_t bytes = 0;
     size_t held_packets = 0;
     std::chrono::microseconds capacity{0};
@@ -166,7 +157,17 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     int64_t extended_highest_sequence = -1;
     uint32_t jitter = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
   };
-  Snapshot snapshot(SteadyTime now) const;
+  Snapshot snapshot() const;
+  // Startup: how long playback would have held the front access unit if it
+  // started at `now`, in the sender's time. That is how long ago it arrived,
+  // plus the median (as the latency summary ranks it) over held access units
+  // of how much later each is presented than it arrived, relative to the
+  // front. With B-frames a picture arrives ahead of its presentation by the
+  // reordering delay, which `buffered` would count as media held; starting on
+  // this makes the median send-to-render latency the buffer asked. 0 when
+  // empty. Walks every packet held (the policy reads it only before playback
+  // starts), so it is not part of snapshot().
+  std::chrono::microseconds startup_held(SteadyTime now) const;
 
   // Sequence numbers found missing since the last call (a later packet
   // arrived first), for a NACK; they then count as recovered if they come in

@@ -298,7 +298,7 @@ void NetworkSource::send_receiver_report() {
   if (media_ssrc_) {
     common::ReportBlock b;
     b.ssrc = *media_ssrc_;
-    const auto snapshot = buffer_.snapshot(Clock::now());
+    const auto snapshot = buffer_.snapshot();
     const int64_t received = static_cast<int64_t>(snapshot.counters.received);
     const int64_t lost = snapshot.cumulative_lost;
     const int64_t expected = lost + received;

@@ -1,0 +1,87 @@
+// Fuzz target: client::ReceiveBuffer written a sequence of RTP packets
+// (sequence, timestamp, marker, payload size) under the overflow policy and
+// bounds the input's header chooses, with take_complete() / take_incomplete()
+// between writes as the decode thread takes, and take_incomplete_at_end()
+// after end(). Input: the header and packet records of fuzz_input.hpp.
+// Asserts, after every write (from snapshot()): at most byte_bound payload
+// bytes and packet_bound packets are held, and an empty buffer holds nothing;
+// a NACK list never passes kMaxTrackedGaps. For every access unit taken: one
+// gap flag per payload, and its byte count is its payloads' sizes. After the
+// last take nothing is left, and the byte count is back to 0.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "client/playout/receive_buffer.hpp"
+#include "fuzz_input.hpp"
+
+using namespace flowcast;
+using client::OverflowPolicy;
+using client::ReceiveBuffer;
+
+namespace {
+
+// The buffer's hard bounds, whatever arrives and under every policy.
+void check_bounds(const ReceiveBuffer::Snapshot& s) {
+  FUZZ_CHECK(s.bytes <= s.byte_bound);
+  FUZZ_CHECK(s.held_packets <= s.packet_bound);
+  FUZZ_CHECK(s.front_timestamp.has_value() == !s.empty);
+  if (s.empty) FUZZ_CHECK(s.bytes == 0 && s.held_packets == 0);
+}
+
+void check_unit(const client::AccessUnitPayloads& unit) {
+  FUZZ_CHECK(!unit.payloads.empty());
+  FUZZ_CHECK(unit.gap_before.size() == unit.payloads.size());
+  size_t bytes = 0;
+  for (const auto& payload : unit.payloads) bytes += payload.size();
+  FUZZ_CHECK(unit.bytes == bytes);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::ByteReader in({data, size});
+  const fuzz::BufferHeader header = fuzz::read_buffer_header(in);
+  client::ReceiveBufferConfig config;
+  config.policy = static_cast<OverflowPolicy>(header.policy & 3);
+  config.track_gaps = (header.policy & 4) != 0;
+  config.capacity_bytes = int64_t{header.capacity_kib} * 1024;
+  config.grow_max_bytes = int64_t{header.grow_max_4kib} * 4096;
+  config.capacity = std::chrono::milliseconds(40) * (header.capacity_40ms + 1);
+  ReceiveBuffer buffer(config);
+
+  uint16_t sequence = fuzz::first_sequence(header);
+  uint32_t timestamp = fuzz::first_timestamp(header);
+  client::SteadyTime arrival{};
+  while (const auto record = fuzz::next_packet_record(in)) {
+    client::ReceivedPacket packet;
+    packet.sequence = sequence = static_cast<uint16_t>(sequence + record->seq_step);
+    const uint32_t ts_unit = record->big_ts_step ? 1u << 20 : 1500;
+    packet.timestamp = timestamp += static_cast<uint32_t>(record->ts_step) * ts_unit;
+    packet.marker = record->marker;
+    packet.payload.assign(record->size, static_cast<uint8_t>(sequence));
+    packet.arrival = arrival += std::chrono::milliseconds(1);
+    packet.wire_bytes = record->size + 12;
+    buffer.write(std::move(packet));
+    check_bounds(buffer.snapshot());
+    // What the decode thread reads before playback starts, now and then.
+    if (record->take == 3) (void)buffer.startup_held(arrival);
+
+    // As the network thread asks for its NACKs: now and then.
+    if (config.track_gaps && (record->take & 2))
+      FUZZ_CHECK(buffer.take_new_gaps().size() <= ReceiveBuffer::kMaxTrackedGaps);
+    if (record->take & 1) {
+      while (const auto unit = buffer.take_complete()) check_unit(*unit);
+    }
+    if (record->take & 2) {
+      if (const auto unit = buffer.take_incomplete()) check_unit(*unit);
+    }
+  }
+  buffer.end();
+  while (const auto unit = buffer.take_incomplete_at_end()) check_unit(*unit);
+  const auto last = buffer.snapshot();
+  FUZZ_CHECK(last.empty && last.bytes == 0 && last.held_packets == 0);
+  return 0;
+}
