@@ -62,7 +62,7 @@ std::optional<AccessUnitPayloads> take_incomplete(ReceiveBuffer& b) { return b.t
 std::optional<AccessUnitPayloads> take_at_end(ReceiveBuffer& b) {
   return b.take_incomplete_at_end();
 }
-ReceiveBuffer::Snapshot state(const ReceiveBuffer& b) { return b.snapshot(kOrigin); }
+ReceiveBuffer::Snapshot state(const ReceiveBuffer& b) { return b.snapshot(); }
 ReceiveCounters counters(ReceiveBuffer& b) { return state(b).counters; }
 int64_t lost(ReceiveBuffer& b) { return state(b).cumulative_lost; }
 bool is_empty(ReceiveBuffer& b) { return state(b).empty; }
