@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "server/session/session.hpp"
+#include "server/transport/handshake_cookies.hpp"
 
 namespace flowcast::server {
 
@@ -46,8 +47,7 @@ class UdpService {
   // address, or returns nullptr when the server is full; the service starts
   // it after the ACCEPT. Throws asio::system_error when
   // the port cannot be bound.
-  using SessionFactory =
-      std::function<std::shared_ptr<UdpSession>(const asio::ip::udp::endpoint&)>;
+  using SessionFactory = std::function<std::shared_ptr<UdpSession>(const asio::ip::udp::endpoint&)>;
   UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, SessionFactory factory);
 
   void start();
@@ -67,7 +67,6 @@ class UdpService {
  private:
   void do_receive();
   void on_datagram(std::span<const uint8_t> data);
-  std::array<uint8_t, 16> cookie_for(const asio::ip::udp::endpoint& peer, uint64_t epoch) const;
 
   asio::ip::udp::socket socket_;
   SessionFactory factory_;
@@ -76,7 +75,7 @@ class UdpService {
   std::array<uint8_t, 65536> buffer_{};
   asio::ip::udp::endpoint sender_;
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
-  std::array<uint8_t, 16> secret_{};
+  HandshakeCookies cookies_;
   uint64_t stray_ = 0;
 };
 
