@@ -11,11 +11,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 // How far a live session may fall behind the live edge before it skips.
 constexpr int64_t kLiveBacklog90k = 4 * 90000;
-// Smooth pacing sends a frame in bursts of at least this many packets (a few
-// KiB, which any receive buffer absorbs), at least kMinBurstGapUs apart: one
-// timer and one system call a burst rather than a packet.
-constexpr size_t kMinBurstPackets = 8;
-constexpr int64_t kMinBurstGapUs = 2000;
 }  // namespace
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
@@ -24,6 +19,7 @@ Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, 
       last_feedback_(Clock::now()),
       host_(host),
       source_(std::move(source)),
+      pacer_(source_.pacing),
       started_(Clock::now()),
       pace_timer_(io),
       delivery_timer_(io),
@@ -179,21 +175,7 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   ++stats_.frames_sent;
   const auto now = Clock::now();
   const uint64_t now_us = steady_now_us();
-  // Smooth pacing spreads a frame over most of its interval, in bursts, so a
-  // keyframe does not land in the client's kernel buffer all at once; a
-  // small frame leaves in one burst.
-  uint64_t spacing_us = 0;
-  size_t burst = 0;
-  const size_t n = frame.payloads.size();
-  if (source_.pacing == Pacing::smooth && n > kMinBurstPackets) {
-    const int64_t interval_us = (frame.duration_90k > 0 ? frame.duration_90k : 3000) * 1000 / 90;
-    const int64_t spread_us = interval_us * 8 / 10;
-    const auto max_bursts = static_cast<size_t>(std::max<int64_t>(1, spread_us / kMinBurstGapUs));
-    const size_t bursts = std::min(max_bursts, (n + kMinBurstPackets - 1) / kMinBurstPackets);
-    burst = (n + bursts - 1) / bursts;
-    spacing_us = static_cast<uint64_t>(spread_us) / bursts;
-  }
-  rtp_.send(frame, now_us, spacing_us, burst,
+  rtp_.send(frame, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k),
             [&](std::vector<uint8_t>&& packet, const common::RtpHeader& header, size_t index) {
               history_.remember(shared, index, header, packet.size());
               const uint64_t send_us = header.send_time_us.value_or(now_us);

@@ -18,9 +18,10 @@
 
 #include "common/netem/link_emulator.hpp"
 #include "media/source/file_source.hpp"
-#include "server/source/keyframe_limiter.hpp"
+#include "server/session/pacer.hpp"
 #include "server/session/retransmission_history.hpp"
 #include "server/session/rtp_sender.hpp"
+#include "server/source/keyframe_limiter.hpp"
 
 namespace flowcast::server {
 
@@ -60,8 +61,6 @@ struct SessionStats {
   double duration_ms = 0;
   std::string end_reason;
 };
-
-enum class Pacing { smooth, burst };
 
 // Where a session's frames come from, and how they leave.
 struct SessionSource {
@@ -149,6 +148,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   SessionHost& host_;
   SessionSource source_;
+  Pacer pacer_;
   RtpSender rtp_;
   SessionStats stats_;
   std::chrono::steady_clock::time_point started_;
