@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +17,8 @@
 
 #include "common/netem/link_emulator.hpp"
 #include "media/source/file_source.hpp"
+#include "server/session/feedback_handler.hpp"
+#include "server/session/link_delivery.hpp"
 #include "server/session/pacer.hpp"
 #include "server/session/retransmission_history.hpp"
 #include "server/session/rtp_sender.hpp"
@@ -71,10 +72,18 @@ struct SessionSource {
   common::LinkConfig link;  // the transport sets link.reliable
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// A session composes its parts, each with one job: the Pacer (when a frame's
+// packets leave), the RtpSender (their headers), the RetransmissionHistory
+// (answers to NACKs), LinkDelivery (the emulated link and the queue of
+// packets not yet due) and the FeedbackHandler (the client's RTCP). It keeps
+// the source side itself: a file paced by its timestamps, or the live frames
+// and their backlog, and the backpressure from the transport and the link.
+class Session : public std::enable_shared_from_this<Session>,
+                private LinkDelivery::Sink,
+                private FeedbackHandler::Listener {
  public:
   // A client that sends no RTCP for this long is gone (TCP and UDP alike).
-  static constexpr auto kFeedbackTimeout = std::chrono::seconds(5);
+  static constexpr auto kFeedbackTimeout = FeedbackHandler::kTimeout;
 
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
           std::string transport);
@@ -114,42 +123,50 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The transport's queue drained below its mark.
   void on_drained();
-  // RTCP from the client: RR (keepalive), PLI, BYE.
-  void handle_rtcp(std::span<const uint8_t> packet);
+  // RTCP from the client: RR (keepalive), PLI, NACK, BYE.
+  void handle_rtcp(std::span<const uint8_t> packet) { feedback_.handle(packet); }
   // The transport is gone (error, peer closed, timeout). Idempotent.
   void finished(const std::string& reason);
   // Ends the session once kFeedbackTimeout passes without RTCP from the
   // client (its receiver reports are its keepalive), through end_silent().
-  void watch_silence();
+  void watch_silence() { feedback_.watch(); }
   // The client fell silent: ends the session. The transport closes itself.
   virtual void end_silent(const std::string& reason) { finished(reason); }
   SessionStats& mutable_stats() { return stats_; }
 
-  asio::io_context& io_;
-  std::chrono::steady_clock::time_point last_feedback_;
-
  private:
+  // LinkDelivery::Sink: due packets, to the transport.
+  void send_burst(std::span<std::vector<uint8_t>> packets) override;
+  // FeedbackHandler::Listener: what the client said.
+  void on_receiver_reports(size_t count) override;
+  void on_plis(size_t count) override;
+  void on_nacks(std::span<const common::GenericNack> nacks) override;
+  void on_bye() override;
+  void on_silence() override;
+  // Both: timer handlers hold the session.
+  std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
+
+  // File playback: sends each frame when its decode time comes.
   void pump();
   void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
-  // Sends now (into burst_, which flush_burst() sends), or through the
-  // emulated link and the delivery queue.
+  // One packet into the link delivery; the link's counters follow.
   void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
-  void flush_burst();
-  void schedule_delivery();
-  void deliver_due();
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
   bool wait_if_held_back(void (Session::*resume)());
-  // The link's bottleneck queue is full (TCP): when it has room again.
-  std::optional<std::chrono::steady_clock::time_point> link_blocked_until();
   void end_of_stream();
   void note_held(bool held);
+  // Sends the BYE (behind every packet still crossing the link) and closes.
   void finish_stop();
+  // Resends what a NACK asks for, within the history's budget and the send
+  // queue's bound.
+  void answer_nack(std::span<const uint16_t> sequences);
 
   SessionHost& host_;
   SessionSource source_;
   Pacer pacer_;
   RtpSender rtp_;
+  RetransmissionHistory history_;
   SessionStats stats_;
   std::chrono::steady_clock::time_point started_;
   bool ended_ = false;
@@ -172,20 +189,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
 
-  // Link emulation and pacing: packets wait here until they are due.
-  std::optional<common::LinkEmulator> link_;
-  std::multimap<std::chrono::steady_clock::time_point, std::vector<uint8_t>> deliveries_;
-  asio::steady_timer delivery_timer_;
-  std::optional<std::chrono::steady_clock::time_point> delivery_armed_for_;
-  bool stop_pending_ = false;
-  // Packets due now, sent together by flush_burst(); empty between handlers.
-  std::vector<std::vector<uint8_t>> burst_;
-
-  // Resends what a NACK asks for, within the history's budget and the send
-  // queue's bound.
-  void answer_nack(std::span<const uint16_t> sequences);
-  RetransmissionHistory history_;
-  asio::steady_timer silence_timer_;
+  LinkDelivery delivery_;
+  FeedbackHandler feedback_;
 };
 
 }  // namespace flowcast::server
