@@ -107,7 +107,7 @@ void Server::print_status() {
     char buf[200];
     std::snprintf(
         buf, sizeof buf, "#%llu %s %.2f Mbit/s queue %.0fK held %.1fs%s",
-        static_cast<unsigned long long>(st.id), st.transport.c_str(),
+        static_cast<unsigned long long>(st.id), to_string(st.transport).c_str(),
         static_cast<double>(st.bytes_sent - before) * 8 / seconds / 1e6,
         static_cast<double>(s->queued_bytes()) / 1024.0,
         (st.held_back_ms + st.rwnd_limited_ms) / 1000.0,
@@ -217,9 +217,10 @@ void Server::session_ended(const std::shared_ptr<Session>& session) {
   std::snprintf(line, sizeof line,
                 "session %llu: %s client %s left (%s): %llu packets, %.1f MB, held back %.0f ms "
                 "(receiver's window %.0f ms)",
-                static_cast<unsigned long long>(st.id), st.transport.c_str(), st.peer.c_str(),
-                st.end_reason.c_str(), static_cast<unsigned long long>(st.packets_sent),
-                st.bytes_sent / 1e6, st.held_back_ms, st.rwnd_limited_ms);
+                static_cast<unsigned long long>(st.id), to_string(st.transport).c_str(),
+                st.peer.c_str(), st.end_reason.c_str(),
+                static_cast<unsigned long long>(st.packets_sent), st.bytes_sent / 1e6,
+                st.held_back_ms, st.rwnd_limited_ms);
   log(line);
 }
 
@@ -280,99 +281,25 @@ int Server::run() {
   sessions_.clear();
   std::string error;
   if (options_.metrics_path &&
-      !common::write_file_atomic(*options_.metrics_path, metrics().dump(2) + "\n", error)) {
+      !common::write_file_atomic(*options_.metrics_path, nlohmann::json(metrics()).dump(2) + "\n",
+                                 error)) {
     std::fprintf(stderr, "flowcast-server: %s\n", error.c_str());
     return 1;
   }
   return 0;
 }
 
-nlohmann::json Server::metrics() const {
-  nlohmann::json sessions = nlohmann::json::array();
-  auto add = [&](const SessionStats& st) {
-    sessions.push_back({{"id", st.id},
-                        {"transport", st.transport},
-                        {"peer", st.peer},
-                        {"frames_sent", st.frames_sent},
-                        {"packets_sent", st.packets_sent},
-                        {"bytes_sent", st.bytes_sent},
-                        {"packets_dropped_queue", st.packets_dropped_queue},
-                        {"frames_dropped_queue", st.frames_dropped_queue},
-                        {"held_back_ms", st.held_back_ms},
-                        {"rwnd_limited_ms", st.rwnd_limited_ms},
-                        {"sndbuf_limited_ms", st.sndbuf_limited_ms},
-                        {"peak_kernel_unsent_bytes", st.peak_kernel_unsent},
-                        {"peak_queue_bytes", st.peak_queue_bytes},
-                        {"plis_received", st.plis_received},
-                        {"nacks_received", st.nacks_received},
-                        {"packets_resent", st.packets_resent},
-                        {"resends",
-                         {{"bytes", st.resends.resent_bytes},
-                          {"refused_budget", st.resends.refused_budget},
-                          {"refused_queue", st.resends.refused_queue},
-                          {"repeated", st.resends.repeated},
-                          {"unknown", st.resends.unknown}}},
-                        {"link",
-                         {{"offered", st.link.offered},
-                          {"dropped_queue", st.link.dropped_queue},
-                          {"dropped_loss", st.link.dropped_loss},
-                          {"delayed", st.link.delayed},
-                          {"retransmitted", st.link.retransmitted},
-                          {"duplicated", st.link.duplicated},
-                          {"reordered", st.link.reordered}}},
-                        {"receiver_reports", st.receiver_reports},
-                        {"duration_ms", st.duration_ms},
-                        {"end_reason", st.end_reason}});
-  };
-  common::LinkCounters total;
-  auto add_link = [&](const SessionStats& st) {
-    total.offered += st.link.offered;
-    total.dropped_queue += st.link.dropped_queue;
-    total.dropped_loss += st.link.dropped_loss;
-    total.delayed += st.link.delayed;
-    total.retransmitted += st.link.retransmitted;
-    total.duplicated += st.link.duplicated;
-    total.reordered += st.link.reordered;
-  };
-  for (const auto& st : finished_) {
-    add(st);
-    add_link(st);
-  }
-  for (const auto& s : sessions_) {
-    const SessionStats st = s->stats_now();
-    add(st);
-    add_link(st);
-  }
-  const auto& L = options_.link;
-  return {
-      {"schema", "flowcast.server-metrics/1"},
-      {"source", options_.input ? *options_.input : "pattern"},
-      {"duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - started_).count()},
-      {"refused_full", refused_full_},
-      {"keyframes",
-       {{"requests", keyframes_.requests()},
-        {"forced", keyframes_.forced()},
-        {"coalesced", keyframes_.coalesced()}}},
-      {"udp_stray_datagrams", udp_ ? udp_->stray_datagrams() : 0},
-      {"link_config",
-       {{"rate_bps", L.rate_bps},
-        {"queue_ms", L.queue.count() / 1000.0},
-        {"delay_ms", L.delay.count() / 1000.0},
-        {"jitter_ms", L.jitter.count() / 1000.0},
-        {"loss_percent", L.loss_percent},
-        {"burst", L.burst},
-        {"reorder_percent", L.reorder_percent},
-        {"duplicate_percent", L.duplicate_percent},
-        {"seed", L.seed}}},
-      {"link",
-       {{"offered", total.offered},
-        {"dropped_queue", total.dropped_queue},
-        {"dropped_loss", total.dropped_loss},
-        {"delayed", total.delayed},
-        {"retransmitted", total.retransmitted},
-        {"duplicated", total.duplicated},
-        {"reordered", total.reordered}}},
-      {"sessions", sessions}};
+ServerMetrics Server::metrics() const {
+  ServerMetrics m;
+  m.source = options_.input ? *options_.input : "pattern";
+  m.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  m.refused_full = refused_full_;
+  m.keyframes = {keyframes_.requests(), keyframes_.forced(), keyframes_.coalesced()};
+  m.udp_stray_datagrams = udp_ ? udp_->stray_datagrams() : 0;
+  m.link_config = LinkConfigMetrics::of(options_.link);
+  for (const auto& st : finished_) m.add(st);
+  for (const auto& s : sessions_) m.add(s->stats_now());
+  return m;
 }
 
 }  // namespace flowcast::server

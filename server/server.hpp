@@ -5,17 +5,17 @@
 #include <asio.hpp>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
 #include "media/source/file_source.hpp"
-#include "server/source/keyframe_limiter.hpp"
-#include "server/source/live_pattern_source.hpp"
-#include "server/transport/push_session.hpp"
-#include "server/source/sdp_file.hpp"
+#include "server/server_metrics.hpp"
 #include "server/server_options.hpp"
 #include "server/session/session.hpp"
+#include "server/source/keyframe_limiter.hpp"
+#include "server/source/live_pattern_source.hpp"
+#include "server/source/sdp_file.hpp"
+#include "server/transport/push_session.hpp"
 #include "server/transport/udp_service.hpp"
 
 namespace flowcast::server {
@@ -32,7 +32,8 @@ class Server : public SessionHost {
   // Ends every session with a BYE and stops. Thread-safe.
   void stop();
 
-  nlohmann::json metrics() const;
+  // The metrics file's content now: ended sessions, then running ones.
+  ServerMetrics metrics() const;
   uint16_t port() const { return port_; }
 
   void request_keyframe(KeyframeLimiter::Reason reason) override;

@@ -13,14 +13,14 @@ namespace {
 constexpr int64_t kLiveBacklog90k = 4 * 90000;
 
 // The link a session emulates: over TCP, loss delays and a full queue blocks.
-common::LinkConfig link_for(common::LinkConfig link, const std::string& transport) {
-  link.reliable = transport == "tcp";
+common::LinkConfig link_for(common::LinkConfig link, Transport transport) {
+  link.reliable = transport == Transport::tcp;
   return link;
 }
 }  // namespace
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-                 std::string transport)
+                 Transport transport)
     : host_(host),
       source_(std::move(source)),
       pacer_(source_.pacing),
@@ -29,7 +29,7 @@ Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, 
       delivery_(io, link_for(source_.link, transport), *this),
       feedback_(io, *this) {
   stats_.id = id;
-  stats_.transport = std::move(transport);
+  stats_.transport = transport;
 }
 
 void Session::start() {
@@ -189,8 +189,13 @@ void Session::answer_nack(std::span<const uint16_t> sequences) {
     queued += bytes + kFraming;
     return true;
   });
-  stats_.resends = history_.counters();
-  stats_.packets_resent = stats_.resends.resent;
+  const ResendCounters& resends = history_.counters();
+  stats_.packets_resent = resends.resent;
+  stats_.resends = {.bytes = resends.resent_bytes,
+                    .refused_budget = resends.refused_budget,
+                    .refused_queue = resends.refused_queue,
+                    .repeated = resends.repeated,
+                    .unknown = resends.unknown};
   // The same packets again (same sequence numbers), across the same link.
   const auto now = Clock::now();
   for (auto& p : packets) route(std::move(p), now);

@@ -22,6 +22,7 @@
 #include "server/session/pacer.hpp"
 #include "server/session/retransmission_history.hpp"
 #include "server/session/rtp_sender.hpp"
+#include "server/session/session_stats.hpp"
 #include "server/source/keyframe_limiter.hpp"
 
 namespace flowcast::server {
@@ -37,30 +38,6 @@ class SessionHost {
   virtual void request_keyframe(KeyframeLimiter::Reason reason) = 0;
   // Called once when the session has ended and sent its last byte.
   virtual void session_ended(const std::shared_ptr<Session>& session) = 0;
-};
-
-struct SessionStats {
-  uint64_t id = 0;
-  std::string transport;
-  std::string peer;
-  uint64_t frames_sent = 0;
-  uint64_t packets_sent = 0;
-  uint64_t bytes_sent = 0;
-  uint64_t packets_dropped_queue = 0;  // dropped by our own send queue
-  uint64_t frames_dropped_queue = 0;
-  double held_back_ms = 0;          // time our send queue was full
-  double rwnd_limited_ms = 0;       // TCP_INFO: held back by the client's window
-  double sndbuf_limited_ms = 0;     // TCP_INFO: held back by the kernel send buffer
-  uint64_t peak_kernel_unsent = 0;  // SIOCOUTQ peak
-  uint64_t peak_queue_bytes = 0;    // our send queue's peak
-  common::LinkCounters link;        // what the emulated link did
-  uint64_t plis_received = 0;
-  uint64_t nacks_received = 0;
-  uint64_t packets_resent = 0;  // answered a NACK
-  ResendCounters resends;       // what the NACKs asked for, and what was refused
-  uint64_t receiver_reports = 0;
-  double duration_ms = 0;
-  std::string end_reason;
 };
 
 // Where a session's frames come from, and how they leave.
@@ -86,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session>,
   static constexpr auto kFeedbackTimeout = FeedbackHandler::kTimeout;
 
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-          std::string transport);
+          Transport transport);
   virtual ~Session() = default;
 
   // Starts the stream. Throws media::SourceError when the file cannot open.
@@ -97,6 +74,7 @@ class Session : public std::enable_shared_from_this<Session>,
   void stop(const std::string& reason);
 
   bool live() const { return !source_.file; }
+  Transport transport() const { return stats_.transport; }
   bool ended() const { return ended_; }
   const SessionStats& stats() const { return stats_; }
   // The stats with duration_ms up to now for a session still running (one

@@ -6,7 +6,7 @@ namespace flowcast::server {
 
 TcpSession::TcpSession(asio::io_context& io, SessionHost& host, SessionSource source,
                        uint64_t id, asio::ip::tcp::socket socket, size_t queue_capacity)
-    : Session(io, host, std::move(source), id, "tcp"), socket_(std::move(socket)),
+    : Session(io, host, std::move(source), id, Transport::tcp), socket_(std::move(socket)),
       capacity_(queue_capacity), linger_timer_(io),
       probe_timer_(io) {
   asio::error_code ec;
@@ -41,7 +41,7 @@ void TcpSession::probe() {
   auto& st = mutable_stats();
   st.rwnd_limited_ms = static_cast<double>(p.rwnd_limited_us) / 1000.0;
   st.sndbuf_limited_ms = static_cast<double>(p.sndbuf_limited_us) / 1000.0;
-  st.peak_kernel_unsent = std::max(st.peak_kernel_unsent, p.unsent_bytes);
+  st.peak_kernel_unsent_bytes = std::max(st.peak_kernel_unsent_bytes, p.unsent_bytes);
   st.peak_queue_bytes = std::max<uint64_t>(st.peak_queue_bytes, queued_bytes_);
 }
 

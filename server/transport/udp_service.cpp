@@ -11,7 +11,7 @@ using Clock = std::chrono::steady_clock;
 
 UdpSession::UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                        UdpService& service, asio::ip::udp::endpoint peer)
-    : Session(io, host, std::move(source), id, "udp"), service_(service), endpoint_(peer) {}
+    : Session(io, host, std::move(source), id, Transport::udp), service_(service), endpoint_(peer) {}
 
 std::string UdpSession::peer() const {
   return endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
