@@ -47,14 +47,16 @@ Server::Server(ServerOptions options)
   if (options_.transport != TransportSet::tcp) {
     // With both, UDP shares the port TCP was given (also when it was 0).
     asio::ip::udp::endpoint ep(address, port_ ? port_ : options_.port);
-    udp_ = std::make_unique<UdpService>(io_, ep, [this](const asio::ip::udp::endpoint& peer) {
-      std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
-      if (!admit(name)) return std::shared_ptr<UdpSession>();
-      auto s = std::make_shared<UdpSession>(io_, *this, session_source(), next_id_++, *udp_, peer);
-      sessions_.insert(s);
-      log("session " + std::to_string(s->stats().id) + ": udp client " + name + " joined");
-      return s;
-    });
+    udp_ = std::make_unique<UdpService>(
+        io_, ep, [this](const asio::ip::udp::endpoint& peer, const UdpService::Accept& accept) {
+          const std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
+          return admit(Transport::udp, name, [&](uint64_t id) {
+                   auto s =
+                       std::make_shared<UdpSession>(io_, *this, session_source(), id, *udp_, peer);
+                   accept(s);
+                   return s;
+                 }) != nullptr;
+        });
     if (!port_) port_ = udp_->local_port();
   }
   if (options_.push) push_to_ = resolve_push_target(io_, *options_.push);
@@ -129,16 +131,32 @@ void Server::print_status() {
   std::fflush(stderr);
 }
 
-bool Server::admit(const std::string& peer) {
-  if (stopping_) return false;
+std::shared_ptr<Session> Server::admit(
+    Transport transport, const std::string& peer,
+    const std::function<std::shared_ptr<Session>(uint64_t id)>& make) {
+  if (stopping_) return nullptr;
+  // The push is not a client: --max-clients neither counts nor refuses it.
   const size_t clients = sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0);
-  if (static_cast<int>(clients) >= options_.max_clients) {
+  if (transport != Transport::push && static_cast<int>(clients) >= options_.max_clients) {
     ++refused_full_;
     log("refused " + peer + ": already serving --max-clients " +
         std::to_string(options_.max_clients) + " clients");
-    return false;
+    return nullptr;
   }
-  return true;
+  auto session = make(next_id_++);
+  const std::string id = std::to_string(session->stats().id);
+  if (transport == Transport::push)
+    log("session " + id + ": pushing plain RTP to " + session->peer());
+  else
+    log("session " + id + ": " + to_string(transport) + " client " + session->peer() + " joined");
+  sessions_.insert(session);
+  try {
+    session->begin();
+  } catch (const std::exception& e) {
+    log("session " + id + " failed to start: " + e.what());
+    session->stop(e.what());
+  }
+  return session;
 }
 
 void Server::do_accept() {
@@ -148,18 +166,10 @@ void Server::do_accept() {
       asio::error_code pe;
       auto ep = socket.remote_endpoint(pe);
       std::string name = pe ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-      if (admit(name)) {
-        auto s = std::make_shared<TcpSession>(io_, *this, session_source(), next_id_++,
-                                              std::move(socket), options_.tcp_send_queue_bytes);
-        sessions_.insert(s);
-        log("session " + std::to_string(s->stats().id) + ": tcp client " + name + " joined");
-        try {
-          s->begin();
-        } catch (const std::exception& e) {
-          log(std::string("session failed to start: ") + e.what());
-          s->stop(e.what());
-        }
-      }
+      admit(Transport::tcp, name, [&](uint64_t id) {
+        return std::make_shared<TcpSession>(io_, *this, session_source(), id, std::move(socket),
+                                            options_.tcp_send_queue_bytes);
+      });
     }
     do_accept();
   });
@@ -180,15 +190,10 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
 }
 
 void Server::start_push() {
-  push_ = std::make_shared<PushSession>(io_, *this, session_source(), next_id_++, *push_to_);
-  sessions_.insert(push_);
-  log("session " + std::to_string(push_->stats().id) + ": pushing plain RTP to " + push_->peer());
-  try {
-    push_->begin();
-  } catch (const std::exception& e) {
-    log(std::string("the push session failed to start: ") + e.what());
-    push_->stop(e.what());
-  }
+  const std::string target = options_.push->host + ":" + std::to_string(options_.push->port);
+  push_ = admit(Transport::push, target, [&](uint64_t id) {
+    return std::make_shared<PushSession>(io_, *this, session_source(), id, *push_to_);
+  });
 }
 
 void Server::request_keyframe(KeyframeLimiter::Reason reason) {

@@ -66,8 +66,10 @@ class Session : public std::enable_shared_from_this<Session>,
           Transport transport);
   virtual ~Session() = default;
 
-  // Starts the stream. Throws media::SourceError when the file cannot open.
-  void start();
+  // Starts the transport (for TCP and UDP: reading RTCP, watching for
+  // silence) and the stream. Called once, by the server's admission. Throws
+  // media::SourceError when the file cannot open.
+  virtual void begin() { start(); }
   // A frame of the live source (ignored by file sessions).
   void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // Ends the stream with an RTCP BYE (server stopping). Idempotent.
@@ -99,6 +101,8 @@ class Session : public std::enable_shared_from_this<Session>,
   // Closes the transport once what is queued has left; calls finished() then.
   virtual void close_transport() = 0;
 
+  // Starts the stream. Throws media::SourceError when the file cannot open.
+  void start();
   // The transport's queue drained below its mark.
   void on_drained();
   // RTCP from the client: RR (keepalive), PLI, NACK, BYE.

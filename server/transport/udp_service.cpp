@@ -11,7 +11,9 @@ using Clock = std::chrono::steady_clock;
 
 UdpSession::UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                        UdpService& service, asio::ip::udp::endpoint peer)
-    : Session(io, host, std::move(source), id, Transport::udp), service_(service), endpoint_(peer) {}
+    : Session(io, host, std::move(source), id, Transport::udp),
+      service_(service),
+      endpoint_(peer) {}
 
 std::string UdpSession::peer() const {
   return endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
@@ -48,8 +50,8 @@ void UdpSession::close_transport() {
 }
 
 UdpService::UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind,
-                       SessionFactory factory)
-    : socket_(io), factory_(std::move(factory)) {
+                       Admission admission)
+    : socket_(io), admission_(std::move(admission)) {
   socket_.open(bind.protocol());
   socket_.set_option(asio::socket_base::reuse_address(true));
   socket_.bind(bind);
@@ -133,12 +135,14 @@ void UdpService::on_datagram(std::span<const uint8_t> data) {
     send_to(common::write_handshake(*reply), sender_);  // a repeated HELLO: ACCEPT again
     return;
   }
-  auto session = factory_(sender_);
-  if (!session) reply->type = common::HandshakeType::full;
-  send_to(common::write_handshake(*reply), sender_);
-  if (!session) return;
-  sessions_[sender_] = session;
-  session->begin();
+  const auto peer = sender_;
+  const bool admitted = admission_(peer, [&](std::shared_ptr<UdpSession> session) {
+    send_to(common::write_handshake(*reply), peer);
+    sessions_[peer] = std::move(session);
+  });
+  if (admitted) return;
+  reply->type = common::HandshakeType::full;
+  send_to(common::write_handshake(*reply), peer);
 }
 
 }  // namespace flowcast::server
