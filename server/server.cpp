@@ -47,14 +47,16 @@ Server::Server(ServerOptions options)
   if (options_.transport != TransportSet::tcp) {
     // With both, UDP shares the port TCP was given (also when it was 0).
     asio::ip::udp::endpoint ep(address, port_ ? port_ : options_.port);
-    udp_ = std::make_unique<UdpService>(io_, ep, [this](const asio::ip::udp::endpoint& peer) {
-      std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
-      if (!admit(name)) return std::shared_ptr<UdpSession>();
-      auto s = std::make_shared<UdpSession>(io_, *this, session_source(), next_id_++, *udp_, peer);
-      sessions_.insert(s);
-      log("session " + std::to_string(s->stats().id) + ": udp client " + name + " joined");
-      return s;
-    });
+    udp_ = std::make_unique<UdpService>(
+        io_, ep, [this](const asio::ip::udp::endpoint& peer, const UdpService::Accept& accept) {
+          const std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
+          return admit(Transport::udp, name, [&](uint64_t id) {
+                   auto s =
+                       std::make_shared<UdpSession>(io_, *this, session_source(), id, *udp_, peer);
+                   accept(s);
+                   return s;
+                 }) != nullptr;
+        });
     if (!port_) port_ = udp_->local_port();
   }
   if (options_.push) push_to_ = resolve_push_target(io_, *options_.push);
@@ -107,7 +109,7 @@ void Server::print_status() {
     char buf[200];
     std::snprintf(
         buf, sizeof buf, "#%llu %s %.2f Mbit/s queue %.0fK held %.1fs%s",
-        static_cast<unsigned long long>(st.id), st.transport.c_str(),
+        static_cast<unsigned long long>(st.id), to_string(st.transport).c_str(),
         static_cast<double>(st.bytes_sent - before) * 8 / seconds / 1e6,
         static_cast<double>(s->queued_bytes()) / 1024.0,
         (st.held_back_ms + st.rwnd_limited_ms) / 1000.0,
@@ -129,16 +131,32 @@ void Server::print_status() {
   std::fflush(stderr);
 }
 
-bool Server::admit(const std::string& peer) {
-  if (stopping_) return false;
+std::shared_ptr<Session> Server::admit(
+    Transport transport, const std::string& peer,
+    const std::function<std::shared_ptr<Session>(uint64_t id)>& make) {
+  if (stopping_) return nullptr;
+  // The push is not a client: --max-clients neither counts nor refuses it.
   const size_t clients = sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0);
-  if (static_cast<int>(clients) >= options_.max_clients) {
+  if (transport != Transport::push && static_cast<int>(clients) >= options_.max_clients) {
     ++refused_full_;
     log("refused " + peer + ": already serving --max-clients " +
         std::to_string(options_.max_clients) + " clients");
-    return false;
+    return nullptr;
   }
-  return true;
+  auto session = make(next_id_++);
+  const std::string id = std::to_string(session->stats().id);
+  if (transport == Transport::push)
+    log("session " + id + ": pushing plain RTP to " + session->peer());
+  else
+    log("session " + id + ": " + to_string(transport) + " client " + session->peer() + " joined");
+  sessions_.insert(session);
+  try {
+    session->begin();
+  } catch (const std::exception& e) {
+    log("session " + id + " failed to start: " + e.what());
+    session->stop(e.what());
+  }
+  return session;
 }
 
 void Server::do_accept() {
@@ -148,18 +166,10 @@ void Server::do_accept() {
       asio::error_code pe;
       auto ep = socket.remote_endpoint(pe);
       std::string name = pe ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-      if (admit(name)) {
-        auto s = std::make_shared<TcpSession>(io_, *this, session_source(), next_id_++,
-                                              std::move(socket), options_.tcp_send_queue_bytes);
-        sessions_.insert(s);
-        log("session " + std::to_string(s->stats().id) + ": tcp client " + name + " joined");
-        try {
-          s->begin();
-        } catch (const std::exception& e) {
-          log(std::string("session failed to start: ") + e.what());
-          s->stop(e.what());
-        }
-      }
+      admit(Transport::tcp, name, [&](uint64_t id) {
+        return std::make_shared<TcpSession>(io_, *this, session_source(), id, std::move(socket),
+                                            options_.tcp_send_queue_bytes);
+      });
     }
     do_accept();
   });
@@ -180,15 +190,10 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
 }
 
 void Server::start_push() {
-  push_ = std::make_shared<PushSession>(io_, *this, session_source(), next_id_++, *push_to_);
-  sessions_.insert(push_);
-  log("session " + std::to_string(push_->stats().id) + ": pushing plain RTP to " + push_->peer());
-  try {
-    push_->begin();
-  } catch (const std::exception& e) {
-    log(std::string("the push session failed to start: ") + e.what());
-    push_->stop(e.what());
-  }
+  const std::string target = options_.push->host + ":" + std::to_string(options_.push->port);
+  push_ = admit(Transport::push, target, [&](uint64_t id) {
+    return std::make_shared<PushSession>(io_, *this, session_source(), id, *push_to_);
+  });
 }
 
 void Server::request_keyframe(KeyframeLimiter::Reason reason) {
@@ -217,9 +222,10 @@ void Server::session_ended(const std::shared_ptr<Session>& session) {
   std::snprintf(line, sizeof line,
                 "session %llu: %s client %s left (%s): %llu packets, %.1f MB, held back %.0f ms "
                 "(receiver's window %.0f ms)",
-                static_cast<unsigned long long>(st.id), st.transport.c_str(), st.peer.c_str(),
-                st.end_reason.c_str(), static_cast<unsigned long long>(st.packets_sent),
-                st.bytes_sent / 1e6, st.held_back_ms, st.rwnd_limited_ms);
+                static_cast<unsigned long long>(st.id), to_string(st.transport).c_str(),
+                st.peer.c_str(), st.end_reason.c_str(),
+                static_cast<unsigned long long>(st.packets_sent), st.bytes_sent / 1e6,
+                st.held_back_ms, st.rwnd_limited_ms);
   log(line);
 }
 
@@ -280,99 +286,25 @@ int Server::run() {
   sessions_.clear();
   std::string error;
   if (options_.metrics_path &&
-      !common::write_file_atomic(*options_.metrics_path, metrics().dump(2) + "\n", error)) {
+      !common::write_file_atomic(*options_.metrics_path, nlohmann::json(metrics()).dump(2) + "\n",
+                                 error)) {
     std::fprintf(stderr, "flowcast-server: %s\n", error.c_str());
     return 1;
   }
   return 0;
 }
 
-nlohmann::json Server::metrics() const {
-  nlohmann::json sessions = nlohmann::json::array();
-  auto add = [&](const SessionStats& st) {
-    sessions.push_back({{"id", st.id},
-                        {"transport", st.transport},
-                        {"peer", st.peer},
-                        {"frames_sent", st.frames_sent},
-                        {"packets_sent", st.packets_sent},
-                        {"bytes_sent", st.bytes_sent},
-                        {"packets_dropped_queue", st.packets_dropped_queue},
-                        {"frames_dropped_queue", st.frames_dropped_queue},
-                        {"held_back_ms", st.held_back_ms},
-                        {"rwnd_limited_ms", st.rwnd_limited_ms},
-                        {"sndbuf_limited_ms", st.sndbuf_limited_ms},
-                        {"peak_kernel_unsent_bytes", st.peak_kernel_unsent},
-                        {"peak_queue_bytes", st.peak_queue_bytes},
-                        {"plis_received", st.plis_received},
-                        {"nacks_received", st.nacks_received},
-                        {"packets_resent", st.packets_resent},
-                        {"resends",
-                         {{"bytes", st.resends.resent_bytes},
-                          {"refused_budget", st.resends.refused_budget},
-                          {"refused_queue", st.resends.refused_queue},
-                          {"repeated", st.resends.repeated},
-                          {"unknown", st.resends.unknown}}},
-                        {"link",
-                         {{"offered", st.link.offered},
-                          {"dropped_queue", st.link.dropped_queue},
-                          {"dropped_loss", st.link.dropped_loss},
-                          {"delayed", st.link.delayed},
-                          {"retransmitted", st.link.retransmitted},
-                          {"duplicated", st.link.duplicated},
-                          {"reordered", st.link.reordered}}},
-                        {"receiver_reports", st.receiver_reports},
-                        {"duration_ms", st.duration_ms},
-                        {"end_reason", st.end_reason}});
-  };
-  common::LinkCounters total;
-  auto add_link = [&](const SessionStats& st) {
-    total.offered += st.link.offered;
-    total.dropped_queue += st.link.dropped_queue;
-    total.dropped_loss += st.link.dropped_loss;
-    total.delayed += st.link.delayed;
-    total.retransmitted += st.link.retransmitted;
-    total.duplicated += st.link.duplicated;
-    total.reordered += st.link.reordered;
-  };
-  for (const auto& st : finished_) {
-    add(st);
-    add_link(st);
-  }
-  for (const auto& s : sessions_) {
-    const SessionStats st = s->stats_now();
-    add(st);
-    add_link(st);
-  }
-  const auto& L = options_.link;
-  return {
-      {"schema", "flowcast.server-metrics/1"},
-      {"source", options_.input ? *options_.input : "pattern"},
-      {"duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - started_).count()},
-      {"refused_full", refused_full_},
-      {"keyframes",
-       {{"requests", keyframes_.requests()},
-        {"forced", keyframes_.forced()},
-        {"coalesced", keyframes_.coalesced()}}},
-      {"udp_stray_datagrams", udp_ ? udp_->stray_datagrams() : 0},
-      {"link_config",
-       {{"rate_bps", L.rate_bps},
-        {"queue_ms", L.queue.count() / 1000.0},
-        {"delay_ms", L.delay.count() / 1000.0},
-        {"jitter_ms", L.jitter.count() / 1000.0},
-        {"loss_percent", L.loss_percent},
-        {"burst", L.burst},
-        {"reorder_percent", L.reorder_percent},
-        {"duplicate_percent", L.duplicate_percent},
-        {"seed", L.seed}}},
-      {"link",
-       {{"offered", total.offered},
-        {"dropped_queue", total.dropped_queue},
-        {"dropped_loss", total.dropped_loss},
-        {"delayed", total.delayed},
-        {"retransmitted", total.retransmitted},
-        {"duplicated", total.duplicated},
-        {"reordered", total.reordered}}},
-      {"sessions", sessions}};
+ServerMetrics Server::metrics() const {
+  ServerMetrics m;
+  m.source = options_.input ? *options_.input : "pattern";
+  m.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  m.refused_full = refused_full_;
+  m.keyframes = {keyframes_.requests(), keyframes_.forced(), keyframes_.coalesced()};
+  m.udp_stray_datagrams = udp_ ? udp_->stray_datagrams() : 0;
+  m.link_config = LinkConfigMetrics::of(options_.link);
+  for (const auto& st : finished_) m.add(st);
+  for (const auto& s : sessions_) m.add(s->stats_now());
+  return m;
 }
 
 }  // namespace flowcast::server

@@ -3,19 +3,20 @@
 // sessions they create, the shared live source, and the server's metrics.
 // Everything but the live encoder runs on one network thread (run()).
 #include <asio.hpp>
+#include <functional>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
 #include "media/source/file_source.hpp"
-#include "server/source/keyframe_limiter.hpp"
-#include "server/source/live_pattern_source.hpp"
-#include "server/transport/push_session.hpp"
-#include "server/source/sdp_file.hpp"
+#include "server/server_metrics.hpp"
 #include "server/server_options.hpp"
 #include "server/session/session.hpp"
+#include "server/source/keyframe_limiter.hpp"
+#include "server/source/live_pattern_source.hpp"
+#include "server/source/sdp_file.hpp"
+#include "server/transport/push_session.hpp"
 #include "server/transport/udp_service.hpp"
 
 namespace flowcast::server {
@@ -32,7 +33,8 @@ class Server : public SessionHost {
   // Ends every session with a BYE and stops. Thread-safe.
   void stop();
 
-  nlohmann::json metrics() const;
+  // The metrics file's content now: ended sessions, then running ones.
+  ServerMetrics metrics() const;
   uint16_t port() const { return port_; }
 
   void request_keyframe(KeyframeLimiter::Reason reason) override;
@@ -40,7 +42,14 @@ class Server : public SessionHost {
 
  private:
   void do_accept();
-  bool admit(const std::string& peer);
+  // Admits a new session, the same way for a TCP connection, a proven UDP
+  // address and --push. Past --max-clients (the push aside) or while
+  // stopping, it is refused: counted, logged as `peer`, and nullptr returned.
+  // Otherwise make(id) builds it, and it is logged, joins the sessions and
+  // begins; one that cannot start (its file fails to open) ends at once with
+  // a BYE. Exceptions from make() pass through.
+  std::shared_ptr<Session> admit(Transport transport, const std::string& peer,
+                                 const std::function<std::shared_ptr<Session>(uint64_t id)>& make);
   void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // What every session plays, and how: from the options.
   SessionSource session_source() const;
@@ -68,7 +77,7 @@ class Server : public SessionHost {
   std::optional<media::SourceInfo> file_info_;
   std::optional<SdpFile> sdp_;                      // --sdp, until written
   std::optional<asio::ip::udp::endpoint> push_to_;  // --push
-  std::shared_ptr<PushSession> push_;
+  std::shared_ptr<Session> push_;
   std::set<std::shared_ptr<Session>> sessions_;
   std::vector<SessionStats> finished_;
   uint64_t next_id_ = 1;

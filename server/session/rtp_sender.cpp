@@ -12,8 +12,7 @@ uint64_t steady_now_us() {
                                    .count());
 }
 
-std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame,
-                                                       size_t mtu,
+std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame, size_t mtu,
                                                        const media::PayloadFormat& format) {
   common::RtpHeader probe;
   probe.send_time_us = 0;
@@ -36,16 +35,15 @@ RtpSender::RtpSender() {
   timestamp_offset_ = static_cast<uint32_t>(rng());
 }
 
-void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us,
-                     size_t burst, const Emit& emit) {
+void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, const BurstSchedule& schedule,
+                     const Emit& emit) {
   common::RtpHeader h;
   h.ssrc = ssrc_;
   h.timestamp = timestamp_offset_ + static_cast<uint32_t>(frame.pts_90k);
   for (size_t i = 0; i < frame.payloads.size(); ++i) {
     h.sequence = sequence_++;
     h.marker = i + 1 == frame.payloads.size();
-    const uint64_t send_us = start_us + (burst ? i / burst : 0) * spacing_us;
-    h.send_time_us = send_us;
+    h.send_time_us = start_us + schedule.offset_us(i);
     std::vector<uint8_t> packet;
     packet.reserve(common::rtp_header_size(h) + frame.payloads[i].size());
     common::write_rtp(h, frame.payloads[i], packet);

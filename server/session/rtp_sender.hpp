@@ -12,6 +12,7 @@
 #include "common/rtp/rtp_packet.hpp"
 #include "media/codec/encoded_frame.hpp"
 #include "media/payload/payload_format.hpp"
+#include "server/session/pacer.hpp"
 
 namespace flowcast::server {
 
@@ -37,11 +38,11 @@ class RtpSender {
 
   // Calls emit once per packet, in order, with the packet, its header and
   // the index of its payload in frame; the marker is on the last one.
-  // Packets leave in bursts of `burst` (0: all at once): packet i at
-  // start_us + (i / burst) * spacing_us (steady clock, microseconds), which
-  // its send-time extension (header.send_time_us) carries.
+  // Packet i leaves at start_us + schedule.offset_us(i) (steady clock,
+  // microseconds), which its send-time extension (header.send_time_us)
+  // carries.
   using Emit = std::function<void(std::vector<uint8_t>&&, const common::RtpHeader&, size_t index)>;
-  void send(const PacketizedFrame& frame, uint64_t start_us, uint64_t spacing_us, size_t burst,
+  void send(const PacketizedFrame& frame, uint64_t start_us, const BurstSchedule& schedule,
             const Emit& emit);
 
   uint32_t ssrc() const { return ssrc_; }

@@ -11,33 +11,31 @@ using Clock = std::chrono::steady_clock;
 namespace {
 // How far a live session may fall behind the live edge before it skips.
 constexpr int64_t kLiveBacklog90k = 4 * 90000;
-// Smooth pacing sends a frame in bursts of at least this many packets (a few
-// KiB, which any receive buffer absorbs), at least kMinBurstGapUs apart: one
-// timer and one system call a burst rather than a packet.
-constexpr size_t kMinBurstPackets = 8;
-constexpr int64_t kMinBurstGapUs = 2000;
+
+// The link a session emulates: over TCP, loss delays and a full queue blocks.
+common::LinkConfig link_for(common::LinkConfig link, Transport transport) {
+  link.reliable = transport == Transport::tcp;
+  return link;
+}
 }  // namespace
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-                 std::string transport)
-    : io_(io),
-      last_feedback_(Clock::now()),
-      host_(host),
+                 Transport transport)
+    : host_(host),
       source_(std::move(source)),
+      pacer_(source_.pacing),
       started_(Clock::now()),
       pace_timer_(io),
-      delivery_timer_(io),
-      silence_timer_(io) {
+      delivery_(io, link_for(source_.link, transport), *this),
+      feedback_(io, *this) {
   stats_.id = id;
-  stats_.transport = std::move(transport);
-  source_.link.reliable = stats_.transport == "tcp";
-  if (source_.link.active()) link_.emplace(source_.link);
+  stats_.transport = transport;
 }
 
 void Session::start() {
   stats_.peer = peer();
   started_ = Clock::now();
-  last_feedback_ = started_;
+  feedback_.restart(started_);
   if (source_.file) {
     file_ = std::make_unique<media::FileSource>(*source_.file);
     t0_ = Clock::now();
@@ -154,7 +152,7 @@ bool Session::wait_if_held_back(void (Session::*resume)()) {
     waiting_drain_ = true;
     return true;
   }
-  if (auto room = link_blocked_until()) {
+  if (auto room = delivery_.blocked_until(source_.mtu, Clock::now())) {
     // The emulated bottleneck is full (TCP): resume when it has room.
     note_held(true);
     pace_timer_.expires_at(*room);
@@ -167,39 +165,18 @@ bool Session::wait_if_held_back(void (Session::*resume)()) {
   return false;
 }
 
-std::optional<Clock::time_point> Session::link_blocked_until() {
-  if (!link_) return std::nullopt;
-  const auto now = Clock::now();
-  if (!link_->would_block(source_.mtu, now)) return std::nullopt;
-  return link_->room_at(source_.mtu, now);
-}
-
 void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   const PacketizedFrame& frame = *shared;
   ++stats_.frames_sent;
   const auto now = Clock::now();
   const uint64_t now_us = steady_now_us();
-  // Smooth pacing spreads a frame over most of its interval, in bursts, so a
-  // keyframe does not land in the client's kernel buffer all at once; a
-  // small frame leaves in one burst.
-  uint64_t spacing_us = 0;
-  size_t burst = 0;
-  const size_t n = frame.payloads.size();
-  if (source_.pacing == Pacing::smooth && n > kMinBurstPackets) {
-    const int64_t interval_us = (frame.duration_90k > 0 ? frame.duration_90k : 3000) * 1000 / 90;
-    const int64_t spread_us = interval_us * 8 / 10;
-    const auto max_bursts = static_cast<size_t>(std::max<int64_t>(1, spread_us / kMinBurstGapUs));
-    const size_t bursts = std::min(max_bursts, (n + kMinBurstPackets - 1) / kMinBurstPackets);
-    burst = (n + bursts - 1) / bursts;
-    spacing_us = static_cast<uint64_t>(spread_us) / bursts;
-  }
-  rtp_.send(frame, now_us, spacing_us, burst,
+  rtp_.send(frame, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k),
             [&](std::vector<uint8_t>&& packet, const common::RtpHeader& header, size_t index) {
               history_.remember(shared, index, header, packet.size());
               const uint64_t send_us = header.send_time_us.value_or(now_us);
               route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
             });
-  flush_burst();
+  delivery_.flush();
 }
 
 void Session::answer_nack(std::span<const uint16_t> sequences) {
@@ -212,23 +189,16 @@ void Session::answer_nack(std::span<const uint16_t> sequences) {
     queued += bytes + kFraming;
     return true;
   });
-  stats_.resends = history_.counters();
-  stats_.packets_resent = stats_.resends.resent;
+  const ResendCounters& resends = history_.counters();
+  stats_.packets_resent = resends.resent;
+  stats_.resends = {.bytes = resends.resent_bytes,
+                    .refused_budget = resends.refused_budget,
+                    .refused_queue = resends.refused_queue,
+                    .repeated = resends.repeated,
+                    .unknown = resends.unknown};
   // The same packets again (same sequence numbers), across the same link.
   const auto now = Clock::now();
   for (auto& p : packets) route(std::move(p), now);
-}
-
-void Session::watch_silence() {
-  silence_timer_.expires_after(std::chrono::seconds(1));
-  silence_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-    if (ec || ended()) return;
-    if (Clock::now() - last_feedback_ > kFeedbackTimeout) {
-      end_silent("no RTCP from the client for 5 s");
-      return;
-    }
-    watch_silence();
-  });
 }
 
 Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
@@ -243,82 +213,46 @@ Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
   return sent;
 }
 
-void Session::flush_burst() {
-  if (burst_.empty()) return;
-  const Sent sent = send_packets(burst_);
+void Session::send_burst(std::span<std::vector<uint8_t>> packets) {
+  const Sent sent = send_packets(packets);
   stats_.packets_sent += sent.packets;
   stats_.bytes_sent += sent.bytes;
-  stats_.packets_dropped_queue += burst_.size() - sent.packets;
-  burst_.clear();
+  stats_.packets_dropped_queue += packets.size() - sent.packets;
 }
 
 void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
-  const size_t size = packet.size();
-  if (!link_ && offer_at <= Clock::now() && deliveries_.empty()) {
-    burst_.push_back(std::move(packet));
-    return;
-  }
-  Clock::time_point at = offer_at;
-  if (link_) {
-    auto outcome = link_->offer(size, offer_at);
-    stats_.link = link_->counters();
-    if (outcome.dropped) return;
-    at = outcome.deliver_at;
-    if (outcome.duplicate_at) deliveries_.emplace(*outcome.duplicate_at, packet);
-  }
-  deliveries_.emplace(at, std::move(packet));
-  schedule_delivery();
+  delivery_.route(std::move(packet), offer_at);
+  stats_.link = delivery_.counters();
 }
 
-void Session::schedule_delivery() {
-  if (deliveries_.empty()) return;
-  const auto first = deliveries_.begin()->first;
-  if (delivery_armed_for_ && *delivery_armed_for_ <= first) return;
-  delivery_armed_for_ = first;
-  delivery_timer_.expires_at(first);
-  delivery_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-    if (ec) return;
-    delivery_armed_for_.reset();
-    deliver_due();
-  });
+void Session::on_receiver_reports(size_t count) {
+  stats_.receiver_reports += count;
 }
 
-void Session::deliver_due() {
-  if (ended_) return;
-  const auto now = Clock::now();
-  while (!deliveries_.empty() && deliveries_.begin()->first <= now) {
-    auto node = deliveries_.extract(deliveries_.begin());
-    burst_.push_back(std::move(node.mapped()));
+void Session::on_plis(size_t count) {
+  stats_.plis_received += count;
+  if (live()) {
+    host_.request_keyframe(KeyframeLimiter::Reason::pli);
+    waiting_keyframe_ = true;
   }
-  flush_burst();
-  if (deliveries_.empty() && stop_pending_) {
-    finish_stop();
-    return;
-  }
-  schedule_delivery();
 }
 
-void Session::handle_rtcp(std::span<const uint8_t> packet) {
-  auto rtcp = common::parse_rtcp(packet);
-  if (!rtcp) return;
-  last_feedback_ = Clock::now();
-  stats_.receiver_reports += rtcp->receiver_reports.size();
-  if (!rtcp->plis.empty()) {
-    stats_.plis_received += rtcp->plis.size();
-    if (live()) {
-      host_.request_keyframe(KeyframeLimiter::Reason::pli);
-      waiting_keyframe_ = true;
-    }
-  }
-  for (const auto& nack : rtcp->nacks) {
+void Session::on_nacks(std::span<const common::GenericNack> nacks) {
+  for (const auto& nack : nacks) {
     ++stats_.nacks_received;
     if (!ended_ && !closing_) answer_nack(nack.lost_sequences);
   }
-  flush_burst();
-  if (!rtcp->byes.empty()) {
-    closing_ = true;
-    finished("client left");
-  }
+  // The answers to one compound packet leave together.
+  delivery_.flush();
+}
+
+void Session::on_bye() {
+  closing_ = true;
+  finished("client left");
+}
+
+void Session::on_silence() {
+  end_silent("no RTCP from the client for 5 s");
 }
 
 void Session::end_of_stream() {
@@ -338,15 +272,10 @@ void Session::stop(const std::string& reason) {
   stats_.end_reason = reason;
   pace_timer_.cancel();
   // The BYE goes out behind every packet still crossing the link.
-  if (!deliveries_.empty()) {
-    stop_pending_ = true;
-    return;
-  }
-  finish_stop();
+  delivery_.after_crossing([this] { finish_stop(); });
 }
 
 void Session::finish_stop() {
-  stop_pending_ = false;
   // RFC 3550 §6.1: a compound packet starts with a report (an empty one
   // here); receivers such as ffmpeg ignore a BYE on its own.
   std::vector<uint8_t> bye;
@@ -363,8 +292,8 @@ void Session::finished(const std::string& reason) {
   if (stats_.end_reason.empty()) stats_.end_reason = reason;
   note_held(false);
   pace_timer_.cancel();
-  delivery_timer_.cancel();
-  silence_timer_.cancel();
+  delivery_.close();
+  feedback_.close();
   stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
   host_.session_ended(shared_from_this());
 }

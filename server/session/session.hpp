@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,9 +17,13 @@
 
 #include "common/netem/link_emulator.hpp"
 #include "media/source/file_source.hpp"
-#include "server/source/keyframe_limiter.hpp"
+#include "server/session/feedback_handler.hpp"
+#include "server/session/link_delivery.hpp"
+#include "server/session/pacer.hpp"
 #include "server/session/retransmission_history.hpp"
 #include "server/session/rtp_sender.hpp"
+#include "server/session/session_stats.hpp"
+#include "server/source/keyframe_limiter.hpp"
 
 namespace flowcast::server {
 
@@ -37,32 +40,6 @@ class SessionHost {
   virtual void session_ended(const std::shared_ptr<Session>& session) = 0;
 };
 
-struct SessionStats {
-  uint64_t id = 0;
-  std::string transport;
-  std::string peer;
-  uint64_t frames_sent = 0;
-  uint64_t packets_sent = 0;
-  uint64_t bytes_sent = 0;
-  uint64_t packets_dropped_queue = 0;  // dropped by our own send queue
-  uint64_t frames_dropped_queue = 0;
-  double held_back_ms = 0;          // time our send queue was full
-  double rwnd_limited_ms = 0;       // TCP_INFO: held back by the client's window
-  double sndbuf_limited_ms = 0;     // TCP_INFO: held back by the kernel send buffer
-  uint64_t peak_kernel_unsent = 0;  // SIOCOUTQ peak
-  uint64_t peak_queue_bytes = 0;    // our send queue's peak
-  common::LinkCounters link;        // what the emulated link did
-  uint64_t plis_received = 0;
-  uint64_t nacks_received = 0;
-  uint64_t packets_resent = 0;  // answered a NACK
-  ResendCounters resends;       // what the NACKs asked for, and what was refused
-  uint64_t receiver_reports = 0;
-  double duration_ms = 0;
-  std::string end_reason;
-};
-
-enum class Pacing { smooth, burst };
-
 // Where a session's frames come from, and how they leave.
 struct SessionSource {
   std::optional<std::string> file;  // none: the live pattern
@@ -72,23 +49,34 @@ struct SessionSource {
   common::LinkConfig link;  // the transport sets link.reliable
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// A session composes its parts, each with one job: the Pacer (when a frame's
+// packets leave), the RtpSender (their headers), the RetransmissionHistory
+// (answers to NACKs), LinkDelivery (the emulated link and the queue of
+// packets not yet due) and the FeedbackHandler (the client's RTCP). It keeps
+// the source side itself: a file paced by its timestamps, or the live frames
+// and their backlog, and the backpressure from the transport and the link.
+class Session : public std::enable_shared_from_this<Session>,
+                private LinkDelivery::Sink,
+                private FeedbackHandler::Listener {
  public:
   // A client that sends no RTCP for this long is gone (TCP and UDP alike).
-  static constexpr auto kFeedbackTimeout = std::chrono::seconds(5);
+  static constexpr auto kFeedbackTimeout = FeedbackHandler::kTimeout;
 
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-          std::string transport);
+          Transport transport);
   virtual ~Session() = default;
 
-  // Starts the stream. Throws media::SourceError when the file cannot open.
-  void start();
+  // Starts the transport (for TCP and UDP: reading RTCP, watching for
+  // silence) and the stream. Called once, by the server's admission. Throws
+  // media::SourceError when the file cannot open.
+  virtual void begin() { start(); }
   // A frame of the live source (ignored by file sessions).
   void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // Ends the stream with an RTCP BYE (server stopping). Idempotent.
   void stop(const std::string& reason);
 
   bool live() const { return !source_.file; }
+  Transport transport() const { return stats_.transport; }
   bool ended() const { return ended_; }
   const SessionStats& stats() const { return stats_; }
   // The stats with duration_ms up to now for a session still running (one
@@ -113,43 +101,54 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the transport once what is queued has left; calls finished() then.
   virtual void close_transport() = 0;
 
+  // Starts the stream. Throws media::SourceError when the file cannot open.
+  void start();
   // The transport's queue drained below its mark.
   void on_drained();
-  // RTCP from the client: RR (keepalive), PLI, BYE.
-  void handle_rtcp(std::span<const uint8_t> packet);
+  // RTCP from the client: RR (keepalive), PLI, NACK, BYE.
+  void handle_rtcp(std::span<const uint8_t> packet) { feedback_.handle(packet); }
   // The transport is gone (error, peer closed, timeout). Idempotent.
   void finished(const std::string& reason);
   // Ends the session once kFeedbackTimeout passes without RTCP from the
   // client (its receiver reports are its keepalive), through end_silent().
-  void watch_silence();
+  void watch_silence() { feedback_.watch(); }
   // The client fell silent: ends the session. The transport closes itself.
   virtual void end_silent(const std::string& reason) { finished(reason); }
   SessionStats& mutable_stats() { return stats_; }
 
-  asio::io_context& io_;
-  std::chrono::steady_clock::time_point last_feedback_;
-
  private:
+  // LinkDelivery::Sink: due packets, to the transport.
+  void send_burst(std::span<std::vector<uint8_t>> packets) override;
+  // FeedbackHandler::Listener: what the client said.
+  void on_receiver_reports(size_t count) override;
+  void on_plis(size_t count) override;
+  void on_nacks(std::span<const common::GenericNack> nacks) override;
+  void on_bye() override;
+  void on_silence() override;
+  // Both: timer handlers hold the session.
+  std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
+
+  // File playback: sends each frame when its decode time comes.
   void pump();
   void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
-  // Sends now (into burst_, which flush_burst() sends), or through the
-  // emulated link and the delivery queue.
+  // One packet into the link delivery; the link's counters follow.
   void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
-  void flush_burst();
-  void schedule_delivery();
-  void deliver_due();
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
   bool wait_if_held_back(void (Session::*resume)());
-  // The link's bottleneck queue is full (TCP): when it has room again.
-  std::optional<std::chrono::steady_clock::time_point> link_blocked_until();
   void end_of_stream();
   void note_held(bool held);
+  // Sends the BYE (behind every packet still crossing the link) and closes.
   void finish_stop();
+  // Resends what a NACK asks for, within the history's budget and the send
+  // queue's bound.
+  void answer_nack(std::span<const uint16_t> sequences);
 
   SessionHost& host_;
   SessionSource source_;
+  Pacer pacer_;
   RtpSender rtp_;
+  RetransmissionHistory history_;
   SessionStats stats_;
   std::chrono::steady_clock::time_point started_;
   bool ended_ = false;
@@ -172,20 +171,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
 
-  // Link emulation and pacing: packets wait here until they are due.
-  std::optional<common::LinkEmulator> link_;
-  std::multimap<std::chrono::steady_clock::time_point, std::vector<uint8_t>> deliveries_;
-  asio::steady_timer delivery_timer_;
-  std::optional<std::chrono::steady_clock::time_point> delivery_armed_for_;
-  bool stop_pending_ = false;
-  // Packets due now, sent together by flush_burst(); empty between handlers.
-  std::vector<std::vector<uint8_t>> burst_;
-
-  // Resends what a NACK asks for, within the history's budget and the send
-  // queue's bound.
-  void answer_nack(std::span<const uint16_t> sequences);
-  RetransmissionHistory history_;
-  asio::steady_timer silence_timer_;
+  LinkDelivery delivery_;
+  FeedbackHandler feedback_;
 };
 
 }  // namespace flowcast::server

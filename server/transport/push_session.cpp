@@ -24,7 +24,7 @@ asio::ip::udp::endpoint resolve_push_target(asio::io_context& io, const common::
 
 PushSession::PushSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                          asio::ip::udp::endpoint destination)
-    : Session(io, host, std::move(source), id, "push"),
+    : Session(io, host, std::move(source), id, Transport::push),
       socket_(io),
       rtp_(destination),
       rtcp_(destination),

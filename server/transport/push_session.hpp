@@ -31,8 +31,6 @@ class PushSession : public Session {
   PushSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
               asio::ip::udp::endpoint destination);
 
-  // Starts the stream. Throws media::SourceError when the file cannot open.
-  void begin() { start(); }
   std::string peer() const override;
 
  protected:

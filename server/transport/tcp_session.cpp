@@ -4,10 +4,12 @@
 
 namespace flowcast::server {
 
-TcpSession::TcpSession(asio::io_context& io, SessionHost& host, SessionSource source,
-                       uint64_t id, asio::ip::tcp::socket socket, size_t queue_capacity)
-    : Session(io, host, std::move(source), id, "tcp"), socket_(std::move(socket)),
-      capacity_(queue_capacity), linger_timer_(io),
+TcpSession::TcpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
+                       asio::ip::tcp::socket socket, size_t queue_capacity)
+    : Session(io, host, std::move(source), id, Transport::tcp),
+      socket_(std::move(socket)),
+      capacity_(queue_capacity),
+      linger_timer_(io),
       probe_timer_(io) {
   asio::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
@@ -15,7 +17,9 @@ TcpSession::TcpSession(asio::io_context& io, SessionHost& host, SessionSource so
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
-std::string TcpSession::peer() const { return peer_; }
+std::string TcpSession::peer() const {
+  return peer_;
+}
 
 void TcpSession::begin() {
   do_read();
@@ -41,23 +45,22 @@ void TcpSession::probe() {
   auto& st = mutable_stats();
   st.rwnd_limited_ms = static_cast<double>(p.rwnd_limited_us) / 1000.0;
   st.sndbuf_limited_ms = static_cast<double>(p.sndbuf_limited_us) / 1000.0;
-  st.peak_kernel_unsent = std::max(st.peak_kernel_unsent, p.unsent_bytes);
+  st.peak_kernel_unsent_bytes = std::max(st.peak_kernel_unsent_bytes, p.unsent_bytes);
   st.peak_queue_bytes = std::max<uint64_t>(st.peak_queue_bytes, queued_bytes_);
 }
 
 void TcpSession::do_read() {
-  socket_.async_read_some(
-      asio::buffer(read_buffer_),
-      [this, self = shared_from_this()](const asio::error_code& ec, size_t n) {
-        if (ec) {
-          if (ec != asio::error::operation_aborted)
-            shutdown(ec == asio::error::eof ? "client closed the connection" : ec.message());
-          return;
-        }
-        deframer_.feed(std::span<const uint8_t>(read_buffer_.data(), n),
-                       [this](std::span<const uint8_t> packet) { handle_rtcp(packet); });
-        if (!ended()) do_read();
-      });
+  socket_.async_read_some(asio::buffer(read_buffer_), [this, self = shared_from_this()](
+                                                          const asio::error_code& ec, size_t n) {
+    if (ec) {
+      if (ec != asio::error::operation_aborted)
+        shutdown(ec == asio::error::eof ? "client closed the connection" : ec.message());
+      return;
+    }
+    deframer_.feed(std::span<const uint8_t>(read_buffer_.data(), n),
+                   [this](std::span<const uint8_t> packet) { handle_rtcp(packet); });
+    if (!ended()) do_read();
+  });
 }
 
 bool TcpSession::send_packet(std::vector<uint8_t>&& packet) {

@@ -16,7 +16,7 @@ class TcpSession : public Session {
              asio::ip::tcp::socket socket, size_t queue_capacity);
 
   // Starts reading RTCP and streaming. Throws media::SourceError.
-  void begin();
+  void begin() override;
   std::string peer() const override;
   size_t queued_bytes() const override { return queued_bytes_; }
 

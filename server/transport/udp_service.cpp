@@ -1,22 +1,19 @@
 #include "server/transport/udp_service.hpp"
 
 #include <cerrno>
-#include <random>
 
 #include "common/rtp/handshake.hpp"
 #include "common/rtp/rtp_packet.hpp"
-#include "common/util/siphash.hpp"
 
 namespace flowcast::server {
 
 using Clock = std::chrono::steady_clock;
-namespace {
-constexpr int kCookieEpochSeconds = 30;
-}  // namespace
 
 UdpSession::UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                        UdpService& service, asio::ip::udp::endpoint peer)
-    : Session(io, host, std::move(source), id, "udp"), service_(service), endpoint_(peer) {}
+    : Session(io, host, std::move(source), id, Transport::udp),
+      service_(service),
+      endpoint_(peer) {}
 
 std::string UdpSession::peer() const {
   return endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
@@ -53,17 +50,17 @@ void UdpSession::close_transport() {
 }
 
 UdpService::UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind,
-                       SessionFactory factory)
-    : socket_(io), factory_(std::move(factory)) {
+                       Admission admission)
+    : socket_(io), admission_(std::move(admission)) {
   socket_.open(bind.protocol());
   socket_.set_option(asio::socket_base::reuse_address(true));
   socket_.bind(bind);
   socket_.non_blocking(true);
-  std::random_device rd;
-  for (auto& b : secret_) b = static_cast<uint8_t>(rd());
 }
 
-void UdpService::start() { do_receive(); }
+void UdpService::start() {
+  do_receive();
+}
 
 void UdpService::stop() {
   asio::error_code ec;
@@ -117,30 +114,6 @@ void UdpService::do_receive() {
                              });
 }
 
-std::array<uint8_t, 16> UdpService::cookie_for(const asio::ip::udp::endpoint& peer,
-                                               uint64_t epoch) const {
-  std::vector<uint8_t> msg;
-  if (peer.address().is_v4()) {
-    auto b = peer.address().to_v4().to_bytes();
-    msg.assign(b.begin(), b.end());
-  } else {
-    auto b = peer.address().to_v6().to_bytes();
-    msg.assign(b.begin(), b.end());
-  }
-  msg.push_back(static_cast<uint8_t>(peer.port() >> 8));
-  msg.push_back(static_cast<uint8_t>(peer.port()));
-  for (int i = 0; i < 8; ++i) msg.push_back(static_cast<uint8_t>(epoch >> (8 * i)));
-  uint64_t a = common::siphash24(secret_, msg);
-  msg.push_back(0x5a);
-  uint64_t b = common::siphash24(secret_, msg);
-  std::array<uint8_t, 16> cookie{};
-  for (int i = 0; i < 8; ++i) {
-    cookie[i] = static_cast<uint8_t>(a >> (8 * i));
-    cookie[8 + i] = static_cast<uint8_t>(b >> (8 * i));
-  }
-  return cookie;
-}
-
 void UdpService::on_datagram(std::span<const uint8_t> data) {
   if (auto it = sessions_.find(sender_); it != sessions_.end()) {
     if (common::is_rtcp(data)) {
@@ -149,35 +122,27 @@ void UdpService::on_datagram(std::span<const uint8_t> data) {
       return;
     }
   }
-  auto hello = common::parse_handshake(data);
-  if (!hello || hello->type != common::HandshakeType::hello) {
+  auto reply = cookies_.reply_to(data, sender_, Clock::now());
+  if (!reply) {
     ++stray_;
     return;
   }
-  const uint64_t epoch = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count() /
-      kCookieEpochSeconds);
-  const bool proven = hello->cookie == cookie_for(sender_, epoch) ||
-                      hello->cookie == cookie_for(sender_, epoch - 1);
-  common::HandshakeMessage reply;
-  if (!proven) {
-    reply.type = common::HandshakeType::cookie;
-    reply.cookie = cookie_for(sender_, epoch);
-    send_to(common::write_handshake(reply), sender_);
+  if (reply->type == common::HandshakeType::cookie) {
+    send_to(common::write_handshake(*reply), sender_);
     return;
   }
-  reply.cookie = hello->cookie;
   if (sessions_.count(sender_)) {
-    reply.type = common::HandshakeType::accept;  // a repeated HELLO: say so again
-    send_to(common::write_handshake(reply), sender_);
+    send_to(common::write_handshake(*reply), sender_);  // a repeated HELLO: ACCEPT again
     return;
   }
-  auto session = factory_(sender_);
-  reply.type = session ? common::HandshakeType::accept : common::HandshakeType::full;
-  send_to(common::write_handshake(reply), sender_);
-  if (!session) return;
-  sessions_[sender_] = session;
-  session->begin();
+  const auto peer = sender_;
+  const bool admitted = admission_(peer, [&](std::shared_ptr<UdpSession> session) {
+    send_to(common::write_handshake(*reply), peer);
+    sessions_[peer] = std::move(session);
+  });
+  if (admitted) return;
+  reply->type = common::HandshakeType::full;
+  send_to(common::write_handshake(*reply), peer);
 }
 
 }  // namespace flowcast::server

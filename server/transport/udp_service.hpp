@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "server/session/session.hpp"
+#include "server/transport/handshake_cookies.hpp"
 
 namespace flowcast::server {
 
@@ -21,7 +22,8 @@ class UdpSession : public Session {
   UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
              UdpService& service, asio::ip::udp::endpoint peer);
 
-  void begin();
+  // Starts streaming and watching for silence. Throws media::SourceError.
+  void begin() override;
   std::string peer() const override;
   const asio::ip::udp::endpoint& endpoint() const { return endpoint_; }
   void on_datagram(std::span<const uint8_t> datagram) { handle_rtcp(datagram); }
@@ -42,13 +44,16 @@ class UdpSession : public Session {
 
 class UdpService {
  public:
-  // factory builds (and registers with the server) a session for a proven
-  // address, or returns nullptr when the server is full; the service starts
-  // it after the ACCEPT. Throws asio::system_error when
-  // the port cannot be bound.
-  using SessionFactory =
-      std::function<std::shared_ptr<UdpSession>(const asio::ip::udp::endpoint&)>;
-  UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, SessionFactory factory);
+  // Hands a new session for a proven address to the service: the ACCEPT
+  // goes out, and the address's RTCP goes to the session from then on.
+  using Accept = std::function<void(std::shared_ptr<UdpSession>)>;
+  // The server's admission of a proven address with no session yet: builds
+  // the session, calls accept() with it before it begins (so the ACCEPT
+  // leaves before any media), and returns true; or returns false when the
+  // server is full, and the service answers FULL.
+  using Admission = std::function<bool(const asio::ip::udp::endpoint& peer, const Accept& accept)>;
+  // Throws asio::system_error when the port cannot be bound.
+  UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission);
 
   void start();
   void stop();
@@ -67,16 +72,15 @@ class UdpService {
  private:
   void do_receive();
   void on_datagram(std::span<const uint8_t> data);
-  std::array<uint8_t, 16> cookie_for(const asio::ip::udp::endpoint& peer, uint64_t epoch) const;
 
   asio::ip::udp::socket socket_;
-  SessionFactory factory_;
+  Admission admission_;
   std::vector<mmsghdr> messages_;  // send_all's, kept to spare an allocation
   std::vector<iovec> iovecs_;
   std::array<uint8_t, 65536> buffer_{};
   asio::ip::udp::endpoint sender_;
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
-  std::array<uint8_t, 16> secret_{};
+  HandshakeCookies cookies_;
   uint64_t stray_ = 0;
 };
 

@@ -1,0 +1,35 @@
+#include "server/session/feedback_handler.hpp"
+
+namespace flowcast::server {
+
+FeedbackHandler::FeedbackHandler(asio::io_context& io, Listener& listener)
+    : listener_(listener), silence_timer_(io), last_heard_(Clock::now()) {}
+
+void FeedbackHandler::handle(std::span<const uint8_t> packet) {
+  auto rtcp = common::parse_rtcp(packet);
+  if (!rtcp) return;
+  last_heard_ = Clock::now();
+  if (!rtcp->receiver_reports.empty()) listener_.on_receiver_reports(rtcp->receiver_reports.size());
+  if (!rtcp->plis.empty()) listener_.on_plis(rtcp->plis.size());
+  if (!rtcp->nacks.empty()) listener_.on_nacks(rtcp->nacks);
+  if (!rtcp->byes.empty()) listener_.on_bye();
+}
+
+void FeedbackHandler::watch() {
+  silence_timer_.expires_after(std::chrono::seconds(1));
+  silence_timer_.async_wait([this, keep = listener_.keep_alive()](const asio::error_code& ec) {
+    if (ec || closed_) return;
+    if (Clock::now() - last_heard_ > kTimeout) {
+      listener_.on_silence();
+      return;
+    }
+    watch();
+  });
+}
+
+void FeedbackHandler::close() {
+  closed_ = true;
+  silence_timer_.cancel();
+}
+
+}  // namespace flowcast::server
