@@ -2,6 +2,7 @@
 // flowcast-client's settings, as parsed from the command line (main.cpp).
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -18,9 +19,27 @@ enum class Transport { tcp, udp };
 enum class OverflowPolicy { block, drop_new, drop_old, grow };
 enum class LossPolicy { conceal, freeze };
 
-const char* to_string(Transport t);
-const char* to_string(OverflowPolicy p);
-const char* to_string(LossPolicy p);
+// How each value is spelled: on the command line (--transport, --overflow,
+// --on-loss), in the metrics file ("transport", config.overflow,
+// config.on_loss) and on the status line. These tables are the only place.
+NLOHMANN_JSON_SERIALIZE_ENUM(Transport, {{Transport::tcp, "tcp"}, {Transport::udp, "udp"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(OverflowPolicy, {{OverflowPolicy::block, "block"},
+                                              {OverflowPolicy::drop_new, "drop-new"},
+                                              {OverflowPolicy::drop_old, "drop-old"},
+                                              {OverflowPolicy::grow, "grow"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(LossPolicy,
+                             {{LossPolicy::conceal, "conceal"}, {LossPolicy::freeze, "freeze"}})
+
+// The name of a value, from the tables above.
+inline std::string to_string(Transport t) {
+  return nlohmann::json(t).get<std::string>();
+}
+inline std::string to_string(OverflowPolicy p) {
+  return nlohmann::json(p).get<std::string>();
+}
+inline std::string to_string(LossPolicy p) {
+  return nlohmann::json(p).get<std::string>();
+}
 
 // --reference, --snapshot, --frames: see QualityMeter.
 struct QualityOptions {

@@ -9,25 +9,44 @@ extern "C" {
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "client/player.hpp"
 #include "client/render/sdl_renderer.hpp"
-#include "media/source/file_source.hpp"
+#include "common/util/cli_units.hpp"
+#include "common/util/cli_usage.hpp"
 #include "common/util/units.hpp"
+#include "media/source/file_source.hpp"
 
 namespace {
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "flowcast-client: %s\n(see flowcast-client --help)\n", message.c_str());
-  return 2;
+// Where the client connects without HOST[:PORT], and without :PORT.
+constexpr uint16_t kDefaultPort = 5004;
+
+void on_signal(int) {
+  flowcast::client::Player::request_stop();
 }
 
-void on_signal(int) { flowcast::client::Player::request_stop(); }
+// Each value of an enumeration with its name (client_options.hpp), for
+// common::OneOf.
+template <typename Enum>
+std::vector<std::pair<std::string, Enum>> named(std::initializer_list<Enum> values) {
+  std::vector<std::pair<std::string, Enum>> names;
+  for (Enum value : values) names.emplace_back(flowcast::client::to_string(value), value);
+  return names;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace flowcast;
+  using client::LossPolicy;
+  using client::OverflowPolicy;
+  using client::Transport;
   const auto launched = std::chrono::steady_clock::now();
   client::ClientOptions opt;
   CLI::App app{
@@ -36,173 +55,161 @@ int main(int argc, char** argv) {
       "dry, playback stalls (rebuffering).\nOver UDP, full buffers drop packets and playback "
       "goes on with artifacts.",
       "flowcast-client"};
-  std::string target = "127.0.0.1:5004", transport = "tcp", buffer = "500ms",
-              buffer_max = "2s", rebuffer, overflow, on_loss = "conceal", duration, so_rcvbuf;
-  std::string metrics, timeline, framemd5, consumer_pause, grow_max, snapshot, sdp;
-  std::string reference, frames, report;
-  int listen = 0;
-  app.add_option("HOST[:PORT]", target, "server address (default 127.0.0.1:5004)");
-  app.add_option("--transport", transport, "tcp or udp (default tcp)");
-  app.add_option("--listen", listen,
-                 "receive plain RTP on this UDP port (RTCP on the next) from any sender, "
-                 "instead of connecting; with --sdp");
-  app.add_option("--sdp", sdp, "the SDP describing what --listen receives (ffmpeg's -sdp_file)");
-  app.add_option("--buffer", buffer, "media held before playback starts (default 500ms)");
-  app.add_option("--buffer-max", buffer_max, "receive buffer capacity in media time (default 2s)");
-  app.add_option("--rebuffer", rebuffer, "media needed to resume after a stall (default --buffer)");
+  const common::OneOf<Transport> transports(named({Transport::tcp, Transport::udp}));
+  const common::OneOf<OverflowPolicy> overflow_policies(
+      named({OverflowPolicy::block, OverflowPolicy::drop_new, OverflowPolicy::drop_old,
+             OverflowPolicy::grow}));
+  const common::OneOf<LossPolicy> loss_policies(named({LossPolicy::conceal, LossPolicy::freeze}));
+  std::optional<OverflowPolicy> overflow;  // none: the transport's default
+  uint16_t listen_port = 0;
+  std::string sdp;
+  app.add_option_function<std::string>(
+         "HOST[:PORT]",
+         [&](const std::string& text) {
+           const auto address = common::parse_host_port(text, kDefaultPort);
+           opt.host = address->host;
+           opt.port = address->port;
+         },
+         "server address (default 127.0.0.1:5004)")
+      ->check(common::IsParsedBy(
+          [](std::string_view text) { return common::parse_host_port(text, kDefaultPort); },
+          "HOST or HOST:PORT, like 127.0.0.1:5004"));
+  auto* transport = app.add_option("--transport", opt.transport, "tcp or udp (default tcp)")
+                        ->transform(transports)
+                        ->type_name("tcp|udp");
+  auto* listen = app.add_option("--listen", listen_port,
+                                "receive plain RTP on this UDP port (RTCP on the next) from any "
+                                "sender, instead of connecting; with --sdp")
+                     ->check(common::IsPort())
+                     ->type_name("PORT");
+  auto* listen_sdp =
+      app.add_option("--sdp", sdp, "the SDP describing what --listen receives (ffmpeg's -sdp_file)")
+          ->check(common::ExistingFile("give the SDP file the sender wrote"))
+          ->type_name("FILE");
+  listen->needs(listen_sdp);
+  listen_sdp->needs(listen);
+  app.add_option("--buffer", opt.buffer, "media held before playback starts (default 500ms)")
+      ->transform(common::AsDuration())
+      ->type_name("DURATION");
+  app.add_option("--buffer-max", opt.buffer_max,
+                 "receive buffer capacity in media time (default 2s)")
+      ->transform(common::AsDuration())
+      ->type_name("DURATION");
+  app.add_option("--rebuffer", opt.rebuffer,
+                 "media needed to resume after a stall (default --buffer)")
+      ->transform(common::AsDuration())
+      ->type_name("DURATION");
   app.add_option("--overflow", overflow,
                  "when the receive buffer is full: block (stop reading the socket; default for "
-                 "tcp), drop-new, drop-old (default for udp) or grow");
-  app.add_option("--grow-max", grow_max, "largest size --overflow grow may reach, e.g. 8M (bytes)");
-  app.add_option("--consumer-pause", consumer_pause,
-                 "stop reading the network at AT for FOR, e.g. 2s+2s (a busy consumer)");
+                 "tcp), drop-new, drop-old (default for udp) or grow")
+      ->transform(overflow_policies)
+      ->type_name("block|drop-new|drop-old|grow");
+  app.add_option("--grow-max", opt.grow_max,
+                 "largest size --overflow grow may reach, e.g. 8M (bytes)")
+      ->transform(common::AsBytes())
+      ->type_name("BYTES");
+  app.add_option_function<std::string>(
+         "--consumer-pause",
+         [&](const std::string& text) { opt.consumer_pause = common::parse_at_for(text); },
+         "stop reading the network at AT for FOR, e.g. 2s+2s (a busy consumer)")
+      ->check(common::IsParsedBy(common::parse_at_for, "AT+FOR, like 2s+2s"))
+      ->type_name("AT+FOR");
   app.add_flag("--nack", opt.nack,
                "ask the server to resend lost packets (RTCP NACK); they count as recovered if "
                "they arrive in time");
-  app.add_option("--on-loss", on_loss, "conceal (decode what arrived; default) or freeze");
-  std::string max_picture = "8192x4320";
-  app.add_option("--max-picture", max_picture,
-                 "largest picture decoded, WxH (default 8192x4320, 8K): a stream declaring more "
-                 "pixels, or a longer side, is refused and counted in frames.oversized, so a "
-                 "hostile stream cannot make the decoder take gigabytes");
-  app.add_option("--so-rcvbuf", so_rcvbuf, "kernel receive buffer size in bytes, e.g. 65536");
+  app.add_option("--on-loss", opt.on_loss, "conceal (decode what arrived; default) or freeze")
+      ->transform(loss_policies)
+      ->type_name("conceal|freeze");
+  app.add_option_function<std::string>(
+         "--max-picture",
+         [&](const std::string& text) {
+           const auto size = common::parse_picture_size(text);
+           opt.max_picture = media::PictureLimit{size->first, size->second};
+         },
+         "largest picture decoded, WxH (default 8192x4320, 8K): a stream declaring more "
+         "pixels, or a longer side, is refused and counted in frames.oversized, so a "
+         "hostile stream cannot make the decoder take gigabytes")
+      ->check(common::IsParsedBy(common::parse_picture_size, "WxH, like 3840x2160"))
+      ->type_name("WxH");
+  app.add_option("--so-rcvbuf", opt.so_rcvbuf, "kernel receive buffer size in bytes, e.g. 65536")
+      ->transform(common::AsBytes(1 << 30))
+      ->type_name("BYTES");
   app.add_flag("--headless", opt.headless, "no window (automatic when there is no display)");
   app.add_flag("--quiet", opt.quiet, "no status output");
-  app.add_option("--duration", duration, "stop after this long (default: until the stream ends or q)");
-  app.add_option("--metrics", metrics, "write the metrics JSON here on exit");
-  app.add_option("--timeline", timeline, "write the 10 Hz timeline CSV here on exit");
-  app.add_option("--report", report,
+  app.add_option("--duration", opt.duration,
+                 "stop after this long (default: until the stream ends or q)")
+      ->transform(common::AsDuration())
+      ->type_name("DURATION");
+  app.add_option("--metrics", opt.metrics_path, "write the metrics JSON here on exit")
+      ->type_name("FILE");
+  app.add_option("--timeline", opt.timeline_path, "write the 10 Hz timeline CSV here on exit")
+      ->type_name("FILE");
+  app.add_option("--report", opt.report_path,
                  "write a self-contained HTML report here on exit: buffer, kernel, bitrate, loss "
-                 "and PSNR charts, the summary and the snapshots");
-  app.add_option("--reference", reference,
+                 "and PSNR charts, the summary and the snapshots")
+      ->type_name("FILE");
+  app.add_option("--reference", opt.quality.reference,
                  "the file the server streams: every rendered picture is compared with the same "
-                 "picture decoded from it (luma PSNR, MOS). Needs a file source, not the pattern");
-  app.add_option("--frames", frames,
-                 "write one CSV row per rendered picture here (time, PSNR, MOS, damage flags)");
-  app.add_option("--snapshot", snapshot,
+                 "picture decoded from it (luma PSNR, MOS). Needs a file source, not the pattern")
+      ->check(common::ExistingFile("give the file the server streams"))
+      ->type_name("FILE");
+  app.add_option("--frames", opt.quality.frames_path,
+                 "write one CSV row per rendered picture here (time, PSNR, MOS, damage flags)")
+      ->type_name("FILE");
+  app.add_option("--snapshot", opt.quality.snapshot_dir,
                  "folder for PNGs: the first damaged picture of each loss episode, the worst "
-                 "PSNR and one clean picture, and what the s key saves (created if missing)");
+                 "PSNR and one clean picture, and what the s key saves (created if missing)")
+      ->type_name("DIR");
   app.add_option("--snapshot-max", opt.quality.snapshot_max,
                  "at most this many automatic snapshots (default 12)")
-      ->check(CLI::Range(1, 10000));
-  app.add_option("--framemd5", framemd5,
-                 "write one line per decoded frame, in the format of ffmpeg's framemd5 muxer");
+      ->check(common::IsWithin(1, 10000));
+  app.add_option("--framemd5", opt.framemd5_path,
+                 "write one line per decoded frame, in the format of ffmpeg's framemd5 muxer")
+      ->type_name("FILE");
+  // What takes more than one option, once every value has been read.
+  app.callback([&] {
+    if (listen->count()) {
+      if (transport->count() && opt.transport != Transport::udp)
+        throw CLI::ValidationError("--listen receives RTP over UDP: drop --transport tcp");
+      try {
+        opt.listen = client::read_listen_options(listen_port, sdp);
+      } catch (const std::exception& e) {
+        throw CLI::ValidationError(e.what());
+      }
+      opt.transport = Transport::udp;
+      opt.payload_format = opt.listen->format;
+      opt.host = opt.listen->ipv6 ? "::" : "0.0.0.0";
+      opt.port = listen_port;
+    }
+    if (opt.buffer_max < opt.buffer)
+      throw CLI::ValidationError("--buffer-max must be at least --buffer");
+    opt.overflow = overflow.value_or(opt.transport == Transport::tcp ? OverflowPolicy::block
+                                                                     : OverflowPolicy::drop_old);
+    if (const auto& folder = opt.quality.snapshot_dir) {
+      std::error_code ec;
+      std::filesystem::create_directories(*folder, ec);
+      if (!std::filesystem::is_directory(*folder, ec))
+        throw CLI::ValidationError("--snapshot " + *folder + ": cannot create that folder" +
+                                   (ec ? " (" + ec.message() + ")" : std::string()));
+    }
+  });
   // Damage is counted, not printed: the decoder's complaints would drown the
   // status line.
   av_log_set_level(AV_LOG_FATAL);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
-  }
-
-  auto hp = common::parse_host_port(target, 5004);
-  if (!hp) return usage_error("'" + target + "' is not HOST or HOST:PORT");
-  opt.host = hp->host;
-  opt.port = hp->port;
-  if (transport == "tcp") opt.transport = client::Transport::tcp;
-  else if (transport == "udp") opt.transport = client::Transport::udp;
-  else return usage_error("--transport must be tcp or udp, not '" + transport + "'");
-  if (app.count("--listen") || !sdp.empty()) {
-    if (!app.count("--listen") || sdp.empty() || listen < 1 || listen > 65535)
-      return usage_error("--listen PORT and --sdp FILE go together, with PORT in 1..65535");
-    if (transport != "udp" && app.count("--transport"))
-      return usage_error("--listen receives RTP over UDP: drop --transport tcp");
-    try {
-      opt.listen = client::read_listen_options(static_cast<uint16_t>(listen), sdp);
-    } catch (const std::exception& e) {
-      return usage_error(e.what());
-    }
-    opt.transport = client::Transport::udp;
-    opt.payload_format = opt.listen->format;
-    opt.host = opt.listen->ipv6 ? "::" : "0.0.0.0";
-    opt.port = static_cast<uint16_t>(listen);
-    transport = "listen";
-  }
-  auto parse_d = [](const std::string& v, std::chrono::microseconds& out) {
-    auto d = common::parse_duration(v);
-    if (!d) return false;
-    out = *d;
-    return true;
-  };
-  if (!parse_d(buffer, opt.buffer))
-    return usage_error("--buffer wants a duration like 500ms, 2s or 1.5s, not '" + buffer + "'");
-  if (!parse_d(buffer_max, opt.buffer_max))
-    return usage_error("--buffer-max wants a duration like 2s, not '" + buffer_max + "'");
-  if (!rebuffer.empty()) {
-    std::chrono::microseconds r;
-    if (!parse_d(rebuffer, r))
-      return usage_error("--rebuffer wants a duration like 500ms, not '" + rebuffer + "'");
-    opt.rebuffer = r;
-  }
-  if (opt.buffer_max < opt.buffer)
-    return usage_error("--buffer-max must be at least --buffer");
-  opt.overflow = opt.transport == client::Transport::tcp ? client::OverflowPolicy::block
-                                                         : client::OverflowPolicy::drop_old;
-  if (overflow == "block") opt.overflow = client::OverflowPolicy::block;
-  else if (overflow == "drop-new") opt.overflow = client::OverflowPolicy::drop_new;
-  else if (overflow == "drop-old") opt.overflow = client::OverflowPolicy::drop_old;
-  else if (overflow == "grow") opt.overflow = client::OverflowPolicy::grow;
-  else if (!overflow.empty())
-    return usage_error("--overflow must be block, drop-new, drop-old or grow");
-  if (on_loss == "conceal") opt.on_loss = client::LossPolicy::conceal;
-  else if (on_loss == "freeze") opt.on_loss = client::LossPolicy::freeze;
-  else return usage_error("--on-loss must be conceal or freeze");
-  {
-    auto size = common::parse_picture_size(max_picture);
-    if (!size) return usage_error("--max-picture wants WxH, like 3840x2160, not '" + max_picture + "'");
-    opt.max_picture = media::PictureLimit{size->first, size->second};
-  }
-  if (!so_rcvbuf.empty()) {
-    auto b = common::parse_bytes(so_rcvbuf);
-    if (!b || *b > (1 << 30)) return usage_error("--so-rcvbuf wants a size in bytes, like 65536");
-    opt.so_rcvbuf = static_cast<int>(*b);
-  }
-  if (!grow_max.empty()) {
-    auto b = common::parse_bytes(grow_max);
-    if (!b) return usage_error("--grow-max wants a size in bytes, like 8M");
-    opt.grow_max = *b;
-  }
-  if (!consumer_pause.empty()) {
-    auto p = common::parse_at_for(consumer_pause);
-    if (!p) return usage_error("--consumer-pause wants AT+FOR, like 2s+2s");
-    opt.consumer_pause = *p;
-  }
-  if (!duration.empty()) {
-    std::chrono::microseconds d;
-    if (!parse_d(duration, d))
-      return usage_error("--duration wants a duration like 10s, not '" + duration + "'");
-    opt.duration = d;
-  }
-  if (!metrics.empty()) opt.metrics_path = metrics;
-  if (!timeline.empty()) opt.timeline_path = timeline;
-  if (!framemd5.empty()) opt.framemd5_path = framemd5;
-  if (!report.empty()) opt.report_path = report;
-  if (!frames.empty()) opt.quality.frames_path = frames;
-  if (!reference.empty()) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(reference, ec))
-      return usage_error("--reference " + reference + ": no such file; give the file the server "
-                         "streams");
-    opt.quality.reference = reference;
-  }
-  if (!snapshot.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(snapshot, ec);
-    if (!std::filesystem::is_directory(snapshot, ec))
-      return usage_error("--snapshot " + snapshot + ": cannot create that folder" +
-                         (ec ? " (" + ec.message() + ")" : std::string()));
-    opt.quality.snapshot_dir = snapshot;
+    return common::usage_exit(app, e);
   }
 
   std::unique_ptr<client::Renderer> renderer;
   const bool display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
   if (!opt.headless && display) {
     try {
+      const std::string mode = opt.listen ? "listen" : client::to_string(opt.transport);
       renderer = std::make_unique<client::SdlRenderer>(
-          "flowcast - " + transport + " " + opt.host + ":" + std::to_string(opt.port), snapshot);
+          "flowcast - " + mode + " " + opt.host + ":" + std::to_string(opt.port),
+          opt.quality.snapshot_dir.value_or(""));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "flowcast-client: %s; playing headless\n", e.what());
     }
@@ -220,7 +227,7 @@ int main(int argc, char** argv) {
     client::Player player(opt, std::move(renderer), launched);
     return player.run();
   } catch (const media::SourceError& e) {
-    return usage_error(std::string("--reference: ") + e.what());
+    return common::usage_exit(app, CLI::ValidationError("--reference", e.what()));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flowcast-client: %s\n", e.what());
     return 1;

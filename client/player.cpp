@@ -21,9 +21,9 @@ double ms_between(SteadyTime a, SteadyTime b) {
 }
 
 uint64_t steady_now_us() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   Clock::now().time_since_epoch())
-                                   .count());
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch())
+          .count());
 }
 ReceiveBufferConfig buffer_config(const ClientOptions& o) {
   ReceiveBufferConfig c;
@@ -36,23 +36,14 @@ ReceiveBufferConfig buffer_config(const ClientOptions& o) {
 
 }  // namespace
 
-const char* to_string(Transport t) { return t == Transport::tcp ? "tcp" : "udp"; }
-const char* to_string(OverflowPolicy p) {
-  switch (p) {
-    case OverflowPolicy::block: return "block";
-    case OverflowPolicy::drop_new: return "drop-new";
-    case OverflowPolicy::drop_old: return "drop-old";
-    case OverflowPolicy::grow: return "grow";
-  }
-  return "?";
-}
-const char* to_string(LossPolicy p) { return p == LossPolicy::conceal ? "conceal" : "freeze"; }
-
 Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, SteadyTime launched)
-    : options_(std::move(options)), renderer_(std::move(renderer)), launched_(launched),
+    : options_(std::move(options)),
+      renderer_(std::move(renderer)),
+      launched_(launched),
       buffer_(buffer_config(options_)),
       policy_(PlayoutConfig{options_.buffer, options_.rebuffer_or_default()}, clock_),
-      source_(options_, buffer_, launched), frames_(kRenderQueueFrames),
+      source_(options_, buffer_, launched),
+      frames_(kRenderQueueFrames),
       decode_(options_, buffer_, policy_, frames_, [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {
   if (options_.quality.active()) quality_ = std::make_unique<QualityMeter>(options_.quality);
@@ -63,7 +54,9 @@ Player::~Player() {
   source_.stop();
 }
 
-void Player::request_stop() { stop_requested_.store(true); }
+void Player::request_stop() {
+  stop_requested_.store(true);
+}
 
 int Player::run() {
   if (quality_) quality_->start();
@@ -103,8 +96,10 @@ int Player::run() {
     const bool queued = frames_.peek([&](const RenderFrame& f) {
       if (auto due = clock_.due(f.pts_90k)) wake = std::min(wake, std::max(now, *due));
     });
-    if (queued) std::this_thread::sleep_until(wake);
-    else frames_.wait_until_not_empty(wake);
+    if (queued)
+      std::this_thread::sleep_until(wake);
+    else
+      frames_.wait_until_not_empty(wake);
   }
   finish(code);
   return code;
@@ -135,7 +130,8 @@ void Player::render_due_frames(SteadyTime now) {
     }
     const bool corrupt = f->corrupt, tainted = f->tainted;
     const auto send_time = f->send_time_us;
-    if (quality_) quality_->submit(f->frame, f->pts_90k, ms_between(launched_, now), corrupt, tainted);
+    if (quality_)
+      quality_->submit(f->frame, f->pts_90k, ms_between(launched_, now), corrupt, tainted);
     renderer_->write(std::move(*f));
     ++stats_.rendered;
     if (corrupt) ++stats_.corrupt;
@@ -246,79 +242,68 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   return st;
 }
 
-nlohmann::json Player::metrics_json() const {
+MetricsDocument Player::metrics() const {
   const auto now = ended_at_;
   const auto b = buffer_.snapshot();
   const ReceiveCounters& rc = b.counters;
-  const int64_t lost = std::max<int64_t>(0, b.cumulative_lost);
-  const int64_t capacity_bytes = b.capacity_bytes;
-  const double capacity_ms = std::chrono::duration<double, std::milli>(b.capacity).count();
   const auto sc = source_.counters();
   const auto dc = decode_.counters();
-  const auto play = clock_.play_time(now);
-  const auto stall = clock_.stall_time(now);
-  nlohmann::json events = nlohmann::json::array();
+  auto ms = [](auto duration) {
+    return std::chrono::duration<double, std::milli>(duration).count();
+  };
+  MetricsDocument m;
+  m.transport = options_.transport;
+  m.config = {.buffer_ms = ms(options_.buffer),
+              .buffer_max_ms = ms(options_.buffer_max),
+              .rebuffer_ms = ms(options_.rebuffer_or_default()),
+              .overflow = options_.overflow,
+              .on_loss = options_.on_loss,
+              .host = options_.host,
+              .port = options_.port};
+  m.duration_ms = ms_between(launched_, now);
+  m.startup_ms = stats_.startup_ms;
   for (const auto& ev : clock_.stalls())
-    events.push_back({{"start_ms", ms_between(launched_, ev.start)},
-                      {"duration_ms", std::chrono::duration<double, std::milli>(ev.duration).count()},
-                      {"cause", ev.cause}});
-  const auto lat = summarize_latency(stats_.latencies_ms);
-  return {
-      {"schema", "flowcast.metrics/1"},
-      {"transport", to_string(options_.transport)},
-      {"config",
-       {{"buffer_ms", options_.buffer.count() / 1000.0},
-        {"buffer_max_ms", options_.buffer_max.count() / 1000.0},
-        {"rebuffer_ms", options_.rebuffer_or_default().count() / 1000.0},
-        {"overflow", to_string(options_.overflow)},
-        {"on_loss", to_string(options_.on_loss)},
-        {"host", options_.host},
-        {"port", options_.port}}},
-      {"duration_ms", ms_between(launched_, now)},
-      {"startup_ms", stats_.startup_ms ? nlohmann::json(*stats_.startup_ms) : nlohmann::json()},
-      {"stalls",
-       {{"count", events.size()},
-        {"total_ms", std::chrono::duration<double, std::milli>(stall).count()},
-        {"events", events}}},
-      {"rebuffering_ratio", rebuffering_ratio(play, stall)},
-      {"freezes", {{"count", stats_.freezes.count()}, {"total_ms", stats_.freezes.total_ms()}}},
-      {"packets",
-       {{"received", rc.received},
-        {"lost", lost},
-        {"late", rc.late},
-        {"duplicate", rc.duplicate},
-        {"reordered", rc.reordered},
-        {"dropped_overflow", rc.dropped_overflow},
-        {"dropped_kernel", sc.dropped_kernel},
-        {"recovered", rc.recovered},
-        {"foreign_payload_type", sc.foreign_payload_type},
-        {"foreign_ssrc", sc.foreign_ssrc},
-        {"malformed", sc.malformed},
-        {"plis_sent", sc.plis_sent},
-        {"nacks_sent", sc.nacks_sent}}},
-      {"frames",
-       {{"decoded", dc.decoded},
-        {"rendered", stats_.rendered},
-        {"dropped_late", stats_.dropped_late},
-        {"corrupt", dc.corrupt},
-        {"tainted", stats_.tainted},
-        {"skipped", skipped_},
-        {"oversized", dc.oversized},
-        {"incomplete_access_units", dc.incomplete_access_units}}},
-      {"buffer",
-       {{"capacity_bytes", capacity_bytes},
-        {"capacity_ms", capacity_ms},
-        {"peak_bytes", rc.peak_bytes},
-        {"peak_ms", rc.peak_ms},
-        {"grow_events", rc.grow_events}}},
-      {"kernel", {{"rcvbuf_bytes", sc.rcvbuf_bytes}, {"peak_queued_bytes", sc.peak_kernel_queued}}},
-      {"latency_ms", {{"p50", lat.p50}, {"p95", lat.p95}, {"max", lat.max}}},
-      {"quality", quality_ ? quality_->quality_json()
-                           : nlohmann::json{{"psnr_mean", nullptr},
-                                            {"psnr_min", nullptr},
-                                            {"mos_mean", nullptr}}},
-      {"snapshots", quality_ ? quality_->snapshots_json() : nlohmann::json::array()},
-      {"timeline", timeline_json(timeline_)}};
+    m.stalls.events.push_back({.start_ms = ms_between(launched_, ev.start),
+                               .duration_ms = ms(ev.duration),
+                               .cause = ev.cause});
+  m.stalls.count = m.stalls.events.size();
+  m.stalls.total_ms = ms(clock_.stall_time(now));
+  m.rebuffering_ratio = rebuffering_ratio(clock_.play_time(now), clock_.stall_time(now));
+  m.freezes = {.count = stats_.freezes.count(), .total_ms = stats_.freezes.total_ms()};
+  m.packets = {.received = rc.received,
+               .lost = std::max<int64_t>(0, b.cumulative_lost),
+               .late = rc.late,
+               .duplicate = rc.duplicate,
+               .reordered = rc.reordered,
+               .dropped_overflow = rc.dropped_overflow,
+               .dropped_kernel = sc.dropped_kernel,
+               .recovered = rc.recovered,
+               .foreign_payload_type = sc.foreign_payload_type,
+               .foreign_ssrc = sc.foreign_ssrc,
+               .malformed = sc.malformed,
+               .plis_sent = sc.plis_sent,
+               .nacks_sent = sc.nacks_sent};
+  m.frames = {.decoded = dc.decoded,
+              .rendered = stats_.rendered,
+              .dropped_late = stats_.dropped_late,
+              .corrupt = dc.corrupt,
+              .tainted = stats_.tainted,
+              .skipped = skipped_,
+              .oversized = dc.oversized,
+              .incomplete_access_units = dc.incomplete_access_units};
+  m.buffer = {.capacity_bytes = b.capacity_bytes,
+              .capacity_ms = ms(b.capacity),
+              .peak_bytes = rc.peak_bytes,
+              .peak_ms = rc.peak_ms,
+              .grow_events = rc.grow_events};
+  m.kernel = {.rcvbuf_bytes = sc.rcvbuf_bytes, .peak_queued_bytes = sc.peak_kernel_queued};
+  m.latency_ms = summarize_latency(stats_.latencies_ms);
+  if (quality_) {
+    m.quality = quality_->quality();
+    m.snapshots = quality_->snapshot_records();
+  }
+  m.timeline = timeline_;
+  return m;
 }
 
 void Player::write_report(const nlohmann::json& metrics) const {
@@ -347,14 +332,16 @@ void Player::finish(int code) {
   decode_.stop();
   if (quality_) quality_->finish();
   std::string error;
-  if (options_.quality.frames_path && !quality_->write_frames_csv(*options_.quality.frames_path, error))
+  if (options_.quality.frames_path &&
+      !quality_->write_frames_csv(*options_.quality.frames_path, error))
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
   if (options_.framemd5_path &&
       !write_file_atomic(*options_.framemd5_path, media::framemd5_text(decode_.digests()), error))
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
   if (options_.timeline_path && !write_timeline_csv(*options_.timeline_path, timeline_, error))
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
-  const nlohmann::json metrics = metrics_json();
+  const MetricsDocument document = metrics();
+  const nlohmann::json metrics = document;
   if (options_.metrics_path &&
       !write_file_atomic(*options_.metrics_path, metrics.dump(2) + "\n", error))
     std::fprintf(stderr, "flowcast-client: %s\n", error.c_str());
@@ -362,7 +349,7 @@ void Player::finish(int code) {
   if (source_.status() == SourceStatus::failed)
     std::fprintf(stderr, "flowcast-client: %s\n", source_.error().c_str());
   status_line_.finish();
-  if (!options_.quiet) std::fprintf(stderr, "%s", format_summary(metrics).c_str());
+  if (!options_.quiet) std::fprintf(stderr, "%s", format_summary(document).c_str());
   (void)code;
 }
 

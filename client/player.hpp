@@ -6,17 +6,17 @@
 #include <atomic>
 #include <memory>
 
-#include "client/metrics/client_metrics.hpp"
 #include "client/client_options.hpp"
 #include "client/decode/decode_stage.hpp"
-#include "client/transport/network_source.hpp"
+#include "client/metrics/client_metrics.hpp"
+#include "client/metrics/quality_meter.hpp"
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/playout_policy.hpp"
-#include "client/metrics/quality_meter.hpp"
-#include "client/report/report.hpp"
 #include "client/playout/receive_buffer.hpp"
 #include "client/render/renderer.hpp"
 #include "client/render/status_line.hpp"
+#include "client/report/report.hpp"
+#include "client/transport/network_source.hpp"
 
 namespace flowcast::client {
 
@@ -32,7 +32,8 @@ class Player {
   // Async-signal-safe request to stop (SIGINT, SIGTERM).
   static void request_stop();
 
-  nlohmann::json metrics_json() const;
+  // The metrics file's content; after run() has returned.
+  MetricsDocument metrics() const;
 
  private:
   void render_due_frames(SteadyTime now);
@@ -57,8 +58,8 @@ class Player {
   RenderStats stats_;
   std::unique_ptr<QualityMeter> quality_;  // --reference, --snapshot, --frames
   uint64_t skipped_ = 0;
-  bool freezing_ = false;      // the last frame out was a skip marker
-  bool reader_busy_ = false;   // `b` holds the network reader
+  bool freezing_ = false;     // the last frame out was a skip marker
+  bool reader_busy_ = false;  // `b` holds the network reader
   bool oversized_reported_ = false;
   StatusLine status_line_;
   std::vector<TimelineSample> timeline_;

@@ -41,28 +41,14 @@ LatencySummary summarize_latency(std::vector<double> v) {
   return s;
 }
 
-nlohmann::json timeline_json(const std::vector<TimelineSample>& samples) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& s : samples)
-    out.push_back({{"t_ms", s.t_ms},
-                   {"state", s.state},
-                   {"buffer_ms", s.buffer_ms},
-                   {"buffer_bytes", s.buffer_bytes},
-                   {"kernel_bytes", s.kernel_bytes},
-                   {"received_kbps", s.received_kbps},
-                   {"lost", s.lost},
-                   {"late", s.late},
-                   {"corrupt", s.corrupt}});
-  return out;
-}
-
 bool write_timeline_csv(const std::string& path, const std::vector<TimelineSample>& samples,
                         std::string& error) {
   std::ostringstream csv;
   csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt\n";
   for (const auto& s : samples)
     csv << s.t_ms << ',' << s.state << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
-        << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ',' << s.corrupt << '\n';
+        << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ','
+        << s.corrupt << '\n';
   return write_file_atomic(path, csv.str(), error);
 }
 

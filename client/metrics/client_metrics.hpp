@@ -1,9 +1,11 @@
 #pragma once
-// What the client measures, and the metrics file (schema flowcast.metrics/1,
-// DESIGN.md). The definitions follow DESIGN.md "Playout and what counts".
+// What the client measures while it plays; the metrics file itself is
+// metrics_document.hpp. The definitions follow DESIGN.md "Playout and what
+// counts".
 //
 // Threads: the render (main) thread owns a RenderStats and the timeline; the
-// JSON is built there at exit from snapshots of the other stages' counters.
+// MetricsDocument is filled there at exit from snapshots of the other
+// stages' counters.
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -11,8 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "client/metrics/metrics_document.hpp"
 #include "common/util/atomic_file.hpp"
 
 namespace flowcast::client {
@@ -35,35 +36,19 @@ class FreezeDetector {
   double total_ms_ = 0;
 };
 
-struct LatencySummary {
-  double p50 = 0, p95 = 0, max = 0;
-};
 // Percentiles (nearest rank) of latencies in ms; zeros when empty.
 LatencySummary summarize_latency(std::vector<double> latencies_ms);
 
 struct RenderStats {
   uint64_t rendered = 0;
   uint64_t dropped_late = 0;
-  uint64_t corrupt = 0;   // rendered with the decoder's error flag
-  uint64_t tainted = 0;   // rendered after a loss, before the next keyframe
+  uint64_t corrupt = 0;  // rendered with the decoder's error flag
+  uint64_t tainted = 0;  // rendered after a loss, before the next keyframe
   std::optional<double> startup_ms;
   std::vector<double> latencies_ms;
   FreezeDetector freezes;
 };
 
-struct TimelineSample {
-  double t_ms = 0;
-  std::string state;
-  double buffer_ms = 0;
-  uint64_t buffer_bytes = 0;
-  uint64_t kernel_bytes = 0;
-  double received_kbps = 0;
-  int64_t lost = 0;
-  uint64_t late = 0;
-  uint64_t corrupt = 0;
-};
-
-nlohmann::json timeline_json(const std::vector<TimelineSample>& samples);
 // Writes the timeline as CSV with a header row.
 bool write_timeline_csv(const std::string& path, const std::vector<TimelineSample>& samples,
                         std::string& error);

@@ -6,17 +6,16 @@
 #include <stdexcept>
 
 #include "common/util/atomic_file.hpp"
-#include "media/source/file_source.hpp"
-#include "media/payload/payload_format.hpp"
 #include "media/codec/video_decoder.hpp"
+#include "media/payload/payload_format.hpp"
 #include "media/quality/png_writer.hpp"
+#include "media/source/file_source.hpp"
 
 namespace flowcast::client {
 
 // FileSource hands out H.264 whatever the file holds (it transcodes other
 // video), as the server sends it.
 constexpr AVCodecID kReferenceCodec = AV_CODEC_ID_H264;
-
 
 namespace {
 // The worker may fall this far behind before pictures go uncompared.
@@ -99,9 +98,13 @@ QualityMeter::QualityMeter(QualityOptions options) : options_(std::move(options)
   if (options_.reference) reference_ = std::make_unique<ReferenceTrack>(*options_.reference);
 }
 
-QualityMeter::~QualityMeter() { finish(); }
+QualityMeter::~QualityMeter() {
+  finish();
+}
 
-void QualityMeter::start() { worker_ = std::thread([this] { run(); }); }
+void QualityMeter::start() {
+  worker_ = std::thread([this] { run(); });
+}
 
 void QualityMeter::submit(const media::Frame& frame, int64_t pts_90k, double t_ms, bool corrupt,
                           bool tainted) {
@@ -317,46 +320,35 @@ double QualityMeter::source_pts_ms(int64_t stream_pts_90k) const {
   return static_cast<double>(pts) / 90.0;
 }
 
-nlohmann::json QualityMeter::quality_json() const {
-  nlohmann::json q = {{"psnr_mean", nullptr}, {"psnr_min", nullptr}, {"mos_mean", nullptr}};
+Quality QualityMeter::quality() const {
+  Quality q;
   if (!reference_) return q;
-  const bool have = accumulator_.frames() > 0;
-  if (have) {
-    q["psnr_mean"] = accumulator_.psnr_mean();
-    q["psnr_min"] = accumulator_.psnr_min();
-    q["mos_mean"] = accumulator_.mos_mean();
+  if (accumulator_.frames() > 0) {
+    q.figures.psnr_mean = accumulator_.psnr_mean();
+    q.figures.psnr_min = accumulator_.psnr_min();
+    q.figures.mos_mean = accumulator_.mos_mean();
   }
-  q["reference"] = *options_.reference;
-  q["reference_matched"] = offset_90k_.has_value() && !mismatch_;
-  if (!reference_error_.empty()) q["reference_error"] = reference_error_;
-  q["frames_compared"] = accumulator_.frames();
-  q["frames_unmatched"] = unmatched_;
-  q["frames_not_compared"] = not_compared_;
-  nlohmann::json histogram = nlohmann::json::object();
+  ReferenceComparison& c = q.comparison.emplace();
+  c.reference = *options_.reference;
+  c.reference_matched = offset_90k_.has_value() && !mismatch_;
+  c.frames_compared = accumulator_.frames();
+  c.frames_unmatched = unmatched_;
+  c.frames_not_compared = not_compared_;
   for (size_t i = 0; i < 5; ++i)
-    histogram[std::to_string(i + 1)] = accumulator_.mos_histogram()[i];
-  q["mos_histogram"] = histogram;
-  nlohmann::json per_frame = nlohmann::json::array();
+    c.mos_histogram[std::to_string(i + 1)] = accumulator_.mos_histogram()[i];
   for (const auto& r : rows_) {
     if (!r.psnr) continue;
-    per_frame.push_back({{"t_ms", r.t_ms},
-                         {"pts_ms", source_pts_ms(r.pts_90k)},
-                         {"psnr", *r.psnr},
-                         {"mos", media::mos_from_psnr(*r.psnr)}});
+    c.per_frame.push_back(
+        {r.t_ms, source_pts_ms(r.pts_90k), *r.psnr, media::mos_from_psnr(*r.psnr)});
   }
-  q["per_frame"] = per_frame;
+  if (!reference_error_.empty()) q.error = ReferenceError{reference_error_};
   return q;
 }
 
-nlohmann::json QualityMeter::snapshots_json() const {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& s : snapshots_) {
-    out.push_back({{"file", s.file},
-                   {"kind", s.kind},
-                   {"t_ms", s.t_ms},
-                   {"pts_ms", source_pts_ms(s.pts_90k)},
-                   {"psnr", s.psnr ? nlohmann::json(*s.psnr) : nlohmann::json()}});
-  }
+std::vector<SnapshotRecord> QualityMeter::snapshot_records() const {
+  std::vector<SnapshotRecord> out;
+  for (const auto& s : snapshots_)
+    out.push_back({s.file, s.kind, s.t_ms, source_pts_ms(s.pts_90k), s.psnr});
   return out;
 }
 

@@ -26,9 +26,8 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "client/client_options.hpp"
+#include "client/metrics/metrics_document.hpp"
 #include "media/ffmpeg/av_types.hpp"
 #include "media/quality/psnr.hpp"
 
@@ -73,14 +72,13 @@ class QualityMeter {
   // Render thread. Cheap: queues a reference to the picture. When the worker
   // is far behind (more than kMaxQueuedBytes waiting) the picture is counted
   // as not compared instead.
-  void submit(const media::Frame& frame, int64_t pts_90k, double t_ms, bool corrupt,
-              bool tainted);
+  void submit(const media::Frame& frame, int64_t pts_90k, double t_ms, bool corrupt, bool tainted);
   // Compares what is still queued, writes the last snapshots and joins.
   void finish();
 
   // The metrics file's "quality" object and "snapshots" array. After finish().
-  nlohmann::json quality_json() const;
-  nlohmann::json snapshots_json() const;
+  Quality quality() const;
+  std::vector<SnapshotRecord> snapshot_records() const;
   // --frames: t_ms,pts_ms,psnr,mos,corrupt,tainted. After finish().
   bool write_frames_csv(const std::string& path, std::string& error) const;
   // The latest compared picture's PSNR, for the status line and overlay.
@@ -112,7 +110,7 @@ class QualityMeter {
   std::optional<double> recent_psnr_;
   std::thread worker_;
 
-  // Worker only (read by the json functions after finish()).
+  // Worker only (read by quality() and snapshot_records() after finish()).
   std::deque<ShownPicture> unaligned_;  // shown before the offset was known
   std::optional<int64_t> offset_90k_;   // stream pts - reference pts
   bool mismatch_ = false;               // the stream is not the reference

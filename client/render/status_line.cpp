@@ -22,19 +22,18 @@ std::string format_status(const PlaybackStatus& s) {
     state += '%';
   }
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "%6.1fs %-13s %s/%s | buffer %5.0fms %6s | kernel %6s%s | stalls %llu (%.1fs) | "
-                "lost %lld late %llu drop k/b %llu/%llu | corrupt %llu tainted %llu | "
-                "latency %.0fms",
-                s.t_s, state.c_str(), s.transport.c_str(), s.overflow.c_str(), s.buffer_ms,
-                kib(s.buffer_bytes).c_str(), kib(s.kernel_bytes).c_str(),
-                s.reader_busy ? " (not read)" : "", static_cast<unsigned long long>(s.stalls),
-                s.stall_ms / 1000.0, static_cast<long long>(s.lost),
-                static_cast<unsigned long long>(s.late),
-                static_cast<unsigned long long>(s.dropped_kernel),
-                static_cast<unsigned long long>(s.dropped_buffer),
-                static_cast<unsigned long long>(s.corrupt),
-                static_cast<unsigned long long>(s.tainted), s.latency_ms);
+  std::snprintf(
+      buf, sizeof buf,
+      "%6.1fs %-13s %s/%s | buffer %5.0fms %6s | kernel %6s%s | stalls %llu (%.1fs) | "
+      "lost %lld late %llu drop k/b %llu/%llu | corrupt %llu tainted %llu | "
+      "latency %.0fms",
+      s.t_s, state.c_str(), s.transport.c_str(), s.overflow.c_str(), s.buffer_ms,
+      kib(s.buffer_bytes).c_str(), kib(s.kernel_bytes).c_str(), s.reader_busy ? " (not read)" : "",
+      static_cast<unsigned long long>(s.stalls), s.stall_ms / 1000.0,
+      static_cast<long long>(s.lost), static_cast<unsigned long long>(s.late),
+      static_cast<unsigned long long>(s.dropped_kernel),
+      static_cast<unsigned long long>(s.dropped_buffer), static_cast<unsigned long long>(s.corrupt),
+      static_cast<unsigned long long>(s.tainted), s.latency_ms);
   if (s.psnr_db >= 0) {
     const size_t used = std::strlen(buf);
     std::snprintf(buf + used, sizeof buf - used, " | PSNR %.1f dB", s.psnr_db);
@@ -42,11 +41,11 @@ std::string format_status(const PlaybackStatus& s) {
   return buf;
 }
 
-std::string format_summary(const nlohmann::json& m) {
-  auto num = [](const nlohmann::json& v, const char* fmt) {
+std::string format_summary(const MetricsDocument& m) {
+  auto num = [](std::optional<double> v, const char* fmt) {
+    if (!v) return std::string("-");
     char buf[64];
-    if (v.is_null()) return std::string("-");
-    std::snprintf(buf, sizeof buf, fmt, v.get<double>());
+    std::snprintf(buf, sizeof buf, fmt, *v);
     return std::string(buf);
   };
   std::string out;
@@ -55,35 +54,31 @@ std::string format_summary(const nlohmann::json& m) {
     std::snprintf(buf, sizeof buf, "  %-22s %s\n", name, value.c_str());
     out += buf;
   };
-  out += "flowcast-client summary (" + m["transport"].get<std::string>() + ", overflow " +
-         m["config"]["overflow"].get<std::string>() + ")\n";
-  row("duration", num(m["duration_ms"], "%.0f ms"));
-  row("startup", num(m["startup_ms"], "%.0f ms"));
-  row("stalls", std::to_string(m["stalls"]["count"].get<int>()) + " (" +
-                    num(m["stalls"]["total_ms"], "%.0f ms") + ")");
-  row("rebuffering ratio", num(m["rebuffering_ratio"], "%.3f"));
-  row("packets received", std::to_string(m["packets"]["received"].get<uint64_t>()));
-  row("packets lost", std::to_string(m["packets"]["lost"].get<int64_t>()));
-  row("dropped kernel/buffer", std::to_string(m["packets"]["dropped_kernel"].get<uint64_t>()) +
-                                   " / " +
-                                   std::to_string(m["packets"]["dropped_overflow"].get<uint64_t>()));
-  row("frames rendered", std::to_string(m["frames"]["rendered"].get<uint64_t>()));
-  row("frames corrupt", std::to_string(m["frames"]["corrupt"].get<uint64_t>()));
-  row("frames tainted", std::to_string(m["frames"]["tainted"].get<uint64_t>()));
-  row("latency p50/p95", num(m["latency_ms"]["p50"], "%.0f") + " / " +
-                             num(m["latency_ms"]["p95"], "%.0f ms"));
-  if (const auto& q = m["quality"]; q.contains("reference"))
-  {
+  out += "flowcast-client summary (" + to_string(m.transport) + ", overflow " +
+         to_string(m.config.overflow) + ")\n";
+  row("duration", num(m.duration_ms, "%.0f ms"));
+  row("startup", num(m.startup_ms, "%.0f ms"));
+  row("stalls", std::to_string(m.stalls.count) + " (" + num(m.stalls.total_ms, "%.0f ms") + ")");
+  row("rebuffering ratio", num(m.rebuffering_ratio, "%.3f"));
+  row("packets received", std::to_string(m.packets.received));
+  row("packets lost", std::to_string(m.packets.lost));
+  row("dropped kernel/buffer", std::to_string(m.packets.dropped_kernel) + " / " +
+                                   std::to_string(m.packets.dropped_overflow));
+  row("frames rendered", std::to_string(m.frames.rendered));
+  row("frames corrupt", std::to_string(m.frames.corrupt));
+  row("frames tainted", std::to_string(m.frames.tainted));
+  row("latency p50/p95", num(m.latency_ms.p50, "%.0f") + " / " + num(m.latency_ms.p95, "%.0f ms"));
+  if (m.quality.comparison) {
+    const QualityFigures& q = m.quality.figures;
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%s / %s dB, MOS %s", num(q["psnr_mean"], "%.2f").c_str(),
-                  num(q["psnr_min"], "%.2f").c_str(), num(q["mos_mean"], "%.2f").c_str());
+    std::snprintf(buf, sizeof buf, "%s / %s dB, MOS %s", num(q.psnr_mean, "%.2f").c_str(),
+                  num(q.psnr_min, "%.2f").c_str(), num(q.mos_mean, "%.2f").c_str());
     row("PSNR mean/min", buf);
   }
-  if (m.contains("snapshots") && !m["snapshots"].empty())
-  {
-    std::string where = std::to_string(m["snapshots"].size());
+  if (!m.snapshots.empty()) {
+    std::string where = std::to_string(m.snapshots.size());
     where += " PNG in ";
-    where += std::filesystem::path(m["snapshots"][0]["file"].get<std::string>()).parent_path().string();
+    where += std::filesystem::path(m.snapshots.front().file).parent_path().string();
     row("snapshots", where);
   }
   return out;

@@ -7,16 +7,15 @@
 #include <cstdio>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "client/metrics/metrics_document.hpp"
 #include "client/render/playback_status.hpp"
 
 namespace flowcast::client {
 
 // One line with the same figures as the overlay.
 std::string format_status(const PlaybackStatus& s);
-// The summary table of a run, from its metrics JSON.
-std::string format_summary(const nlohmann::json& metrics);
+// The summary table of a run, from its metrics.
+std::string format_summary(const MetricsDocument& metrics);
 
 class StatusLine {
  public:

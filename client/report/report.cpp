@@ -10,16 +10,17 @@
 #include <optional>
 #include <system_error>
 
+#include "client/metrics/metrics_document.hpp"
 #include "client/report/html_text.hpp"
-#include "media/ffmpeg/base64.hpp"
 #include "client/report/svg_chart.hpp"
+#include "media/ffmpeg/base64.hpp"
 
 namespace flowcast::client {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kSchema = "flowcast.metrics/1";
+using Pointer = json::json_pointer;
+namespace keys = metrics_keys;
 constexpr const char* kDash = "\u2014";  // shown for a value that is null or missing
 // Snapshots are frames of a video, a few hundred KiB at most; anything far
 // larger is not one, and would bloat the page.
@@ -32,16 +33,10 @@ std::string colour_of(size_t run) {
   return kPalette[run % std::size(kPalette)];
 }
 
-// The value at path, or nullptr when a step is missing or not an object.
-const json* find(const json& j, std::initializer_list<const char*> path) {
-  const json* at = &j;
-  for (const char* key : path) {
-    if (!at->is_object()) return nullptr;
-    auto it = at->find(key);
-    if (it == at->end()) return nullptr;
-    at = &*it;
-  }
-  return at;
+// The value at pointer, or nullptr when a step is missing or of another
+// type than the pointer goes through.
+const json* find(const json& j, const Pointer& pointer) {
+  return j.contains(pointer) ? &j.at(pointer) : nullptr;
 }
 
 std::optional<double> number(const json* v) {
@@ -51,8 +46,15 @@ std::optional<double> number(const json* v) {
   return d;
 }
 
-std::optional<double> number_at(const json& j, std::initializer_list<const char*> path) {
-  return number(find(j, path));
+std::optional<double> number_at(const json& j, const Pointer& pointer) {
+  return number(find(j, pointer));
+}
+
+// "config.buffer_ms": a pointer as the page and its messages name it.
+std::string key_of(const Pointer& pointer) {
+  std::string key = pointer.to_string().substr(1);
+  std::replace(key.begin(), key.end(), '/', '.');
+  return key;
 }
 
 std::string format_number(double v, int decimals) {
@@ -90,6 +92,18 @@ std::string a_json(const json& v) {
   return std::string("a ") + v.type_name();
 }
 
+// A document as the client writes it, with every optional part present: the
+// kind of value each key holds.
+const json& written_shape() {
+  static const json shape = [] {
+    MetricsDocument d;
+    d.quality.comparison.emplace();
+    d.quality.error.emplace();
+    return json(d);
+  }();
+  return shape;
+}
+
 // Lower-case letters, digits and dashes only: for class names built from data.
 std::string css_token(const std::string& s) {
   std::string out;
@@ -121,19 +135,21 @@ struct RunSeries {
 RunSeries series_of(const json& m) {
   RunSeries r;
   struct Counter {
-    const char* key;
+    const Pointer& key;
     std::vector<Tick>* ticks;
     double last = 0;
   };
-  Counter counters[] = {{"lost", &r.lost}, {"late", &r.late}, {"corrupt", &r.corrupt}};
-  if (const json* timeline = find(m, {"timeline"}); timeline && timeline->is_array()) {
+  Counter counters[] = {{keys::kSampleLost, &r.lost},
+                        {keys::kSampleLate, &r.late},
+                        {keys::kSampleCorrupt, &r.corrupt}};
+  if (const json* timeline = find(m, keys::kTimeline); timeline && timeline->is_array()) {
     for (const json& s : *timeline) {
-      auto t = number_at(s, {"t_ms"});
+      auto t = number_at(s, keys::kSampleTMs);
       if (!t) continue;
       r.end_ms = std::max(r.end_ms, *t);
-      if (auto v = number_at(s, {"buffer_ms"})) r.buffer_ms.push_back({*t, *v});
-      if (auto v = number_at(s, {"kernel_bytes"})) r.kernel_bytes.push_back({*t, *v});
-      if (auto v = number_at(s, {"received_kbps"})) r.received_kbps.push_back({*t, *v});
+      if (auto v = number_at(s, keys::kSampleBufferMs)) r.buffer_ms.push_back({*t, *v});
+      if (auto v = number_at(s, keys::kSampleKernelBytes)) r.kernel_bytes.push_back({*t, *v});
+      if (auto v = number_at(s, keys::kSampleReceivedKbps)) r.received_kbps.push_back({*t, *v});
       for (auto& c : counters) {
         // Cumulative counts: a tick where one grows. `late` is absent from
         // older files, which reads as 0 throughout.
@@ -144,29 +160,29 @@ RunSeries series_of(const json& m) {
       }
     }
   }
-  if (const json* events = find(m, {"stalls", "events"}); events && events->is_array()) {
+  if (const json* events = find(m, keys::kStallsEvents); events && events->is_array()) {
     for (const json& e : *events) {
-      auto start = number_at(e, {"start_ms"});
+      auto start = number_at(e, keys::kStallStartMs);
       if (!start) continue;
-      Stall st{*start, std::max(0.0, number_at(e, {"duration_ms"}).value_or(0)), {}};
-      if (const json* cause = find(e, {"cause"}); cause && cause->is_string())
+      Stall st{*start, std::max(0.0, number_at(e, keys::kStallDurationMs).value_or(0)), {}};
+      if (const json* cause = find(e, keys::kStallCause); cause && cause->is_string())
         st.cause = cause->get<std::string>();
       r.end_ms = std::max(r.end_ms, st.start_ms + st.duration_ms);
       r.stalls.push_back(std::move(st));
     }
   }
-  if (const json* frames = find(m, {"quality", "per_frame"}); frames && frames->is_array()) {
+  if (const json* frames = find(m, keys::kQualityPerFrame); frames && frames->is_array()) {
     for (const json& f : *frames) {
-      auto t = number_at(f, {"t_ms"});
-      auto psnr = number_at(f, {"psnr"});
+      auto t = number_at(f, keys::kFrameTMs);
+      auto psnr = number_at(f, keys::kFramePsnr);
       if (!t || !psnr) continue;
       r.end_ms = std::max(r.end_ms, *t);
       r.psnr.push_back({*t, *psnr});
     }
   }
-  if (auto d = number_at(m, {"duration_ms"})) r.end_ms = std::max(r.end_ms, *d);
-  r.config_buffer_ms = number_at(m, {"config", "buffer_ms"});
-  r.config_rebuffer_ms = number_at(m, {"config", "rebuffer_ms"});
+  if (auto d = number_at(m, keys::kDurationMs)) r.end_ms = std::max(r.end_ms, *d);
+  r.config_buffer_ms = number_at(m, keys::kConfigBufferMs);
+  r.config_rebuffer_ms = number_at(m, keys::kConfigRebufferMs);
   return r;
 }
 
@@ -194,7 +210,7 @@ std::string figure(const std::string& caption, const std::vector<ReportRun>& run
 
 struct Row {
   const char* label;
-  std::initializer_list<const char*> path;
+  const Pointer& pointer;
   int decimals;
 };
 
@@ -203,55 +219,50 @@ struct RowGroup {
   std::initializer_list<Row> rows;
 };
 
-const RowGroup kSummary[] = {
-    {"run",
-     {{"transport", {"transport"}, 0},
-      {"duration (ms)", {"duration_ms"}, 0},
-      {"startup (ms)", {"startup_ms"}, 1}}},
-    {"config",
-     {{"buffer (ms)", {"config", "buffer_ms"}, 0},
-      {"buffer max (ms)", {"config", "buffer_max_ms"}, 0},
-      {"rebuffer (ms)", {"config", "rebuffer_ms"}, 0},
-      {"overflow", {"config", "overflow"}, 0},
-      {"on loss", {"config", "on_loss"}, 0}}},
-    {"stalls and freezes",
-     {{"stalls", {"stalls", "count"}, 0},
-      {"stall time (ms)", {"stalls", "total_ms"}, 1},
-      {"rebuffering ratio", {"rebuffering_ratio"}, 3},
-      {"freezes", {"freezes", "count"}, 0},
-      {"freeze time (ms)", {"freezes", "total_ms"}, 1}}},
-    {"packets",
-     {{"received", {"packets", "received"}, 0},
-      {"lost", {"packets", "lost"}, 0},
-      {"late", {"packets", "late"}, 0},
-      {"dropped by overflow", {"packets", "dropped_overflow"}, 0},
-      {"dropped by kernel", {"packets", "dropped_kernel"}, 0},
-      {"recovered", {"packets", "recovered"}, 0}}},
-    {"frames",
-     {{"decoded", {"frames", "decoded"}, 0},
-      {"rendered", {"frames", "rendered"}, 0},
-      {"corrupt", {"frames", "corrupt"}, 0},
-      {"tainted", {"frames", "tainted"}, 0},
-      {"skipped", {"frames", "skipped"}, 0},
-      {"dropped late", {"frames", "dropped_late"}, 0}}},
-    {"buffers",
-     {{"buffer peak (ms)", {"buffer", "peak_ms"}, 1},
-      {"buffer peak (bytes)", {"buffer", "peak_bytes"}, 0},
-      {"kernel peak (bytes)", {"kernel", "peak_queued_bytes"}, 0}}},
-    {"latency", {{"p50 (ms)", {"latency_ms", "p50"}, 1}, {"p95 (ms)", {"latency_ms", "p95"}, 1}}},
-    {"quality",
-     {{"PSNR mean (dB)", {"quality", "psnr_mean"}, 2},
-      {"PSNR min (dB)", {"quality", "psnr_min"}, 2},
-      {"MOS mean", {"quality", "mos_mean"}, 2}}},
-};
-
-std::string key_of(std::initializer_list<const char*> path) {
-  std::string key;
-  for (const char* p : path) {
-    if (!key.empty()) key += '.';
-    key += p;
-  }
-  return key;
+// The figures the table shows, in its order; metrics_keys says where each is.
+const std::initializer_list<RowGroup>& summary_rows() {
+  static const std::initializer_list<RowGroup> rows = {
+      {"run",
+       {{"transport", keys::kTransport, 0},
+        {"duration (ms)", keys::kDurationMs, 0},
+        {"startup (ms)", keys::kStartupMs, 1}}},
+      {"config",
+       {{"buffer (ms)", keys::kConfigBufferMs, 0},
+        {"buffer max (ms)", keys::kConfigBufferMaxMs, 0},
+        {"rebuffer (ms)", keys::kConfigRebufferMs, 0},
+        {"overflow", keys::kConfigOverflow, 0},
+        {"on loss", keys::kConfigOnLoss, 0}}},
+      {"stalls and freezes",
+       {{"stalls", keys::kStallsCount, 0},
+        {"stall time (ms)", keys::kStallsTotalMs, 1},
+        {"rebuffering ratio", keys::kRebufferingRatio, 3},
+        {"freezes", keys::kFreezesCount, 0},
+        {"freeze time (ms)", keys::kFreezesTotalMs, 1}}},
+      {"packets",
+       {{"received", keys::kPacketsReceived, 0},
+        {"lost", keys::kPacketsLost, 0},
+        {"late", keys::kPacketsLate, 0},
+        {"dropped by overflow", keys::kPacketsDroppedOverflow, 0},
+        {"dropped by kernel", keys::kPacketsDroppedKernel, 0},
+        {"recovered", keys::kPacketsRecovered, 0}}},
+      {"frames",
+       {{"decoded", keys::kFramesDecoded, 0},
+        {"rendered", keys::kFramesRendered, 0},
+        {"corrupt", keys::kFramesCorrupt, 0},
+        {"tainted", keys::kFramesTainted, 0},
+        {"skipped", keys::kFramesSkipped, 0},
+        {"dropped late", keys::kFramesDroppedLate, 0}}},
+      {"buffers",
+       {{"buffer peak (ms)", keys::kBufferPeakMs, 1},
+        {"buffer peak (bytes)", keys::kBufferPeakBytes, 0},
+        {"kernel peak (bytes)", keys::kKernelPeakQueuedBytes, 0}}},
+      {"latency", {{"p50 (ms)", keys::kLatencyP50, 1}, {"p95 (ms)", keys::kLatencyP95, 1}}},
+      {"quality",
+       {{"PSNR mean (dB)", keys::kQualityPsnrMean, 2},
+        {"PSNR min (dB)", keys::kQualityPsnrMin, 2},
+        {"MOS mean", keys::kQualityMosMean, 2}}},
+  };
+  return rows;
 }
 
 std::string summary_table(const std::vector<ReportRun>& runs) {
@@ -260,13 +271,13 @@ std::string summary_table(const std::vector<ReportRun>& runs) {
     s += "<th class=\"run\" style=\"border-top:4px solid " + colour_of(i) + "\">" +
          html_escape(runs[i].label) + "</th>";
   s += "</tr></thead>\n<tbody>\n";
-  for (const auto& group : kSummary) {
+  for (const auto& group : summary_rows()) {
     s += "<tr class=\"group\"><th colspan=\"" + std::to_string(runs.size() + 1) + "\">" +
          group.name + "</th></tr>\n";
     for (const auto& row : group.rows) {
-      s += "<tr data-key=\"" + key_of(row.path) + "\"><th>" + row.label + "</th>";
+      s += "<tr data-key=\"" + key_of(row.pointer) + "\"><th>" + row.label + "</th>";
       for (const auto& run : runs)
-        s += "<td>" + cell_text(find(run.metrics, row.path), row.decimals) + "</td>";
+        s += "<td>" + cell_text(find(run.metrics, row.pointer), row.decimals) + "</td>";
       s += "</tr>\n";
     }
   }
@@ -425,11 +436,13 @@ std::string psnr_chart(const std::vector<ReportRun>& runs, const std::vector<Run
 std::string mos_histograms(const std::vector<ReportRun>& runs) {
   std::string s;
   for (size_t i = 0; i < runs.size(); ++i) {
-    const json* h = find(runs[i].metrics, {"quality", "mos_histogram"});
+    const json* h = find(runs[i].metrics, keys::kQualityMosHistogram);
     if (!h || !h->is_object()) continue;
     double counts[5] = {}, most = 0;
     for (int mos = 1; mos <= 5; ++mos) {
-      counts[mos - 1] = std::max(0.0, number_at(*h, {std::to_string(mos).c_str()}).value_or(0));
+      // Its keys are the scores, "1" to "5".
+      counts[mos - 1] =
+          std::max(0.0, number_at(*h, Pointer("/" + std::to_string(mos))).value_or(0));
       most = std::max(most, counts[mos - 1]);
     }
     s += "<table class=\"mos-histogram\" id=\"mos-histogram-" + std::to_string(i) +
@@ -495,15 +508,15 @@ std::optional<std::string> read_png(const std::filesystem::path& path, std::stri
 }
 
 std::string snapshot_figure(const json& snap, const std::string& base_dir) {
-  const json* file = find(snap, {"file"});
-  const json* kind_v = find(snap, {"kind"});
+  const json* file = find(snap, keys::kSnapshotFile);
+  const json* kind_v = find(snap, keys::kSnapshotKind);
   const std::string kind = kind_v && kind_v->is_string() ? kind_v->get<std::string>() : "";
   std::string caption = kind.empty() ? "snapshot" : html_escape(kind);
-  if (auto t = number_at(snap, {"t_ms"})) caption += " at " + seconds(*t);
-  if (auto pts = number_at(snap, {"pts_ms"})) caption += ", media time " + seconds(*pts);
-  if (auto psnr = number_at(snap, {"psnr"}))
+  if (auto t = number_at(snap, keys::kSnapshotTMs)) caption += " at " + seconds(*t);
+  if (auto pts = number_at(snap, keys::kSnapshotPtsMs)) caption += ", media time " + seconds(*pts);
+  if (auto psnr = number_at(snap, keys::kSnapshotPsnr))
     caption += ", PSNR " + format_number(*psnr, 2) + " dB";
-  else if (find(snap, {"psnr"}))
+  else if (find(snap, keys::kSnapshotPsnr))
     caption += ", PSNR \u2014";
   const std::string cls = "snapshot snapshot-" + css_token(kind);
   if (!file || !file->is_string() || file->get_ref<const std::string&>().empty())
@@ -526,7 +539,7 @@ std::string snapshots_section(const std::vector<ReportRun>& runs) {
   std::string s = "<section id=\"snapshots\">\n<h2>Snapshots</h2>\n";
   bool any = false;
   for (size_t i = 0; i < runs.size(); ++i) {
-    const json* snaps = find(runs[i].metrics, {"snapshots"});
+    const json* snaps = find(runs[i].metrics, keys::kSnapshots);
     if (!snaps || !snaps->is_array() || snaps->empty()) continue;
     any = true;
     s += "<h3 style=\"color:" + colour_of(i) + "\">" + html_escape(runs[i].label) +
@@ -571,20 +584,21 @@ footer { margin-top: 32px; color: #777; font-size: 12px; }
 std::string validate_metrics_for_report(const nlohmann::json& m) {
   const std::string fix = ": pass a metrics file written by flowcast-client --metrics";
   if (!m.is_object()) return "it holds " + a_json(m) + ", not an object" + fix;
-  const json* schema = find(m, {"schema"});
+  const json* schema = find(m, keys::kSchema);
   if (!schema) return "it has no \"schema\" key, so it is not a flowcast metrics file" + fix;
   if (!schema->is_string())
-    return "its \"schema\" is " + a_json(*schema) + ", not the string \"" + kSchema + "\"" + fix;
+    return "its \"schema\" is " + a_json(*schema) + ", not the string \"" + kMetricsSchema + "\"" +
+           fix;
   const std::string& name = schema->get_ref<const std::string&>();
-  if (name != kSchema) {
+  if (name != kMetricsSchema) {
     // Quoted and escaped, and cut short: the message stays one line.
     const std::string shown =
         json(name.substr(0, 60)).dump(-1, ' ', false, json::error_handler_t::replace);
-    return "its schema is " + shown + ", not \"" + kSchema + "\"" + fix +
+    return "its schema is " + shown + ", not \"" + kMetricsSchema + "\"" + fix +
            (name.rfind("flowcast.server-metrics", 0) == 0 ? " (the client's, not the server's)"
                                                           : "");
   }
-  const json* timeline = find(m, {"timeline"});
+  const json* timeline = find(m, keys::kTimeline);
   if (!timeline) return "it has no \"timeline\"" + fix;
   if (!timeline->is_array())
     return "its \"timeline\" is " + a_json(*timeline) + ", not an array" + fix;
@@ -592,34 +606,30 @@ std::string validate_metrics_for_report(const nlohmann::json& m) {
     return "its timeline is empty: the client stopped before its first sample; record a run of "
            "at least a second";
   if (std::none_of(timeline->begin(), timeline->end(),
-                   [](const json& s) { return number_at(s, {"t_ms"}).has_value(); }))
+                   [](const json& s) { return number_at(s, keys::kSampleTMs).has_value(); }))
     return "no sample of its timeline has a numeric \"t_ms\"" + fix;
-  struct Expect {
-    std::initializer_list<const char*> path;
-    json::value_t type;
-    const char* what;
-  };
-  const Expect expected[] = {
-      {{"transport"}, json::value_t::string, "a string"},
-      {{"config"}, json::value_t::object, "an object"},
-      {{"stalls"}, json::value_t::object, "an object"},
-      {{"stalls", "events"}, json::value_t::array, "an array"},
-      {{"freezes"}, json::value_t::object, "an object"},
-      {{"packets"}, json::value_t::object, "an object"},
-      {{"frames"}, json::value_t::object, "an object"},
-      {{"buffer"}, json::value_t::object, "an object"},
-      {{"kernel"}, json::value_t::object, "an object"},
-      {{"latency_ms"}, json::value_t::object, "an object"},
-      {{"quality"}, json::value_t::object, "an object"},
-      {{"quality", "per_frame"}, json::value_t::array, "an array"},
-      {{"quality", "mos_histogram"}, json::value_t::object, "an object"},
-      {{"snapshots"}, json::value_t::array, "an array"},
-  };
-  for (const auto& e : expected) {
-    const json* v = find(m, e.path);
+  // What the report walks through must be of the kind the client writes
+  // there; a figure of the wrong kind only shows as a dash.
+  const Pointer* walked[] = {&keys::kTransport,
+                             &keys::kConfig,
+                             &keys::kStalls,
+                             &keys::kStallsEvents,
+                             &keys::kFreezes,
+                             &keys::kPackets,
+                             &keys::kFrames,
+                             &keys::kBuffer,
+                             &keys::kKernel,
+                             &keys::kLatency,
+                             &keys::kQuality,
+                             &keys::kQualityPerFrame,
+                             &keys::kQualityMosHistogram,
+                             &keys::kSnapshots};
+  for (const Pointer* pointer : walked) {
+    const json* v = find(m, *pointer);
+    const json& written = written_shape().at(*pointer);
     // Absent or null: the report shows a dash.
-    if (!v || v->is_null() || v->type() == e.type) continue;
-    return "its \"" + key_of(e.path) + "\" is " + a_json(*v) + ", not " + e.what + fix;
+    if (!v || v->is_null() || v->type() == written.type()) continue;
+    return "its \"" + key_of(*pointer) + "\" is " + a_json(*v) + ", not " + a_json(written) + fix;
   }
   return {};
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "client/metrics/metrics_document.hpp"
 #include "client/report/report.hpp"
 #include "common/util/atomic_file.hpp"
 
@@ -54,10 +55,10 @@ bool load_run(const std::string& path, flowcast::client::ReportRun& run, std::st
   if (!error.empty()) return false;
   // "tcp (demo-tcp)": what was measured, then which file it came from.
   const std::string stem = fs::path(path).stem().string();
-  const auto* transport = run.metrics.contains("transport") && run.metrics["transport"].is_string()
-                              ? &run.metrics["transport"].get_ref<const std::string&>()
-                              : nullptr;
-  run.label = transport ? *transport + " (" + stem + ")" : stem;
+  const auto& transport = flowcast::client::metrics_keys::kTransport;
+  run.label = run.metrics.contains(transport) && run.metrics.at(transport).is_string()
+                  ? run.metrics.at(transport).get<std::string>() + " (" + stem + ")"
+                  : stem;
   run.base_dir = fs::path(path).parent_path().string();
   return true;
 }

@@ -145,14 +145,15 @@ TEST_CASE("a bad INPUT is a clear error with exit 2", "[integration]") {
     Process server({kServer, dir.file("nope.mp4"), "--port", std::to_string(free_port())},
                    dir.file("server.log"));
     REQUIRE(server.wait_for(10s) == 2);
-    CHECK(server.log().find("cannot open") != std::string::npos);
+    CHECK(server.log().find("INPUT: File does not exist: " + dir.file("nope.mp4")) !=
+          std::string::npos);
+    CHECK(server.log().find("omit INPUT to stream the built-in test pattern") != std::string::npos);
   }
   SECTION("no video stream") {
     const std::string audio = dir.file("tone.m4a");
     REQUIRE(run_shell("ffmpeg -nostdin -v error -f lavfi -i sine=duration=1 -c:a aac '" + audio +
                       "'") == 0);
-    Process server({kServer, audio, "--port", std::to_string(free_port())},
-                   dir.file("server.log"));
+    Process server({kServer, audio, "--port", std::to_string(free_port())}, dir.file("server.log"));
     REQUIRE(server.wait_for(10s) == 2);
     CHECK(server.log().find("has no video stream") != std::string::npos);
   }
@@ -160,21 +161,133 @@ TEST_CASE("a bad INPUT is a clear error with exit 2", "[integration]") {
 
 TEST_CASE("bad flag values are usage errors with exit 2", "[integration]") {
   TempDir dir;
-  const std::vector<std::vector<std::string>> cases = {
-      {kClient, "--buffer", "abc"},      {kClient, "--transport", "sctp"},
-      {kClient, "--overflow", "maybe"},  {kClient, "--so-rcvbuf", "lots"},
-      {kClient, "--buffer", "1s", "--buffer-max", "500ms"},
-      {kServer, "--transport", "sctp"},  {kServer, "--pattern", "big"},
-      {kServer, "--bitrate", "fast"},    {kClient, "--no-such-flag"},
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;  // what is wrong, naming the option
   };
-  for (const auto& args : cases) {
+  const std::vector<Case> cases = {
+      {{kClient, "--buffer", "abc"}, "--buffer wants a duration like 500ms, 2s or 1.5s, not 'abc'"},
+      {{kClient, "--duration", "10"}, "--duration wants a duration"},
+      {{kClient, "--transport", "sctp"}, "--transport must be tcp or udp, not 'sctp'"},
+      {{kClient, "--overflow", "maybe"}, "--overflow must be block, drop-new, drop-old or grow"},
+      {{kClient, "--on-loss", "smear"}, "--on-loss must be conceal or freeze"},
+      {{kClient, "--so-rcvbuf", "lots"}, "--so-rcvbuf wants a size in bytes"},
+      {{kClient, "--so-rcvbuf", "2G"}, "--so-rcvbuf wants a size of at most 1073741824 bytes"},
+      {{kClient, "--grow-max", "big"}, "--grow-max wants a size in bytes"},
+      {{kClient, "--consumer-pause", "2s"}, "--consumer-pause wants AT+FOR"},
+      {{kClient, "--buffer", "1s", "--buffer-max", "500ms"},
+       "--buffer-max must be at least --buffer"},
+      {{kClient, ":5004"}, "HOST[:PORT] wants HOST or HOST:PORT"},
+      {{kClient, "--no-such-flag"}, "--no-such-flag"},
+      {{kServer, "--transport", "sctp"}, "--transport must be tcp, udp or both, not 'sctp'"},
+      {{kServer, "--pattern", "big"}, "--pattern wants WxH@FPS"},
+      {{kServer, "--bitrate", "fast"}, "--bitrate wants a rate in bits per second"},
+      // Every form the design brief gives is accepted (the server starts).
+      {{kServer, "--bitrate", "4000000", "--link-rate", "800k", "--link-loss", "2%",
+        "--link-reorder", "2", "--link-delay", "1.5s", "--link-jitter", "500ms"},
+       ""},
+      {{kServer, "--link-loss", "200"}, "--link-loss wants a percentage in 0..100"},
+      {{kServer, "--link-queue", "5"}, "--link-queue wants a duration"},
+      {{kServer, "--mtu", "50"}, "--mtu must be between 100 and 65000, not '50'"},
+      {{kServer, "--max-clients", "0"}, "--max-clients must be at least 1"},
+      {{kServer, "--pacing", "fast"}, "--pacing must be smooth or burst"},
+  };
+  for (const auto& c : cases) {
+    // A value that is accepted: the server starts, and stops at once.
+    std::vector<std::string> args = c.args;
+    if (c.says.empty())
+      args.insert(args.end(), {"--port", std::to_string(free_port()), "--duration", "1ms"});
     Process p(args, dir.file("p.log"));
     auto code = p.wait_for(10s);
     std::string line;
     for (const auto& a : args) line += a + " ";
     INFO(line << ": " << p.log());
+    if (c.says.empty()) {
+      CHECK(code == 0);
+      continue;
+    }
     CHECK(code == 2);
-    CHECK(p.log().find("--help") != std::string::npos);
+    const std::string program = args[0].substr(args[0].rfind('/') + 1);
+    CHECK(p.log().rfind(program + ": ", 0) == 0);
+    CHECK(p.log().find(c.says) != std::string::npos);
+    CHECK(p.log().find("(see " + program + " --help)") != std::string::npos);
+  }
+}
+
+TEST_CASE("--help explains every option and the kind of value it takes", "[integration]") {
+  TempDir dir;
+  struct Case {
+    std::string binary;
+    std::vector<std::string> options;
+  };
+  const Case cases[] = {
+      {kClient,
+       {"HOST[:PORT]",
+        "--transport tcp|udp",
+        "--listen PORT",
+        "--sdp FILE",
+        "--buffer DURATION",
+        "--buffer-max DURATION",
+        "--rebuffer DURATION",
+        "--overflow block|drop-new|drop-old|grow",
+        "--grow-max BYTES",
+        "--consumer-pause AT+FOR",
+        "--nack",
+        "--on-loss conceal|freeze",
+        "--max-picture WxH",
+        "--so-rcvbuf BYTES",
+        "--headless",
+        "--quiet",
+        "--duration DURATION",
+        "--metrics FILE",
+        "--timeline FILE",
+        "--report FILE",
+        "--reference FILE",
+        "--frames FILE",
+        "--snapshot DIR",
+        "--snapshot-max",
+        "--framemd5 FILE"}},
+      {kServer,
+       {"INPUT FILE",
+        "--transport tcp|udp|both",
+        "--bind ADDR",
+        "--port N",
+        "--pattern WxH@FPS",
+        "--bitrate RATE",
+        "--gop FRAMES",
+        "--loop",
+        "--mtu BYTES",
+        "--max-clients N",
+        "--duration DURATION",
+        "--metrics FILE",
+        "--quiet",
+        "--sdp FILE",
+        "--push HOST:PORT",
+        "--pacing smooth|burst",
+        "--link-rate RATE",
+        "--link-queue DURATION",
+        "--link-delay DURATION",
+        "--link-jitter DURATION",
+        "--link-loss PERCENT",
+        "--link-burst LENGTH",
+        "--link-reorder PERCENT",
+        "--link-duplicate PERCENT",
+        "--link-seed N"}},
+  };
+  for (const auto& c : cases) {
+    Process p({c.binary, "--help"}, dir.file("help.log"));
+    REQUIRE(p.wait_for(10s) == 0);
+    const std::string help = p.log();
+    for (const auto& option : c.options) {
+      INFO(c.binary << ": " << option << "\n" << help);
+      const auto at = help.find("  " + option);
+      REQUIRE(at != std::string::npos);
+      // Followed by what it does, on its line or the next.
+      const auto end = help.find('\n', help.find('\n', at) + 1);
+      CHECK(help.substr(at, end - at)
+                .find_first_of("abcdefghijklmnopqrstuvwxyz", option.size() + 2) !=
+            std::string::npos);
+    }
   }
 }
 
@@ -184,22 +297,22 @@ TEST_CASE("the client's metrics file is written on every exit path", "[integrati
   REQUIRE(server.ready());
   const std::string port = server.port();
   SECTION("SIGINT and SIGTERM") {
-  for (int sig : {SIGINT, SIGTERM}) {
-    const std::string metrics = dir.file("sig" + std::to_string(sig) + ".json");
-    Process client({kClient, "127.0.0.1:" + port, "--headless", "--metrics", metrics},
-                   dir.file("client.log"));
-    // Stop it once it is playing.
-    REQUIRE(wait_for_log(server, "joined", 10s));
-    std::this_thread::sleep_for(1500ms);  // play a while: the figures must not be empty
-    client.signal(sig);
-    auto code = client.wait_for(10s);
-    INFO(client.log());
-    CHECK(code == 0);
-    REQUIRE(file_exists(metrics));
-    json m = read_json(metrics);
-    CHECK(m["frames"]["rendered"].get<int>() > 0);
-    CHECK_FALSE(file_exists(metrics + ".part"));
-  }
+    for (int sig : {SIGINT, SIGTERM}) {
+      const std::string metrics = dir.file("sig" + std::to_string(sig) + ".json");
+      Process client({kClient, "127.0.0.1:" + port, "--headless", "--metrics", metrics},
+                     dir.file("client.log"));
+      // Stop it once it is playing.
+      REQUIRE(wait_for_log(server, "joined", 10s));
+      std::this_thread::sleep_for(1500ms);  // play a while: the figures must not be empty
+      client.signal(sig);
+      auto code = client.wait_for(10s);
+      INFO(client.log());
+      CHECK(code == 0);
+      REQUIRE(file_exists(metrics));
+      json m = read_json(metrics);
+      CHECK(m["frames"]["rendered"].get<int>() > 0);
+      CHECK_FALSE(file_exists(metrics + ".part"));
+    }
   }
   SECTION("the server goes away") {
     const std::string metrics = dir.file("lost.json");
@@ -219,7 +332,8 @@ TEST_CASE("video that is not H.264 is transcoded and plays clean", "[integration
   TempDir dir;
   const std::string clip = dir.file("clip.avi");
   REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=25 -t 2 "
-                    "-c:v mpeg4 -q:v 3 '" + clip + "'") == 0);
+                    "-c:v mpeg4 -q:v 3 '" +
+                    clip + "'") == 0);
   const auto port = std::to_string(free_port());
   Process server({kServer, clip, "--port", port, "--duration", "20s"}, dir.file("server.log"));
   REQUIRE(wait_for_log(server, "streaming", 10s));

@@ -18,9 +18,9 @@
 
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
-#include "media/source/file_source.hpp"
 #include "media/payload/h264_packetizer.hpp"
 #include "media/sdp/sdp.hpp"
+#include "media/source/file_source.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
@@ -33,7 +33,6 @@ using nlohmann::json;
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
 
 std::vector<std::string> reference_hashes(const TempDir& dir, const std::string& clip) {
   const std::string ref = dir.file("reference.framemd5");
@@ -412,9 +411,11 @@ TEST_CASE("push and listen say clearly what is wrong with their arguments", "[in
   };
   const std::vector<Case> cases = {
       {{kClient, "--listen", "5006", "--sdp", vp8}, "not H.264"},
-      {{kClient, "--listen", "5006", "--sdp", dir.file("none.sdp")}, "cannot read the SDP file"},
-      {{kClient, "--listen", "5006"}, "--listen PORT and --sdp FILE go together"},
-      {{kClient, "--listen", "0", "--sdp", vp8}, "PORT in 1..65535"},
+      {{kClient, "--listen", "5006", "--sdp", dir.file("none.sdp")},
+       "--sdp: File does not exist: " + dir.file("none.sdp")},
+      {{kClient, "--listen", "5006"}, "--listen requires --sdp"},
+      {{kClient, "--sdp", vp8}, "--sdp requires --listen"},
+      {{kClient, "--listen", "0", "--sdp", vp8}, "--listen wants a PORT in 1..65535, not '0'"},
       {{kClient, "--listen", "5006", "--sdp", vp8, "--transport", "tcp"}, "drop --transport"},
       {{kServer, "--push", "127.0.0.1"}, "--push wants HOST:PORT"},
   };

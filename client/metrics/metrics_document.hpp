@@ -1,0 +1,348 @@
+#pragma once
+// The metrics file, schema flowcast.metrics/1 (DESIGN.md "The metrics
+// file"; docs/METRICS.md says what each figure means), as C++ types. The
+// JSON comes from nlohmann/json's own macros, so every key is typed once, as
+// a member's name, and the file's shape follows from these structs:
+//
+// - Player fills a MetricsDocument at exit, and writes it as JSON;
+// - the summary table at exit (render/status_line) reads the same document;
+// - the HTML report (report/) reads files as they come, older, partial or
+//   hand-edited ones too, so it looks figures up where metrics_keys (below)
+//   says they are, rather than converting a whole file; the unit tests check
+//   that every one of those pointers names a member of these types.
+//
+// Keys are only ever added to flowcast.metrics/1, never renamed: a member
+// here is a key in files that tools outside flowcast read.
+//
+// Reading (from_json) takes a missing key as the member's default, so a file
+// written before a key was added still reads; a value of the wrong type
+// throws nlohmann::json::type_error.
+//
+// Plain values; any thread.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/client_options.hpp"
+
+// nlohmann/json 3.11.2 has no std::optional: an empty one is null, and null
+// reads back as an empty one.
+NLOHMANN_JSON_NAMESPACE_BEGIN
+template <typename T>
+struct adl_serializer<std::optional<T>> {
+  template <typename BasicJsonType>
+  static void to_json(BasicJsonType& j, const std::optional<T>& value) {
+    if (value)
+      j = *value;
+    else
+      j = nullptr;
+  }
+  template <typename BasicJsonType>
+  static void from_json(const BasicJsonType& j, std::optional<T>& value) {
+    if (j.is_null())
+      value.reset();
+    else
+      value = j.template get<T>();
+  }
+};
+NLOHMANN_JSON_NAMESPACE_END
+
+namespace flowcast::client {
+
+inline constexpr const char* kMetricsSchema = "flowcast.metrics/1";
+
+// "config": the options that shape playout.
+struct MetricsConfig {
+  double buffer_ms = 0;
+  double buffer_max_ms = 0;
+  double rebuffer_ms = 0;
+  OverflowPolicy overflow = OverflowPolicy::block;
+  LossPolicy on_loss = LossPolicy::conceal;
+  std::string host;
+  uint16_t port = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsConfig, buffer_ms, buffer_max_ms,
+                                                rebuffer_ms, overflow, on_loss, host, port)
+
+// One entry of "stalls.events".
+struct StallRecord {
+  double start_ms = 0;  // since launch
+  double duration_ms = 0;
+  std::string cause;  // "underrun"
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StallRecord, start_ms, duration_ms, cause)
+
+struct StallFigures {
+  uint64_t count = 0;
+  double total_ms = 0;
+  std::vector<StallRecord> events;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StallFigures, count, total_ms, events)
+
+struct FreezeFigures {
+  uint64_t count = 0;
+  double total_ms = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FreezeFigures, count, total_ms)
+
+struct PacketCounts {
+  uint64_t received = 0;
+  int64_t lost = 0;  // RFC 3550 §6.4.1, never negative in a file the client writes
+  uint64_t late = 0;
+  uint64_t duplicate = 0;
+  uint64_t reordered = 0;
+  uint64_t dropped_overflow = 0;
+  uint64_t dropped_kernel = 0;
+  uint64_t recovered = 0;
+  uint64_t foreign_payload_type = 0;
+  uint64_t foreign_ssrc = 0;
+  uint64_t malformed = 0;
+  uint64_t plis_sent = 0;
+  uint64_t nacks_sent = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PacketCounts, received, lost, late, duplicate,
+                                                reordered, dropped_overflow, dropped_kernel,
+                                                recovered, foreign_payload_type, foreign_ssrc,
+                                                malformed, plis_sent, nacks_sent)
+
+struct FrameCounts {
+  uint64_t decoded = 0;
+  uint64_t rendered = 0;
+  uint64_t dropped_late = 0;
+  uint64_t corrupt = 0;
+  uint64_t tainted = 0;
+  uint64_t skipped = 0;
+  uint64_t oversized = 0;
+  uint64_t incomplete_access_units = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FrameCounts, decoded, rendered, dropped_late,
+                                                corrupt, tainted, skipped, oversized,
+                                                incomplete_access_units)
+
+// "buffer": the receive buffer.
+struct BufferFigures {
+  int64_t capacity_bytes = 0;
+  double capacity_ms = 0;
+  uint64_t peak_bytes = 0;
+  double peak_ms = 0;
+  uint64_t grow_events = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BufferFigures, capacity_bytes, capacity_ms,
+                                                peak_bytes, peak_ms, grow_events)
+
+// "kernel": the socket's receive buffer.
+struct KernelFigures {
+  int rcvbuf_bytes = 0;
+  uint64_t peak_queued_bytes = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(KernelFigures, rcvbuf_bytes, peak_queued_bytes)
+
+// "latency_ms": send->render latency of rendered frames.
+struct LatencySummary {
+  double p50 = 0, p95 = 0, max = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LatencySummary, p50, p95, max)
+
+// "quality" always has these; null without a reference, or when the stream
+// did not match it.
+struct QualityFigures {
+  std::optional<double> psnr_mean;
+  std::optional<double> psnr_min;
+  std::optional<double> mos_mean;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QualityFigures, psnr_mean, psnr_min, mos_mean)
+
+// One entry of "quality.per_frame": a compared picture.
+struct ComparedFrame {
+  double t_ms = 0;    // when shown, since launch
+  double pts_ms = 0;  // its presentation time in the source
+  double psnr = 0;
+  int mos = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ComparedFrame, t_ms, pts_ms, psnr, mos)
+
+// What "quality" holds besides QualityFigures when there is a reference.
+struct ReferenceComparison {
+  std::string reference;  // the --reference file
+  bool reference_matched = false;
+  uint64_t frames_compared = 0;
+  uint64_t frames_unmatched = 0;
+  uint64_t frames_not_compared = 0;
+  std::map<std::string, uint64_t> mos_histogram;  // "1".."5": pictures per MOS score
+  std::vector<ComparedFrame> per_frame;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReferenceComparison, reference, reference_matched,
+                                                frames_compared, frames_unmatched,
+                                                frames_not_compared, mos_histogram, per_frame)
+
+// Why the stream did not match the reference; "quality" has it only then.
+struct ReferenceError {
+  std::string reference_error;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReferenceError, reference_error)
+
+// "quality": one JSON object made of the parts that apply.
+struct Quality {
+  QualityFigures figures;
+  std::optional<ReferenceComparison> comparison;  // with --reference
+  std::optional<ReferenceError> error;            // with --reference, when it did not match
+};
+inline void to_json(nlohmann::json& j, const Quality& q) {
+  j = q.figures;
+  if (q.comparison) j.update(nlohmann::json(*q.comparison));
+  if (q.error) j.update(nlohmann::json(*q.error));
+}
+inline void from_json(const nlohmann::json& j, Quality& q) {
+  q.figures = j.get<QualityFigures>();
+  // Each part reads with its defaults; a part is there when its defining
+  // member is: a reference is never an empty path, an error never empty.
+  auto comparison = j.get<ReferenceComparison>();
+  if (!comparison.reference.empty())
+    q.comparison = std::move(comparison);
+  else
+    q.comparison.reset();
+  auto error = j.get<ReferenceError>();
+  if (!error.reference_error.empty())
+    q.error = std::move(error);
+  else
+    q.error.reset();
+}
+
+// One entry of "snapshots": a PNG written under --snapshot.
+struct SnapshotRecord {
+  std::string file;
+  std::string kind;  // "corrupt-NN", "worst", "worst-reference", "clean"
+  double t_ms = 0;
+  double pts_ms = 0;
+  std::optional<double> psnr;  // null when not compared
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SnapshotRecord, file, kind, t_ms, pts_ms, psnr)
+
+// One entry of "timeline", every 100 ms; also a row of --timeline's CSV.
+struct TimelineSample {
+  double t_ms = 0;
+  std::string state;  // "buffering", "playing", "stalled", "ended"
+  double buffer_ms = 0;
+  uint64_t buffer_bytes = 0;
+  uint64_t kernel_bytes = 0;
+  double received_kbps = 0;
+  int64_t lost = 0;  // cumulative, as are late and corrupt
+  uint64_t late = 0;
+  uint64_t corrupt = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimelineSample, t_ms, state, buffer_ms,
+                                                buffer_bytes, kernel_bytes, received_kbps, lost,
+                                                late, corrupt)
+
+// The whole file. Times are in ms.
+struct MetricsDocument {
+  std::string schema = kMetricsSchema;
+  Transport transport = Transport::tcp;  // RTSP interleaved and --listen count as their carrier
+  MetricsConfig config;
+  double duration_ms = 0;
+  std::optional<double> startup_ms;  // null when no picture was shown
+  StallFigures stalls;
+  double rebuffering_ratio = 0;
+  FreezeFigures freezes;
+  PacketCounts packets;
+  FrameCounts frames;
+  BufferFigures buffer;
+  KernelFigures kernel;
+  LatencySummary latency_ms;
+  Quality quality;
+  std::vector<SnapshotRecord> snapshots;
+  std::vector<TimelineSample> timeline;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
+                                                duration_ms, startup_ms, stalls, rebuffering_ratio,
+                                                freezes, packets, frames, buffer, kernel,
+                                                latency_ms, quality, snapshots, timeline)
+
+// Where readers find figures in a file: the one list of JSON pointers for
+// code that reads files as they come (flowcast-report), checked against the
+// types above by tests/client/metrics/test_metrics_document.cpp.
+namespace metrics_keys {
+
+using Pointer = nlohmann::json::json_pointer;
+
+// In the document.
+inline const Pointer kSchema{"/schema"};
+inline const Pointer kTransport{"/transport"};
+inline const Pointer kConfig{"/config"};
+inline const Pointer kConfigBufferMs{"/config/buffer_ms"};
+inline const Pointer kConfigBufferMaxMs{"/config/buffer_max_ms"};
+inline const Pointer kConfigRebufferMs{"/config/rebuffer_ms"};
+inline const Pointer kConfigOverflow{"/config/overflow"};
+inline const Pointer kConfigOnLoss{"/config/on_loss"};
+inline const Pointer kDurationMs{"/duration_ms"};
+inline const Pointer kStartupMs{"/startup_ms"};
+inline const Pointer kStalls{"/stalls"};
+inline const Pointer kStallsCount{"/stalls/count"};
+inline const Pointer kStallsTotalMs{"/stalls/total_ms"};
+inline const Pointer kStallsEvents{"/stalls/events"};
+inline const Pointer kRebufferingRatio{"/rebuffering_ratio"};
+inline const Pointer kFreezes{"/freezes"};
+inline const Pointer kFreezesCount{"/freezes/count"};
+inline const Pointer kFreezesTotalMs{"/freezes/total_ms"};
+inline const Pointer kPackets{"/packets"};
+inline const Pointer kPacketsReceived{"/packets/received"};
+inline const Pointer kPacketsLost{"/packets/lost"};
+inline const Pointer kPacketsLate{"/packets/late"};
+inline const Pointer kPacketsDroppedOverflow{"/packets/dropped_overflow"};
+inline const Pointer kPacketsDroppedKernel{"/packets/dropped_kernel"};
+inline const Pointer kPacketsRecovered{"/packets/recovered"};
+inline const Pointer kFrames{"/frames"};
+inline const Pointer kFramesDecoded{"/frames/decoded"};
+inline const Pointer kFramesRendered{"/frames/rendered"};
+inline const Pointer kFramesCorrupt{"/frames/corrupt"};
+inline const Pointer kFramesTainted{"/frames/tainted"};
+inline const Pointer kFramesSkipped{"/frames/skipped"};
+inline const Pointer kFramesDroppedLate{"/frames/dropped_late"};
+inline const Pointer kBuffer{"/buffer"};
+inline const Pointer kBufferPeakMs{"/buffer/peak_ms"};
+inline const Pointer kBufferPeakBytes{"/buffer/peak_bytes"};
+inline const Pointer kKernel{"/kernel"};
+inline const Pointer kKernelPeakQueuedBytes{"/kernel/peak_queued_bytes"};
+inline const Pointer kLatency{"/latency_ms"};
+inline const Pointer kLatencyP50{"/latency_ms/p50"};
+inline const Pointer kLatencyP95{"/latency_ms/p95"};
+inline const Pointer kQuality{"/quality"};
+inline const Pointer kQualityPsnrMean{"/quality/psnr_mean"};
+inline const Pointer kQualityPsnrMin{"/quality/psnr_min"};
+inline const Pointer kQualityMosMean{"/quality/mos_mean"};
+inline const Pointer kQualityPerFrame{"/quality/per_frame"};
+inline const Pointer kQualityMosHistogram{"/quality/mos_histogram"};
+inline const Pointer kSnapshots{"/snapshots"};
+inline const Pointer kTimeline{"/timeline"};
+
+// In one entry of "timeline".
+inline const Pointer kSampleTMs{"/t_ms"};
+inline const Pointer kSampleBufferMs{"/buffer_ms"};
+inline const Pointer kSampleKernelBytes{"/kernel_bytes"};
+inline const Pointer kSampleReceivedKbps{"/received_kbps"};
+inline const Pointer kSampleLost{"/lost"};
+inline const Pointer kSampleLate{"/late"};
+inline const Pointer kSampleCorrupt{"/corrupt"};
+
+// In one entry of "stalls.events".
+inline const Pointer kStallStartMs{"/start_ms"};
+inline const Pointer kStallDurationMs{"/duration_ms"};
+inline const Pointer kStallCause{"/cause"};
+
+// In one entry of "quality.per_frame".
+inline const Pointer kFrameTMs{"/t_ms"};
+inline const Pointer kFramePsnr{"/psnr"};
+
+// In one entry of "snapshots".
+inline const Pointer kSnapshotFile{"/file"};
+inline const Pointer kSnapshotKind{"/kind"};
+inline const Pointer kSnapshotTMs{"/t_ms"};
+inline const Pointer kSnapshotPtsMs{"/pts_ms"};
+inline const Pointer kSnapshotPsnr{"/psnr"};
+
+}  // namespace metrics_keys
+
+}  // namespace flowcast::client
