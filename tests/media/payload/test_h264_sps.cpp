@@ -179,7 +179,7 @@ TEST_CASE("h264_sps_picture_size refuses what is not a whole SPS", "[unit][h264]
   // Random bodies never read past the end (ASan watches) and never throw.
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) {
-    Bytes nal(1 + rng() % 64);
+    Bytes nal(2 + rng() % 64);
     for (auto& b : nal) b = static_cast<uint8_t>(rng());
     nal[0] = 0x67;
     if (i % 2) nal[1] = 100;  // High: the chroma and scaling-list fields
