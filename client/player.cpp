@@ -82,8 +82,10 @@ int Player::run() {
     }
     render_due_frames(now);
     detect_stall(now);
-    report_oversized();
-    if (now >= next_sample_) sample_timeline(now);
+    if (now >= next_sample_) {
+      sample_timeline(now);
+      report_oversized();
+    }
     if (frames_.drained()) {
       // Everything received was played out.
       code = source_.status() == SourceStatus::failed ? 1 : 0;
@@ -164,7 +166,7 @@ void Player::report_oversized() {
 
 void Player::detect_stall(SteadyTime now) {
   if (clock_.state() != PlayState::playing || !last_pts_ || frames_.size() > 0) return;
-  const auto b = buffer_.snapshot();
+  const auto b = buffer_.playout_view();
   policy_.check_stall(now, *last_pts_, frame_interval_90k_, b.playable, b.end_of_stream);
 }
 

@@ -404,6 +404,11 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& 
   return std::nullopt;
 }
 
+ReceiveBuffer::PlayoutView ReceiveBuffer::playout_view() const {
+  std::lock_guard lock(mutex_);
+  return {playable(), end_of_stream_};
+}
+
 std::chrono::microseconds ReceiveBuffer::startup_held(SteadyTime now) const {
   std::lock_guard lock(mutex_);
   return held_for(now);

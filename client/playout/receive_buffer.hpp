@@ -158,6 +158,13 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     uint32_t jitter = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
   };
   Snapshot snapshot() const;
+  // What the render thread's stall check reads, without a whole snapshot:
+  // the next access unit can leave now; the stream ended.
+  struct PlayoutView {
+    bool playable = false;
+    bool end_of_stream = false;
+  };
+  PlayoutView playout_view() const;
   // Startup: how long playback would have held the front access unit if it
   // started at `now`, in the sender's time. That is how long ago it arrived,
   // plus the median (as the latency summary ranks it) over held access units

@@ -168,7 +168,7 @@ void NetworkSource::on_kernel_drops(uint32_t total) {
 
 void NetworkSource::on_read_done() {
   send_nacks();
-  sample_kernel();
+  if (transport_->traits().sample_after_read) sample_kernel();
 }
 
 void NetworkSource::on_packet(std::span<const uint8_t> packet) {

@@ -61,6 +61,9 @@ struct TransportTraits {
   // the stream (exit 0) rather than failing it; before any media it waits.
   std::optional<std::chrono::seconds> silence;
   bool silence_is_end = false;
+  // Sample the kernel's queue after every read too, not only every 50 ms:
+  // over TCP what is left unread is the flow control the user watches.
+  bool sample_after_read = false;
 };
 
 struct KernelQueue {
