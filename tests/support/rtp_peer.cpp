@@ -15,6 +15,7 @@
 
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
+#include "support/udp_peer.hpp"
 
 namespace flowcast::test {
 
@@ -25,14 +26,6 @@ namespace {
 constexpr uint8_t kNalIdr = 5;
 constexpr uint8_t kNalStapA = 24;
 constexpr uint8_t kNalFuA = 28;
-
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
 
 uint16_t local_port_of(int fd) {
   sockaddr_in addr{};

@@ -15,14 +15,6 @@
 namespace flowcast::test {
 namespace {
 
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
-
 bool udp_bindable(uint16_t port) {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   const sockaddr_in addr = loopback(port);
@@ -32,6 +24,14 @@ bool udp_bindable(uint16_t port) {
 }
 
 }  // namespace
+
+sockaddr_in loopback(uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
 
 UdpSender::UdpSender() : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {}
 UdpSender::~UdpSender() { close(fd_); }

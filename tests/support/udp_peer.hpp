@@ -2,12 +2,17 @@
 // Test support for plain-RTP peers on loopback: a UDP socket that sends to
 // 127.0.0.1, free port pairs for RTP and RTCP, and waiting until a receiver
 // has bound its ports (from /proc/net/udp, so no probe packet disturbs it).
+#include <netinet/in.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <vector>
 
 namespace flowcast::test {
+
+// 127.0.0.1:port as a socket address.
+sockaddr_in loopback(uint16_t port);
 
 // A UDP socket that sends datagrams to 127.0.0.1. Test thread only.
 class UdpSender {
