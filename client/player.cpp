@@ -284,7 +284,12 @@ MetricsDocument Player::metrics() const {
                .foreign_ssrc = sc.foreign_ssrc,
                .malformed = sc.malformed,
                .plis_sent = sc.plis_sent,
-               .nacks_sent = sc.nacks_sent};
+               .nacks_sent = sc.nacks_sent,
+               .padding = sc.padding,
+               .nonconformant = decode_.nonconformant_packets(),
+               .sequence_resyncs = rc.sequence_resyncs,
+               .timestamp_jumps = rc.timestamp_jumps,
+               .ssrc_changes = sc.ssrc_changes};
   m.frames = {.decoded = dc.decoded,
               .rendered = stats_.rendered,
               .dropped_late = stats_.dropped_late,

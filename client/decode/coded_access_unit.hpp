@@ -12,7 +12,7 @@ namespace flowcast::client {
 struct CodedAccessUnit {
   int64_t timestamp = 0;  // unwrapped 90 kHz
   std::vector<uint8_t> annexb;
-  bool complete = true;  // nothing missing, nothing before it discarded
+  bool complete = true;         // nothing missing, nothing before it discarded
   bool keyframe = false;        // decoding can start here (H.264: an IDR)
   bool parameter_sets = false;  // carries the sequence parameter sets (in-band or from the SDP)
   std::optional<uint64_t> send_time_us;

@@ -10,8 +10,8 @@ DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer,
       out_(out),
       depacketizer_(*options.payload_format,
                     options.listen ? options.listen->parameter_sets : std::vector<uint8_t>{}),
-      decoder_(*options.payload_format, options.on_loss, std::move(request_keyframe), options.framemd5_path.has_value(),
-               options.max_picture) {
+      decoder_(*options.payload_format, options.on_loss, std::move(request_keyframe),
+               options.framemd5_path.has_value(), options.max_picture) {
   depacketizer_.pipe(decoder_);
   decoder_.pipe(out_);
 }

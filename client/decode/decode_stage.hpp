@@ -34,6 +34,8 @@ class DecodeStage {
   bool finished() const { return finished_.load(); }
 
   DecodeCounters counters() const { return decoder_.counters(); }
+  // Packets taken although their payload format's RFC forbids them. Any thread.
+  uint64_t nonconformant_packets() const { return depacketizer_.nonconformant_packets(); }
   std::vector<media::FrameMd5Line> digests() const { return decoder_.digests(); }
 
  private:

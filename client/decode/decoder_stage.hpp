@@ -17,9 +17,9 @@
 #include "client/client_options.hpp"
 #include "client/decode/coded_access_unit.hpp"
 #include "common/stream/stream.hpp"
-#include "media/quality/frame_md5.hpp"
-#include "media/payload/payload_format.hpp"
 #include "media/codec/video_decoder.hpp"
+#include "media/payload/payload_format.hpp"
+#include "media/quality/frame_md5.hpp"
 
 namespace flowcast::client {
 

@@ -7,6 +7,7 @@ bool DepacketizeStage::transform(AccessUnitPayloads au) {
     depacketizer_->push(au.payloads[i], au.gap_before[i]);
   media::DepacketizedUnit assembled = depacketizer_->finish();
   dropped_nals_ += assembled.dropped_nals;
+  nonconformant_packets_ += assembled.nonconformant_packets;
   CodedAccessUnit out;
   out.timestamp = au.timestamp;
   out.annexb = std::move(assembled.annexb);

@@ -1,6 +1,8 @@
 #pragma once
 // Transform: the RTP payloads of one access unit -> Annex B, through the
 // stream's payload format (media/payload/payload_format.hpp). Decode thread only.
+#include <atomic>
+
 #include "client/decode/coded_access_unit.hpp"
 #include "client/playout/receive_buffer.hpp"
 #include "common/stream/stream.hpp"
@@ -19,6 +21,8 @@ class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAcces
       : depacketizer_(format.make_depacketizer()), parameter_sets_(std::move(parameter_sets)) {}
 
   uint64_t dropped_nals() const { return dropped_nals_; }
+  // Any thread.
+  uint64_t nonconformant_packets() const { return nonconformant_packets_.load(); }
 
  protected:
   bool transform(AccessUnitPayloads au) override;
@@ -28,6 +32,7 @@ class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAcces
   std::vector<uint8_t> parameter_sets_;
   bool first_ = true;
   uint64_t dropped_nals_ = 0;
+  std::atomic<uint64_t> nonconformant_packets_{0};
 };
 
 }  // namespace flowcast::client

@@ -102,11 +102,25 @@ struct PacketCounts {
   uint64_t malformed = 0;
   uint64_t plis_sent = 0;
   uint64_t nacks_sent = 0;
+  // Packets of the stream without payload (padding only): neither payload
+  // nor loss.
+  uint64_t padding = 0;
+  // Packets the payload format's RFC forbids, taken as their evident meaning
+  // (RFC 6184: an FU-A with both S and E set).
+  uint64_t nonconformant = 0;
+  // Discontinuities of the sender: the sequence space restarted after a
+  // jump (RFC 3550 Appendix A.1), a timestamp jump re-anchored, and a
+  // restarted sender followed to its new SSRC.
+  uint64_t sequence_resyncs = 0;
+  uint64_t timestamp_jumps = 0;
+  uint64_t ssrc_changes = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PacketCounts, received, lost, late, duplicate,
                                                 reordered, dropped_overflow, dropped_kernel,
                                                 recovered, foreign_payload_type, foreign_ssrc,
-                                                malformed, plis_sent, nacks_sent)
+                                                malformed, plis_sent, nacks_sent, padding,
+                                                nonconformant, sequence_resyncs, timestamp_jumps,
+                                                ssrc_changes)
 
 struct FrameCounts {
   uint64_t decoded = 0;

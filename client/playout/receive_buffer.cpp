@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace flowcast::client {
 
@@ -21,7 +22,7 @@ ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config)
     capacity_bytes_ = std::min(capacity_bytes_, grow_max_bytes_);
 }
 
-size_t ReceiveBuffer::byte_bound() const {
+size_t ReceiveBuffer::base_byte_bound() const {
   switch (config_.policy) {
     case OverflowPolicy::block:
       return static_cast<size_t>(capacity_bytes_) + kBlockSlackBytes;
@@ -34,19 +35,175 @@ size_t ReceiveBuffer::byte_bound() const {
   return static_cast<size_t>(capacity_bytes_);
 }
 
+size_t ReceiveBuffer::base_packet_bound() const {
+  return std::max<size_t>(kMinPacketBound, base_byte_bound() / kBytesPerHeldPacket);
+}
+
+size_t ReceiveBuffer::byte_bound() const {
+  return base_byte_bound() + media::kMaxAccessUnitBytes;
+}
+
 size_t ReceiveBuffer::packet_bound() const {
-  return std::max<size_t>(kMinPacketBound, byte_bound() / kBytesPerHeldPacket);
+  return base_packet_bound() + media::kMaxAccessUnitPackets;
+}
+
+ReceiveBuffer::TimestampHeld ReceiveBuffer::front_allowance() const {
+  if (packets_.empty()) return {};
+  const TimestampHeld& front = ts_held_.at(packets_.begin()->second.ts);
+  if (static_cast<int64_t>(front.bytes) < capacity_bytes_ && front.packets < base_packet_bound())
+    return {};
+  return {std::min(front.packets, media::kMaxAccessUnitPackets),
+          std::min(front.bytes, media::kMaxAccessUnitBytes)};
+}
+
+size_t ReceiveBuffer::counted_bytes() const {
+  return bytes_ - front_allowance().bytes;
+}
+
+size_t ReceiveBuffer::counted_packets() const {
+  return packets_.size() - front_allowance().packets;
 }
 
 bool ReceiveBuffer::full() const {
-  return buffered() >= capacity_ || static_cast<int64_t>(bytes_) >= capacity_bytes_ ||
-         packets_.size() >= packet_bound();
+  return buffered() >= capacity_ || static_cast<int64_t>(counted_bytes()) >= capacity_bytes_ ||
+         counted_packets() >= base_packet_bound();
+}
+
+void ReceiveBuffer::restart() {
+  std::lock_guard lock(mutex_);
+  restart_pending_ = true;
 }
 
 bool ReceiveBuffer::write(ReceivedPacket packet) {
   std::lock_guard lock(mutex_);
-  const int64_t seq = seq_unwrap_.unwrap(packet.sequence);
-  const int64_t ts = ts_unwrap_.unwrap(packet.timestamp);
+  if (restart_pending_) {
+    restart_pending_ = false;
+    probation_.reset();
+    if (highest_raw_) {
+      resync_sequence(packet.sequence);
+      ts_unwrap_ = common::TimestampUnwrapper{};
+      force_ts_anchor_ = true;
+    }
+    return insert(std::move(packet));
+  }
+  if (highest_raw_) {
+    const int32_t delta = common::sequence_delta(packet.sequence, *highest_raw_);
+    if (delta > kMaxDropout || delta < -kMaxMisorder) {
+      // RFC 3550 Appendix A.1: a jump. Two packets in sequence restart the
+      // sequence space; one alone is a stray.
+      if (probation_ && packet.sequence == static_cast<uint16_t>(probation_->sequence + 1)) {
+        ReceivedPacket first = std::move(*probation_);
+        probation_.reset();
+        resync_sequence(first.sequence);
+        insert(std::move(first));
+        return insert(std::move(packet));
+      }
+      if (probation_) {
+        ++counters_.received;
+        ++counters_.late;
+      }
+      probation_ = std::move(packet);
+      return !writer_blocked_;
+    }
+    if (probation_) {
+      ++counters_.received;
+      ++counters_.late;
+      probation_.reset();
+    }
+  }
+  return insert(std::move(packet));
+}
+
+void ReceiveBuffer::resync_sequence(uint16_t first) {
+  seq_unwrap_ = common::SequenceUnwrapper{};
+  // The first unwrap returns the number itself: it continues the extended
+  // sequence right after the highest, so the jump is no loss.
+  seq_offset_ = highest_seq_ + 1 - first;
+  ++counters_.sequence_resyncs;
+}
+
+int64_t ReceiveBuffer::map_timestamp(int64_t seq, uint32_t timestamp, SteadyTime arrival) {
+  int64_t ts = ts_unwrap_.unwrap(timestamp);
+  int64_t offset = 0;
+  if (auto it = ts_offsets_.upper_bound(seq); it != ts_offsets_.begin())
+    offset = std::prev(it)->second;
+  ts += offset;
+  if (newest_ts_ && seq > highest_seq_) {
+    // In sequence order: is the step one the sender's clock explains?
+    const int64_t step = ts - *newest_ts_;
+    bool jump = force_ts_anchor_;
+    if (step > 0) {
+      const double waited_90k =
+          std::chrono::duration<double>(arrival - newest_ts_arrival_).count() * 90000.0;
+      const double lead_90k = std::chrono::duration<double>(kMaxTimestampLead).count() * 90000.0;
+      jump = jump || static_cast<double>(step) - waited_90k > lead_90k;
+    } else {
+      int64_t largest = 0;
+      for (int64_t s : recent_steps_) largest = std::max(largest, s);
+      jump = jump || -step > std::max(kMinBackwardJump90k, 2 * largest);
+    }
+    if (jump) {
+      // Continue one frame after the newest: the playout clock runs on.
+      const int64_t anchored = *newest_ts_ + frame_interval_90k_;
+      offset += anchored - ts;
+      ts_offsets_[seq] = offset;
+      if (ts_offsets_.size() > 16) ts_offsets_.erase(ts_offsets_.begin());
+      ts = anchored;
+      ++counters_.timestamp_jumps;
+      recent_steps_.clear();
+    } else if (step > 0) {
+      recent_steps_.push_back(step);
+      if (recent_steps_.size() > 32) recent_steps_.pop_front();
+    }
+  }
+  force_ts_anchor_ = false;
+  if (!newest_ts_ || ts > *newest_ts_) {
+    newest_ts_ = ts;
+    newest_ts_arrival_ = arrival;
+  }
+  return ts;
+}
+
+int64_t ReceiveBuffer::skip_fillers(int64_t seq) const {
+  while (fillers_.count(seq)) ++seq;
+  return seq;
+}
+
+bool ReceiveBuffer::insert_filler(int64_t seq) {
+  if (!base_seq_) {
+    base_seq_ = seq;
+    next_seq_ = seq;
+  }
+  if (seq < *next_seq_ || released_.count(seq) || packets_.count(seq) || fillers_.count(seq))
+    return !writer_blocked_;
+  fillers_.insert(seq);
+  ++counters_.fillers;
+  while (fillers_.size() > kMaxTrackedFillers) fillers_.erase(fillers_.begin());
+  highest_seq_ = std::max(highest_seq_, seq);
+  // It may close the access unit before it.
+  changed_.notify_all();
+  return !writer_blocked_;
+}
+
+void ReceiveBuffer::hold_bytes(int64_t ts, size_t bytes) {
+  bytes_ += bytes;
+  TimestampHeld& t = ts_held_[ts];
+  ++t.packets;
+  t.bytes += bytes;
+}
+
+void ReceiveBuffer::release_bytes(int64_t ts, size_t bytes) {
+  bytes_ -= bytes;
+  auto it = ts_held_.find(ts);
+  it->second.bytes -= bytes;
+  if (--it->second.packets == 0) ts_held_.erase(it);
+}
+
+bool ReceiveBuffer::insert(ReceivedPacket packet) {
+  const int64_t seq = seq_unwrap_.unwrap(packet.sequence) + seq_offset_;
+  if (!highest_raw_ || seq > highest_seq_) highest_raw_ = packet.sequence;
+  if (packet.filler) return insert_filler(seq);
+  const int64_t ts = map_timestamp(seq, packet.timestamp, packet.arrival);
   ++counters_.received;
   counters_.bytes += packet.wire_bytes;
   if (!base_seq_) {
@@ -64,6 +221,8 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
     ++counters_.duplicate;
     return true;
   }
+  // A filler took this number first: it was a stray, this is the stream.
+  if (fillers_.erase(seq)) --counters_.fillers;
   if (seq < *next_seq_ && released_.empty()) {
     // Nothing has left yet: an earlier packet overtaken at the very start.
     next_seq_ = seq;
@@ -74,18 +233,36 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
     ++counters_.dropped_overflow;
     return !writer_blocked_;
   }
-  if (seq < *next_seq_ || released_ts_.count(ts)) {
+  // A packet of the access unit that just left at its marker, right after
+  // it (parameter sets sent after the marker, or a marker on every NAL
+  // unit): the sender's markers do not end access units. It is kept, as an
+  // access unit of its own, rather than counted late.
+  const bool trailing =
+      last_take_had_marker_ && last_released_ts_ && ts == *last_released_ts_ && seq >= *next_seq_;
+  if (trailing) marker_trusted_ = false;
+  if (seq < *next_seq_ || (released_ts_.count(ts) && !trailing)) {
     // Its access unit has already left: too late to be of use.
     ++counters_.late;
     return true;
   }
+  if (packet.marker) markers_seen_ = true;
+  if (marker_trusted_) {
+    // A packet of the same timestamp next to a marker: markers come inside
+    // access units, so only the timestamp ends them.
+    const auto before = packets_.find(seq - 1);
+    const auto after = packets_.find(seq + 1);
+    if ((before != packets_.end() && before->second.marker && before->second.ts == ts) ||
+        (packet.marker && after != packets_.end() && after->second.ts == ts))
+      marker_trusted_ = false;
+  }
   if (seq < highest_seq_) ++counters_.reordered;
   // The decode thread only needs waking when an access unit may have become
   // complete (its marker, or a packet filling a gap), a new one begins (the
-  // buffered span grows; the front now has later data), or the buffer was
-  // empty. Waking it for every packet cost a context switch per packet.
+  // buffered span grows; the front now has later data and is closed), or
+  // the buffer was empty. Waking it for every packet cost a context switch
+  // per packet.
   const bool wake = packet.marker || seq < highest_seq_ || packets_.empty() ||
-                    ts_counts_.find(ts) == ts_counts_.end();
+                    ts_held_.find(ts) == ts_held_.end();
   if (config_.track_gaps) {
     if (asked_.erase(seq)) ++counters_.recovered;
     // A jump past the highest: what lies between is missing (a burst beyond
@@ -127,8 +304,7 @@ bool ReceiveBuffer::write(ReceivedPacket packet) {
   held.send_time_us = packet.send_time_us;
   held.bytes = held.payload.size();
   held.arrival = packet.arrival;
-  bytes_ += held.bytes;
-  ++ts_counts_[ts];
+  hold_bytes(ts, held.bytes);
   packets_.emplace(seq, std::move(held));
   const uint64_t dropped_before = counters_.dropped_overflow;
   if (config_.policy == OverflowPolicy::drop_old) {
@@ -162,26 +338,38 @@ bool ReceiveBuffer::over_capacity() const {
 }
 
 bool ReceiveBuffer::bytes_over_capacity() const {
-  return static_cast<int64_t>(bytes_) > capacity_bytes_ || packets_.size() > packet_bound();
+  return static_cast<int64_t>(counted_bytes()) > capacity_bytes_ ||
+         counted_packets() > base_packet_bound();
 }
 
 bool ReceiveBuffer::lone_open_unit_at_bound(size_t bytes) const {
   if (packets_.empty() || has_later_data()) return false;
-  // grow makes room by growing, until --grow-max.
-  const int64_t limit = config_.policy == OverflowPolicy::grow ? grow_max_bytes_ : capacity_bytes_;
-  const bool at_bound =
-      static_cast<int64_t>(bytes_ + bytes) > limit || packets_.size() + 1 > packet_bound();
-  // front_playable() walks the unit's packets: only at the bound.
-  return at_bound && !front_playable();
+  const bool at_bound = bytes_ + bytes > media::kMaxAccessUnitBytes ||
+                        packets_.size() + 1 > media::kMaxAccessUnitPackets;
+  // front_run() walks the unit's packets: only at the bound.
+  return at_bound && !front_run().closed;
+}
+
+std::optional<bool> ReceiveBuffer::joins_large_front(int64_t ts, size_t bytes) const {
+  if (packets_.empty() || ts != packets_.begin()->second.ts) return std::nullopt;
+  const TimestampHeld& front = ts_held_.at(ts);
+  if (static_cast<int64_t>(front.bytes + bytes) < capacity_bytes_ &&
+      front.packets + 1 < base_packet_bound())
+    return std::nullopt;
+  return front.bytes + bytes <= media::kMaxAccessUnitBytes &&
+         front.packets + 1 <= media::kMaxAccessUnitPackets;
 }
 
 bool ReceiveBuffer::would_overflow(int64_t ts, size_t bytes) const {
-  if (static_cast<int64_t>(bytes_ + bytes) > capacity_bytes_) return true;
-  if (packets_.size() + 1 > packet_bound()) return true;
-  if (ts_counts_.empty()) return false;
+  // The oldest access unit may pass the capacity on its own (it adds no
+  // media time), up to the limits of one access unit.
+  if (auto fits = joins_large_front(ts, bytes)) return !*fits;
+  if (static_cast<int64_t>(counted_bytes() + bytes) > capacity_bytes_) return true;
+  if (counted_packets() + 1 > base_packet_bound()) return true;
+  if (ts_held_.empty()) return false;
   // A packet of a frame already held adds bytes, not media time.
-  const int64_t lo = std::min(ts, ts_counts_.begin()->first);
-  const int64_t hi = std::max(ts, ts_counts_.rbegin()->first);
+  const int64_t lo = std::min(ts, ts_held_.begin()->first);
+  const int64_t hi = std::max(ts, ts_held_.rbegin()->first);
   return std::chrono::microseconds((hi - lo + frame_interval_90k_) * 1000 / 90) > capacity_;
 }
 
@@ -190,7 +378,9 @@ bool ReceiveBuffer::would_overflow(int64_t ts, size_t bytes) const {
 bool ReceiveBuffer::make_room(int64_t ts, size_t bytes) {
   // The hard bound, whatever the policy: past it a packet is never kept.
   const auto fits_bound = [&] {
-    return bytes_ + bytes <= byte_bound() && packets_.size() + 1 <= packet_bound();
+    if (auto fits = joins_large_front(ts, bytes)) return *fits;
+    return counted_bytes() + bytes <= base_byte_bound() &&
+           counted_packets() + 1 <= base_packet_bound();
   };
   switch (config_.policy) {
     case OverflowPolicy::block:
@@ -225,13 +415,13 @@ void ReceiveBuffer::discard_front(bool oversized) {
   int64_t last = it->first;
   while (it != packets_.end() && it->second.ts == ts) {
     last = it->first;
-    bytes_ -= it->second.bytes;
-    if (--ts_counts_[ts] == 0) ts_counts_.erase(ts);
+    release_bytes(ts, it->second.bytes);
     remember_released(it->first);
     ++counters_.dropped_overflow;
     it = packets_.erase(it);
   }
   next_seq_ = last + 1;
+  last_take_had_marker_ = false;
   remember_released_ts(ts);
   discontinuity_ = true;
 }
@@ -246,12 +436,12 @@ bool ReceiveBuffer::has_later_data() const {
   // Each access unit has its own timestamp: packets of more than one
   // timestamp held means a later access unit is here (also when a hostile
   // sender interleaves timestamps).
-  return ts_counts_.size() > 1;
+  return ts_held_.size() > 1;
 }
 
 std::chrono::microseconds ReceiveBuffer::buffered() const {
-  if (ts_counts_.empty()) return std::chrono::microseconds(0);
-  int64_t span = ts_counts_.rbegin()->first - ts_counts_.begin()->first + frame_interval_90k_;
+  if (ts_held_.empty()) return std::chrono::microseconds(0);
+  int64_t span = ts_held_.rbegin()->first - ts_held_.begin()->first + frame_interval_90k_;
   return std::chrono::microseconds(span * 1000 / 90);
 }
 
@@ -277,30 +467,36 @@ std::chrono::microseconds ReceiveBuffer::held_for(SteadyTime now) const {
 bool ReceiveBuffer::playable() const {
   if (packets_.empty()) return false;
   if (has_later_data()) return true;
-  return front_playable();
+  return front_run().closed;
 }
 
-bool ReceiveBuffer::front_playable() const {
-  if (packets_.empty()) return false;
-  if (packets_.begin()->first != *next_seq_) return false;
-  int64_t expect = *next_seq_;
-  const int64_t ts = packets_.begin()->second.ts;
-  for (auto it = packets_.begin(); it != packets_.end() && it->first == expect; ++it, ++expect) {
-    if (it->second.ts != ts) return false;
-    if (it->second.marker) return true;
+ReceiveBuffer::FrontRun ReceiveBuffer::front_run() const {
+  FrontRun run;
+  run.end = packets_.end();
+  if (packets_.empty()) return run;
+  auto it = packets_.begin();
+  const int64_t ts = it->second.ts;
+  int64_t expect = skip_fillers(*next_seq_);
+  bool contiguous = true;
+  for (; it != packets_.end() && it->second.ts == ts; ++it) {
+    contiguous = contiguous && it->first == expect;
+    expect = skip_fillers(it->first + 1);
+    if (it->second.marker && marker_trusted_) {
+      run.end = std::next(it);
+      run.marker = true;
+      run.closed = contiguous;
+      return run;
+    }
   }
-  return false;
+  // Ended by the next access unit, right after it.
+  run.end = it;
+  run.closed = contiguous && it != packets_.end() && it->first == expect;
+  return run;
 }
 
 std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete_locked() {
-  if (packets_.empty() || packets_.begin()->first != *next_seq_) return std::nullopt;
-  const int64_t ts = packets_.begin()->second.ts;
-  int64_t expect = *next_seq_;
-  for (auto it = packets_.begin(); it != packets_.end() && it->first == expect; ++it, ++expect) {
-    if (it->second.ts != ts) return std::nullopt;  // the next frame began without a marker
-    if (it->second.marker) return take_front();
-  }
-  return std::nullopt;
+  if (!front_run().closed) return std::nullopt;
+  return take_front();
 }
 
 std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_locked() {
@@ -314,32 +510,36 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end_locked()
 }
 
 AccessUnitPayloads ReceiveBuffer::take_front() {
+  const FrontRun run = front_run();
   AccessUnitPayloads au;
   const int64_t ts = packets_.begin()->second.ts;
   au.timestamp = ts;
   au.complete = !discontinuity_;
   discontinuity_ = false;
-  int64_t expect = *next_seq_;
-  bool ended_with_marker = false;
-  auto it = packets_.begin();
-  while (it != packets_.end() && it->second.ts == ts) {
+  int64_t next = *next_seq_;
+  bool last_marker = false;
+  for (auto it = packets_.begin(); it != run.end;) {
     Held& h = it->second;
-    const bool gap = it->first != expect;
+    const bool gap = it->first != skip_fillers(next);
     if (gap) au.complete = false;
     if (au.payloads.empty()) au.send_time_us = h.send_time_us;
     au.bytes += h.bytes;
     au.gap_before.push_back(gap);
     au.payloads.push_back(std::move(h.payload));
-    bytes_ -= h.bytes;
-    if (--ts_counts_[ts] == 0) ts_counts_.erase(ts);
-    expect = it->first + 1;
+    release_bytes(ts, h.bytes);
+    next = it->first + 1;
     remember_released(it->first);
-    ended_with_marker = h.marker;
+    last_marker = h.marker;
     it = packets_.erase(it);
-    if (ended_with_marker) break;
   }
-  if (!ended_with_marker) au.complete = false;
-  next_seq_ = expect;
+  // Whole when ended by its marker or the next access unit; at the end of
+  // the stream also when ended by the last packet, where a sender that sets
+  // markers set one, or one that never does sent it.
+  const bool ended =
+      run.closed || (end_of_stream_ && packets_.empty() && (last_marker || !markers_seen_));
+  if (!ended) au.complete = false;
+  next_seq_ = next;
+  last_take_had_marker_ = last_marker;
   remember_released_ts(ts);
   note_interval(ts);
   after_take();
@@ -366,7 +566,7 @@ BufferState ReceiveBuffer::state_for_policy(const PlayoutPolicy& policy, SteadyT
   b.empty = packets_.empty();
   b.end_of_stream = end_of_stream_;
   b.full = full();
-  b.front_complete = front_playable();
+  b.front_complete = front_run().closed;
   b.has_later_data = has_later_data();
   if (!packets_.empty()) b.front_timestamp = packets_.begin()->second.ts;
   b.buffered = buffered();
@@ -424,7 +624,7 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
   Snapshot s;
   s.empty = packets_.empty();
   s.playable = playable();
-  s.front_complete = front_playable();
+  s.front_complete = front_run().closed;
   s.has_later_data = has_later_data();
   s.end_of_stream = end_of_stream_;
   s.full = full();
@@ -445,6 +645,8 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
 }
 
 void ReceiveBuffer::after_take() {
+  // Fillers behind the next access unit are passed.
+  fillers_.erase(fillers_.begin(), fillers_.lower_bound(*next_seq_));
   if (writer_blocked_ && !full()) {
     writer_blocked_ = false;
     // The source resumes on its own thread; the callback only posts to it.
@@ -490,7 +692,8 @@ std::vector<uint16_t> ReceiveBuffer::take_new_gaps() {
 int64_t ReceiveBuffer::cumulative_lost() const {
   if (!base_seq_) return 0;
   const int64_t expected = highest_seq_ - *base_seq_ + 1;
-  return expected - static_cast<int64_t>(counters_.received - counters_.duplicate);
+  return expected - static_cast<int64_t>(counters_.received - counters_.duplicate) -
+         static_cast<int64_t>(counters_.fillers);
 }
 
 }  // namespace flowcast::client

@@ -11,12 +11,37 @@
 //             past that it blocks.
 // Every packet it discards counts in dropped_overflow.
 //
+// Access units (RFC 6184 §5.1, RFC 3550 §5.1): the packets of one RTP
+// timestamp, in sequence order. A change of timestamp ends an access unit; a
+// marker bit ends it early, unless the sender is seen to set markers inside
+// access units (a packet of the same timestamp follows a marker), after
+// which only the timestamp does. Packets that carry nothing of the stream
+// (padding only, another payload type of the same SSRC: "fillers") take a
+// sequence number but start no access unit, and are neither payload nor loss.
+//
+// Discontinuities of one sender (encoder restarts, splices):
+//  - A sequence number more than kMaxDropout ahead of or kMaxMisorder
+//    behind the highest is held on probation; when the next packet follows
+//    it in sequence, the sequence space restarts there (RFC 3550 Appendix
+//    A.1), continuing the extended numbers without a gap. A lone stray is
+//    counted late and dropped.
+//  - A timestamp that jumps, in sequence order, further ahead than the time
+//    between the arrivals explains (by kMaxTimestampLead), or further back
+//    than reordering explains, is re-anchored: from that packet on, the
+//    timestamps are shifted to continue one frame interval after the newest
+//    held before, so the playout clock runs on and nothing of the new
+//    timeline counts late. Counted in timestamp_jumps.
+//  - restart() (a new SSRC): the next packet begins both anew.
+// Timestamps handed out (AccessUnitPayloads::timestamp) are these
+// re-anchored, unwrapped 90 kHz values.
+//
 // Bounds (docs/SECURITY.md), whatever arrives: the payload bytes held never
-// pass byte_bound(), nor the packets held packet_bound(). An access unit that
-// alone fills the buffer and is still open (no marker, no later data: a
-// sender that starts a fragment and never ends it) is discarded whole, and
-// the rest of its packets with it, under every policy: kept, it would hold the
-// buffer full forever.
+// pass byte_bound(), nor the packets held packet_bound(). One access unit
+// larger than the byte capacity is held whole while it is the oldest, up to
+// media::kMaxAccessUnitBytes, without counting against the capacity, so any
+// access unit a payload format accepts can be played. An access unit that
+// alone passes that (a sender that starts a fragment and never ends it) is
+// discarded whole, and the rest of its packets with it, under every policy.
 //
 // It is flushed on a timer (the playout clock: an access unit due with a gap
 // leaves as it is), when full (drop-old), when asked and at the end
@@ -40,6 +65,7 @@
 #include "client/playout/playout_policy.hpp"
 #include "common/rtp/sequence.hpp"
 #include "common/stream/stream.hpp"
+#include "media/payload/access_unit_limits.hpp"
 
 namespace flowcast::client {
 
@@ -53,6 +79,10 @@ struct ReceivedPacket {
   std::optional<uint64_t> send_time_us;
   SteadyTime arrival;
   size_t wire_bytes = 0;
+  // It takes a sequence number but carries nothing of the stream: padding
+  // only (RFC 3550 §5.1, P bit), or another payload type of the same SSRC
+  // (FEC, RTX). Its payload and timestamp are not read.
+  bool filler = false;
 };
 
 struct AccessUnitPayloads {
@@ -75,6 +105,12 @@ struct ReceiveCounters {
   uint64_t dropped_overflow = 0;
   uint64_t grow_events = 0;
   uint64_t recovered = 0;  // arrived in time after a NACK asked for them
+  // Sequence numbers taken by fillers (not in received, not lost).
+  uint64_t fillers = 0;
+  // The sequence space restarted after a jump (RFC 3550 Appendix A.1).
+  uint64_t sequence_resyncs = 0;
+  // Timestamp jumps re-anchored (see the class comment).
+  uint64_t timestamp_jumps = 0;
   uint64_t bytes = 0;
   uint64_t peak_bytes = 0;
   double peak_ms = 0;
@@ -98,6 +134,19 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // Sequence numbers found missing and not yet asked for, and asked for and
   // not yet answered, are each kept up to this many (the newest).
   static constexpr size_t kMaxTrackedGaps = 1024;
+  // Sequence numbers taken by fillers, ahead of the next access unit.
+  static constexpr size_t kMaxTrackedFillers = 4096;
+  // RFC 3550 Appendix A.1: a sequence number this far from the highest is a
+  // jump, not loss or reordering.
+  static constexpr int32_t kMaxDropout = 3000;
+  static constexpr int32_t kMaxMisorder = 3000;
+  // A timestamp ahead of the newest by more than the arrival times explain
+  // plus this is a jump (a pause in sending moves both: a still picture in a
+  // variable-rate stream is not a jump).
+  static constexpr std::chrono::seconds kMaxTimestampLead{3};
+  // A timestamp this far behind the newest (at least; twice the largest
+  // recent step forward, for B-frames at low frame rates) is a jump.
+  static constexpr int64_t kMinBackwardJump90k = 45'000;
 
   explicit ReceiveBuffer(ReceiveBufferConfig config);
 
@@ -106,6 +155,9 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   bool write(ReceivedPacket packet) override;
   // The stream ended: what is held is all there is.
   void end() override;
+  // Network thread: the sender restarted (a new SSRC); the next packet begins
+  // a new sequence space and timeline.
+  void restart();
 
   // --- Decode thread.
   // Blocks until the playout policy lets the next access unit go, and takes
@@ -144,11 +196,13 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     int64_t capacity_bytes = 0;
     // The most payload bytes it ever holds: the byte capacity (drop-new,
     // drop-old), --grow-max (grow), or the capacity plus kBlockSlackBytes
-    // (block: what the source read before it was told to stop still goes in).
+    // (block: what the source read before it was told to stop still goes in),
+    // plus media::kMaxAccessUnitBytes for one access unit larger than that.
     size_t byte_bound = 0;
-    // The most packets it ever holds: byte_bound / kBytesPerHeldPacket, at
-    // least kMinPacketBound. Bounds the bookkeeping of tiny packets, which
-    // costs more than their payload.
+    // The most packets it ever holds: the byte bound above without the
+    // access unit / kBytesPerHeldPacket, at least kMinPacketBound, plus
+    // media::kMaxAccessUnitPackets. Bounds the bookkeeping of tiny packets,
+    // which costs more than their payload.
     size_t packet_bound = 0;
     int64_t frame_interval_90k = 3000;  // smallest recent step between access units
     ReceiveCounters counters;
@@ -182,7 +236,39 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::vector<uint16_t> take_new_gaps();
 
  private:
+  struct Held {
+    int64_t ts = 0;
+    bool marker = false;
+    std::vector<uint8_t> payload;
+    std::optional<uint64_t> send_time_us;
+    size_t bytes = 0;
+    SteadyTime arrival;
+  };
+  using HeldMap = std::map<int64_t, Held>;  // by extended sequence
+  // Packets and payload bytes held of one timestamp.
+  struct TimestampHeld {
+    size_t packets = 0;
+    size_t bytes = 0;
+  };
+  // How the front access unit ends, from what is held.
+  struct FrontRun {
+    HeldMap::const_iterator end;  // one past its last packet held in sequence
+    bool closed = false;          // nothing missing, and ended (marker or next unit)
+    bool marker = false;          // its last packet carries a trusted marker
+  };
+
   // --- Called with mutex_ held.
+  // write() once the sequence number is known to be in the sequence space.
+  bool insert(ReceivedPacket packet);
+  bool insert_filler(int64_t seq);
+  // Starts a new sequence space at `first`, continuing the extended numbers.
+  void resync_sequence(uint16_t first);
+  // The unwrapped, re-anchored timestamp of the packet of extended sequence
+  // seq; re-anchors at a jump.
+  int64_t map_timestamp(int64_t seq, uint32_t timestamp, SteadyTime arrival);
+  // The first sequence number at or after seq that no filler took.
+  int64_t skip_fillers(int64_t seq) const;
+  FrontRun front_run() const;
   std::optional<AccessUnitPayloads> take_complete_locked();
   std::optional<AccessUnitPayloads> take_incomplete_locked();
   std::optional<AccessUnitPayloads> take_incomplete_at_end_locked();
@@ -193,17 +279,18 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   bool full() const;
   size_t byte_bound() const;
   size_t packet_bound() const;
+  // The bound without the allowance for one access unit beyond capacity.
+  size_t base_byte_bound() const;
+  size_t base_packet_bound() const;
+  // The front access unit, when it alone is larger than the byte capacity:
+  // its bytes and packets (up to the limits of one access unit) do not count
+  // against the capacity. {0, 0} otherwise.
+  TimestampHeld front_allowance() const;
+  size_t counted_bytes() const;
+  size_t counted_packets() const;
   int64_t cumulative_lost() const;
   BufferState state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const;
 
-  struct Held {
-    int64_t ts = 0;
-    bool marker = false;
-    std::vector<uint8_t> payload;
-    std::optional<uint64_t> send_time_us;
-    size_t bytes = 0;
-    SteadyTime arrival;
-  };
   AccessUnitPayloads take_front();
   // Discards the oldest access unit, counting its packets in
   // dropped_overflow. oversized: it is too large to hold at all, so the rest
@@ -212,15 +299,17 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   bool make_room(int64_t ts, size_t bytes);
   bool over_capacity() const;
   bool bytes_over_capacity() const;
-  // The buffer holds a single access unit, still open (no marker, nothing
-  // after it), and a packet of `bytes` more would pass its byte or packet
-  // capacity (grow: --grow-max).
+  // The buffer holds a single access unit, still open, and a packet of
+  // `bytes` more would pass the limits of one access unit.
   bool lone_open_unit_at_bound(size_t bytes) const;
-  // The front access unit is complete: contiguous from next_seq_ up to a marker.
-  bool front_playable() const;
   bool would_overflow(int64_t ts, size_t bytes) const;
+  // A packet of the front access unit that makes it (or finds it) larger
+  // than the capacity: whether it fits the limits of one access unit.
+  // nullopt: it is not such a packet, the usual bounds apply.
+  std::optional<bool> joins_large_front(int64_t ts, size_t bytes) const;
+  void hold_bytes(int64_t ts, size_t bytes);
+  void release_bytes(int64_t ts, size_t bytes);
   void remember_released_ts(int64_t ts);
-  void release(std::map<int64_t, Held>::iterator it);
   void note_interval(int64_t ts);
   void remember_released(int64_t seq);
   void after_take();
@@ -235,10 +324,24 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   int64_t capacity_bytes_;
   int64_t grow_max_bytes_;
   common::SequenceUnwrapper seq_unwrap_;
+  int64_t seq_offset_ = 0;                   // added to the unwrapped sequence number
+  std::optional<uint16_t> highest_raw_;      // the sequence number of the highest, as sent
+  std::optional<ReceivedPacket> probation_;  // a packet after a sequence jump
+  bool restart_pending_ = false;
+  bool force_ts_anchor_ = false;  // the next timestamp is re-anchored (restart)
   common::TimestampUnwrapper ts_unwrap_;
-  std::map<int64_t, Held> packets_;   // by extended sequence
-  std::map<int64_t, int> ts_counts_;  // packets held per timestamp
-  std::set<int64_t> released_;        // recent sequences, to tell duplicates
+  // Timestamp shifts by the first extended sequence they apply from.
+  std::map<int64_t, int64_t> ts_offsets_;
+  std::optional<int64_t> newest_ts_;  // the highest (re-anchored) timestamp seen
+  SteadyTime newest_ts_arrival_{};
+  std::deque<int64_t> recent_steps_;  // forward steps between new timestamps
+  bool markers_seen_ = false;
+  bool marker_trusted_ = true;         // a marker ends an access unit
+  bool last_take_had_marker_ = false;  // the last access unit taken ended at a marker
+  HeldMap packets_;
+  std::map<int64_t, TimestampHeld> ts_held_;  // per timestamp
+  std::set<int64_t> fillers_;                 // sequences fillers took, not yet passed
+  std::set<int64_t> released_;                // recent sequences, to tell duplicates
   std::deque<int64_t> released_order_;
   std::set<int64_t> released_ts_;  // recent access units gone: their stragglers are late
   std::deque<int64_t> released_ts_order_;

@@ -142,6 +142,7 @@ void NetworkSource::on_connected(int rcvbuf_bytes) {
   count([&](SourceCounters& c) { c.rcvbuf_bytes = rcvbuf_bytes; });
   status_ = SourceStatus::streaming;
   last_heard_ = Clock::now();
+  last_media_ = last_heard_;
   schedule_report();
   schedule_sampling();
   apply_reading();
@@ -214,30 +215,72 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
     on_stray();
     return;
   }
-  if (rtp->header.payload_type != payload_type_) {
-    count([](SourceCounters& c) { ++c.foreign_payload_type; });
-    return;
-  }
-  if (!media_ssrc_) media_ssrc_ = rtp->header.ssrc;
-  if (rtp->header.ssrc != *media_ssrc_) {
-    count([](SourceCounters& c) { ++c.foreign_ssrc; });
-    return;
+  const bool our_type = rtp->header.payload_type == payload_type_;
+  if (!media_ssrc_ && our_type) media_ssrc_ = rtp->header.ssrc;
+  if (!media_ssrc_ || rtp->header.ssrc != *media_ssrc_) {
+    if (!our_type) {
+      count([](SourceCounters& c) { ++c.foreign_payload_type; });
+      return;
+    }
+    if (!consider_switch(rtp->header.ssrc, rtp->header.sequence, packet)) {
+      count([](SourceCounters& c) { ++c.foreign_ssrc; });
+      return;
+    }
   }
   last_heard_ = Clock::now();
+  last_media_ = last_heard_;
   ReceivedPacket p;
   p.sequence = rtp->header.sequence;
   p.timestamp = rtp->header.timestamp;
   p.marker = rtp->header.marker;
-  p.payload.assign(rtp->payload.begin(), rtp->payload.end());
-  p.send_time_us = rtp->header.send_time_us;
   p.arrival = last_heard_;
   p.wire_bytes = packet.size();
+  if (!our_type || rtp->payload.empty()) {
+    // Of our sender, but nothing of the stream: it only takes its number.
+    p.filler = true;
+    count([&](SourceCounters& c) { our_type ? ++c.padding : ++c.foreign_payload_type; });
+  } else {
+    p.payload.assign(rtp->payload.begin(), rtp->payload.end());
+    p.send_time_us = rtp->header.send_time_us;
+  }
+  deliver(std::move(p));
+}
+
+void NetworkSource::deliver(ReceivedPacket packet) {
   // false: the buffer is full (block). The transport finishes this read,
   // then stops reading until it drains: the kernel holds the rest.
-  if (!push(std::move(p)) && !buffer_blocked_) {
+  if (!push(std::move(packet)) && !buffer_blocked_) {
     buffer_blocked_ = true;
     apply_reading();
   }
+}
+
+bool NetworkSource::consider_switch(uint32_t ssrc, uint16_t sequence,
+                                    std::span<const uint8_t> packet) {
+  if (!candidate_ || candidate_->ssrc != ssrc) candidate_ = Candidate{ssrc, sequence, 0, {}};
+  Candidate& c = *candidate_;
+  c.in_sequence = sequence == c.next_sequence ? c.in_sequence + 1 : 1;
+  c.next_sequence = static_cast<uint16_t>(sequence + 1);
+  const bool current_gone = bye_seen_ || Clock::now() - last_media_ >= kSwitchSilence;
+  if (!current_gone || c.in_sequence < kSwitchPackets) {
+    c.packets.emplace_back(packet.begin(), packet.end());
+    if (c.packets.size() > kMaxCandidatePackets) c.packets.pop_front();
+    return false;
+  }
+  // The sender restarted: follow it, from its first packets kept.
+  std::deque<std::vector<uint8_t>> earlier = std::move(c.packets);
+  candidate_.reset();
+  media_ssrc_ = ssrc;
+  bye_seen_ = false;
+  bye_timer_.cancel();
+  buffer_.restart();
+  count([&](SourceCounters& counters) {
+    ++counters.ssrc_changes;
+    counters.foreign_ssrc -= std::min<uint64_t>(counters.foreign_ssrc, earlier.size());
+  });
+  last_media_ = Clock::now();
+  for (const auto& p : earlier) on_rtp(p);
+  return true;
 }
 
 void NetworkSource::send_nacks() {

@@ -3,8 +3,15 @@
 // RtpTransport (TCP, UDP or listen; make_transport() picks it). It is the
 // same for every transport:
 //  - RTP of the expected payload type from the first SSRC heard goes to the
-//    Writable it is piped to (the ReceiveBuffer); other payload types and
-//    other SSRCs are counted and dropped;
+//    Writable it is piped to (the ReceiveBuffer). Packets of that SSRC that
+//    carry nothing of the stream (padding only, another payload type: FEC,
+//    RTX) go as fillers: they take their sequence number, so they are not
+//    loss. Other SSRCs are counted and dropped;
+//  - a sender that restarts is followed: a new SSRC of the expected payload
+//    type, kSwitchPackets packets in sequence, after the current one sent
+//    BYE or fell silent for kSwitchSilence, becomes the sender played (the
+//    buffer restarts its sequence space and timeline; counted in
+//    ssrc_changes). Its packets from before the switch are played too;
 //  - a receiver report (fraction lost, cumulative lost, extended highest
 //    sequence, jitter) every 500 ms, a PLI when asked, NACKs after a read
 //    (--nack), a BYE on stop: where the transport can send feedback;
@@ -19,11 +26,13 @@
 // blocks. Other threads call the public methods; they post to that thread.
 #include <asio.hpp>
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "client/client_options.hpp"
 #include "client/playout/receive_buffer.hpp"
@@ -38,6 +47,8 @@ struct SourceCounters {
   uint64_t rtcp_received = 0;
   uint64_t foreign_payload_type = 0;
   uint64_t foreign_ssrc = 0;  // RTP of a sender other than the one locked onto
+  uint64_t padding = 0;       // packets of the stream without payload (RFC 3550 §5.1 P bit)
+  uint64_t ssrc_changes = 0;  // a restarted sender followed to its new SSRC
   uint64_t malformed = 0;
   uint64_t plis_sent = 0;
   uint64_t nacks_sent = 0;
@@ -50,6 +61,12 @@ struct SourceCounters {
 
 class NetworkSource : public common::Readable<ReceivedPacket>, private TransportEvents {
  public:
+  // A restarted sender: packets in sequence from the new SSRC, and how long
+  // the current one must have been silent (unless it sent BYE).
+  static constexpr size_t kSwitchPackets = 3;
+  static constexpr std::chrono::milliseconds kSwitchSilence{1000};
+  // Packets of a would-be new sender kept to play once it is followed.
+  static constexpr size_t kMaxCandidatePackets = 256;
   // Pipes itself into buffer, installs the buffer's drain callback, and
   // reads the buffer's counters for its receiver reports. Borrows both.
   NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched);
@@ -82,6 +99,10 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
 
   void on_rtcp(std::span<const uint8_t> packet);
   void on_rtp(std::span<const uint8_t> packet);
+  // A packet of the expected payload type from another SSRC: true when it
+  // made that SSRC the one played (the caller then plays the packet).
+  bool consider_switch(uint32_t ssrc, uint16_t sequence, std::span<const uint8_t> packet);
+  void deliver(ReceivedPacket packet);
   void apply_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
   // Every 500 ms: the silence check, and a receiver report.
@@ -121,6 +142,15 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   int64_t last_expected_ = 0;
   int64_t last_received_ = 0;
   SteadyTime last_heard_;  // the last packet from the sender: silence counts from here
+  SteadyTime last_media_;  // the last RTP packet of the SSRC played
+  // Another SSRC of the expected payload type, and its recent packets.
+  struct Candidate {
+    uint32_t ssrc = 0;
+    uint16_t next_sequence = 0;
+    size_t in_sequence = 0;
+    std::deque<std::vector<uint8_t>> packets;
+  };
+  std::optional<Candidate> candidate_;
   std::atomic<SourceStatus> status_{SourceStatus::connecting};
 
   mutable std::mutex mutex_;

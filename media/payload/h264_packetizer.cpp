@@ -210,9 +210,22 @@ void H264Depacketizer::push_fragment(std::span<const uint8_t> payload) {
 
   if (start) {
     abandon_fragment();
-    if ((start && end) || type < 1 || type > 23) {
-      // RFC 6184 forbids S and E together, and only plain NAL types are fragmented.
+    if (type < 1 || type > 23) {
+      // Only plain NAL types are fragmented.
       drop();
+      fragment_state_ = FragmentState::kIdle;
+      return;
+    }
+    if (end) {
+      // RFC 6184 §5.8 forbids S and E together (such a NAL unit fits one
+      // packet), but cameras send it and other receivers take it: the NAL
+      // unit is whole, counted as nonconformant.
+      ++unit_.nonconformant_packets;
+      std::vector<uint8_t> nal;
+      nal.reserve(data.size() + 1);
+      nal.push_back(static_cast<uint8_t>((indicator & 0xE0) | type));
+      nal.insert(nal.end(), data.begin(), data.end());
+      append_nal(nal);
       fragment_state_ = FragmentState::kIdle;
       return;
     }

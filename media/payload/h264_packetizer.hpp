@@ -9,6 +9,8 @@
 #include <span>
 #include <vector>
 
+#include "media/payload/access_unit_limits.hpp"
+
 namespace flowcast::media {
 
 inline constexpr uint8_t kNalTypeIdr = 5;
@@ -17,10 +19,6 @@ inline constexpr uint8_t kNalTypePps = 8;
 inline constexpr uint8_t kNalTypeAud = 9;
 inline constexpr uint8_t kNalTypeStapA = 24;
 inline constexpr uint8_t kNalTypeFuA = 28;
-// The depacketizer drops a NAL, and then any further NAL of the access unit,
-// that would grow the access unit beyond this; a hostile sender cannot make it
-// hold more.
-inline constexpr size_t kMaxAccessUnitBytes = 32 * 1024 * 1024;
 
 // Splits an Annex B buffer (3- or 4-byte start codes) into NAL units without
 // start codes. The spans borrow from `annexb`. Trailing zero bytes of a NAL
@@ -53,17 +51,20 @@ class H264Depacketizer {
   // is then discarded). Accepts single NAL (types 1..23), STAP-A (24) and
   // FU-A (28); other types (STAP-B, MTAP, FU-B, 0, 30, 31) are dropped and
   // counted. Malformed payloads (empty, a STAP-A whose sizes do not add up,
-  // an FU-A with no data or with both S and E set, fragments of one NAL that
-  // disagree on its type) are dropped and counted, never crash.
+  // an FU-A with no data, fragments of one NAL that disagree on its type)
+  // are dropped and counted, never crash. An FU-A with both S and E set
+  // (RFC 6184 §5.8 forbids it) is taken as a whole NAL unit and counted in
+  // nonconformant_packets.
   void push(std::span<const uint8_t> payload, bool gap_before);
 
   struct AccessUnit {
     std::vector<uint8_t> annexb;
-    bool complete = true;  // no gap and no drop in this access unit
-    bool has_idr = false;  // holds a NAL of type 5
-    bool has_sps = false;  // holds a NAL of type 7
-    size_t dropped_nals = 0;    // NALs lost whole (their start never came, or malformed)
-    size_t truncated_nals = 0;  // FU-A NALs cut short by a gap: their first part is kept
+    bool complete = true;              // no gap and no drop in this access unit
+    bool has_idr = false;              // holds a NAL of type 5
+    bool has_sps = false;              // holds a NAL of type 7
+    size_t dropped_nals = 0;           // NALs lost whole (their start never came, or malformed)
+    size_t truncated_nals = 0;         // FU-A NALs cut short by a gap: their first part is kept
+    size_t nonconformant_packets = 0;  // packets taken although RFC 6184 forbids them
   };
 
   // Ends the access unit: returns what was assembled (an FU-A without its end

@@ -21,6 +21,7 @@ class H264PayloadDepacketizer : public Depacketizer {
     out.parameter_sets = au.has_sps;
     out.dropped_nals = au.dropped_nals;
     out.truncated_nals = au.truncated_nals;
+    out.nonconformant_packets = au.nonconformant_packets;
     return out;
   }
 

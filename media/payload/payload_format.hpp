@@ -32,6 +32,9 @@ struct DepacketizedUnit {
   bool parameter_sets = false;  // it carries the sequence-level parameter sets
   size_t dropped_nals = 0;      // NAL units lost whole, or malformed
   size_t truncated_nals = 0;    // fragmented NAL units cut short by a gap
+  // Packets the payload format's RFC forbids but that are taken as their
+  // evident meaning (H.264: an FU-A with both S and E set).
+  size_t nonconformant_packets = 0;
 };
 
 // Rebuilds access units from RTP payloads, in sequence order. Bounded in

@@ -11,6 +11,7 @@
 #include "client/playout/receive_buffer.hpp"
 
 using namespace flowcast::client;
+namespace media = flowcast::media;
 using namespace std::chrono_literals;
 
 namespace {
@@ -57,19 +58,39 @@ void write_all(ReceiveBuffer& b, std::vector<ReceivedPacket> packets) {
 }
 
 // The take methods and snapshot() take the buffer's lock themselves.
-std::optional<AccessUnitPayloads> take_complete(ReceiveBuffer& b) { return b.take_complete(); }
-std::optional<AccessUnitPayloads> take_incomplete(ReceiveBuffer& b) { return b.take_incomplete(); }
+std::optional<AccessUnitPayloads> take_complete(ReceiveBuffer& b) {
+  return b.take_complete();
+}
+std::optional<AccessUnitPayloads> take_incomplete(ReceiveBuffer& b) {
+  return b.take_incomplete();
+}
 std::optional<AccessUnitPayloads> take_at_end(ReceiveBuffer& b) {
   return b.take_incomplete_at_end();
 }
-ReceiveBuffer::Snapshot state(const ReceiveBuffer& b) { return b.snapshot(); }
-ReceiveCounters counters(ReceiveBuffer& b) { return state(b).counters; }
-int64_t lost(ReceiveBuffer& b) { return state(b).cumulative_lost; }
-bool is_empty(ReceiveBuffer& b) { return state(b).empty; }
-bool is_full(ReceiveBuffer& b) { return state(b).full; }
-bool playable(ReceiveBuffer& b) { return state(b).playable; }
-std::chrono::microseconds buffered(ReceiveBuffer& b) { return state(b).buffered; }
-std::optional<int64_t> front_ts(ReceiveBuffer& b) { return state(b).front_timestamp; }
+ReceiveBuffer::Snapshot state(const ReceiveBuffer& b) {
+  return b.snapshot();
+}
+ReceiveCounters counters(ReceiveBuffer& b) {
+  return state(b).counters;
+}
+int64_t lost(ReceiveBuffer& b) {
+  return state(b).cumulative_lost;
+}
+bool is_empty(ReceiveBuffer& b) {
+  return state(b).empty;
+}
+bool is_full(ReceiveBuffer& b) {
+  return state(b).full;
+}
+bool playable(ReceiveBuffer& b) {
+  return state(b).playable;
+}
+std::chrono::microseconds buffered(ReceiveBuffer& b) {
+  return state(b).buffered;
+}
+std::optional<int64_t> front_ts(ReceiveBuffer& b) {
+  return state(b).front_timestamp;
+}
 
 ReceiveBufferConfig config(OverflowPolicy policy, std::chrono::microseconds capacity = 10s,
                            int64_t capacity_bytes = 0, int64_t grow_max_bytes = 0) {
@@ -644,7 +665,7 @@ TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, and g
   {
     const auto s = state(b);
     CHECK(s.bytes == 1000);
-    CHECK(s.byte_bound == 1000);
+    CHECK(s.byte_bound == 1000 + media::kMaxAccessUnitBytes);
     CHECK(k.peak_bytes <= 1000);
   }
   int taken = 0;
@@ -681,12 +702,12 @@ TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow t
   {
     const auto s = state(b);
     bound = s.byte_bound;
-    CHECK(bound <= 64 * 1024 + ReceiveBuffer::kBlockSlackBytes);
+    CHECK(bound <= 128 * 1024 + ReceiveBuffer::kBlockSlackBytes + media::kMaxAccessUnitBytes);
   }
   uint16_t seq = 0;
   bool last = true;
-  for (int i = 0; i < 2000; ++i) {  // 2 MB offered at one timestamp
-    last = b.write(packet(seq++, 0, false, 1000));
+  for (int i = 0; i < 2000; ++i) {  // 34 MB offered at one timestamp
+    last = b.write(packet(seq++, 0, false, 17000));
     const auto s = state(b);
     REQUIRE(s.bytes <= bound);
   }
@@ -711,18 +732,34 @@ TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow t
 TEST_CASE("ReceiveBuffer bounds: tiny packets are bounded in count",
           "[unit][receive_buffer][overflow][hostile]") {
   const auto policy = GENERATE(OverflowPolicy::drop_new, OverflowPolicy::drop_old);
-  ReceiveBuffer b(config(policy, 2s, 64 * 1024));
+  // A long capacity in time, so the count is what binds.
+  ReceiveBuffer b(config(policy, 1000s, 64 * 1024));
   size_t limit = 0;
   {
     const auto s = state(b);
-    limit = s.packet_bound;
+    limit = s.packet_bound - media::kMaxAccessUnitPackets;
   }
   CHECK(limit == ReceiveBuffer::kMinPacketBound);
-  // Two timestamps, so drop-old has an older unit to evict at first.
+  // Two packets per access unit: no access unit is larger than the
+  // capacity, so no allowance for one is used.
   for (int i = 0; i < 3 * static_cast<int>(limit); ++i) {
-    b.write(packet(static_cast<uint16_t>(i), i < 10 ? 0 : kTick, false, 2));
+    b.write(packet(static_cast<uint16_t>(i), (i / 2) * kTick, i % 2 == 1, 2));
     const auto s = state(b);
     REQUIRE(s.held_packets <= limit);
   }
-  CHECK(counters(b).dropped_overflow >= 2 * limit);
+  CHECK(counters(b).dropped_overflow >= 2 * limit - 2);
+}
+
+// One access unit of tiny packets may pass the packet bound, up to the
+// limit of one access unit.
+TEST_CASE("ReceiveBuffer bounds: one access unit of tiny packets is held up to its limit",
+          "[unit][receive_buffer][overflow][hostile]") {
+  ReceiveBuffer b(config(OverflowPolicy::drop_new, 2s, 64 * 1024));
+  const size_t bound = state(b).packet_bound;
+  for (size_t i = 0; i < media::kMaxAccessUnitPackets + 100; ++i)
+    b.write(packet(static_cast<uint16_t>(i), 0, false, 2));
+  const auto s = state(b);
+  CHECK(s.held_packets <= bound);
+  CHECK(s.held_packets <= media::kMaxAccessUnitPackets);
+  CHECK(counters(b).dropped_overflow > 0);
 }

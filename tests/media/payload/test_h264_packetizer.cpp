@@ -265,7 +265,8 @@ TEST_CASE("an FU-A without its end fragment is kept truncated at finish", "[unit
   CHECK(unit.dropped_nals == 0);
   CHECK(unit.truncated_nals == 1);
   const size_t kept = (payloads[0].size() - 2) + (payloads[1].size() - 2);
-  CHECK((unit.annexb == annexb_of({Bytes(slice.begin(), slice.begin() + 1 + static_cast<long>(kept))})));
+  CHECK((unit.annexb ==
+         annexb_of({Bytes(slice.begin(), slice.begin() + 1 + static_cast<long>(kept))})));
 
   // A start fragment lost: the orphans are one dropped NAL, not two.
   depacketizer.push(payloads[1], true);
@@ -348,9 +349,23 @@ TEST_CASE("unsupported and malformed payloads are dropped and counted", "[unit][
   }
   SECTION("broken FU-A") {
     check_dropped({0x7C, 0x85});        // no data
-    check_dropped({0x7C, 0xC5, 1, 2});  // start and end together
     check_dropped({0x7C, 0x98, 1, 2});  // fragmenting an aggregate type
     check_dropped({0x7C, 0x45, 1, 2});  // an end without a start
+  }
+  SECTION("an FU-A with start and end together is the whole NAL unit, counted") {
+    // RFC 6184 §5.8 forbids it; cameras send it, and ffmpeg and GStreamer
+    // take it. Two in a row, then a single NAL unit.
+    H264Depacketizer depacketizer;
+    depacketizer.push(Bytes{0x7C, 0xC5, 1, 2}, false);
+    depacketizer.push(Bytes{0x5C, 0xC1, 3}, false);
+    depacketizer.push(good, false);
+    const auto unit = depacketizer.finish();
+    CHECK(unit.complete);
+    CHECK(unit.has_idr);
+    CHECK(unit.dropped_nals == 0);
+    CHECK(unit.nonconformant_packets == 2);
+    const Bytes idr{0x65, 1, 2}, slice{0x41, 3};
+    CHECK((unit.annexb == annexb_of({idr, slice, good})));
   }
   SECTION("fragments that disagree on the NAL type") {
     H264Depacketizer depacketizer;
