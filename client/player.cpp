@@ -297,7 +297,8 @@ MetricsDocument Player::metrics() const {
               .tainted = stats_.tainted,
               .skipped = skipped_,
               .oversized = dc.oversized,
-              .incomplete_access_units = dc.incomplete_access_units};
+              .incomplete_access_units = dc.incomplete_access_units,
+              .unrecovered = dc.unrecovered};
   m.buffer = {.capacity_bytes = b.capacity_bytes,
               .capacity_ms = ms(b.capacity),
               .peak_bytes = rc.peak_bytes,

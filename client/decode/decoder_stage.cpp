@@ -49,6 +49,7 @@ bool DecoderStage::transform(CodedAccessUnit au) {
     ++counters_.access_units;
     if (!au.complete) ++counters_.incomplete_access_units;
   }
+  if (!au.complete) loss_seen_ = true;
   // Refused before the decoder allocates pictures of that size; the
   // pictures after it reference them, so they go too.
   if (refuse_oversized(au)) return true;
@@ -105,6 +106,17 @@ void DecoderStage::flush_held() {
 bool DecoderStage::emit(std::vector<media::DecodedFrame> frames) {
   bool more = true;
   for (auto& df : frames) {
+    if (!recovered_) {
+      if (df.corrupt && !loss_seen_) {
+        // Before the recovery point of a stream joined without a keyframe.
+        tainted_pts_.erase(df.pts_90k);
+        send_times_.erase(df.pts_90k);
+        std::lock_guard lock(mutex_);
+        ++counters_.unrecovered;
+        continue;
+      }
+      recovered_ = !df.corrupt;
+    }
     RenderFrame rf;
     rf.pts_90k = df.pts_90k;
     rf.corrupt = df.corrupt;

@@ -7,6 +7,11 @@
 //   freeze   from an incomplete access unit to the next complete IDR, decode
 //            nothing and pass skip markers on (the renderer holds the last
 //            good picture), and ask the server for a keyframe once.
+// A stream joined without a keyframe (periodic intra refresh) decodes to
+// pictures the decoder flags corrupt until its first recovery point (H.264
+// §D.2.7 recovery point SEI): on a clean link they are not shown, as ffmpeg
+// does not show them, and counted in unrecovered; once an access unit was
+// incomplete, concealment shows what it can.
 // flush() drains the pictures the decoder holds for reordering.
 // Decode thread only, but counters() may be read from any thread.
 #include <functional>
@@ -35,6 +40,9 @@ struct DecodeCounters {
   // than --max-picture allows; the first such size, for the message.
   uint64_t oversized = 0;
   std::optional<media::PictureSize> oversized_size;
+  // Pictures before the first recovery point, on a clean link: not shown,
+  // not in decoded.
+  uint64_t unrecovered = 0;
 };
 
 class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
@@ -68,6 +76,8 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   media::VideoDecoder decoder_;
   bool oversized_ = false;  // the latest SPS is beyond limit_
   bool tainted_ = false;
+  bool recovered_ = false;  // a picture without the decoder's corrupt flag came out
+  bool loss_seen_ = false;  // an access unit was incomplete
   bool freezing_ = false;
   std::map<int64_t, uint64_t> send_times_;  // pts -> send time, for latency
   std::set<int64_t> tainted_pts_;           // access units decoded after a loss

@@ -131,10 +131,13 @@ struct FrameCounts {
   uint64_t skipped = 0;
   uint64_t oversized = 0;
   uint64_t incomplete_access_units = 0;
+  // Pictures before the first recovery point of a stream joined without a
+  // keyframe, on a clean link: not shown, not in decoded.
+  uint64_t unrecovered = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FrameCounts, decoded, rendered, dropped_late,
                                                 corrupt, tainted, skipped, oversized,
-                                                incomplete_access_units)
+                                                incomplete_access_units, unrecovered)
 
 // "buffer": the receive buffer.
 struct BufferFigures {

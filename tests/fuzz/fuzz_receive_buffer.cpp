@@ -1,5 +1,6 @@
 // Fuzz target: client::ReceiveBuffer written a sequence of RTP packets
-// (sequence, timestamp, marker, payload size) under the overflow policy and
+// (sequence, timestamp, marker, payload size; an empty one is a filler, a
+// rare step a sequence jump or a restart) under the overflow policy and
 // bounds the input's header chooses, with take_complete() / take_incomplete()
 // between writes as the decode thread takes, and take_incomplete_at_end()
 // after end(). Input: the header and packet records of fuzz_input.hpp.
@@ -56,6 +57,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint32_t timestamp = fuzz::first_timestamp(header);
   client::SteadyTime arrival{};
   while (const auto record = fuzz::next_packet_record(in)) {
+    // The rarest steps stand for what a sender's discontinuities do: a new
+    // SSRC (the network source restarts the buffer) and a sequence jump.
+    if (record->seq_step == -127) buffer.restart();
+    if (record->seq_step == 128) sequence = static_cast<uint16_t>(sequence + 20000);
     client::ReceivedPacket packet;
     packet.sequence = sequence = static_cast<uint16_t>(sequence + record->seq_step);
     const uint32_t ts_unit = record->big_ts_step ? 1u << 20 : 1500;
@@ -64,6 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     packet.payload.assign(record->size, static_cast<uint8_t>(sequence));
     packet.arrival = arrival += std::chrono::milliseconds(1);
     packet.wire_bytes = record->size + 12;
+    // As the network source passes a packet of the stream without payload.
+    packet.filler = record->size == 0;
     buffer.write(std::move(packet));
     check_bounds(buffer.snapshot());
     // What the decode thread reads before playback starts, now and then.

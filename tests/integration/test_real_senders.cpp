@@ -321,3 +321,38 @@ TEST_CASE("an access unit larger than the receive buffer plays whole over TCP",
   CHECK(m["packets"]["dropped_overflow"] == 0);
   CHECK(m["buffer"]["peak_bytes"].get<int64_t>() > m["buffer"]["capacity_bytes"].get<int64_t>());
 }
+
+TEST_CASE("a stream that starts without an IDR shows nothing before its recovery point",
+          "[integration][senders]") {
+  // Periodic intra refresh (x264 intra-refresh): one IDR at the very start,
+  // then recovery point SEIs. Joined after the IDR, on a clean link.
+  TempDir dir;
+  const std::string clip = dir.file("refresh.mp4");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 3 "
+                    "-c:v libx264 -preset veryfast -bf 0 -b:v 1M "
+                    "-x264-params intra-refresh=1:keyint=30 -pix_fmt yuv420p '" +
+                    clip + "'") == 0);
+  auto frames = frames_of(clip);
+  REQUIRE(frames.size() == 90);
+  const auto reference = reference_hashes(dir, clip);
+  ListenSender sender(dir, frames[0], {}, {}, true);
+  frames.erase(frames.begin(), frames.begin() + 5);
+  for (const auto& f : frames)
+    for (auto nal : media::split_annexb(f.annexb)) REQUIRE(nal_type(nal) != media::kNalTypeIdr);
+  sender.send_frames(frames, 0);
+  const auto code = sender.finish();
+  INFO(sender.log());
+  REQUIRE(code == 0);
+  const json m = sender.metrics();
+  INFO(m.dump(1));
+  const auto got = sender.hashes();
+  // Every picture shown is right, and they begin within two refresh periods
+  // (the first recovery point SEI, then its recovery_frame_cnt).
+  CHECK(got.size() >= frames.size() - 60);
+  CHECK(m["frames"]["unrecovered"].get<size_t>() + got.size() == frames.size());
+  CHECK(right_pictures(got, reference) == got.size());
+  CHECK(m["frames"]["corrupt"] == 0);
+  CHECK(m["frames"]["tainted"] == 0);
+  CHECK(m["packets"]["lost"] == 0);
+  CHECK(right_pictures(sender.ffmpeg_hashes(), reference) <= got.size());
+}

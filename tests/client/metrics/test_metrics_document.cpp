@@ -177,6 +177,7 @@ TEST_CASE("flowcast.metrics/1 keeps its keys and value types", "[unit][metrics]"
       ".frames.rendered int",
       ".frames.skipped int",
       ".frames.tainted int",
+      ".frames.unrecovered int",
       ".freezes dict",
       ".freezes.count int",
       ".freezes.total_ms float",
