@@ -1,0 +1,171 @@
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "common/rtsp/rtsp_auth.hpp"
+#include "common/rtsp/rtsp_message.hpp"
+#include "media/ffmpeg/base64.hpp"
+#include "media/ffmpeg/md5.hpp"
+
+using namespace flowcast::common;
+
+namespace {
+
+std::span<const uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::string b64(std::string_view s) {
+  return flowcast::media::base64_encode(s);
+}
+std::string md5(std::string_view s) {
+  return flowcast::media::md5_hex(s);
+}
+const AuthHashes kHashes{&md5, &b64};
+
+}  // namespace
+
+TEST_CASE("RTSP: a request is written and read back, body and all", "[unit][rtsp]") {
+  RtspMessage request;
+  request.method = "ANNOUNCE";
+  request.uri = "rtsp://127.0.0.1:8554/stream";
+  request.set_header("CSeq", "7");
+  request.set_header("Content-Type", "application/sdp");
+  request.body = "v=0\r\n";
+  const std::string text = write_rtsp(request);
+  CHECK(text.find("Content-Length: 5\r\n") != std::string::npos);
+  RtspStreamReader reader;
+  std::vector<RtspStreamReader::Item> items;
+  // Byte by byte: a message split anywhere is read whole.
+  for (char c : text) REQUIRE(reader.feed(bytes(std::string(1, c)), items));
+  REQUIRE(items.size() == 1);
+  const auto& m = std::get<RtspMessage>(items[0]);
+  CHECK_FALSE(m.is_response);
+  CHECK(m.method == "ANNOUNCE");
+  CHECK(m.uri == "rtsp://127.0.0.1:8554/stream");
+  CHECK(m.cseq() == 7u);
+  CHECK(m.header("content-type") == "application/sdp");
+  CHECK(m.body == "v=0\r\n");
+  CHECK(reader.pending() == 0);
+}
+
+TEST_CASE("RTSP: responses and interleaved frames share the stream in order", "[unit][rtsp]") {
+  std::string stream = "RTSP/1.0 200 OK\r\nCSeq: 3\r\nSession: 1234abcd;timeout=60\r\n\r\n";
+  std::vector<uint8_t> frame;
+  write_interleaved(1, std::vector<uint8_t>{0x80, 0xC9, 0, 1}, frame);
+  stream.append(frame.begin(), frame.end());
+  stream += "RTSP/1.0 454 Session Not Found\r\nCSeq: 4\r\n\r\n";
+  RtspStreamReader reader;
+  std::vector<RtspStreamReader::Item> items;
+  REQUIRE(reader.feed(bytes(stream), items));
+  REQUIRE(items.size() == 3);
+  const auto& ok = std::get<RtspMessage>(items[0]);
+  CHECK(ok.is_response);
+  CHECK(ok.status == 200);
+  CHECK(ok.reason == "OK");
+  const auto session = parse_session(*ok.header("Session"));
+  REQUIRE(session);
+  CHECK(session->id == "1234abcd");
+  CHECK(session->timeout_s == 60);
+  const auto& f = std::get<InterleavedFrame>(items[1]);
+  CHECK(f.channel == 1);
+  CHECK(f.data == std::vector<uint8_t>{0x80, 0xC9, 0, 1});
+  CHECK(std::get<RtspMessage>(items[2]).status == 454);
+}
+
+TEST_CASE("RTSP: what cannot be read is an error, and the reader stays bounded",
+          "[unit][rtsp][hostile]") {
+  const auto fails = [](const std::string& text, RtspLimits limits = {}) {
+    RtspStreamReader reader(limits);
+    std::vector<RtspStreamReader::Item> items;
+    const bool ok = reader.feed(bytes(text), items);
+    INFO(reader.error());
+    return !ok && !reader.error().empty() && reader.pending() == 0;
+  };
+  CHECK(fails("GET / HTTP/1.1\r\n\r\n"));
+  CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\nno colon here\r\n\r\n"));
+  CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\nContent-Length: lots\r\n\r\n"));
+  CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\nContent-Length: 99999999\r\n\r\n"));
+  CHECK(fails("RTSP/1.0 abc OK\r\n\r\n"));
+  CHECK(
+      fails("OPTIONS rtsp://x/ RTSP/1.0\r\nX: a\x01"
+            "b\r\n\r\n"));
+  std::string many = "OPTIONS rtsp://x/ RTSP/1.0\r\n";
+  for (int i = 0; i < 65; ++i) many += "X-" + std::to_string(i) + ": y\r\n";
+  CHECK(fails(many + "\r\n"));
+  // A head that never ends is refused once it passes the bound.
+  CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\n" + std::string(20000, 'a'),
+              RtspLimits{.max_line_bytes = 100000}));
+  CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\nX: " + std::string(5000, 'a') + "\r\n\r\n"));
+  // Half a message is held, not an error.
+  RtspStreamReader reader;
+  std::vector<RtspStreamReader::Item> items;
+  CHECK(reader.feed(bytes("OPTIONS rtsp://x/ RTSP/1.0\r\nCSeq: 1\r\n"), items));
+  CHECK(items.empty());
+}
+
+TEST_CASE("RTSP: Transport, RTP-Info and URLs", "[unit][rtsp]") {
+  const auto udp =
+      parse_transport("RTP/AVP;unicast;client_port=5000-5001;server_port=6970-6971;ssrc=1A2B3C4D");
+  REQUIRE(udp);
+  CHECK_FALSE(udp->tcp);
+  CHECK(udp->client_port == std::pair<uint16_t, uint16_t>{5000, 5001});
+  CHECK(udp->server_port == std::pair<uint16_t, uint16_t>{6970, 6971});
+  CHECK(udp->ssrc == 0x1A2B3C4Du);
+  const auto tcp = parse_transport("RTP/AVP/TCP;unicast;interleaved=0-1");
+  REQUIRE(tcp);
+  CHECK(tcp->tcp);
+  CHECK(tcp->interleaved == std::pair<uint8_t, uint8_t>{0, 1});
+  CHECK(write_transport(*tcp) == "RTP/AVP/TCP;unicast;interleaved=0-1");
+  // The first spec flowcast can use, of several offered.
+  const auto specs = parse_transports("RAW/RAW/UDP;unicast, RTP/AVP/TCP;interleaved=2-3");
+  REQUIRE(specs.size() == 1);
+  CHECK(specs[0].interleaved == std::pair<uint8_t, uint8_t>{2, 3});
+  CHECK_FALSE(parse_transport("RTP/AVP;client_port=abc"));
+
+  const auto info = parse_rtp_info("url=rtsp://h/stream/trackID=0;seq=4711;rtptime=123456789");
+  REQUIRE(info.size() == 1);
+  CHECK(info[0].seq == 4711);
+  CHECK(info[0].rtptime == 123456789u);
+
+  const auto url = parse_rtsp_url("rtsp://us%40er:p%3Ass@camera.local:8554/live/main");
+  REQUIRE(url);
+  CHECK(url->user == "us@er");
+  CHECK(url->password == "p:ss");
+  CHECK(url->host == "camera.local");
+  CHECK(url->port == 8554);
+  CHECK(url->path == "/live/main");
+  CHECK(url->without_credentials() == "rtsp://camera.local:8554/live/main");
+  const auto v6 = parse_rtsp_url("rtsp://[::1]/");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->port == 554);
+  CHECK_FALSE(parse_rtsp_url("http://x/"));
+  CHECK_FALSE(parse_rtsp_url("rtsp://:554/"));
+  CHECK_FALSE(parse_rtsp_url("rtsp://h:0/"));
+  CHECK_FALSE(parse_rtsp_url("rtsp://h/a b"));
+  CHECK(resolve_control("rtsp://h/s", "trackID=0") == "rtsp://h/s/trackID=0");
+  CHECK(resolve_control("rtsp://h/s/", "*") == "rtsp://h/s/");
+  CHECK(resolve_control("rtsp://h/s", "rtsp://o/t") == "rtsp://o/t");
+}
+
+TEST_CASE("RTSP: Digest answers as RFC 2617's example, Basic as RFC 7617's", "[unit][rtsp]") {
+  const auto challenges =
+      parse_challenges({"Basic realm=\"WallyWorld\"",
+                        "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
+                        "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+                        "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""});
+  REQUIRE(challenges.size() == 2);
+  REQUIRE(challenges[0].scheme == AuthChallenge::Scheme::digest);
+  CHECK(challenges[0].qop_auth);
+  const std::string digest = authorization(challenges[0], "Mufasa", "Circle Of Life", "GET",
+                                           "/dir/index.html", kHashes, "0a4f113b", 1);
+  INFO(digest);
+  CHECK(digest.find("response=\"6629fae49393a05397450978507c4ef1\"") != std::string::npos);
+  CHECK(digest.find("opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"") != std::string::npos);
+  CHECK(digest.find("nc=00000001") != std::string::npos);
+  REQUIRE(challenges[1].scheme == AuthChallenge::Scheme::basic);
+  CHECK(authorization(challenges[1], "Aladdin", "open sesame", "DESCRIBE", "rtsp://x/", kHashes) ==
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  // SHA-256 only is not offered as answerable.
+  CHECK(parse_challenges({"Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256"}).empty());
+}
