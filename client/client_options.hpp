@@ -7,6 +7,7 @@
 #include <string>
 
 #include "client/transport/listen_options.hpp"
+#include "client/transport/rtsp_options.hpp"
 #include "common/util/units.hpp"
 #include "media/payload/h264_sps.hpp"
 #include "media/payload/payload_format.hpp"
@@ -15,14 +16,17 @@ namespace flowcast::client {
 
 using std::chrono::microseconds;
 
-enum class Transport { tcp, udp };
+// automatic: only for RTSP sources (UDP, then TCP; RtspLower::automatic).
+enum class Transport { tcp, udp, automatic };
 enum class OverflowPolicy { block, drop_new, drop_old, grow };
 enum class LossPolicy { conceal, freeze };
 
 // How each value is spelled: on the command line (--transport, --overflow,
 // --on-loss), in the metrics file ("transport", config.overflow,
 // config.on_loss) and on the status line. These tables are the only place.
-NLOHMANN_JSON_SERIALIZE_ENUM(Transport, {{Transport::tcp, "tcp"}, {Transport::udp, "udp"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Transport, {{Transport::tcp, "tcp"},
+                                         {Transport::udp, "udp"},
+                                         {Transport::automatic, "auto"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(OverflowPolicy, {{OverflowPolicy::block, "block"},
                                               {OverflowPolicy::drop_new, "drop-new"},
                                               {OverflowPolicy::drop_old, "drop-old"},
@@ -77,6 +81,17 @@ struct ClientOptions {
   QualityOptions quality;
   // --listen PORT --sdp FILE: receive plain RTP instead of connecting.
   std::optional<ListenOptions> listen;
+  // rtsp://…: play an RTSP source (described before playback starts).
+  std::optional<RtspOptions> rtsp;
+
+  // The RTP payload type of the stream: the SDP's (--listen, RTSP), or 96.
+  uint8_t payload_type() const {
+    return listen ? listen->payload_type : rtsp ? rtsp->payload_type : 96;
+  }
+  // The SDP's sprop-parameter-sets as Annex B (--listen, RTSP), or empty.
+  std::vector<uint8_t> sdp_parameter_sets() const {
+    return listen ? listen->parameter_sets : rtsp ? rtsp->parameter_sets : std::vector<uint8_t>{};
+  }
 
   microseconds rebuffer_or_default() const { return rebuffer.value_or(buffer); }
 };

@@ -17,6 +17,7 @@ extern "C" {
 
 #include "client/player.hpp"
 #include "client/render/sdl_renderer.hpp"
+#include "common/rtsp/rtsp_message.hpp"
 #include "common/util/cli_units.hpp"
 #include "common/util/cli_usage.hpp"
 #include "common/util/units.hpp"
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
       "dry, playback stalls (rebuffering).\nOver UDP, full buffers drop packets and playback "
       "goes on with artifacts.",
       "flowcast-client"};
-  const common::OneOf<Transport> transports(named({Transport::tcp, Transport::udp}));
+  const common::OneOf<Transport> transports(
+      named({Transport::tcp, Transport::udp, Transport::automatic}));
   const common::OneOf<OverflowPolicy> overflow_policies(
       named({OverflowPolicy::block, OverflowPolicy::drop_new, OverflowPolicy::drop_old,
              OverflowPolicy::grow}));
@@ -63,20 +65,36 @@ int main(int argc, char** argv) {
   std::optional<OverflowPolicy> overflow;  // none: the transport's default
   uint16_t listen_port = 0;
   std::string sdp;
+  std::string rtsp_url, rtsp_user, rtsp_password;
   app.add_option_function<std::string>(
          "HOST[:PORT]",
          [&](const std::string& text) {
+           if (common::parse_rtsp_url(text)) {
+             rtsp_url = text;
+             return;
+           }
            const auto address = common::parse_host_port(text, kDefaultPort);
            opt.host = address->host;
            opt.port = address->port;
          },
-         "server address (default 127.0.0.1:5004)")
+         "flowcast-server's address (default 127.0.0.1:5004), or an RTSP source: "
+         "rtsp://[USER:PASS@]HOST[:PORT]/PATH")
       ->check(common::IsParsedBy(
-          [](std::string_view text) { return common::parse_host_port(text, kDefaultPort); },
-          "HOST or HOST:PORT, like 127.0.0.1:5004"));
-  auto* transport = app.add_option("--transport", opt.transport, "tcp or udp (default tcp)")
-                        ->transform(transports)
-                        ->type_name("tcp|udp");
+          [](std::string_view text) {
+            return common::parse_rtsp_url(text) ||
+                   common::parse_host_port(text, kDefaultPort).has_value();
+          },
+          "HOST or HOST:PORT, like 127.0.0.1:5004, or rtsp://HOST[:PORT]/PATH"));
+  auto* transport =
+      app.add_option("--transport", opt.transport,
+                     "tcp or udp (default tcp); for rtsp:// also auto: UDP, then TCP when the "
+                     "server refuses UDP or no RTP arrives within 2 s")
+          ->transform(transports)
+          ->type_name("tcp|udp|auto");
+  auto* user =
+      app.add_option("--user", rtsp_user, "RTSP user name (or in the URL)")->type_name("NAME");
+  auto* password = app.add_option("--password", rtsp_password, "RTSP password (or in the URL)")
+                       ->type_name("SECRET");
   auto* listen = app.add_option("--listen", listen_port,
                                 "receive plain RTP on this UDP port (RTCP on the next) from any "
                                 "sender, instead of connecting; with --sdp")
@@ -168,6 +186,21 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   // What takes more than one option, once every value has been read.
   app.callback([&] {
+    if (rtsp_url.empty() && (user->count() || password->count()))
+      throw CLI::ValidationError("--user and --password are for rtsp:// sources");
+    if (rtsp_url.empty() && opt.transport == Transport::automatic)
+      throw CLI::ValidationError(
+          "--transport auto is for rtsp:// sources: give tcp or udp for flowcast-server");
+    if (!rtsp_url.empty()) {
+      if (listen->count())
+        throw CLI::ValidationError("--listen receives plain RTP: drop the rtsp:// URL");
+      const auto lower = opt.transport == Transport::udp         ? client::RtspLower::udp
+                         : opt.transport == Transport::automatic ? client::RtspLower::automatic
+                                                                 : client::RtspLower::tcp;
+      opt.rtsp = client::rtsp_options(rtsp_url, rtsp_user, rtsp_password, lower);
+      opt.host = opt.rtsp->url.host;
+      opt.port = opt.rtsp->url.port;
+    }
     if (listen->count()) {
       if (transport->count() && opt.transport != Transport::udp)
         throw CLI::ValidationError("--listen receives RTP over UDP: drop --transport tcp");
@@ -202,11 +235,24 @@ int main(int argc, char** argv) {
     return common::usage_exit(app, e);
   }
 
+  if (opt.rtsp) {
+    // The SDP says what the stream is before the pipeline is built.
+    try {
+      client::describe_rtsp(*opt.rtsp, std::chrono::seconds(5));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "flowcast-client: %s\n", e.what());
+      return 1;
+    }
+    opt.payload_format = opt.rtsp->format;
+  }
+
   std::unique_ptr<client::Renderer> renderer;
   const bool display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
   if (!opt.headless && display) {
     try {
-      const std::string mode = opt.listen ? "listen" : client::to_string(opt.transport);
+      const std::string mode = opt.listen ? "listen"
+                               : opt.rtsp ? "rtsp " + client::to_string(opt.transport)
+                                          : client::to_string(opt.transport);
       renderer = std::make_unique<client::SdlRenderer>(
           "flowcast - " + mode + " " + opt.host + ":" + std::to_string(opt.port),
           opt.quality.snapshot_dir.value_or(""));

@@ -255,6 +255,9 @@ MetricsDocument Player::metrics() const {
   };
   MetricsDocument m;
   m.transport = options_.transport;
+  // RTSP's auto settles on UDP or TCP; the metrics name the one used.
+  if (options_.rtsp)
+    m.transport = source_.transport_name() == std::string("udp") ? Transport::udp : Transport::tcp;
   m.config = {.buffer_ms = ms(options_.buffer),
               .buffer_max_ms = ms(options_.buffer_max),
               .rebuffer_ms = ms(options_.rebuffer_or_default()),

@@ -13,6 +13,10 @@ packages=(
   # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server,
   # a headless browser that opens the HTML report
   catch2 ffmpeg xvfb xdotool chromium
+  # GStreamer as a peer: gst-launch-1.0 and its RTP/RTSP elements, and its
+  # RTSP server driven from Debian's /usr/bin/python3 (tests/peers/)
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-libav python3-gi gir1.2-gst-rtsp-server-1.0
   # benchmarks (bench/run.sh): GNU time for CPU seconds and peak memory
   time
   # fuzzing (make fuzz): clang and its libFuzzer

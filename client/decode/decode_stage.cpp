@@ -8,8 +8,7 @@ DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer,
     : buffer_(buffer),
       policy_(policy),
       out_(out),
-      depacketizer_(*options.payload_format,
-                    options.listen ? options.listen->parameter_sets : std::vector<uint8_t>{}),
+      depacketizer_(*options.payload_format, options.sdp_parameter_sets()),
       decoder_(*options.payload_format, options.on_loss, std::move(request_keyframe),
                options.framemd5_path.has_value(), options.max_picture) {
   depacketizer_.pipe(decoder_);

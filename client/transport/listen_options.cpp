@@ -40,13 +40,18 @@ ListenOptions read_listen_options(uint16_t port, const std::string& sdp_path) {
     else if (port < 65535)
       listen.rtcp_port = static_cast<uint16_t>(port + 1);
   }
-  static constexpr uint8_t kStartCode[] = {0, 0, 0, 1};
-  for (const auto& set : sdp.parameter_sets) {
-    listen.parameter_sets.insert(listen.parameter_sets.end(), std::begin(kStartCode),
-                                 std::end(kStartCode));
-    listen.parameter_sets.insert(listen.parameter_sets.end(), set.begin(), set.end());
-  }
+  listen.parameter_sets = annexb_parameter_sets(sdp.parameter_sets);
   return listen;
+}
+
+std::vector<uint8_t> annexb_parameter_sets(const std::vector<std::vector<uint8_t>>& sets) {
+  static constexpr uint8_t kStartCode[] = {0, 0, 0, 1};
+  std::vector<uint8_t> out;
+  for (const auto& set : sets) {
+    out.insert(out.end(), std::begin(kStartCode), std::end(kStartCode));
+    out.insert(out.end(), set.begin(), set.end());
+  }
+  return out;
 }
 
 }  // namespace flowcast::client

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "media/payload/payload_format.hpp"
+#include "media/sdp/sdp.hpp"
 
 namespace flowcast::client {
 
@@ -23,6 +24,9 @@ struct ListenOptions {
   std::vector<uint8_t> parameter_sets;
   std::string sdp_path;
 };
+
+// sprop-parameter-sets as Annex B (start codes), for the depacketizer.
+std::vector<uint8_t> annexb_parameter_sets(const std::vector<std::vector<uint8_t>>& sets);
 
 // Reads the SDP file and takes what the listener needs from it: payload type
 // (its clock rate must be 90000), parameter sets, and RTCP's port (a=rtcp,

@@ -9,8 +9,8 @@
 // Network thread only.
 #include <array>
 
-#include "client/transport/listen_options.hpp"
 #include "client/transport/datagram_reader.hpp"
+#include "client/transport/listen_options.hpp"
 #include "client/transport/rtp_transport.hpp"
 
 namespace flowcast::client {

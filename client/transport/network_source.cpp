@@ -24,7 +24,7 @@ NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer
       report_timer_(io_),
       sample_timer_(io_),
       pause_timer_(io_),
-      payload_type_(options.listen ? options.listen->payload_type : common::kPayloadTypeDynamic) {
+      payload_type_(options.payload_type()) {
   std::random_device rd;
   own_ssrc_ = static_cast<uint32_t>(rd());
   pipe(buffer);

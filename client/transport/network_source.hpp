@@ -86,6 +86,9 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   // What went wrong, for the user (when status() is failed).
   std::string error() const;
   SourceCounters counters() const;
+  // The word of the transport in use ("tcp", "udp", "listen"): RTSP's
+  // --transport auto settles on one. Read it once the source is stopped.
+  std::string transport_name() const { return transport_->traits().name; }
 
  private:
   // TransportEvents, on the network thread.

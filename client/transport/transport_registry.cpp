@@ -3,6 +3,7 @@
 #include "client/client_options.hpp"
 #include "client/transport/listen_transport.hpp"
 #include "client/transport/rtp_transport.hpp"
+#include "client/transport/rtsp_transport.hpp"
 #include "client/transport/tcp_transport.hpp"
 #include "client/transport/udp_transport.hpp"
 
@@ -11,10 +12,12 @@ namespace flowcast::client {
 std::unique_ptr<RtpTransport> make_transport(const ClientOptions& options, asio::io_context& io) {
   if (options.listen)
     return std::make_unique<ListenTransport>(io, *options.listen, options.so_rcvbuf);
+  if (options.rtsp) return std::make_unique<RtspTransport>(io, *options.rtsp, options.so_rcvbuf);
   switch (options.transport) {
     case Transport::tcp:
       return std::make_unique<TcpTransport>(io, options.host, options.port, options.so_rcvbuf);
     case Transport::udp:
+    case Transport::automatic:  // only with RTSP, taken above
       return std::make_unique<UdpTransport>(io, options.host, options.port, options.so_rcvbuf);
   }
   return nullptr;

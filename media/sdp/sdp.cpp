@@ -111,6 +111,7 @@ struct VideoSection {
   std::map<uint8_t, std::string> fmtps;
   std::optional<uint16_t> rtcp_port;
   bool rtcp_mux = false;
+  std::optional<std::string> control;
 };
 
 void parse_video_attribute(std::string_view value, VideoSection& section) {
@@ -119,6 +120,10 @@ void parse_video_attribute(std::string_view value, VideoSection& section) {
   const std::string_view rest = colon == std::string_view::npos ? "" : value.substr(colon + 1);
   if (name == "rtcp-mux") {
     section.rtcp_mux = true;
+    return;
+  }
+  if (name == "control") {
+    section.control = std::string(trim(rest));
     return;
   }
   if (name != "rtpmap" && name != "fmtp" && name != "rtcp") return;
@@ -260,6 +265,7 @@ SdpDescription parse_sdp(std::string_view text) {
   if (trim(lines.front()) != "v=0") throw SdpError("it is not SDP: it does not begin with v=0");
 
   std::optional<Connection> session_connection;
+  std::optional<std::string> session_control;
   VideoSection video;
   bool in_media = false;  // past the first m= line
   bool in_video = false;  // inside the section we read
@@ -284,6 +290,8 @@ SdpDescription parse_sdp(std::string_view text) {
         video.connection = parse_connection(value);
     } else if (type == 'a' && in_video) {
       parse_video_attribute(value, video);
+    } else if (type == 'a' && !in_media && value.substr(0, 8) == "control:") {
+      session_control = std::string(trim(value.substr(8)));
     }
   }
   if (!found_video)
@@ -296,6 +304,7 @@ SdpDescription parse_sdp(std::string_view text) {
   d.port = video.port;
   d.rtcp_port = video.rtcp_port;
   d.rtcp_mux = video.rtcp_mux;
+  d.control = video.control.value_or(session_control.value_or(""));
   const auto h264 = std::find_if(video.formats.begin(), video.formats.end(), [&](uint8_t pt) {
     auto it = video.rtpmaps.find(pt);
     return it != video.rtpmaps.end() && lower(it->second.encoding) == "h264";

@@ -57,6 +57,10 @@ struct SdpDescription {
   std::string profile_level_id;  // six hex digits, from the SPS
   // sprop-parameter-sets: NAL units (without start codes), in order.
   std::vector<std::vector<uint8_t>> parameter_sets;
+  // a=control (RFC 2326 Appendix C.1.1) of the video, or else of the
+  // session: the URL an RTSP client sets the stream up with, absolute or
+  // relative to the base. Empty when absent. Not written.
+  std::string control;
 };
 
 // Describes a stream sent to address:port, packetization-mode 1, with the

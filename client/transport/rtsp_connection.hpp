@@ -1,0 +1,109 @@
+#pragma once
+// The client's end of one RTSP connection (RFC 2326) to any RTSP server: a
+// camera, GStreamer's or MediaMTX's server, flowcast-server. It connects
+// (every resolved address in turn), sends requests with CSeq, User-Agent,
+// Session and, once a server has asked, Authorization (Basic or Digest,
+// common/rtsp/rtsp_auth.hpp); it answers a 401 once with the credentials,
+// and hands each response to the handler of its request. Interleaved frames
+// (RFC 2326 §10.12) that share the connection go to the frame handler, and
+// can be sent on it.
+//
+// Threads: the io_context it was made with runs every handler; no method
+// blocks. Bounded: the reader by common::RtspLimits, requests in flight to
+// 16, frames waiting to be written to 256 KiB (more are dropped: they are
+// RTCP, best effort).
+#include <array>
+#include <asio.hpp>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/rtsp/rtsp_auth.hpp"
+#include "common/rtsp/rtsp_message.hpp"
+
+namespace flowcast::client {
+
+class RtspConnection {
+ public:
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  // The response, or nullopt when the connection failed first (error() says
+  // how).
+  using ResponseHandler = std::function<void(const common::RtspMessage*)>;
+  using FrameHandler = std::function<void(const common::InterleavedFrame&)>;
+  // The connection ended: by the server (error empty) or a failure.
+  using ClosedHandler = std::function<void(const std::string& error)>;
+
+  RtspConnection(asio::io_context& io, common::RtspUrl url, std::string user, std::string password);
+  ~RtspConnection();
+  RtspConnection(const RtspConnection&) = delete;
+  RtspConnection& operator=(const RtspConnection&) = delete;
+
+  // Connects within timeout; done gets "" or what went wrong, for the user.
+  void connect(std::chrono::milliseconds timeout, std::function<void(const std::string&)> done);
+  // Sends a request for uri (the URL when empty). The handler may be empty.
+  void request(const std::string& method, std::string uri, Headers headers,
+               ResponseHandler handler);
+  // The Session header sent with every request from now on.
+  void set_session(std::string session) { session_ = std::move(session); }
+  void on_frame(FrameHandler handler) { on_frame_ = std::move(handler); }
+  void on_closed(ClosedHandler handler) { on_closed_ = std::move(handler); }
+  // After a batch of frames was handed over.
+  void on_read_done(std::function<void()> handler) { on_read_done_ = std::move(handler); }
+  // An interleaved frame, best effort.
+  void send_frame(uint8_t channel, std::span<const uint8_t> data);
+  // false: read nothing more after the read in progress (TCP flow control
+  // then holds the server back); true: read again.
+  void set_reading(bool reading);
+  // Writes what is queued now, without waiting, and closes. Idempotent.
+  void close();
+
+  bool has_credentials() const { return !user_.empty(); }
+  const common::RtspUrl& url() const { return url_; }
+  int native_handle() { return socket_.native_handle(); }
+  // The server's address once connected.
+  asio::ip::address remote_address() const;
+  bool is_open() const { return socket_.is_open() && !closed_; }
+
+ private:
+  struct Pending {
+    std::string method;
+    std::string uri;
+    Headers headers;
+    ResponseHandler handler;
+    bool answered_challenge = false;
+  };
+  void send(Pending pending);
+  void do_read();
+  void do_write();
+  void handle(common::RtspMessage message);
+  void fail(const std::string& error);
+
+  asio::io_context& io_;
+  common::RtspUrl url_;
+  std::string user_;
+  std::string password_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer deadline_;
+  common::RtspStreamReader reader_;
+  std::array<uint8_t, 65536> read_buffer_{};
+  std::vector<uint8_t> pending_write_;
+  std::vector<uint8_t> writing_;
+  std::map<uint32_t, Pending> in_flight_;
+  std::optional<common::AuthChallenge> challenge_;
+  unsigned nonce_count_ = 0;
+  std::string session_;
+  uint32_t cseq_ = 0;
+  FrameHandler on_frame_;
+  ClosedHandler on_closed_;
+  std::function<void()> on_read_done_;
+  bool connected_ = false;
+  bool reading_ = true;
+  bool read_pending_ = false;
+  bool write_pending_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace flowcast::client

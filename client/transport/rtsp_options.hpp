@@ -1,0 +1,48 @@
+#pragma once
+// flowcast-client rtsp://[USER:PASS@]HOST[:PORT]/PATH: what the RTSP
+// transport needs, from the URL and the command line, and from the SDP that
+// DESCRIBE returns (RFC 2326 §10.2), read before playback starts so that
+// the payload type, the payload format and the parameter sets are known
+// when the pipeline is built.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/rtsp/rtsp_message.hpp"
+#include "media/payload/payload_format.hpp"
+
+namespace flowcast::client {
+
+// How RTP travels under RTSP (--transport): interleaved on the RTSP
+// connection (RFC 2326 §10.12), on UDP client ports, or UDP first and TCP
+// when the server refuses UDP or no RTP arrives within kAutoUdpWait.
+enum class RtspLower { tcp, udp, automatic };
+
+struct RtspOptions {
+  static constexpr std::chrono::seconds kAutoUdpWait{2};
+
+  common::RtspUrl url;  // its credentials moved to user and password
+  std::string user;
+  std::string password;
+  RtspLower lower = RtspLower::tcp;
+  // From DESCRIBE.
+  std::string control_url;  // what SETUP names: the video's a=control, resolved
+  uint8_t payload_type = 96;
+  const media::PayloadFormat* format = &media::h264_payload_format();
+  std::vector<uint8_t> parameter_sets;  // sprop-parameter-sets as Annex B
+};
+
+// The options for an rtsp:// URL; --user and --password (when not empty)
+// take precedence over the URL's credentials. Throws std::invalid_argument
+// when the URL is not one.
+RtspOptions rtsp_options(std::string_view url, std::string user, std::string password,
+                         RtspLower lower);
+
+// Connects, sends DESCRIBE (answering a 401 with the credentials) and reads
+// the SDP into options. Blocks for timeout at most. Throws
+// std::runtime_error with a message for the user: no server, credentials
+// needed or refused, no such stream, or an SDP flowcast cannot play.
+void describe_rtsp(RtspOptions& options, std::chrono::milliseconds timeout);
+
+}  // namespace flowcast::client

@@ -1,0 +1,162 @@
+// flowcast-client against a real RTSP server: GStreamer's gst-rtsp-server
+// (tests/peers/gst_rtsp_server.py, run with Debian's /usr/bin/python3)
+// serving an H.264 file. Bit-exact over RTP interleaved on the RTSP
+// connection and over UDP, with Basic and Digest authentication; the
+// failures a user meets (credentials missing or wrong, a transport the
+// server refuses) are one clear line and exit 1.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/binaries.hpp"
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kPeerScript =
+    std::string(FLOWCAST_SOURCE_DIR) + "/tests/peers/gst_rtsp_server.py";
+
+// GStreamer's RTSP server on a free port, serving clip at /stream.
+class GstRtspServer {
+ public:
+  GstRtspServer(const TempDir& dir, const std::string& clip, std::vector<std::string> extra = {})
+      : port_(free_port()) {
+    std::vector<std::string> argv = {"/usr/bin/python3",    kPeerScript, "--port",
+                                     std::to_string(port_), "--file",    clip};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_.emplace(argv, dir.file("gst-rtsp-server.log"));
+    REQUIRE(wait_for_log(*process_, "ready", 10s));
+  }
+  std::string url(const std::string& credentials = "") const {
+    return "rtsp://" + credentials + "127.0.0.1:" + std::to_string(port_) + "/stream";
+  }
+
+ private:
+  uint16_t port_;
+  std::optional<Process> process_;
+};
+
+struct Played {
+  std::optional<int> code;
+  std::string log;
+  json metrics;
+  std::vector<std::string> hashes;
+};
+
+Played play(const TempDir& dir, std::vector<std::string> args) {
+  std::vector<std::string> argv = {kClient,      "--headless",
+                                   "--framemd5", dir.file("got.framemd5"),
+                                   "--metrics",  dir.file("m.json")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process client(argv, dir.file("client.log"));
+  Played p;
+  p.code = client.wait_for(30s);
+  p.log = client.log();
+  if (p.code == 0) {
+    p.metrics = read_json(dir.file("m.json"));
+    p.hashes = framemd5_hashes(dir.file("got.framemd5"));
+  }
+  return p;
+}
+
+std::vector<std::string> reference(const TempDir& dir, const std::string& clip) {
+  REQUIRE(make_reference_framemd5(clip, dir.file("reference.framemd5")));
+  return framemd5_hashes(dir.file("reference.framemd5"));
+}
+
+}  // namespace
+
+TEST_CASE("flowcast-client plays GStreamer's RTSP server bit-exact over TCP and UDP",
+          "[peer][rtsp]") {
+  const std::string lower = GENERATE("tcp", "udp");
+  INFO("--transport " << lower);
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 2, 2));
+  GstRtspServer server(dir, clip);
+  const Played p = play(dir, {server.url(), "--transport", lower});
+  INFO(p.log);
+  REQUIRE(p.code == 0);
+  INFO(p.metrics.dump(1));
+  CHECK(p.hashes == reference(dir, clip));
+  CHECK(p.metrics["transport"] == lower);
+  CHECK(p.metrics["packets"]["lost"] == 0);
+  CHECK(p.metrics["frames"]["corrupt"] == 0);
+  CHECK(p.metrics["packets"]["foreign_ssrc"] == 0);
+}
+
+TEST_CASE("RTSP credentials: Basic and Digest are answered, and a missing or wrong one is clear",
+          "[peer][rtsp]") {
+  const std::string scheme = GENERATE("basic", "digest");
+  INFO(scheme);
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1, 0));
+  GstRtspServer server(dir, clip, {"--user", "viewer", "--password", "s3cret", "--auth", scheme});
+  {
+    const Played p = play(dir, {server.url("viewer:s3cret@")});
+    INFO(p.log);
+    REQUIRE(p.code == 0);
+    CHECK(p.hashes == reference(dir, clip));
+  }
+  {
+    // The same credentials as options.
+    const Played p = play(dir, {server.url(), "--user", "viewer", "--password", "s3cret"});
+    INFO(p.log);
+    CHECK(p.code == 0);
+  }
+  {
+    const Played p = play(dir, {server.url()});
+    INFO(p.log);
+    CHECK(p.code == 1);
+    CHECK(p.log.find("asks for credentials") != std::string::npos);
+    CHECK(p.log.find("--user and --password") != std::string::npos);
+  }
+  {
+    const Played p = play(dir, {server.url("viewer:wrong@")});
+    INFO(p.log);
+    CHECK(p.code == 1);
+    CHECK(p.log.find("refused the credentials of 'viewer'") != std::string::npos);
+  }
+}
+
+TEST_CASE("RTSP --transport auto falls back to TCP when the server refuses UDP", "[peer][rtsp]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1, 0));
+  GstRtspServer server(dir, clip, {"--protocols", "tcp"});
+  const Played p = play(dir, {server.url(), "--transport", "auto"});
+  INFO(p.log);
+  REQUIRE(p.code == 0);
+  CHECK(p.metrics["transport"] == "tcp");
+  CHECK(p.hashes == reference(dir, clip));
+  // Asked for UDP alone, the refusal says what to try.
+  const Played udp = play(dir, {server.url(), "--transport", "udp"});
+  CHECK(udp.code == 1);
+  CHECK(udp.log.find("try --transport tcp") != std::string::npos);
+}
+
+TEST_CASE("an RTSP URL nobody serves, or with nothing at its path, is one clear error",
+          "[integration][rtsp]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1, 0));
+  const Played none = play(dir, {"rtsp://127.0.0.1:" + std::to_string(free_port()) + "/stream"});
+  CHECK(none.code == 1);
+  CHECK(none.log.find("no RTSP server listens on") != std::string::npos);
+  GstRtspServer server(dir, clip);
+  std::string wrong = server.url();
+  wrong.replace(wrong.rfind("/stream"), 7, "/other");
+  const Played missing = play(dir, {wrong});
+  CHECK(missing.code == 1);
+  CHECK(missing.log.find("has no stream at") != std::string::npos);
+  // Options that only RTSP takes are refused elsewhere.
+  const Played misuse = play(dir, {"127.0.0.1:5004", "--user", "x"});
+  CHECK(misuse.code == 2);
+  CHECK(misuse.log.find("--user and --password are for rtsp:// sources") != std::string::npos);
+}
