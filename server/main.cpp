@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
   app.add_option("--port", opt.port, "port for TCP and UDP (default 5004)")
       ->check(common::IsWithin(0, 65535))
       ->type_name("N");
+  auto* rtsp_port =
+      app.add_option("--rtsp-port", opt.rtsp_port,
+                     "RTSP port: the stream is rtsp://ADDR:N/stream (default 8554; 0: none)")
+          ->check(common::IsWithin(0, 65535))
+          ->type_name("N");
   app.add_option_function<std::string>(
          "--pattern",
          [&](const std::string& text) {
@@ -124,6 +129,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return common::usage_exit(app, e);
   }
+  opt.rtsp_port_given = rtsp_port->count() > 0;
 
   try {
     server::Server srv(opt);

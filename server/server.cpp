@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/util/atomic_file.hpp"
+#include "server/source/file_parameter_sets.hpp"
 #include "server/transport/tcp_session.hpp"
 
 namespace flowcast::server {
@@ -59,6 +60,7 @@ Server::Server(ServerOptions options)
         });
     if (!port_) port_ = udp_->local_port();
   }
+  if (options_.rtsp_port != 0) open_rtsp(address);
   if (options_.push) push_to_ = resolve_push_target(io_, *options_.push);
   if (options_.sdp_path) {
     // With --push the SDP describes the push target, so receivers can read it.
@@ -74,6 +76,32 @@ Server::Server(ServerOptions options)
 
 Server::~Server() {
   if (live_) live_->stop();
+}
+
+void Server::open_rtsp(const asio::ip::address& address) {
+  RtspServerConfig config;
+  config.allow_tcp = options_.transport != TransportSet::udp;
+  config.allow_udp = options_.transport != TransportSet::tcp;
+  config.send_queue_bytes = options_.tcp_send_queue_bytes;
+  config.max_connections = static_cast<size_t>(options_.max_clients) + 16;
+  try {
+    rtsp_ = std::make_unique<RtspListener>(
+        io_, address, options_.rtsp_port, config, *this, session_source(),
+        [this](Transport transport, const std::string& peer, const RtspListener::Make& make) {
+          return admit(transport, "RTSP " + peer, make);
+        });
+  } catch (const asio::system_error& e) {
+    if (options_.rtsp_port_given)
+      throw std::runtime_error("cannot listen for RTSP on " + options_.bind + " port " +
+                               std::to_string(options_.rtsp_port) + ": " + e.code().message() +
+                               " (pick another with --rtsp-port, or 0 for none)");
+    log("RTSP is off: port " + std::to_string(options_.rtsp_port) + " is " + e.code().message() +
+        " (pick another with --rtsp-port)");
+    return;
+  }
+  if (options_.input) {
+    if (auto sets = file_parameter_sets(*options_.input)) rtsp_->set_parameter_sets(*sets);
+  }
 }
 
 SessionSource Server::session_source() const {
@@ -148,7 +176,8 @@ std::shared_ptr<Session> Server::admit(
   if (transport == Transport::push)
     log("session " + id + ": pushing plain RTP to " + session->peer());
   else
-    log("session " + id + ": " + to_string(transport) + " client " + session->peer() + " joined");
+    log("session " + id + ": " + (session->stats().protocol == "rtsp" ? "RTSP " : "") +
+        to_string(transport) + " client " + session->peer() + " joined");
   sessions_.insert(session);
   try {
     session->begin();
@@ -183,6 +212,10 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
       log(e.what());
       sdp_.reset();
     }
+  }
+  if (rtsp_ && !rtsp_->has_parameter_sets() && frame->keyframe) {
+    std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
+    if (auto sets = media::find_parameter_sets(payloads)) rtsp_->set_parameter_sets(*sets);
   }
   // Copy: a session may end, and leave the set, while it sends.
   auto sessions = sessions_;
@@ -239,6 +272,7 @@ void Server::shutdown() {
   if (live_) live_->stop();
   asio::error_code ec;
   if (acceptor_) acceptor_->close(ec);
+  if (rtsp_) rtsp_->stop();
   duration_timer_.cancel();
   status_timer_.cancel();
   keyframe_timer_.cancel();
@@ -266,6 +300,7 @@ int Server::run() {
   }
   if (acceptor_) do_accept();
   if (udp_) udp_->start();
+  if (rtsp_) rtsp_->start();
   if (live_) live_->start();
   schedule_status();
   std::string what = options_.input
@@ -278,6 +313,8 @@ int Server::run() {
                                                                      : "udp";
   log("streaming " + what + " on " + options_.bind + ":" + std::to_string(port_) + " (" +
       transports + ")");
+  if (rtsp_)
+    log("RTSP at rtsp://" + options_.bind + ":" + std::to_string(rtsp_->port()) + "/stream");
   if (push_to_) start_push();
   io_.run();
   if (live_) live_->stop();
@@ -302,6 +339,7 @@ ServerMetrics Server::metrics() const {
   m.keyframes = {keyframes_.requests(), keyframes_.forced(), keyframes_.coalesced()};
   m.udp_stray_datagrams = udp_ ? udp_->stray_datagrams() : 0;
   m.link_config = LinkConfigMetrics::of(options_.link);
+  if (rtsp_) m.rtsp = rtsp_->counters();
   for (const auto& st : finished_) m.add(st);
   for (const auto& s : sessions_) m.add(s->stats_now());
   return m;

@@ -17,6 +17,7 @@
 #include "server/source/live_pattern_source.hpp"
 #include "server/source/sdp_file.hpp"
 #include "server/transport/push_session.hpp"
+#include "server/transport/rtsp_listener.hpp"
 #include "server/transport/udp_service.hpp"
 
 namespace flowcast::server {
@@ -36,6 +37,8 @@ class Server : public SessionHost {
   // The metrics file's content now: ended sessions, then running ones.
   ServerMetrics metrics() const;
   uint16_t port() const { return port_; }
+  // The RTSP listener's port; 0 when RTSP is off.
+  uint16_t rtsp_port() const { return rtsp_ ? rtsp_->port() : 0; }
 
   void request_keyframe(KeyframeLimiter::Reason reason) override;
   void session_ended(const std::shared_ptr<Session>& session) override;
@@ -55,6 +58,8 @@ class Server : public SessionHost {
   SessionSource session_source() const;
   // --push: the push session, started with the server.
   void start_push();
+  // --rtsp-port: the RTSP listener, its sessions admitted as the others.
+  void open_rtsp(const asio::ip::address& address);
   void shutdown();
   void log(const std::string& line) const;
   // Every second: per-session send rate, send-queue fill and held-back time.
@@ -73,6 +78,7 @@ class Server : public SessionHost {
   std::map<uint64_t, uint64_t> last_bytes_;  // per session, at the last status
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<UdpService> udp_;
+  std::unique_ptr<RtspListener> rtsp_;  // --rtsp-port
   std::unique_ptr<LivePatternSource> live_;
   std::optional<media::SourceInfo> file_info_;
   std::optional<SdpFile> sdp_;                      // --sdp, until written

@@ -11,6 +11,7 @@
 
 #include "common/netem/link_emulator.hpp"
 #include "server/session/session_stats.hpp"
+#include "server/transport/rtsp_listener.hpp"
 
 namespace flowcast::server {
 
@@ -46,6 +47,7 @@ struct ServerMetrics {
   uint64_t udp_stray_datagrams = 0;  // neither a session's RTCP nor a HELLO
   LinkConfigMetrics link_config;
   common::LinkCounters link;           // every session's, summed
+  RtspCounters rtsp;                   // the RTSP listener's (port 0: RTSP off)
   std::vector<SessionStats> sessions;  // ended ones first, then those still running
 
   // Adds a session, and its link's counters to the sum.
@@ -55,7 +57,11 @@ struct ServerMetrics {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KeyframeMetrics, requests, forced, coalesced)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LinkConfigMetrics, rate_bps, queue_ms, delay_ms, jitter_ms,
                                    loss_percent, burst, reorder_percent, duplicate_percent, seed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RtspCounters, port, connections, connections_refused, requests,
+                                   bad_requests, error_responses, timed_out, sessions_timed_out,
+                                   udp_stray_datagrams)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ServerMetrics, schema, source, duration_ms, refused_full,
-                                   keyframes, udp_stray_datagrams, link_config, link, sessions)
+                                   keyframes, udp_stray_datagrams, link_config, link, sessions,
+                                   rtsp)
 
 }  // namespace flowcast::server

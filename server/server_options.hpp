@@ -17,6 +17,10 @@ struct ServerOptions {
   TransportSet transport = TransportSet::both;
   std::string bind = "127.0.0.1";
   uint16_t port = 5004;
+  // RTSP (RFC 2326) listener; 0: none. When not given on the command line, a
+  // taken port only turns RTSP off (with a warning).
+  uint16_t rtsp_port = 8554;
+  bool rtsp_port_given = false;
   int width = 1280;
   int height = 720;
   int fps = 30;

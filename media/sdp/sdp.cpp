@@ -255,6 +255,7 @@ std::string write_sdp(const SdpDescription& d) {
   if (d.rtcp_mux) text += "a=rtcp-mux\r\n";
   text += "a=rtpmap:" + pt + " H264/" + std::to_string(d.clock_rate) + "\r\n";
   text += "a=fmtp:" + pt + " " + fmtp + "\r\n";
+  if (!d.control.empty()) text += "a=control:" + d.control + "\r\n";
   return text;
 }
 

@@ -59,7 +59,7 @@ struct SdpDescription {
   std::vector<std::vector<uint8_t>> parameter_sets;
   // a=control (RFC 2326 Appendix C.1.1) of the video, or else of the
   // session: the URL an RTSP client sets the stream up with, absolute or
-  // relative to the base. Empty when absent. Not written.
+  // relative to the base. Empty when absent; written when set.
   std::string control;
 };
 
@@ -70,7 +70,7 @@ SdpDescription describe_h264_stream(const H264ParameterSets& sets, std::string a
 
 // The SDP text (CRLF line ends): v=, o=, s=, c=, t=, m=video PORT RTP/AVP PT,
 // a=rtpmap:PT H264/90000, a=fmtp:PT packetization-mode, profile-level-id and
-// sprop-parameter-sets (base64), and a=rtcp / a=rtcp-mux when set.
+// sprop-parameter-sets (base64), and a=rtcp / a=rtcp-mux / a=control when set.
 std::string write_sdp(const SdpDescription& description);
 
 // Reads the first m=video section with an RTP/AVP or RTP/AVPF profile and

@@ -47,6 +47,10 @@ class RtpSender {
 
   uint32_t ssrc() const { return ssrc_; }
   uint16_t next_sequence() const { return sequence_; }
+  // The RTP timestamp a frame with this presentation time (90 kHz) carries.
+  uint32_t timestamp_for(int64_t pts_90k) const {
+    return timestamp_offset_ + static_cast<uint32_t>(pts_90k);
+  }
   uint64_t packets() const { return packets_; }
   uint64_t bytes() const { return bytes_; }
 

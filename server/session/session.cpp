@@ -66,6 +66,7 @@ void Session::pump() {
       }
       if (!first_dts_) first_dts_ = next_->dts_90k;
     }
+    if (paused_) return;  // resume() goes on
     auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
     auto now = Clock::now();
     if (due > now) {
@@ -87,6 +88,7 @@ void Session::on_drained() {
   note_held(false);
   if (!waiting_drain_) return;
   waiting_drain_ = false;
+  if (paused_) return;  // resume() goes on
   if (!source_.file) {
     pump_live();
     return;
@@ -111,8 +113,40 @@ void Session::note_held(bool held) {
   }
 }
 
+void Session::pause() {
+  if (paused_ || ended_) return;
+  paused_ = true;
+  paused_at_ = Clock::now();
+  if (source_.file) {
+    pace_timer_.cancel();
+  } else {
+    backlog_.clear();
+    waiting_keyframe_ = true;
+  }
+}
+
+void Session::resume() {
+  if (!paused_ || ended_) return;
+  paused_ = false;
+  if (source_.file) {
+    // The file's timeline moves by the pause, so it goes on at its own rate.
+    t0_ += Clock::now() - paused_at_;
+    waiting_drain_ = false;
+    if (file_) pump();
+  } else {
+    host_.request_keyframe(KeyframeLimiter::Reason::join);
+  }
+}
+
+uint32_t Session::next_rtp_timestamp() const {
+  if (next_) return rtp_.timestamp_for(next_->pts_90k);
+  return rtp_.timestamp_for(next_pts_90k_.value_or(0));
+}
+
 void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
   if (ended_ || closing_ || source_.file) return;
+  next_pts_90k_ = frame->pts_90k;
+  if (paused_) return;
   if (waiting_keyframe_ && !frame->keyframe) return;
   waiting_keyframe_ = false;
   backlog_.push_back(frame);
@@ -168,6 +202,7 @@ bool Session::wait_if_held_back(void (Session::*resume)()) {
 void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   const PacketizedFrame& frame = *shared;
   ++stats_.frames_sent;
+  next_pts_90k_ = frame.pts_90k + frame.duration_90k;
   const auto now = Clock::now();
   const uint64_t now_us = steady_now_us();
   rtp_.send(frame, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k),

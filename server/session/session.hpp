@@ -86,6 +86,19 @@ class Session : public std::enable_shared_from_this<Session>,
   // Bytes waiting in the session's own send queue.
   virtual size_t queued_bytes() const { return 0; }
 
+  // RTSP PAUSE (RFC 2326 §10.6): a file stops where it is, its timeline held;
+  // a live session stops taking frames. Idempotent.
+  void pause();
+  // RTSP PLAY: a paused file goes on from where it stopped; a live session
+  // joins again at the next keyframe. Idempotent.
+  void resume();
+  bool paused() const { return paused_; }
+  // RTP-Info (RFC 2326 §12.33): the sequence number and RTP timestamp (90 kHz)
+  // of the next packet sent.
+  uint16_t next_rtp_sequence() const { return rtp_.next_sequence(); }
+  uint32_t next_rtp_timestamp() const;
+  uint32_t ssrc() const { return rtp_.ssrc(); }
+
  protected:
   // Hands one RTP or RTCP packet to the transport. Returns false if dropped.
   virtual bool send_packet(std::vector<uint8_t>&& packet) = 0;
@@ -161,6 +174,9 @@ class Session : public std::enable_shared_from_this<Session>,
   std::chrono::steady_clock::time_point t0_;
   std::optional<int64_t> first_dts_;
   bool waiting_drain_ = false;
+  bool paused_ = false;
+  std::chrono::steady_clock::time_point paused_at_;
+  std::optional<int64_t> next_pts_90k_;  // of the frame after the last one sent
 
   // Live relay: frames wait here while the transport or the link holds the
   // session back, up to kLiveBacklog; past that, the session skips to the

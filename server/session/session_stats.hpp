@@ -46,6 +46,9 @@ struct ResendMetrics {
 
 struct SessionStats {
   uint64_t id = 0;
+  // How the session was set up: "flowcast" (its own handshake or TCP
+  // connection), "rtsp" (RFC 2326) or "rtp" (--push).
+  std::string protocol = "flowcast";
   Transport transport = Transport::tcp;
   std::string peer;
   uint64_t frames_sent = 0;
@@ -75,6 +78,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SessionStats, id, transport, peer, frames_sen
                                    held_back_ms, rwnd_limited_ms, sndbuf_limited_ms,
                                    peak_kernel_unsent_bytes, peak_queue_bytes, link, plis_received,
                                    nacks_received, packets_resent, resends, receiver_reports,
-                                   duration_ms, end_reason)
+                                   duration_ms, end_reason, protocol)
 
 }  // namespace flowcast::server

@@ -29,6 +29,7 @@ PushSession::PushSession(asio::io_context& io, SessionHost& host, SessionSource 
       rtp_(destination),
       rtcp_(destination),
       linger_timer_(io) {
+  mutable_stats().protocol = "rtp";
   // RFC 3550 §11: RTCP on the next port up (65535 has none: share it).
   if (destination.port() < 65535) rtcp_.port(static_cast<uint16_t>(destination.port() + 1));
   socket_.open(destination.protocol());

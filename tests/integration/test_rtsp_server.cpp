@@ -1,0 +1,355 @@
+// flowcast-server's RTSP side (RFC 2326) against real RTSP clients on
+// loopback: ffmpeg, GStreamer's rtspsrc and flowcast-client, over RTP
+// interleaved on the RTSP connection and over UDP; the link comparison
+// through RTSP; and hostile connections that must not disturb a viewer.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/binaries.hpp"
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// flowcast-server playing `input` with RTSP on a free port.
+class RtspServer {
+ public:
+  RtspServer(const TempDir& dir, const std::string& input, std::vector<std::string> extra = {})
+      : rtsp_port_(free_port()) {
+    std::vector<std::string> argv = {kServer,       input,
+                                     "--port",      "0",
+                                     "--rtsp-port", std::to_string(rtsp_port_),
+                                     "--duration",  "60s",
+                                     "--metrics",   dir.file("server.json")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_.emplace(argv, dir.file("server.log"));
+    REQUIRE(wait_for_log(*process_, "RTSP at", 10s));
+  }
+  std::string url() const { return "rtsp://127.0.0.1:" + std::to_string(rtsp_port_) + "/stream"; }
+  uint16_t port() const { return rtsp_port_; }
+  // Stops the server (SIGTERM) and reads its metrics.
+  json finish(const TempDir& dir) {
+    process_->signal(SIGTERM);
+    REQUIRE(process_->wait_for(10s) == 0);
+    return read_json(dir.file("server.json"));
+  }
+  std::string log() const { return process_->log(); }
+
+ private:
+  uint16_t rtsp_port_;
+  std::optional<Process> process_;
+};
+
+std::vector<std::string> reference(const TempDir& dir, const std::string& clip) {
+  REQUIRE(make_reference_framemd5(clip, dir.file("reference.framemd5")));
+  return framemd5_hashes(dir.file("reference.framemd5"));
+}
+
+// A raw TCP connection to the RTSP port, for what no real client sends.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~RawConnection() { close(fd_); }
+  void send(const std::string& bytes) {
+    // The server may already have closed: a failed send shows in what is read.
+    (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  // Reads until the text holds `needle`, the peer closes, or the deadline.
+  std::string read_until(const std::string& needle, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (received_.find(needle) == std::string::npos && !closed_) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[4096];
+      const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      received_.append(buf, static_cast<size_t>(n));
+    }
+    return received_;
+  }
+  // Waits for the server to close the connection (reading what it sends).
+  bool closed_within(std::chrono::milliseconds timeout) {
+    read_until("\x01never\x01", timeout);
+    return closed_;
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  int fd_ = -1;
+  std::string received_;
+  bool closed_ = false;
+};
+
+// A UDP socket bound to address:port that counts what arrives.
+class UdpWatch {
+ public:
+  UdpWatch(const std::string& address, uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~UdpWatch() { close(fd_); }
+  int received(std::chrono::milliseconds within) {
+    int count = 0;
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return count;
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return count;
+      char buf[2048];
+      if (recv(fd_, buf, sizeof buf, 0) > 0) ++count;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string request(const std::string& method, const std::string& url, int cseq,
+                    const std::string& extra = "") {
+  return method + " " + url + " RTSP/1.0\r\nCSeq: " + std::to_string(cseq) + "\r\n" + extra +
+         "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("ffmpeg plays flowcast-server's RTSP stream bit-exact over TCP and UDP",
+          "[peer][rtsp][rtsp-server]") {
+  const std::string lower = GENERATE("tcp", "udp");
+  INFO("-rtsp_transport " << lower);
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 2, 2));
+  RtspServer server(dir, clip);
+  Process ffmpeg({"ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", lower, "-i", server.url(),
+                  "-an", "-fps_mode", "passthrough", "-f", "framemd5", dir.file("got.framemd5")},
+                 dir.file("ffmpeg.log"));
+  const auto code = ffmpeg.wait_for(30s);
+  INFO(ffmpeg.log());
+  INFO(server.log());
+  REQUIRE(code == 0);
+  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  const json metrics = server.finish(dir);
+  INFO(metrics.dump(1));
+  REQUIRE(metrics["sessions"].size() == 1);
+  CHECK(metrics["sessions"][0]["protocol"] == "rtsp");
+  CHECK(metrics["sessions"][0]["transport"] == lower);
+  CHECK(metrics["rtsp"]["requests"].get<int>() >= 4);
+  CHECK(metrics["rtsp"]["bad_requests"] == 0);
+}
+
+TEST_CASE("GStreamer's rtspsrc decodes every picture of flowcast-server's RTSP stream",
+          "[peer][rtsp][rtsp-server]") {
+  const std::string lower = GENERATE("tcp", "udp");
+  INFO("protocols=" << lower);
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 2, 2));
+  RtspServer server(dir, clip);
+  // fakesink's last-message, printed by -v, has one "chain" line per picture.
+  Process gst({"gst-launch-1.0", "-v", "rtspsrc", "location=" + server.url(), "protocols=" + lower,
+               "!", "rtph264depay", "!", "avdec_h264", "!", "fakesink", "silent=false"},
+              dir.file("gst.log"));
+  const auto code = gst.wait_for(30s);
+  const std::string log = gst.log();
+  INFO(server.log());
+  REQUIRE(code == 0);
+  size_t pictures = 0;
+  for (size_t at = log.find("last-message = chain"); at != std::string::npos;
+       at = log.find("last-message = chain", at + 1))
+    ++pictures;
+  CHECK(pictures == 60);
+  const json metrics = server.finish(dir);
+  CHECK(metrics["sessions"][0]["transport"] == lower);
+}
+
+TEST_CASE("flowcast-client plays flowcast-server over RTSP bit-exact over TCP and UDP",
+          "[integration][rtsp][rtsp-server]") {
+  const std::string lower = GENERATE("tcp", "udp");
+  INFO("--transport " << lower);
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 2, 2));
+  RtspServer server(dir, clip);
+  Process client({kClient, server.url(), "--transport", lower, "--headless", "--framemd5",
+                  dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  const auto code = client.wait_for(30s);
+  INFO(client.log());
+  INFO(server.log());
+  REQUIRE(code == 0);
+  const json m = read_json(dir.file("m.json"));
+  INFO(m.dump(1));
+  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(m["transport"] == lower);
+  CHECK(m["packets"]["lost"] == 0);
+  const json s = server.finish(dir);
+  INFO(s.dump(1));
+  REQUIRE(s["sessions"].size() == 1);
+  CHECK(s["sessions"][0]["protocol"] == "rtsp");
+  CHECK(s["sessions"][0]["receiver_reports"].get<int>() > 0);
+}
+
+TEST_CASE("RTSP PAUSE holds a file and PLAY goes on from there",
+          "[integration][rtsp][rtsp-server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 4, 0));
+  RtspServer server(dir, clip);
+  RawConnection c(server.port());
+  const std::string url = server.url();
+  c.send(
+      request("SETUP", url + "/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+  const std::string setup = c.read_until("\r\n\r\n", 5s);
+  REQUIRE(setup.rfind("RTSP/1.0 200 OK", 0) == 0);
+  CHECK(setup.find("timeout=60") != std::string::npos);
+  std::smatch id;
+  REQUIRE(std::regex_search(setup, id, std::regex("Session: ([0-9A-F]+)")));
+  const std::string session = "Session: " + id[1].str() + "\r\n";
+  c.send(request("PLAY", url, 2, session));
+  c.read_until("RTP-Info", 5s);
+  std::this_thread::sleep_for(1s);
+  c.send(request("PAUSE", url, 3, session));
+  c.read_until("CSeq: 3", 5s);
+  const size_t at_pause = c.received().size();
+  std::this_thread::sleep_for(1500ms);
+  c.read_until("\x01never\x01", 200ms);
+  // Nothing but what was already crossing the link when PAUSE came.
+  CHECK(c.received().size() - at_pause < 20000);
+  const size_t paused = c.received().size();
+  c.send(request("PLAY", url, 4, session));
+  c.read_until("CSeq: 4", 5s);
+  std::this_thread::sleep_for(1s);
+  c.read_until("\x01never\x01", 200ms);
+  CHECK(c.received().size() > paused + 20000);
+  std::smatch seq;
+  const std::string tail = c.received().substr(paused);
+  CHECK(std::regex_search(tail, seq, std::regex("RTP-Info: url=[^;]+;seq=\\d+;rtptime=\\d+")));
+  CHECK(tail.find("Range: npt=") != std::string::npos);
+  c.send(request("TEARDOWN", url, 5, session));
+  CHECK(c.read_until("CSeq: 5", 5s).find("CSeq: 5") != std::string::npos);
+}
+
+TEST_CASE("hostile RTSP connections are answered or closed, and a viewer plays on clean",
+          "[integration][rtsp][rtsp-server][hostile]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 14, 0));
+  RtspServer server(dir, clip);
+  Process viewer({kClient, server.url(), "--transport", "tcp", "--headless", "--framemd5",
+                  dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  const std::string url = server.url();
+
+  // Sends half a request and stops: closed after the request timeout (10 s).
+  RawConnection half(server.port());
+  half.send("DESCRIBE " + url + " RTSP/1.0\r\nCSeq: 1\r\nAcc");
+  const auto half_since = std::chrono::steady_clock::now();
+
+  {  // A malformed request line: 400, then the connection ends.
+    RawConnection c(server.port());
+    c.send("HELLO THERE\r\n\r\n");
+    CHECK(c.read_until("\r\n\r\n", 5s).rfind("RTSP/1.0 400", 0) == 0);
+    CHECK(c.closed_within(5s));
+  }
+  {  // No CSeq: 400, and the connection goes on.
+    RawConnection c(server.port());
+    c.send("OPTIONS " + url + " RTSP/1.0\r\n\r\n");
+    CHECK(c.read_until("\r\n\r\n", 5s).rfind("RTSP/1.0 400", 0) == 0);
+    c.send(request("OPTIONS", url, 2));
+    CHECK(c.read_until("Public:", 5s).find("GET_PARAMETER") != std::string::npos);
+    c.send(request("FROBNICATE", url, 3));
+    CHECK(c.read_until("CSeq: 3", 5s).find("RTSP/1.0 501") != std::string::npos);
+    c.send(request("PLAY", url, 4, "Session: 0123456789ABCDEF\r\n"));
+    CHECK(c.read_until("CSeq: 4", 5s).find("RTSP/1.0 454") != std::string::npos);
+    c.send(request("SETUP", url, 5, "Transport: RTP/AVP;multicast;port=5000-5001\r\n"));
+    CHECK(c.read_until("CSeq: 5", 5s).find("RTSP/1.0 461") != std::string::npos);
+  }
+  {  // An oversized header: 400 or closed, never an answer to it.
+    RawConnection c(server.port());
+    c.send("OPTIONS " + url + " RTSP/1.0\r\nCSeq: 1\r\nX-Big: " + std::string(20000, 'a') +
+           "\r\n\r\n");
+    const bool closed = c.closed_within(5s);
+    CHECK(closed);
+    CHECK(c.received().find("200 OK") == std::string::npos);
+  }
+  {  // UDP media aimed at another address: refused, and nothing goes there.
+    const uint16_t port = free_port();
+    UdpWatch elsewhere("127.0.0.2", port);
+    RawConnection c(server.port());
+    c.send(request("SETUP", url + "/track1", 1,
+                   "Transport: RTP/AVP;unicast;destination=127.0.0.2;client_port=" +
+                       std::to_string(port) + "-" + std::to_string(port + 1) + "\r\n"));
+    CHECK(c.read_until("\r\n\r\n", 5s).rfind("RTSP/1.0 461", 0) == 0);
+    c.send(request("PLAY", url, 2));
+    c.read_until("CSeq: 2", 5s);
+    CHECK(elsewhere.received(500ms) == 0);
+  }
+  {  // client_port on another address's behalf: the stream goes to the asker only.
+    const uint16_t port = free_port();
+    UdpWatch other("127.0.0.2", port);
+    UdpWatch asker("127.0.0.1", port);
+    RawConnection c(server.port());
+    c.send(request("SETUP", url + "/track1", 1,
+                   "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" +
+                       std::to_string(port + 1) + "\r\n"));
+    const std::string setup = c.read_until("\r\n\r\n", 5s);
+    REQUIRE(setup.rfind("RTSP/1.0 200", 0) == 0);
+    std::smatch id;
+    REQUIRE(std::regex_search(setup, id, std::regex("Session: ([0-9A-F]+)")));
+    c.send(request("PLAY", url, 2, "Session: " + id[1].str() + "\r\n"));
+    CHECK(asker.received(1s) > 0);
+    CHECK(other.received(200ms) == 0);
+  }
+  CHECK(half.closed_within(15s));
+  const double half_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - half_since).count();
+  CHECK(half_s >= 9.0);
+  CHECK(half_s < 13.0);
+
+  const auto code = viewer.wait_for(30s);
+  INFO(viewer.log());
+  INFO(server.log());
+  REQUIRE(code == 0);
+  const json m = read_json(dir.file("m.json"));
+  CHECK(m["packets"]["lost"] == 0);
+  CHECK(m["stalls"]["count"] == 0);
+  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  const json s = server.finish(dir);
+  INFO(s.dump(1));
+  CHECK(s["rtsp"]["bad_requests"].get<int>() >= 3);
+  CHECK(s["rtsp"]["timed_out"].get<int>() >= 1);
+}
