@@ -23,9 +23,13 @@ int main(int argc, char** argv) {
       "flowcast-server: streams H.264 video as RTP (RFC 6184) to flowcast clients, over TCP "
       "(RFC 4571 framing) and UDP on the same port.\n"
       "Without INPUT it streams a live test pattern with a frame counter, encoded once for all "
-      "clients.\nWith INPUT, every client gets the file from its start, paced in real time.",
+      "clients.\nWith INPUT, every client gets the file from its start, paced in real time; a "
+      "URL INPUT (rtsp://, srt://, udp://, http(s):// HLS) is relayed live, one timeline for "
+      "all.\nRTSP players (ffplay, GStreamer, VLC) play rtsp://ADDR:8554/stream (--rtsp-port).",
       "flowcast-server"};
-  app.add_option("INPUT", opt.input, "media file; H.264 is sent as is, other video is transcoded")
+  app.add_option("INPUT", opt.input,
+                 "media file (H.264 is sent as is, other video is transcoded), or a URL relayed "
+                 "live (H.264)")
       ->check(common::ExistingFileOrUrl(
           "check the path, or omit INPUT to stream the built-in test pattern"))
       ->type_name("FILE");

@@ -19,7 +19,16 @@ Server::Server(ServerOptions options)
       status_timer_(io_),
       keyframe_timer_(io_),
       tty_(isatty(fileno(stderr)) != 0) {
-  if (options_.input) {
+  if (options_.input && media::is_url(*options_.input)) {
+    // A live URL: read once, relayed to every viewer on its own timeline.
+    relay_ = std::make_unique<LiveUrlSource>(
+        io_, *options_.input, options_.mtu, [this](auto frame) { on_live_frame(frame); },
+        [this](const std::string& why) {
+          log(why + ": stopping");
+          shutdown();
+        });
+    file_info_ = relay_->info();
+  } else if (options_.input) {
     // Open once up front so a bad INPUT is an error now, not per client.
     media::FileSource probe(*options_.input);
     file_info_ = probe.info();
@@ -67,7 +76,7 @@ Server::Server(ServerOptions options)
     sdp_.emplace(*options_.sdp_path, options_.bind,
                  push_to_ ? push_to_->address().to_string() : options_.bind,
                  push_to_ ? push_to_->port() : port_);
-    if (options_.input) {
+    if (options_.input && !relay_) {
       sdp_->offer_file(*options_.input);
       log("wrote the SDP to " + sdp_->path());
     }
@@ -76,6 +85,7 @@ Server::Server(ServerOptions options)
 
 Server::~Server() {
   if (live_) live_->stop();
+  if (relay_) relay_->stop();
 }
 
 void Server::open_rtsp(const asio::ip::address& address) {
@@ -99,13 +109,15 @@ void Server::open_rtsp(const asio::ip::address& address) {
         " (pick another with --rtsp-port)");
     return;
   }
-  if (options_.input) {
+  if (options_.input && !relay_) {
     if (auto sets = file_parameter_sets(*options_.input)) rtsp_->set_parameter_sets(*sets);
   }
 }
 
 SessionSource Server::session_source() const {
-  return {options_.input, options_.loop, options_.mtu, options_.pacing, options_.link};
+  // Relayed frames are live: sessions take them as they come.
+  return {relay_ ? std::nullopt : options_.input, options_.loop, options_.mtu, options_.pacing,
+          options_.link};
 }
 
 void Server::log(const std::string& line) const {
@@ -270,6 +282,7 @@ void Server::shutdown() {
   if (stopping_) return;
   stopping_ = true;
   if (live_) live_->stop();
+  if (relay_) relay_->stop();
   asio::error_code ec;
   if (acceptor_) acceptor_->close(ec);
   if (rtsp_) rtsp_->stop();
@@ -302,8 +315,10 @@ int Server::run() {
   if (udp_) udp_->start();
   if (rtsp_) rtsp_->start();
   if (live_) live_->start();
+  if (relay_) relay_->start();
   schedule_status();
-  std::string what = options_.input
+  std::string what = relay_ ? *options_.input + " (" + file_info_->codec_name + ", relayed live)"
+                     : options_.input
                          ? *options_.input + " (" + file_info_->codec_name +
                                (file_info_->transcoded ? ", transcoded to H.264" : "") + ")"
                          : "the test pattern " + std::to_string(options_.width) + "x" +
@@ -318,6 +333,7 @@ int Server::run() {
   if (push_to_) start_push();
   io_.run();
   if (live_) live_->stop();
+  if (relay_) relay_->stop();
   // Sessions cut off by the grace timer still count.
   for (auto& s : sessions_) finished_.push_back(s->stats_now());
   sessions_.clear();

@@ -15,6 +15,7 @@
 #include "server/session/session.hpp"
 #include "server/source/keyframe_limiter.hpp"
 #include "server/source/live_pattern_source.hpp"
+#include "server/source/live_url_source.hpp"
 #include "server/source/sdp_file.hpp"
 #include "server/transport/push_session.hpp"
 #include "server/transport/rtsp_listener.hpp"
@@ -80,6 +81,7 @@ class Server : public SessionHost {
   std::unique_ptr<UdpService> udp_;
   std::unique_ptr<RtspListener> rtsp_;  // --rtsp-port
   std::unique_ptr<LivePatternSource> live_;
+  std::unique_ptr<LiveUrlSource> relay_;  // INPUT is a URL
   std::optional<media::SourceInfo> file_info_;
   std::optional<SdpFile> sdp_;                      // --sdp, until written
   std::optional<asio::ip::udp::endpoint> push_to_;  // --push
