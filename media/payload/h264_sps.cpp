@@ -4,65 +4,12 @@
 #include <limits>
 #include <vector>
 
+#include "media/payload/rbsp.hpp"
+
 namespace flowcast::media {
 namespace {
 
 constexpr uint8_t kNalTypeSpsValue = 7;
-
-// Reads bits MSB first from an RBSP; every read past the end fails.
-class BitReader {
- public:
-  explicit BitReader(std::span<const uint8_t> data) : data_(data) {}
-
-  std::optional<uint32_t> bits(int n) {
-    uint32_t v = 0;
-    for (int i = 0; i < n; ++i) {
-      if (pos_ >= data_.size() * 8) return std::nullopt;
-      v = (v << 1) | ((data_[pos_ / 8] >> (7 - pos_ % 8)) & 1u);
-      ++pos_;
-    }
-    return v;
-  }
-  // ue(v), §9.1: at most 31 leading zeros for a 32-bit value.
-  std::optional<uint64_t> ue() {
-    int zeros = 0;
-    for (;;) {
-      auto b = bits(1);
-      if (!b) return std::nullopt;
-      if (*b) break;
-      if (++zeros > 31) return std::nullopt;
-    }
-    auto rest = bits(zeros);
-    if (!rest) return std::nullopt;
-    return (uint64_t{1} << zeros) - 1 + *rest;
-  }
-  // se(v), §9.1.1.
-  std::optional<int64_t> se() {
-    auto k = ue();
-    if (!k) return std::nullopt;
-    return (*k & 1) ? static_cast<int64_t>((*k + 1) / 2) : -static_cast<int64_t>(*k / 2);
-  }
-
- private:
-  std::span<const uint8_t> data_;
-  size_t pos_ = 0;
-};
-
-// §7.4.1: drops each emulation_prevention_three_byte (00 00 03 -> 00 00).
-std::vector<uint8_t> unescape(std::span<const uint8_t> nal) {
-  std::vector<uint8_t> rbsp;
-  rbsp.reserve(nal.size());
-  int zeros = 0;
-  for (uint8_t b : nal) {
-    if (zeros >= 2 && b == 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = b == 0 ? zeros + 1 : 0;
-    rbsp.push_back(b);
-  }
-  return rbsp;
-}
 
 bool has_chroma_format_fields(uint32_t profile_idc) {
   // §7.3.2.1.1: the High profiles and their relatives carry chroma_format_idc.

@@ -7,7 +7,8 @@
 namespace flowcast::media {
 
 std::span<const PayloadFormat* const> payload_formats() {
-  static const std::array<const PayloadFormat*, 1> formats = {&h264_payload_format()};
+  static const std::array<const PayloadFormat*, 2> formats = {&h264_payload_format(),
+                                                              &h265_payload_format()};
   return formats;
 }
 

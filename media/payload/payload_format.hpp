@@ -28,7 +28,7 @@ namespace flowcast::media {
 struct DepacketizedUnit {
   std::vector<uint8_t> annexb;
   bool complete = true;         // no gap and no drop in this access unit
-  bool keyframe = false;        // decoding can start here (H.264: an IDR slice)
+  bool keyframe = false;        // decoding can start here (H.264: an IDR; H.265: an IRAP picture)
   bool parameter_sets = false;  // it carries the sequence-level parameter sets
   size_t dropped_nals = 0;      // NAL units lost whole, or malformed
   size_t truncated_nals = 0;    // fragmented NAL units cut short by a gap
@@ -75,5 +75,7 @@ const PayloadFormat* find_payload_format(AVCodecID codec_id);
 
 // H.264, RFC 6184 packetization-mode 1 (media/payload/h264_payload.cpp).
 const PayloadFormat& h264_payload_format();
+// H.265, RFC 7798 without DONL (media/payload/h265_payload.cpp).
+const PayloadFormat& h265_payload_format();
 
 }  // namespace flowcast::media

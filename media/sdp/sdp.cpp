@@ -8,6 +8,7 @@
 
 #include "media/ffmpeg/base64.hpp"
 #include "media/payload/h264_packetizer.hpp"
+#include "media/payload/h265_packetizer.hpp"
 
 extern "C" {
 #include <libavutil/base64.h>
@@ -172,6 +173,46 @@ bool parse_media(std::string_view value, VideoSection& section, std::string& ski
   return true;
 }
 
+// An H.265 parameter set's bucket in the SDP (RFC 7798 §7.1): by its own
+// NAL unit type, so reading and writing agree whatever a sender put where.
+enum class H265Set { vps, sps, pps };
+H265Set h265_set_of(const std::vector<uint8_t>& nal) {
+  const uint8_t type = h265_nal_type(nal);
+  return type == kH265NalVps ? H265Set::vps : type == kH265NalPps ? H265Set::pps : H265Set::sps;
+}
+
+// The H.265 fmtp parameters (RFC 7798 §7.1): sprop-vps, sprop-sps and
+// sprop-pps, in that order; DONL (sprop-max-don-diff > 0) is refused.
+void parse_h265_fmtp(std::string_view fmtp, SdpDescription& d) {
+  std::vector<std::vector<uint8_t>> buckets[3];
+  size_t count = 0;
+  for (std::string_view item : split(fmtp, ';')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    const std::string key = lower(trim(item.substr(0, eq)));
+    const std::string_view value = eq == std::string_view::npos ? "" : trim(item.substr(eq + 1));
+    if (key == "sprop-max-don-diff") {
+      auto diff = parse_uint(value, 32767);
+      if (!diff) throw SdpError("sprop-max-don-diff=" + std::string(value) + " is not a number");
+      if (*diff > 0)
+        throw SdpError("sprop-max-don-diff=" + std::string(value) +
+                       " (decoding order numbers) is not supported: send without DONL");
+    } else if (key == "sprop-vps" || key == "sprop-sps" || key == "sprop-pps") {
+      for (std::string_view set : split(value, ',')) {
+        if (trim(set).empty()) continue;
+        if (++count > kMaxParameterSets)
+          throw SdpError(key + " and its kind hold more than " + std::to_string(kMaxParameterSets) +
+                         " parameter sets");
+        auto nal = unbase64(trim(set));
+        buckets[static_cast<int>(h265_set_of(nal))].push_back(std::move(nal));
+      }
+    }
+  }
+  for (auto& bucket : buckets)
+    for (auto& nal : bucket) d.parameter_sets.push_back(std::move(nal));
+}
+
 // The H.264 fmtp parameters (RFC 6184 §8.1) into the description.
 void parse_fmtp(std::string_view fmtp, SdpDescription& d) {
   d.packetization_mode = 0;  // RFC 6184: absent means single NAL mode
@@ -230,6 +271,16 @@ SdpDescription describe_h264_stream(const H264ParameterSets& sets, std::string a
   return d;
 }
 
+SdpDescription describe_h265_stream(std::vector<std::vector<uint8_t>> parameter_sets,
+                                    std::string address, uint16_t port) {
+  SdpDescription d;
+  d.connection_address = std::move(address);
+  d.port = port;
+  d.encoding_name = "H265";
+  d.parameter_sets = std::move(parameter_sets);
+  return d;
+}
+
 std::string write_sdp(const SdpDescription& d) {
   auto family = [](const std::string& address) -> std::string {
     return address.find(':') == std::string::npos ? "IP4 " : "IP6 ";
@@ -241,9 +292,26 @@ std::string write_sdp(const SdpDescription& d) {
     if (!sprop.empty()) sprop += ',';
     sprop += base64_encode(set);
   }
-  std::string fmtp = "packetization-mode=" + std::to_string(d.packetization_mode);
-  if (!d.profile_level_id.empty()) fmtp += ";profile-level-id=" + d.profile_level_id;
-  if (!sprop.empty()) fmtp += ";sprop-parameter-sets=" + sprop;
+  const bool h265 = lower(d.encoding_name) == "h265";
+  std::string fmtp;
+  if (h265) {
+    std::string sets[3];
+    for (const auto& set : d.parameter_sets) {
+      std::string& bucket = sets[static_cast<int>(h265_set_of(set))];
+      if (!bucket.empty()) bucket += ',';
+      bucket += base64_encode(set);
+    }
+    const char* keys[3] = {"sprop-vps", "sprop-sps", "sprop-pps"};
+    for (int i = 0; i < 3; ++i) {
+      if (sets[i].empty()) continue;
+      if (!fmtp.empty()) fmtp += ';';
+      fmtp += std::string(keys[i]) + "=" + sets[i];
+    }
+  } else {
+    fmtp = "packetization-mode=" + std::to_string(d.packetization_mode);
+    if (!d.profile_level_id.empty()) fmtp += ";profile-level-id=" + d.profile_level_id;
+    if (!sprop.empty()) fmtp += ";sprop-parameter-sets=" + sprop;
+  }
   std::string text;
   text += "v=0\r\n";
   text += "o=- " + id + " " + id + " IN " + family(d.origin_address) + d.origin_address + "\r\n";
@@ -253,8 +321,8 @@ std::string write_sdp(const SdpDescription& d) {
   text += "m=video " + std::to_string(d.port) + " RTP/AVP " + pt + "\r\n";
   if (d.rtcp_port) text += "a=rtcp:" + std::to_string(*d.rtcp_port) + "\r\n";
   if (d.rtcp_mux) text += "a=rtcp-mux\r\n";
-  text += "a=rtpmap:" + pt + " H264/" + std::to_string(d.clock_rate) + "\r\n";
-  text += "a=fmtp:" + pt + " " + fmtp + "\r\n";
+  text += "a=rtpmap:" + pt + (h265 ? " H265/" : " H264/") + std::to_string(d.clock_rate) + "\r\n";
+  if (!fmtp.empty()) text += "a=fmtp:" + pt + " " + fmtp + "\r\n";
   if (!d.control.empty()) text += "a=control:" + d.control + "\r\n";
   return text;
 }
@@ -306,26 +374,37 @@ SdpDescription parse_sdp(std::string_view text) {
   d.rtcp_port = video.rtcp_port;
   d.rtcp_mux = video.rtcp_mux;
   d.control = video.control.value_or(session_control.value_or(""));
-  const auto h264 = std::find_if(video.formats.begin(), video.formats.end(), [&](uint8_t pt) {
+  // The first of the video's payload types whose rtpmap names a format
+  // flowcast plays: H264 (RFC 6184) or H265 (RFC 7798).
+  const auto known = std::find_if(video.formats.begin(), video.formats.end(), [&](uint8_t pt) {
     auto it = video.rtpmaps.find(pt);
-    return it != video.rtpmaps.end() && lower(it->second.encoding) == "h264";
+    if (it == video.rtpmaps.end()) return false;
+    const std::string name = lower(it->second.encoding);
+    return name == "h264" || name == "h265";
   });
-  if (h264 == video.formats.end()) {
+  if (known == video.formats.end()) {
     std::string offered;
     for (const auto& [pt, map] : video.rtpmaps) {
       offered += ' ' + std::to_string(pt) + ' ';
       offered += map.encoding + '/' + std::to_string(map.clock_rate);
     }
-    throw SdpError("its video is not H.264 (no a=rtpmap:PT H264/90000 for the m=video formats" +
-                   (offered.empty() ? std::string() : "; it maps" + offered) + ")");
+    throw SdpError(
+        "its video is not H.264 or H.265 (no a=rtpmap:PT H264/90000 or H265/90000 "
+        "for the m=video formats" +
+        (offered.empty() ? std::string() : "; it maps" + offered) + ")");
   }
-  d.payload_type = *h264;
-  d.encoding_name = "H264";
+  d.payload_type = *known;
+  const bool h265 = lower(video.rtpmaps[d.payload_type].encoding) == "h265";
+  d.encoding_name = h265 ? "H265" : "H264";
   d.clock_rate = video.rtpmaps[d.payload_type].clock_rate;
   if (d.clock_rate != kH264ClockRate)
-    throw SdpError("its H264 clock rate is " + std::to_string(d.clock_rate) +
-                   ", but RFC 6184 fixes it at 90000");
-  parse_fmtp(video.fmtps[d.payload_type], d);
+    throw SdpError(
+        "its " + d.encoding_name + " clock rate is " + std::to_string(d.clock_rate) +
+        (h265 ? ", but RFC 7798 fixes it at 90000" : ", but RFC 6184 fixes it at 90000"));
+  if (h265)
+    parse_h265_fmtp(video.fmtps[d.payload_type], d);
+  else
+    parse_fmtp(video.fmtps[d.payload_type], d);
   return d;
 }
 

@@ -1,5 +1,5 @@
-// SDP (RFC 8866) for one H.264 video stream over RTP, as RFC 6184 §8 describes
-// it: the writer behind flowcast-server --sdp, and the parser behind
+// SDP (RFC 8866) for one H.264 or H.265 video stream over RTP, as RFC 6184
+// §8 and RFC 7798 §7 describe it: the writer behind flowcast-server --sdp, and the parser behind
 // flowcast-client --listen. Text in, text out: no sockets, no files.
 //
 // The parser reads what real senders write (ffmpeg's -sdp_file, GStreamer,
@@ -67,14 +67,22 @@ struct SdpDescription {
 // profile-level-id and sprop-parameter-sets of these parameter sets.
 SdpDescription describe_h264_stream(const H264ParameterSets& sets, std::string address,
                                     uint16_t port);
+// Describes an H.265 stream sent to address:port (RFC 7798, no DONL), with
+// these parameter sets (VPS, SPS and PPS NAL units, without start codes) as
+// sprop-vps, sprop-sps and sprop-pps.
+SdpDescription describe_h265_stream(std::vector<std::vector<uint8_t>> parameter_sets,
+                                    std::string address, uint16_t port);
 
 // The SDP text (CRLF line ends): v=, o=, s=, c=, t=, m=video PORT RTP/AVP PT,
-// a=rtpmap:PT H264/90000, a=fmtp:PT packetization-mode, profile-level-id and
-// sprop-parameter-sets (base64), and a=rtcp / a=rtcp-mux / a=control when set.
+// a=rtpmap:PT H264/90000 with a=fmtp:PT packetization-mode, profile-level-id
+// and sprop-parameter-sets (base64), or a=rtpmap:PT H265/90000 with
+// sprop-vps, sprop-sps and sprop-pps, and a=rtcp / a=rtcp-mux / a=control when set.
 std::string write_sdp(const SdpDescription& description);
 
 // Reads the first m=video section with an RTP/AVP or RTP/AVPF profile and
-// the first of its payload types whose rtpmap says H264. Throws SdpError when
+// the first of its payload types whose rtpmap says H264 or H265 (parameter
+// sets then in the order VPS, SPS, PPS, each kind by its NAL unit type;
+// sprop-max-don-diff above 0 refused). Throws SdpError when
 // the text is larger than kMaxSdpBytes, does not begin with v=0, has a line
 // that is not "x=value", has no such section or payload type, no c= for it,
 // a clock rate other than 90000 (RFC 6184 fixes it), packetization-mode 2

@@ -51,6 +51,7 @@ flowcast_fuzz_target(rtsp flowcast_common)
 flowcast_fuzz_target(sdp flowcast_media)
 flowcast_fuzz_target(h264_depacketizer flowcast_media)
 flowcast_fuzz_target(h264_sps flowcast_media)
+flowcast_fuzz_target(h265_depacketizer flowcast_media)
 flowcast_fuzz_target(receive_buffer flowcast_client)
 
 # The seed corpora's generator (make-corpus.sh builds and runs it); not built by default.
