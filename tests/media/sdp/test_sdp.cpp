@@ -93,6 +93,16 @@ TEST_CASE("an SDP round-trips through write_sdp and parse_sdp", "[unit]") {
   CHECK_FALSE(back.rtcp_mux);
 }
 
+TEST_CASE("an RTSP DESCRIBE's SDP names the stream's control URL", "[unit]") {
+  // RFC 2326 Appendix C.1.1: a=control, relative to the Content-Base.
+  auto d = describe_h264_stream({kSps, kPps}, "0.0.0.0", 0);
+  CHECK_FALSE(contains(write_sdp(d), "a=control"));
+  d.control = "track1";
+  const std::string text = write_sdp(d);
+  CHECK(contains(text, "a=control:track1\r\n"));
+  CHECK(parse_sdp(text).control == "track1");
+}
+
 TEST_CASE("parse_sdp reads what ffmpeg writes", "[unit]") {
   const auto d = parse_sdp(kFfmpegSdp);
   CHECK(d.connection_address == "127.0.0.1");
