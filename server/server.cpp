@@ -105,8 +105,8 @@ void Server::open_rtsp(const asio::ip::address& address) {
       throw std::runtime_error("cannot listen for RTSP on " + options_.bind + " port " +
                                std::to_string(options_.rtsp_port) + ": " + e.code().message() +
                                " (pick another with --rtsp-port, or 0 for none)");
-    log("RTSP is off: port " + std::to_string(options_.rtsp_port) + " is " + e.code().message() +
-        " (pick another with --rtsp-port)");
+    log("RTSP is off: cannot listen on port " + std::to_string(options_.rtsp_port) + " (" +
+        e.code().message() + "); pick another with --rtsp-port");
     return;
   }
   if (options_.input && !relay_) {
