@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""GStreamer's RTSP server (gst-rtsp-server) serving one H.264 MP4 file, as a
+"""GStreamer's RTSP server (gst-rtsp-server) serving one H.264 or H.265 MP4 file, as a
 real peer for flowcast-client's RTSP tests. Run with Debian's /usr/bin/python3
 (python3-gi and gir1.2-gst-rtsp-server-1.0).
 
-  gst_rtsp_server.py --port P --file F [--protocols tcp|udp|both]
+  gst_rtsp_server.py --port P --file F [--codec h264|h265] [--protocols tcp|udp|both]
                      [--user U --password S [--auth basic|digest]]
 
 The stream is rtsp://127.0.0.1:P/stream. Prints "ready" once it listens;
@@ -23,6 +23,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", required=True)
     p.add_argument("--file", required=True)
+    p.add_argument("--codec", choices=["h264", "h265"], default="h264")
     p.add_argument("--protocols", choices=["tcp", "udp", "both"], default="both")
     p.add_argument("--user")
     p.add_argument("--password")
@@ -34,10 +35,10 @@ def main():
     server.set_address("127.0.0.1")
     server.set_service(args.port)
     factory = GstRtspServer.RTSPMediaFactory()
-    # The file's own access units, SPS and PPS before every IDR.
+    # The file's own access units, parameter sets before every keyframe.
     factory.set_launch(
-        '( filesrc location="%s" ! qtdemux ! h264parse ! '
-        "rtph264pay name=pay0 pt=96 config-interval=-1 )" % args.file
+        '( filesrc location="%s" ! qtdemux ! %sparse ! '
+        "rtp%spay name=pay0 pt=96 config-interval=-1 )" % (args.file, args.codec, args.codec)
     )
     factory.set_shared(False)
     lower = {
