@@ -381,6 +381,31 @@ TEST_CASE("hostile RTSP connections are answered or closed, and a viewer plays o
   CHECK(s["rtsp"]["timed_out"].get<int>() >= 1);
 }
 
+TEST_CASE("RTSP sessions count against --max-clients, and --transport bounds SETUP",
+          "[integration][rtsp][rtsp-server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 2, 0));
+  RtspServer server(dir, clip, {"--max-clients", "1", "--transport", "tcp"});
+  const std::string url = server.url();
+  RawConnection first(server.port());
+  first.send(request("SETUP", url + "/track1", 1,
+                     "Transport: RTP/AVP;unicast;client_port=40000-40001\r\n"));
+  // Only TCP is served: UDP is an unsupported transport.
+  CHECK(first.read_until("CSeq: 1", 5s).find("RTSP/1.0 461") != std::string::npos);
+  first.send(
+      request("SETUP", url + "/track1", 2, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+  CHECK(first.read_until("CSeq: 2", 5s).find("RTSP/1.0 200") != std::string::npos);
+  RawConnection second(server.port());
+  second.send(
+      request("SETUP", url + "/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+  CHECK(second.read_until("CSeq: 1", 5s).find("RTSP/1.0 503") != std::string::npos);
+  const json s = server.finish(dir);
+  INFO(s.dump(1));
+  CHECK(s["refused_full"] == 1);
+  CHECK(s["sessions"].size() == 1);
+}
+
 namespace {
 
 struct LinkResult {
