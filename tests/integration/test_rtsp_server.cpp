@@ -406,6 +406,36 @@ TEST_CASE("RTSP sessions count against --max-clients, and --transport bounds SET
   CHECK(s["sessions"].size() == 1);
 }
 
+TEST_CASE("over RTSP interleaved, a consumer pause holds the file back and loses nothing",
+          "[integration][rtsp][rtsp-server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 6 "
+                    "-c:v libx264 -preset veryfast -b:v 2M -maxrate 2M -bufsize 1M -bf 2 -g 60 "
+                    "-pix_fmt yuv420p '" +
+                    clip + "'") == 0);
+  RtspServer server(dir, clip);
+  Process client({kClient, server.url(), "--transport", "tcp", "--headless", "--buffer", "500ms",
+                  "--buffer-max", "1s", "--consumer-pause", "2s+2s", "--framemd5",
+                  dir.file("got.framemd5"), "--metrics", dir.file("c.json")},
+                 dir.file("client.log"));
+  const auto code = client.wait_for(40s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+  const json m = read_json(dir.file("c.json"));
+  INFO(m.dump(1));
+  CHECK(m["stalls"]["count"].get<int>() >= 1);
+  CHECK(m["packets"]["lost"] == 0);
+  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  const json s = server.finish(dir);
+  INFO(s.dump(1));
+  // The client's closed window held the server back on the RTSP connection
+  // (the kernel's send buffer, then the connection's queue, hold the file).
+  const json& session = s["sessions"][0];
+  CHECK(session["protocol"] == "rtsp");
+  CHECK(session["rwnd_limited_ms"].get<double>() + session["held_back_ms"].get<double>() > 100);
+}
+
 namespace {
 
 struct LinkResult {
