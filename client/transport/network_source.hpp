@@ -33,6 +33,9 @@
 namespace flowcast::client {
 
 enum class SourceStatus { connecting, streaming, ended, failed };
+// How the stream ended, once status() is ended or failed: the sender's BYE,
+// the peer closing the connection without one, silence, or another failure.
+enum class StreamEnd { none, bye, closed, silence, error };
 
 struct SourceCounters {
   uint64_t rtcp_received = 0;
@@ -66,6 +69,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   void set_consumer_busy(bool busy);
 
   SourceStatus status() const { return status_.load(); }
+  StreamEnd stream_end() const { return stream_end_.load(); }
   // What went wrong, for the user (when status() is failed).
   std::string error() const;
   SourceCounters counters() const;
@@ -122,6 +126,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   int64_t last_received_ = 0;
   SteadyTime last_heard_;  // the last packet from the sender: silence counts from here
   std::atomic<SourceStatus> status_{SourceStatus::connecting};
+  std::atomic<StreamEnd> stream_end_{StreamEnd::none};
 
   mutable std::mutex mutex_;
   // --- Protected by mutex_.
