@@ -50,7 +50,7 @@ std::string format_status(const PlaybackStatus& s, size_t width) {
   fields.push_back({format("%-16s", state.c_str()), state, 99});
   fields.push_back({s.transport + "/" + s.overflow, s.transport, 20});
   fields.push_back({format("| buffer %5.0fms %5s", s.buffer_ms, kib(s.buffer_bytes).c_str()),
-                    format("| buf %.0fms", s.buffer_ms), 80});
+                    format("| buf %.0fms", s.buffer_ms), 60});
   fields.push_back(
       {format("| kernel %5s%s", kib(s.kernel_bytes).c_str(), s.reader_busy ? " (not read)" : ""),
        format("| k %s%s", kib(s.kernel_bytes).c_str(), s.reader_busy ? " unread" : ""),
@@ -63,7 +63,7 @@ std::string format_status(const PlaybackStatus& s, size_t width) {
        format("freezes %llu", static_cast<ull>(s.freezes)), 85});
   fields.push_back({format("| lost %lld (%.1f%%) late %llu", static_cast<long long>(s.lost),
                            s.loss_percent(), static_cast<ull>(s.late)),
-                    format("| lost %.1f%%", s.loss_percent()), 70});
+                    format("| lost %.1f%%", s.loss_percent()), 80});
   fields.push_back({format("drop k/b %llu/%llu", static_cast<ull>(s.dropped_kernel),
                            static_cast<ull>(s.dropped_buffer)),
                     format("drop %llu", static_cast<ull>(s.dropped_kernel + s.dropped_buffer)),

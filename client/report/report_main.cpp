@@ -63,9 +63,7 @@ bool load_run(const std::string& path, flowcast::client::ReportRun& run, std::st
     what = run.metrics.at(transport).get<std::string>();
   if (run.metrics.contains(protocol) && run.metrics.at(protocol) == "listen")
     what = "listen " + what;
-  run.label = what.empty() || stem == what || stem.find(what) != std::string::npos
-                  ? stem
-                  : what + " (" + stem + ")";
+  run.label = what.empty() || stem == what ? stem : what + " (" + stem + ")";
   run.base_dir = fs::path(path).parent_path().string();
   return true;
 }
