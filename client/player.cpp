@@ -334,7 +334,8 @@ MetricsDocument Player::metrics() const {
   record.launched = launched_;
   record.finished = now;
   record.first_picture = stats_.first_picture;
-  if (options_.listen) record.joining_from = first_packet_;
+  // --listen: joining begins with the sender; without one it never did.
+  if (options_.listen) record.joining_from = first_packet_.value_or(now);
   const auto stalls = clock_.stalls();  // closed at the end of the run
   for (const auto& ev : stalls) record.stalls.push_back({ev.start, ev.start + ev.duration});
   record.play_time = clock_.play_time(now);

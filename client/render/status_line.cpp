@@ -86,23 +86,30 @@ std::string format_status(const PlaybackStatus& s, size_t width) {
     }
     return line;
   };
+  // Leaves out the least important field still shown, of those below
+  // `below`; false when there is none.
+  auto drop_one = [&](std::vector<bool>& shown, int below) {
+    size_t drop = fields.size();
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (shown[i] && fields[i].keep < below &&
+          (drop == fields.size() || fields[i].keep < fields[drop].keep))
+        drop = i;
+    if (drop == fields.size()) return false;
+    shown[drop] = false;
+    return true;
+  };
   std::vector<bool> shown(fields.size(), true);
   std::string line = join(false, shown);
   if (width == 0 || line.size() <= width) return line;
+  // The long form without the minor fields (drops when there are none,
+  // PSNR, the transport, an idle kernel buffer) ...
+  while (line.size() > width && drop_one(shown, 35)) line = join(false, shown);
+  if (line.size() <= width) return line;
+  // ... else the compact form, leaving out what matters least until it fits.
+  std::fill(shown.begin(), shown.end(), true);
   line = join(true, shown);
-  while (line.size() > width) {
-    // Leave out the least important field still shown.
-    size_t drop = fields.size();
-    for (size_t i = 0; i < fields.size(); ++i)
-      if (shown[i] && fields[i].keep < 99 &&
-          (drop == fields.size() || fields[i].keep < fields[drop].keep))
-        drop = i;
-    if (drop == fields.size()) break;
-    shown[drop] = false;
-    line = join(true, shown);
-  }
+  while (line.size() > width && drop_one(shown, 99)) line = join(true, shown);
   if (line.size() > width) line.resize(width);
-  // A field left first after a dropped one does not start with a separator.
   return line;
 }
 

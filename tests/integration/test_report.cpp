@@ -155,8 +155,8 @@ TEST_CASE("flowcast-report from another directory shows the snapshots and the se
   REQUIRE(server.ready());
   REQUIRE(run_shell("mkdir -p '" + dir.file("runs") + "'") == 0);
   // The client runs in the test's folder and writes into runs/.
-  Process udp({kClient, "127.0.0.1:" + server.port(), "--transport", "udp", "--headless",
-               "--quiet", "--duration", "3s", "--metrics", dir.file("runs/udp.json"), "--snapshot",
+  Process udp({kClient, "127.0.0.1:" + server.port(), "--transport", "udp", "--headless", "--quiet",
+               "--duration", "3s", "--metrics", dir.file("runs/udp.json"), "--snapshot",
                dir.file("runs/shots")},
               dir.file("udp.log"));
   REQUIRE(udp.wait_for(20s) == 0);
@@ -177,7 +177,7 @@ TEST_CASE("flowcast-report from another directory shows the snapshots and the se
   const std::string html = read_file(html_path);
   CHECK(html.find("cannot read") == std::string::npos);
   CHECK(html.find("data:image/png;base64,") != std::string::npos);
-  CHECK(html.find("through the server's emulated link: loss 2.0%") != std::string::npos);
+  CHECK(html.find("through the server's emulated link: loss 2%") != std::string::npos);
   CHECK(html.find("udp (udp)") == std::string::npos);
 
   const auto chromium = find_chromium();
