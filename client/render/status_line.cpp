@@ -55,12 +55,15 @@ std::string format_status(const PlaybackStatus& s, size_t width) {
       {format("| kernel %5s%s", kib(s.kernel_bytes).c_str(), s.reader_busy ? " (not read)" : ""),
        format("| k %s%s", kib(s.kernel_bytes).c_str(), s.reader_busy ? " unread" : ""),
        s.reader_busy ? 75 : 30});
-  fields.push_back(
-      {format("| stalls %llu (%.1fs)", static_cast<ull>(s.stalls), s.stall_ms / 1000.0),
-       format("| stalls %llu", static_cast<ull>(s.stalls)), 90});
-  fields.push_back(
-      {format("freezes %llu (%.1fs)", static_cast<ull>(s.freezes), s.freeze_ms / 1000.0),
-       format("freezes %llu", static_cast<ull>(s.freezes)), 85});
+  // "stalls 2 (1.5s)", or "stalls 0".
+  auto events = [](const char* name, uint64_t count, double ms) {
+    return count ? format("%s %llu (%.1fs)", name, static_cast<ull>(count), ms / 1000.0)
+                 : format("%s 0", name);
+  };
+  fields.push_back({"| " + events("stalls", s.stalls, s.stall_ms),
+                    format("| stalls %llu", static_cast<ull>(s.stalls)), 90});
+  fields.push_back({events("freezes", s.freezes, s.freeze_ms),
+                    format("freezes %llu", static_cast<ull>(s.freezes)), 85});
   fields.push_back({format("| lost %lld (%.1f%%) late %llu", static_cast<long long>(s.lost),
                            s.loss_percent(), static_cast<ull>(s.late)),
                     format("| lost %.1f%%", s.loss_percent()), 80});

@@ -44,12 +44,12 @@ TEST_CASE("make demo's story runs with no display and no terminal", "[integratio
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
   const std::string log = dir.file("demo.log");
-  const std::string build_dir =
-      std::string(FLOWCAST_SERVER_BIN).substr(0, std::string(FLOWCAST_SERVER_BIN).rfind("/server/"));
-  const int rc = run_shell("cd '" + std::string(FLOWCAST_SOURCE_DIR) +
-                           "' && env -u DISPLAY -u WAYLAND_DISPLAY CI=true DEMO_SECONDS=8 DEMO_OUT='" +
-                           dir.path() + "' scripts/demo.sh '" + build_dir + "' < /dev/null > '" +
-                           log + "' 2>&1");
+  const std::string build_dir = std::string(FLOWCAST_SERVER_BIN)
+                                    .substr(0, std::string(FLOWCAST_SERVER_BIN).rfind("/server/"));
+  const int rc = run_shell(
+      "cd '" + std::string(FLOWCAST_SOURCE_DIR) +
+      "' && env -u DISPLAY -u WAYLAND_DISPLAY CI=true DEMO_SECONDS=8 DEMO_OUT='" + dir.path() +
+      "' scripts/demo.sh '" + build_dir + "' < /dev/null > '" + log + "' 2>&1");
   const std::string out = read_file(log);
   INFO(out);
   REQUIRE(rc == 0);

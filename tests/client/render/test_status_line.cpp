@@ -160,10 +160,10 @@ TEST_CASE("the status line fits the width it is given", "[unit][status]") {
   const std::string wide = format_status(s);
   CAPTURE(wide);
   // Unbounded: every figure, long labels.
-  for (const char* field : {"PLAYING damaged", "udp/drop-old", "buffer", "(not read)",
-                            "stalls 12 (10.4s)", "freezes 31 (61.0s)", "lost 12345 (23.6%)",
-                            "late 321", "drop k/b 4567/89", "damaged 14000 (corrupt 2000, tainted 13000)",
-                            "latency 1234ms", "PSNR 23.4 dB"})
+  for (const char* field :
+       {"PLAYING damaged", "udp/drop-old", "buffer", "(not read)", "stalls 12 (10.4s)",
+        "freezes 31 (61.0s)", "lost 12345 (23.6%)", "late 321", "drop k/b 4567/89",
+        "damaged 14000 (corrupt 2000, tainted 13000)", "latency 1234ms", "PSNR 23.4 dB"})
     CHECK(wide.find(field) != std::string::npos);
   for (size_t width : {40u, 60u, 79u, 100u, 159u}) {
     const std::string line = format_status(s, width);
@@ -202,4 +202,27 @@ TEST_CASE("the state as shown: waiting, joining, rebuffering, frozen", "[unit][s
   PlaybackStatus listen;
   listen.state = "PLAYING";
   CHECK(format_status(listen).find("latency n/a") != std::string::npos);
+}
+
+TEST_CASE("a lossy UDP run keeps the long form at 160 columns", "[unit][status]") {
+  PlaybackStatus s;
+  s.state = "PLAYING";
+  s.damaged_now = true;
+  s.transport = "udp";
+  s.overflow = "drop-old";
+  s.t_s = 4.2;
+  s.buffer_ms = 467;
+  s.buffer_bytes = 30 * 1024;
+  s.lost = 72;
+  s.received = 311;
+  s.damaged = 90;
+  s.tainted = 90;
+  s.latency_ms = 638;
+  const std::string line = format_status(s, 159);
+  CAPTURE(line);
+  CHECK(line.size() <= 159);
+  CHECK(line.find("stalls 0 freezes 0") != std::string::npos);
+  CHECK(line.find("lost 72 (18.8%)") != std::string::npos);
+  CHECK(line.find("damaged 90 (corrupt 0, tainted 90)") != std::string::npos);
+  CHECK(line.find("latency 638ms") != std::string::npos);
 }

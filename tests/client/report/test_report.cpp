@@ -306,8 +306,7 @@ TEST_CASE("report: loss, late and damage ticks where the cumulative counts grow"
     CHECK(svg.find(">lost 12</text>") != std::string::npos);
     CHECK(svg.find("+3 lost at 1.0 s (12 in all)") != std::string::npos);
     CHECK(svg.find(">damaged 3</text>") != std::string::npos);
-    CHECK(html.find("<tr data-key=\"packets.lost\"><th>lost</th><td>12</td>") !=
-          std::string::npos);
+    CHECK(html.find("<tr data-key=\"packets.lost\"><th>lost</th><td>12</td>") != std::string::npos);
   }
   SECTION("a run without events adds lanes but no ticks") {
     const std::string svg =
