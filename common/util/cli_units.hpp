@@ -148,7 +148,7 @@ class AsPercent : public CLI::Validator {
             "wants a percentage in 0..100 like 2 or 2%, not " + cli_detail::quoted(value);
         double number = 0;
         if (CLI::detail::lexical_cast(value, number) && number > 100)
-          message += " (a share above 100% cannot be)";
+          message += " (a share is at most 100%)";
         return message;
       }
       value = cli_detail::number_text(*percent);

@@ -162,7 +162,7 @@ TEST_CASE("a value without its unit, or below what matters, is a usage error wit
   const std::vector<Case> cases = {
       {{kServer, "--link-rate", "2.8"}, "did you mean 2.8M?"},
       {{kServer, "--bitrate", "500"}, "did you mean 500k?"},
-      {{kServer, "--link-loss", "150"}, "a share above 100% cannot be"},
+      {{kServer, "--link-loss", "150"}, "a share is at most 100%"},
       {{kServer, "--link-delay", "250us"}, "did you mean 250ms?"},
       {{kClient, "--buffer", "500"}, "did you mean 500ms?"},
   };

@@ -206,8 +206,7 @@ TEST_CASE("AsPercent stores PERCENT as a number in 0..100", "[unit][cli]") {
           "--percent wants a percentage in 0..100 like 2 or 2%, not '" + std::string(bad) + "'");
   }
   CHECK(refused({"--percent", "200"}) ==
-        "--percent wants a percentage in 0..100 like 2 or 2%, not '200' (a share above 100% "
-        "cannot be)");
+        "--percent wants a percentage in 0..100 like 2 or 2%, not '200' (a share is at most 100%)");
 }
 
 TEST_CASE("OneOf stores the value a name stands for, and only names", "[unit][cli]") {
