@@ -143,13 +143,17 @@ TEST_CASE("localhost that resolves to ::1 first still finds a server on 127.0.0.
   const std::string resolved = read_file(dir.file("resolved"));
   INFO(resolved);
   REQUIRE(resolved.rfind("::1", 0) == 0);  // the premise: ::1 comes first
-  const int rc = run_shell("unshare -m sh -c 'mount --bind " + dir.file("hosts") +
-                           " /etc/hosts && exec " + kClient + " localhost:" + server.port() +
-                           " --headless --quiet --duration 1500ms --metrics " + dir.file("m.json") +
-                           "' > " + dir.file("client.log") + " 2>&1");
-  INFO(read_file(dir.file("client.log")));
-  REQUIRE(rc == 0);
-  CHECK(read_json(dir.file("m.json"))["frames"]["rendered"].get<int>() > 0);
+  for (const std::string transport : {"tcp", "udp"}) {
+    const std::string metrics = dir.file(transport + ".json");
+    const int rc =
+        run_shell("unshare -m sh -c 'mount --bind " + dir.file("hosts") + " /etc/hosts && exec " +
+                  kClient + " localhost:" + server.port() + " --transport " + transport +
+                  " --headless --quiet --duration 1500ms --metrics " + metrics + "' > " +
+                  dir.file("client.log") + " 2>&1");
+    INFO(transport << ": " << read_file(dir.file("client.log")));
+    REQUIRE(rc == 0);
+    CHECK(read_json(metrics)["frames"]["rendered"].get<int>() > 0);
+  }
 }
 
 TEST_CASE("a value without its unit, or below what matters, is a usage error with a hint",
