@@ -455,3 +455,32 @@ TEST_CASE("report: hostile timeline values are skipped, not fatal", "[unit]") {
   CHECK(html.find("<table id=\"summary\">") != std::string::npos);
   REQUIRE_NOTHROW(render_report_html({}, "no runs"));
 }
+
+TEST_CASE("report: the kernel chart's axis holds the peak the run measured", "[unit]") {
+  // The 10 Hz samples saw at most 1000 bytes; the client's own sampling
+  // saw 1181.
+  json m = metrics("tcp", 1);
+  m["kernel"]["peak_queued_bytes"] = 1181;
+  const std::string svg = chart(render_report_html({{"tcp", m, ""}}, "kernel"), "chart-kernel");
+  REQUIRE_FALSE(svg.empty());
+  CHECK(svg.find(">tcp: peak 1181</text>") != std::string::npos);
+  // The axis goes past the peak, not to 1.5 (bytes) or to the samples' 1000.
+  CHECK(svg.find(">1500</text>") != std::string::npos);
+}
+
+TEST_CASE("report: the worst picture and its reference share a row; runs are labelled once",
+          "[unit]") {
+  json m = metrics("udp", 1);
+  m["snapshots"] = json::array({{{"file", "a.png"}, {"kind", "clean"}},
+                                {{"file", "b.png"}, {"kind", "worst"}},
+                                {{"file", "c.png"}, {"kind", "worst-reference"}}});
+  const std::string html = render_report_html({{"udp", m, ""}}, "pair");
+  const auto pair = html.find("<div class=\"snapshot-pair\">");
+  REQUIRE(pair != std::string::npos);
+  const auto end = html.find("</div>", pair);
+  const std::string row = html.substr(pair, end - pair);
+  CHECK(row.find("snapshot snapshot-worst ") != std::string::npos);
+  CHECK(row.find("snapshot-worst-reference") != std::string::npos);
+  CHECK(row.find("snapshot-clean") == std::string::npos);
+  CHECK(html.find(".snapshot-pair { display: flex; flex-wrap: nowrap;") != std::string::npos);
+}
