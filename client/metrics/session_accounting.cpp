@@ -66,11 +66,15 @@ SessionOutcome account_session(const SessionRecord& r) {
   const double play_ms = ms(r.play_time);
   out.rebuffering_ratio = play_ms + stall_ms > 0 ? stall_ms / (play_ms + stall_ms) : 0.0;
 
-  // Frozen: freeze time outside every stall, counted or not.
+  // Frozen: freezes that no stall caused. A stall's freeze begins with the
+  // last picture before it and ends with the first after it, a frame or so
+  // either side of the stall: all of it is the stall's.
   std::vector<TimeInterval> all_stalls = counted;
   all_stalls.insert(all_stalls.end(), waited.begin(), waited.end());
   double frozen_ms = 0;
-  for (const auto& f : r.freezes) frozen_ms += ms((f.end - f.start) - overlap(f, all_stalls));
+  for (const auto& f : r.freezes)
+    if (overlap(f, all_stalls) == std::chrono::steady_clock::duration::zero())
+      frozen_ms += ms(f.end - f.start);
 
   StateTimes& t = s.state_ms;
   t.ended = waiting_ms;

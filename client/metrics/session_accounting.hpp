@@ -22,7 +22,8 @@
 //    PlaybackStats.getRebufferTimeRatio().
 //  - States never overlap: joining, then ended (the waiting above), then
 //    rebuffering (a counted stall), then frozen (a W3C webrtc-stats freeze
-//    outside any stall), and playing for the rest.
+//    that no stall caused, i.e. one that overlaps none), and playing for the
+//    rest.
 //
 // Plain values; any thread.
 #include <chrono>
