@@ -122,6 +122,7 @@ void NetworkSource::fail(const std::string& message) {
     std::lock_guard lock(mutex_);
     if (error_.empty()) error_ = message;
   }
+  if (stream_end_ == StreamEnd::none) stream_end_ = StreamEnd::error;
   status_ = SourceStatus::failed;
   transport_->close();
   bye_timer_.cancel();
@@ -132,6 +133,7 @@ void NetworkSource::fail(const std::string& message) {
 
 void NetworkSource::finish_stream() {
   if (status_ == SourceStatus::failed || status_ == SourceStatus::ended) return;
+  if (stream_end_ == StreamEnd::none) stream_end_ = bye_seen_ ? StreamEnd::bye : StreamEnd::silence;
   status_ = SourceStatus::ended;
   bye_timer_.cancel();
   report_timer_.cancel();
@@ -153,10 +155,12 @@ void NetworkSource::on_failed(const std::string& message) {
 }
 
 void NetworkSource::on_peer_closed() {
-  if (bye_seen_)
+  if (bye_seen_) {
     finish_stream();
-  else
+  } else {
+    if (status_ == SourceStatus::streaming) stream_end_ = StreamEnd::closed;
     fail("the server closed the connection without ending the stream");
+  }
 }
 
 void NetworkSource::on_stray() {
@@ -323,6 +327,7 @@ void NetworkSource::schedule_report() {
     // media began.
     const bool listening = reading_allowed() && (!traits.silence_is_end || media_ssrc_);
     if (traits.silence && listening && Clock::now() - last_heard_ > *traits.silence) {
+      if (!bye_seen_) stream_end_ = StreamEnd::silence;
       if (bye_seen_ || traits.silence_is_end)
         finish_stream();
       else

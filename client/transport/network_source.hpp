@@ -42,6 +42,9 @@
 namespace flowcast::client {
 
 enum class SourceStatus { connecting, streaming, ended, failed };
+// How the stream ended, once status() is ended or failed: the sender's BYE,
+// the peer closing the connection without one, silence, or another failure.
+enum class StreamEnd { none, bye, closed, silence, error };
 
 struct SourceCounters {
   uint64_t rtcp_received = 0;
@@ -83,6 +86,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   void set_consumer_busy(bool busy);
 
   SourceStatus status() const { return status_.load(); }
+  StreamEnd stream_end() const { return stream_end_.load(); }
   // What went wrong, for the user (when status() is failed).
   std::string error() const;
   SourceCounters counters() const;
@@ -155,6 +159,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   };
   std::optional<Candidate> candidate_;
   std::atomic<SourceStatus> status_{SourceStatus::connecting};
+  std::atomic<StreamEnd> stream_end_{StreamEnd::none};
 
   mutable std::mutex mutex_;
   // --- Protected by mutex_.
