@@ -26,6 +26,7 @@ Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, 
       pacer_(source_.pacing),
       started_(Clock::now()),
       pace_timer_(io),
+      report_timer_(io),
       delivery_(io, link_for(source_.link, transport), *this),
       feedback_(io, *this) {
   stats_.id = id;
@@ -36,6 +37,7 @@ void Session::start() {
   stats_.peer = peer();
   started_ = Clock::now();
   feedback_.restart(started_);
+  if (transport() != Transport::push) schedule_sender_report();
   if (source_.file) {
     file_ = std::make_unique<media::FileSource>(*source_.file);
     t0_ = Clock::now();
@@ -60,6 +62,7 @@ void Session::pump() {
         stop(std::string("read error: ") + e.what());
         return;
       }
+      stats_.timestamp_discontinuities = file_->discontinuities();
       if (!next_) {
         end_of_stream();
         return;
@@ -141,6 +144,7 @@ void Session::pump_live() {
     if (wait_if_held_back(&Session::pump_live)) return;
     auto frame = std::move(backlog_.front());
     backlog_.pop_front();
+    live_anchor_.emplace(Clock::now(), frame->dts_90k);
     send_frame(frame);
   }
 }
@@ -225,6 +229,42 @@ void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
   stats_.link = delivery_.counters();
 }
 
+void Session::schedule_sender_report() {
+  report_timer_.expires_after(kSenderReportInterval);
+  report_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || ended_ || closing_) return;
+    send_sender_report();
+    schedule_sender_report();
+  });
+}
+
+void Session::send_sender_report() {
+  std::vector<uint8_t> packet;
+  const auto clock = media_clock_90k(Clock::now());
+  if (rtp_.packets() > 0 && clock) {
+    common::write_sender_report(rtp_.sender_report(ntp_now(), *clock), packet);
+    ++stats_.sender_reports;
+  } else {
+    common::write_receiver_report(common::ReceiverReport{rtp_.ssrc(), {}}, packet);
+  }
+  send_packet(std::move(packet));
+}
+
+std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
+  auto ticks = [](Clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count() * 9 / 100;
+  };
+  if (source_.file) {
+    if (!first_dts_) return std::nullopt;
+    // While held back, the file's timeline stands still (on_drained() moves
+    // t0_ by the time it was held).
+    const auto at = waiting_drain_ && held_since_ ? std::min(now, *held_since_) : now;
+    return *first_dts_ + ticks(at - t0_);
+  }
+  if (!live_anchor_) return std::nullopt;
+  return live_anchor_->second + ticks(now - live_anchor_->first);
+}
+
 void Session::on_receiver_reports(size_t count) {
   stats_.receiver_reports += count;
 }
@@ -271,6 +311,7 @@ void Session::stop(const std::string& reason) {
   closing_ = true;
   stats_.end_reason = reason;
   pace_timer_.cancel();
+  report_timer_.cancel();
   // The BYE goes out behind every packet still crossing the link.
   delivery_.after_crossing([this] { finish_stop(); });
 }
@@ -292,6 +333,7 @@ void Session::finished(const std::string& reason) {
   if (stats_.end_reason.empty()) stats_.end_reason = reason;
   note_held(false);
   pace_timer_.cancel();
+  report_timer_.cancel();
   delivery_.close();
   feedback_.close();
   stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();

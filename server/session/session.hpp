@@ -61,6 +61,11 @@ class Session : public std::enable_shared_from_this<Session>,
  public:
   // A client that sends no RTCP for this long is gone (TCP and UDP alike).
   static constexpr auto kFeedbackTimeout = FeedbackHandler::kTimeout;
+  // RTCP sender reports leave at least this often while a TCP or UDP
+  // session lives, also when the source has no picture to send (a still
+  // in a variable-frame-rate file), so the client knows the sender is alive
+  // and where its media clock is (RFC 3550 §6.4.1).
+  static constexpr auto kSenderReportInterval = std::chrono::seconds(1);
 
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
           Transport transport);
@@ -143,6 +148,15 @@ class Session : public std::enable_shared_from_this<Session>,
   // Resends what a NACK asks for, within the history's budget and the send
   // queue's bound.
   void answer_nack(std::span<const uint16_t> sequences);
+  // Every kSenderReportInterval: an SR once media has left (an empty RR
+  // before, as RFC 3550 §6.4 has a participant that has sent nothing do).
+  void schedule_sender_report();
+  void send_sender_report();
+  // Where the session's media clock is at `now`, in 90 kHz ticks on the
+  // frames' timeline: a file's pacing clock (held while the transport holds
+  // the session back), or the last live frame sent plus the time since.
+  // nullopt before the first frame.
+  std::optional<int64_t> media_clock_90k(std::chrono::steady_clock::time_point now) const;
 
   SessionHost& host_;
   SessionSource source_;
@@ -170,6 +184,10 @@ class Session : public std::enable_shared_from_this<Session>,
   bool waiting_keyframe_ = true;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
+
+  asio::steady_timer report_timer_;
+  // The live frame sent last: its presentation time and when it left.
+  std::optional<std::pair<std::chrono::steady_clock::time_point, int64_t>> live_anchor_;
 
   LinkDelivery delivery_;
   FeedbackHandler feedback_;
