@@ -187,6 +187,7 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
   }
   count([](SourceCounters& c) { ++c.rtcp_received; });
   last_heard_ = Clock::now();
+  for (const auto& sr : rtcp->sender_reports) on_sender_report(sr);
   const TransportTraits& traits = transport_->traits();
   for (const auto& bye : rtcp->byes) {
     // Only the sender we play can end the stream; before any media, a peer
@@ -224,6 +225,12 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
     return;
   }
   last_heard_ = Clock::now();
+  last_media_ts_unwrapped_ =
+      last_media_ts_
+          ? last_media_ts_unwrapped_ + static_cast<int32_t>(rtp->header.timestamp - *last_media_ts_)
+          : rtp->header.timestamp;
+  last_media_ts_ = rtp->header.timestamp;
+  if (sender_clock_) sender_clock_->on_media(last_heard_);
   ReceivedPacket p;
   p.sequence = rtp->header.sequence;
   p.timestamp = rtp->header.timestamp;
@@ -238,6 +245,20 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
     buffer_blocked_ = true;
     apply_reading();
   }
+}
+
+void NetworkSource::on_sender_report(const common::SenderReport& report) {
+  if (!sender_clock_ || !media_ssrc_ || report.sender_ssrc != *media_ssrc_ || !last_media_ts_)
+    return;
+  // RFC 3550 A.3: expected = extended highest sequence - first + 1, which is
+  // what arrived plus what is lost. The report's count wraps modulo 2^32.
+  const auto snapshot = buffer_.snapshot();
+  const auto expected = static_cast<uint32_t>(static_cast<int64_t>(snapshot.counters.received) +
+                                              snapshot.cumulative_lost);
+  const bool all_received = static_cast<int32_t>(report.packet_count - expected) <= 0;
+  const int64_t media_ts =
+      last_media_ts_unwrapped_ + static_cast<int32_t>(report.rtp_time - *last_media_ts_);
+  sender_clock_->on_sender_report(Clock::now(), media_ts, all_received);
 }
 
 void NetworkSource::send_nacks() {
