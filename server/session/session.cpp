@@ -39,7 +39,14 @@ void Session::start() {
   feedback_.restart(started_);
   if (transport() != Transport::push) schedule_sender_report();
   if (source_.file) {
-    file_ = std::make_unique<media::FileSource>(*source_.file);
+    // A transcoding worker wakes the session through the network thread;
+    // a session gone by then is not woken.
+    file_ = std::make_unique<FileReader>(
+        *source_.file, source_.loop, [ex = pace_timer_.get_executor(), weak = weak_from_this()] {
+          asio::post(ex, [weak] {
+            if (auto self = weak.lock()) self->pump();
+          });
+        });
     t0_ = Clock::now();
     pump();
   } else {
@@ -52,22 +59,24 @@ void Session::pump() {
   if (ended_ || closing_) return;
   for (;;) {
     if (!next_) {
-      try {
-        next_ = file_->next();
-        if (!next_ && source_.loop) {
-          file_->rewind();
-          next_ = file_->next();
-        }
-      } catch (const std::exception& e) {
-        stop(std::string("read error: ") + e.what());
+      auto read = file_->next();
+      stats_.timestamp_discontinuities = file_->discontinuities();
+      if (read.pending) return;  // the transcoding worker calls pump() again
+      if (!read.error.empty()) {
+        stop("read error: " + read.error);
         return;
       }
-      stats_.timestamp_discontinuities = file_->discontinuities();
-      if (!next_) {
+      if (!read.frame) {
         end_of_stream();
         return;
       }
-      if (!first_dts_) first_dts_ = next_->dts_90k;
+      next_ = std::move(read.frame);
+      if (!first_dts_) {
+        // The timeline starts with the first frame, however long a
+        // transcoder took to make it.
+        first_dts_ = next_->dts_90k;
+        t0_ = Clock::now();
+      }
     }
     auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
     auto now = Clock::now();

@@ -23,6 +23,7 @@
 #include "server/session/retransmission_history.hpp"
 #include "server/session/rtp_sender.hpp"
 #include "server/session/session_stats.hpp"
+#include "server/source/file_reader.hpp"
 #include "server/source/keyframe_limiter.hpp"
 
 namespace flowcast::server {
@@ -171,7 +172,7 @@ class Session : public std::enable_shared_from_this<Session>,
   bool closing_ = false;
 
   // File playback.
-  std::unique_ptr<media::FileSource> file_;
+  std::unique_ptr<FileReader> file_;
   std::optional<media::EncodedFrame> next_;
   asio::steady_timer pace_timer_;
   std::chrono::steady_clock::time_point t0_;
