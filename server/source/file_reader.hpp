@@ -51,6 +51,8 @@ class FileReader {
   uint64_t discontinuities() const { return discontinuities_.load(); }
   // The file is transcoded on the worker thread.
   bool threaded() const { return worker_.joinable(); }
+  // Frames the worker has ready (at most kAhead).
+  size_t ahead() const { return ahead_.size(); }
 
  private:
   // One access unit from the file, rewinding with --loop; nullopt at the end.
