@@ -5,6 +5,7 @@
 #include "media/codec/h264_encoder.hpp"
 #include "media/ffmpeg/av_error.hpp"
 #include "media/ffmpeg/av_types.hpp"
+#include "media/payload/h264_hidden_picture.hpp"
 #include "media/source/source_timeline.hpp"
 
 extern "C" {
@@ -56,6 +57,11 @@ struct FileSource::Impl {
   bool encoder_flushed = false;
 
   std::deque<EncodedFrame> ready;
+
+  // Edit lists: hidden pictures before the first shown one, held.
+  static constexpr size_t kMaxPreroll = 600;
+  std::vector<EncodedFrame> preroll;
+  bool shown_any = false;
 
   // Every packet's times pass through the timeline, and leave in 90 kHz
   // ticks: what follows (the filter, the decoder) works in kRtpTimeBase.
@@ -217,11 +223,12 @@ struct FileSource::Impl {
     if (bsf) {
       av_bsf_send_packet(bsf.get(), nullptr);
       drain_bsf();
+      release_preroll(std::nullopt);
     } else if (decoder) {
       feed_decoder(nullptr);
       if (!encoder_flushed) {
         encoder_flushed = true;
-        for (auto& ef : encoder->flush()) push(std::move(ef), true);
+        for (auto& ef : encoder->flush()) push(std::move(ef));
       }
     }
   }
@@ -238,8 +245,12 @@ struct FileSource::Impl {
       ef.dts_90k = packet->dts != AV_NOPTS_VALUE ? packet->dts : ef.pts_90k;
       ef.duration_90k = packet->duration;
       ef.keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;
+      // Hidden by an edit list: the decoder needs it, the viewer must not
+      // see it (h264_hidden_picture.hpp).
+      const bool hidden = (packet->flags & AV_PKT_FLAG_DISCARD) != 0;
+      if (hidden) mark_h264_hidden(ef.annexb);
       av_packet_unref(packet.get());
-      push(std::move(ef), false);
+      deliver(std::move(ef), hidden);
     }
   }
 
@@ -260,7 +271,7 @@ struct FileSource::Impl {
       if (last_encoded_pts && pts <= *last_encoded_pts) pts = *last_encoded_pts + 1;
       last_encoded_pts = pts;
       yuv->pts = pts;
-      for (auto& ef : encoder->encode(yuv)) push(std::move(ef), true);
+      for (auto& ef : encoder->encode(yuv)) push(std::move(ef));
     }
   }
 
@@ -277,7 +288,37 @@ struct FileSource::Impl {
     return out;
   }
 
-  void push(EncodedFrame ef, bool /*transcoded*/) {
+  // Pictures an edit list hides before the first one it shows (the rest of
+  // the GOP the cut starts in) are held until that one comes, then go just
+  // before it: one tick apart, ending a tick before its decode time. They
+  // leave at once and take no time of the file's timeline, so the first
+  // picture shown is due when playback starts, as ffmpeg shows the file.
+  void deliver(EncodedFrame ef, bool hidden) {
+    if (!shown_any && hidden && preroll.size() < kMaxPreroll) {
+      preroll.push_back(std::move(ef));
+      return;
+    }
+    if (!shown_any && !hidden) {
+      shown_any = true;
+      release_preroll(ef.dts_90k);
+    }
+    push(std::move(ef));
+  }
+
+  void release_preroll(std::optional<int64_t> before_dts) {
+    const auto n = static_cast<int64_t>(preroll.size());
+    for (int64_t i = 0; i < n; ++i) {
+      EncodedFrame& ef = preroll[static_cast<size_t>(i)];
+      if (before_dts) {
+        ef.dts_90k = ef.pts_90k = *before_dts - (n - i);
+        ef.duration_90k = 1;
+      }
+      push(std::move(ef));
+    }
+    preroll.clear();
+  }
+
+  void push(EncodedFrame ef) {
     ef.pts_90k += loop_offset_90k;
     ef.dts_90k += loop_offset_90k;
     if (ef.duration_90k <= 0 && info.fps > 0) ef.duration_90k = 90000 / info.fps;
@@ -319,6 +360,8 @@ void FileSource::rewind() {
   if (s.bsf) av_bsf_flush(s.bsf.get());
   if (s.decoder) avcodec_flush_buffers(s.decoder.get());
   s.timeline->reset();
+  s.preroll.clear();
+  s.shown_any = false;
   if (s.order_parser) s.open_order_parser();
   if (s.encoder) {
     // A drained encoder cannot take frames again: start a fresh one.

@@ -190,6 +190,34 @@ void long_still(const std::string& transport) {
   CHECK(p.server["sessions"][0]["sender_reports"].get<double>() >= 9);
 }
 
+void edit_list_cut_mid_gop(const std::string& transport) {
+  TempDir dir;
+  // Cut with -c copy 0.6 s into a 1 s GOP: the MP4's edit list hides the 15
+  // pictures from the keyframe on, which the decoder still needs.
+  const std::string source = dir.file("source.mp4"), file = dir.file("cut.mp4");
+  make(
+      "-f lavfi -i testsrc2=size=320x240:rate=25 -t 5 -c:v libx264 -preset veryfast -bf 2 -g 25 "
+      "-pix_fmt yuv420p '" +
+      source + "'");
+  make("-ss 1.6 -i '" + source + "' -c copy -t 2.4 '" + file + "'");
+  const std::string ref = reference(dir, file);
+  const auto expected = framemd5_hashes(ref);
+  REQUIRE(expected.size() >= 60);
+  REQUIRE(expected.size() < 75);
+
+  const Played p = play(dir, file, transport);
+  INFO("wall " << p.wall_s << " s");
+  CHECK(p.exit_code == 0);
+  // What ffmpeg shows, and not the pictures the edit list hides.
+  CHECK(p.hashes == expected);
+  CHECK(p.client["frames"]["decoded"] == expected.size());
+  check_times(p.times_s, framemd5_times(ref), 0.001);
+  // The hidden pictures take no time: the cut's 2.4 s plus the buffer.
+  CHECK(p.wall_s >= 2.8);
+  CHECK(p.wall_s <= 3.6);
+  CHECK(p.client["stalls"]["count"] == 0);
+}
+
 void transcoded_keeps_times(const std::string& transport, const std::string& filter,
                             size_t pictures, double min_wall_s, double max_wall_s) {
   TempDir dir;
@@ -266,4 +294,12 @@ TEST_CASE("a transcoded variable-frame-rate file stays variable over UDP",
                          "-t 2 -i testsrc2=size=320x240:rate=10 "
                          "-vf \"setpts='if(gte(N,10),PTS+2/TB,PTS)'\" -fps_mode passthrough",
                          20, 3.9, 5.0);
+}
+
+TEST_CASE("an MP4 cut mid-GOP shows what ffmpeg shows over TCP", "[integration][timing]") {
+  edit_list_cut_mid_gop("tcp");
+}
+
+TEST_CASE("an MP4 cut mid-GOP shows what ffmpeg shows over UDP", "[integration][timing]") {
+  edit_list_cut_mid_gop("udp");
 }
