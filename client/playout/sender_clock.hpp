@@ -9,7 +9,8 @@
 // time since the report (until media flows again, or the report is
 // kFresh old), that is how far the sender's clock has run without a
 // picture: a picture the playout misses before that point was never sent,
-// so its absence is not a stall.
+// so its absence is not a stall. While the receiver does not read the
+// socket, it knows nothing new, and the extrapolation stops there.
 //
 // Threads: the network thread writes (on_sender_report, on_media), the
 // render thread reads (idle_through); every method locks the clock's mutex.
@@ -24,9 +25,10 @@ namespace flowcast::client {
 
 class SenderClock {
  public:
-  // A report older than this no longer says the sender is idle: reports come
-  // every second, and a link that delivers none is held up, not idle.
-  static constexpr std::chrono::milliseconds kFresh{2500};
+  // A report older than this no longer says the sender is idle: flowcast's
+  // sender reports every 250 ms, and a link that delivers none for three of
+  // them is held up, not idle.
+  static constexpr std::chrono::milliseconds kFresh{750};
 
   // A sender report of the played source arrived at `arrival`. `media_ts`
   // is its RTP timestamp unwrapped as the media's (90 kHz ticks);
@@ -35,6 +37,9 @@ class SenderClock {
   // Media from the sender arrived at `arrival`: the sender is no longer idle
   // beyond this point.
   void on_media(SteadyTime arrival);
+  // The receiver stopped reading the socket at `at` (the block policy, a
+  // busy consumer): what the sender did after that is not known.
+  void on_not_reading(SteadyTime at) { on_media(at); }
 
   // The media timestamp (unwrapped, 90 kHz ticks) up to which the sender is
   // known to have had nothing more to send at `now`, or nullopt when that is

@@ -113,6 +113,7 @@ void NetworkSource::apply_reading() {
   const bool reading = reading_allowed();
   // Silence while we were not reading is ours, not the sender's.
   if (reading) last_heard_ = std::max(last_heard_, Clock::now() - std::chrono::seconds(1));
+  if (!reading && sender_clock_) sender_clock_->on_not_reading(Clock::now());
   transport_->set_reading(reading);
 }
 

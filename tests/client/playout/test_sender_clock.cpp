@@ -33,15 +33,23 @@ TEST_CASE("SenderClock: a report with nothing in flight runs on until media flow
   CHECK_FALSE(clock.idle_through(t0));
   clock.on_sender_report(t0, kFirst, true);
   CHECK(clock.idle_through(t0) == kFirst);
-  CHECK(clock.idle_through(t0 + 1s) == kFirst + 90000);
+  CHECK(clock.idle_through(t0 + 500ms) == kFirst + 45000);
   // Media again: the sender is no longer idle past that moment.
-  clock.on_media(t0 + 1200ms);
-  CHECK(clock.idle_through(t0 + 2s) == kFirst + 108000);
+  clock.on_media(t0 + 200ms);
+  CHECK(clock.idle_through(t0 + 600ms) == kFirst + 18000);
   // The next report starts over.
   clock.on_sender_report(t0 + 2s, kFirst + 180000, true);
   CHECK(clock.idle_through(t0 + 2s + 100ms) == kFirst + 189000);
   // Too old: the link may be held up, not idle.
   CHECK_FALSE(clock.idle_through(t0 + 2s + SenderClock::kFresh + 1ms));
+}
+
+TEST_CASE("SenderClock: nothing is known past the moment the receiver stops reading",
+          "[unit][playout]") {
+  SenderClock clock;
+  clock.on_sender_report(t0, kFirst, true);
+  clock.on_not_reading(t0 + 100ms);
+  CHECK(clock.idle_through(t0 + 600ms) == kFirst + 9000);
 }
 
 TEST_CASE("SenderClock: packets in flight say nothing about a gap", "[unit][playout]") {
@@ -64,7 +72,11 @@ TEST_CASE("PlayoutPolicy: a missing picture the idle sender ran past is not a st
 
   SECTION("a still in the source") {
     CHECK_FALSE(policy.check_stall(expected + 100ms, last, kTick, false, false));
-    CHECK_FALSE(policy.check_stall(expected + 1500ms, last, kTick, false, false));
+    // The reports go on through the still, every 250 ms.
+    for (auto at = expected; at < expected + 3s; at += 250ms) {
+      sender.on_sender_report(at, last + kTick + 30000 + (at - expected) / 1ms * 90, true);
+      CHECK_FALSE(policy.check_stall(at + 100ms, last, kTick, false, false));
+    }
     CHECK(clock.state() == PlayState::playing);
   }
   SECTION("the reports stop: the link is held up") {
