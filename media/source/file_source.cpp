@@ -294,13 +294,18 @@ struct FileSource::Impl {
   // leave at once and take no time of the file's timeline, so the first
   // picture shown is due when playback starts, as ffmpeg shows the file.
   void deliver(EncodedFrame ef, bool hidden) {
-    if (!shown_any && hidden && preroll.size() < kMaxPreroll) {
-      preroll.push_back(std::move(ef));
-      return;
-    }
-    if (!shown_any && !hidden) {
-      shown_any = true;
-      release_preroll(ef.dts_90k);
+    if (!shown_any) {
+      if (hidden && preroll.size() < kMaxPreroll) {
+        preroll.push_back(std::move(ef));
+        return;
+      }
+      if (hidden) {
+        // Too long to be the rest of a GOP: they go as they are.
+        release_preroll(std::nullopt);
+      } else {
+        shown_any = true;
+        release_preroll(ef.dts_90k);
+      }
     }
     push(std::move(ef));
   }

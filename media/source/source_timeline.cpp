@@ -3,12 +3,15 @@
 #include <algorithm>
 
 namespace flowcast::media {
+namespace {
+constexpr int64_t kTimeLimit = int64_t{1} << 50;
+}  // namespace
 
 TimelinePoint SourceTimeline::place(std::optional<int64_t> pts, std::optional<int64_t> dts,
                                     int64_t duration_90k, std::optional<int64_t> picture_order,
                                     bool /*keyframe*/) {
   const int64_t frame = config_.frame_duration_90k > 0 ? config_.frame_duration_90k : 3600;
-  const int64_t duration = duration_90k > 0 ? duration_90k : frame;
+  const int64_t duration = duration_90k > 0 ? std::min<int64_t>(duration_90k, 3600 * 90000) : frame;
   const int64_t next_dts = last_dts_ ? *last_dts_ + last_duration_90k_ : 0;
   TimelinePoint point;
   point.duration_90k = duration;
@@ -25,8 +28,11 @@ TimelinePoint SourceTimeline::place(std::optional<int64_t> pts, std::optional<in
     // before it is decoded.
     point.pts_90k = std::max(point.pts_90k, point.dts_90k);
   } else {
-    int64_t d = (dts ? *dts : *pts) + offset_90k_;
-    int64_t p = (pts ? *pts : *dts) + offset_90k_;
+    // A hostile file's times cannot overflow the arithmetic below: 2^50
+    // ticks are four centuries.
+    auto bounded = [](int64_t t) { return std::clamp(t, -kTimeLimit, kTimeLimit); };
+    int64_t d = bounded(dts ? *dts : *pts) + offset_90k_;
+    int64_t p = bounded(pts ? *pts : *dts) + offset_90k_;
     if (last_dts_) {
       // Decode times only move forward; a format that declares
       // discontinuities may also leap ahead. Either way the file goes on one
