@@ -4,7 +4,9 @@
 // the shared live frames. The transport (TcpSession, UdpSession) only moves
 // bytes and says whether it is held back.
 //
-// Threads: everything runs on the server's network thread (the io_context).
+// Threads: everything runs on the server's network thread (the io_context),
+// except the transcoding of a file that is not H.264, which the session's
+// FileReader does on its own worker and hands over through that thread.
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
