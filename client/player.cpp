@@ -48,6 +48,9 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       decode_(options_, buffer_, policy_, frames_, [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {
   if (options_.quality.active()) quality_ = std::make_unique<QualityMeter>(options_.quality);
+  // A gap in the source, which the sender's reports show, is not a stall.
+  source_.set_sender_clock(sender_clock_);
+  policy_.set_sender_clock(&sender_clock_);
 }
 
 Player::~Player() {

@@ -60,6 +60,7 @@ class Player {
   SteadyTime launched_;
   ReceiveBuffer buffer_;
   PlayoutClock clock_;
+  SenderClock sender_clock_;  // what the sender's reports say; read by policy_
   PlayoutPolicy policy_;
   NetworkSource source_;
   common::BoundedQueue<RenderFrame> frames_;

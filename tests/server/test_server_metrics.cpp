@@ -89,6 +89,8 @@ TEST_CASE("Server metrics keep their keys", "[unit][server][metrics]") {
                                           "sessions.#.peer",
                                           "sessions.#.plis_received",
                                           "sessions.#.receiver_reports",
+                                          "sessions.#.sender_reports",
+                                          "sessions.#.timestamp_discontinuities",
                                           "sessions.#.resends",
                                           "sessions.#.resends.bytes",
                                           "sessions.#.resends.refused_budget",
