@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 namespace flowcast::client {
 
@@ -47,6 +48,9 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       decode_(options_, buffer_, policy_, frames_, [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {
   if (options_.quality.active()) quality_ = std::make_unique<QualityMeter>(options_.quality);
+  // A gap in the source, which the sender's reports show, is not a stall.
+  source_.set_sender_clock(sender_clock_);
+  policy_.set_sender_clock(&sender_clock_);
 }
 
 Player::~Player() {
@@ -67,16 +71,27 @@ int Player::run() {
   int code = 0;
   for (;;) {
     const auto now = Clock::now();
-    if (stop_requested_) break;
+    note_edges(now);
+    if (stop_requested_) {
+      ended_by_ = EndedBy::signal;
+      break;
+    }
     const UserAction action = renderer_->poll();
-    if (action == UserAction::quit) break;
+    if (action == UserAction::quit) {
+      ended_by_ = EndedBy::user;
+      break;
+    }
     if (action == UserAction::toggle_busy) {
       // The interactive --consumer-pause: the network is not read while held.
       reader_busy_ = !reader_busy_;
       source_.set_consumer_busy(reader_busy_);
     }
-    if (options_.duration && now - launched_ >= *options_.duration) break;
+    if (options_.duration && now - launched_ >= *options_.duration) {
+      ended_by_ = EndedBy::duration;
+      break;
+    }
     if (source_.status() == SourceStatus::failed && stats_.rendered == 0 && decode_.finished()) {
+      ended_by_ = stream_ended_by();
       code = 1;
       break;
     }
@@ -88,6 +103,7 @@ int Player::run() {
     }
     if (frames_.drained()) {
       // Everything received was played out.
+      ended_by_ = stream_ended_by();
       code = source_.status() == SourceStatus::failed ? 1 : 0;
       break;
     }
@@ -107,6 +123,44 @@ int Player::run() {
   return code;
 }
 
+void Player::note_edges(SteadyTime now) {
+  if (!first_packet_ && buffer_.snapshot().counters.received > 0) first_packet_ = now;
+  const SourceStatus status = source_.status();
+  if (!stream_end_seen_ && (status == SourceStatus::ended || status == SourceStatus::failed))
+    stream_end_seen_ = now;
+}
+
+EndedBy Player::stream_ended_by() const {
+  switch (source_.stream_end()) {
+    case StreamEnd::bye:
+      return EndedBy::bye;
+    case StreamEnd::closed:
+      return EndedBy::closed;
+    case StreamEnd::silence:
+      return EndedBy::silence;
+    case StreamEnd::error:
+    case StreamEnd::none:
+      break;
+  }
+  return EndedBy::error;
+}
+
+std::string Player::session_state(SteadyTime now) const {
+  switch (clock_.state()) {
+    case PlayState::starting:
+      return options_.listen && !first_packet_ ? "WAITING" : "JOINING";
+    case PlayState::stalled:
+      return "REBUFFERING";
+    case PlayState::ended:
+      return "ENDED";
+    case PlayState::playing:
+      break;
+  }
+  // A gap between shown pictures as long as a W3C freeze, whatever its
+  // cause: the freeze loss policy, a server skipping ahead, a slow decoder.
+  return stats_.freezes.in_progress(now) ? "FROZEN" : "PLAYING";
+}
+
 void Player::render_due_frames(SteadyTime now) {
   for (;;) {
     std::optional<SteadyTime> due;
@@ -117,7 +171,6 @@ void Player::render_due_frames(SteadyTime now) {
     if (last_pts_ && f->pts_90k > *last_pts_)
       frame_interval_90k_ = std::clamp<int64_t>(f->pts_90k - *last_pts_, 300, 90000);
     last_pts_ = f->pts_90k;
-    freezing_ = f->skipped;
     if (f->skipped) {
       // The freeze policy: the last good picture stays on screen.
       ++skipped_;
@@ -138,7 +191,14 @@ void Player::render_due_frames(SteadyTime now) {
     ++stats_.rendered;
     if (corrupt) ++stats_.corrupt;
     if (tainted) ++stats_.tainted;
-    if (!stats_.startup_ms) stats_.startup_ms = ms_between(launched_, now);
+    if (corrupt || tainted) ++stats_.damaged;
+    last_damaged_ = corrupt || tainted;
+    if (!stats_.first_picture) {
+      stats_.first_picture = now;
+      // --listen: the sender's start is the session's, not the listener's.
+      stats_.startup_ms =
+          ms_between(options_.listen && first_packet_ ? *first_packet_ : launched_, now);
+    }
     if (send_time) {
       const uint64_t now_us = steady_now_us();
       if (now_us >= *send_time)
@@ -175,7 +235,9 @@ void Player::sample_timeline(SteadyTime now) {
   if (next_sample_ < now) next_sample_ = now + milliseconds(100);
   TimelineSample s;
   s.t_ms = ms_between(launched_, now);
-  s.state = to_string(clock_.state());
+  s.state = session_state(now);
+  std::transform(s.state.begin(), s.state.end(), s.state.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const auto b = buffer_.snapshot();
   s.buffer_ms = std::chrono::duration<double, std::milli>(b.buffered).count();
   s.buffer_bytes = b.bytes;
@@ -189,6 +251,8 @@ void Player::sample_timeline(SteadyTime now) {
   last_sample_bytes_ = bytes;
   last_sample_time_ = now;
   s.corrupt = stats_.corrupt;
+  s.tainted = stats_.tainted;
+  s.damaged = stats_.damaged;
   const PlaybackStatus status = status_snapshot(now, s);
   renderer_->set_status(status);
   status_line_.update(status, now);
@@ -198,9 +262,10 @@ void Player::sample_timeline(SteadyTime now) {
 PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sample) {
   PlaybackStatus st;
   const PlayState state = clock_.state();
-  st.state = state == PlayState::playing ? (freezing_ ? "FROZEN" : "PLAYING")
-             : state == PlayState::ended ? "ENDED"
-                                         : "BUFFERING";
+  st.state = session_state(now);
+  if (st.state == "WAITING") st.waiting_port = options_.port;
+  st.damaged_now = st.state == "PLAYING" && last_damaged_;
+  st.frozen_ms = st.state == "FROZEN" ? stats_.freezes.since_last_ms(now) : 0;
   const double need_ms =
       std::chrono::duration<double, std::milli>(
           state == PlayState::starting ? options_.buffer : options_.rebuffer_or_default())
@@ -214,8 +279,8 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.buffer_ms = sample.buffer_ms;
   st.buffer_bytes = sample.buffer_bytes;
   st.buffer_mark_ms = std::chrono::duration<double, std::milli>(options_.buffer).count();
+  const auto b = buffer_.snapshot();
   {
-    const auto b = buffer_.snapshot();
     st.buffer_capacity_ms = std::chrono::duration<double, std::milli>(b.capacity).count();
     st.buffer_capacity_bytes = static_cast<uint64_t>(b.capacity_bytes);
     st.late = b.counters.late;
@@ -228,9 +293,14 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.dropped_kernel = sc.dropped_kernel;
   st.stalls = clock_.stalls().size();
   st.stall_ms = std::chrono::duration<double, std::milli>(clock_.stall_time(now)).count();
+  st.freezes = stats_.freezes.count();
+  st.freeze_ms = stats_.freezes.total_ms();
   st.lost = sample.lost;
+  st.received = b.counters.received;
+  st.rendered = stats_.rendered;
   st.corrupt = stats_.corrupt;
   st.tainted = stats_.tainted;
+  st.damaged = stats_.damaged;
   if (!stats_.latencies_ms.empty()) {
     // The recent frames' latency, not the whole run's.
     const size_t n = std::min<size_t>(stats_.latencies_ms.size(), 30);
@@ -266,14 +336,29 @@ MetricsDocument Player::metrics() const {
               .host = options_.host,
               .port = options_.port};
   m.duration_ms = ms_between(launched_, now);
-  m.startup_ms = stats_.startup_ms;
-  for (const auto& ev : clock_.stalls())
-    m.stalls.events.push_back({.start_ms = ms_between(launched_, ev.start),
-                               .duration_ms = ms(ev.duration),
-                               .cause = ev.cause});
+  SessionRecord record;
+  record.launched = launched_;
+  record.finished = now;
+  record.first_picture = stats_.first_picture;
+  // --listen: joining begins with the sender; without one it never did.
+  if (options_.listen) record.joining_from = first_packet_.value_or(now);
+  const auto stalls = clock_.stalls();  // closed at the end of the run
+  for (const auto& ev : stalls) record.stalls.push_back({ev.start, ev.start + ev.duration});
+  record.play_time = clock_.play_time(now);
+  for (const auto& [from, to] : stats_.freezes.freezes()) record.freezes.push_back({from, to});
+  record.stream_end_seen = stream_end_seen_;
+  record.ended_by = ended_by_;
+  record.protocol = options_.listen ? "listen" : "flowcast";
+  const SessionOutcome outcome = account_session(record);
+  m.session = outcome.session;
+  m.startup_ms = outcome.startup_ms;
+  for (size_t i : outcome.counted_stalls)
+    m.stalls.events.push_back({.start_ms = ms_between(launched_, stalls[i].start),
+                               .duration_ms = ms(stalls[i].duration),
+                               .cause = stalls[i].cause});
   m.stalls.count = m.stalls.events.size();
-  m.stalls.total_ms = ms(clock_.stall_time(now));
-  m.rebuffering_ratio = rebuffering_ratio(clock_.play_time(now), clock_.stall_time(now));
+  m.stalls.total_ms = outcome.stall_ms;
+  m.rebuffering_ratio = outcome.rebuffering_ratio;
   m.freezes = {.count = stats_.freezes.count(), .total_ms = stats_.freezes.total_ms()};
   m.packets = {.received = rc.received,
                .lost = std::max<int64_t>(0, b.cumulative_lost),
@@ -301,7 +386,9 @@ MetricsDocument Player::metrics() const {
               .skipped = skipped_,
               .oversized = dc.oversized,
               .incomplete_access_units = dc.incomplete_access_units,
-              .unrecovered = dc.unrecovered};
+              .unrecovered = dc.unrecovered,
+              .damaged = stats_.damaged,
+              .rendered_corrupt = stats_.corrupt};
   m.buffer = {.capacity_bytes = b.capacity_bytes,
               .capacity_ms = ms(b.capacity),
               .peak_bytes = rc.peak_bytes,
@@ -312,6 +399,17 @@ MetricsDocument Player::metrics() const {
   if (quality_) {
     m.quality = quality_->quality();
     m.snapshots = quality_->snapshot_records();
+    // Named from the metrics file's folder, so the file and its pictures
+    // are read together from any directory (flowcast-report does).
+    if (options_.metrics_path) {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      const fs::path folder = fs::absolute(fs::path(*options_.metrics_path), ec).parent_path();
+      for (auto& snap : m.snapshots) {
+        const fs::path relative = fs::absolute(snap.file, ec).lexically_relative(folder);
+        if (!ec && !relative.empty()) snap.file = relative.string();
+      }
+    }
   }
   m.timeline = timeline_;
   return m;
@@ -327,9 +425,14 @@ void Player::write_report(const nlohmann::json& metrics) const {
   label += std::to_string(options_.port);
   std::string error = validate_metrics_for_report(metrics);
   if (error.empty()) {
-    // Snapshot paths in the metrics are relative to the current directory.
+    // Snapshot paths in the metrics are relative to the metrics file's
+    // folder, or without --metrics to the current directory.
+    const std::string base =
+        options_.metrics_path
+            ? std::filesystem::absolute(*options_.metrics_path).parent_path().string()
+            : std::string();
     const std::string html =
-        render_report_html({ReportRun{label, metrics, ""}}, "flowcast-client: " + label);
+        render_report_html({ReportRun{label, metrics, base, ""}}, "flowcast-client: " + label);
     if (write_file_atomic(*options_.report_path, html, error)) return;
   }
   std::fprintf(stderr, "flowcast-client: report %s not written: %s\n",

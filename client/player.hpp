@@ -10,6 +10,7 @@
 #include "client/decode/decode_stage.hpp"
 #include "client/metrics/client_metrics.hpp"
 #include "client/metrics/quality_meter.hpp"
+#include "client/metrics/session_accounting.hpp"
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/playout_policy.hpp"
 #include "client/playout/receive_buffer.hpp"
@@ -42,6 +43,14 @@ class Player {
   void report_oversized();
   void sample_timeline(SteadyTime now);
   PlaybackStatus status_snapshot(SteadyTime now, const TimelineSample& sample);
+  // Notes the session's edges once the loop sees them: the first packet, the
+  // stream's end.
+  void note_edges(SteadyTime now);
+  // What ended the stream, from the source (once it ended or failed).
+  EndedBy stream_ended_by() const;
+  // The session's state word: JOINING, WAITING, PLAYING, REBUFFERING,
+  // FROZEN, ENDED (DESIGN.md "Sessions and their states").
+  std::string session_state(SteadyTime now) const;
   void finish(int code);
   // --report: the run as a self-contained HTML page.
   void write_report(const nlohmann::json& metrics) const;
@@ -51,6 +60,7 @@ class Player {
   SteadyTime launched_;
   ReceiveBuffer buffer_;
   PlayoutClock clock_;
+  SenderClock sender_clock_;  // what the sender's reports say; read by policy_
   PlayoutPolicy policy_;
   NetworkSource source_;
   common::BoundedQueue<RenderFrame> frames_;
@@ -58,7 +68,6 @@ class Player {
   RenderStats stats_;
   std::unique_ptr<QualityMeter> quality_;  // --reference, --snapshot, --frames
   uint64_t skipped_ = 0;
-  bool freezing_ = false;     // the last frame out was a skip marker
   bool reader_busy_ = false;  // `b` holds the network reader
   bool oversized_reported_ = false;
   StatusLine status_line_;
@@ -69,6 +78,10 @@ class Player {
   uint64_t last_sample_bytes_ = 0;
   SteadyTime last_sample_time_;
   SteadyTime ended_at_;
+  EndedBy ended_by_ = EndedBy::error;
+  std::optional<SteadyTime> first_packet_;     // --listen: when the sender began
+  std::optional<SteadyTime> stream_end_seen_;  // when the loop saw the stream end
+  bool last_damaged_ = false;                  // the last picture shown was damaged
   static std::atomic<bool> stop_requested_;
 };
 

@@ -65,7 +65,7 @@ wait 2>/dev/null || true
 echo
 echo "== side by side"
 pr -m -t -w 110 "$out/tcp.summary" "$out/udp.summary" | expand
-"$report_bin" "$out/tcp.json" "$out/udp.json" -o "$out/report.html" \
+"$report_bin" "$out/tcp.json" "$out/udp.json" --server "$out/server.json" -o "$out/report.html" \
   --title "flowcast demo: TCP and UDP through a 2.8 Mbit/s link" >/dev/null
 
 echo

@@ -11,8 +11,9 @@ packages=(
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   libasio-dev libcli11-dev nlohmann-json3-dev
   # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server,
-  # a headless browser that opens the HTML report
-  catch2 ffmpeg xvfb xdotool chromium
+  # a headless browser that opens the HTML report, a terminal multiplexer
+  # that shows the status line at a given width
+  catch2 ffmpeg xvfb xdotool chromium tmux
   # GStreamer as a peer: gst-launch-1.0 and its RTP/RTSP elements, and its
   # RTSP server driven from Debian's /usr/bin/python3 (tests/peers/)
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

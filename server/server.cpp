@@ -32,6 +32,12 @@ Server::Server(ServerOptions options)
     // Open once up front so a bad INPUT is an error now, not per client.
     media::FileSource probe(*options_.input);
     file_info_ = probe.info();
+    if (file_info_->timestamps_from_rate) {
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", file_info_->frame_rate);
+      log(*options_.input + " has no timestamps: its pictures are timed at " + rate +
+          " fps, the stream's frame rate");
+    }
   } else {
     media::EncoderConfig cfg;
     cfg.width = options_.width;

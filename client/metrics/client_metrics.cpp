@@ -7,15 +7,28 @@
 
 namespace flowcast::client {
 
+double FreezeDetector::threshold_ms() const {
+  const double mean = sum_ms_ / static_cast<double>(durations_ms_.size());
+  return std::max(3 * mean, mean + 150.0);
+}
+
+bool FreezeDetector::in_progress(SteadyTime now) const {
+  if (!last_ || durations_ms_.empty()) return false;
+  return since_last_ms(now) >= threshold_ms();
+}
+
+double FreezeDetector::since_last_ms(SteadyTime now) const {
+  if (!last_ || now < *last_) return 0;
+  return std::chrono::duration<double, std::milli>(now - *last_).count();
+}
+
 void FreezeDetector::on_rendered(SteadyTime t) {
   if (last_) {
     double d = std::chrono::duration<double, std::milli>(t - *last_).count();
-    if (!durations_ms_.empty()) {
-      double mean = sum_ms_ / static_cast<double>(durations_ms_.size());
-      if (d >= std::max(3 * mean, mean + 150.0)) {
-        ++count_;
-        total_ms_ += d;
-      }
+    if (!durations_ms_.empty() && d >= threshold_ms()) {
+      ++count_;
+      total_ms_ += d;
+      freezes_.emplace_back(*last_, t);
     }
     durations_ms_.push_back(d);
     sum_ms_ += d;
@@ -44,11 +57,12 @@ LatencySummary summarize_latency(std::vector<double> v) {
 bool write_timeline_csv(const std::string& path, const std::vector<TimelineSample>& samples,
                         std::string& error) {
   std::ostringstream csv;
-  csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt\n";
+  csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt,tainted,"
+         "damaged\n";
   for (const auto& s : samples)
     csv << s.t_ms << ',' << s.state << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
         << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ','
-        << s.corrupt << '\n';
+        << s.corrupt << ',' << s.tainted << ',' << s.damaged << '\n';
   return write_file_atomic(path, csv.str(), error);
 }
 

@@ -20,23 +20,33 @@ namespace flowcast::client {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-// W3C webrtc-stats freezes: a gap between rendered frames of at least
+// W3C webrtc-stats freezes (RTCInboundRtpStreamStats.freezeCount,
+// totalFreezesDuration): a gap between rendered frames of at least
 // max(3 x mean of the last 30 frame durations, that mean + 150 ms).
 class FreezeDetector {
  public:
   void on_rendered(SteadyTime t);
   uint64_t count() const { return count_; }
   double total_ms() const { return total_ms_; }
+  // Each freeze counted, from the picture before the gap to the one after.
+  const std::vector<std::pair<SteadyTime, SteadyTime>>& freezes() const { return freezes_; }
+  // A freeze is in progress at `now`: no picture for at least the threshold
+  // since the last one (it is counted once the next picture is shown).
+  bool in_progress(SteadyTime now) const;
+  // How long the picture has been on screen at `now`; 0 before the first.
+  double since_last_ms(SteadyTime now) const;
 
  private:
+  double threshold_ms() const;
   std::optional<SteadyTime> last_;
+  std::vector<std::pair<SteadyTime, SteadyTime>> freezes_;
   std::deque<double> durations_ms_;
   double sum_ms_ = 0;
   uint64_t count_ = 0;
   double total_ms_ = 0;
 };
 
-// Percentiles (nearest rank) of latencies in ms; zeros when empty.
+// Percentiles (nearest rank) of latencies in ms; nulls when empty.
 LatencySummary summarize_latency(std::vector<double> latencies_ms);
 
 struct RenderStats {
@@ -44,7 +54,9 @@ struct RenderStats {
   uint64_t dropped_late = 0;
   uint64_t corrupt = 0;  // rendered with the decoder's error flag
   uint64_t tainted = 0;  // rendered after a loss, before the next keyframe
+  uint64_t damaged = 0;  // rendered corrupt or tainted (each picture once)
   std::optional<double> startup_ms;
+  std::optional<SteadyTime> first_picture;
   std::vector<double> latencies_ms;
   FreezeDetector freezes;
 };

@@ -67,6 +67,62 @@ struct MetricsConfig {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsConfig, buffer_ms, buffer_max_ms,
                                                 rebuffer_ms, overflow, on_loss, host, port)
 
+// "session": the session as CTA-2066 and ExoPlayer's PlaybackStats see it
+// (DESIGN.md "Sessions and their states").
+
+// What ended the session ("session.ended_by").
+enum class EndedBy { bye, teardown, closed, silence, duration, user, signal, error };
+NLOHMANN_JSON_SERIALIZE_ENUM(EndedBy, {{EndedBy::bye, "bye"},
+                                       {EndedBy::teardown, "teardown"},
+                                       {EndedBy::closed, "closed"},
+                                       {EndedBy::silence, "silence"},
+                                       {EndedBy::duration, "duration"},
+                                       {EndedBy::user, "user"},
+                                       {EndedBy::signal, "signal"},
+                                       {EndedBy::error, "error"}})
+inline std::string to_string(EndedBy e) {
+  return nlohmann::json(e).get<std::string>();
+}
+// The stream's own end (BYE, TEARDOWN, the sender closing or going silent,
+// a lost connection), as opposed to the viewer's (--duration, q, a signal).
+inline bool is_stream_end(EndedBy e) {
+  return e != EndedBy::duration && e != EndedBy::user && e != EndedBy::signal;
+}
+
+// CTA-2066 5.4/5.5: a session that ended before its first picture
+// ("session.start_failure"; null when a picture was shown).
+enum class StartFailure { video_start_failure, exit_before_video_start };
+NLOHMANN_JSON_SERIALIZE_ENUM(StartFailure,
+                             {{StartFailure::video_start_failure, "video_start_failure"},
+                              {StartFailure::exit_before_video_start, "exit_before_video_start"}})
+inline std::string to_string(StartFailure f) {
+  return nlohmann::json(f).get<std::string>();
+}
+
+// "session.state_ms": the session's time in each state, in ms; the states
+// do not overlap and add up to duration_ms (docs/METRICS.md says which wins
+// where two apply).
+struct StateTimes {
+  double joining = 0;
+  double playing = 0;
+  double rebuffering = 0;
+  double frozen = 0;
+  double ended = 0;    // waiting for a stream that had ended (not rebuffering)
+  double waiting = 0;  // --listen: before the sender's first packet (not startup)
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StateTimes, joining, playing, rebuffering, frozen,
+                                                ended, waiting)
+
+struct SessionFigures {
+  std::string protocol = "flowcast";  // "flowcast", "rtsp" or "listen"
+  bool video_started = false;         // a picture was shown
+  std::optional<StartFailure> start_failure;
+  EndedBy ended_by = EndedBy::error;
+  StateTimes state_ms;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SessionFigures, protocol, video_started,
+                                                start_failure, ended_by, state_ms)
+
 // One entry of "stalls.events".
 struct StallRecord {
   double start_ms = 0;  // since launch
@@ -134,10 +190,16 @@ struct FrameCounts {
   // Pictures before the first recovery point of a stream joined without a
   // keyframe, on a clean link: not shown, not in decoded.
   uint64_t unrecovered = 0;
+  // Rendered pictures that were damaged: corrupt (decoder-flagged) or
+  // tainted, each picture counted once. rendered_corrupt is the corrupt ones
+  // among the rendered (corrupt counts decoded pictures, shown or not).
+  uint64_t damaged = 0;
+  uint64_t rendered_corrupt = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FrameCounts, decoded, rendered, dropped_late,
                                                 corrupt, tainted, skipped, oversized,
-                                                incomplete_access_units, unrecovered)
+                                                incomplete_access_units, unrecovered, damaged,
+                                                rendered_corrupt)
 
 // "buffer": the receive buffer.
 struct BufferFigures {
@@ -157,9 +219,11 @@ struct KernelFigures {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(KernelFigures, rcvbuf_bytes, peak_queued_bytes)
 
-// "latency_ms": send->render latency of rendered frames.
+// "latency_ms": send->render latency of rendered frames, from the RTP
+// header extension that carries the send time (flowcast-server sends it);
+// null when no rendered frame carried one (other senders, --listen).
 struct LatencySummary {
-  double p50 = 0, p95 = 0, max = 0;
+  std::optional<double> p50, p95, max;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LatencySummary, p50, p95, max)
 
@@ -231,7 +295,10 @@ inline void from_json(const nlohmann::json& j, Quality& q) {
 // One entry of "snapshots": a PNG written under --snapshot.
 struct SnapshotRecord {
   std::string file;
-  std::string kind;  // "corrupt-NN", "worst", "worst-reference", "clean"
+  // "damaged" (the first damaged picture of a loss episode; its file is
+  // damaged-NN-corrupt or damaged-NN-tainted), "worst", "worst-reference",
+  // "clean"; files written before 2026-11 say "corrupt" for "damaged".
+  std::string kind;
   double t_ms = 0;
   double pts_ms = 0;
   std::optional<double> psnr;  // null when not compared
@@ -241,18 +308,22 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SnapshotRecord, file, kind, t_ms
 // One entry of "timeline", every 100 ms; also a row of --timeline's CSV.
 struct TimelineSample {
   double t_ms = 0;
-  std::string state;  // "buffering", "playing", "stalled", "ended"
+  // "joining", "playing", "rebuffering", "frozen", "ended" (session states);
+  // files written before sessions had states say "buffering" and "stalled".
+  std::string state;
   double buffer_ms = 0;
   uint64_t buffer_bytes = 0;
   uint64_t kernel_bytes = 0;
   double received_kbps = 0;
-  int64_t lost = 0;  // cumulative, as are late and corrupt
+  int64_t lost = 0;  // cumulative, as are late, corrupt, tainted and damaged
   uint64_t late = 0;
-  uint64_t corrupt = 0;
+  uint64_t corrupt = 0;  // rendered pictures the decoder flagged
+  uint64_t tainted = 0;
+  uint64_t damaged = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimelineSample, t_ms, state, buffer_ms,
                                                 buffer_bytes, kernel_bytes, received_kbps, lost,
-                                                late, corrupt)
+                                                late, corrupt, tainted, damaged)
 
 // The whole file. Times are in ms.
 struct MetricsDocument {
@@ -260,9 +331,10 @@ struct MetricsDocument {
   Transport transport = Transport::tcp;  // RTSP interleaved and --listen count as their carrier
   MetricsConfig config;
   double duration_ms = 0;
+  SessionFigures session;
   std::optional<double> startup_ms;  // null when no picture was shown
   StallFigures stalls;
-  double rebuffering_ratio = 0;
+  std::optional<double> rebuffering_ratio;  // null when no picture was shown
   FreezeFigures freezes;
   PacketCounts packets;
   FrameCounts frames;
@@ -274,9 +346,9 @@ struct MetricsDocument {
   std::vector<TimelineSample> timeline;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
-                                                duration_ms, startup_ms, stalls, rebuffering_ratio,
-                                                freezes, packets, frames, buffer, kernel,
-                                                latency_ms, quality, snapshots, timeline)
+                                                duration_ms, session, startup_ms, stalls,
+                                                rebuffering_ratio, freezes, packets, frames, buffer,
+                                                kernel, latency_ms, quality, snapshots, timeline)
 
 // Where readers find figures in a file: the one list of JSON pointers for
 // code that reads files as they come (flowcast-report), checked against the
@@ -295,6 +367,18 @@ inline const Pointer kConfigRebufferMs{"/config/rebuffer_ms"};
 inline const Pointer kConfigOverflow{"/config/overflow"};
 inline const Pointer kConfigOnLoss{"/config/on_loss"};
 inline const Pointer kDurationMs{"/duration_ms"};
+inline const Pointer kSession{"/session"};
+inline const Pointer kSessionProtocol{"/session/protocol"};
+inline const Pointer kSessionVideoStarted{"/session/video_started"};
+inline const Pointer kSessionStartFailure{"/session/start_failure"};
+inline const Pointer kSessionEndedBy{"/session/ended_by"};
+inline const Pointer kSessionStateMs{"/session/state_ms"};
+inline const Pointer kStateJoiningMs{"/session/state_ms/joining"};
+inline const Pointer kStatePlayingMs{"/session/state_ms/playing"};
+inline const Pointer kStateRebufferingMs{"/session/state_ms/rebuffering"};
+inline const Pointer kStateFrozenMs{"/session/state_ms/frozen"};
+inline const Pointer kStateEndedMs{"/session/state_ms/ended"};
+inline const Pointer kStateWaitingMs{"/session/state_ms/waiting"};
 inline const Pointer kStartupMs{"/startup_ms"};
 inline const Pointer kStalls{"/stalls"};
 inline const Pointer kStallsCount{"/stalls/count"};
@@ -318,6 +402,8 @@ inline const Pointer kFramesCorrupt{"/frames/corrupt"};
 inline const Pointer kFramesTainted{"/frames/tainted"};
 inline const Pointer kFramesSkipped{"/frames/skipped"};
 inline const Pointer kFramesDroppedLate{"/frames/dropped_late"};
+inline const Pointer kFramesDamaged{"/frames/damaged"};
+inline const Pointer kFramesRenderedCorrupt{"/frames/rendered_corrupt"};
 inline const Pointer kBuffer{"/buffer"};
 inline const Pointer kBufferPeakMs{"/buffer/peak_ms"};
 inline const Pointer kBufferPeakBytes{"/buffer/peak_bytes"};
@@ -343,6 +429,9 @@ inline const Pointer kSampleReceivedKbps{"/received_kbps"};
 inline const Pointer kSampleLost{"/lost"};
 inline const Pointer kSampleLate{"/late"};
 inline const Pointer kSampleCorrupt{"/corrupt"};
+inline const Pointer kSampleTainted{"/tainted"};
+inline const Pointer kSampleDamaged{"/damaged"};
+inline const Pointer kSampleState{"/state"};
 
 // In one entry of "stalls.events".
 inline const Pointer kStallStartMs{"/start_ms"};

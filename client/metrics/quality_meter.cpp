@@ -286,9 +286,12 @@ void QualityMeter::consider_snapshots(const ShownPicture& p, const FrameQuality&
     // The first damaged picture of a loss episode.
     ++episodes_;
     if (snapshot_budget_left() > 0) {
-      char suffix[16];
-      std::snprintf(suffix, sizeof suffix, "-%02d", episodes_);
-      save(p.frame, "corrupt", p, row.psnr, suffix);
+      // "damaged-01-tainted": damaged, and why (the decoder's flag, or the
+      // loss before it).
+      char suffix[32];
+      std::snprintf(suffix, sizeof suffix, "-%02d-%s", episodes_,
+                    p.corrupt ? "corrupt" : "tainted");
+      save(p.frame, "damaged", p, row.psnr, suffix);
     }
   }
   clean_run_ = damaged ? 0 : clean_run_ + 1;

@@ -1,15 +1,27 @@
 #include "client/playout/playout_clock.hpp"
 
+#include <algorithm>
+
 namespace flowcast::client {
 
 using std::chrono::microseconds;
 
+namespace {
+// A picture this much later than the one a stall waited for means the
+// source had a gap there.
+constexpr microseconds kSourceGap{1'000'000};
+}  // namespace
+
 const char* to_string(PlayState s) {
   switch (s) {
-    case PlayState::starting: return "buffering";
-    case PlayState::playing: return "playing";
-    case PlayState::stalled: return "stalled";
-    case PlayState::ended: return "ended";
+    case PlayState::starting:
+      return "buffering";
+    case PlayState::playing:
+      return "playing";
+    case PlayState::stalled:
+      return "stalled";
+    case PlayState::ended:
+      return "ended";
   }
   return "?";
 }
@@ -37,6 +49,24 @@ void PlayoutClock::resume(SteadyTime now) {
   ev.duration = std::chrono::duration_cast<microseconds>(now - ev.start);
   if (ev.duration.count() < 0) ev.duration = microseconds(0);
   base_ += ev.duration;
+  state_ = PlayState::playing;
+}
+
+void PlayoutClock::resume_for(SteadyTime now, int64_t front_ts) {
+  std::lock_guard lock(mutex_);
+  if (state_ != PlayState::stalled) return;
+  auto& ev = stalls_.back();
+  ev.duration = std::max(microseconds(0), std::chrono::duration_cast<microseconds>(now - ev.start));
+  const SteadyTime due = base_ + microseconds((front_ts - first_ts_) * 1000 / 90);
+  // Within a second of the missing picture the front is that picture, or one
+  // the decoder's reordering puts beside it: the base moves by the stall.
+  // Further on, the source had no picture in between, and the front's
+  // timestamp already counts that time.
+  auto shift = ev.duration;
+  if (due - ev.start > kSourceGap)
+    shift = std::clamp(std::chrono::duration_cast<microseconds>(now - due), microseconds(0),
+                       ev.duration);
+  base_ += shift;
   state_ = PlayState::playing;
 }
 

@@ -34,6 +34,10 @@ class PlayoutClock {
   void begin_stall(SteadyTime due, std::string cause);
   // Enough media is held again: the base moves by the stall's length.
   void resume(SteadyTime now);
+  // The same, but the base moves no further than `front_ts` needs to be due
+  // at `now`: when what ended the stall is a picture later than the missing
+  // one (the source had a gap there), its timestamp already holds the gap.
+  void resume_for(SteadyTime now, int64_t front_ts);
   void end(SteadyTime now);
 
   PlayState state() const;

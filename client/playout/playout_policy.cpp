@@ -33,7 +33,7 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
     if (starting)
       clock_.start(now, *b.front_timestamp);
     else
-      clock_.resume(now);
+      clock_.resume_for(now, *b.front_timestamp);
   }
   if (b.front_complete) return {Action::take_complete, std::nullopt};
   if (b.empty) {
@@ -52,6 +52,12 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
   return {Action::wait, now + kRecheck};
 }
 
+bool PlayoutPolicy::sender_idle_past(int64_t timestamp, SteadyTime now) const {
+  if (!sender_clock_) return false;
+  const auto idle = sender_clock_->idle_through(now);
+  return idle && timestamp <= *idle;
+}
+
 bool PlayoutPolicy::check_stall(SteadyTime now, int64_t last_pts, int64_t frame_interval_90k,
                                 bool buffer_playable, bool end_of_stream) const {
   if (clock_.state() != PlayState::playing) return false;
@@ -61,6 +67,7 @@ bool PlayoutPolicy::check_stall(SteadyTime now, int64_t last_pts, int64_t frame_
   const auto grace = std::chrono::microseconds(frame_interval_90k * 1000 / 90);
   if (now < *expected + grace) return false;
   if (end_of_stream || buffer_playable) return false;
+  if (sender_idle_past(last_pts + frame_interval_90k, now)) return false;
   clock_.begin_stall(*expected, "underrun");
   return true;
 }

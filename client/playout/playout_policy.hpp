@@ -16,7 +16,12 @@
 //  - Stall: playing, the render queue ran dry one frame interval after the
 //    next picture was due, and the buffer holds nothing playable (and the
 //    stream has not ended). Rebuffering ends once `rebuffer` of media is held
-//    (timestamp span), and the base moves by the stall's length.
+//    (timestamp span), and the base moves by the stall's length, but no
+//    further than the first picture held needs to be due then (a gap in the
+//    source that was taken for a stall is not added to the clock twice).
+//  - Gap: not a stall while the sender's reports show its media clock ran
+//    past the missing picture with nothing in flight (SenderClock): the
+//    source has no picture there (a still), and the sender is alive.
 //
 // Threads: decide() runs on the decode thread with the jitter buffer locked;
 // check_stall() on the render thread. The policy has no state of its own
@@ -26,6 +31,7 @@
 #include <optional>
 
 #include "client/playout/playout_clock.hpp"
+#include "client/playout/sender_clock.hpp"
 
 namespace flowcast::client {
 
@@ -75,13 +81,22 @@ class PlayoutPolicy {
   bool check_stall(SteadyTime now, int64_t last_pts, int64_t frame_interval_90k,
                    bool buffer_playable, bool end_of_stream) const;
 
+  // Lets check_stall() ask the sender's media clock whether a missing
+  // picture was ever sent. Borrows clock (it outlives the policy); nullptr:
+  // no reports (a plain RTP sender), every missing picture may stall.
+  void set_sender_clock(const SenderClock* clock) { sender_clock_ = clock; }
+
   const PlayoutConfig& config() const { return config_; }
   // Playback has not started: decide() reads BufferState::held_for.
   bool measures_startup() const { return clock_.state() == PlayState::starting; }
 
  private:
+  // The sender's clock ran past `timestamp` with nothing left in flight.
+  bool sender_idle_past(int64_t timestamp, SteadyTime now) const;
+
   PlayoutConfig config_;
   PlayoutClock& clock_;
+  const SenderClock* sender_clock_ = nullptr;
 };
 
 }  // namespace flowcast::client

@@ -69,6 +69,12 @@ bool ReceiveBuffer::full() const {
          counted_packets() >= base_packet_bound();
 }
 
+int64_t ReceiveBuffer::timeline_of(uint32_t rtp_timestamp) const {
+  std::lock_guard lock(mutex_);
+  const int64_t offset = ts_offsets_.empty() ? 0 : ts_offsets_.rbegin()->second;
+  return ts_unwrap_.peek(rtp_timestamp) + offset;
+}
+
 void ReceiveBuffer::restart() {
   std::lock_guard lock(mutex_);
   restart_pending_ = true;

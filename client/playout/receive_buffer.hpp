@@ -158,6 +158,10 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // Network thread: the sender restarted (a new SSRC); the next packet begins
   // a new sequence space and timeline.
   void restart();
+  // A timestamp of the sender's clock as sent (an RTCP SR's RTP timestamp),
+  // on the timeline the buffer hands out: unwrapped next to the newest
+  // packet's, and re-anchored as the newest packets are. Any thread.
+  int64_t timeline_of(uint32_t rtp_timestamp) const;
 
   // --- Decode thread.
   // Blocks until the playout policy lets the next access unit go, and takes

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "media/quality/png_writer.hpp"
-#include <vector>
 
 extern "C" {
 #include <libavutil/imgutils.h>
@@ -89,10 +89,9 @@ void SdlRenderer::show(const AVFrame* frame) {
   const AVFrame* src = frame;
   if (frame->format != AV_PIX_FMT_YUV420P && frame->format != AV_PIX_FMT_YUVJ420P) {
     // Other layouts (4:2:2, 10-bit) are converted; 4:2:0 is uploaded as is.
-    sws_ = sws_getCachedContext(sws_, frame->width, frame->height,
-                                static_cast<AVPixelFormat>(frame->format), frame->width,
-                                frame->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr,
-                                nullptr);
+    sws_ = sws_getCachedContext(
+        sws_, frame->width, frame->height, static_cast<AVPixelFormat>(frame->format), frame->width,
+        frame->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
     if (!sws_) return;
     if (!converted_ || converted_->width != frame->width || converted_->height != frame->height) {
       if (converted_) av_frame_free(&converted_);
@@ -185,33 +184,34 @@ void SdlRenderer::draw_overlay() {
   SDL_SetRenderDrawBlendMode(renderer_, SDL_BLENDMODE_NONE);
   int y = y0 + 6;
   const int x = x0 + 8;
-  // The state, in a colour of its own.
-  std::string state = s.state;
+  // The state, in a colour of its own: green playing, amber playing a
+  // damaged picture, yellow joining or rebuffering, blue frozen, grey
+  // waiting or ended.
+  const std::string state = s.state_text();
   uint8_t r = 80, g = 220, b = 80;
-  if (state == "BUFFERING") {
-    state += ' ';
-    state += std::to_string(s.buffering_percent);
-    state += '%';
+  if (s.state == "JOINING" || s.state == "REBUFFERING") {
     r = 250, g = 200, b = 40;
-  } else if (state == "FROZEN") {
+  } else if (s.state == "FROZEN") {
     r = 80, g = 200, b = 250;
-  } else if (state == "ENDED") {
+  } else if (s.state == "ENDED" || s.state == "WAITING") {
     r = 180, g = 180, b = 180;
+  } else if (s.damaged_now) {
+    r = 250, g = 130, b = 40;
   }
-  SDL_Rect badge{x - 2, y - 1, 150, line - 2};
+  const int badge_w = s.state == "WAITING" ? width - 16 : 160;
+  SDL_Rect badge{x - 2, y - 1, badge_w, line - 2};
   SDL_SetRenderDrawColor(renderer_, r / 3, g / 3, b / 3, 255);
   SDL_RenderFillRect(renderer_, &badge);
   draw_text(state, x + 2, y, r, g, b);
-  draw_text(s.transport + " / " + s.overflow, x + 170, y, 230, 230, 230);
+  if (s.state != "WAITING") draw_text(s.transport + " / " + s.overflow, x + 180, y, 230, 230, 230);
   y += line;
   char buf[160];
   std::snprintf(buf, sizeof buf, "kernel %4.0fK / %.0fK%s", s.kernel_bytes / 1024.0,
                 s.kernel_capacity_bytes / 1024.0, s.reader_busy ? "  (not read)" : "");
   draw_text(buf, x, y, 230, 230, 230);
   y += line;
-  const double kfill = s.kernel_capacity_bytes
-                           ? static_cast<double>(s.kernel_bytes) / s.kernel_capacity_bytes
-                           : 0.0;
+  const double kfill =
+      s.kernel_capacity_bytes ? static_cast<double>(s.kernel_bytes) / s.kernel_capacity_bytes : 0.0;
   draw_bar(x, y, width - 24, line - 8, kfill, std::nullopt, 70, 140, 250);
   y += line;
   std::snprintf(buf, sizeof buf, "buffer %5.0fms / %.0fms  %4.0fK / %.0fK", s.buffer_ms,
@@ -222,12 +222,14 @@ void SdlRenderer::draw_overlay() {
   const double mark = s.buffer_capacity_ms > 0 ? s.buffer_mark_ms / s.buffer_capacity_ms : 0.0;
   draw_bar(x, y, width - 24, line - 8, bfill, mark, 80, 200, 120);
   y += line;
-  std::snprintf(buf, sizeof buf, "stalls %llu (%.1fs)  lost %lld  late %llu",
+  std::snprintf(buf, sizeof buf, "stalls %llu (%.1fs)  freezes %llu (%.1fs)",
                 static_cast<unsigned long long>(s.stalls), s.stall_ms / 1000.0,
-                static_cast<long long>(s.lost), static_cast<unsigned long long>(s.late));
+                static_cast<unsigned long long>(s.freezes), s.freeze_ms / 1000.0);
   draw_text(buf, x, y, 230, 230, 230);
   y += line;
-  std::snprintf(buf, sizeof buf, "dropped: kernel %llu  buffer %llu",
+  std::snprintf(buf, sizeof buf, "lost %lld (%.1f%%)  late %llu  dropped k/b %llu/%llu",
+                static_cast<long long>(s.lost), s.loss_percent(),
+                static_cast<unsigned long long>(s.late),
                 static_cast<unsigned long long>(s.dropped_kernel),
                 static_cast<unsigned long long>(s.dropped_buffer));
   if (s.psnr_db >= 0) {
@@ -236,9 +238,12 @@ void SdlRenderer::draw_overlay() {
   }
   draw_text(buf, x, y, 230, 230, 230);
   y += line;
-  std::snprintf(buf, sizeof buf, "corrupt %llu  tainted %llu  latency %.0f ms",
+  char latency[32] = "n/a";
+  if (s.latency_ms) std::snprintf(latency, sizeof latency, "%.0f ms", *s.latency_ms);
+  std::snprintf(buf, sizeof buf, "damaged %llu (corrupt %llu, tainted %llu)  latency %s",
+                static_cast<unsigned long long>(s.damaged),
                 static_cast<unsigned long long>(s.corrupt),
-                static_cast<unsigned long long>(s.tainted), s.latency_ms);
+                static_cast<unsigned long long>(s.tainted), latency);
   draw_text(buf, x, y, 230, 230, 230);
 }
 

@@ -1,79 +1,175 @@
 #include "client/render/status_line.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace flowcast::client {
 
 namespace {
-std::string kib(uint64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0fK", static_cast<double>(bytes) / 1024.0);
+
+std::string format(const char* fmt, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, args...);
   return buf;
 }
+
+std::string kib(uint64_t bytes) {
+  return format("%.0fK", static_cast<double>(bytes) / 1024.0);
+}
+
+using ull = unsigned long long;
+
+// One field of the status line: its long and compact forms, and how much it
+// matters when the terminal is too narrow for all of them (higher stays).
+struct Field {
+  std::string full;
+  std::string brief;
+  int keep = 0;
+};
+
 }  // namespace
 
-std::string format_status(const PlaybackStatus& s) {
-  std::string state = s.state;
-  if (state == "BUFFERING") {
-    state += ' ';
-    state += std::to_string(s.buffering_percent);
-    state += '%';
-  }
-  char buf[512];
-  std::snprintf(
-      buf, sizeof buf,
-      "%6.1fs %-13s %s/%s | buffer %5.0fms %6s | kernel %6s%s | stalls %llu (%.1fs) | "
-      "lost %lld late %llu drop k/b %llu/%llu | corrupt %llu tainted %llu | "
-      "latency %.0fms",
-      s.t_s, state.c_str(), s.transport.c_str(), s.overflow.c_str(), s.buffer_ms,
-      kib(s.buffer_bytes).c_str(), kib(s.kernel_bytes).c_str(), s.reader_busy ? " (not read)" : "",
-      static_cast<unsigned long long>(s.stalls), s.stall_ms / 1000.0,
-      static_cast<long long>(s.lost), static_cast<unsigned long long>(s.late),
-      static_cast<unsigned long long>(s.dropped_kernel),
-      static_cast<unsigned long long>(s.dropped_buffer), static_cast<unsigned long long>(s.corrupt),
-      static_cast<unsigned long long>(s.tainted), s.latency_ms);
-  if (s.psnr_db >= 0) {
-    const size_t used = std::strlen(buf);
-    std::snprintf(buf + used, sizeof buf - used, " | PSNR %.1f dB", s.psnr_db);
-  }
-  return buf;
+std::string PlaybackStatus::state_text() const {
+  if (state == "JOINING" || state == "REBUFFERING")
+    return state + " " + std::to_string(buffering_percent) + "%";
+  if (state == "WAITING") return "WAITING for RTP on UDP port " + std::to_string(waiting_port);
+  if (state == "FROZEN") return format("FROZEN %.1fs", frozen_ms / 1000.0);
+  if (state == "PLAYING" && damaged_now) return "PLAYING damaged";
+  return state;
+}
+
+std::string format_status(const PlaybackStatus& s, size_t width) {
+  std::vector<Field> fields;
+  const std::string state = s.state_text();
+  fields.push_back({format("%6.1fs", s.t_s), format("%.0fs", s.t_s), 100});
+  fields.push_back({format("%-16s", state.c_str()), state, 99});
+  fields.push_back({s.transport + "/" + s.overflow, s.transport, 20});
+  fields.push_back({format("| buffer %5.0fms %5s", s.buffer_ms, kib(s.buffer_bytes).c_str()),
+                    format("| buf %.0fms", s.buffer_ms), 60});
+  fields.push_back(
+      {format("| kernel %5s%s", kib(s.kernel_bytes).c_str(), s.reader_busy ? " (not read)" : ""),
+       format("| k %s%s", kib(s.kernel_bytes).c_str(), s.reader_busy ? " unread" : ""),
+       s.reader_busy ? 75 : 30});
+  // "stalls 2 (1.5s)", or "stalls 0".
+  auto events = [](const char* name, uint64_t count, double ms) {
+    return count ? format("%s %llu (%.1fs)", name, static_cast<ull>(count), ms / 1000.0)
+                 : format("%s 0", name);
+  };
+  fields.push_back({"| " + events("stalls", s.stalls, s.stall_ms),
+                    format("| stalls %llu", static_cast<ull>(s.stalls)), 90});
+  fields.push_back({events("freezes", s.freezes, s.freeze_ms),
+                    format("freezes %llu", static_cast<ull>(s.freezes)), 85});
+  fields.push_back({format("| lost %lld (%.1f%%) late %llu", static_cast<long long>(s.lost),
+                           s.loss_percent(), static_cast<ull>(s.late)),
+                    format("| lost %.1f%%", s.loss_percent()), 80});
+  fields.push_back({format("drop k/b %llu/%llu", static_cast<ull>(s.dropped_kernel),
+                           static_cast<ull>(s.dropped_buffer)),
+                    format("drop %llu", static_cast<ull>(s.dropped_kernel + s.dropped_buffer)),
+                    s.dropped_kernel + s.dropped_buffer ? 45 : 10});
+  fields.push_back(
+      {format("| damaged %llu (corrupt %llu, tainted %llu)", static_cast<ull>(s.damaged),
+              static_cast<ull>(s.corrupt), static_cast<ull>(s.tainted)),
+       format("| damaged %llu", static_cast<ull>(s.damaged)), 65});
+  fields.push_back({s.latency_ms ? format("| latency %.0fms", *s.latency_ms) : "| latency n/a",
+                    s.latency_ms ? format("| lat %.0fms", *s.latency_ms) : "| lat n/a", 40});
+  if (s.psnr_db >= 0)
+    fields.push_back({format("| PSNR %.1f dB", s.psnr_db), format("| %.0fdB", s.psnr_db), 15});
+
+  auto join = [&](bool brief, const std::vector<bool>& shown) {
+    std::string line;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (!shown[i]) continue;
+      if (!line.empty()) line += ' ';
+      line += brief ? fields[i].brief : fields[i].full;
+    }
+    return line;
+  };
+  // Leaves out the least important field still shown, of those below
+  // `below`; false when there is none.
+  auto drop_one = [&](std::vector<bool>& shown, int below) {
+    size_t drop = fields.size();
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (shown[i] && fields[i].keep < below &&
+          (drop == fields.size() || fields[i].keep < fields[drop].keep))
+        drop = i;
+    if (drop == fields.size()) return false;
+    shown[drop] = false;
+    return true;
+  };
+  std::vector<bool> shown(fields.size(), true);
+  std::string line = join(false, shown);
+  if (width == 0 || line.size() <= width) return line;
+  // The long form without the minor fields (drops when there are none,
+  // PSNR, the transport, an idle kernel buffer) ...
+  while (line.size() > width && drop_one(shown, 35)) line = join(false, shown);
+  if (line.size() <= width) return line;
+  // ... else the compact form, leaving out what matters least until it fits.
+  std::fill(shown.begin(), shown.end(), true);
+  line = join(true, shown);
+  while (line.size() > width && drop_one(shown, 99)) line = join(true, shown);
+  if (line.size() > width) line.resize(width);
+  return line;
 }
 
 std::string format_summary(const MetricsDocument& m) {
   auto num = [](std::optional<double> v, const char* fmt) {
     if (!v) return std::string("-");
-    char buf[64];
-    std::snprintf(buf, sizeof buf, fmt, *v);
-    return std::string(buf);
+    return format(fmt, *v);
   };
   std::string out;
   auto row = [&](const char* name, const std::string& value) {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "  %-22s %s\n", name, value.c_str());
-    out += buf;
+    out += format("  %-22s %s\n", name, value.c_str());
   };
+  const SessionFigures& session = m.session;
   out += "flowcast-client summary (" + to_string(m.transport) + ", overflow " +
          to_string(m.config.overflow) + ")\n";
+  if (session.start_failure) {
+    // CTA-2066's names for a session that showed no picture.
+    const bool failure = *session.start_failure == StartFailure::video_start_failure;
+    row("session", std::string(failure ? "VIDEO START FAILURE" : "EXIT BEFORE VIDEO START") + " (" +
+                       to_string(session.ended_by) + ")");
+  } else {
+    row("session", "ended by " + to_string(session.ended_by));
+  }
   row("duration", num(m.duration_ms, "%.0f ms"));
-  row("startup", num(m.startup_ms, "%.0f ms"));
+  const bool listen = session.protocol == "listen";
+  row("startup", m.startup_ms ? num(m.startup_ms, "%.0f ms") + (listen ? " (from 1st packet)" : "")
+                              : "- (no picture shown)");
+  const StateTimes& t = session.state_ms;
+  row("joining / playing", format("%.0f / %.0f ms", t.joining, t.playing));
+  row("rebuffering / frozen", format("%.0f / %.0f ms", t.rebuffering, t.frozen));
+  if (t.ended > 0) row("ended, waiting", format("%.0f ms (the stream had ended)", t.ended));
+  if (t.waiting > 0) row("waiting for sender", format("%.0f ms", t.waiting));
   row("stalls", std::to_string(m.stalls.count) + " (" + num(m.stalls.total_ms, "%.0f ms") + ")");
-  row("rebuffering ratio", num(m.rebuffering_ratio, "%.3f"));
+  row("rebuffering ratio",
+      m.rebuffering_ratio ? num(m.rebuffering_ratio, "%.3f") : "- (no picture shown)");
+  row("freezes", std::to_string(m.freezes.count) + " (" + num(m.freezes.total_ms, "%.0f ms") + ")");
   row("packets received", std::to_string(m.packets.received));
-  row("packets lost", std::to_string(m.packets.lost));
+  const double expected = static_cast<double>(m.packets.received) +
+                          static_cast<double>(std::max<int64_t>(0, m.packets.lost));
+  row("packets lost",
+      std::to_string(m.packets.lost) +
+          format(" (%.1f%%)", expected > 0 ? 100.0 * m.packets.lost / expected : 0.0));
   row("dropped kernel/buffer", std::to_string(m.packets.dropped_kernel) + " / " +
                                    std::to_string(m.packets.dropped_overflow));
   row("frames rendered", std::to_string(m.frames.rendered));
-  row("frames corrupt", std::to_string(m.frames.corrupt));
-  row("frames tainted", std::to_string(m.frames.tainted));
-  row("latency p50/p95", num(m.latency_ms.p50, "%.0f") + " / " + num(m.latency_ms.p95, "%.0f ms"));
+  row("frames damaged", std::to_string(m.frames.damaged) + " (corrupt " +
+                            std::to_string(m.frames.rendered_corrupt) + ", tainted " +
+                            std::to_string(m.frames.tainted) + ")");
+  if (m.frames.skipped)
+    row("frames skipped", std::to_string(m.frames.skipped) + " (--on-loss freeze)");
+  row("latency p50/p95",
+      m.latency_ms.p50 ? num(m.latency_ms.p50, "%.0f") + " / " + num(m.latency_ms.p95, "%.0f ms")
+                       : "n/a (no send time in the RTP)");
   if (m.quality.comparison) {
     const QualityFigures& q = m.quality.figures;
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%s / %s dB, MOS %s", num(q.psnr_mean, "%.2f").c_str(),
-                  num(q.psnr_min, "%.2f").c_str(), num(q.mos_mean, "%.2f").c_str());
-    row("PSNR mean/min", buf);
+    row("PSNR mean/min", num(q.psnr_mean, "%.2f") + " / " + num(q.psnr_min, "%.2f") + " dB, MOS " +
+                             num(q.mos_mean, "%.2f"));
   }
   if (!m.snapshots.empty()) {
     std::string where = std::to_string(m.snapshots.size());
@@ -86,16 +182,34 @@ std::string format_summary(const MetricsDocument& m) {
 
 StatusLine::StatusLine(FILE* out, bool tty, bool quiet) : out_(out), tty_(tty), quiet_(quiet) {}
 
+size_t StatusLine::width() const {
+  winsize ws{};
+  if (ioctl(fileno(out_), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const int n = std::atoi(columns);
+    if (n > 0) return static_cast<size_t>(n);
+  }
+  return 80;
+}
+
 void StatusLine::update(const PlaybackStatus& s, std::chrono::steady_clock::time_point now) {
   if (quiet_ || now < next_) return;
   next_ = now + (tty_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000));
-  const std::string line = format_status(s);
   if (tty_) {
+    // One column short of the width: a line that fills the last column
+    // wraps on some terminals.
+    const std::string line = format_status(s, std::max<size_t>(20, width() - 1));
     std::fprintf(out_, "\r%s\x1b[K", line.c_str());
     drawn_ = true;
   } else {
-    std::fprintf(out_, "%s\n", line.c_str());
+    std::fprintf(out_, "%s\n", format_status(s).c_str());
   }
+  std::fflush(out_);
+}
+
+void StatusLine::note(const std::string& message) {
+  if (quiet_) return;
+  std::fprintf(out_, "%s%s\n", drawn_ ? "\r\x1b[K" : "", message.c_str());
   std::fflush(out_);
 }
 

@@ -12,21 +12,29 @@
 
 namespace flowcast::client {
 
-// One line with the same figures as the overlay.
-std::string format_status(const PlaybackStatus& s);
+// One line with the same figures as the overlay, at most `width` characters
+// (0: no limit). It gives the long form when it fits, a compact one (short
+// labels) when not, and then leaves out the least important fields (PSNR,
+// drops, the transport, latency, kernel, ...) until it fits: on a terminal it
+// never wraps, so the refresh in place stays on one line.
+std::string format_status(const PlaybackStatus& s, size_t width = 0);
 // The summary table of a run, from its metrics.
 std::string format_summary(const MetricsDocument& metrics);
 
 class StatusLine {
  public:
-  // out: where to print (stderr); tty: refresh in place.
+  // out: where to print (stderr); tty: refresh in place, as wide as the
+  // terminal (TIOCGWINSZ, read at every refresh, so a resize is followed).
   StatusLine(FILE* out, bool tty, bool quiet);
   // Prints if it is time to. now: steady clock.
   void update(const PlaybackStatus& s, std::chrono::steady_clock::time_point now);
+  // Says something on a line of its own (an event), above the status line.
+  void note(const std::string& message);
   // Ends the in-place line so what follows starts on a fresh one.
   void finish();
 
  private:
+  size_t width() const;
   FILE* out_;
   bool tty_;
   bool quiet_;

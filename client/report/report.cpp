@@ -25,6 +25,8 @@ constexpr const char* kDash = "\u2014";  // shown for a value that is null or mi
 // Snapshots are frames of a video, a few hundred KiB at most; anything far
 // larger is not one, and would bloat the page.
 constexpr std::uintmax_t kMaxSnapshotBytes = 32u << 20;
+// The PSNR flowcast writes for a picture identical to its reference.
+constexpr double kIdenticalPsnr = 99.0;
 
 const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                 "#9467bd", "#8c564b", "#e377c2", "#17becf"};
@@ -126,8 +128,10 @@ struct Stall {
 // What the charts need from one run's metrics; hostile values are skipped.
 struct RunSeries {
   std::vector<SvgChart::Point> buffer_ms, kernel_bytes, received_kbps, psnr;
-  std::vector<Tick> lost, late, corrupt;
+  std::vector<Tick> lost, late, damaged;
   std::vector<Stall> stalls;
+  std::optional<double> kernel_peak_bytes;
+  std::optional<double> first_pts_ms;  // media time of the first compared or saved picture
   std::optional<double> config_buffer_ms, config_rebuffer_ms;
   double end_ms = 0;  // the last time anything of this run is drawn at
 };
@@ -139,9 +143,14 @@ RunSeries series_of(const json& m) {
     std::vector<Tick>* ticks;
     double last = 0;
   };
+  // Files written before "damaged" was sampled: their rendered corrupt.
+  const json* timeline_json = find(m, keys::kTimeline);
+  const bool has_damaged = timeline_json && timeline_json->is_array() && !timeline_json->empty() &&
+                           timeline_json->front().is_object() &&
+                           timeline_json->front().contains("damaged");
   Counter counters[] = {{keys::kSampleLost, &r.lost},
                         {keys::kSampleLate, &r.late},
-                        {keys::kSampleCorrupt, &r.corrupt}};
+                        {has_damaged ? keys::kSampleDamaged : keys::kSampleCorrupt, &r.damaged}};
   if (const json* timeline = find(m, keys::kTimeline); timeline && timeline->is_array()) {
     for (const json& s : *timeline) {
       auto t = number_at(s, keys::kSampleTMs);
@@ -181,6 +190,26 @@ RunSeries series_of(const json& m) {
     }
   }
   if (auto d = number_at(m, keys::kDurationMs)) r.end_ms = std::max(r.end_ms, *d);
+  // The timeline is sampled every 100 ms; what was counted after its last
+  // sample is a tick at the end, so each lane's total is the table's.
+  const Pointer* totals[] = {&keys::kPacketsLost, &keys::kPacketsLate,
+                             has_damaged ? &keys::kFramesDamaged : &keys::kFramesRenderedCorrupt};
+  for (size_t i = 0; i < 3; ++i) {
+    auto total = number_at(m, *totals[i]);
+    if (!total) continue;
+    std::vector<Tick>& ticks = *counters[i].ticks;
+    const double drawn = ticks.empty() ? 0 : ticks.back().total;
+    if (*total > drawn) ticks.push_back({r.end_ms, *total - drawn, *total});
+  }
+  r.kernel_peak_bytes = number_at(m, keys::kKernelPeakQueuedBytes);
+  auto note_pts = [&](const json& item, const Pointer& key) {
+    if (auto pts = number_at(item, key))
+      r.first_pts_ms = std::min(r.first_pts_ms.value_or(*pts), *pts);
+  };
+  if (const json* frames = find(m, keys::kQualityPerFrame); frames && frames->is_array())
+    for (const json& f : *frames) note_pts(f, Pointer("/pts_ms"));
+  if (const json* snaps = find(m, keys::kSnapshots); snaps && snaps->is_array())
+    for (const json& snap : *snaps) note_pts(snap, keys::kSnapshotPtsMs);
   r.config_buffer_ms = number_at(m, keys::kConfigBufferMs);
   r.config_rebuffer_ms = number_at(m, keys::kConfigRebufferMs);
   return r;
@@ -222,10 +251,19 @@ struct RowGroup {
 // The figures the table shows, in its order; metrics_keys says where each is.
 const std::initializer_list<RowGroup>& summary_rows() {
   static const std::initializer_list<RowGroup> rows = {
-      {"run",
+      {"session",
        {{"transport", keys::kTransport, 0},
+        {"protocol", keys::kSessionProtocol, 0},
+        {"video started", keys::kSessionVideoStarted, 0},
+        {"start failure", keys::kSessionStartFailure, 0},
+        {"ended by", keys::kSessionEndedBy, 0},
         {"duration (ms)", keys::kDurationMs, 0},
-        {"startup (ms)", keys::kStartupMs, 1}}},
+        {"startup (ms)", keys::kStartupMs, 1},
+        {"joining (ms)", keys::kStateJoiningMs, 0},
+        {"playing (ms)", keys::kStatePlayingMs, 0},
+        {"rebuffering (ms)", keys::kStateRebufferingMs, 0},
+        {"frozen (ms)", keys::kStateFrozenMs, 0},
+        {"ended, waiting (ms)", keys::kStateEndedMs, 0}}},
       {"config",
        {{"buffer (ms)", keys::kConfigBufferMs, 0},
         {"buffer max (ms)", keys::kConfigBufferMaxMs, 0},
@@ -248,8 +286,10 @@ const std::initializer_list<RowGroup>& summary_rows() {
       {"frames",
        {{"decoded", keys::kFramesDecoded, 0},
         {"rendered", keys::kFramesRendered, 0},
-        {"corrupt", keys::kFramesCorrupt, 0},
-        {"tainted", keys::kFramesTainted, 0},
+        {"damaged (shown)", keys::kFramesDamaged, 0},
+        {"corrupt (shown)", keys::kFramesRenderedCorrupt, 0},
+        {"tainted (shown)", keys::kFramesTainted, 0},
+        {"corrupt (decoded)", keys::kFramesCorrupt, 0},
         {"skipped", keys::kFramesSkipped, 0},
         {"dropped late", keys::kFramesDroppedLate, 0}}},
       {"buffers",
@@ -263,6 +303,20 @@ const std::initializer_list<RowGroup>& summary_rows() {
         {"MOS mean", keys::kQualityMosMean, 2}}},
   };
   return rows;
+}
+
+// The emulated link each run went through, when flowcast-server's metrics
+// were given.
+std::string link_text(const std::vector<ReportRun>& runs) {
+  std::string s;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (runs[i].link.empty()) continue;
+    s += "<p class=\"link\" id=\"link-" + std::to_string(i) +
+         "\"><span class=\"swatch\" style=\"background:" + colour_of(i) + "\"></span>" +
+         html_escape(runs[i].label) +
+         ": through the server's emulated link: " + html_escape(runs[i].link) + "</p>\n";
+  }
+  return s;
 }
 
 std::string summary_table(const std::vector<ReportRun>& runs) {
@@ -350,10 +404,19 @@ std::string buffer_chart(const std::vector<ReportRun>& runs, const std::vector<R
 
 std::string line_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
                        double x_max, const char* id, const char* y_label, const char* caption,
-                       std::vector<SvgChart::Point> RunSeries::*member) {
+                       std::vector<SvgChart::Point> RunSeries::*member,
+                       std::optional<double> RunSeries::*peak = nullptr) {
   double y = 1;
-  for (const auto& r : series) y = max_y(r.*member, y);
+  for (const auto& r : series) {
+    y = max_y(r.*member, y);
+    // The 10 Hz samples can miss a peak the run measured: the axis holds both.
+    if (peak && (r.*peak)) y = std::max(y, *(r.*peak));
+  }
   SvgChart chart(id, y_label, x_max, SvgChart::nice_ceiling(y * 1.05));
+  if (peak)
+    for (size_t i = 0; i < series.size(); ++i)
+      if (auto v = series[i].*peak; v && *v > 0)
+        chart.add_hline(*v, colour_of(i), runs[i].label + ": peak " + format_number(*v, 0), "2 3");
   for (size_t i = 0; i < series.size(); ++i)
     chart.add_line(series[i].*member, colour_of(i), runs[i].label + ": " + y_label,
                    static_cast<int>(i));
@@ -367,7 +430,7 @@ std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<R
     std::vector<Tick> RunSeries::*ticks;
   };
   const Kind kinds[] = {
-      {"lost", &RunSeries::lost}, {"late", &RunSeries::late}, {"corrupt", &RunSeries::corrupt}};
+      {"lost", &RunSeries::lost}, {"late", &RunSeries::late}, {"damaged", &RunSeries::damaged}};
   std::vector<std::string> lanes, colours;
   double most = 1;
   size_t any = 0;
@@ -399,8 +462,9 @@ std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<R
       }
     }
   }
-  return figure(std::string("Lost and late packets, corrupt frames: a tick where the count grows "
-                            "(taller for more at once; the lane names the total).") +
+  return figure(std::string("Lost and late packets, damaged pictures shown (corrupt or tainted): "
+                            "a tick where the count grows (taller for more at once; the lane "
+                            "names the total, as the table counts it).") +
                     (any == 0 ? " None in these runs." : ""),
                 runs, chart.render());
 }
@@ -408,23 +472,39 @@ std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<R
 std::string psnr_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
                        double x_max) {
   std::vector<std::string> without;
-  double y = 1;
+  // The axis spans the damaged pictures' range: identical pictures (100 dB,
+  // an infinite PSNR) are drawn at its top, not on an axis to 100.
+  double y = 40;
+  bool identical = false;
   for (size_t i = 0; i < series.size(); ++i) {
     if (series[i].psnr.empty()) without.push_back(html_escape(runs[i].label));
-    y = max_y(series[i].psnr, y);
+    for (const auto& p : series[i].psnr) {
+      if (p.y >= kIdenticalPsnr)
+        identical = true;
+      else
+        y = std::max(y, p.y);
+    }
   }
   if (without.size() == series.size())
     return "<p class=\"no-reference\" id=\"no-reference\">No per-frame PSNR: no reference "
            "(run flowcast-client with <code>--reference FILE</code>).</p>\n";
-  SvgChart chart("chart-psnr", "PSNR (dB)", x_max, SvgChart::nice_ceiling(std::min(y, 100.0)), 220);
+  const double top = SvgChart::nice_ceiling(y + 2);
+  SvgChart chart("chart-psnr", "PSNR (dB)", x_max, top, 220);
   // EvalVid's PSNR to MOS boundaries; too close together to label each.
   for (int db : {37, 31, 25, 20}) chart.add_hline(db, "#999", "", "2 3");
-  for (size_t i = 0; i < series.size(); ++i)
-    chart.add_line(series[i].psnr, colour_of(i), runs[i].label + ": PSNR (dB)",
-                   static_cast<int>(i));
+  for (size_t i = 0; i < series.size(); ++i) {
+    std::vector<SvgChart::Point> points = series[i].psnr;
+    for (auto& p : points) p.y = std::min(p.y, top);
+    chart.add_line(points, colour_of(i), runs[i].label + ": PSNR (dB)", static_cast<int>(i));
+  }
   std::string caption =
-      "PSNR of each rendered frame against the reference, at the time it was shown (100 dB: "
-      "identical). Dotted: 37, 31, 25 and 20 dB, above which a frame scores MOS 5, 4, 3 and 2.";
+      "PSNR of each rendered frame against the reference, at the time it was shown. Dotted: "
+      "37, 31, 25 and 20 dB, above which a frame scores MOS 5, 4, 3 and 2.";
+  if (identical)
+    caption +=
+        " Pictures identical to the reference (infinite PSNR, written as 100 dB) are "
+        "drawn at the top, " +
+        format_number(top, 0) + " dB.";
   if (!without.empty()) {
     caption += " No reference for:";
     for (size_t i = 0; i < without.size(); ++i) caption += (i ? ", " : " ") + without[i];
@@ -507,13 +587,17 @@ std::optional<std::string> read_png(const std::filesystem::path& path, std::stri
   return bytes;
 }
 
-std::string snapshot_figure(const json& snap, const std::string& base_dir) {
+std::string snapshot_figure(const json& snap, const std::string& base_dir,
+                            std::optional<double> first_pts_ms) {
   const json* file = find(snap, keys::kSnapshotFile);
   const json* kind_v = find(snap, keys::kSnapshotKind);
   const std::string kind = kind_v && kind_v->is_string() ? kind_v->get<std::string>() : "";
   std::string caption = kind.empty() ? "snapshot" : html_escape(kind);
   if (auto t = number_at(snap, keys::kSnapshotTMs)) caption += " at " + seconds(*t);
-  if (auto pts = number_at(snap, keys::kSnapshotPtsMs)) caption += ", media time " + seconds(*pts);
+  // Media time from the first picture the run compared or saved: a live
+  // source's timestamps start anywhere.
+  if (auto pts = number_at(snap, keys::kSnapshotPtsMs))
+    caption += ", media time +" + seconds(*pts - first_pts_ms.value_or(*pts));
   if (auto psnr = number_at(snap, keys::kSnapshotPsnr))
     caption += ", PSNR " + format_number(*psnr, 2) + " dB";
   else if (find(snap, keys::kSnapshotPsnr))
@@ -523,10 +607,26 @@ std::string snapshot_figure(const json& snap, const std::string& base_dir) {
     return "<figure class=\"" + cls + " unreadable\"><figcaption>" + caption +
            ": the metrics name no file</figcaption></figure>\n";
   const std::string& name = file->get_ref<const std::string&>();
+  // Relative paths are relative to the metrics file's folder (flowcast-client
+  // writes them so); older files named them from the client's working
+  // directory, which is tried second.
   std::filesystem::path path(name);
-  if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
   std::string error;
-  auto png = read_png(path, error);
+  std::optional<std::string> png;
+  if (path.is_relative() && !base_dir.empty()) {
+    const std::filesystem::path beside = std::filesystem::path(base_dir) / path;
+    png = read_png(beside, error);
+    if (!png) {
+      std::string second;
+      if (auto as_given = read_png(path, second)) {
+        png = std::move(as_given);
+      } else {
+        path = beside;
+      }
+    }
+  } else {
+    png = read_png(path, error);
+  }
   if (!png)
     return "<figure class=\"" + cls + " unreadable\"><figcaption>" + caption + ": cannot read " +
            html_escape(path.string()) + " (" + html_escape(error) + ")</figcaption></figure>\n";
@@ -544,7 +644,17 @@ std::string snapshots_section(const std::vector<ReportRun>& runs) {
     any = true;
     s += "<h3 style=\"color:" + colour_of(i) + "\">" + html_escape(runs[i].label) +
          "</h3>\n<div class=\"snapshots\">\n";
-    for (const json& snap : *snaps) s += snapshot_figure(snap, runs[i].base_dir);
+    // The worst picture and its reference side by side, on a row of their own.
+    std::string pair, rest;
+    const auto first_pts = series_of(runs[i].metrics).first_pts_ms;
+    for (const json& snap : *snaps) {
+      const json* kind = find(snap, keys::kSnapshotKind);
+      const bool worst =
+          kind && kind->is_string() && kind->get_ref<const std::string&>().rfind("worst", 0) == 0;
+      (worst ? pair : rest) += snapshot_figure(snap, runs[i].base_dir, first_pts);
+    }
+    if (!pair.empty()) s += "<div class=\"snapshot-pair\">\n" + pair + "</div>\n";
+    s += rest;
     s += "</div>\n";
   }
   if (!any)
@@ -572,6 +682,9 @@ table.mos-histogram, table.stalls { margin: 8px 24px 8px 0; display: inline-tabl
 table.mos-histogram td, table.mos-histogram th, table.stalls td, table.stalls th { padding: 1px 8px; }
 td.bar { width: 160px; } td.bar span { display: block; height: 10px; }
 .snapshots { display: flex; flex-wrap: wrap; gap: 12px; }
+.snapshot-pair { display: flex; flex-wrap: nowrap; gap: 12px; flex-basis: 100%; }
+.snapshot-pair figure.snapshot { max-width: 49%; }
+.snapshot-pair figure.snapshot img { max-width: 100%; }
 figure.snapshot { margin: 0; max-width: 330px; }
 figure.snapshot img { max-width: 320px; border: 1px solid #ccc; display: block; }
 figure.unreadable figcaption { color: #a00; }
@@ -580,6 +693,31 @@ footer { margin-top: 32px; color: #777; font-size: 12px; }
 )";
 
 }  // namespace
+
+std::string describe_link(const nlohmann::json& server) {
+  const json* link = server.is_object() ? find(server, Pointer("/link_config")) : nullptr;
+  if (!link || !link->is_object()) return {};
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  auto value = [&](const char* key) {
+    return number_at(*link, Pointer(std::string("/") + key)).value_or(0);
+  };
+  if (const double rate = value("rate_bps"); rate > 0)
+    add("rate " + (rate >= 1e6 ? format_number(rate / 1e6, 1) + " Mbit/s"
+                               : format_number(rate / 1e3, 0) + " kbit/s"));
+  if (value("rate_bps") > 0 && value("queue_ms") > 0)
+    add("queue " + format_number(value("queue_ms"), 0) + " ms");
+  if (const double d = value("delay_ms"); d > 0) add("delay " + format_number(d, 0) + " ms");
+  if (const double j = value("jitter_ms"); j > 0) add("jitter " + format_number(j, 0) + " ms");
+  if (const double l = value("loss_percent"); l > 0) {
+    add("loss " + format_number(l, 1) + "%");
+    if (const double b = value("burst"); b > 0) add("bursts of " + format_number(b, 1));
+  }
+  if (const double r = value("reorder_percent"); r > 0) add("reorder " + format_number(r, 1) + "%");
+  if (const double d = value("duplicate_percent"); d > 0)
+    add("duplicate " + format_number(d, 1) + "%");
+  return out.empty() ? "none (no --link-* option)" : out;
+}
 
 std::string validate_metrics_for_report(const nlohmann::json& m) {
   const std::string fix = ": pass a metrics file written by flowcast-client --metrics";
@@ -647,13 +785,15 @@ std::string render_report_html(const std::vector<ReportRun>& runs, const std::st
   s += "<p>" + std::to_string(runs.size()) + (runs.size() == 1 ? " run" : " runs") +
        " of flowcast-client. Times are from each client's launch; every chart shares one time "
        "axis.</p>\n";
-  s +=
-      "<section id=\"summary-section\">\n<h2>Summary</h2>\n" + summary_table(runs) + "</section>\n";
+  s += "<section id=\"summary-section\">\n<h2>Summary</h2>\n" + link_text(runs) +
+       summary_table(runs) + "</section>\n";
   s += "<section id=\"charts\">\n<h2>Over time</h2>\n";
   s += buffer_chart(runs, series, x_max);
   s += line_chart(runs, series, x_max, "chart-kernel", "kernel (bytes)",
-                  "Kernel socket buffer: bytes received but not yet read by the client.",
-                  &RunSeries::kernel_bytes);
+                  "Kernel socket buffer: bytes received but not yet read by the client, "
+                  "sampled every 100 ms; dotted: the peak the client measured (it samples "
+                  "more often).",
+                  &RunSeries::kernel_bytes, &RunSeries::kernel_peak_bytes);
   s += line_chart(runs, series, x_max, "chart-bitrate", "received (kbit/s)",
                   "Received bitrate (kbit/s).", &RunSeries::received_kbps);
   s += events_chart(runs, series, x_max);

@@ -19,7 +19,15 @@ struct ReportRun {
   // Relative snapshot paths are taken from here (the metrics file's folder);
   // empty means the current directory.
   std::string base_dir;
+  // The emulated link the run went through, in words ("rate 2.8 Mbit/s,
+  // queue 200 ms"), from flowcast-server's metrics; empty: not known.
+  std::string link;
 };
+
+// The words for a flowcast-server metrics file's "link_config" (schema
+// flowcast.server-metrics/1): "rate 2.8 Mbit/s, queue 200 ms, loss 2%", or
+// "none" when nothing is emulated. Empty when the file has no link_config.
+std::string describe_link(const nlohmann::json& server_metrics);
 
 // Empty when metrics is a flowcast.metrics/1 document the report can use;
 // otherwise one line saying what is wrong and what to do (wrong or missing

@@ -53,12 +53,17 @@ bool load_run(const std::string& path, flowcast::client::ReportRun& run, std::st
   }
   error = flowcast::client::validate_metrics_for_report(run.metrics);
   if (!error.empty()) return false;
-  // "tcp (demo-tcp)": what was measured, then which file it came from.
+  // "tcp (demo-tcp)": what was measured, then which file it came from; the
+  // file alone when its name says as much ("tcp", not "tcp (tcp)").
   const std::string stem = fs::path(path).stem().string();
   const auto& transport = flowcast::client::metrics_keys::kTransport;
-  run.label = run.metrics.contains(transport) && run.metrics.at(transport).is_string()
-                  ? run.metrics.at(transport).get<std::string>() + " (" + stem + ")"
-                  : stem;
+  const auto& protocol = flowcast::client::metrics_keys::kSessionProtocol;
+  std::string what;
+  if (run.metrics.contains(transport) && run.metrics.at(transport).is_string())
+    what = run.metrics.at(transport).get<std::string>();
+  if (run.metrics.contains(protocol) && run.metrics.at(protocol) == "listen")
+    what = "listen " + what;
+  run.label = what.empty() || stem == what ? stem : what + " (" + stem + ")";
   run.base_dir = fs::path(path).parent_path().string();
   return true;
 }
@@ -74,11 +79,15 @@ int main(int argc, char** argv) {
       "Example: flowcast-report tcp.json udp.json -o report.html",
       "flowcast-report"};
   std::vector<std::string> inputs;
-  std::string output, title = "flowcast report";
+  std::string output, title = "flowcast report", server_path;
   app.add_option("METRICS", inputs, "metrics files of flowcast-client --metrics, one run each");
   app.add_option("-o,--output", output,
                  "the HTML file to write (replaced whole, never half-written)");
   app.add_option("--title", title, "the page's title (default \"flowcast report\")");
+  app.add_option("--server", server_path,
+                 "flowcast-server's --metrics file of the same runs: the report shows the link "
+                 "they went through (--link-rate, --link-loss, ...)")
+      ->type_name("FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -95,6 +104,22 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string error;
     if (!load_run(inputs[i], runs[i], error)) return usage_error(inputs[i] + ": " + error);
+  }
+  if (!server_path.empty()) {
+    std::ifstream in(server_path, std::ios::binary);
+    nlohmann::json server;
+    try {
+      if (!in) throw std::runtime_error("cannot open it");
+      server = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+      return usage_error("--server " + server_path + ": " + parse_message(e.what()) +
+                         "; pass the file flowcast-server --metrics wrote");
+    }
+    const std::string link = flowcast::client::describe_link(server);
+    if (link.empty())
+      return usage_error("--server " + server_path +
+                         ": no link_config in it; pass the file flowcast-server --metrics wrote");
+    for (auto& run : runs) run.link = link;
   }
   const std::string html = flowcast::client::render_report_html(runs, title);
   std::string error;

@@ -113,6 +113,7 @@ void NetworkSource::apply_reading() {
   const bool reading = reading_allowed();
   // Silence while we were not reading is ours, not the sender's.
   if (reading) last_heard_ = std::max(last_heard_, Clock::now() - std::chrono::seconds(1));
+  if (!reading && sender_clock_) sender_clock_->on_not_reading(Clock::now());
   transport_->set_reading(reading);
 }
 
@@ -122,6 +123,7 @@ void NetworkSource::fail(const std::string& message) {
     std::lock_guard lock(mutex_);
     if (error_.empty()) error_ = message;
   }
+  if (stream_end_ == StreamEnd::none) stream_end_ = StreamEnd::error;
   status_ = SourceStatus::failed;
   transport_->close();
   bye_timer_.cancel();
@@ -132,6 +134,7 @@ void NetworkSource::fail(const std::string& message) {
 
 void NetworkSource::finish_stream() {
   if (status_ == SourceStatus::failed || status_ == SourceStatus::ended) return;
+  if (stream_end_ == StreamEnd::none) stream_end_ = bye_seen_ ? StreamEnd::bye : StreamEnd::silence;
   status_ = SourceStatus::ended;
   bye_timer_.cancel();
   report_timer_.cancel();
@@ -153,10 +156,12 @@ void NetworkSource::on_failed(const std::string& message) {
 }
 
 void NetworkSource::on_peer_closed() {
-  if (bye_seen_)
+  if (bye_seen_) {
     finish_stream();
-  else
+  } else {
+    if (status_ == SourceStatus::streaming) stream_end_ = StreamEnd::closed;
     fail("the server closed the connection without ending the stream");
+  }
 }
 
 void NetworkSource::on_stray() {
@@ -188,6 +193,7 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
   }
   count([](SourceCounters& c) { ++c.rtcp_received; });
   last_heard_ = Clock::now();
+  for (const auto& sr : rtcp->sender_reports) on_sender_report(sr);
   const TransportTraits& traits = transport_->traits();
   for (const auto& bye : rtcp->byes) {
     // Only the sender we play can end the stream; before any media, a peer
@@ -229,6 +235,8 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
   }
   last_heard_ = Clock::now();
   last_media_ = last_heard_;
+  if (our_type && !rtp->payload.empty()) last_media_ts_ = rtp->header.timestamp;
+  if (sender_clock_) sender_clock_->on_media(last_heard_);
   ReceivedPacket p;
   p.sequence = rtp->header.sequence;
   p.timestamp = rtp->header.timestamp;
@@ -283,6 +291,20 @@ bool NetworkSource::consider_switch(uint32_t ssrc, uint16_t sequence,
   return true;
 }
 
+void NetworkSource::on_sender_report(const common::SenderReport& report) {
+  if (!sender_clock_ || !media_ssrc_ || report.sender_ssrc != *media_ssrc_ || !last_media_ts_)
+    return;
+  // RFC 3550 A.3: expected = extended highest sequence - first + 1, which is
+  // what arrived plus what is lost. The report's count wraps modulo 2^32.
+  const auto snapshot = buffer_.snapshot();
+  const auto expected = static_cast<uint32_t>(static_cast<int64_t>(snapshot.counters.received) +
+                                              snapshot.cumulative_lost);
+  const bool all_received = static_cast<int32_t>(report.packet_count - expected) <= 0;
+  // On the buffer's timeline, which follows the sender's discontinuities.
+  const int64_t media_ts = buffer_.timeline_of(report.rtp_time);
+  sender_clock_->on_sender_report(Clock::now(), media_ts, all_received);
+}
+
 void NetworkSource::send_nacks() {
   if (!options_.nack || !media_ssrc_ || status_ != SourceStatus::streaming ||
       !transport_->traits().sends_feedback)
@@ -323,6 +345,7 @@ void NetworkSource::schedule_report() {
     // media began.
     const bool listening = reading_allowed() && (!traits.silence_is_end || media_ssrc_);
     if (traits.silence && listening && Clock::now() - last_heard_ > *traits.silence) {
+      if (!bye_seen_) stream_end_ = StreamEnd::silence;
       if (bye_seen_ || traits.silence_is_end)
         finish_stream();
       else

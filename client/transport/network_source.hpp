@@ -16,7 +16,9 @@
 //    sequence, jitter) every 500 ms, a PLI when asked, NACKs after a read
 //    (--nack), a BYE on stop: where the transport can send feedback;
 //  - the stream ends on the sender's BYE (as the transport's traits say),
-//    or after its silence; a transport's failure fails it.
+//    or after its silence; a transport's failure fails it. Any RTCP from
+//    the sender is a sign of life: its sender reports keep a session alive
+//    through a gap in the source, and go to the SenderClock, if one is set.
 // When the buffer's write() says false (the block policy), and while the
 // consumer is busy (--consumer-pause, the b key), the transport stops
 // reading: over TCP the window closes and the server is held back; over UDP
@@ -36,12 +38,17 @@
 
 #include "client/client_options.hpp"
 #include "client/playout/receive_buffer.hpp"
+#include "client/playout/sender_clock.hpp"
 #include "client/transport/rtp_transport.hpp"
+#include "common/rtp/rtcp.hpp"
 #include "common/stream/stream.hpp"
 
 namespace flowcast::client {
 
 enum class SourceStatus { connecting, streaming, ended, failed };
+// How the stream ended, once status() is ended or failed: the sender's BYE,
+// the peer closing the connection without one, silence, or another failure.
+enum class StreamEnd { none, bye, closed, silence, error };
 
 struct SourceCounters {
   uint64_t rtcp_received = 0;
@@ -81,8 +88,12 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   void request_keyframe();
   // Holds the reader busy (true) or lets it go (false). Any thread.
   void set_consumer_busy(bool busy);
+  // Tells `clock` what the sender's reports say. Borrows it (it outlives
+  // the source); call before start().
+  void set_sender_clock(SenderClock& clock) { sender_clock_ = &clock; }
 
   SourceStatus status() const { return status_.load(); }
+  StreamEnd stream_end() const { return stream_end_.load(); }
   // What went wrong, for the user (when status() is failed).
   std::string error() const;
   SourceCounters counters() const;
@@ -106,6 +117,9 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   // made that SSRC the one played (the caller then plays the packet).
   bool consider_switch(uint32_t ssrc, uint16_t sequence, std::span<const uint8_t> packet);
   void deliver(ReceivedPacket packet);
+  // An RTCP SR of the sender we play: where its media clock is, and whether
+  // every packet it counts has arrived.
+  void on_sender_report(const common::SenderReport& report);
   void apply_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
   // Every 500 ms: the silence check, and a receiver report.
@@ -154,7 +168,11 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
     std::deque<std::vector<uint8_t>> packets;
   };
   std::optional<Candidate> candidate_;
+  SenderClock* sender_clock_ = nullptr;
+  // The last RTP timestamp of the media, as sent: media began.
+  std::optional<uint32_t> last_media_ts_;
   std::atomic<SourceStatus> status_{SourceStatus::connecting};
+  std::atomic<StreamEnd> stream_end_{StreamEnd::none};
 
   mutable std::mutex mutex_;
   // --- Protected by mutex_.

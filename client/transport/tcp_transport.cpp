@@ -1,5 +1,7 @@
 #include "client/transport/tcp_transport.hpp"
 
+#include <sstream>
+
 #include "client/transport/receive_queue_probe.hpp"
 
 namespace flowcast::client {
@@ -44,26 +46,52 @@ void TcpTransport::start(TransportEvents& events) {
     fail("cannot resolve host '" + host_ + "': " + ec.message());
     return;
   }
+  for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
   deadline_.expires_after(kConnectTimeout);
   deadline_.async_wait([this](const asio::error_code& e) {
     if (!e && !connected_)
       fail("no answer from " + where() + " over TCP within 3 s: is flowcast-server running there?");
   });
-  socket_.open(results.begin()->endpoint().protocol(), ec);
+  connect_from(0);
+}
+
+// Not asio::async_connect: it closes and reopens the socket for each
+// address, which would lose SO_RCVBUF, and that must be set before connect
+// for the window the kernel offers to follow it.
+void TcpTransport::connect_from(size_t index) {
+  if (closed_ || connected_ || index >= endpoints_.size()) return;
+  asio::error_code ec;
+  socket_.close(ec);
+  const asio::ip::tcp::endpoint endpoint = endpoints_[index];
+  socket_.open(endpoint.protocol(), ec);
   // Before connect, so the window the kernel offers matches it.
   if (!ec && so_rcvbuf_)
     socket_.set_option(asio::socket_base::receive_buffer_size(*so_rcvbuf_), ec);
-  socket_.async_connect(*results.begin(), [this](const asio::error_code& e) {
+  socket_.async_connect(endpoint, [this, index, endpoint](const asio::error_code& e) {
     if (e == asio::error::operation_aborted || closed_ || connected_) return;
-    deadline_.cancel();
     if (e) {
-      if (e == asio::error::connection_refused)
-        fail("connection refused: no flowcast server listens on " + where() +
-             " for TCP (start flowcast-server, or check --port and --transport)");
+      std::ostringstream address;
+      address << endpoint;
+      if (e != asio::error::connection_refused) all_refused_ = false;
+      tried_.push_back(address.str() + " (" + e.message() + ")");
+      // This address did not answer: the next one may.
+      if (index + 1 < endpoints_.size()) {
+        connect_from(index + 1);
+        return;
+      }
+      deadline_.cancel();
+      std::string tried;
+      if (endpoints_.size() > 1) {
+        for (const auto& t : tried_) tried += (tried.empty() ? "; tried " : ", ") + t;
+      }
+      if (all_refused_)
+        fail("connection refused: no flowcast server listens on " + where() + " for TCP" + tried +
+             " (start flowcast-server, or check --port and --transport)");
       else
-        fail("cannot connect to " + where() + " over TCP: " + e.message());
+        fail("cannot connect to " + where() + " over TCP: " + e.message() + tried);
       return;
     }
+    deadline_.cancel();
     connected_ = true;
     asio::error_code ec2;
     socket_.non_blocking(true, ec2);

@@ -3,6 +3,9 @@
 // as in RFC 4571 (a 16-bit length, then the packet). Not reading holds the
 // server back: the kernel buffer fills, the window closes (flow control).
 // The stream ends when the server closes the connection after its BYE.
+// A host name is tried at every address it resolves to, in order, as
+// asio::async_connect does ("localhost" may give ::1 before 127.0.0.1, and a
+// server bound to one of them is found either way).
 // Network thread only.
 #include <array>
 #include <optional>
@@ -27,6 +30,8 @@ class TcpTransport : public RtpTransport {
   std::string where() const override;
 
  private:
+  // Connects to endpoints_[index] and on, one at a time.
+  void connect_from(size_t index);
   void do_read();
   void do_write();
   void fail(const std::string& message);
@@ -37,6 +42,9 @@ class TcpTransport : public RtpTransport {
   std::optional<int> so_rcvbuf_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer deadline_;
+  std::vector<asio::ip::tcp::endpoint> endpoints_;  // as resolved
+  std::vector<std::string> tried_;                  // addresses that failed, and why
+  bool all_refused_ = true;
   TransportEvents* events_ = nullptr;
   common::Rfc4571Deframer deframer_;
   std::array<uint8_t, 65536> read_buffer_{};

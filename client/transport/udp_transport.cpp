@@ -48,7 +48,23 @@ void UdpTransport::start(TransportEvents& events) {
     fail("cannot resolve host '" + host_ + "': " + ec.message());
     return;
   }
-  const auto ep = results.begin()->endpoint();
+  for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
+  deadline_.expires_after(kHandshakeTimeout);
+  deadline_.async_wait([this](const asio::error_code& e) {
+    if (!e && !accepted_)
+      fail("no answer from " + where() +
+           " over UDP within 3 s: is flowcast-server running there with --transport udp or "
+           "both?");
+  });
+  if (open_next()) do_read();
+}
+
+bool UdpTransport::open_next() {
+  const auto ep = endpoints_[next_endpoint_++];
+  asio::error_code ec;
+  socket_.close(ec);
+  ec.clear();
+  cookie_ = {};
   socket_.open(ep.protocol(), ec);
   if (!ec && so_rcvbuf_)
     socket_.set_option(asio::socket_base::receive_buffer_size(*so_rcvbuf_), ec);
@@ -58,17 +74,11 @@ void UdpTransport::start(TransportEvents& events) {
   if (!ec) socket_.non_blocking(true, ec);
   if (ec) {
     fail("cannot open a UDP socket to " + where() + ": " + ec.message());
-    return;
+    return false;
   }
-  deadline_.expires_after(kHandshakeTimeout);
-  deadline_.async_wait([this](const asio::error_code& e) {
-    if (!e && !accepted_)
-      fail("no answer from " + where() +
-           " over UDP within 3 s: is flowcast-server running there with --transport udp or "
-           "both?");
-  });
+  hello_timer_.cancel();
   send_hello();
-  do_read();
+  return true;
 }
 
 void UdpTransport::send_hello() {
@@ -100,6 +110,11 @@ void UdpTransport::do_read() {
         [this](uint32_t drops) { events_->on_kernel_drops(drops); });
     if (closed_) return;
     if (err == ECONNREFUSED && !accepted_) {
+      // Refused at this address: the next one may answer.
+      if (next_endpoint_ < endpoints_.size()) {
+        if (open_next()) do_read();
+        return;
+      }
       fail("no flowcast server listens on " + where() +
            " for UDP (start flowcast-server, or check --port and --transport)");
       return;

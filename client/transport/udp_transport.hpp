@@ -3,10 +3,13 @@
 // COOKIE, HELLO with the cookie until ACCEPT (or FULL), 3 s at most (see
 // common/rtp/handshake.hpp). The socket is connected, so an ICMP port-unreachable
 // comes back as a refusal. Not reading makes the kernel drop (SO_RXQ_OVFL
-// counts it); the server is gone after 5 s without a packet.
+// counts it); the server is gone after 5 s without a packet. A host name is
+// tried at each address it resolves to, in order, until one does not refuse
+// ("localhost" may give ::1 before 127.0.0.1).
 // Network thread only.
 #include <array>
 #include <optional>
+#include <vector>
 
 #include "client/transport/datagram_reader.hpp"
 #include "client/transport/rtp_transport.hpp"
@@ -26,6 +29,9 @@ class UdpTransport : public RtpTransport {
   std::string where() const override;
 
  private:
+  // Opens the socket to endpoints_[next_endpoint_++] and says HELLO; false
+  // (with the transport failed) when the socket cannot be set up.
+  bool open_next();
   void send_hello();
   void do_read();
   // One datagram read; false once the transport failed.
@@ -37,6 +43,8 @@ class UdpTransport : public RtpTransport {
   uint16_t port_;
   std::optional<int> so_rcvbuf_;
   asio::ip::udp::socket socket_;
+  std::vector<asio::ip::udp::endpoint> endpoints_;  // as resolved
+  size_t next_endpoint_ = 0;
   asio::steady_timer deadline_;
   asio::steady_timer hello_timer_;
   TransportEvents* events_ = nullptr;

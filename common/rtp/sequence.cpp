@@ -21,6 +21,11 @@ int64_t SequenceUnwrapper::unwrap(uint16_t seq) {
   return *last_;
 }
 
+int64_t TimestampUnwrapper::peek(uint32_t ts) const {
+  if (!last_) return ts;
+  return *last_ + static_cast<int32_t>(ts - static_cast<uint32_t>(*last_));
+}
+
 int64_t TimestampUnwrapper::unwrap(uint32_t ts) {
   if (!last_) {
     last_ = ts;

@@ -33,6 +33,8 @@ class SequenceUnwrapper {
 class TimestampUnwrapper {
  public:
   int64_t unwrap(uint32_t ts);
+  // What unwrap(ts) would return now, without moving on.
+  int64_t peek(uint32_t ts) const;
 
  private:
   std::optional<int64_t> last_;  // the previous result

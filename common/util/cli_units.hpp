@@ -5,8 +5,11 @@
 // Transformers (Option::transform) rewrite the text into the number the
 // option is stored as, as CLI::AsSizeValue does:
 //   AsDuration  DURATION "500ms", "2s", "1.5s"   -> microseconds, for a
-//               std::chrono::microseconds (or an optional of one)
-//   AsRate      RATE "800k", "4M", "4000000"     -> bits per second
+//               std::chrono::microseconds (or an optional of one); 0 or at
+//               least 1ms (every flowcast duration is in milliseconds or
+//               more: "250us" is refused, and suggests 250ms)
+//   AsRate      RATE "800k", "4M", "4000000"     -> bits per second, at least
+//               1k ("2.8" is refused, and suggests 2.8M)
 //   AsBytes     BYTES "65536", "64k", "8M"       -> bytes
 //   AsPercent   PERCENT "2", "2%"                -> 2
 //   OneOf       a name                           -> its enumerator
@@ -46,6 +49,14 @@ inline std::string quoted(std::string_view value) {
   return out;
 }
 
+// "2.8", "500": a number without a unit.
+inline bool is_bare_number(std::string_view value) {
+  if (value.empty()) return false;
+  for (char c : value)
+    if (!(c >= '0' && c <= '9') && c != '.') return false;
+  return true;
+}
+
 template <typename Number>
 std::string number_text(Number value) {
   char buf[64];
@@ -55,22 +66,34 @@ std::string number_text(Number value) {
 
 }  // namespace cli_detail
 
-// DURATION -> microseconds.
+// DURATION -> microseconds: 0, or at least 1 ms.
 class AsDuration : public CLI::Validator {
  public:
   AsDuration() {
     name_ = "DURATION";
     func_ = [](std::string& value) -> std::string {
       const auto duration = parse_duration(value);
-      if (!duration)
-        return "wants a duration like 500ms, 2s or 1.5s, not " + cli_detail::quoted(value);
+      if (!duration) {
+        std::string message =
+            "wants a duration like 500ms, 2s or 1.5s, not " + cli_detail::quoted(value);
+        if (cli_detail::is_bare_number(value))
+          message += " (a duration needs a unit: did you mean " + value + "ms?)";
+        return message;
+      }
+      if (duration->count() > 0 && *duration < std::chrono::milliseconds(1)) {
+        // "250us": flowcast's durations are milliseconds or more.
+        std::string message = "must be 0ms or at least 1ms, not " + cli_detail::quoted(value);
+        if (value.size() > 2 && value.compare(value.size() - 2, 2, "us") == 0)
+          message += " (did you mean " + value.substr(0, value.size() - 2) + "ms?)";
+        return message;
+      }
       value = cli_detail::number_text(duration->count());
       return {};
     };
   }
 };
 
-// RATE -> bits per second.
+// RATE -> bits per second, at least 1k.
 class AsRate : public CLI::Validator {
  public:
   AsRate() {
@@ -80,6 +103,15 @@ class AsRate : public CLI::Validator {
       if (!rate)
         return "wants a rate in bits per second like 800k, 4M or 4000000, not " +
                cli_detail::quoted(value);
+      if (*rate < 1000) {
+        // "2.8": 2.8 bit/s is no network; the unit was left out.
+        std::string message =
+            "must be at least 1k (1000 bits per second), not " + cli_detail::quoted(value);
+        if (cli_detail::is_bare_number(value))
+          message += " (a rate is in bits per second: did you mean " + value +
+                     (*rate < 100 ? "M" : "k") + "?)";
+        return message;
+      }
       value = cli_detail::number_text(*rate);
       return {};
     };
@@ -111,8 +143,14 @@ class AsPercent : public CLI::Validator {
     name_ = "PERCENT";
     func_ = [](std::string& value) -> std::string {
       const auto percent = parse_percent(value);
-      if (!percent)
-        return "wants a percentage in 0..100 like 2 or 2%, not " + cli_detail::quoted(value);
+      if (!percent) {
+        std::string message =
+            "wants a percentage in 0..100 like 2 or 2%, not " + cli_detail::quoted(value);
+        double number = 0;
+        if (CLI::detail::lexical_cast(value, number) && number > 100)
+          message += " (a share is at most 100%)";
+        return message;
+      }
       value = cli_detail::number_text(*percent);
       return {};
     };

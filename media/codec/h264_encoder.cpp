@@ -20,7 +20,7 @@ H264Encoder::H264Encoder(const EncoderConfig& config) : config_(config) {
   ctx_->width = config.width;
   ctx_->height = config.height;
   ctx_->pix_fmt = AV_PIX_FMT_YUV420P;
-  ctx_->time_base = AVRational{1, config.fps};
+  ctx_->time_base = AVRational{1, config.time_base_den > 0 ? config.time_base_den : config.fps};
   ctx_->framerate = AVRational{config.fps, 1};
   ctx_->bit_rate = config.bitrate;
   ctx_->rc_max_rate = config.bitrate;
@@ -34,7 +34,8 @@ H264Encoder::H264Encoder(const EncoderConfig& config) : config_(config) {
   if (config.low_latency) av_opt_set(ctx_->priv_data, "tune", "zerolatency", 0);
   // Scene cuts would add IDRs the GOP does not ask for.
   std::string params = "scenecut=0:repeat-headers=1";
-  if (config.slice_max_bytes > 0) params += ":slice-max-size=" + std::to_string(config.slice_max_bytes);
+  if (config.slice_max_bytes > 0)
+    params += ":slice-max-size=" + std::to_string(config.slice_max_bytes);
   av_opt_set(ctx_->priv_data, "x264-params", params.c_str(), 0);
   check_av(avcodec_open2(ctx_.get(), codec, nullptr), "opening the libx264 encoder");
 }
@@ -67,7 +68,9 @@ std::vector<EncodedFrame> H264Encoder::drain() {
     const AVRational rtp_tb{1, 90000};
     ef.pts_90k = av_rescale_q(packet_->pts, ctx_->time_base, rtp_tb);
     ef.dts_90k = av_rescale_q(packet_->dts, ctx_->time_base, rtp_tb);
-    ef.duration_90k = av_rescale_q(1, ctx_->time_base, rtp_tb);
+    ef.duration_90k = packet_->duration > 0
+                          ? av_rescale_q(packet_->duration, ctx_->time_base, rtp_tb)
+                          : av_rescale_q(1, av_inv_q(ctx_->framerate), rtp_tb);
     ef.keyframe = (packet_->flags & AV_PKT_FLAG_KEY) != 0;
     av_packet_unref(packet_.get());
     out.push_back(std::move(ef));

@@ -6,15 +6,19 @@
 #include <atomic>
 #include <vector>
 
-#include "media/ffmpeg/av_types.hpp"
 #include "media/codec/encoded_frame.hpp"
+#include "media/ffmpeg/av_types.hpp"
 
 namespace flowcast::media {
 
 struct EncoderConfig {
   int width = 1280;
   int height = 720;
-  int fps = 30;
+  int fps = 30;  // nominal rate: rate control, the GOP in frames, frame durations
+  // The unit of frame->pts: 1/time_base_den s. 0: 1/fps, so pts counts
+  // frames. A file being transcoded uses 90000, so every picture keeps its
+  // presentation time (variable frame rates stay variable).
+  int time_base_den = 0;
   int64_t bitrate = 4'000'000;  // bits per second
   int gop = 60;                 // frames between IDRs
   int max_b_frames = 0;         // live sources send none: no reordering delay
@@ -30,7 +34,7 @@ class H264Encoder {
   // Throws AvError (or std::runtime_error when libx264 is missing).
   explicit H264Encoder(const EncoderConfig& config);
 
-  // Encodes one frame (its pts counts frames from 0). Returns the access units
+  // Encodes one frame (its pts in the config's time base, increasing). Returns the access units
   // the encoder produced, possibly none. Throws AvError.
   std::vector<EncodedFrame> encode(const Frame& frame);
   // Drains the encoder at the end of the input.

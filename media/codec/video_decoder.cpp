@@ -4,6 +4,7 @@
 #include <new>
 
 #include "media/ffmpeg/av_error.hpp"
+#include "media/payload/h264_hidden_picture.hpp"
 
 namespace flowcast::media {
 
@@ -35,6 +36,12 @@ std::vector<DecodedFrame> VideoDecoder::decode(std::span<const uint8_t> annexb, 
   std::memcpy(packet_->data, annexb.data(), annexb.size());
   packet_->pts = pts_90k;
   packet_->dts = AV_NOPTS_VALUE;
+  // A picture an edit list hides: decoded (others may refer to it), not
+  // output, as libavcodec does for ffmpeg with AV_PKT_FLAG_DISCARD.
+  if (ctx_->codec_id == AV_CODEC_ID_H264 && is_h264_hidden(annexb)) {
+    packet_->flags |= AV_PKT_FLAG_DISCARD;
+    ++hidden_;
+  }
   std::vector<DecodedFrame> out;
   int ret = avcodec_send_packet(ctx_.get(), packet_.get());
   if (ret == AVERROR(EAGAIN)) {

@@ -40,6 +40,9 @@ class VideoDecoder {
   std::vector<DecodedFrame> flush();
 
   uint64_t rejected() const { return rejected_; }
+  // Access units decoded but not output: marked hidden by the sender
+  // (media/payload/h264_hidden_picture.hpp).
+  uint64_t hidden() const { return hidden_; }
 
  private:
   std::vector<DecodedFrame> drain();
@@ -47,6 +50,7 @@ class VideoDecoder {
   CodecContext ctx_;
   Packet packet_;
   uint64_t rejected_ = 0;
+  uint64_t hidden_ = 0;
 };
 
 }  // namespace flowcast::media

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
+#include <string>
 #include <vector>
 
 #include "media/ffmpeg/av_error.hpp"
@@ -57,13 +59,18 @@ std::string framemd5_text(const std::vector<FrameMd5Line>& lines) {
     if (d > 0 && (interval == 0 || d < interval)) interval = d;
   }
   if (interval <= 0) interval = 3000;
+  // One frame a second or more: 1/fps. Slower (one picture every 3 s): the
+  // interval itself (3/1), so the times still read true.
   const int fps = static_cast<int>((90000 + interval / 2) / interval);
+  const int64_t g = std::gcd(interval, int64_t{90000});
+  const std::string tb = fps > 0 ? "1/" + std::to_string(fps)
+                                 : std::to_string(interval / g) + "/" + std::to_string(90000 / g);
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "#format: frame checksums\n#version: 2\n#hash: MD5\n#software: %s\n#tb 0: 1/%d\n"
+                "#format: frame checksums\n#version: 2\n#hash: MD5\n#software: %s\n#tb 0: %s\n"
                 "#media_type 0: video\n#codec_id 0: rawvideo\n#dimensions 0: %dx%d\n"
                 "#sar 0: %d/%d\n#stream#, dts,        pts, duration,     size, hash\n",
-                LIBAVFORMAT_IDENT, fps, lines[0].width, lines[0].height, lines[0].sar_num,
+                LIBAVFORMAT_IDENT, tb.c_str(), lines[0].width, lines[0].height, lines[0].sar_num,
                 lines[0].sar_den);
   std::string text = buf;
   for (const auto& l : lines) {

@@ -2,9 +2,11 @@
 
 #include <deque>
 
+#include "media/codec/h264_encoder.hpp"
 #include "media/ffmpeg/av_error.hpp"
 #include "media/ffmpeg/av_types.hpp"
-#include "media/codec/h264_encoder.hpp"
+#include "media/payload/h264_hidden_picture.hpp"
+#include "media/source/source_timeline.hpp"
 
 extern "C" {
 #include <libavcodec/bsf.h>
@@ -23,6 +25,9 @@ struct BsfFreer {
 };
 struct SwsFreer {
   void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+struct ParserCloser {
+  void operator()(AVCodecParserContext* p) const { av_parser_close(p); }
 };
 
 constexpr AVRational kRtpTimeBase{1, 90000};
@@ -48,10 +53,23 @@ struct FileSource::Impl {
   CodecContext decoder;
   std::unique_ptr<H264Encoder> encoder;
   std::unique_ptr<SwsContext, SwsFreer> sws;
-  int64_t frames_in = 0;
+  std::optional<int64_t> last_encoded_pts;  // 90 kHz
   bool encoder_flushed = false;
 
   std::deque<EncodedFrame> ready;
+
+  // Edit lists: hidden pictures before the first shown one, held.
+  static constexpr size_t kMaxPreroll = 600;
+  std::vector<EncodedFrame> preroll;
+  bool shown_any = false;
+
+  // Every packet's times pass through the timeline, and leave in 90 kHz
+  // ticks: what follows (the filter, the decoder) works in kRtpTimeBase.
+  std::optional<SourceTimeline> timeline;
+  // A stream without timestamps: H.264's picture order count, from
+  // libavcodec's parser, gives the presentation order.
+  std::unique_ptr<AVCodecParserContext, ParserCloser> order_parser;
+  CodecContext order_parser_context;
 
   void open() {
     AVFormatContext* raw = nullptr;
@@ -74,12 +92,67 @@ struct FileSource::Impl {
     info.height = st->codecpar->height;
     AVRational rate = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
     info.fps = rate.num && rate.den ? static_cast<int>((rate.num + rate.den / 2) / rate.den) : 0;
+    TimelineConfig timing;
+    if (rate.num > 0 && rate.den > 0) {
+      info.frame_rate = av_q2d(rate);
+      timing.frame_duration_90k = av_rescale_q(1, av_inv_q(rate), kRtpTimeBase);
+    }
+    timing.reorder_depth = std::max(0, st->codecpar->video_delay);
+    timing.discontinuous_format = (format->iformat->flags & AVFMT_TS_DISCONT) != 0;
+    timeline.emplace(timing);
+    // A raw elementary stream: libavformat finds no timestamp at all.
+    info.timestamps_from_rate = st->start_time == AV_NOPTS_VALUE;
+    if (info.timestamps_from_rate && st->codecpar->codec_id == AV_CODEC_ID_H264)
+      open_order_parser();
     const AVCodecDescriptor* desc = avcodec_descriptor_get(st->codecpar->codec_id);
     info.codec_name = desc ? desc->name : "unknown";
     if (st->codecpar->codec_id == AV_CODEC_ID_H264)
       open_passthrough(st);
     else
       open_transcoder(st);
+  }
+
+  void open_order_parser() {
+    order_parser.reset(av_parser_init(AV_CODEC_ID_H264));
+    order_parser_context = CodecContext(avcodec_alloc_context3(nullptr));
+    if (!order_parser || !order_parser_context) {
+      order_parser.reset();
+      return;
+    }
+    // The demuxer already cut the stream into access units.
+    order_parser->flags |= PARSER_FLAG_COMPLETE_FRAMES;
+  }
+
+  // The access unit's rank in presentation order since the last IDR, or
+  // nullopt when the parser cannot tell.
+  std::optional<int64_t> picture_order(const AVPacket* pkt) {
+    if (!order_parser) return std::nullopt;
+    uint8_t* out = nullptr;
+    int out_size = 0;
+    av_parser_parse2(order_parser.get(), order_parser_context.get(), &out, &out_size, pkt->data,
+                     pkt->size, AV_NOPTS_VALUE, AV_NOPTS_VALUE, 0);
+    // Frame pictures count two in the picture order count (a field each).
+    const int poc = order_parser->output_picture_number;
+    if (poc < 0) return std::nullopt;
+    return poc / 2;
+  }
+
+  // Rewrites the packet's times as the timeline places them, in 90 kHz.
+  void place_on_timeline(AVPacket* pkt) {
+    auto ticks = [&](int64_t t) -> std::optional<int64_t> {
+      if (t == AV_NOPTS_VALUE) return std::nullopt;
+      return av_rescale_q(t - start_pts, time_base, kRtpTimeBase);
+    };
+    std::optional<int64_t> order;
+    if (pkt->pts == AV_NOPTS_VALUE && pkt->dts == AV_NOPTS_VALUE) order = picture_order(pkt);
+    const TimelinePoint point = timeline->place(
+        ticks(pkt->pts), ticks(pkt->dts),
+        pkt->duration > 0 ? av_rescale_q(pkt->duration, time_base, kRtpTimeBase) : 0, order,
+        (pkt->flags & AV_PKT_FLAG_KEY) != 0);
+    pkt->pts = point.pts_90k;
+    pkt->dts = point.dts_90k;
+    pkt->duration = point.duration_90k;
+    pkt->time_base = kRtpTimeBase;
   }
 
   void open_passthrough(AVStream* st) {
@@ -89,21 +162,26 @@ struct FileSource::Impl {
     check_av(av_bsf_alloc(filter, &raw), "allocating h264_mp4toannexb");
     bsf.reset(raw);
     check_av(avcodec_parameters_copy(bsf->par_in, st->codecpar), "configuring h264_mp4toannexb");
-    bsf->time_base_in = st->time_base;
+    bsf->time_base_in = kRtpTimeBase;
     check_av(av_bsf_init(bsf.get()), "starting h264_mp4toannexb");
   }
 
   void open_transcoder(AVStream* st) {
     info.transcoded = true;
     const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (!codec) throw SourceError("no decoder for the video codec " + info.codec_name + " of " + path);
+    if (!codec)
+      throw SourceError("no decoder for the video codec " + info.codec_name + " of " + path);
     decoder = CodecContext(avcodec_alloc_context3(codec));
     check_av(avcodec_parameters_to_context(decoder.get(), st->codecpar), "configuring the decoder");
-    decoder->pkt_timebase = st->time_base;
+    decoder->pkt_timebase = kRtpTimeBase;
     decoder->thread_count = 2;
-    check_av(avcodec_open2(decoder.get(), codec, nullptr), "opening the " + info.codec_name + " decoder");
+    check_av(avcodec_open2(decoder.get(), codec, nullptr),
+             "opening the " + info.codec_name + " decoder");
+    // The nominal rate sizes the bitrate and the GOP; the pictures keep their
+    // own times (a rate that rounds to 0, one picture every 3 s, included).
     if (info.fps <= 0) info.fps = 25;
     EncoderConfig cfg;
+    cfg.time_base_den = 90000;
     cfg.width = info.width & ~1;
     cfg.height = info.height & ~1;
     cfg.fps = info.fps;
@@ -131,6 +209,7 @@ struct FileSource::Impl {
         av_packet_unref(packet.get());
         continue;
       }
+      place_on_timeline(packet.get());
       if (bsf) {
         check_av(av_bsf_send_packet(bsf.get(), packet.get()), "filtering H.264");
         drain_bsf();
@@ -144,11 +223,12 @@ struct FileSource::Impl {
     if (bsf) {
       av_bsf_send_packet(bsf.get(), nullptr);
       drain_bsf();
+      release_preroll(std::nullopt);
     } else if (decoder) {
       feed_decoder(nullptr);
       if (!encoder_flushed) {
         encoder_flushed = true;
-        for (auto& ef : encoder->flush()) push(std::move(ef), true);
+        for (auto& ef : encoder->flush()) push(std::move(ef));
       }
     }
   }
@@ -160,14 +240,17 @@ struct FileSource::Impl {
       check_av(ret, "filtering H.264");
       EncodedFrame ef;
       ef.annexb.assign(packet->data, packet->data + packet->size);
-      int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
-      int64_t dts = packet->dts != AV_NOPTS_VALUE ? packet->dts : pts;
-      ef.pts_90k = av_rescale_q(pts - start_pts, time_base, kRtpTimeBase);
-      ef.dts_90k = av_rescale_q(dts - start_pts, time_base, kRtpTimeBase);
-      ef.duration_90k = av_rescale_q(packet->duration, time_base, kRtpTimeBase);
+      // In 90 kHz ticks since place_on_timeline().
+      ef.pts_90k = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+      ef.dts_90k = packet->dts != AV_NOPTS_VALUE ? packet->dts : ef.pts_90k;
+      ef.duration_90k = packet->duration;
       ef.keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;
+      // Hidden by an edit list: the decoder needs it, the viewer must not
+      // see it (h264_hidden_picture.hpp).
+      const bool hidden = (packet->flags & AV_PKT_FLAG_DISCARD) != 0;
+      if (hidden) mark_h264_hidden(ef.annexb);
       av_packet_unref(packet.get());
-      push(std::move(ef), false);
+      deliver(std::move(ef), hidden);
     }
   }
 
@@ -181,8 +264,14 @@ struct FileSource::Impl {
       if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
       if (ret < 0) break;
       Frame yuv = to_yuv420(frame);
-      yuv->pts = frames_in++;
-      for (auto& ef : encoder->encode(yuv)) push(std::move(ef), true);
+      // The picture's presentation time on the timeline (90 kHz), strictly
+      // increasing as the encoder requires.
+      int64_t pts = frame->best_effort_timestamp;
+      if (pts == AV_NOPTS_VALUE) pts = last_encoded_pts ? *last_encoded_pts + 90000 / info.fps : 0;
+      if (last_encoded_pts && pts <= *last_encoded_pts) pts = *last_encoded_pts + 1;
+      last_encoded_pts = pts;
+      yuv->pts = pts;
+      for (auto& ef : encoder->encode(yuv)) push(std::move(ef));
     }
   }
 
@@ -199,7 +288,42 @@ struct FileSource::Impl {
     return out;
   }
 
-  void push(EncodedFrame ef, bool /*transcoded*/) {
+  // Pictures an edit list hides before the first one it shows (the rest of
+  // the GOP the cut starts in) are held until that one comes, then go just
+  // before it: one tick apart, ending a tick before its decode time. They
+  // leave at once and take no time of the file's timeline, so the first
+  // picture shown is due when playback starts, as ffmpeg shows the file.
+  void deliver(EncodedFrame ef, bool hidden) {
+    if (!shown_any) {
+      if (hidden && preroll.size() < kMaxPreroll) {
+        preroll.push_back(std::move(ef));
+        return;
+      }
+      if (hidden) {
+        // Too long to be the rest of a GOP: they go as they are.
+        release_preroll(std::nullopt);
+      } else {
+        shown_any = true;
+        release_preroll(ef.dts_90k);
+      }
+    }
+    push(std::move(ef));
+  }
+
+  void release_preroll(std::optional<int64_t> before_dts) {
+    const auto n = static_cast<int64_t>(preroll.size());
+    for (int64_t i = 0; i < n; ++i) {
+      EncodedFrame& ef = preroll[static_cast<size_t>(i)];
+      if (before_dts) {
+        ef.dts_90k = ef.pts_90k = *before_dts - (n - i);
+        ef.duration_90k = 1;
+      }
+      push(std::move(ef));
+    }
+    preroll.clear();
+  }
+
+  void push(EncodedFrame ef) {
     ef.pts_90k += loop_offset_90k;
     ef.dts_90k += loop_offset_90k;
     if (ef.duration_90k <= 0 && info.fps > 0) ef.duration_90k = 90000 / info.fps;
@@ -216,7 +340,9 @@ FileSource::~FileSource() = default;
 FileSource::FileSource(FileSource&&) noexcept = default;
 FileSource& FileSource::operator=(FileSource&&) noexcept = default;
 
-const SourceInfo& FileSource::info() const { return impl_->info; }
+const SourceInfo& FileSource::info() const {
+  return impl_->info;
+}
 
 std::optional<EncodedFrame> FileSource::next() {
   impl_->fill();
@@ -224,6 +350,10 @@ std::optional<EncodedFrame> FileSource::next() {
   EncodedFrame ef = std::move(impl_->ready.front());
   impl_->ready.pop_front();
   return ef;
+}
+
+uint64_t FileSource::discontinuities() const {
+  return impl_->timeline->discontinuities();
 }
 
 void FileSource::rewind() {
@@ -234,11 +364,15 @@ void FileSource::rewind() {
   s.eof = false;
   if (s.bsf) av_bsf_flush(s.bsf.get());
   if (s.decoder) avcodec_flush_buffers(s.decoder.get());
+  s.timeline->reset();
+  s.preroll.clear();
+  s.shown_any = false;
+  if (s.order_parser) s.open_order_parser();
   if (s.encoder) {
     // A drained encoder cannot take frames again: start a fresh one.
     s.encoder = std::make_unique<H264Encoder>(s.encoder->config());
     s.encoder_flushed = false;
-    s.frames_in = 0;
+    s.last_encoded_pts.reset();
   }
 }
 

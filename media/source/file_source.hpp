@@ -1,8 +1,12 @@
 #pragma once
 // A media file as a sequence of H.264 access units in decode order. H.264
 // video is sent as is (converted to Annex B, SPS/PPS before each IDR); other
-// video is decoded and encoded with libx264. Audio is ignored. Pacing is the
-// caller's business: next() returns as fast as it can read. One thread.
+// video is decoded and encoded with libx264, each picture keeping its
+// presentation time. Audio is ignored. Every access unit's times come from
+// the file's timestamps through a SourceTimeline (source_timeline.hpp):
+// they only move forward, in 90 kHz ticks, and a file without timestamps
+// is timed by its frame rate. Pacing is the caller's business: next()
+// returns as fast as it can read. One thread at a time.
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -21,7 +25,11 @@ class SourceError : public std::runtime_error {
 struct SourceInfo {
   int width = 0;
   int height = 0;
-  int fps = 0;              // nominal frame rate, rounded (0 when unknown)
+  int fps = 0;            // nominal frame rate, rounded (0 when unknown)
+  double frame_rate = 0;  // the same, unrounded (0 when unknown)
+  // The file has no timestamps (a raw elementary stream): its pictures are
+  // timed by frame_rate (FFmpeg's 25 fps when the stream does not say).
+  bool timestamps_from_rate = false;
   bool transcoded = false;  // the file's video is not H.264
   std::string codec_name;
 };
@@ -40,6 +48,9 @@ class FileSource {
   std::optional<EncodedFrame> next();
   // Starts again from the beginning (--loop); timestamps keep increasing.
   void rewind();
+  // Times the file's timestamps jumped (backwards, or far forwards in a
+  // format such as MPEG-TS) and the timeline was re-anchored.
+  uint64_t discontinuities() const;
 
  private:
   struct Impl;

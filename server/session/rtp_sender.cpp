@@ -12,6 +12,15 @@ uint64_t steady_now_us() {
                                    .count());
 }
 
+uint64_t ntp_now() {
+  constexpr uint64_t kUnixToNtpSeconds = 2'208'988'800ULL;
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count();
+  const uint64_t seconds = static_cast<uint64_t>(us / 1'000'000) + kUnixToNtpSeconds;
+  const uint64_t fraction = (static_cast<uint64_t>(us % 1'000'000) << 32) / 1'000'000;
+  return (seconds << 32) | fraction;
+}
+
 std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame, size_t mtu,
                                                        const media::PayloadFormat& format) {
   common::RtpHeader probe;
@@ -49,8 +58,24 @@ void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, const Burs
     common::write_rtp(h, frame.payloads[i], packet);
     ++packets_;
     bytes_ += packet.size();
+    payload_octets_ += frame.payloads[i].size();
     emit(std::move(packet), h, i);
   }
+}
+
+}  // namespace flowcast::server
+
+namespace flowcast::server {
+
+common::SenderReport RtpSender::sender_report(uint64_t ntp_time, int64_t media_clock_90k) const {
+  common::SenderReport sr;
+  sr.sender_ssrc = ssrc_;
+  sr.ntp_time = ntp_time;
+  sr.rtp_time = timestamp_offset_ + static_cast<uint32_t>(media_clock_90k);
+  // Both counts wrap modulo 2^32 on the wire (RFC 3550 §6.4.1).
+  sr.packet_count = static_cast<uint32_t>(packets_);
+  sr.octet_count = static_cast<uint32_t>(payload_octets_);
+  return sr;
 }
 
 }  // namespace flowcast::server

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
 #include "media/codec/encoded_frame.hpp"
 #include "media/payload/payload_format.hpp"
@@ -45,6 +46,13 @@ class RtpSender {
   void send(const PacketizedFrame& frame, uint64_t start_us, const BurstSchedule& schedule,
             const Emit& emit);
 
+  // RFC 3550 §6.4.1: the sender report for `ntp_time` (64-bit NTP), at
+  // which the session's media clock reads `media_clock_90k` (90 kHz ticks
+  // on the frames' timeline, so the report's RTP timestamp carries the same
+  // random offset as the packets), with the packets and payload octets sent
+  // so far.
+  common::SenderReport sender_report(uint64_t ntp_time, int64_t media_clock_90k) const;
+
   uint32_t ssrc() const { return ssrc_; }
   uint16_t next_sequence() const { return sequence_; }
   // The RTP timestamp a frame with this presentation time (90 kHz) carries.
@@ -60,10 +68,14 @@ class RtpSender {
   uint32_t timestamp_offset_;
   uint64_t packets_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t payload_octets_ = 0;
 };
 
 // Microseconds on the steady clock, the time base of the send-time extension
 // (one machine: the receiver reads the same clock).
 uint64_t steady_now_us();
+// The wall clock as a 64-bit NTP timestamp (RFC 3550 §4): seconds since
+// 1900 in the high 32 bits, the fraction in the low 32.
+uint64_t ntp_now();
 
 }  // namespace flowcast::server

@@ -26,6 +26,7 @@ Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, 
       pacer_(source_.pacing),
       started_(Clock::now()),
       pace_timer_(io),
+      report_timer_(io),
       delivery_(io, link_for(source_.link, transport), *this),
       feedback_(io, *this) {
   stats_.id = id;
@@ -36,8 +37,16 @@ void Session::start() {
   stats_.peer = peer();
   started_ = Clock::now();
   feedback_.restart(started_);
+  if (transport() != Transport::push) schedule_sender_report();
   if (source_.file) {
-    file_ = std::make_unique<media::FileSource>(*source_.file);
+    // A transcoding worker wakes the session through the network thread;
+    // a session gone by then is not woken.
+    file_ = std::make_unique<FileReader>(
+        *source_.file, source_.loop, [ex = pace_timer_.get_executor(), weak = weak_from_this()] {
+          asio::post(ex, [weak] {
+            if (auto self = weak.lock()) self->pump();
+          });
+        });
     t0_ = Clock::now();
     pump();
   } else {
@@ -50,21 +59,24 @@ void Session::pump() {
   if (ended_ || closing_) return;
   for (;;) {
     if (!next_) {
-      try {
-        next_ = file_->next();
-        if (!next_ && source_.loop) {
-          file_->rewind();
-          next_ = file_->next();
-        }
-      } catch (const std::exception& e) {
-        stop(std::string("read error: ") + e.what());
+      auto read = file_->next();
+      stats_.timestamp_discontinuities = file_->discontinuities();
+      if (read.pending) return;  // the transcoding worker calls pump() again
+      if (!read.error.empty()) {
+        stop("read error: " + read.error);
         return;
       }
-      if (!next_) {
+      if (!read.frame) {
         end_of_stream();
         return;
       }
-      if (!first_dts_) first_dts_ = next_->dts_90k;
+      next_ = std::move(read.frame);
+      if (!first_dts_) {
+        // The timeline starts with the first frame, however long a
+        // transcoder took to make it.
+        first_dts_ = next_->dts_90k;
+        t0_ = Clock::now();
+      }
     }
     if (paused_) return;  // resume() goes on
     auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
@@ -129,8 +141,11 @@ void Session::resume() {
   if (!paused_ || ended_) return;
   paused_ = false;
   if (source_.file) {
-    // The file's timeline moves by the pause, so it goes on at its own rate.
-    t0_ += Clock::now() - paused_at_;
+    // The file's timeline moves by the pause (from its first frame, when that
+    // came during the pause), so it goes on at its own rate.
+    const auto now = Clock::now();
+    const auto since = std::max(paused_at_, t0_);
+    if (now > since) t0_ += now - since;
     waiting_drain_ = false;
     if (file_) pump();
   } else {
@@ -175,6 +190,7 @@ void Session::pump_live() {
     if (wait_if_held_back(&Session::pump_live)) return;
     auto frame = std::move(backlog_.front());
     backlog_.pop_front();
+    live_anchor_.emplace(Clock::now(), frame->dts_90k);
     send_frame(frame);
   }
 }
@@ -260,6 +276,43 @@ void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
   stats_.link = delivery_.counters();
 }
 
+void Session::schedule_sender_report() {
+  report_timer_.expires_after(kSenderReportInterval);
+  report_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || ended_ || closing_) return;
+    send_sender_report();
+    schedule_sender_report();
+  });
+}
+
+void Session::send_sender_report() {
+  std::vector<uint8_t> packet;
+  const auto clock = media_clock_90k(Clock::now());
+  if (rtp_.packets() > 0 && clock) {
+    common::write_sender_report(rtp_.sender_report(ntp_now(), *clock), packet);
+    ++stats_.sender_reports;
+  } else {
+    common::write_receiver_report(common::ReceiverReport{rtp_.ssrc(), {}}, packet);
+  }
+  send_packet(std::move(packet));
+}
+
+std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
+  auto ticks = [](Clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count() * 9 / 100;
+  };
+  if (source_.file) {
+    if (!first_dts_) return std::nullopt;
+    // While held back, the file's timeline stands still (on_drained() moves
+    // t0_ by the time it was held).
+    auto at = waiting_drain_ && held_since_ ? std::min(now, *held_since_) : now;
+    if (paused_) at = std::min(at, paused_at_);  // and while paused (resume() moves t0_)
+    return *first_dts_ + ticks(at - t0_);
+  }
+  if (!live_anchor_) return std::nullopt;
+  return live_anchor_->second + ticks(now - live_anchor_->first);
+}
+
 void Session::on_receiver_reports(size_t count) {
   stats_.receiver_reports += count;
 }
@@ -306,6 +359,7 @@ void Session::stop(const std::string& reason) {
   closing_ = true;
   stats_.end_reason = reason;
   pace_timer_.cancel();
+  report_timer_.cancel();
   // The BYE goes out behind every packet still crossing the link.
   delivery_.after_crossing([this] { finish_stop(); });
 }
@@ -327,6 +381,7 @@ void Session::finished(const std::string& reason) {
   if (stats_.end_reason.empty()) stats_.end_reason = reason;
   note_held(false);
   pace_timer_.cancel();
+  report_timer_.cancel();
   delivery_.close();
   feedback_.close();
   stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();

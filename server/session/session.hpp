@@ -4,7 +4,9 @@
 // the shared live frames. The transport (TcpSession, UdpSession) only moves
 // bytes and says whether it is held back.
 //
-// Threads: everything runs on the server's network thread (the io_context).
+// Threads: everything runs on the server's network thread (the io_context),
+// except the transcoding of a file that is not H.264, which the session's
+// FileReader does on its own worker and hands over through that thread.
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
@@ -23,6 +25,7 @@
 #include "server/session/retransmission_history.hpp"
 #include "server/session/rtp_sender.hpp"
 #include "server/session/session_stats.hpp"
+#include "server/source/file_reader.hpp"
 #include "server/source/keyframe_limiter.hpp"
 
 namespace flowcast::server {
@@ -61,6 +64,13 @@ class Session : public std::enable_shared_from_this<Session>,
  public:
   // A client that sends no RTCP for this long is gone (TCP and UDP alike).
   static constexpr auto kFeedbackTimeout = FeedbackHandler::kTimeout;
+  // RTCP sender reports leave this often while a TCP or UDP session lives,
+  // also when the source has no picture to send (a still in a
+  // variable-frame-rate file), so the client knows the sender is alive and
+  // where its media clock is (RFC 3550 §6.4.1). Well within the client's
+  // --buffer (500 ms by default), so a gap is known before the client would
+  // miss a picture; 52 bytes four times a second.
+  static constexpr auto kSenderReportInterval = std::chrono::milliseconds(250);
 
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
           Transport transport);
@@ -156,6 +166,15 @@ class Session : public std::enable_shared_from_this<Session>,
   // Resends what a NACK asks for, within the history's budget and the send
   // queue's bound.
   void answer_nack(std::span<const uint16_t> sequences);
+  // Every kSenderReportInterval: an SR once media has left (an empty RR
+  // before, as RFC 3550 §6.4 has a participant that has sent nothing do).
+  void schedule_sender_report();
+  void send_sender_report();
+  // Where the session's media clock is at `now`, in 90 kHz ticks on the
+  // frames' timeline: a file's pacing clock (held while the transport holds
+  // the session back), or the last live frame sent plus the time since.
+  // nullopt before the first frame.
+  std::optional<int64_t> media_clock_90k(std::chrono::steady_clock::time_point now) const;
 
   SessionHost& host_;
   SessionSource source_;
@@ -168,7 +187,7 @@ class Session : public std::enable_shared_from_this<Session>,
   bool closing_ = false;
 
   // File playback.
-  std::unique_ptr<media::FileSource> file_;
+  std::unique_ptr<FileReader> file_;
   std::optional<media::EncodedFrame> next_;
   asio::steady_timer pace_timer_;
   std::chrono::steady_clock::time_point t0_;
@@ -186,6 +205,10 @@ class Session : public std::enable_shared_from_this<Session>,
   bool waiting_keyframe_ = true;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
+
+  asio::steady_timer report_timer_;
+  // The live frame sent last: its presentation time and when it left.
+  std::optional<std::pair<std::chrono::steady_clock::time_point, int64_t>> live_anchor_;
 
   LinkDelivery delivery_;
   FeedbackHandler feedback_;

@@ -67,6 +67,9 @@ struct SessionStats {
   uint64_t packets_resent = 0;  // answered a NACK
   ResendMetrics resends;
   uint64_t receiver_reports = 0;
+  // The file's timestamps jumped and its timeline was re-anchored.
+  uint64_t timestamp_discontinuities = 0;
+  uint64_t sender_reports = 0;  // RTCP SR sent
   double duration_ms = 0;
   std::string end_reason;
 };
@@ -78,6 +81,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SessionStats, id, transport, peer, frames_sen
                                    held_back_ms, rwnd_limited_ms, sndbuf_limited_ms,
                                    peak_kernel_unsent_bytes, peak_queue_bytes, link, plis_received,
                                    nacks_received, packets_resent, resends, receiver_reports,
-                                   duration_ms, end_reason, protocol)
+                                   timestamp_discontinuities, sender_reports, duration_ms,
+                                   end_reason, protocol)
 
 }  // namespace flowcast::server

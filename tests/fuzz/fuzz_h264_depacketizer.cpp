@@ -6,7 +6,8 @@
 // out is a NAL byte copied from a payload or one of a 4-byte start code, and
 // each NAL takes at least one payload byte); it begins with a start code
 // unless empty; an access unit with a dropped or truncated NAL is not
-// complete.
+// complete. The decoder's hidden-picture check reads each unit safely, and
+// a unit the sender marks hidden is found hidden.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
+#include "media/payload/h264_hidden_picture.hpp"
 #include "media/payload/h264_packetizer.hpp"
 
 using namespace flowcast;
@@ -31,6 +33,11 @@ void check_unit(const media::H264Depacketizer::AccessUnit& unit, size_t bytes_pu
   }
   if (unit.dropped_nals > 0 || unit.truncated_nals > 0) FUZZ_CHECK(!unit.complete);
   if (unit.has_idr || unit.has_sps) FUZZ_CHECK(!unit.annexb.empty());
+  const bool hidden = media::is_h264_hidden(unit.annexb);
+  std::vector<uint8_t> marked = unit.annexb;
+  media::mark_h264_hidden(marked);
+  FUZZ_CHECK(media::is_h264_hidden(marked));
+  if (hidden) FUZZ_CHECK(marked == unit.annexb);
 }
 
 }  // namespace

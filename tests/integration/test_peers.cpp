@@ -147,6 +147,8 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
                   "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
                  dir.file("client.log"));
   REQUIRE(listening_for_rtp(port));
+  // The sender starts a while after the listener: that wait is not startup.
+  std::this_thread::sleep_for(1500ms);
   Process sender({"ffmpeg", "-nostdin", "-v", "error", "-re", "-i", clip, "-an", "-c", "copy", "-f",
                   "rtp", "-sdp_file", dir.file("sender.sdp"), url},
                  dir.file("ffmpeg.log"));
@@ -169,6 +171,24 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
   CHECK(m["packets"]["malformed"] == 0);
   CHECK(m["frames"]["decoded"] == 90);
   CHECK(m["frames"]["corrupt"] == 0);
+  // A clean run that ends without a BYE: the 5 s of silence are the wait
+  // for a stream that had ended, not a stall.
+  INFO(m.dump(1));
+  CHECK(m["stalls"]["count"] == 0);
+  CHECK(m["rebuffering_ratio"] == 0.0);
+  CHECK(m["session"]["protocol"] == "listen");
+  CHECK(m["session"]["ended_by"] == "silence");
+  CHECK(m["session"]["start_failure"].is_null());
+  CHECK(m["session"]["state_ms"]["ended"].get<double>() > 3000);
+  // ffmpeg marks no send time: latency is not measured, not 0.
+  CHECK(m["latency_ms"]["p50"].is_null());
+  CHECK(client.log().find("latency n/a") != std::string::npos);
+  // Startup counts from the sender's first packet; the listener's wait
+  // before it is `waiting`, and said on the status line.
+  CHECK(m["session"]["state_ms"]["waiting"].get<double>() >= 1400);
+  CHECK(m["startup_ms"].get<double>() < 1400);
+  CHECK(client.log().find("WAITING for RTP on UDP port " + std::to_string(port)) !=
+        std::string::npos);
 }
 
 TEST_CASE("flowcast-server --push to ffmpeg through the SDP, bit-exact", "[peer]") {

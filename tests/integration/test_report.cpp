@@ -148,6 +148,51 @@ TEST_CASE("flowcast-report compares real TCP and UDP runs, and Chromium renders 
   CHECK(colours > 20);
 }
 
+TEST_CASE("flowcast-report from another directory shows the snapshots and the server's link",
+          "[integration]") {
+  TempDir dir;
+  PatternServer server(dir, "500k", {"--link-loss", "2", "--metrics", dir.file("server.json")});
+  REQUIRE(server.ready());
+  REQUIRE(run_shell("mkdir -p '" + dir.file("runs") + "'") == 0);
+  // The client runs in the test's folder and writes into runs/.
+  Process udp({kClient, "127.0.0.1:" + server.port(), "--transport", "udp", "--headless", "--quiet",
+               "--duration", "3s", "--metrics", dir.file("runs/udp.json"), "--snapshot",
+               dir.file("runs/shots")},
+              dir.file("udp.log"));
+  REQUIRE(udp.wait_for(20s) == 0);
+  server.signal(SIGTERM);
+  REQUIRE(server.wait_for(10s));
+  const json m = json::parse(read_file(dir.file("runs/udp.json")));
+  REQUIRE(m["snapshots"].size() >= 1);
+  // Named from the metrics file's folder.
+  CHECK(m["snapshots"][0]["file"].get<std::string>().rfind("shots/", 0) == 0);
+
+  // flowcast-report run from / on files named by absolute paths.
+  const std::string html_path = dir.file("r.html");
+  const int rc = run_shell("cd / && '" + kReport + "' '" + dir.file("runs/udp.json") +
+                           "' --server '" + dir.file("server.json") + "' -o '" + html_path +
+                           "' > '" + dir.file("report.log") + "' 2>&1");
+  INFO(read_file(dir.file("report.log")));
+  REQUIRE(rc == 0);
+  const std::string html = read_file(html_path);
+  CHECK(html.find("cannot read") == std::string::npos);
+  CHECK(html.find("data:image/png;base64,") != std::string::npos);
+  CHECK(html.find("through the server's emulated link: loss 2%") != std::string::npos);
+  CHECK(html.find("udp (udp)") == std::string::npos);
+
+  const auto chromium = find_chromium();
+  if (!chromium) {
+    WARN("chromium not found on PATH: skipping the browser check");
+    return;
+  }
+  const std::string dom_log = dir.file("dom.log");
+  REQUIRE(run_chromium(*chromium, dir, "file://" + html_path, {"--dump-dom"}, dom_log) == 0);
+  const std::string dom = read_file(dom_log);
+  CHECK(dom.find("<img alt=\"") != std::string::npos);
+  CHECK(dom.find("src=\"data:image/png;base64,") != std::string::npos);
+  CHECK(dom.find(" unreadable\"") == std::string::npos);
+}
+
 TEST_CASE("flowcast-report refuses bad input with exit 2 and writes nothing", "[integration]") {
   TempDir dir;
   const std::string good = dir.file("good.json");

@@ -18,7 +18,7 @@ TEST_CASE("on a terminal the status line refreshes in place and ends with the su
   const std::string port = server.port();
   // script(1) gives the client a pseudo-terminal and records what it drew.
   const std::string typescript = dir.file("typescript");
-  const int rc = run_shell("script -q -e -c '" + kClient + " 127.0.0.1:" + port +
+  const int rc = run_shell("script -q -e -c 'stty cols 200; " + kClient + " 127.0.0.1:" + port +
                            " --headless --duration 3s' '" + typescript + "' > /dev/null");
   REQUIRE(rc == 0);
   const std::string out = read_file(typescript);
@@ -29,14 +29,14 @@ TEST_CASE("on a terminal the status line refreshes in place and ends with the su
     if (out.compare(at + 1, 1, "\r") != 0 && out.compare(at + 1, 1, "\n") != 0) ++redraws;
   CHECK(redraws >= 6);
   CHECK(out.find("\x1b[K") != std::string::npos);
-  for (const char* field : {"PLAYING", "buffer", "kernel", "stalls", "lost", "corrupt",
-                            "tainted", "latency", "tcp/block"})
+  for (const char* field : {"PLAYING", "buffer", "kernel", "stalls", "freezes", "lost", "damaged",
+                            "corrupt", "tainted", "latency", "tcp/block"})
     CHECK(out.find(field) != std::string::npos);
   // The run ends with the summary table.
   const auto summary = out.rfind("flowcast-client summary");
   REQUIRE(summary != std::string::npos);
-  for (const char* row : {"startup", "stalls", "rebuffering ratio", "packets lost",
-                          "frames corrupt", "frames tainted", "latency p50/p95"})
+  for (const char* row : {"session", "startup", "stalls", "rebuffering ratio", "freezes",
+                          "packets lost", "frames damaged", "latency p50/p95"})
     CHECK(out.find(row, summary) != std::string::npos);
 }
 
@@ -44,12 +44,12 @@ TEST_CASE("make demo's story runs with no display and no terminal", "[integratio
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
   const std::string log = dir.file("demo.log");
-  const std::string build_dir =
-      std::string(FLOWCAST_SERVER_BIN).substr(0, std::string(FLOWCAST_SERVER_BIN).rfind("/server/"));
-  const int rc = run_shell("cd '" + std::string(FLOWCAST_SOURCE_DIR) +
-                           "' && env -u DISPLAY -u WAYLAND_DISPLAY CI=true DEMO_SECONDS=8 DEMO_OUT='" +
-                           dir.path() + "' scripts/demo.sh '" + build_dir + "' < /dev/null > '" +
-                           log + "' 2>&1");
+  const std::string build_dir = std::string(FLOWCAST_SERVER_BIN)
+                                    .substr(0, std::string(FLOWCAST_SERVER_BIN).rfind("/server/"));
+  const int rc = run_shell(
+      "cd '" + std::string(FLOWCAST_SOURCE_DIR) +
+      "' && env -u DISPLAY -u WAYLAND_DISPLAY CI=true DEMO_SECONDS=8 DEMO_OUT='" + dir.path() +
+      "' scripts/demo.sh '" + build_dir + "' < /dev/null > '" + log + "' 2>&1");
   const std::string out = read_file(log);
   INFO(out);
   REQUIRE(rc == 0);

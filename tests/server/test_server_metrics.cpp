@@ -100,6 +100,8 @@ TEST_CASE("Server metrics keep their keys", "[unit][server][metrics]") {
                                           "sessions.#.plis_received",
                                           "sessions.#.protocol",
                                           "sessions.#.receiver_reports",
+                                          "sessions.#.sender_reports",
+                                          "sessions.#.timestamp_discontinuities",
                                           "sessions.#.resends",
                                           "sessions.#.resends.bytes",
                                           "sessions.#.resends.refused_budget",

@@ -132,10 +132,11 @@ TEST_CASE("FreezeDetector: the mean is over the last 30 frame durations",
 
 TEST_CASE("summarize_latency: nearest-rank percentiles", "[unit][metrics]") {
   SECTION("empty") {
+    // Nothing carried a send time: not measured, rather than 0 ms.
     auto s = summarize_latency({});
-    CHECK(s.p50 == 0.0);
-    CHECK(s.p95 == 0.0);
-    CHECK(s.max == 0.0);
+    CHECK_FALSE(s.p50);
+    CHECK_FALSE(s.p95);
+    CHECK_FALSE(s.max);
   }
   SECTION("one value") {
     auto s = summarize_latency({42.5});
@@ -199,4 +200,24 @@ TEST_CASE("write_file_atomic fails with a message in a missing directory", "[uni
   CHECK_THAT(error, Catch::Contains("No such file or directory"));
   CHECK_FALSE(std::filesystem::exists(path));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "no-such-dir"));
+}
+
+TEST_CASE("FreezeDetector: a freeze is in progress once the gap passes the threshold",
+          "[unit][metrics]") {
+  FreezeDetector d;
+  for (int i = 0; i < 30; ++i) d.on_rendered(t0 + i * 33ms);
+  const SteadyTime last = t0 + 29 * 33ms;
+  // Mean 33 ms: the threshold is max(99, 183) = 183 ms.
+  CHECK_FALSE(d.in_progress(last + 100ms));
+  CHECK_FALSE(d.in_progress(last + 182ms));
+  CHECK(d.in_progress(last + 184ms));
+  CHECK(d.since_last_ms(last + 184ms) == Approx(184));
+  CHECK(d.count() == 0);
+  // Counted, with its interval, once the next picture shows.
+  d.on_rendered(last + 1000ms);
+  CHECK(d.count() == 1);
+  REQUIRE(d.freezes().size() == 1);
+  CHECK(d.freezes()[0].first == last);
+  CHECK(d.freezes()[0].second == last + 1000ms);
+  CHECK_FALSE(d.in_progress(last + 1010ms));
 }

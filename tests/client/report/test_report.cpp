@@ -278,7 +278,7 @@ TEST_CASE("report: stalls are shaded and the buffer marks drawn", "[unit]") {
   }
 }
 
-TEST_CASE("report: loss, late and corrupt ticks where the cumulative counts grow", "[unit]") {
+TEST_CASE("report: loss, late and damage ticks where the cumulative counts grow", "[unit]") {
   json m = metrics("udp", 1);
   auto& tl = m["timeline"];
   const int lost[] = {0, 0, 2, 2, 5, 5, 5, 9, 9, 9, 9};
@@ -293,8 +293,20 @@ TEST_CASE("report: loss, late and corrupt ticks where the cumulative counts grow
     CHECK(count_of(svg, "<line class=\"tick\"") == 3 + 2 + 1);
     CHECK(svg.find("+3 lost at 0.4 s (5 in all)") != std::string::npos);
     CHECK(svg.find("+4 late at 0.6 s (4 in all)") != std::string::npos);
-    CHECK(svg.find("+2 corrupt at 1.0 s (3 in all)") != std::string::npos);
+    // A file without "damaged" samples: its rendered corrupt pictures.
+    CHECK(svg.find("+2 damaged at 1.0 s (3 in all)") != std::string::npos);
     CHECK(svg.find(">lost 9</text>") != std::string::npos);
+  }
+  SECTION("each lane's total is the table's, counted after the last sample too") {
+    m["packets"]["lost"] = 12;
+    for (auto& sample : tl) sample["damaged"] = sample["corrupt"];
+    m["frames"]["damaged"] = 3;
+    const std::string html = render_report_html({{"udp", m, ""}}, "events");
+    const std::string svg = chart(html, "chart-events");
+    CHECK(svg.find(">lost 12</text>") != std::string::npos);
+    CHECK(svg.find("+3 lost at 1.0 s (12 in all)") != std::string::npos);
+    CHECK(svg.find(">damaged 3</text>") != std::string::npos);
+    CHECK(html.find("<tr data-key=\"packets.lost\"><th>lost</th><td>12</td>") != std::string::npos);
   }
   SECTION("a run without events adds lanes but no ticks") {
     const std::string svg =
@@ -347,6 +359,10 @@ TEST_CASE("report: a PSNR chart only for runs with a reference", "[unit]") {
           std::string::npos);
     CHECK(html.find("<tr><th>4</th><td>0</td><td class=\"bar\"><span style=\"width:0.0%") !=
           std::string::npos);
+    // The axis spans the damaged pictures, not 0-100 dB: the identical
+    // picture is drawn at its top, and the caption says so.
+    CHECK(svg.find(">100</text>") == std::string::npos);
+    CHECK(html.find("are drawn at the top, 60 dB.") != std::string::npos);
   }
 }
 
@@ -375,7 +391,9 @@ TEST_CASE("report: snapshots are embedded, unreadable ones captioned", "[unit]")
   const std::string data = "data:image/png;base64," + base64_encode(read_bytes(png));
   // Relative to base_dir, and absolute.
   CHECK(count_of(html, data) == 2);
-  CHECK(html.find("corrupt at 1.2 s, media time 0.6 s, PSNR 22.50 dB") != std::string::npos);
+  // Media time from the run's first saved picture, not the source's origin.
+  CHECK(html.find("corrupt at 1.2 s, media time +0.0 s, PSNR 22.50 dB") != std::string::npos);
+  CHECK(html.find("clean at 1.3 s, media time +0.0 s") != std::string::npos);
   CHECK(html.find("<figure class=\"snapshot snapshot-clean\">") != std::string::npos);
   CHECK(html.find("cannot read " + dir.path() + "/snaps/missing.png (no such file)") !=
         std::string::npos);
@@ -436,4 +454,33 @@ TEST_CASE("report: hostile timeline values are skipped, not fatal", "[unit]") {
       html = render_report_html({{"a", json(nullptr), ""}, {"b", json::array(), ""}}, "nothing"));
   CHECK(html.find("<table id=\"summary\">") != std::string::npos);
   REQUIRE_NOTHROW(render_report_html({}, "no runs"));
+}
+
+TEST_CASE("report: the kernel chart's axis holds the peak the run measured", "[unit]") {
+  // The 10 Hz samples saw at most 1000 bytes; the client's own sampling
+  // saw 1181.
+  json m = metrics("tcp", 1);
+  m["kernel"]["peak_queued_bytes"] = 1181;
+  const std::string svg = chart(render_report_html({{"tcp", m, ""}}, "kernel"), "chart-kernel");
+  REQUIRE_FALSE(svg.empty());
+  CHECK(svg.find(">tcp: peak 1181</text>") != std::string::npos);
+  // The axis goes past the peak, not to 1.5 (bytes) or to the samples' 1000.
+  CHECK(svg.find(">1500</text>") != std::string::npos);
+}
+
+TEST_CASE("report: the worst picture and its reference share a row; runs are labelled once",
+          "[unit]") {
+  json m = metrics("udp", 1);
+  m["snapshots"] = json::array({{{"file", "a.png"}, {"kind", "clean"}},
+                                {{"file", "b.png"}, {"kind", "worst"}},
+                                {{"file", "c.png"}, {"kind", "worst-reference"}}});
+  const std::string html = render_report_html({{"udp", m, ""}}, "pair");
+  const auto pair = html.find("<div class=\"snapshot-pair\">");
+  REQUIRE(pair != std::string::npos);
+  const auto end = html.find("</div>", pair);
+  const std::string row = html.substr(pair, end - pair);
+  CHECK(row.find("snapshot snapshot-worst ") != std::string::npos);
+  CHECK(row.find("snapshot-worst-reference") != std::string::npos);
+  CHECK(row.find("snapshot-clean") == std::string::npos);
+  CHECK(html.find(".snapshot-pair { display: flex; flex-wrap: nowrap;") != std::string::npos);
 }

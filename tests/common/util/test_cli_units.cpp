@@ -96,10 +96,10 @@ std::string refused(const std::vector<std::string>& args) {
 
 TEST_CASE("AsDuration stores DURATION as microseconds", "[unit][cli]") {
   Line line;
-  REQUIRE(line.parse({"--buffer", "1.5s", "--duration", "250us"}).empty());
+  REQUIRE(line.parse({"--buffer", "1.5s", "--duration", "1ms"}).empty());
   CHECK(line.buffer == 1500ms);
   REQUIRE(line.duration);
-  CHECK(*line.duration == 250us);
+  CHECK(*line.duration == 1ms);
   for (const auto& [text, value] : {std::pair{"500ms", std::chrono::microseconds(500ms)},
                                     {"2s", 2s},
                                     {"0ms", 0ms},
@@ -118,11 +118,27 @@ TEST_CASE("AsDuration stores DURATION as microseconds", "[unit][cli]") {
 TEST_CASE("AsDuration refuses what is not a DURATION, and says so", "[unit][cli]") {
   CHECK(refused({"--buffer", "abc"}) ==
         "--buffer wants a duration like 500ms, 2s or 1.5s, not 'abc'");
-  for (const char* bad : {"500", "1m", "-2s", "1.5", ""}) {
+  for (const char* bad : {"1m", "-2s", ""}) {
     INFO(bad);
     CHECK(refused({"--duration", bad}) ==
           "--duration wants a duration like 500ms, 2s or 1.5s, not '" + std::string(bad) + "'");
   }
+  // A number without a unit: the likely meaning is milliseconds.
+  CHECK(refused({"--duration", "500"}) ==
+        "--duration wants a duration like 500ms, 2s or 1.5s, not '500' (a duration needs a "
+        "unit: did you mean 500ms?)");
+  CHECK(refused({"--duration", "1.5"}) ==
+        "--duration wants a duration like 500ms, 2s or 1.5s, not '1.5' (a duration needs a "
+        "unit: did you mean 1.5ms?)");
+}
+
+TEST_CASE("AsDuration refuses a duration below 1 ms, suggesting milliseconds", "[unit][cli]") {
+  CHECK(refused({"--buffer", "250us"}) ==
+        "--buffer must be 0ms or at least 1ms, not '250us' (did you mean 250ms?)");
+  CHECK(refused({"--duration", "0.5ms"}) == "--duration must be 0ms or at least 1ms, not '0.5ms'");
+  Line zero;
+  REQUIRE(zero.parse({"--buffer", "0ms"}).empty());
+  CHECK(zero.buffer == 0ms);
 }
 
 TEST_CASE("AsRate stores RATE as bits per second", "[unit][cli]") {
@@ -142,6 +158,20 @@ TEST_CASE("AsRate stores RATE as bits per second", "[unit][cli]") {
           "--rate wants a rate in bits per second like 800k, 4M or 4000000, not '" +
               std::string(bad) + "'");
   }
+}
+
+TEST_CASE("AsRate refuses a rate below 1 kbit/s, suggesting the unit left out", "[unit][cli]") {
+  CHECK(refused({"--rate", "2.8"}) ==
+        "--rate must be at least 1k (1000 bits per second), not '2.8' (a rate is in bits per "
+        "second: did you mean 2.8M?)");
+  CHECK(refused({"--rate", "500"}) ==
+        "--rate must be at least 1k (1000 bits per second), not '500' (a rate is in bits per "
+        "second: did you mean 500k?)");
+  CHECK(refused({"--rate", "0.5k"}) ==
+        "--rate must be at least 1k (1000 bits per second), not '0.5k'");
+  Line line;
+  REQUIRE(line.parse({"--rate", "1000"}).empty());
+  CHECK(line.rate == 1000);
 }
 
 TEST_CASE("AsBytes stores BYTES in powers of 1024, within its bound", "[unit][cli]") {
@@ -170,11 +200,13 @@ TEST_CASE("AsPercent stores PERCENT as a number in 0..100", "[unit][cli]") {
     REQUIRE(line.parse({"--percent", text}).empty());
     CHECK(line.percent == value);
   }
-  for (const char* bad : {"200", "100.5%", "x", "-1", "2%%"}) {
+  for (const char* bad : {"100.5%", "x", "-1", "2%%"}) {
     INFO(bad);
     CHECK(refused({"--percent", bad}) ==
           "--percent wants a percentage in 0..100 like 2 or 2%, not '" + std::string(bad) + "'");
   }
+  CHECK(refused({"--percent", "200"}) ==
+        "--percent wants a percentage in 0..100 like 2 or 2%, not '200' (a share is at most 100%)");
 }
 
 TEST_CASE("OneOf stores the value a name stands for, and only names", "[unit][cli]") {
