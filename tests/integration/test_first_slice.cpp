@@ -168,7 +168,7 @@ TEST_CASE("bad flag values are usage errors with exit 2", "[integration]") {
   const std::vector<Case> cases = {
       {{kClient, "--buffer", "abc"}, "--buffer wants a duration like 500ms, 2s or 1.5s, not 'abc'"},
       {{kClient, "--duration", "10"}, "--duration wants a duration"},
-      {{kClient, "--transport", "sctp"}, "--transport must be tcp or udp, not 'sctp'"},
+      {{kClient, "--transport", "sctp"}, "--transport must be tcp, udp or auto, not 'sctp'"},
       {{kClient, "--overflow", "maybe"}, "--overflow must be block, drop-new, drop-old or grow"},
       {{kClient, "--on-loss", "smear"}, "--on-loss must be conceal or freeze"},
       {{kClient, "--so-rcvbuf", "lots"}, "--so-rcvbuf wants a size in bytes"},
