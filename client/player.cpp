@@ -348,7 +348,7 @@ MetricsDocument Player::metrics() const {
   for (const auto& [from, to] : stats_.freezes.freezes()) record.freezes.push_back({from, to});
   record.stream_end_seen = stream_end_seen_;
   record.ended_by = ended_by_;
-  record.protocol = options_.listen ? "listen" : "flowcast";
+  record.protocol = options_.listen ? "listen" : options_.rtsp ? "rtsp" : "flowcast";
   const SessionOutcome outcome = account_session(record);
   m.session = outcome.session;
   m.startup_ms = outcome.startup_ms;

@@ -141,9 +141,11 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   static constexpr int32_t kMaxDropout = 3000;
   static constexpr int32_t kMaxMisorder = 3000;
   // A timestamp ahead of the newest by more than the arrival times explain
-  // plus this is a jump (a pause in sending moves both: a still picture in a
-  // variable-rate stream is not a jump).
-  static constexpr std::chrono::seconds kMaxTimestampLead{3};
+  // plus this is a jump. A pause in sending moves both, but a file sender
+  // pacing by decode time sends the picture after a still as early as the
+  // still is long (its presentation time leads its decode time): stills of
+  // up to a minute are not jumps.
+  static constexpr std::chrono::seconds kMaxTimestampLead{60};
   // A timestamp this far behind the newest (at least; twice the largest
   // recent step forward, for B-frames at low frame rates) is a jump.
   static constexpr int64_t kMinBackwardJump90k = 45'000;

@@ -85,6 +85,7 @@ TEST_CASE("flowcast-client plays GStreamer's RTSP server bit-exact over TCP and 
   INFO(p.metrics.dump(1));
   CHECK(p.hashes == reference(dir, clip));
   CHECK(p.metrics["transport"] == lower);
+  CHECK(p.metrics["session"]["protocol"] == "rtsp");
   CHECK(p.metrics["packets"]["lost"] == 0);
   CHECK(p.metrics["frames"]["corrupt"] == 0);
   CHECK(p.metrics["packets"]["foreign_ssrc"] == 0);
