@@ -215,6 +215,7 @@ TEST_CASE("flowcast-client plays flowcast-server over RTSP bit-exact over TCP an
   const json m = read_json(dir.file("m.json"));
   INFO(m.dump(1));
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(m["session"]["protocol"] == "rtsp");
   CHECK(m["transport"] == lower);
   CHECK(m["packets"]["lost"] == 0);
   const json s = server.finish(dir);
