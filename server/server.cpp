@@ -274,11 +274,11 @@ int Server::run() {
   if (udp_) udp_->start();
   if (live_) live_->start();
   schedule_status();
-  std::string what = options_.input
-                         ? *options_.input + " (" + file_info_->codec_name +
-                               (file_info_->transcoded ? ", transcoded to H.264" : "") + ")"
-                         : "the test pattern " + std::to_string(options_.width) + "x" +
-                               std::to_string(options_.height) + "@" + std::to_string(options_.fps);
+  std::string what =
+      options_.input ? *options_.input + " (" + file_info_->codec_name +
+                           (file_info_->transcoded ? ", transcoded to H.264" : ", sent as is") + ")"
+                     : "the test pattern " + std::to_string(options_.width) + "x" +
+                           std::to_string(options_.height) + "@" + std::to_string(options_.fps);
   std::string transports = options_.transport == TransportSet::both  ? "tcp+udp"
                            : options_.transport == TransportSet::tcp ? "tcp"
                                                                      : "udp";
