@@ -67,8 +67,9 @@ struct ClientOptions {
   LossPolicy on_loss = LossPolicy::conceal;
   media::PictureLimit max_picture;  // --max-picture WxH (default 8192x4320)
   // How the stream's access units travel in RTP: the SDP's encoding name
-  // with --listen; H.264 from flowcast-server.
-  const media::PayloadFormat* payload_format = &media::h264_payload_format();
+  // with --listen and RTSP; from flowcast-server's own TCP and UDP (no
+  // SDP) nullptr: found from the stream's first keyframe.
+  const media::PayloadFormat* payload_format = nullptr;
   bool nack = false;  // ask the server to resend lost packets (RTCP NACK)
   std::optional<common::AtFor> consumer_pause;
   bool headless = false;

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "common/util/atomic_file.hpp"
-#include "server/source/file_parameter_sets.hpp"
+#include "server/source/file_description.hpp"
 #include "server/transport/tcp_session.hpp"
 
 namespace flowcast::server {
@@ -116,7 +116,7 @@ void Server::open_rtsp(const asio::ip::address& address) {
     return;
   }
   if (options_.input && !relay_) {
-    if (auto sets = file_parameter_sets(*options_.input)) rtsp_->set_parameter_sets(*sets);
+    if (auto description = file_description(*options_.input)) rtsp_->set_description(*description);
   }
 }
 
@@ -231,9 +231,11 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
       sdp_.reset();
     }
   }
-  if (rtsp_ && !rtsp_->has_parameter_sets() && frame->keyframe) {
+  if (rtsp_ && !rtsp_->has_description() && frame->keyframe) {
+    // The pattern and a relayed URL are H.264.
     std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
-    if (auto sets = media::find_parameter_sets(payloads)) rtsp_->set_parameter_sets(*sets);
+    if (auto d = describe_stream(media::h264_payload_format(), payloads, "0.0.0.0", 0))
+      rtsp_->set_description(*d);
   }
   // Copy: a session may end, and leave the set, while it sends.
   auto sessions = sessions_;
@@ -326,7 +328,8 @@ int Server::run() {
   std::string what = relay_ ? *options_.input + " (" + file_info_->codec_name + ", relayed live)"
                      : options_.input
                          ? *options_.input + " (" + file_info_->codec_name +
-                               (file_info_->transcoded ? ", transcoded to H.264" : "") + ")"
+                               (file_info_->transcoded ? ", transcoded to H.264" : ", sent as is") +
+                               ")"
                          : "the test pattern " + std::to_string(options_.width) + "x" +
                                std::to_string(options_.height) + "@" + std::to_string(options_.fps);
   std::string transports = options_.transport == TransportSet::both  ? "tcp+udp"

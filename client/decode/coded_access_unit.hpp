@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "media/ffmpeg/av_types.hpp"
+#include "media/payload/payload_format.hpp"
 
 namespace flowcast::client {
 
@@ -13,9 +14,11 @@ struct CodedAccessUnit {
   int64_t timestamp = 0;  // unwrapped 90 kHz
   std::vector<uint8_t> annexb;
   bool complete = true;         // nothing missing, nothing before it discarded
-  bool keyframe = false;        // decoding can start here (H.264: an IDR)
+  bool keyframe = false;        // decoding can start here (H.264: an IDR; H.265: an IRAP)
   bool parameter_sets = false;  // carries the sequence parameter sets (in-band or from the SDP)
   std::optional<uint64_t> send_time_us;
+  // The payload format it came in (every access unit of a stream has the same).
+  const media::PayloadFormat* format = nullptr;
 };
 
 // A picture on its way to the renderer. Owns its frame; a skipped one (the

@@ -8,8 +8,8 @@ DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer,
     : buffer_(buffer),
       policy_(policy),
       out_(out),
-      depacketizer_(*options.payload_format, options.sdp_parameter_sets()),
-      decoder_(*options.payload_format, options.on_loss, std::move(request_keyframe),
+      depacketizer_(options.payload_format, options.sdp_parameter_sets()),
+      decoder_(options.payload_format, options.on_loss, std::move(request_keyframe),
                options.framemd5_path.has_value(), options.max_picture) {
   depacketizer_.pipe(decoder_);
   decoder_.pipe(out_);

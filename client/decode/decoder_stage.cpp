@@ -4,20 +4,21 @@
 
 namespace flowcast::client {
 
-DecoderStage::DecoderStage(const media::PayloadFormat& format, LossPolicy policy,
+DecoderStage::DecoderStage(const media::PayloadFormat* format, LossPolicy policy,
                            std::function<void()> request_keyframe, bool keep_digests,
                            media::PictureLimit limit)
     : policy_(policy),
       request_keyframe_(std::move(request_keyframe)),
       keep_digests_(keep_digests),
       format_(format),
-      limit_(limit),
-      decoder_(format.codec_id, 2, limit) {}
+      limit_(limit) {
+  if (format_) decoder_.emplace(format_->codec_id, 2, limit_);
+}
 
 bool DecoderStage::refuse_oversized(const CodedAccessUnit& au) {
   if (au.parameter_sets) {
     for (std::span<const uint8_t> nal : media::split_annexb(au.annexb)) {
-      auto size = format_.picture_size(nal);
+      auto size = format_->picture_size(nal);
       if (!size) continue;
       oversized_ = !limit_.allows(*size);
       if (oversized_) {
@@ -44,6 +45,10 @@ std::vector<media::FrameMd5Line> DecoderStage::digests() const {
 }
 
 bool DecoderStage::transform(CodedAccessUnit au) {
+  if (!decoder_) {
+    format_ = au.format ? au.format : &media::h264_payload_format();
+    decoder_.emplace(format_->codec_id, 2, limit_);
+  }
   {
     std::lock_guard lock(mutex_);
     ++counters_.access_units;
@@ -61,7 +66,7 @@ bool DecoderStage::transform(CodedAccessUnit au) {
     tainted_ = true;
     if (policy_ == LossPolicy::freeze && !freezing_) {
       // The pictures the decoder still holds come first, then the freeze.
-      emit(decoder_.flush());
+      emit(decoder_->flush());
       freezing_ = true;
       {
         std::lock_guard lock(mutex_);
@@ -91,16 +96,16 @@ bool DecoderStage::transform(CodedAccessUnit au) {
     tainted_pts_.insert(au.timestamp);
     while (tainted_pts_.size() > 256) tainted_pts_.erase(tainted_pts_.begin());
   }
-  auto frames = decoder_.decode(au.annexb, au.timestamp);
+  auto frames = decoder_->decode(au.annexb, au.timestamp);
   {
     std::lock_guard lock(mutex_);
-    counters_.rejected = decoder_.rejected();
+    counters_.rejected = decoder_->rejected();
   }
   return emit(std::move(frames));
 }
 
 void DecoderStage::flush_held() {
-  emit(decoder_.flush());
+  if (decoder_) emit(decoder_->flush());
 }
 
 bool DecoderStage::emit(std::vector<media::DecodedFrame> frames) {

@@ -51,7 +51,9 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   // IDR. keep_digests: keep a framemd5 line per decoded picture. limit:
   // access units whose SPS declares a larger picture, and those after them
   // until an SPS within the limit, are counted in oversized, not decoded.
-  DecoderStage(const media::PayloadFormat& format, LossPolicy policy,
+  // format: nullptr to take the first access unit's (CodedAccessUnit::format);
+  // the decoder opens then.
+  DecoderStage(const media::PayloadFormat* format, LossPolicy policy,
                std::function<void()> request_keyframe, bool keep_digests,
                media::PictureLimit limit = {});
 
@@ -71,9 +73,9 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   LossPolicy policy_;
   std::function<void()> request_keyframe_;
   bool keep_digests_;
-  const media::PayloadFormat& format_;
+  const media::PayloadFormat* format_;
   media::PictureLimit limit_;
-  media::VideoDecoder decoder_;
+  std::optional<media::VideoDecoder> decoder_;
   bool oversized_ = false;  // the latest SPS is beyond limit_
   bool tainted_ = false;
   bool recovered_ = false;  // a picture without the decoder's corrupt flag came out

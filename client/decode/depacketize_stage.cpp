@@ -3,6 +3,12 @@
 namespace flowcast::client {
 
 bool DepacketizeStage::transform(AccessUnitPayloads au) {
+  if (!depacketizer_) {
+    if (!format_ && !au.payloads.empty())
+      format_ = media::detect_payload_format(au.payloads.front());
+    if (!format_) format_ = &media::h264_payload_format();
+    depacketizer_ = format_->make_depacketizer();
+  }
   for (size_t i = 0; i < au.payloads.size(); ++i)
     depacketizer_->push(au.payloads[i], au.gap_before[i]);
   media::DepacketizedUnit assembled = depacketizer_->finish();
@@ -20,6 +26,7 @@ bool DepacketizeStage::transform(AccessUnitPayloads au) {
   out.complete = au.complete && assembled.complete;
   out.keyframe = assembled.keyframe;
   out.send_time_us = au.send_time_us;
+  out.format = format_;
   return push(std::move(out));
 }
 

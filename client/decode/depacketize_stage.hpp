@@ -16,9 +16,12 @@ class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAcces
   // go before the first access unit, and before every IDR access unit that
   // brings no SPS of its own, so decoding can start (and restart after a
   // freeze) when the sender never sends them in-band.
-  explicit DepacketizeStage(const media::PayloadFormat& format,
+  // format: nullptr for flowcast-server's own TCP and UDP, which have no
+  // SDP: it is then found from the first access unit
+  // (media::detect_payload_format), H.264 when nothing says otherwise.
+  explicit DepacketizeStage(const media::PayloadFormat* format,
                             std::vector<uint8_t> parameter_sets = {})
-      : depacketizer_(format.make_depacketizer()), parameter_sets_(std::move(parameter_sets)) {}
+      : format_(format), parameter_sets_(std::move(parameter_sets)) {}
 
   uint64_t dropped_nals() const { return dropped_nals_; }
   // Any thread.
@@ -28,6 +31,7 @@ class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAcces
   bool transform(AccessUnitPayloads au) override;
 
  private:
+  const media::PayloadFormat* format_;
   std::unique_ptr<media::Depacketizer> depacketizer_;
   std::vector<uint8_t> parameter_sets_;
   bool first_ = true;

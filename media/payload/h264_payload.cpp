@@ -35,6 +35,20 @@ bool is_h264_parameter_set(std::span<const uint8_t> nal) {
   return type == kNalTypeSps || type == kNalTypePps;
 }
 
+// An IDR slice, SPS, PPS or access unit delimiter; in a STAP-A its first
+// NAL unit; in an FU-A the start of an IDR slice.
+bool opens_h264_keyframe(std::span<const uint8_t> payload) {
+  if (payload.empty() || (payload[0] & 0x80)) return false;
+  const auto opens = [](uint8_t type) {
+    return type == kNalTypeIdr || type == kNalTypeSps || type == kNalTypePps || type == kNalTypeAud;
+  };
+  const uint8_t type = payload[0] & 0x1F;
+  if (type == kNalTypeStapA) return payload.size() > 3 && opens(payload[3] & 0x1F);
+  if (type == kNalTypeFuA)
+    return payload.size() > 1 && (payload[1] & 0x80) && (payload[1] & 0x1F) == kNalTypeIdr;
+  return opens(type);
+}
+
 const PayloadFormat kH264{
     "H264",
     "RFC 6184",
@@ -44,6 +58,7 @@ const PayloadFormat kH264{
     &packetize_h264,
     &h264_sps_picture_size,
     &is_h264_parameter_set,
+    &opens_h264_keyframe,
 };
 
 }  // namespace

@@ -25,6 +25,12 @@ const PayloadFormat* find_payload_format(std::string_view encoding_name) {
   return nullptr;
 }
 
+const PayloadFormat* detect_payload_format(std::span<const uint8_t> first_payload) {
+  for (const PayloadFormat* f : payload_formats())
+    if (f->opens_keyframe && f->opens_keyframe(first_payload)) return f;
+  return nullptr;
+}
+
 const PayloadFormat* find_payload_format(AVCodecID codec_id) {
   for (const PayloadFormat* f : payload_formats())
     if (f->codec_id == codec_id) return f;

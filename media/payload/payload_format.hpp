@@ -64,6 +64,10 @@ struct PayloadFormat {
   std::optional<PictureSize> (*picture_size)(std::span<const uint8_t> nal) = nullptr;
   // True for a NAL unit type that is a parameter set (in-band or in the SDP).
   bool (*is_parameter_set)(std::span<const uint8_t> nal) = nullptr;
+  // True when an RTP payload of this format can open an access unit where
+  // decoding starts: a parameter set or a keyframe slice, alone, aggregated
+  // or as the first fragment.
+  bool (*opens_keyframe)(std::span<const uint8_t> payload) = nullptr;
 };
 
 // Every payload format flowcast speaks, in order of preference.
@@ -72,6 +76,13 @@ std::span<const PayloadFormat* const> payload_formats();
 const PayloadFormat* find_payload_format(std::string_view encoding_name);
 // The format for this FFmpeg codec, or nullptr.
 const PayloadFormat* find_payload_format(AVCodecID codec_id);
+// The format whose keyframe opens with this payload (the first of a
+// stream's first access unit), in the order of payload_formats(), or
+// nullptr. For flowcast-server's own TCP and UDP streams, which have no SDP
+// and begin at a keyframe with its parameter sets: an H.264 SPS (one byte of
+// header, type 7) never reads as an H.265 VPS, SPS, PPS or AP (two bytes,
+// layer 0, TID 1), nor the other way round.
+const PayloadFormat* detect_payload_format(std::span<const uint8_t> first_payload);
 
 // H.264, RFC 6184 packetization-mode 1 (media/payload/h264_payload.cpp).
 const PayloadFormat& h264_payload_format();

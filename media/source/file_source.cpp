@@ -106,8 +106,11 @@ struct FileSource::Impl {
       open_order_parser();
     const AVCodecDescriptor* desc = avcodec_descriptor_get(st->codecpar->codec_id);
     info.codec_name = desc ? desc->name : "unknown";
-    if (st->codecpar->codec_id == AV_CODEC_ID_H264)
-      open_passthrough(st);
+    // H.264 and H.265 go as they are (RFC 6184, RFC 7798); the rest is
+    // transcoded to H.264.
+    const AVCodecID id = st->codecpar->codec_id;
+    if (id == AV_CODEC_ID_H264 || id == AV_CODEC_ID_HEVC)
+      open_passthrough(st, id);
     else
       open_transcoder(st);
   }
@@ -155,15 +158,19 @@ struct FileSource::Impl {
     pkt->time_base = kRtpTimeBase;
   }
 
-  void open_passthrough(AVStream* st) {
-    const AVBitStreamFilter* filter = av_bsf_get_by_name("h264_mp4toannexb");
-    if (!filter) throw SourceError("this FFmpeg lacks the h264_mp4toannexb filter");
+  // Annex B with the parameter sets before every keyframe, from MP4's
+  // length-prefixed form (a stream already in Annex B passes unchanged).
+  void open_passthrough(AVStream* st, AVCodecID id) {
+    info.codec_id = id;
+    const std::string name = id == AV_CODEC_ID_HEVC ? "hevc_mp4toannexb" : "h264_mp4toannexb";
+    const AVBitStreamFilter* filter = av_bsf_get_by_name(name.c_str());
+    if (!filter) throw SourceError("this FFmpeg lacks the " + name + " filter");
     AVBSFContext* raw = nullptr;
-    check_av(av_bsf_alloc(filter, &raw), "allocating h264_mp4toannexb");
+    check_av(av_bsf_alloc(filter, &raw), "allocating " + name);
     bsf.reset(raw);
-    check_av(avcodec_parameters_copy(bsf->par_in, st->codecpar), "configuring h264_mp4toannexb");
+    check_av(avcodec_parameters_copy(bsf->par_in, st->codecpar), "configuring " + name);
     bsf->time_base_in = kRtpTimeBase;
-    check_av(av_bsf_init(bsf.get()), "starting h264_mp4toannexb");
+    check_av(av_bsf_init(bsf.get()), "starting " + name);
   }
 
   void open_transcoder(AVStream* st) {
@@ -237,7 +244,7 @@ struct FileSource::Impl {
     for (;;) {
       int ret = av_bsf_receive_packet(bsf.get(), packet.get());
       if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
-      check_av(ret, "filtering H.264");
+      check_av(ret, "filtering " + info.codec_name);
       EncodedFrame ef;
       ef.annexb.assign(packet->data, packet->data + packet->size);
       // In 90 kHz ticks since place_on_timeline().
@@ -248,7 +255,9 @@ struct FileSource::Impl {
       // Hidden by an edit list: the decoder needs it, the viewer must not
       // see it (h264_hidden_picture.hpp).
       const bool hidden = (packet->flags & AV_PKT_FLAG_DISCARD) != 0;
-      if (hidden) mark_h264_hidden(ef.annexb);
+      // H.265 has no such mark yet: its hidden pictures are shown, as
+      // ffmpeg's own -f rtp shows them to other receivers.
+      if (hidden && info.codec_id == AV_CODEC_ID_H264) mark_h264_hidden(ef.annexb);
       av_packet_unref(packet.get());
       deliver(std::move(ef), hidden);
     }

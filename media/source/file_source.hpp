@@ -12,6 +12,10 @@
 #include <stdexcept>
 #include <string>
 
+extern "C" {
+#include <libavcodec/codec_id.h>
+}
+
 #include "media/codec/encoded_frame.hpp"
 
 namespace flowcast::media {
@@ -30,8 +34,11 @@ struct SourceInfo {
   // The file has no timestamps (a raw elementary stream): its pictures are
   // timed by frame_rate (FFmpeg's 25 fps when the stream does not say).
   bool timestamps_from_rate = false;
-  bool transcoded = false;  // the file's video is not H.264
-  std::string codec_name;
+  // What the frames are: the file's own H.264 or H.265, sent as is, or
+  // anything else transcoded to H.264 (transcoded is then true).
+  AVCodecID codec_id = AV_CODEC_ID_H264;
+  bool transcoded = false;
+  std::string codec_name;  // the file's video codec, as FFmpeg names it
 };
 
 class FileSource {

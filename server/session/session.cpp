@@ -90,7 +90,7 @@ void Session::pump() {
     }
     // Backpressure: the file waits, nothing is dropped.
     if (wait_if_held_back(&Session::pump)) return;
-    auto packetized = packetize_frame(*next_, source_.mtu);
+    auto packetized = packetize_frame(*next_, source_.mtu, file_->format());
     next_.reset();
     send_frame(packetized);
   }

@@ -3,7 +3,11 @@
 namespace flowcast::server {
 
 FileReader::FileReader(const std::string& path, bool loop, std::function<void()> wake)
-    : source_(path), loop_(loop), wake_(std::move(wake)) {
+    : source_(path),
+      format_(media::find_payload_format(source_.info().codec_id)),
+      loop_(loop),
+      wake_(std::move(wake)) {
+  if (!format_) throw media::SourceError("no RTP payload format for " + source_.info().codec_name);
   if (source_.info().transcoded) worker_ = std::thread([this] { run(); });
 }
 

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/stream/bounded_queue.hpp"
+#include "media/payload/payload_format.hpp"
 #include "media/source/file_source.hpp"
 
 namespace flowcast::server {
@@ -51,6 +52,8 @@ class FileReader {
   uint64_t discontinuities() const { return discontinuities_.load(); }
   // The file is transcoded on the worker thread.
   bool threaded() const { return worker_.joinable(); }
+  // How its frames travel in RTP: H.264, or the file's own H.265.
+  const media::PayloadFormat& format() const { return *format_; }
   // Frames the worker has ready (at most kAhead).
   size_t ahead() const { return ahead_.size(); }
 
@@ -61,6 +64,7 @@ class FileReader {
   void run();
 
   media::FileSource source_;
+  const media::PayloadFormat* format_;
   bool loop_;
   std::function<void()> wake_;
   std::atomic<uint64_t> discontinuities_{0};

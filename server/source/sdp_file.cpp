@@ -4,9 +4,10 @@
 #include <stdexcept>
 
 #include "common/util/atomic_file.hpp"
-#include "media/source/file_source.hpp"
 #include "media/payload/h264_packetizer.hpp"
+#include "media/payload/h265_packetizer.hpp"
 #include "media/sdp/sdp.hpp"
+#include "media/source/file_source.hpp"
 
 namespace flowcast::server {
 namespace {
@@ -14,25 +15,52 @@ namespace {
 constexpr int kParameterSetSearchFrames = 300;
 }  // namespace
 
-SdpFile::SdpFile(std::string path, std::string origin, std::string address, uint16_t port)
-    : path_(std::move(path)),
+SdpFile::SdpFile(std::string path, std::string origin, std::string address, uint16_t port,
+                 const media::PayloadFormat& format)
+    : format_(&format),
+      path_(std::move(path)),
       origin_(std::move(origin)),
       address_(std::move(address)),
       port_(port) {}
 
+std::optional<media::SdpDescription> describe_stream(
+    const media::PayloadFormat& format, const std::vector<std::span<const uint8_t>>& nals,
+    const std::string& address, uint16_t port) {
+  if (format.codec_id == AV_CODEC_ID_H264) {
+    const auto sets = media::find_parameter_sets(nals);
+    if (!sets) return std::nullopt;
+    return media::describe_h264_stream(*sets, address, port);
+  }
+  // H.265 (RFC 7798 §7.1): the first VPS, SPS and PPS.
+  std::vector<std::vector<uint8_t>> sets;
+  bool seen[3] = {};
+  for (auto nal : nals) {
+    const uint8_t type = media::h265_nal_type(nal);
+    if (!format.is_parameter_set(nal) || seen[type - media::kH265NalVps]) continue;
+    seen[type - media::kH265NalVps] = true;
+    sets.emplace_back(nal.begin(), nal.end());
+  }
+  if (!seen[0] || !seen[1] || !seen[2]) return std::nullopt;
+  return media::describe_h265_stream(std::move(sets), address, port);
+}
+
+std::optional<media::SdpDescription> SdpFile::describe(
+    const std::vector<std::span<const uint8_t>>& nals) const {
+  return describe_stream(*format_, nals, address_, port_);
+}
+
 bool SdpFile::offer(const std::vector<std::span<const uint8_t>>& nals) {
   if (written_) return true;
-  const auto sets = media::find_parameter_sets(nals);
-  if (!sets) return false;
-  auto description = media::describe_h264_stream(*sets, address_, port_);
-  description.origin_address = origin_;
+  auto description = describe(nals);
+  if (!description) return false;
+  description->origin_address = origin_;
   // RFC 8866 §5.2 suggests an NTP-style timestamp for sess-id.
-  description.session_id =
+  description->session_id =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
   std::string error;
-  if (!common::write_file_atomic(path_, media::write_sdp(description), error))
+  if (!common::write_file_atomic(path_, media::write_sdp(*description), error))
     throw std::runtime_error(error + " (--sdp wants a writable path)");
   written_ = true;
   return true;
@@ -45,13 +73,14 @@ bool SdpFile::offer(const PacketizedFrame& frame) {
 
 void SdpFile::offer_file(const std::string& input) {
   media::FileSource file(input);
+  if (auto* format = media::find_payload_format(file.info().codec_id)) format_ = format;
   for (int i = 0; i < kParameterSetSearchFrames; ++i) {
     auto frame = file.next();
     if (!frame) break;
     if (frame->keyframe && offer(media::split_annexb(frame->annexb))) return;
   }
-  throw std::runtime_error("cannot write the SDP: " + input +
-                           " has no H.264 SPS and PPS in its first " +
+  throw std::runtime_error("cannot write the SDP: " + input + " has no " +
+                           std::string(format_->encoding_name) + " parameter sets in its first " +
                            std::to_string(kParameterSetSearchFrames) + " frames");
 }
 

@@ -1,28 +1,40 @@
 #pragma once
 // --sdp FILE: the stream's SDP (media/sdp/sdp.hpp), written once, as soon as the
-// H.264 parameter sets are known: for a file, from its first keyframe when
-// the server starts; for the live pattern, from the encoder's first keyframe.
+// parameter sets are known (H.264: SPS and PPS; H.265: VPS, SPS and PPS): for a file, from its
+// first keyframe when the server starts; for the live pattern, from the encoder's first keyframe.
 // It is written through a temporary file and a rename, so a receiver that
 // polls for it never reads half of it.
 //
 // Threads: the server's constructor or its network thread; one at a time.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "media/sdp/sdp.hpp"
 #include "server/session/rtp_sender.hpp"
 
 namespace flowcast::server {
+
+// The SDP description of a stream of this payload format sent to
+// address:port, from the parameter sets among these NAL units (H.264: the
+// first SPS and PPS; H.265, RFC 7798 §7.1: the first VPS, SPS and PPS), or
+// nullopt when they are not all there.
+std::optional<media::SdpDescription> describe_stream(
+    const media::PayloadFormat& format, const std::vector<std::span<const uint8_t>>& nals,
+    const std::string& address, uint16_t port);
 
 class SdpFile {
  public:
   // address:port is where the RTP goes (the push target, or without one the
   // server's own address); origin is the server's address, for o=.
-  SdpFile(std::string path, std::string origin, std::string address, uint16_t port);
+  // format: the stream's payload format (a file's own is found by offer_file()).
+  SdpFile(std::string path, std::string origin, std::string address, uint16_t port,
+          const media::PayloadFormat& format = media::h264_payload_format());
 
-  // Writes the file unless it is written already, if these NAL units hold an
-  // SPS and a PPS (Annex B split into NALs, or RTP payloads). Returns true
+  // Writes the file unless it is written already, if these NAL units hold
+  // the parameter sets (Annex B split into NALs, or RTP payloads). Returns true
   // once the file is written. Throws std::runtime_error, with a message for
   // the user, when it cannot be written.
   bool offer(const std::vector<std::span<const uint8_t>>& nals);
@@ -38,6 +50,10 @@ class SdpFile {
   const std::string& path() const { return path_; }
 
  private:
+  std::optional<media::SdpDescription> describe(
+      const std::vector<std::span<const uint8_t>>& nals) const;
+
+  const media::PayloadFormat* format_;
   std::string path_;
   std::string origin_;
   std::string address_;

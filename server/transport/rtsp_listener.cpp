@@ -155,8 +155,12 @@ void RtspListener::do_accept() {
 }
 
 std::optional<std::string> RtspListener::sdp() const {
-  if (!sets_) return std::nullopt;
-  auto description = media::describe_h264_stream(*sets_, "0.0.0.0", 0);
+  if (!description_) return std::nullopt;
+  auto description = *description_;
+  description.connection_address = "0.0.0.0";
+  description.port = 0;
+  description.rtcp_port.reset();
+  description.rtcp_mux = false;
   description.origin_address = acceptor_.is_open()
                                    ? acceptor_.local_endpoint().address().to_string()
                                    : std::string("127.0.0.1");

@@ -106,12 +106,13 @@ class RtspListener {
   void stop();
   uint16_t port() const { return counters_.port; }
 
-  // The stream's H.264 parameter sets, for DESCRIBE's SDP. Until known (the
-  // live pattern's first keyframe), DESCRIBE answers 503.
-  void set_parameter_sets(const media::H264ParameterSets& sets) { sets_ = sets; }
-  bool has_parameter_sets() const { return sets_.has_value(); }
+  // The stream's description (its payload format and parameter sets), for
+  // DESCRIBE's SDP. Until known (the live source's first keyframe), DESCRIBE
+  // answers 503.
+  void set_description(const media::SdpDescription& description) { description_ = description; }
+  bool has_description() const { return description_.has_value(); }
   // The SDP of the stream (RFC 2326 Appendix C): c=0.0.0.0, port 0, the
-  // control URL "track1". nullopt until the parameter sets are known.
+  // control URL "track1". nullopt until the description is known.
   std::optional<std::string> sdp() const;
 
   RtspCounters counters() const;
@@ -128,7 +129,7 @@ class RtspListener {
   SessionHost& host_;
   SessionSource source_;
   Admit admit_;
-  std::optional<media::H264ParameterSets> sets_;
+  std::optional<media::SdpDescription> description_;
   std::set<std::shared_ptr<RtspConnection>> connections_;
   RtspCounters counters_;
   uint64_t sdp_session_id_;

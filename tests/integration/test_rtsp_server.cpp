@@ -172,6 +172,27 @@ TEST_CASE("ffmpeg plays flowcast-server's RTSP stream bit-exact over TCP and UDP
   CHECK(metrics["rtsp"]["bad_requests"] == 0);
 }
 
+TEST_CASE("an H.265 file goes out over RTSP as it is: ffmpeg plays it bit-exact",
+          "[peer][rtsp][rtsp-server]") {
+  const std::string lower = GENERATE("tcp", "udp");
+  INFO("-rtsp_transport " << lower);
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 "
+                    "-c:v libx265 -x265-params log-level=error -bf 2 -g 30 -pix_fmt yuv420p "
+                    "-tag:v hvc1 '" +
+                    clip + "'") == 0);
+  RtspServer server(dir, clip);
+  Process ffmpeg({"ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", lower, "-i", server.url(),
+                  "-an", "-fps_mode", "passthrough", "-f", "framemd5", dir.file("got.framemd5")},
+                 dir.file("ffmpeg.log"));
+  const auto code = ffmpeg.wait_for(30s);
+  INFO(ffmpeg.log());
+  INFO(server.log());
+  REQUIRE(code == 0);
+  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+}
+
 TEST_CASE("GStreamer's rtspsrc decodes every picture of flowcast-server's RTSP stream",
           "[peer][rtsp][rtsp-server]") {
   const std::string lower = GENERATE("tcp", "udp");

@@ -73,7 +73,7 @@ Run decode_all(LossPolicy policy, Edit edit) {
   Run run;
   common::BoundedQueue<RenderFrame> queue(1000);
   DecoderStage stage(
-      media::h264_payload_format(), policy, [&] { ++run.keyframe_requests; }, false);
+      &media::h264_payload_format(), policy, [&] { ++run.keyframe_requests; }, false);
   stage.pipe(queue);
   for (const auto& f : encoded()) {
     CodedAccessUnit au = access_unit(f);

@@ -1,0 +1,25 @@
+#include "server/source/file_description.hpp"
+
+#include "media/payload/h264_packetizer.hpp"
+#include "media/payload/payload_format.hpp"
+#include "media/source/file_source.hpp"
+#include "server/source/sdp_file.hpp"
+
+namespace flowcast::server {
+
+std::optional<media::SdpDescription> file_description(const std::string& input) {
+  constexpr int kSearchFrames = 300;
+  media::FileSource file(input);
+  const media::PayloadFormat* format = media::find_payload_format(file.info().codec_id);
+  if (!format) format = &media::h264_payload_format();
+  for (int i = 0; i < kSearchFrames; ++i) {
+    auto frame = file.next();
+    if (!frame) break;
+    if (!frame->keyframe) continue;
+    if (auto d = describe_stream(*format, media::split_annexb(frame->annexb), "0.0.0.0", 0))
+      return d;
+  }
+  return std::nullopt;
+}
+
+}  // namespace flowcast::server
