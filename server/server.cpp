@@ -35,9 +35,10 @@ Server::Server(ServerOptions options)
     cfg.fps = options_.fps;
     cfg.bitrate = options_.bitrate;
     cfg.gop = options_.gop > 0 ? options_.gop : 2 * options_.fps;
+    cfg.codec = options_.pattern_format->codec_id;
     // One slice per RTP packet (header and FU overhead left out).
     cfg.slice_max_bytes = static_cast<int>(options_.mtu) - 40;
-    live_ = std::make_unique<LivePatternSource>(io_, cfg, options_.mtu,
+    live_ = std::make_unique<LivePatternSource>(io_, cfg, options_.mtu, *options_.pattern_format,
                                                 [this](auto frame) { on_live_frame(frame); });
   }
   auto address = asio::ip::make_address(options_.bind);
@@ -70,7 +71,7 @@ Server::Server(ServerOptions options)
     // With --push the SDP describes the push target, so receivers can read it.
     sdp_.emplace(*options_.sdp_path, options_.bind,
                  push_to_ ? push_to_->address().to_string() : options_.bind,
-                 push_to_ ? push_to_->port() : port_);
+                 push_to_ ? push_to_->port() : port_, *options_.pattern_format);
     if (options_.input) {
       sdp_->offer_file(*options_.input);
       log("wrote the SDP to " + sdp_->path());
@@ -278,7 +279,8 @@ int Server::run() {
       options_.input ? *options_.input + " (" + file_info_->codec_name +
                            (file_info_->transcoded ? ", transcoded to H.264" : ", sent as is") + ")"
                      : "the test pattern " + std::to_string(options_.width) + "x" +
-                           std::to_string(options_.height) + "@" + std::to_string(options_.fps);
+                           std::to_string(options_.height) + "@" + std::to_string(options_.fps) +
+                           " (" + std::string(options_.pattern_format->encoding_name) + ")";
   std::string transports = options_.transport == TransportSet::both  ? "tcp+udp"
                            : options_.transport == TransportSet::tcp ? "tcp"
                                                                      : "udp";
