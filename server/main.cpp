@@ -12,6 +12,7 @@ extern "C" {
 #include "common/util/cli_usage.hpp"
 #include "common/util/units.hpp"
 #include "media/ffmpeg/av_error.hpp"
+#include "media/payload/payload_format.hpp"
 #include "server/server.hpp"
 
 int main(int argc, char** argv) {
@@ -64,6 +65,15 @@ int main(int argc, char** argv) {
   app.add_option("--gop", opt.gop, "frames between keyframes of the pattern (default two seconds)")
       ->check(common::IsWithin(0))
       ->type_name("FRAMES");
+  app.add_option_function<std::string>(
+         "--codec",
+         [&](const std::string& name) {
+           opt.pattern_format = media::find_payload_format(name == "h265" ? "H265" : "H264");
+         },
+         "codec of the test pattern: h264 (libx264, default) or h265 (libx265); a file's H.264 "
+         "or H.265 is sent as it is")
+      ->check(CLI::IsMember({"h264", "h265"}))
+      ->type_name("h264|h265");
   app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
   app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)")
       ->check(common::IsWithin(100, 65000))

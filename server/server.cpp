@@ -45,9 +45,10 @@ Server::Server(ServerOptions options)
     cfg.fps = options_.fps;
     cfg.bitrate = options_.bitrate;
     cfg.gop = options_.gop > 0 ? options_.gop : 2 * options_.fps;
+    cfg.codec = options_.pattern_format->codec_id;
     // One slice per RTP packet (header and FU overhead left out).
     cfg.slice_max_bytes = static_cast<int>(options_.mtu) - 40;
-    live_ = std::make_unique<LivePatternSource>(io_, cfg, options_.mtu,
+    live_ = std::make_unique<LivePatternSource>(io_, cfg, options_.mtu, *options_.pattern_format,
                                                 [this](auto frame) { on_live_frame(frame); });
   }
   auto address = asio::ip::make_address(options_.bind);
@@ -81,7 +82,7 @@ Server::Server(ServerOptions options)
     // With --push the SDP describes the push target, so receivers can read it.
     sdp_.emplace(*options_.sdp_path, options_.bind,
                  push_to_ ? push_to_->address().to_string() : options_.bind,
-                 push_to_ ? push_to_->port() : port_);
+                 push_to_ ? push_to_->port() : port_, *options_.pattern_format);
     if (options_.input && !relay_) {
       sdp_->offer_file(*options_.input);
       log("wrote the SDP to " + sdp_->path());
@@ -232,10 +233,10 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
     }
   }
   if (rtsp_ && !rtsp_->has_description() && frame->keyframe) {
-    // The pattern and a relayed URL are H.264.
+    // The pattern's format (--codec); a relayed URL is H.264.
+    const auto& format = relay_ ? media::h264_payload_format() : *options_.pattern_format;
     std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
-    if (auto d = describe_stream(media::h264_payload_format(), payloads, "0.0.0.0", 0))
-      rtsp_->set_description(*d);
+    if (auto d = describe_stream(format, payloads, "0.0.0.0", 0)) rtsp_->set_description(*d);
   }
   // Copy: a session may end, and leave the set, while it sends.
   auto sessions = sessions_;
@@ -325,13 +326,14 @@ int Server::run() {
   if (live_) live_->start();
   if (relay_) relay_->start();
   schedule_status();
-  std::string what = relay_ ? *options_.input + " (" + file_info_->codec_name + ", relayed live)"
-                     : options_.input
-                         ? *options_.input + " (" + file_info_->codec_name +
-                               (file_info_->transcoded ? ", transcoded to H.264" : ", sent as is") +
-                               ")"
-                         : "the test pattern " + std::to_string(options_.width) + "x" +
-                               std::to_string(options_.height) + "@" + std::to_string(options_.fps);
+  std::string what =
+      relay_ ? *options_.input + " (" + file_info_->codec_name + ", relayed live)"
+      : options_.input
+          ? *options_.input + " (" + file_info_->codec_name +
+                (file_info_->transcoded ? ", transcoded to H.264" : ", sent as is") + ")"
+          : "the test pattern " + std::to_string(options_.width) + "x" +
+                std::to_string(options_.height) + "@" + std::to_string(options_.fps) + " (" +
+                std::string(options_.pattern_format->encoding_name) + ")";
   std::string transports = options_.transport == TransportSet::both  ? "tcp+udp"
                            : options_.transport == TransportSet::tcp ? "tcp"
                                                                      : "udp";

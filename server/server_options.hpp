@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/util/units.hpp"
+#include "media/payload/payload_format.hpp"
 #include "server/session/session.hpp"
 
 namespace flowcast::server {
@@ -26,6 +27,8 @@ struct ServerOptions {
   int fps = 30;
   int64_t bitrate = 4'000'000;
   int gop = 0;  // 0: two seconds
+  // --codec h264|h265: what the pattern is encoded as (libx264 or libx265).
+  const media::PayloadFormat* pattern_format = &media::h264_payload_format();
   bool loop = false;
   bool live = false;
   size_t mtu = 1200;

@@ -44,6 +44,18 @@ std::vector<media::FrameMd5Line> DecoderStage::digests() const {
   return digests_;
 }
 
+void DecoderStage::ask_for_keyframe() {
+  const auto now = std::chrono::steady_clock::now();
+  if (asked_at_ != std::chrono::steady_clock::time_point{} && now - asked_at_ < kAskAgain / 2)
+    return;
+  asked_at_ = now;
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.keyframe_requests;
+  }
+  if (request_keyframe_) request_keyframe_();
+}
+
 bool DecoderStage::transform(CodedAccessUnit au) {
   if (!decoder_) {
     format_ = au.format ? au.format : &media::h264_payload_format();
@@ -68,13 +80,13 @@ bool DecoderStage::transform(CodedAccessUnit au) {
       // The pictures the decoder still holds come first, then the freeze.
       emit(decoder_->flush());
       freezing_ = true;
-      {
-        std::lock_guard lock(mutex_);
-        ++counters_.keyframe_requests;
-      }
-      if (request_keyframe_) request_keyframe_();
+      ask_for_keyframe();
     }
   }
+  // The keyframe asked for may be lost too (or the PLI): ask again, at the
+  // pace the server answers (one keyframe a second per KeyframeLimiter).
+  if (freezing_ && (au.keyframe || std::chrono::steady_clock::now() - asked_at_ >= kAskAgain))
+    ask_for_keyframe();
   if (freezing_) {
     // Hold the last good picture: nothing reaches the decoder until an IDR.
     {

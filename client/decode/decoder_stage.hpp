@@ -4,9 +4,11 @@
 // policy:
 //   conceal  decode what arrived; pictures until the next complete keyframe
 //            are tainted.
-//   freeze   from an incomplete access unit to the next complete IDR, decode
-//            nothing and pass skip markers on (the renderer holds the last
-//            good picture), and ask the server for a keyframe once.
+//   freeze   from an incomplete access unit to the next complete keyframe,
+//            decode nothing and pass skip markers on (the renderer holds the
+//            last good picture), and ask the server for a keyframe (RTCP
+//            PLI); again when a keyframe comes incomplete, or after
+//            kAskAgain without one.
 // A stream joined without a keyframe (periodic intra refresh) decodes to
 // pictures the decoder flags corrupt until its first recovery point (H.264
 // §D.2.7 recovery point SEI): on a clean link they are not shown, as ffmpeg
@@ -14,6 +16,7 @@
 // incomplete, concealment shows what it can.
 // flush() drains the pictures the decoder holds for reordering.
 // Decode thread only, but counters() may be read from any thread.
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -47,6 +50,8 @@ struct DecodeCounters {
 
 class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
  public:
+  // While frozen, the keyframe is asked for again after this long.
+  static constexpr std::chrono::milliseconds kAskAgain{1000};
   // request_keyframe: called (decode thread) when the freeze policy needs an
   // IDR. keep_digests: keep a framemd5 line per decoded picture. limit:
   // access units whose SPS declares a larger picture, and those after them
@@ -66,6 +71,8 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
 
  private:
   bool emit(std::vector<media::DecodedFrame> frames);
+  // Asks the sender for a keyframe, at most once every kAskAgain / 2.
+  void ask_for_keyframe();
   // Reads the SPS sizes of an access unit that has one; true while the
   // latest SPS declares a picture beyond limit_.
   bool refuse_oversized(const CodedAccessUnit& au);
@@ -81,6 +88,7 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   bool recovered_ = false;  // a picture without the decoder's corrupt flag came out
   bool loss_seen_ = false;  // an access unit was incomplete
   bool freezing_ = false;
+  std::chrono::steady_clock::time_point asked_at_{};
   std::map<int64_t, uint64_t> send_times_;  // pts -> send time, for latency
   std::set<int64_t> tainted_pts_;           // access units decoded after a loss
 

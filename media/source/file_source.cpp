@@ -2,7 +2,7 @@
 
 #include <deque>
 
-#include "media/codec/h264_encoder.hpp"
+#include "media/codec/video_encoder.hpp"
 #include "media/ffmpeg/av_error.hpp"
 #include "media/ffmpeg/av_types.hpp"
 #include "media/payload/h264_hidden_picture.hpp"
@@ -51,7 +51,7 @@ struct FileSource::Impl {
   std::unique_ptr<AVBSFContext, BsfFreer> bsf;
   // Transcoding of anything else.
   CodecContext decoder;
-  std::unique_ptr<H264Encoder> encoder;
+  std::unique_ptr<VideoEncoder> encoder;
   std::unique_ptr<SwsContext, SwsFreer> sws;
   std::optional<int64_t> last_encoded_pts;  // 90 kHz
   bool encoder_flushed = false;
@@ -197,7 +197,7 @@ struct FileSource::Impl {
     cfg.gop = 2 * cfg.fps;
     cfg.max_b_frames = 0;
     cfg.low_latency = true;
-    encoder = std::make_unique<H264Encoder>(cfg);
+    encoder = std::make_unique<VideoEncoder>(cfg);
     info.width = cfg.width;
     info.height = cfg.height;
   }
@@ -379,7 +379,7 @@ void FileSource::rewind() {
   if (s.order_parser) s.open_order_parser();
   if (s.encoder) {
     // A drained encoder cannot take frames again: start a fresh one.
-    s.encoder = std::make_unique<H264Encoder>(s.encoder->config());
+    s.encoder = std::make_unique<VideoEncoder>(s.encoder->config());
     s.encoder_flushed = false;
     s.last_encoded_pts.reset();
   }

@@ -8,10 +8,13 @@
 namespace flowcast::server {
 
 LivePatternSource::LivePatternSource(asio::io_context& io, const media::EncoderConfig& config,
-                                     size_t mtu, FrameHandler on_frame)
-    : io_(io), encoder_(config), mtu_(mtu), on_frame_(std::move(on_frame)) {}
+                                     size_t mtu, const media::PayloadFormat& format,
+                                     FrameHandler on_frame)
+    : io_(io), encoder_(config), mtu_(mtu), format_(format), on_frame_(std::move(on_frame)) {}
 
-LivePatternSource::~LivePatternSource() { stop(); }
+LivePatternSource::~LivePatternSource() {
+  stop();
+}
 
 void LivePatternSource::start() {
   running_ = true;
@@ -29,7 +32,8 @@ void LivePatternSource::run() {
   const auto start = std::chrono::steady_clock::now();
   const auto interval = std::chrono::duration<double>(1.0 / cfg.fps);
   for (int64_t n = 0; running_; ++n) {
-    auto due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(n * interval);
+    auto due =
+        start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(n * interval);
     auto now = std::chrono::steady_clock::now();
     if (due > now) {
       std::this_thread::sleep_until(due);
@@ -40,7 +44,7 @@ void LivePatternSource::run() {
     try {
       media::Frame frame = pattern.render(n);
       for (auto& ef : encoder_.encode(frame)) {
-        auto packetized = packetize_frame(ef, mtu_);
+        auto packetized = packetize_frame(ef, mtu_, format_);
         ++frames_;
         asio::post(io_, [this, packetized] { on_frame_(packetized); });
       }

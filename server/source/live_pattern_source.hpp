@@ -2,14 +2,13 @@
 // The built-in live source: renders the test pattern in real time on its own
 // thread, encodes it once with libx264, and hands each packetized frame to the
 // network thread through asio::post. Every session shares the same frames.
+#include <asio.hpp>
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <thread>
 
-#include <asio.hpp>
-
-#include "media/codec/h264_encoder.hpp"
+#include "media/codec/video_encoder.hpp"
 #include "server/session/rtp_sender.hpp"
 
 namespace flowcast::server {
@@ -18,9 +17,10 @@ class LivePatternSource {
  public:
   using FrameHandler = std::function<void(std::shared_ptr<const PacketizedFrame>)>;
 
-  // on_frame runs on io's thread. Throws AvError when the encoder cannot open.
+  // on_frame runs on io's thread; format packetizes what config.codec
+  // encodes. Throws AvError when the encoder cannot open.
   LivePatternSource(asio::io_context& io, const media::EncoderConfig& config, size_t mtu,
-                    FrameHandler on_frame);
+                    const media::PayloadFormat& format, FrameHandler on_frame);
   ~LivePatternSource();
 
   void start();
@@ -34,8 +34,9 @@ class LivePatternSource {
   void run();
 
   asio::io_context& io_;
-  media::H264Encoder encoder_;
+  media::VideoEncoder encoder_;
   size_t mtu_;
+  const media::PayloadFormat& format_;
   FrameHandler on_frame_;
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> frames_{0};

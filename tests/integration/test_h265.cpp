@@ -235,3 +235,43 @@ TEST_CASE("flowcast-server pushes an H.265 file to ffmpeg and to GStreamer", "[p
     CHECK(pictures == 60);
   }
 }
+
+TEST_CASE("the live pattern as H.265 (--codec h265): clean over TCP, and under loss a PLI "
+          "brings an IRAP picture",
+          "[integration][h265]") {
+  const bool lossy = GENERATE(false, true);
+  INFO((lossy ? "UDP, 3% loss, --on-loss freeze" : "TCP, clean"));
+  TempDir dir;
+  const std::string port = std::to_string(free_port());
+  Process server({kServer, "--codec", "h265", "--pattern", "320x240@15", "--bitrate", "400k",
+                  "--gop", "150", "--port", port, "--duration", "60s", "--link-loss",
+                  lossy ? "3%" : "0%", "--link-seed", "3", "--metrics", dir.file("server.json")},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "(H265)", 10s));
+  std::vector<std::string> argv = {kClient, "127.0.0.1:" + port, "--headless", "--duration", "4s",
+                                   "--metrics", dir.file("m.json")};
+  for (std::string a : lossy ? std::vector<std::string>{"--transport", "udp", "--on-loss", "freeze"}
+                             : std::vector<std::string>{"--transport", "tcp"})
+    argv.push_back(a);
+  Process client(argv, dir.file("client.log"));
+  REQUIRE(client.wait_for(30s) == 0);
+  server.signal(SIGTERM);
+  REQUIRE(server.wait_for(10s) == 0);
+  const json m = read_json(dir.file("m.json"));
+  const json sm = read_json(dir.file("server.json"));
+  INFO(m.dump(1));
+  INFO(sm["keyframes"].dump());
+  CHECK(m["frames"]["rendered"].get<int>() > 0);
+  CHECK(m["frames"]["damaged"] == 0);
+  if (!lossy) {
+    CHECK(m["frames"]["corrupt"] == 0);
+    CHECK(m["packets"]["lost"] == 0);
+  } else {
+    // A keyframe every 10 s: within the run only a PLI brings one, and the
+    // encoder makes it (the join's keyframe, then at least one asked for).
+    CHECK(m["packets"]["lost"].get<int>() > 0);
+    CHECK(m["packets"]["plis_sent"].get<int>() > 0);
+    CHECK(m["frames"]["skipped"].get<int>() > 0);
+    CHECK(sm["keyframes"]["forced"].get<int>() >= 2);
+  }
+}

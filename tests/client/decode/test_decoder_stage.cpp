@@ -11,7 +11,7 @@
 
 #include "client/decode/decoder_stage.hpp"
 #include "common/stream/bounded_queue.hpp"
-#include "media/codec/h264_encoder.hpp"
+#include "media/codec/video_encoder.hpp"
 #include "media/source/test_pattern.hpp"
 
 using namespace flowcast;
@@ -36,7 +36,7 @@ const std::vector<media::EncodedFrame>& encoded() {
     config.fps = 30;
     config.bitrate = 400'000;
     config.gop = kGop;
-    media::H264Encoder encoder(config);
+    media::VideoEncoder encoder(config);
     media::TestPattern pattern(kWidth, kHeight);
     std::vector<media::EncodedFrame> out;
     for (int i = 0; i < kFrames; ++i)

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "media/codec/encoded_frame.hpp"
-#include "media/codec/h264_encoder.hpp"
+#include "media/codec/video_encoder.hpp"
 #include "media/payload/h264_packetizer.hpp"
 #include "media/payload/payload_format.hpp"
 #include "media/source/test_pattern.hpp"
@@ -36,7 +36,7 @@ TEST_CASE("the H.264 payload format round-trips real access units", "[unit][payl
   config.width = 320;
   config.height = 240;
   config.gop = 10;
-  H264Encoder encoder(config);
+  VideoEncoder encoder(config);
   TestPattern pattern(config.width, config.height);
   const PayloadFormat& format = h264_payload_format();
   auto depacketizer = format.make_depacketizer();

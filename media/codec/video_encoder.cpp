@@ -1,4 +1,4 @@
-#include "media/codec/h264_encoder.hpp"
+#include "media/codec/video_encoder.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -11,10 +11,13 @@ extern "C" {
 
 namespace flowcast::media {
 
-H264Encoder::H264Encoder(const EncoderConfig& config) : config_(config) {
-  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+VideoEncoder::VideoEncoder(const EncoderConfig& config) : config_(config) {
+  const bool hevc = config.codec == AV_CODEC_ID_HEVC;
+  const char* name = hevc ? "libx265" : "libx264";
+  const AVCodec* codec = avcodec_find_encoder_by_name(name);
   if (!codec)
-    throw std::runtime_error("this FFmpeg has no libx264 encoder: install Debian's libavcodec59");
+    throw std::runtime_error(std::string("this FFmpeg has no ") + name +
+                             " encoder: install Debian's libavcodec59");
   ctx_ = CodecContext(avcodec_alloc_context3(codec));
   if (!ctx_) throw std::bad_alloc();
   ctx_->width = config.width;
@@ -32,32 +35,38 @@ H264Encoder::H264Encoder(const EncoderConfig& config) : config_(config) {
   ctx_->thread_count = 2;
   av_opt_set(ctx_->priv_data, "preset", "veryfast", 0);
   if (config.low_latency) av_opt_set(ctx_->priv_data, "tune", "zerolatency", 0);
-  // Scene cuts would add IDRs the GOP does not ask for.
+  // Scene cuts would add keyframes the GOP does not ask for.
   std::string params = "scenecut=0:repeat-headers=1";
-  if (config.slice_max_bytes > 0)
+  if (hevc) {
+    params += ":log-level=error";
+  } else if (config.slice_max_bytes > 0) {
     params += ":slice-max-size=" + std::to_string(config.slice_max_bytes);
-  av_opt_set(ctx_->priv_data, "x264-params", params.c_str(), 0);
-  check_av(avcodec_open2(ctx_.get(), codec, nullptr), "opening the libx264 encoder");
+  }
+  av_opt_set(ctx_->priv_data, hevc ? "x265-params" : "x264-params", params.c_str(), 0);
+  // A requested keyframe (a PLI) is an IDR for libx265 too, not an open CRA.
+  if (hevc) av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
+  check_av(avcodec_open2(ctx_.get(), codec, nullptr),
+           std::string("opening the ") + name + " encoder");
 }
 
-std::vector<EncodedFrame> H264Encoder::encode(const Frame& frame) {
+std::vector<EncodedFrame> VideoEncoder::encode(const Frame& frame) {
   if (keyframe_requested_.exchange(false)) {
     frame->pict_type = AV_PICTURE_TYPE_I;
     frame->key_frame = 1;
   } else {
     frame->pict_type = AV_PICTURE_TYPE_NONE;
   }
-  check_av(avcodec_send_frame(ctx_.get(), frame.get()), "encoding a frame with libx264");
+  check_av(avcodec_send_frame(ctx_.get(), frame.get()), "encoding a frame");
   return drain();
 }
 
-std::vector<EncodedFrame> H264Encoder::flush() {
+std::vector<EncodedFrame> VideoEncoder::flush() {
   int ret = avcodec_send_frame(ctx_.get(), nullptr);
-  if (ret < 0 && ret != AVERROR_EOF) check_av(ret, "flushing the libx264 encoder");
+  if (ret < 0 && ret != AVERROR_EOF) check_av(ret, "flushing the encoder");
   return drain();
 }
 
-std::vector<EncodedFrame> H264Encoder::drain() {
+std::vector<EncodedFrame> VideoEncoder::drain() {
   std::vector<EncodedFrame> out;
   for (;;) {
     int ret = avcodec_receive_packet(ctx_.get(), packet_.get());

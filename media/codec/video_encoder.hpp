@@ -1,10 +1,15 @@
 #pragma once
-// libx264 through libavcodec: raw YUV 4:2:0 frames in, Annex B access units out
-// (SPS/PPS repeated before every IDR, so a receiver can join at any keyframe).
+// libx264 (H.264) or libx265 (H.265) through libavcodec: raw YUV 4:2:0
+// frames in, Annex B access units out (the parameter sets repeated before
+// every keyframe, so a receiver can join at any of them).
 // Not thread-safe: one thread drives an encoder, except request_keyframe(),
 // which any thread may call.
 #include <atomic>
 #include <vector>
+
+extern "C" {
+#include <libavcodec/codec_id.h>
+}
 
 #include "media/codec/encoded_frame.hpp"
 #include "media/ffmpeg/av_types.hpp"
@@ -12,6 +17,7 @@
 namespace flowcast::media {
 
 struct EncoderConfig {
+  AVCodecID codec = AV_CODEC_ID_H264;  // or AV_CODEC_ID_HEVC
   int width = 1280;
   int height = 720;
   int fps = 30;  // nominal rate: rate control, the GOP in frames, frame durations
@@ -23,16 +29,16 @@ struct EncoderConfig {
   int gop = 60;                 // frames between IDRs
   int max_b_frames = 0;         // live sources send none: no reordering delay
   bool low_latency = true;      // tune zerolatency: no lookahead, no frame threads
-  // Largest slice NAL in bytes (0: one slice per frame). Slices that fit one
-  // RTP packet make a lost packet cost one slice, which the decoder conceals,
-  // instead of the whole frame.
+  // Largest slice NAL in bytes (0: one slice per frame; libx264 only).
+  // Slices that fit one RTP packet make a lost packet cost one slice, which
+  // the decoder conceals, instead of the whole frame.
   int slice_max_bytes = 0;
 };
 
-class H264Encoder {
+class VideoEncoder {
  public:
-  // Throws AvError (or std::runtime_error when libx264 is missing).
-  explicit H264Encoder(const EncoderConfig& config);
+  // Throws AvError (or std::runtime_error when the encoder is missing).
+  explicit VideoEncoder(const EncoderConfig& config);
 
   // Encodes one frame (its pts in the config's time base, increasing). Returns the access units
   // the encoder produced, possibly none. Throws AvError.
