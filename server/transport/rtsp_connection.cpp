@@ -201,6 +201,9 @@ bool RtspConnection::send_interleaved(uint8_t channel, std::span<const uint8_t> 
 }
 
 void RtspConnection::do_write() {
+  // One write in flight: a drain callback run by the completion handler may
+  // have started the next one already, and its buffer must stay put.
+  if (write_in_flight_) return;
   if (closed_) return;
   if (pending_.empty()) {
     if (close_after_write_) {

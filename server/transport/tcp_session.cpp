@@ -79,6 +79,9 @@ bool TcpSession::held_back(size_t extra_bytes) const {
 }
 
 void TcpSession::do_write() {
+  // One write in flight: a drain callback run by the completion handler may
+  // have started the next one already, and its buffer must stay put.
+  if (write_in_flight_) return;
   if (pending_.empty()) {
     if (close_after_write_ && !fin_sent_) {
       // Send FIN but keep reading: closing with unread RTCP in the receive

@@ -314,6 +314,7 @@ TEST_CASE("an access unit larger than the receive buffer plays whole over TCP",
                  dir.file("client.log"));
   const auto code = client.wait_for(60s);
   INFO(client.log());
+  INFO(server.log());
   REQUIRE(code == 0);
   const json m = read_json(dir.file("m.json"));
   INFO(m.dump(1));
