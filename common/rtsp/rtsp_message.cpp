@@ -204,9 +204,10 @@ bool RtspStreamReader::parse_head(std::string_view head) {
       continue;
     }
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) return fail("a header line without a name");
-    m.headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                           std::string(trim(line.substr(colon + 1))));
+    const std::string_view name =
+        colon == std::string_view::npos ? std::string_view{} : trim(line.substr(0, colon));
+    if (name.empty()) return fail("a header line without a name");
+    m.headers.emplace_back(std::string(name), std::string(trim(line.substr(colon + 1))));
   }
   size_t length = 0;
   if (const auto value = m.header("Content-Length")) {

@@ -83,6 +83,7 @@ TEST_CASE("RTSP: what cannot be read is an error, and the reader stays bounded",
   };
   CHECK(fails("GET / HTTP/1.1\r\n\r\n"));
   CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\nno colon here\r\n\r\n"));
+  CHECK(fails("RTSP/1.0 401 Unauthorized\r\n   : a name of blanks\r\n\r\n"));
   CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\nContent-Length: lots\r\n\r\n"));
   CHECK(fails("OPTIONS rtsp://x/ RTSP/1.0\r\nContent-Length: 99999999\r\n\r\n"));
   CHECK(fails("RTSP/1.0 abc OK\r\n\r\n"));
