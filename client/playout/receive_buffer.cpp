@@ -501,22 +501,22 @@ ReceiveBuffer::FrontRun ReceiveBuffer::front_run() const {
 }
 
 std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete_locked() {
-  if (!front_run().closed) return std::nullopt;
-  return take_front();
+  const FrontRun run = front_run();
+  if (!run.closed) return std::nullopt;
+  return take_front(run);
 }
 
 std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_locked() {
   if (!has_later_data()) return std::nullopt;
-  return take_front();
+  return take_front(front_run());
 }
 
 std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end_locked() {
   if (packets_.empty()) return std::nullopt;
-  return take_front();
+  return take_front(front_run());
 }
 
-AccessUnitPayloads ReceiveBuffer::take_front() {
-  const FrontRun run = front_run();
+AccessUnitPayloads ReceiveBuffer::take_front(const FrontRun& run) {
   AccessUnitPayloads au;
   const int64_t ts = packets_.begin()->second.ts;
   au.timestamp = ts;

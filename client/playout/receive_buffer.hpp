@@ -297,7 +297,8 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   int64_t cumulative_lost() const;
   BufferState state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const;
 
-  AccessUnitPayloads take_front();
+  // Takes the front access unit, as front_run() found it just now.
+  AccessUnitPayloads take_front(const FrontRun& run);
   // Discards the oldest access unit, counting its packets in
   // dropped_overflow. oversized: it is too large to hold at all, so the rest
   // of its packets are dropped as they come.

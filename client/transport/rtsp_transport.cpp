@@ -62,16 +62,14 @@ void RtspTransport::start(TransportEvents& events) {
     close();
     events_->on_peer_closed();
   });
-  if (so_rcvbuf_) {
-    // Not before connect here (the connection opens its own socket); the
-    // kernel still applies it to the window it offers from now on.
-  }
   connection_->connect(kConnectTimeout, [this](const std::string& error) {
     if (!error.empty()) {
       fail(error);
       return;
     }
     if (so_rcvbuf_) {
+      // After connect (the connection opens its own socket); the kernel
+      // applies it to the window it offers from now on.
       const int size = *so_rcvbuf_;
       ::setsockopt(connection_->native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
@@ -128,7 +126,7 @@ void RtspTransport::setup(bool tcp) {
     std::string error;
     if (!open_udp_ports(error)) {
       if (options_.lower == RtspLower::automatic) {
-        fall_back_to_tcp("no UDP ports: " + error);
+        fall_back_to_tcp();  // no UDP ports
         return;
       }
       fail("cannot open UDP ports for RTP and RTCP: " + error);
@@ -145,7 +143,7 @@ void RtspTransport::setup(bool tcp) {
         if (response->status != 200) {
           const std::string status = std::to_string(response->status) + " " + response->reason;
           if (!tcp && options_.lower == RtspLower::automatic) {
-            fall_back_to_tcp("the server refused UDP (" + status + ")");
+            fall_back_to_tcp();  // the server refused UDP
             return;
           }
           if (response->status == 401) {
@@ -218,15 +216,15 @@ void RtspTransport::play() {
                              udp_wait_.expires_after(RtspOptions::kAutoUdpWait);
                              udp_wait_.async_wait([this](const asio::error_code& e) {
                                if (e || closed_ || media_seen_) return;
-                               fall_back_to_tcp("no RTP arrived over UDP within 2 s");
+                               fall_back_to_tcp();  // no RTP within kAutoUdpWait
                              });
                            }
                          }
                        });
 }
 
-void RtspTransport::fall_back_to_tcp(const std::string& why) {
-  (void)why;  // the transport then in use is in the metrics and the summary
+// The transport then in use is in the metrics and the summary.
+void RtspTransport::fall_back_to_tcp() {
   udp_wait_.cancel();
   if (playing_) {
     connection_->request("TEARDOWN", options_.url.without_credentials(), {}, nullptr);

@@ -41,7 +41,7 @@ class RtspTransport : public RtpTransport {
   void setup(bool tcp);
   void play();
   // --transport auto: UDP did not work; TEARDOWN it and set up TCP.
-  void fall_back_to_tcp(const std::string& why);
+  void fall_back_to_tcp();
   bool open_udp_ports(std::string& error);
   void close_udp();
   void do_read_udp();
