@@ -221,8 +221,10 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   next_pts_90k_ = frame.pts_90k + frame.duration_90k;
   const auto now = Clock::now();
   const uint64_t now_us = steady_now_us();
-  rtp_.send(frame, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k),
-            [&](std::vector<uint8_t>&& packet, const common::RtpHeader& header, size_t index) {
+  // Padding is wasted on an emulated link, which takes packets one by one.
+  const bool pad = segments_bursts() && !source_.link.active();
+  rtp_.send(shared, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k), pad,
+            [&](OutboundPacket&& packet, const common::RtpHeader& header, size_t index) {
               history_.remember(shared, index, header, packet.size());
               const uint64_t send_us = header.send_time_us.value_or(now_us);
               route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
@@ -249,14 +251,14 @@ void Session::answer_nack(std::span<const uint16_t> sequences) {
                     .unknown = resends.unknown};
   // The same packets again (same sequence numbers), across the same link.
   const auto now = Clock::now();
-  for (auto& p : packets) route(std::move(p), now);
+  for (auto& p : packets) route(OutboundPacket(std::move(p)), now);
 }
 
-Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
+Session::Sent Session::send_packets(std::span<OutboundPacket> packets) {
   Sent sent;
   for (auto& p : packets) {
     const size_t size = p.size();
-    if (send_packet(std::move(p))) {
+    if (send_packet(p.bytes())) {
       ++sent.packets;
       sent.bytes += size;
     }
@@ -264,14 +266,14 @@ Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
   return sent;
 }
 
-void Session::send_burst(std::span<std::vector<uint8_t>> packets) {
+void Session::send_burst(std::span<OutboundPacket> packets) {
   const Sent sent = send_packets(packets);
   stats_.packets_sent += sent.packets;
   stats_.bytes_sent += sent.bytes;
   stats_.packets_dropped_queue += packets.size() - sent.packets;
 }
 
-void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
+void Session::route(OutboundPacket&& packet, Clock::time_point offer_at) {
   delivery_.route(std::move(packet), offer_at);
   stats_.link = delivery_.counters();
 }

@@ -118,7 +118,12 @@ class Session : public std::enable_shared_from_this<Session>,
   };
   // Hands a burst of packets to the transport, in order (UDP: one sendmmsg).
   // Returns what it took; the rest were dropped. The packets are consumed.
-  virtual Sent send_packets(std::span<std::vector<uint8_t>> packets);
+  // By default, each goes to send_packet() in one buffer of its own.
+  virtual Sent send_packets(std::span<OutboundPacket> packets);
+  // True when the transport sends a burst of equal-sized packets to its peer
+  // in one segmented send (UDP GSO): the pacer's bursts are then padded to
+  // one size (RtpSender::send).
+  virtual bool segments_bursts() const { return false; }
   // The send queue is past its mark: file sessions pause, live ones drop.
   virtual bool held_back(size_t extra_bytes) const = 0;
   // Closes the transport once what is queued has left; calls finished() then.
@@ -141,7 +146,7 @@ class Session : public std::enable_shared_from_this<Session>,
 
  private:
   // LinkDelivery::Sink: due packets, to the transport.
-  void send_burst(std::span<std::vector<uint8_t>> packets) override;
+  void send_burst(std::span<OutboundPacket> packets) override;
   // FeedbackHandler::Listener: what the client said.
   void on_receiver_reports(size_t count) override;
   void on_plis(size_t count) override;
@@ -155,7 +160,7 @@ class Session : public std::enable_shared_from_this<Session>,
   void pump();
   void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // One packet into the link delivery; the link's counters follow.
-  void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
+  void route(OutboundPacket&& packet, std::chrono::steady_clock::time_point offer_at);
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
   bool wait_if_held_back(void (Session::*resume)());
