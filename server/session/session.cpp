@@ -162,8 +162,24 @@ void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame)
   if (ended_ || closing_ || source_.file) return;
   next_pts_90k_ = frame->pts_90k;
   if (paused_) return;
-  if (waiting_keyframe_ && !frame->keyframe) return;
+  // The server is behind: every live session skips to the next keyframe,
+  // as a TCP session with a full send queue does, and the load falls. A
+  // keyframe always goes, so every viewer keeps a picture.
+  if (!frame->keyframe && (shedding_ || host_.overloaded())) {
+    if (!waiting_keyframe_) {
+      shedding_ = true;
+      waiting_keyframe_ = true;
+    }
+  }
+  if (waiting_keyframe_ && !frame->keyframe) {
+    if (shedding_) {
+      ++stats_.frames_skipped_overload;
+      host_.frame_skipped();
+    }
+    return;
+  }
   waiting_keyframe_ = false;
+  shedding_ = false;
   backlog_.push_back(frame);
   if (backlog_.back()->dts_90k - backlog_.front()->dts_90k > kLiveBacklog90k) {
     // Too far behind the live edge: skip to the newest keyframe held, or, if
@@ -268,6 +284,7 @@ Session::Sent Session::send_packets(std::span<OutboundPacket> packets) {
 
 void Session::send_burst(std::span<OutboundPacket> packets) {
   const Sent sent = send_packets(packets);
+  host_.sent(sent.bytes);
   stats_.packets_sent += sent.packets;
   stats_.bytes_sent += sent.bytes;
   stats_.packets_dropped_queue += packets.size() - sent.packets;

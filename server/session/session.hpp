@@ -41,6 +41,13 @@ class SessionHost {
   virtual void request_keyframe(KeyframeLimiter::Reason reason) = 0;
   // Called once when the session has ended and sent its last byte.
   virtual void session_ended(const std::shared_ptr<Session>& session) = 0;
+  // The server cannot keep up (LoadMonitor::overloaded): live sessions skip
+  // to the next keyframe.
+  virtual bool overloaded() const = 0;
+  // A session skipped a live frame because the server was overloaded.
+  virtual void frame_skipped() = 0;
+  // A session handed `bytes` to its transport.
+  virtual void sent(uint64_t bytes) = 0;
 };
 
 // Where a session's frames come from, and how they leave.
@@ -140,6 +147,9 @@ class Session : public std::enable_shared_from_this<Session>,
   // Ends the session once kFeedbackTimeout passes without RTCP from the
   // client (its receiver reports are its keepalive), through end_silent().
   void watch_silence() { feedback_.watch(); }
+  // Reads the RTCP waiting in the transport now (FeedbackHandler's
+  // read_pending_feedback); by default there is no way to.
+  virtual void read_transport_feedback() {}
   // The client fell silent: ends the session. The transport closes itself.
   virtual void end_silent(const std::string& reason) { finished(reason); }
   SessionStats& mutable_stats() { return stats_; }
@@ -153,6 +163,7 @@ class Session : public std::enable_shared_from_this<Session>,
   void on_nacks(std::span<const common::GenericNack> nacks) override;
   void on_bye() override;
   void on_silence() override;
+  void read_pending_feedback() override { read_transport_feedback(); }
   // Both: timer handlers hold the session.
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
 
@@ -208,6 +219,8 @@ class Session : public std::enable_shared_from_this<Session>,
   void pump_live();
   std::deque<std::shared_ptr<const PacketizedFrame>> backlog_;
   bool waiting_keyframe_ = true;
+  // Skipping to the next keyframe because the server is overloaded.
+  bool shedding_ = false;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
 

@@ -56,6 +56,10 @@ Session::Sent UdpSession::send_packets(std::span<OutboundPacket> packets) {
   return sent;
 }
 
+void UdpSession::read_transport_feedback() {
+  service_.read_pending();
+}
+
 void UdpSession::close_transport() {
   service_.forget(endpoint_);
   finished("");
@@ -71,6 +75,9 @@ UdpService::UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind
   // Segmentation offload where the kernel has it: a zero segment size is
   // accepted as "none by default" only by kernels that know the option.
   int none = 0;
+  // The kernel caps this at net.core.rmem_max; what it grants is enough.
+  asio::error_code ec;
+  socket_.set_option(asio::socket_base::receive_buffer_size(kReceiveBuffer), ec);
   segmentation_ =
       setsockopt(socket_.native_handle(), SOL_UDP, UDP_SEGMENT, &none, sizeof none) == 0;
 }
@@ -173,33 +180,53 @@ void UdpService::do_receive() {
   socket_.async_receive_from(asio::buffer(buffer_), sender_,
                              [this](const asio::error_code& ec, size_t n) {
                                if (ec == asio::error::operation_aborted) return;
-                               if (!ec) on_datagram(std::span<const uint8_t>(buffer_.data(), n));
+                               if (!ec)
+                                 on_datagram(std::span<const uint8_t>(buffer_.data(), n), sender_);
+                               // Whatever else waits is read now, before
+                               // the sends queued behind this wake.
+                               if (!ec) read_waiting(kReadBatch);
                                if (socket_.is_open()) do_receive();
                              });
 }
 
-void UdpService::on_datagram(std::span<const uint8_t> data) {
-  if (auto it = sessions_.find(sender_); it != sessions_.end()) {
+void UdpService::read_pending() {
+  read_waiting(kReadBatch);
+}
+
+void UdpService::read_waiting(size_t limit) {
+  for (size_t i = 0; i < limit && socket_.is_open(); ++i) {
+    asio::error_code ec;
+    // Buffers of its own: the pending asynchronous read may already hold a
+    // datagram in buffer_ (asio reads speculatively when it starts).
+    asio::ip::udp::endpoint from;
+    const size_t n = socket_.receive_from(asio::buffer(waiting_), from, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return;
+    if (!ec) on_datagram(std::span<const uint8_t>(waiting_.data(), n), from);
+  }
+}
+
+void UdpService::on_datagram(std::span<const uint8_t> data, const asio::ip::udp::endpoint& sender) {
+  if (auto it = sessions_.find(sender); it != sessions_.end()) {
     if (common::is_rtcp(data)) {
       auto session = it->second;  // the session may end inside
       session->on_datagram(data);
       return;
     }
   }
-  auto reply = cookies_.reply_to(data, sender_, Clock::now());
+  auto reply = cookies_.reply_to(data, sender, Clock::now());
   if (!reply) {
     ++stray_;
     return;
   }
   if (reply->type == common::HandshakeType::cookie) {
-    send_to(common::write_handshake(*reply), sender_);
+    send_to(common::write_handshake(*reply), sender);
     return;
   }
-  if (sessions_.count(sender_)) {
-    send_to(common::write_handshake(*reply), sender_);  // a repeated HELLO: ACCEPT again
+  if (sessions_.count(sender)) {
+    send_to(common::write_handshake(*reply), sender);  // a repeated HELLO: ACCEPT again
     return;
   }
-  const auto peer = sender_;
+  const auto peer = sender;
   const bool admitted = admission_(peer, [&](std::shared_ptr<UdpSession> session) {
     send_to(common::write_handshake(*reply), peer);
     sessions_[peer] = std::move(session);

@@ -36,6 +36,7 @@ class UdpSession : public Session {
   bool held_back(size_t) const override { return false; }
   void close_transport() override;
   void end_silent(const std::string& reason) override;
+  void read_transport_feedback() override;
 
  private:
   UdpService& service_;
@@ -56,8 +57,17 @@ class UdpService {
   // Throws asio::system_error when the port cannot be bound.
   UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission);
 
+  // Starts reading. Control comes before media: every wake reads every
+  // datagram waiting (up to kReadBatch), and the socket's receive buffer is
+  // raised to kReceiveBuffer, so a server busy sending still hears every
+  // client's receiver reports.
   void start();
   void stop();
+  // Reads what datagrams are waiting now, without blocking (a session about
+  // to be ended for silence asks first).
+  void read_pending();
+  static constexpr size_t kReadBatch = 1024;
+  static constexpr int kReceiveBuffer = 4 << 20;
   void forget(const asio::ip::udp::endpoint& peer) { sessions_.erase(peer); }
   // Non-blocking send: false when the kernel's send buffer is full.
   bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
@@ -84,7 +94,9 @@ class UdpService {
 
  private:
   void do_receive();
-  void on_datagram(std::span<const uint8_t> data);
+  // Reads up to `limit` waiting datagrams without blocking.
+  void read_waiting(size_t limit);
+  void on_datagram(std::span<const uint8_t> data, const asio::ip::udp::endpoint& sender);
 
   asio::ip::udp::socket socket_;
   Admission admission_;
@@ -94,7 +106,8 @@ class UdpService {
   std::vector<size_t> message_datagrams_;       // datagrams in each message
   std::vector<std::array<char, 32>> controls_;  // each message's UDP_SEGMENT
   bool segmentation_ = false;
-  std::array<uint8_t, 65536> buffer_{};
+  std::array<uint8_t, 65536> buffer_{};   // the asynchronous read's
+  std::array<uint8_t, 65536> waiting_{};  // read_waiting's
   asio::ip::udp::endpoint sender_;
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
   HandshakeCookies cookies_;
