@@ -62,7 +62,8 @@ void LoadMonitor::tick() {
     tokens_ = std::min(rate * kBucketSeconds, tokens_ + rate * ms(kTick + (now - due_)) / 1000);
   }
   const bool was = overloaded_;
-  overloaded_ = lag > ms(kLagLimit) || (limit_bps_ && tokens_ < 0);
+  late_ticks_ = lag > ms(kLagLimit) ? late_ticks_ + 1 : 0;
+  overloaded_ = late_ticks_ >= kLateTicks || (limit_bps_ && tokens_ < 0);
   if (overloaded_) {
     if (was && last_overload_) metrics_.overloaded_ms += ms(now - *last_overload_);
     last_overload_ = now;

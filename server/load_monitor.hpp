@@ -12,7 +12,8 @@
 // third: past the limit the server is overloaded as surely as when its CPU
 // is (a test hook as much as a model of a server's uplink).
 //
-// Overloaded: the last tick's lag passed kLagLimit, or the bucket is empty.
+// Overloaded: kLateTicks ticks in a row ran past kLagLimit (one late tick is
+// a hiccup: another process had the core), or the bucket is empty.
 // A viewer is admitted while the server has not been overloaded for kCalm,
 // and when its busy share (and its egress rate, with a limit) grown by one
 // more viewer's part stays within kAdmitBusy (the limit).
@@ -43,6 +44,7 @@ class LoadMonitor {
   static constexpr auto kTick = std::chrono::milliseconds(50);
   // Sends this late are behind: the client's 500 ms buffer starts to drain.
   static constexpr auto kLagLimit = std::chrono::milliseconds(100);
+  static constexpr int kLateTicks = 2;
   static constexpr double kAdmitBusy = 0.85;
   static constexpr auto kCalm = std::chrono::seconds(2);
 
@@ -84,6 +86,7 @@ class LoadMonitor {
   double egress_bps_ = 0;
   double tokens_ = 0;  // bytes the limit still allows now; below 0: over it
   bool overloaded_ = false;
+  int late_ticks_ = 0;  // in a row
   std::optional<Clock::time_point> last_overload_;
   LoadMetrics metrics_;
   bool stopped_ = false;
