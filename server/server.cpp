@@ -265,9 +265,11 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
     std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
     if (auto d = describe_stream(format, payloads, "0.0.0.0", 0)) rtsp_->set_description(*d);
   }
-  // Copy: a session may end, and leave the set, while it sends.
-  auto sessions = sessions_;
-  for (auto& s : sessions) s->on_live_frame(frame);
+  // A copy (kept, so no allocation per frame): a session may end, and leave
+  // the set, while it sends.
+  fanout_.assign(sessions_.begin(), sessions_.end());
+  for (auto& s : fanout_) s->on_live_frame(frame);
+  fanout_.clear();
 }
 
 void Server::start_push() {
