@@ -42,8 +42,9 @@ void LinkDelivery::enqueue(Clock::time_point at, Packet&& packet) {
     queue_.emplace_back(at, std::move(packet));
     return;
   }
-  auto it = std::upper_bound(queue_.begin(), queue_.end(), at,
-                             [](Clock::time_point t, const auto& entry) { return t < entry.first; });
+  auto it =
+      std::upper_bound(queue_.begin(), queue_.end(), at,
+                       [](Clock::time_point t, const auto& entry) { return t < entry.first; });
   queue_.emplace(it, at, std::move(packet));
 }
 

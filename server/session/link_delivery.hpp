@@ -19,8 +19,8 @@
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
