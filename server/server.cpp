@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "common/rtp/rfc4571.hpp"
+#include "common/rtp/rtcp.hpp"
 #include "common/util/atomic_file.hpp"
 #include "server/source/file_description.hpp"
 #include "server/transport/tcp_session.hpp"
@@ -202,13 +204,16 @@ void Server::print_status() {
 std::shared_ptr<Session> Server::admit(
     Transport transport, const std::string& peer,
     const std::function<std::shared_ptr<Session>(uint64_t id)>& make) {
+  refusal_.clear();
   if (stopping_) return nullptr;
   // The push is not a client: --max-clients neither counts nor refuses it.
   const size_t clients = sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0);
   if (transport != Transport::push && static_cast<int>(clients) >= options_.max_clients) {
     ++refused_full_;
-    log("refused " + peer + ": already serving --max-clients " +
-        std::to_string(options_.max_clients) + " clients");
+    const std::string why =
+        "already serving --max-clients " + std::to_string(options_.max_clients) + " clients";
+    refusal_ = "server full: " + why;
+    log("refused " + peer + ": " + why);
     return nullptr;
   }
   if (transport != Transport::push && !load_.admits(clients)) {
@@ -218,6 +223,7 @@ std::shared_ptr<Session> Server::admit(
                   "at capacity with %zu clients (network thread %.0f%% busy, %.0f ms behind, "
                   "%.1f Mbit/s out)",
                   clients, load_.busy() * 100, load_.lag_ms(), load_.egress_bps() / 1e6);
+    refusal_ = std::string("server full: ") + why;
     log("refused " + peer + ": " + why);
     return nullptr;
   }
@@ -245,13 +251,31 @@ void Server::do_accept() {
       asio::error_code pe;
       auto ep = socket.remote_endpoint(pe);
       std::string name = pe ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-      admit(Transport::tcp, name, [&](uint64_t id) {
+      auto session = admit(Transport::tcp, name, [&](uint64_t id) {
         return std::make_shared<TcpSession>(io_, *this, session_source(), id, std::move(socket),
                                             options_.tcp_send_queue_bytes);
       });
+      if (!session && !refusal_.empty()) refuse_tcp(socket);
     }
     do_accept();
   });
+}
+
+void Server::refuse_tcp(asio::ip::tcp::socket& socket) {
+  // RFC 3550 §6.6: a BYE with the reason, framed as in RFC 4571, so the
+  // client can say why (TCP has no FULL). A compound packet starts with a
+  // report (§6.1). It is small: one non-blocking write carries it, or the
+  // client sees the connection close as before.
+  std::vector<uint8_t> rtcp;
+  common::write_receiver_report(common::ReceiverReport{0, {}}, rtcp);
+  common::write_bye(common::Goodbye{{0}, refusal_}, rtcp);
+  std::vector<uint8_t> framed;
+  common::frame_rfc4571(rtcp, framed);
+  asio::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(framed), ec);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket.close(ec);
 }
 
 void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {

@@ -50,6 +50,8 @@ class Server : public SessionHost {
 
  private:
   void do_accept();
+  // Tells a TCP client refused by admit() why (refusal_), and closes.
+  void refuse_tcp(asio::ip::tcp::socket& socket);
   // Admits a new session, the same way for a TCP connection, a proven UDP
   // address and --push. Past --max-clients (the push aside) or while
   // stopping, it is refused: counted, logged as `peer`, and nullptr returned.
@@ -98,6 +100,7 @@ class Server : public SessionHost {
   std::vector<SessionStats> finished_;
   uint64_t next_id_ = 1;
   uint64_t refused_full_ = 0;
+  std::string refusal_;  // why admit() refused, for the client; empty: not refused
   uint16_t port_ = 0;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point started_;

@@ -202,6 +202,15 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
         media_ssrc_ ? std::find(bye.ssrcs.begin(), bye.ssrcs.end(), *media_ssrc_) != bye.ssrcs.end()
                     : traits.sends_feedback;
     if (!ours || bye_seen_) continue;
+    if (!media_ssrc_ && !bye.reason.empty()) {
+      // Refused before any media, with the server's reason (RFC 3550 §6.6),
+      // shown without the control characters a peer could put in it.
+      std::string reason = bye.reason;
+      for (char& c : reason)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+      fail("the server ended the session before any media: " + reason);
+      return;
+    }
     bye_seen_ = true;
     if (!traits.bye_grace) return;  // the peer closing the connection ends it
     if (traits.bye_grace->count() == 0) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "common/util/byte_order.hpp"
 #include "common/rtp/sequence.hpp"
+#include "common/util/byte_order.hpp"
 
 namespace flowcast::common {
 namespace {
@@ -104,6 +104,8 @@ bool parse_goodbye(std::span<const uint8_t> body, size_t count, RtcpCompound& re
   if (rest > 0) {  // optional reason: a length byte and that many bytes of text
     const size_t reason_length = body[count * 4];
     if (reason_length + 1 > rest) return false;
+    const auto* text = body.data() + count * 4 + 1;
+    bye.reason.assign(reinterpret_cast<const char*>(text), reason_length);
   }
   result.byes.push_back(std::move(bye));
   return true;
@@ -200,10 +202,20 @@ void write_nack(const GenericNack& nack, std::vector<uint8_t>& out) {
 void write_bye(const Goodbye& bye, std::vector<uint8_t>& out) {
   std::span<const uint32_t> ssrcs = bye.ssrcs;
   bool first = true;
+  const size_t reason = std::min<size_t>(bye.reason.size(), 255);
   while (!ssrcs.empty() || first) {
     const size_t n = std::min(ssrcs.size(), kRtcpMaxCount);
-    put_header(out, static_cast<uint8_t>(n), kRtcpGoodbye, n * 4);
+    // The reason goes with the last SSRCs: a length byte, the text, and
+    // zeros up to a 32-bit boundary.
+    const bool last = ssrcs.size() == n;
+    const size_t text = last && reason > 0 ? (1 + reason + 3) / 4 * 4 : 0;
+    put_header(out, static_cast<uint8_t>(n), kRtcpGoodbye, n * 4 + text);
     for (size_t i = 0; i < n; ++i) put_u32(out, ssrcs[i]);
+    if (text > 0) {
+      out.push_back(static_cast<uint8_t>(reason));
+      out.insert(out.end(), bye.reason.begin(), bye.reason.begin() + static_cast<long>(reason));
+      out.insert(out.end(), text - 1 - reason, 0);
+    }
     ssrcs = ssrcs.subspan(n);
     first = false;
   }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace flowcast::common {
@@ -60,6 +61,10 @@ struct GenericNack {
 
 struct Goodbye {
   std::vector<uint32_t> ssrcs;
+  // RFC 3550 §6.6: the reason for leaving, at most 255 bytes of text (the
+  // writer cuts a longer one). As read, it is the peer's bytes: sanitize
+  // before showing it.
+  std::string reason;
 };
 
 // Everything found in one compound packet, each kind in wire order.

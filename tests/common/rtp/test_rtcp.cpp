@@ -321,3 +321,24 @@ TEST_CASE("RTCP parser survives random input", "[unit][rtcp][fuzz]") {
   }
   CHECK(accepted > 0);
 }
+
+TEST_CASE("RTCP BYE carries its reason for leaving (RFC 3550 6.6)", "[unit][rtcp]") {
+  for (const std::string reason :
+       {std::string("server full"), std::string("abc"), std::string(255, 'x'), std::string()}) {
+    INFO("reason of " << reason.size() << " bytes");
+    std::vector<uint8_t> out;
+    write_bye(Goodbye{{0x11, 0x22}, reason}, out);
+    CHECK(out.size() % 4 == 0);
+    auto parsed = parse_rtcp(out);
+    REQUIRE(parsed);
+    REQUIRE(parsed->byes.size() == 1);
+    CHECK(parsed->byes[0].ssrcs == std::vector<uint32_t>{0x11, 0x22});
+    CHECK(parsed->byes[0].reason == reason);
+  }
+  // A longer reason is cut to the 255 bytes its length byte can say.
+  std::vector<uint8_t> out;
+  write_bye(Goodbye{{1}, std::string(300, 'y')}, out);
+  auto parsed = parse_rtcp(out);
+  REQUIRE(parsed);
+  CHECK(parsed->byes.at(0).reason == std::string(255, 'y'));
+}
