@@ -21,7 +21,8 @@ struct LoadOptions {
   // every viewer leaves (BYE) and the tool exits.
   std::chrono::microseconds duration = std::chrono::seconds(10);
   // Viewers that misbehave: the last `stalled` ones. Over TCP they never read
-  // their socket (they still send receiver reports); over UDP they never
+  // their socket (they still send receiver reports) and take the smallest
+  // receive buffer, so the stall reaches the server soon; over UDP they never
   // send RTCP, so the server should end them after 5 s.
   int stalled = 0;
   // No server: bind UDP ports passive_port .. passive_port + viewers - 1 on

@@ -236,8 +236,11 @@ void LoadRun::start_join(Viewer& v, Clock::time_point now) {
     v.state = State::failed;
     return;
   }
-  const int granted = set_rcvbuf(v.fd, options_.rcvbuf_bytes);
-  if (rcvbuf_granted_ == 0) rcvbuf_granted_ = granted;
+  // A stalled TCP viewer takes the smallest receive buffer, so that its
+  // stall reaches the server within seconds rather than after megabytes.
+  const bool small = v.stalled && !udp;
+  const int granted = set_rcvbuf(v.fd, small ? kStalledRcvbuf : options_.rcvbuf_bytes);
+  if (rcvbuf_granted_ == 0 && !small) rcvbuf_granted_ = granted;
   const int on = 1;
   if (udp)
     setsockopt(v.fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);

@@ -41,6 +41,8 @@ class LoadRun {
   static constexpr auto kReportInterval = std::chrono::milliseconds(500);
   static constexpr auto kHelloInterval = std::chrono::milliseconds(500);
   static constexpr auto kJoinTimeout = std::chrono::seconds(3);
+  // SO_RCVBUF of a stalled TCP viewer (the kernel's minimum applies).
+  static constexpr int kStalledRcvbuf = 4096;
 
  private:
   enum class State { waiting, handshaking, connecting, joined, full, timed_out, failed, ended };

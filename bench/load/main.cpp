@@ -58,10 +58,12 @@ int main(int argc, char** argv) {
                  "its join, so the wait for a keyframe is not counted (default 2s)")
       ->transform(common::AsDuration())
       ->type_name("DURATION");
-  app.add_option("--stalled", opt.stalled,
-                 "the last K viewers misbehave: over TCP they never read their socket (they "
-                 "still send receiver reports); over UDP they never send RTCP, so the server "
-                 "should end them after 5 s. Not counted in the fractions (default 0)")
+  app.add_option(
+         "--stalled", opt.stalled,
+         "the last K viewers misbehave: over TCP they never read their socket (they "
+         "still send receiver reports) and ask for a 4 KiB receive buffer, so the "
+         "stall reaches the server within seconds; over UDP they never send RTCP, so the server "
+         "should end them after 5 s. Not counted in the fractions (default 0)")
       ->check(common::IsWithin(0, 20000))
       ->type_name("K");
   auto* passive =
