@@ -280,6 +280,7 @@ def num(x):
 rows = {
     "joined": a["joined"], "refused_full": a["refused_full"],
     "handshake_timeouts": a["handshake_timeouts"], "ended_by_server": a["ended_by_server"],
+    "went_silent": a["went_silent"],
     "counted": a["counted"], "below": a["viewers_below_99_9"],
     "fraction_min": num(a["fraction_received"]["min"]), "fraction_p1": num(a["fraction_received"]["p1"]),
     "fraction_median": num(a["fraction_received"]["median"]),
@@ -293,11 +294,12 @@ for k, v in rows.items():
 EOF
 }
 
-# held RUN SENDER N: every viewer joined, none ended, each >= 99.9%.
+# held RUN SENDER N: every viewer joined, none was cut off (BYE, or silence
+# to the end), each got >= 99.9% of its packets.
 held() {
   awk -F'\t' -v r="$1" -v s="$2" -v n="$3" '
     $1 == r && $2 == s && $3 == n { v[$4] = $5 }
-    END { exit !(v["joined"] == n && v["counted"] == n && v["below"] == 0 && v["ended_by_server"] == 0 && v["refused_full"] == 0) }' "$values"
+    END { exit !(v["joined"] == n && v["counted"] == n && v["below"] == 0 && v["ended_by_server"] == 0 && v["went_silent"] == 0 && v["refused_full"] == 0) }' "$values"
 }
 
 # ---- the runs --------------------------------------------------------------
@@ -392,16 +394,17 @@ section="$work/section.md"
   echo "- stream: ${width}x${height}@$fps, ${rate_k} kbit/s, GOP $((2 * fps)); flowcast's built-in pattern, GStreamer's videotestsrc + x264enc (ultrafast, zerolatency, slices ≤ 1160 bytes)"
   echo "- viewers join at $join_rate/s; the sender's CPU is read over ${window} s of steady state, ${warmup} s after the last join (ladder: ${ladder_window} s), minus the same sender's CPU with 0 viewers (its encoder alone); \"received\" counts each viewer's packets after a ${warmup} s warm-up, as received / expected (RFC 3550 A.1)"
   echo "- runs: $runs, the two senders alternately, pair by pair; each figure is the median, with the range (min–max) over the runs; the ladder ran once"
-  echo "- the viewers are one flowcast-load process on the same machine; its own CPU is shown, and packets its sockets' kernel buffers dropped (SO_RXQ_OVFL) are the tool's, not the sender's"
+  echo "- the viewers are one flowcast-load process on the same machine; its own CPU is shown; packets its sockets' receive buffers (SO_RCVBUF 256 KiB, 512 KiB granted) dropped (SO_RXQ_OVFL) are counted apart: the tool read too late, or the sender sent a burst larger than the buffer"
+  echo "- cut off: the server sent a BYE, or the viewer heard nothing (not even an RTCP SR) in its last 2 s; \"no RTCP\" counts the sessions the server's metrics say it ended for 5 s without RTCP from the viewer, which kept sending a report every 500 ms"
   echo
-  echo "| viewers | sender | sender CPU (cores) | added CPU per viewer (ms/s) | CPU per packet sent (µs) | packets/s per viewer, min / median | bytes per packet | received, min / p1 / median | viewers < 99.9% | ended by the server | dropped at the tool | tool CPU (cores) |"
+  echo "| viewers | sender | sender CPU (cores) | added CPU per viewer (ms/s) | CPU per packet sent (µs) | packets/s per viewer, min / median | bytes per packet | received, min / p1 / median | viewers < 99.9% | cut off: BYE / silent (server: no RTCP) | dropped at the tool's sockets | tool CPU (cores) |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for s in $senders; do
     echo "| 0 | $(name_of $s) | $(fmt 3 "$(med $s 0 cpu_cores)") | – | – | – | – | – | – | – | – | – |"
   done
   for n in $counts; do
     for s in $senders; do
-      echo "| $n | $(name_of $s) | $(fmt 3 "$(med $s $n cpu_cores)") | $(fmt 3 "$(incremental $s $n per_viewer)") | $(fmt 2 "$(incremental $s $n per_packet)") | $(fmt 1 "$(med $s $n pps_min)") / $(fmt 1 "$(med $s $n pps_median)") | $(fmt 0 "$(med $s $n bytes_per_packet)") | $(fmt 4 "$(med $s $n fraction_min)") / $(fmt 4 "$(med $s $n fraction_p1)") / $(fmt 4 "$(med $s $n fraction_median)") | $(fmt 0 "$(med $s $n below)") | $(fmt 0 "$(med $s $n ended_by_server)") | $(fmt 0 "$(med $s $n dropped_kernel)") | $(fmt 2 "$(med $s $n load_cpu_cores)") |"
+      echo "| $n | $(name_of $s) | $(fmt 3 "$(med $s $n cpu_cores)") | $(fmt 3 "$(incremental $s $n per_viewer)") | $(fmt 2 "$(incremental $s $n per_packet)") | $(fmt 1 "$(med $s $n pps_min)") / $(fmt 1 "$(med $s $n pps_median)") | $(fmt 0 "$(med $s $n bytes_per_packet)") | $(fmt 4 "$(med $s $n fraction_min)") / $(fmt 4 "$(med $s $n fraction_p1)") / $(fmt 4 "$(med $s $n fraction_median)") | $(fmt 0 "$(med $s $n below)") | $(fmt 0 "$(med $s $n ended_by_server)") / $(fmt 0 "$(med $s $n went_silent)") ($(fmt 0 "$(med $s $n ended_no_rtcp)")) | $(fmt 0 "$(med $s $n dropped_kernel)") | $(fmt 2 "$(med $s $n load_cpu_cores)") |"
     done
   done
   echo

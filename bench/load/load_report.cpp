@@ -47,6 +47,7 @@ void LoadReport::summarize() {
     }
     if (v.end_reason == "unreachable") ++a.unreachable;
     if (v.stalled) continue;
+    if (v.went_silent) ++a.went_silent;
     ++a.counted;
     a.packets_received += v.measured.packets_received;
     a.packets_expected += v.measured.packets_expected;
@@ -77,9 +78,10 @@ std::string LoadReport::summary_text() const {
     std::snprintf(
         buf, sizeof buf,
         "flowcast-load: %d viewers over %s to %s: %d joined, %d refused (FULL), %d "
-        "handshake timeouts, %d connect failures, %d ended by the server%s\n",
+        "handshake timeouts, %d connect failures, %d ended by the server, %d cut off "
+        "silently (nothing heard at the end)%s\n",
         a.viewers, transport.c_str(), server.c_str(), a.joined, a.refused_full,
-        a.handshake_timeouts, a.connect_failures, a.ended_by_server,
+        a.handshake_timeouts, a.connect_failures, a.ended_by_server, a.went_silent,
         a.unreachable ? (", " + std::to_string(a.unreachable) + " lost the server").c_str() : "");
   }
   out += buf;
@@ -99,7 +101,8 @@ std::string LoadReport::summary_text() const {
   out += buf;
   std::snprintf(buf, sizeof buf,
                 "flowcast-load: %.0f packets/s in all, per viewer min %s median %s; %llu dropped "
-                "at this tool's own sockets (SO_RXQ_OVFL: the tool's fault, not the sender's)\n",
+                "at this tool's own sockets (SO_RXQ_OVFL: not lost by the network or the "
+                "sender; the tool read too late, or a burst outgrew --rcvbuf)\n",
                 a.packets_per_s, fixed(a.packets_per_s_per_viewer.min, 1).c_str(),
                 fixed(a.packets_per_s_per_viewer.median, 1).c_str(),
                 static_cast<unsigned long long>(a.dropped_kernel));

@@ -71,10 +71,16 @@ struct ViewerRow {
   uint64_t receiver_reports_sent = 0;
   uint64_t other_ssrc_packets = 0;
   uint64_t malformed = 0;
-  // Datagrams the kernel dropped at this tool's socket (SO_RXQ_OVFL): the
-  // tool's fault, not the server's.
+  // Datagrams the kernel dropped at this tool's socket (SO_RXQ_OVFL): its
+  // receive buffer was full, because the tool read too late or the sender
+  // sent a burst larger than the buffer; not a loss on the way.
   uint64_t dropped_kernel = 0;
   bool ended_by_server = false;
+  // Joined, still there at the end, but nothing (not even an RTCP SR, which
+  // the server sends at least every second) arrived in its last kSilence:
+  // the server dropped the session without a BYE.
+  bool went_silent = false;
+  std::optional<double> last_heard_ms;
   std::optional<double> ended_at_ms;
   std::optional<std::string> end_reason;
 };
@@ -100,6 +106,7 @@ struct Aggregate {
   int handshake_timeouts = 0;
   int connect_failures = 0;
   int ended_by_server = 0;  // every viewer the server ended (BYE or close)
+  int went_silent = 0;      // not stalled, and nothing arrived at the end (no BYE)
   int stalled_ended_by_server = 0;
   int unreachable = 0;
   int counted = 0;
@@ -143,13 +150,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ViewerRow, index, local_address, stalled, sta
                                    highest_sequence, packets_expected, packets_lost, measured,
                                    sender_reports_received, receiver_reports_sent,
                                    other_ssrc_packets, malformed, dropped_kernel, ended_by_server,
-                                   ended_at_ms, end_reason)
+                                   went_silent, last_heard_ms, ended_at_ms, end_reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FractionSummary, min, p1, median)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RateSummary, min, median)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Aggregate, viewers, stalled, joined, refused_full,
                                    handshake_timeouts, connect_failures, ended_by_server,
-                                   stalled_ended_by_server, unreachable, counted, packets_received,
-                                   packets_expected, packets_lost, bytes_received,
+                                   went_silent, stalled_ended_by_server, unreachable, counted,
+                                   packets_received, packets_expected, packets_lost, bytes_received,
                                    fraction_received, viewers_below_99_9, packets_per_s,
                                    packets_per_s_per_viewer, dropped_kernel)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoadReport, schema, mode, server, transport, join_rate,

@@ -574,6 +574,11 @@ LoadReport LoadRun::report(Clock::time_point stop) const {
     row.malformed = c.malformed();
     row.dropped_kernel = v.dropped_kernel;
     row.ended_by_server = v.ended_by_server;
+    if (const auto heard = c.last_heard()) row.last_heard_ms = ms_since_start(*heard);
+    if (v.joined_at && v.end_reason == "left" && !v.stalled && !options_.passive_port) {
+      const auto heard = c.last_heard().value_or(*v.joined_at);
+      row.went_silent = stop - heard > kSilence && stop - *v.joined_at > kSilence;
+    }
     if (v.ended_at) {
       row.ended_at_ms = ms_since_start(*v.ended_at);
       row.end_reason = v.end_reason;

@@ -43,6 +43,8 @@ class LoadRun {
   static constexpr auto kJoinTimeout = std::chrono::seconds(3);
   // SO_RCVBUF of a stalled TCP viewer (the kernel's minimum applies).
   static constexpr int kStalledRcvbuf = 4096;
+  // A viewer that heard nothing for this long when it left went silent.
+  static constexpr auto kSilence = std::chrono::seconds(2);
 
  private:
   enum class State { waiting, handshaking, connecting, joined, full, timed_out, failed, ended };

@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
   app.add_option("--rcvbuf", opt.rcvbuf_bytes,
                  "SO_RCVBUF asked for on every socket; the kernel doubles it and caps it at "
                  "net.core.rmem_max. Datagrams the kernel still drops at these sockets are "
-                 "counted apart (dropped_kernel): the tool's fault, not the sender's "
-                 "(default 256k)")
+                 "counted apart (dropped_kernel): the tool read too late, or the sender's "
+                 "burst outgrew the buffer; not a loss on the way (default 256k)")
       ->transform(common::AsBytes(64 << 20))
       ->type_name("BYTES");
   app.add_option("--json", opt.json_path,

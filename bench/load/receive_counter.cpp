@@ -25,6 +25,7 @@ void ReceiveCounter::close_window(Clock::time_point at) {
 }
 
 void ReceiveCounter::on_packet(std::span<const uint8_t> packet, Clock::time_point now) {
+  last_heard_ = now;
   if (common::is_rtcp(packet)) {
     on_rtcp(packet, now);
     return;

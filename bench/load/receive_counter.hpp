@@ -62,6 +62,8 @@ class ReceiveCounter {
   uint64_t other_ssrc_packets() const { return other_ssrc_; }
   uint64_t sender_reports() const { return sender_reports_; }
   uint64_t malformed() const { return malformed_; }
+  // The arrival of the last RTP or RTCP packet from the server.
+  std::optional<Clock::time_point> last_heard() const { return last_heard_; }
   // The server sent an RTCP BYE, at that time.
   std::optional<Clock::time_point> bye_at() const { return bye_at_; }
 
@@ -78,6 +80,7 @@ class ReceiveCounter {
   uint64_t sender_reports_ = 0;
   uint64_t malformed_ = 0;
   std::optional<Clock::time_point> bye_at_;
+  std::optional<Clock::time_point> last_heard_;
   // The last SR (RFC 3550 §6.4.1 LSR, DLSR) and the previous report's
   // figures (fraction_lost is over the interval between reports).
   uint32_t last_sr_ntp_middle_ = 0;
