@@ -240,12 +240,16 @@ gstreamer_point() {
     pids+=($lpid)
     wait_until 10 udp_bound $((base + n - 1)) || { cat "$d/load.log" >&2; die "flowcast-load --passive did not bind ($d)"; }
   fi
-  # Tuned to flowcast's stream: the same picture size, rate and GOP, and
-  # slices and packets no larger than flowcast's 1200-byte RTP packets.
-  local gcmd=(gst-launch-1.0 -q videotestsrc is-live=true pattern=ball
+  # Tuned to flowcast's stream: the same picture size, rate and GOP, RTP
+  # packets of at most 1200 bytes. Noise (snow) at a constant bitrate, so
+  # x264 fills the rate: the ball is mostly black and made 256 kbit/s in
+  # 320-byte packets. No slice-max-size: 1160-byte slices made 890-byte
+  # packets at 570/s; fragmented at 1200 bytes, about 1050-byte packets at
+  # 485/s come out, close to flowcast's 1105 bytes at 460/s.
+  local gcmd=(gst-launch-1.0 -q videotestsrc is-live=true pattern=snow
     ! "video/x-raw,width=$width,height=$height,framerate=$fps/1"
-    ! x264enc bitrate=$rate_k tune=zerolatency speed-preset=ultrafast key-int-max=$((2 * fps))
-      option-string=slice-max-size=1160
+    ! x264enc bitrate=$rate_k pass=cbr tune=zerolatency speed-preset=ultrafast
+      key-int-max=$((2 * fps))
     ! rtph264pay mtu=1200 config-interval=-1
     ! multiudpsink "clients=$clients" sync=false)
   note_command gstreamer "$(printf '%s ' "${gcmd[@]}" | sed 's/clients=[^ ]*/clients=127.0.0.1:P1,127.0.0.1:P2,.../')"
@@ -391,7 +395,7 @@ section="$work/section.md"
   echo
   echo "- date: $started; commit $commit$dirty; server: \`$(echo "$server_bin" | sed "s#$build#\$BUILD#")\`"
   echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before"
-  echo "- stream: ${width}x${height}@$fps, ${rate_k} kbit/s, GOP $((2 * fps)); flowcast's built-in pattern, GStreamer's videotestsrc + x264enc (ultrafast, zerolatency, slices ≤ 1160 bytes)"
+  echo "- stream: ${width}x${height}@$fps, ${rate_k} kbit/s, GOP $((2 * fps)), RTP packets ≤ 1200 bytes; flowcast's built-in pattern; GStreamer's videotestsrc snow (noise, so that x264enc's constant bitrate is filled: the ball pattern made a sixteenth of it) + x264enc (ultrafast, zerolatency, pass=cbr) + rtph264pay; the table shows the packets per second and bytes per packet each sent"
   echo "- viewers join at $join_rate/s; the sender's CPU is read over ${window} s of steady state, ${warmup} s after the last join (ladder: ${ladder_window} s), minus the same sender's CPU with 0 viewers (its encoder alone); \"received\" counts each viewer's packets after a ${warmup} s warm-up, as received / expected (RFC 3550 A.1)"
   echo "- runs: $runs, the two senders alternately, pair by pair; each figure is the median, with the range (min–max) over the runs; the ladder ran once"
   echo "- the viewers are one flowcast-load process on the same machine; its own CPU is shown; packets its sockets' receive buffers (SO_RCVBUF 256 KiB, 512 KiB granted) dropped (SO_RXQ_OVFL) are counted apart: the tool read too late, or the sender sent a burst larger than the buffer"
