@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
   app.add_option("--max-clients", opt.max_clients, "sessions served at once (default 64)")
       ->check(common::IsWithin(1))
       ->type_name("N");
+  app.add_option("--egress-limit", opt.egress_limit_bps,
+                 "the most the server sends in all, e.g. 100M (bits per second; default: no "
+                 "limit but the CPU). Past it, live viewers skip to the next keyframe and new "
+                 "ones are refused as full")
+      ->transform(common::AsRate())
+      ->type_name("RATE");
   app.add_option("--duration", opt.duration, "stop after this long, e.g. 30s")
       ->transform(common::AsDuration())
       ->type_name("DURATION");

@@ -18,6 +18,7 @@ Server::Server(ServerOptions options)
       duration_timer_(io_),
       status_timer_(io_),
       keyframe_timer_(io_),
+      load_(io_, options_.egress_limit_bps),
       tty_(isatty(fileno(stderr)) != 0) {
   if (options_.input && media::is_url(*options_.input)) {
     // A live URL: read once, relayed to every viewer on its own timeline.
@@ -148,11 +149,25 @@ void Server::print_status() {
   // On a terminal, one line redrawn every second; elsewhere every 5 s.
   if (!tty_ && status_tick_ % 5 != 0) return;
   const double seconds = tty_ ? 1.0 : 5.0;
+  // The server's load first: what every session's service depends on.
+  const LoadMetrics load = load_.metrics();
+  char head[200];
+  std::snprintf(head, sizeof head,
+                "%zu session%s, %.1f Mbit/s out, network thread %.0f%% busy, %.0f ms behind%s",
+                sessions_.size(), sessions_.size() == 1 ? "" : "s", load_.egress_bps() / 1e6,
+                load_.busy() * 100, load_.lag_ms(), load_.overloaded() ? " OVERLOADED" : "");
+  std::string tail;
+  if (load.frames_skipped > 0)
+    tail += ", skipped " + std::to_string(load.frames_skipped) + " frames";
+  if (load.refused > 0) tail += ", refused " + std::to_string(load.refused) + " at capacity";
   std::string line;
+  // Past a few sessions, the load says it all; each session's line would not fit.
+  const bool each = sessions_.size() <= kStatusSessions;
   for (const auto& s : sessions_) {
     const auto& st = s->stats();
     const uint64_t before = last_bytes_[st.id];
     last_bytes_[st.id] = st.bytes_sent;
+    if (!each) continue;
     char buf[200];
     std::snprintf(
         buf, sizeof buf, "#%llu %s %.2f Mbit/s queue %.0fK held %.1fs%s",
@@ -171,9 +186,11 @@ void Server::print_status() {
     }
   }
   if (tty_) {
-    if (line.empty()) line = "waiting for clients";
-    std::fprintf(stderr, "\r\x1b[K%zu session%s: %s", sessions_.size(),
-                 sessions_.size() == 1 ? "" : "s", line.c_str());
+    if (sessions_.empty()) line = "waiting for clients";
+    std::fprintf(stderr, "\r\x1b[K%s%s%s%s", head, tail.c_str(), line.empty() ? "" : ": ",
+                 line.c_str());
+  } else if (!sessions_.empty() || load.refused > 0) {
+    std::fprintf(stderr, "flowcast-server: %s%s\n", head, tail.c_str());
   }
   std::fflush(stderr);
 }
@@ -188,6 +205,16 @@ std::shared_ptr<Session> Server::admit(
     ++refused_full_;
     log("refused " + peer + ": already serving --max-clients " +
         std::to_string(options_.max_clients) + " clients");
+    return nullptr;
+  }
+  if (transport != Transport::push && !load_.admits(clients)) {
+    load_.viewer_refused();
+    char why[160];
+    std::snprintf(why, sizeof why,
+                  "at capacity with %zu clients (network thread %.0f%% busy, %.0f ms behind, "
+                  "%.1f Mbit/s out)",
+                  clients, load_.busy() * 100, load_.lag_ms(), load_.egress_bps() / 1e6);
+    log("refused " + peer + ": " + why);
     return nullptr;
   }
   auto session = make(next_id_++);
@@ -271,6 +298,7 @@ void Server::request_keyframe(KeyframeLimiter::Reason reason) {
 void Server::session_ended(const std::shared_ptr<Session>& session) {
   if (sessions_.erase(session) == 0) return;
   const auto& st = session->stats();
+  last_bytes_.erase(st.id);
   finished_.push_back(st);
   char line[256];
   std::snprintf(line, sizeof line,
@@ -297,6 +325,7 @@ void Server::shutdown() {
   if (rtsp_) rtsp_->stop();
   duration_timer_.cancel();
   status_timer_.cancel();
+  load_.stop();
   keyframe_timer_.cancel();
   signals_.cancel();
   auto sessions = sessions_;
@@ -320,6 +349,7 @@ int Server::run() {
       if (!ec) shutdown();
     });
   }
+  load_.start();
   if (acceptor_) do_accept();
   if (udp_) udp_->start();
   if (rtsp_) rtsp_->start();
@@ -367,6 +397,7 @@ ServerMetrics Server::metrics() const {
   m.udp_stray_datagrams = udp_ ? udp_->stray_datagrams() : 0;
   m.link_config = LinkConfigMetrics::of(options_.link);
   if (rtsp_) m.rtsp = rtsp_->counters();
+  m.load = load_.metrics();
   for (const auto& st : finished_) m.add(st);
   for (const auto& s : sessions_) m.add(s->stats_now());
   return m;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "media/source/file_source.hpp"
+#include "server/load_monitor.hpp"
 #include "server/server_metrics.hpp"
 #include "server/server_options.hpp"
 #include "server/session/session.hpp"
@@ -43,6 +44,9 @@ class Server : public SessionHost {
 
   void request_keyframe(KeyframeLimiter::Reason reason) override;
   void session_ended(const std::shared_ptr<Session>& session) override;
+  bool overloaded() const override { return load_.overloaded(); }
+  void frame_skipped() override { load_.frame_skipped(); }
+  void sent(uint64_t bytes) override { load_.sent(bytes); }
 
  private:
   void do_accept();
@@ -66,6 +70,8 @@ class Server : public SessionHost {
   // Every second: per-session send rate, send-queue fill and held-back time.
   void schedule_status();
   void print_status();
+  // Up to this many sessions, the status shows each; past it, the load only.
+  static constexpr size_t kStatusSessions = 4;
 
   ServerOptions options_;
   asio::io_context io_;
@@ -74,6 +80,7 @@ class Server : public SessionHost {
   asio::steady_timer status_timer_;
   asio::steady_timer keyframe_timer_;
   KeyframeLimiter keyframes_;
+  LoadMonitor load_;
   bool tty_ = false;
   int status_tick_ = 0;
   std::map<uint64_t, uint64_t> last_bytes_;  // per session, at the last status

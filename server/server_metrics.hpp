@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/netem/link_emulator.hpp"
+#include "server/load_monitor.hpp"
 #include "server/session/session_stats.hpp"
 #include "server/transport/rtsp_listener.hpp"
 
@@ -48,6 +49,7 @@ struct ServerMetrics {
   LinkConfigMetrics link_config;
   common::LinkCounters link;           // every session's, summed
   RtspCounters rtsp;                   // the RTSP listener's (port 0: RTSP off)
+  LoadMetrics load;                    // the network thread's load, skips and refusals
   std::vector<SessionStats> sessions;  // ended ones first, then those still running
 
   // Adds a session, and its link's counters to the sum.
@@ -60,8 +62,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LinkConfigMetrics, rate_bps, queue_ms, delay_
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RtspCounters, port, connections, connections_refused, requests,
                                    bad_requests, error_responses, timed_out, sessions_timed_out,
                                    udp_stray_datagrams)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoadMetrics, busy_percent_mean, busy_percent_peak, lag_ms_peak,
+                                   overloaded_ms, frames_skipped, refused, egress_limit_bps,
+                                   egress_bps_peak)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ServerMetrics, schema, source, duration_ms, refused_full,
                                    keyframes, udp_stray_datagrams, link_config, link, sessions,
-                                   rtsp)
+                                   rtsp, load)
 
 }  // namespace flowcast::server

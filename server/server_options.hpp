@@ -33,6 +33,9 @@ struct ServerOptions {
   bool live = false;
   size_t mtu = 1200;
   int max_clients = 64;
+  // --egress-limit: every session's bytes together, in bits per second; past
+  // it the server is overloaded (LoadMonitor). None: only the CPU limits.
+  std::optional<int64_t> egress_limit_bps;
   std::optional<std::chrono::microseconds> duration;
   std::optional<std::string> metrics_path;
   std::optional<std::string> sdp_path;   // --sdp: the stream's SDP file

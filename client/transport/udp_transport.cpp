@@ -149,7 +149,9 @@ bool UdpTransport::on_datagram(std::span<const uint8_t> data) {
     socket_.get_option(size, ec);
     events_->on_connected(size.value());
   } else if (m->type == common::HandshakeType::full) {
-    fail("the server at " + where() + " is full (its --max-clients): try again later");
+    fail("the server at " + where() +
+         " is full (it serves its --max-clients, or as many as its CPU or --egress-limit "
+         "allow): try again later");
     return false;
   }
   return true;

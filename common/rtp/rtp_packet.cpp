@@ -90,28 +90,46 @@ size_t rtp_header_size(const RtpHeader& header) {
   return size;
 }
 
-void write_rtp(const RtpHeader& header, std::span<const uint8_t> payload,
-               std::vector<uint8_t>& out) {
+size_t write_rtp_header(const RtpHeader& header, bool padded, std::span<uint8_t> out) {
   if (header.csrcs.size() > kRtpMaxCsrcs) {
     throw std::invalid_argument("write_rtp: more than 15 CSRCs");
   }
-  out.reserve(out.size() + rtp_header_size(header) + payload.size());
+  const size_t size = rtp_header_size(header);
+  if (out.size() < size) throw std::invalid_argument("write_rtp_header: buffer too small");
   const bool has_extension = header.send_time_us.has_value();
-  out.push_back(static_cast<uint8_t>(0x80 | (has_extension ? 0x10 : 0) | header.csrcs.size()));
-  out.push_back(static_cast<uint8_t>((header.marker ? 0x80 : 0) | (header.payload_type & 0x7F)));
-  put_u16(out, header.sequence);
-  put_u32(out, header.timestamp);
-  put_u32(out, header.ssrc);
-  for (uint32_t csrc : header.csrcs) put_u32(out, csrc);
+  uint8_t* p = out.data();
+  auto u16 = [&](uint16_t v) {
+    *p++ = static_cast<uint8_t>(v >> 8);
+    *p++ = static_cast<uint8_t>(v);
+  };
+  auto u32 = [&](uint32_t v) {
+    u16(static_cast<uint16_t>(v >> 16));
+    u16(static_cast<uint16_t>(v));
+  };
+  *p++ = static_cast<uint8_t>(0x80 | (padded ? 0x20 : 0) | (has_extension ? 0x10 : 0) |
+                              header.csrcs.size());
+  *p++ = static_cast<uint8_t>((header.marker ? 0x80 : 0) | (header.payload_type & 0x7F));
+  u16(header.sequence);
+  u32(header.timestamp);
+  u32(header.ssrc);
+  for (uint32_t csrc : header.csrcs) u32(csrc);
   if (has_extension) {
-    put_u16(out, kOneByteProfile);
-    put_u16(out, kSendTimeExtensionWords);
-    out.push_back(static_cast<uint8_t>((kSendTimeExtensionId << 4) | (kSendTimeLength - 1)));
+    u16(kOneByteProfile);
+    u16(kSendTimeExtensionWords);
+    *p++ = static_cast<uint8_t>((kSendTimeExtensionId << 4) | (kSendTimeLength - 1));
     const uint64_t us = *header.send_time_us;
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(us >> shift));
+    for (int shift = 56; shift >= 0; shift -= 8) *p++ = static_cast<uint8_t>(us >> shift);
     // Zero padding up to the word boundary (id 0 = padding in RFC 8285).
-    out.insert(out.end(), kSendTimeExtensionWords * 4 - 1 - kSendTimeLength, 0);
+    for (size_t i = 0; i < kSendTimeExtensionWords * 4 - 1 - kSendTimeLength; ++i) *p++ = 0;
   }
+  return size;
+}
+
+void write_rtp(const RtpHeader& header, std::span<const uint8_t> payload,
+               std::vector<uint8_t>& out) {
+  const size_t at = out.size();
+  out.resize(at + rtp_header_size(header));
+  write_rtp_header(header, false, std::span<uint8_t>(out).subspan(at));
   out.insert(out.end(), payload.begin(), payload.end());
 }
 

@@ -59,6 +59,13 @@ void write_rtp(const RtpHeader& header, std::span<const uint8_t> payload,
 // Bytes write_rtp would put before the payload.
 size_t rtp_header_size(const RtpHeader& header);
 
+// Writes the header write_rtp would write into the front of `out` and returns
+// its size (rtp_header_size). With `padded`, the P bit is set: the caller puts
+// the padding after the payload, its last byte the padding's length in bytes
+// (RFC 3550 §5.1). Throws std::invalid_argument when `out` is too small or
+// header.csrcs has more than kRtpMaxCsrcs entries (programming errors).
+size_t write_rtp_header(const RtpHeader& header, bool padded, std::span<uint8_t> out);
+
 // RFC 5761 demultiplexing: true if the packet has at least a 4-byte common
 // header, version 2, and its second byte is an RTCP packet type (192..223).
 bool is_rtcp(std::span<const uint8_t> packet);

@@ -19,6 +19,8 @@ void FeedbackHandler::watch() {
   silence_timer_.expires_after(std::chrono::seconds(1));
   silence_timer_.async_wait([this, keep = listener_.keep_alive()](const asio::error_code& ec) {
     if (ec || closed_) return;
+    if (Clock::now() - last_heard_ > kTimeout) listener_.read_pending_feedback();
+    if (closed_) return;  // a BYE among what was read
     if (Clock::now() - last_heard_ > kTimeout) {
       listener_.on_silence();
       return;

@@ -8,7 +8,8 @@
 // the compound packet together (so the answers leave as one burst), and last
 // a BYE. What does not parse is ignored. watch() checks every second, and
 // tells the listener once the client has sent no RTCP for kTimeout (TCP and
-// UDP alike: an idle client must not hold a --max-clients slot).
+// UDP alike: an idle client must not hold a --max-clients slot), after
+// having the listener read what RTCP is already waiting.
 //
 // Threads: the server's network thread only. Owned by its session; while its
 // timer waits, the handler holds the session through Listener::keep_alive().
@@ -42,6 +43,10 @@ class FeedbackHandler {
     virtual void on_silence() = 0;
     // Keeps the listener (and the handler it owns) alive while a timer waits.
     virtual std::shared_ptr<void> keep_alive() = 0;
+    // Reads at once what RTCP already waits in the transport, before the
+    // silence is judged: a busy server must not end a client for reports
+    // it has not read yet.
+    virtual void read_pending_feedback() {}
 
    protected:
     ~Listener() = default;

@@ -27,13 +27,14 @@
 #include <vector>
 
 #include "common/netem/link_emulator.hpp"
+#include "server/session/outbound_packet.hpp"
 
 namespace flowcast::server {
 
 class LinkDelivery {
  public:
   using Clock = std::chrono::steady_clock;
-  using Packet = std::vector<uint8_t>;
+  using Packet = OutboundPacket;
 
   // Where packets go when they are due: the session, towards its transport.
   class Sink {

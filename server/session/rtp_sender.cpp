@@ -1,5 +1,6 @@
 #include "server/session/rtp_sender.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "common/rtp/rtp_packet.hpp"
@@ -21,21 +22,6 @@ uint64_t ntp_now() {
   return (seconds << 32) | fraction;
 }
 
-std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame, size_t mtu,
-                                                       const media::PayloadFormat& format) {
-  common::RtpHeader probe;
-  probe.send_time_us = 0;
-  const size_t header = common::rtp_header_size(probe);
-  auto out = std::make_shared<PacketizedFrame>();
-  out->pts_90k = frame.pts_90k;
-  out->dts_90k = frame.dts_90k;
-  out->duration_90k = frame.duration_90k;
-  out->keyframe = frame.keyframe;
-  out->payloads = format.packetize(frame.annexb, mtu > header + 3 ? mtu - header : 3);
-  for (const auto& p : out->payloads) out->bytes += p.size();
-  return out;
-}
-
 RtpSender::RtpSender() {
   std::random_device rd;
   std::mt19937 rng(rd());
@@ -44,22 +30,32 @@ RtpSender::RtpSender() {
   timestamp_offset_ = static_cast<uint32_t>(rng());
 }
 
-void RtpSender::send(const PacketizedFrame& frame, uint64_t start_us, const BurstSchedule& schedule,
-                     const Emit& emit) {
+void RtpSender::send(const std::shared_ptr<const PacketizedFrame>& frame, uint64_t start_us,
+                     const BurstSchedule& schedule, bool pad_bursts, const Emit& emit) {
+  const auto& payloads = frame->payloads;
+  const size_t n = payloads.size();
+  const size_t burst = schedule.size ? schedule.size : std::max<size_t>(n, 1);
   common::RtpHeader h;
   h.ssrc = ssrc_;
-  h.timestamp = timestamp_offset_ + static_cast<uint32_t>(frame.pts_90k);
-  for (size_t i = 0; i < frame.payloads.size(); ++i) {
-    h.sequence = sequence_++;
-    h.marker = i + 1 == frame.payloads.size();
-    h.send_time_us = start_us + schedule.offset_us(i);
-    std::vector<uint8_t> packet;
-    packet.reserve(common::rtp_header_size(h) + frame.payloads[i].size());
-    common::write_rtp(h, frame.payloads[i], packet);
-    ++packets_;
-    bytes_ += packet.size();
-    payload_octets_ += frame.payloads[i].size();
-    emit(std::move(packet), h, i);
+  h.timestamp = timestamp_offset_ + static_cast<uint32_t>(frame->pts_90k);
+  for (size_t first = 0; first < n; first += burst) {
+    const size_t end = std::min(n, first + burst);
+    size_t largest = 0;
+    for (size_t i = first; i < end; ++i) largest = std::max(largest, payloads[i].size());
+    for (size_t i = first; i < end; ++i) {
+      h.sequence = sequence_++;
+      h.marker = i + 1 == n;
+      h.send_time_us = start_us + schedule.offset_us(i);
+      // The burst's last packet may be shorter: the kernel's last segment is.
+      const size_t gap = largest - payloads[i].size();
+      const size_t padding =
+          pad_bursts && i + 1 < end && gap <= OutboundPacket::kMaxPadding ? gap : 0;
+      OutboundPacket packet(h, frame, i, padding);
+      ++packets_;
+      bytes_ += packet.size();
+      payload_octets_ += payloads[i].size();
+      emit(std::move(packet), h, i);
+    }
   }
 }
 

@@ -13,25 +13,11 @@
 #include "common/rtp/rtp_packet.hpp"
 #include "media/codec/encoded_frame.hpp"
 #include "media/payload/payload_format.hpp"
+#include "server/session/outbound_packet.hpp"
 #include "server/session/pacer.hpp"
+#include "server/session/packetized_frame.hpp"
 
 namespace flowcast::server {
-
-// A frame cut into RTP payloads, shared read-only by every session.
-struct PacketizedFrame {
-  int64_t pts_90k = 0;
-  int64_t dts_90k = 0;
-  int64_t duration_90k = 0;
-  bool keyframe = false;
-  std::vector<std::vector<uint8_t>> payloads;
-  size_t bytes = 0;  // payload bytes in all
-};
-
-// Packetizes with the stream's payload format for a largest RTP packet of
-// `mtu` bytes (header included).
-std::shared_ptr<const PacketizedFrame> packetize_frame(
-    const media::EncodedFrame& frame, size_t mtu,
-    const media::PayloadFormat& format = media::h264_payload_format());
 
 class RtpSender {
  public:
@@ -41,10 +27,13 @@ class RtpSender {
   // the index of its payload in frame; the marker is on the last one.
   // Packet i leaves at start_us + schedule.offset_us(i) (steady clock,
   // microseconds), which its send-time extension (header.send_time_us)
-  // carries.
-  using Emit = std::function<void(std::vector<uint8_t>&&, const common::RtpHeader&, size_t index)>;
-  void send(const PacketizedFrame& frame, uint64_t start_us, const BurstSchedule& schedule,
-            const Emit& emit);
+  // carries. With `pad_bursts`, every packet of a burst but its last is
+  // padded (RFC 3550 §5.1) to the burst's largest, where that takes at most
+  // OutboundPacket::kMaxPadding bytes, so the burst can leave in one
+  // segmented send (UdpService::send_all).
+  using Emit = std::function<void(OutboundPacket&&, const common::RtpHeader&, size_t index)>;
+  void send(const std::shared_ptr<const PacketizedFrame>& frame, uint64_t start_us,
+            const BurstSchedule& schedule, bool pad_bursts, const Emit& emit);
 
   // RFC 3550 §6.4.1: the sender report for `ntp_time` (64-bit NTP), at
   // which the session's media clock reads `media_clock_90k` (90 kHz ticks
@@ -60,6 +49,7 @@ class RtpSender {
     return timestamp_offset_ + static_cast<uint32_t>(pts_90k);
   }
   uint64_t packets() const { return packets_; }
+  // Bytes on the wire: headers, payloads and padding.
   uint64_t bytes() const { return bytes_; }
 
  private:

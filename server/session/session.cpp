@@ -162,8 +162,24 @@ void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame)
   if (ended_ || closing_ || source_.file) return;
   next_pts_90k_ = frame->pts_90k;
   if (paused_) return;
-  if (waiting_keyframe_ && !frame->keyframe) return;
+  // The server is behind: every live session skips to the next keyframe,
+  // as a TCP session with a full send queue does, and the load falls. A
+  // keyframe always goes, so every viewer keeps a picture.
+  if (!frame->keyframe && (shedding_ || host_.overloaded())) {
+    if (!waiting_keyframe_) {
+      shedding_ = true;
+      waiting_keyframe_ = true;
+    }
+  }
+  if (waiting_keyframe_ && !frame->keyframe) {
+    if (shedding_) {
+      ++stats_.frames_skipped_overload;
+      host_.frame_skipped();
+    }
+    return;
+  }
   waiting_keyframe_ = false;
+  shedding_ = false;
   backlog_.push_back(frame);
   if (backlog_.back()->dts_90k - backlog_.front()->dts_90k > kLiveBacklog90k) {
     // Too far behind the live edge: skip to the newest keyframe held, or, if
@@ -221,8 +237,10 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   next_pts_90k_ = frame.pts_90k + frame.duration_90k;
   const auto now = Clock::now();
   const uint64_t now_us = steady_now_us();
-  rtp_.send(frame, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k),
-            [&](std::vector<uint8_t>&& packet, const common::RtpHeader& header, size_t index) {
+  // Padding is wasted on an emulated link, which takes packets one by one.
+  const bool pad = segments_bursts() && !source_.link.active();
+  rtp_.send(shared, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k), pad,
+            [&](OutboundPacket&& packet, const common::RtpHeader& header, size_t index) {
               history_.remember(shared, index, header, packet.size());
               const uint64_t send_us = header.send_time_us.value_or(now_us);
               route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
@@ -249,14 +267,14 @@ void Session::answer_nack(std::span<const uint16_t> sequences) {
                     .unknown = resends.unknown};
   // The same packets again (same sequence numbers), across the same link.
   const auto now = Clock::now();
-  for (auto& p : packets) route(std::move(p), now);
+  for (auto& p : packets) route(OutboundPacket(std::move(p)), now);
 }
 
-Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
+Session::Sent Session::send_packets(std::span<OutboundPacket> packets) {
   Sent sent;
   for (auto& p : packets) {
     const size_t size = p.size();
-    if (send_packet(std::move(p))) {
+    if (send_packet(p.bytes())) {
       ++sent.packets;
       sent.bytes += size;
     }
@@ -264,14 +282,15 @@ Session::Sent Session::send_packets(std::span<std::vector<uint8_t>> packets) {
   return sent;
 }
 
-void Session::send_burst(std::span<std::vector<uint8_t>> packets) {
+void Session::send_burst(std::span<OutboundPacket> packets) {
   const Sent sent = send_packets(packets);
+  host_.sent(sent.bytes);
   stats_.packets_sent += sent.packets;
   stats_.bytes_sent += sent.bytes;
   stats_.packets_dropped_queue += packets.size() - sent.packets;
 }
 
-void Session::route(std::vector<uint8_t>&& packet, Clock::time_point offer_at) {
+void Session::route(OutboundPacket&& packet, Clock::time_point offer_at) {
   delivery_.route(std::move(packet), offer_at);
   stats_.link = delivery_.counters();
 }

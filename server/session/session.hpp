@@ -41,6 +41,13 @@ class SessionHost {
   virtual void request_keyframe(KeyframeLimiter::Reason reason) = 0;
   // Called once when the session has ended and sent its last byte.
   virtual void session_ended(const std::shared_ptr<Session>& session) = 0;
+  // The server cannot keep up (LoadMonitor::overloaded): live sessions skip
+  // to the next keyframe.
+  virtual bool overloaded() const = 0;
+  // A session skipped a live frame because the server was overloaded.
+  virtual void frame_skipped() = 0;
+  // A session handed `bytes` to its transport.
+  virtual void sent(uint64_t bytes) = 0;
 };
 
 // Where a session's frames come from, and how they leave.
@@ -118,7 +125,12 @@ class Session : public std::enable_shared_from_this<Session>,
   };
   // Hands a burst of packets to the transport, in order (UDP: one sendmmsg).
   // Returns what it took; the rest were dropped. The packets are consumed.
-  virtual Sent send_packets(std::span<std::vector<uint8_t>> packets);
+  // By default, each goes to send_packet() in one buffer of its own.
+  virtual Sent send_packets(std::span<OutboundPacket> packets);
+  // True when the transport sends a burst of equal-sized packets to its peer
+  // in one segmented send (UDP GSO): the pacer's bursts are then padded to
+  // one size (RtpSender::send).
+  virtual bool segments_bursts() const { return false; }
   // The send queue is past its mark: file sessions pause, live ones drop.
   virtual bool held_back(size_t extra_bytes) const = 0;
   // Closes the transport once what is queued has left; calls finished() then.
@@ -135,19 +147,23 @@ class Session : public std::enable_shared_from_this<Session>,
   // Ends the session once kFeedbackTimeout passes without RTCP from the
   // client (its receiver reports are its keepalive), through end_silent().
   void watch_silence() { feedback_.watch(); }
+  // Reads the RTCP waiting in the transport now (FeedbackHandler's
+  // read_pending_feedback); by default there is no way to.
+  virtual void read_transport_feedback() {}
   // The client fell silent: ends the session. The transport closes itself.
   virtual void end_silent(const std::string& reason) { finished(reason); }
   SessionStats& mutable_stats() { return stats_; }
 
  private:
   // LinkDelivery::Sink: due packets, to the transport.
-  void send_burst(std::span<std::vector<uint8_t>> packets) override;
+  void send_burst(std::span<OutboundPacket> packets) override;
   // FeedbackHandler::Listener: what the client said.
   void on_receiver_reports(size_t count) override;
   void on_plis(size_t count) override;
   void on_nacks(std::span<const common::GenericNack> nacks) override;
   void on_bye() override;
   void on_silence() override;
+  void read_pending_feedback() override { read_transport_feedback(); }
   // Both: timer handlers hold the session.
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
 
@@ -155,7 +171,7 @@ class Session : public std::enable_shared_from_this<Session>,
   void pump();
   void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // One packet into the link delivery; the link's counters follow.
-  void route(std::vector<uint8_t>&& packet, std::chrono::steady_clock::time_point offer_at);
+  void route(OutboundPacket&& packet, std::chrono::steady_clock::time_point offer_at);
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
   bool wait_if_held_back(void (Session::*resume)());
@@ -203,6 +219,8 @@ class Session : public std::enable_shared_from_this<Session>,
   void pump_live();
   std::deque<std::shared_ptr<const PacketizedFrame>> backlog_;
   bool waiting_keyframe_ = true;
+  // Skipping to the next keyframe because the server is overloaded.
+  bool shedding_ = false;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
 

@@ -56,6 +56,9 @@ struct SessionStats {
   uint64_t bytes_sent = 0;
   uint64_t packets_dropped_queue = 0;  // dropped by our own send queue
   uint64_t frames_dropped_queue = 0;
+  // Live frames skipped, to the next keyframe, while the server was
+  // overloaded (LoadMonitor): the whole server's sends were behind.
+  uint64_t frames_skipped_overload = 0;
   double held_back_ms = 0;                // time our send queue was full
   double rwnd_limited_ms = 0;             // TCP_INFO: held back by the client's window
   double sndbuf_limited_ms = 0;           // TCP_INFO: held back by the kernel send buffer
@@ -82,6 +85,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SessionStats, id, transport, peer, frames_sen
                                    peak_kernel_unsent_bytes, peak_queue_bytes, link, plis_received,
                                    nacks_received, packets_resent, resends, receiver_reports,
                                    timestamp_discontinuities, sender_reports, duration_ms,
-                                   end_reason, protocol)
+                                   end_reason, protocol, frames_skipped_overload)
 
 }  // namespace flowcast::server

@@ -31,10 +31,12 @@ class UdpSession : public Session {
 
  protected:
   bool send_packet(std::vector<uint8_t>&& packet) override;
-  Sent send_packets(std::span<std::vector<uint8_t>> packets) override;
+  Sent send_packets(std::span<OutboundPacket> packets) override;
+  bool segments_bursts() const override;
   bool held_back(size_t) const override { return false; }
   void close_transport() override;
   void end_silent(const std::string& reason) override;
+  void read_transport_feedback() override;
 
  private:
   UdpService& service_;
@@ -55,29 +57,57 @@ class UdpService {
   // Throws asio::system_error when the port cannot be bound.
   UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission);
 
+  // Starts reading. Control comes before media: every wake reads every
+  // datagram waiting (up to kReadBatch), and the socket's receive buffer is
+  // raised to kReceiveBuffer, so a server busy sending still hears every
+  // client's receiver reports.
   void start();
   void stop();
+  // Reads what datagrams are waiting now, without blocking (a session about
+  // to be ended for silence asks first).
+  void read_pending();
+  static constexpr size_t kReadBatch = 1024;
+  static constexpr int kReceiveBuffer = 4 << 20;
   void forget(const asio::ip::udp::endpoint& peer) { sessions_.erase(peer); }
   // Non-blocking send: false when the kernel's send buffer is full.
   bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
-  // Non-blocking send of several datagrams, in order, with sendmmsg (one
-  // system call for a burst). Returns how many the kernel took and adds
-  // their bytes to `bytes`; one it refused is skipped, the rest still go.
-  size_t send_all(std::span<const std::vector<uint8_t>> datagrams,
-                  const asio::ip::udp::endpoint& to, uint64_t& bytes);
+  // Non-blocking send of several datagrams to one peer, in order, in one
+  // sendmmsg. Where the kernel has UDP generic segmentation offload
+  // (UDP_SEGMENT, Linux 4.18), each run of equal-sized datagrams (its last
+  // may be shorter), up to kMaxSegments, is one message the kernel cuts
+  // into datagrams; the payload is never copied in user space. Returns how
+  // many datagrams the kernel took and adds their bytes to `bytes`; a
+  // message it refused (a full send buffer) is dropped, the rest still go.
+  size_t send_all(std::span<const OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
+                  uint64_t& bytes);
+  // Whether send_all segments (UDP_SEGMENT works on this socket). Turned off
+  // for good by the first segmented send the kernel refuses (a device
+  // without checksum offload).
+  bool segmentation() const { return segmentation_; }
+  // Segments in one segmented send (the kernel's UDP_MAX_SEGMENTS is 64).
+  static constexpr size_t kMaxSegments = 64;
+  // Bytes in one segmented send: within a UDP datagram's 65507 over IPv4.
+  static constexpr size_t kMaxSegmentedBytes = 65000;
   uint64_t stray_datagrams() const { return stray_; }
   // The port bound (the kernel's pick when asked for port 0).
   uint16_t local_port() const { return socket_.local_endpoint().port(); }
 
  private:
   void do_receive();
-  void on_datagram(std::span<const uint8_t> data);
+  // Reads up to `limit` waiting datagrams without blocking.
+  void read_waiting(size_t limit);
+  void on_datagram(std::span<const uint8_t> data, const asio::ip::udp::endpoint& sender);
 
   asio::ip::udp::socket socket_;
   Admission admission_;
-  std::vector<mmsghdr> messages_;  // send_all's, kept to spare an allocation
+  // send_all's, kept to spare an allocation.
+  std::vector<mmsghdr> messages_;
   std::vector<iovec> iovecs_;
-  std::array<uint8_t, 65536> buffer_{};
+  std::vector<size_t> message_datagrams_;       // datagrams in each message
+  std::vector<std::array<char, 32>> controls_;  // each message's UDP_SEGMENT
+  bool segmentation_ = false;
+  std::array<uint8_t, 65536> buffer_{};   // the asynchronous read's
+  std::array<uint8_t, 65536> waiting_{};  // read_waiting's
   asio::ip::udp::endpoint sender_;
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
   HandshakeCookies cookies_;

@@ -28,7 +28,7 @@ class Bursts : public LinkDelivery::Sink {
 };
 
 Packet packet(uint8_t tag) {
-  return Packet(100, tag);
+  return Packet(std::vector<uint8_t>(100, tag));
 }
 
 }  // namespace

@@ -1,0 +1,107 @@
+#include "server/load_monitor.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+
+namespace flowcast::server {
+
+namespace {
+// CPU seconds the calling thread has used.
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+double ms(LoadMonitor::Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// The bucket holds a quarter second of the limit: a keyframe's burst fits.
+constexpr double kBucketSeconds = 0.25;
+}  // namespace
+
+LoadMonitor::LoadMonitor(asio::io_context& io, std::optional<int64_t> egress_limit_bps)
+    : timer_(io), limit_bps_(egress_limit_bps) {
+  metrics_.egress_limit_bps = limit_bps_.value_or(0);
+  if (limit_bps_) tokens_ = static_cast<double>(*limit_bps_) / 8 * kBucketSeconds;
+}
+
+void LoadMonitor::start() {
+  started_ = second_start_ = Clock::now();
+  cpu_at_start_ = cpu_at_second_ = thread_cpu_seconds();
+  due_ = started_ + kTick;
+  schedule();
+}
+
+void LoadMonitor::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void LoadMonitor::sent(uint64_t bytes) {
+  second_bytes_ += bytes;
+  if (limit_bps_) tokens_ -= static_cast<double>(bytes);
+}
+
+void LoadMonitor::schedule() {
+  timer_.expires_at(due_);
+  timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec && !stopped_) tick();
+  });
+}
+
+void LoadMonitor::tick() {
+  const auto now = Clock::now();
+  const double lag = ms(now - due_);
+  second_lag_ms_ = std::max(second_lag_ms_, lag);
+  metrics_.lag_ms_peak = std::max(metrics_.lag_ms_peak, lag);
+  if (limit_bps_) {
+    const double rate = static_cast<double>(*limit_bps_) / 8;  // bytes per second
+    tokens_ = std::min(rate * kBucketSeconds, tokens_ + rate * ms(kTick + (now - due_)) / 1000);
+  }
+  const bool was = overloaded_;
+  late_ticks_ = lag > ms(kLagLimit) ? late_ticks_ + 1 : 0;
+  overloaded_ = late_ticks_ >= kLateTicks || (limit_bps_ && tokens_ < 0);
+  if (overloaded_) {
+    if (was && last_overload_) metrics_.overloaded_ms += ms(now - *last_overload_);
+    last_overload_ = now;
+  }
+  if (now - second_start_ >= std::chrono::seconds(1)) {
+    const double wall = std::chrono::duration<double>(now - second_start_).count();
+    const double cpu = thread_cpu_seconds();
+    busy_ = std::clamp((cpu - cpu_at_second_) / wall, 0.0, 1.0);
+    lag_ms_ = second_lag_ms_;
+    egress_bps_ = static_cast<double>(second_bytes_) * 8 / wall;
+    metrics_.busy_percent_peak = std::max(metrics_.busy_percent_peak, busy_ * 100);
+    metrics_.egress_bps_peak = std::max(metrics_.egress_bps_peak, egress_bps_);
+    cpu_at_second_ = cpu;
+    second_start_ = now;
+    second_lag_ms_ = 0;
+    second_bytes_ = 0;
+  }
+  // The next tick is due a tick from now: a late one is not run twice.
+  due_ = now + kTick;
+  schedule();
+}
+
+bool LoadMonitor::admits(size_t viewers) const {
+  if (overloaded_) return false;
+  if (last_overload_ && Clock::now() - *last_overload_ < kCalm) return false;
+  // One more viewer costs about what each costs now (the fixed part of the
+  // cost counted as theirs too: the estimate errs on the side of refusing).
+  const double grown = viewers == 0 ? 1.0 : static_cast<double>(viewers + 1) / viewers;
+  if (busy_ * grown > kAdmitBusy) return false;
+  if (limit_bps_ && egress_bps_ * grown > static_cast<double>(*limit_bps_)) return false;
+  return true;
+}
+
+LoadMetrics LoadMonitor::metrics() const {
+  LoadMetrics m = metrics_;
+  const double wall = std::chrono::duration<double>(Clock::now() - started_).count();
+  if (wall > 0) m.busy_percent_mean = (thread_cpu_seconds() - cpu_at_start_) / wall * 100;
+  return m;
+}
+
+}  // namespace flowcast::server

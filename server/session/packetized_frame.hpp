@@ -1,0 +1,30 @@
+#pragma once
+// A frame cut into RTP payloads once, and shared read-only by every session
+// that sends it (only the RTP header is per session: OutboundPacket).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "media/codec/encoded_frame.hpp"
+#include "media/payload/payload_format.hpp"
+
+namespace flowcast::server {
+
+// A frame cut into RTP payloads, shared read-only by every session.
+struct PacketizedFrame {
+  int64_t pts_90k = 0;
+  int64_t dts_90k = 0;
+  int64_t duration_90k = 0;
+  bool keyframe = false;
+  std::vector<std::vector<uint8_t>> payloads;
+  size_t bytes = 0;  // payload bytes in all
+};
+
+// Packetizes with the stream's payload format for a largest RTP packet of
+// `mtu` bytes (header included).
+std::shared_ptr<const PacketizedFrame> packetize_frame(
+    const media::EncodedFrame& frame, size_t mtu,
+    const media::PayloadFormat& format = media::h264_payload_format());
+
+}  // namespace flowcast::server
