@@ -22,6 +22,7 @@
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace flowcast::server {
@@ -53,6 +54,9 @@ class LoadMonitor {
 
   void start();
   void stop();
+  // Another lag to count as the loop's: how late sends queued for another
+  // thread leave (the UDP send thread's delay). Read at every tick.
+  void watch_delay(std::function<Clock::duration()> delay) { delay_ = std::move(delay); }
   // Bytes the sessions sent (media and RTCP): the egress rate and the bucket.
   void sent(uint64_t bytes);
   // Live sessions skip to the next keyframe while this holds.
@@ -73,6 +77,7 @@ class LoadMonitor {
   void tick();
 
   asio::steady_timer timer_;
+  std::function<Clock::duration()> delay_;
   std::optional<int64_t> limit_bps_;
   Clock::time_point started_;
   Clock::time_point due_;

@@ -66,7 +66,8 @@ Server::Server(ServerOptions options)
     // With both, UDP shares the port TCP was given (also when it was 0).
     asio::ip::udp::endpoint ep(address, port_ ? port_ : options_.port);
     udp_ = std::make_unique<UdpService>(
-        io_, ep, [this](const asio::ip::udp::endpoint& peer, const UdpService::Accept& accept) {
+        io_, ep,
+        [this](const asio::ip::udp::endpoint& peer, const UdpService::Accept& accept) {
           const std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
           return admit(Transport::udp, name, [&](uint64_t id) {
                    auto s =
@@ -74,7 +75,10 @@ Server::Server(ServerOptions options)
                    accept(s);
                    return s;
                  }) != nullptr;
-        });
+        },
+        options_.send_thread);
+    // The send thread's lag is the server's too: sends behind schedule.
+    load_.watch_delay([this] { return udp_->send_delay(); });
     if (!port_) port_ = udp_->local_port();
   }
   if (options_.rtsp_port != 0) open_rtsp(address);
@@ -265,9 +269,11 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
     std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
     if (auto d = describe_stream(format, payloads, "0.0.0.0", 0)) rtsp_->set_description(*d);
   }
-  // Copy: a session may end, and leave the set, while it sends.
-  auto sessions = sessions_;
-  for (auto& s : sessions) s->on_live_frame(frame);
+  // A copy (kept, so no allocation per frame): a session may end, and leave
+  // the set, while it sends.
+  fanout_.assign(sessions_.begin(), sessions_.end());
+  for (auto& s : fanout_) s->on_live_frame(frame);
+  fanout_.clear();
 }
 
 void Server::start_push() {

@@ -94,6 +94,7 @@ class Server : public SessionHost {
   std::optional<asio::ip::udp::endpoint> push_to_;  // --push
   std::shared_ptr<Session> push_;
   std::set<std::shared_ptr<Session>> sessions_;
+  std::vector<std::shared_ptr<Session>> fanout_;  // on_live_frame's copy of sessions_
   std::vector<SessionStats> finished_;
   uint64_t next_id_ = 1;
   uint64_t refused_full_ = 0;

@@ -1,5 +1,7 @@
 #include "server/session/link_delivery.hpp"
 
+#include <algorithm>
+
 namespace flowcast::server {
 
 LinkDelivery::LinkDelivery(asio::io_context& io, const common::LinkConfig& link, Sink& sink)
@@ -29,10 +31,21 @@ void LinkDelivery::route(Packet&& packet, Clock::time_point offer_at) {
     auto outcome = link_->offer(size, offer_at);
     if (outcome.dropped) return;
     at = outcome.deliver_at;
-    if (outcome.duplicate_at) queue_.emplace(*outcome.duplicate_at, packet);
+    if (outcome.duplicate_at) enqueue(*outcome.duplicate_at, Packet(packet));
   }
-  queue_.emplace(at, std::move(packet));
+  enqueue(at, std::move(packet));
   schedule();
+}
+
+void LinkDelivery::enqueue(Clock::time_point at, Packet&& packet) {
+  if (queue_.empty() || queue_.back().first <= at) {
+    queue_.emplace_back(at, std::move(packet));
+    return;
+  }
+  auto it =
+      std::upper_bound(queue_.begin(), queue_.end(), at,
+                       [](Clock::time_point t, const auto& entry) { return t < entry.first; });
+  queue_.emplace(it, at, std::move(packet));
 }
 
 void LinkDelivery::flush() {
@@ -56,7 +69,7 @@ void LinkDelivery::close() {
 
 void LinkDelivery::schedule() {
   if (queue_.empty()) return;
-  const auto first = queue_.begin()->first;
+  const auto first = queue_.front().first;
   if (armed_for_ && *armed_for_ <= first) return;
   armed_for_ = first;
   timer_.expires_at(first);
@@ -70,9 +83,9 @@ void LinkDelivery::schedule() {
 void LinkDelivery::deliver_due() {
   if (closed_) return;
   const auto now = Clock::now();
-  while (!queue_.empty() && queue_.begin()->first <= now) {
-    auto node = queue_.extract(queue_.begin());
-    burst_.push_back(std::move(node.mapped()));
+  while (!queue_.empty() && queue_.front().first <= now) {
+    burst_.push_back(std::move(queue_.front().second));
+    queue_.pop_front();
   }
   flush();
   if (queue_.empty() && after_crossing_) {

@@ -19,8 +19,8 @@
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -77,7 +77,11 @@ class LinkDelivery {
 
   Sink& sink_;
   std::optional<common::LinkEmulator> link_;
-  std::multimap<Clock::time_point, Packet> queue_;
+  // Ordered by delivery time, equal times in the order queued. Offers come
+  // in time order, so a packet joins at the back unless the emulated link
+  // reorders it: no allocation per packet once the deque has grown.
+  std::deque<std::pair<Clock::time_point, Packet>> queue_;
+  void enqueue(Clock::time_point at, Packet&& packet);
   asio::steady_timer timer_;
   std::optional<Clock::time_point> armed_for_;
   // Packets due now, sent together by flush(); empty between handlers.

@@ -3,8 +3,8 @@
 #include "server/transport/tcp_probe.hpp"
 
 #include <linux/sockios.h>
-#include <netinet/in.h>
 #include <linux/tcp.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 

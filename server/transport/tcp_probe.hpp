@@ -7,10 +7,10 @@
 namespace flowcast::server {
 
 struct TcpProbe {
-  uint64_t rwnd_limited_us = 0;   // time limited by the receive window
-  uint64_t sndbuf_limited_us = 0; // time limited by the send buffer
-  uint32_t peer_window = 0;       // the peer's advertised window, bytes
-  uint64_t unsent_bytes = 0;      // SIOCOUTQ: queued in the kernel
+  uint64_t rwnd_limited_us = 0;    // time limited by the receive window
+  uint64_t sndbuf_limited_us = 0;  // time limited by the send buffer
+  uint32_t peer_window = 0;        // the peer's advertised window, bytes
+  uint64_t unsent_bytes = 0;       // SIOCOUTQ: queued in the kernel
 };
 
 // Reads the probe of a connected TCP socket. Any thread; does not block.

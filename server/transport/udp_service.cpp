@@ -1,17 +1,9 @@
 #include "server/transport/udp_service.hpp"
 
-#include <netinet/in.h>
-#include <netinet/udp.h>
-
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 
 #include "common/rtp/handshake.hpp"
 #include "common/rtp/rtp_packet.hpp"
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103  // linux/udp.h, for a C library that lacks it
-#endif
 
 namespace flowcast::server {
 
@@ -38,10 +30,9 @@ void UdpSession::end_silent(const std::string& reason) {
 }
 
 bool UdpSession::send_packet(std::vector<uint8_t>&& packet) {
-  if (ended()) return false;
-  if (service_.send_to(packet, endpoint_)) return true;
-  ++kernel_refused_;
-  return false;
+  // RTCP takes the media's way, so a BYE never overtakes the last packets.
+  OutboundPacket p(std::move(packet));
+  return send_packets(std::span<OutboundPacket>(&p, 1)).packets == 1;
 }
 
 bool UdpSession::segments_bursts() const {
@@ -51,9 +42,19 @@ bool UdpSession::segments_bursts() const {
 Session::Sent UdpSession::send_packets(std::span<OutboundPacket> packets) {
   Sent sent;
   if (ended()) return sent;
-  sent.packets = service_.send_all(packets, endpoint_, sent.bytes);
-  kernel_refused_ += packets.size() - sent.packets;
+  sent.packets = service_.send_all(
+      packets, endpoint_, sent.bytes,
+      [weak = std::weak_ptr<Session>(shared_from_this())](uint64_t n, uint64_t bytes) {
+        if (auto self = weak.lock()) static_cast<UdpSession&>(*self).refused(n, bytes);
+      });
   return sent;
+}
+
+void UdpSession::refused(uint64_t packets, uint64_t bytes) {
+  auto& st = mutable_stats();
+  st.packets_sent -= std::min(st.packets_sent, packets);
+  st.bytes_sent -= std::min(st.bytes_sent, bytes);
+  st.packets_dropped_queue += packets;
 }
 
 void UdpSession::read_transport_feedback() {
@@ -66,20 +67,22 @@ void UdpSession::close_transport() {
 }
 
 UdpService::UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind,
-                       Admission admission)
-    : socket_(io), admission_(std::move(admission)) {
-  socket_.open(bind.protocol());
+                       Admission admission, bool send_thread)
+    : socket_(io, bind.protocol()),
+      admission_(std::move(admission)),
+      datagrams_(socket_.native_handle()) {
   socket_.set_option(asio::socket_base::reuse_address(true));
   socket_.bind(bind);
   socket_.non_blocking(true);
-  // Segmentation offload where the kernel has it: a zero segment size is
-  // accepted as "none by default" only by kernels that know the option.
-  int none = 0;
   // The kernel caps this at net.core.rmem_max; what it grants is enough.
   asio::error_code ec;
   socket_.set_option(asio::socket_base::receive_buffer_size(kReceiveBuffer), ec);
-  segmentation_ =
-      setsockopt(socket_.native_handle(), SOL_UDP, UDP_SEGMENT, &none, sizeof none) == 0;
+  if (send_thread) send_thread_ = std::make_unique<SendThread>(io, datagrams_);
+}
+
+UdpService::~UdpService() {
+  // The thread sends on the socket: it ends first.
+  if (send_thread_) send_thread_->stop();
 }
 
 void UdpService::start() {
@@ -87,6 +90,8 @@ void UdpService::start() {
 }
 
 void UdpService::stop() {
+  // What is queued leaves before the socket closes (the BYEs among it).
+  if (send_thread_) send_thread_->stop();
   asio::error_code ec;
   socket_.close(ec);
 }
@@ -97,83 +102,15 @@ bool UdpService::send_to(std::span<const uint8_t> data, const asio::ip::udp::end
   return !ec;
 }
 
-size_t UdpService::send_all(std::span<const OutboundPacket> datagrams,
-                            const asio::ip::udp::endpoint& to, uint64_t& bytes) {
-  const size_t n = datagrams.size();
-  if (n == 0 || !socket_.is_open()) return 0;
-  // Messages: runs of equal-sized datagrams when segmenting, else one each.
-  messages_.clear();
-  message_datagrams_.clear();
-  iovecs_.resize(n * OutboundPacket::kMaxPieces);
-  controls_.resize(n);
-  size_t piece = 0;
-  for (size_t i = 0; i < n;) {
-    const size_t segment = datagrams[i].size();
-    size_t end = i + 1;
-    if (segmentation_) {
-      size_t total = segment;
-      while (end < n && end - i < kMaxSegments && datagrams[end].size() <= segment &&
-             total + datagrams[end].size() <= kMaxSegmentedBytes) {
-        total += datagrams[end].size();
-        // A shorter datagram can only be the run's last segment.
-        if (datagrams[end++].size() < segment) break;
-      }
-    }
-    mmsghdr message{};
-    auto& h = message.msg_hdr;
-    h.msg_name = const_cast<sockaddr*>(to.data());
-    h.msg_namelen = static_cast<socklen_t>(to.size());
-    h.msg_iov = &iovecs_[piece];
-    for (size_t k = i; k < end; ++k) {
-      const auto pieces = datagrams[k].pieces();
-      for (size_t p = 0; p < pieces.count; ++p) {
-        iovecs_[piece].iov_base = const_cast<uint8_t*>(pieces.piece[p].data());
-        iovecs_[piece++].iov_len = pieces.piece[p].size();
-      }
-    }
-    h.msg_iovlen = static_cast<size_t>(&iovecs_[piece] - static_cast<iovec*>(h.msg_iov));
-    if (end - i > 1) {
-      auto& control = controls_[messages_.size()];
-      control.fill(0);
-      h.msg_control = control.data();
-      h.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
-      cmsghdr* c = CMSG_FIRSTHDR(&h);
-      c->cmsg_level = SOL_UDP;
-      c->cmsg_type = UDP_SEGMENT;
-      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-      const auto size = static_cast<uint16_t>(segment);
-      std::memcpy(CMSG_DATA(c), &size, sizeof size);
-    }
-    messages_.push_back(message);
-    message_datagrams_.push_back(end - i);
-    i = end;
-  }
-  const int fd = socket_.native_handle();
-  const size_t m = messages_.size();
-  size_t i = 0, sent = 0, first = 0;  // first: datagram index of message i
-  while (i < m) {
-    const int r = sendmmsg(fd, &messages_[i], static_cast<unsigned>(m - i), MSG_DONTWAIT);
-    if (r > 0) {
-      for (int k = 0; k < r; ++k, ++i) {
-        for (size_t d = 0; d < message_datagrams_[i]; ++d) bytes += datagrams[first + d].size();
-        sent += message_datagrams_[i];
-        first += message_datagrams_[i];
-      }
-    } else if (r < 0 && errno == EINTR) {
-      continue;
-    } else if (r < 0 && (errno == EIO || errno == EINVAL) && message_datagrams_[i] > 1) {
-      // The device cannot segment: send the rest one datagram at a time.
-      segmentation_ = false;
-      uint64_t rest = 0;
-      sent += send_all(datagrams.subspan(first), to, rest);
-      bytes += rest;
-      return sent;
-    } else {
-      // Refused (a full send buffer): dropped, as send_to would.
-      first += message_datagrams_[i++];
-    }
-  }
-  return sent;
+size_t UdpService::send_all(std::span<OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
+                            uint64_t& bytes, SendThread::Refused on_refused) {
+  if (datagrams.empty() || !socket_.is_open()) return 0;
+  if (!send_thread_) return datagrams_.send(datagrams, to, bytes);
+  uint64_t total = 0;
+  for (const auto& d : datagrams) total += d.size();
+  if (!send_thread_->submit(to, datagrams, std::move(on_refused))) return 0;
+  bytes += total;
+  return datagrams.size();
 }
 
 void UdpService::do_receive() {

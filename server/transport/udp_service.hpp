@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "server/session/session.hpp"
+#include "server/transport/datagram_sender.hpp"
 #include "server/transport/handshake_cookies.hpp"
 
 namespace flowcast::server {
@@ -27,7 +28,6 @@ class UdpSession : public Session {
   std::string peer() const override;
   const asio::ip::udp::endpoint& endpoint() const { return endpoint_; }
   void on_datagram(std::span<const uint8_t> datagram) { handle_rtcp(datagram); }
-  uint64_t kernel_refused() const { return kernel_refused_; }
 
  protected:
   bool send_packet(std::vector<uint8_t>&& packet) override;
@@ -41,7 +41,8 @@ class UdpSession : public Session {
  private:
   UdpService& service_;
   asio::ip::udp::endpoint endpoint_;
-  uint64_t kernel_refused_ = 0;
+  // Packets and bytes of a burst that did not leave: no longer sent, dropped.
+  void refused(uint64_t packets, uint64_t bytes);
 };
 
 class UdpService {
@@ -54,8 +55,11 @@ class UdpService {
   // leaves before any media), and returns true; or returns false when the
   // server is full, and the service answers FULL.
   using Admission = std::function<bool(const asio::ip::udp::endpoint& peer, const Accept& accept)>;
-  // Throws asio::system_error when the port cannot be bound.
-  UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission);
+  // Throws asio::system_error when the port cannot be bound. With
+  // `send_thread`, bursts leave from a SendThread beside the network thread.
+  UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission,
+             bool send_thread = false);
+  ~UdpService();
 
   // Starts reading. Control comes before media: every wake reads every
   // datagram waiting (up to kReadBatch), and the socket's receive buffer is
@@ -71,23 +75,20 @@ class UdpService {
   void forget(const asio::ip::udp::endpoint& peer) { sessions_.erase(peer); }
   // Non-blocking send: false when the kernel's send buffer is full.
   bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
-  // Non-blocking send of several datagrams to one peer, in order, in one
-  // sendmmsg. Where the kernel has UDP generic segmentation offload
-  // (UDP_SEGMENT, Linux 4.18), each run of equal-sized datagrams (its last
-  // may be shorter), up to kMaxSegments, is one message the kernel cuts
-  // into datagrams; the payload is never copied in user space. Returns how
-  // many datagrams the kernel took and adds their bytes to `bytes`; a
-  // message it refused (a full send buffer) is dropped, the rest still go.
-  size_t send_all(std::span<const OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
-                  uint64_t& bytes);
-  // Whether send_all segments (UDP_SEGMENT works on this socket). Turned off
-  // for good by the first segmented send the kernel refuses (a device
-  // without checksum offload).
-  bool segmentation() const { return segmentation_; }
-  // Segments in one segmented send (the kernel's UDP_MAX_SEGMENTS is 64).
-  static constexpr size_t kMaxSegments = 64;
-  // Bytes in one segmented send: within a UDP datagram's 65507 over IPv4.
-  static constexpr size_t kMaxSegmentedBytes = 65000;
+  // Sends a burst of datagrams to `to`, in order, without blocking
+  // (DatagramSender: one sendmmsg, runs of equal size segmented). Inline,
+  // returns how many the kernel took and adds their bytes to `bytes`. With
+  // the send thread, the burst is queued and counted as taken; what the
+  // kernel (or the queue's bound) refuses later is told to on_refused, on
+  // the network thread.
+  size_t send_all(std::span<OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
+                  uint64_t& bytes, SendThread::Refused on_refused = nullptr);
+  // Whether bursts are segmented (UDP_SEGMENT works on this socket).
+  bool segmentation() const { return datagrams_.segmentation(); }
+  // How long the send thread's last burst waited for it (zero inline).
+  std::chrono::steady_clock::duration send_delay() const {
+    return send_thread_ ? send_thread_->delay() : std::chrono::steady_clock::duration{};
+  }
   uint64_t stray_datagrams() const { return stray_; }
   // The port bound (the kernel's pick when asked for port 0).
   uint16_t local_port() const { return socket_.local_endpoint().port(); }
@@ -101,13 +102,10 @@ class UdpService {
   asio::ip::udp::socket socket_;
   Admission admission_;
   // send_all's, kept to spare an allocation.
-  std::vector<mmsghdr> messages_;
-  std::vector<iovec> iovecs_;
-  std::vector<size_t> message_datagrams_;       // datagrams in each message
-  std::vector<std::array<char, 32>> controls_;  // each message's UDP_SEGMENT
-  bool segmentation_ = false;
-  std::array<uint8_t, 65536> buffer_{};   // the asynchronous read's
-  std::array<uint8_t, 65536> waiting_{};  // read_waiting's
+  DatagramSender datagrams_;
+  std::unique_ptr<SendThread> send_thread_;  // joined before socket_ closes
+  std::array<uint8_t, 65536> buffer_{};      // the asynchronous read's
+  std::array<uint8_t, 65536> waiting_{};     // read_waiting's
   asio::ip::udp::endpoint sender_;
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
   HandshakeCookies cookies_;

@@ -2,6 +2,8 @@
 // every packet parses back (RFC 3550) to its own payload, the padding is
 // where the burst needs it, and UdpService::send_all delivers each as its
 // own datagram over a real loopback socket, segmented or not.
+#include <sys/socket.h>
+
 #include <asio.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -98,9 +100,13 @@ TEST_CASE("RtpSender pads a burst's packets but its last to the burst's largest"
 
 TEST_CASE("UdpService::send_all: a padded burst arrives as one datagram per packet",
           "[integration][server][fanout]") {
+  // Sent by the network thread, or queued for the send thread (--send-thread).
+  const bool threaded = GENERATE(false, true);
+  INFO("send thread " << threaded);
   asio::io_context io;
-  UdpService service(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0),
-                     [](const auto&, const auto&) { return false; });
+  UdpService service(
+      io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0),
+      [](const auto&, const auto&) { return false; }, threaded);
   asio::ip::udp::socket receiver(io,
                                  asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   receiver.set_option(asio::socket_base::receive_buffer_size(1 << 20));
@@ -110,20 +116,28 @@ TEST_CASE("UdpService::send_all: a padded burst arrives as one datagram per pack
   for (size_t i = 0; i < 70; ++i) sizes.push_back(i % 7 == 6 ? 300 : 1100 + i % 5);
   auto f = frame_of(sizes);
   auto packets = send(sender, f, BurstSchedule{}, true);
+  const auto sent_copy = packets;
   uint64_t bytes = 0;
   const size_t sent = service.send_all(packets, receiver.local_endpoint(), bytes);
   INFO("segmentation " << service.segmentation());
   CHECK(sent == packets.size());
   uint64_t wire = 0;
-  for (const auto& p : packets) wire += p.size();
+  for (const auto& p : sent_copy) wire += p.size();
   CHECK(bytes == wire);
+  service.stop();  // the send thread's queue leaves before the socket closes
+  // A datagram lost would fail the test, not hang it.
+  timeval timeout{5, 0};
+  setsockopt(receiver.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  // The packets were moved to the send thread: the sizes are kept here.
+  std::vector<size_t> sizes_sent;
+  for (const auto& p : sent_copy) sizes_sent.push_back(p.size());
   std::vector<uint8_t> buffer(65536);
-  for (size_t i = 0; i < packets.size(); ++i) {
+  for (size_t i = 0; i < sizes_sent.size(); ++i) {
     INFO("datagram " << i);
     const size_t n = receiver.receive(asio::buffer(buffer));
     auto view = common::parse_rtp(std::span<const uint8_t>(buffer.data(), n));
     REQUIRE(view);
-    CHECK(n == packets[i].size());
+    CHECK(n == sizes_sent[i]);
     CHECK(std::vector<uint8_t>(view->payload.begin(), view->payload.end()) == f->payloads[i]);
   }
   receiver.non_blocking(true);

@@ -1,0 +1,158 @@
+#include "server/transport/datagram_sender.hpp"
+
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
+#include <cerrno>
+#include <cstring>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103  // linux/udp.h, for a C library that lacks it
+#endif
+
+namespace flowcast::server {
+
+DatagramSender::DatagramSender(int fd) : fd_(fd) {
+  // A zero segment size ("none by default") is accepted only by kernels that
+  // know the option.
+  int none = 0;
+  segmentation_ = setsockopt(fd_, SOL_UDP, UDP_SEGMENT, &none, sizeof none) == 0;
+}
+
+size_t DatagramSender::send(std::span<const OutboundPacket> datagrams,
+                            const asio::ip::udp::endpoint& to, uint64_t& bytes) {
+  const size_t n = datagrams.size();
+  if (n == 0) return 0;
+  const bool segmenting = segmentation();
+  // Messages: runs of equal-sized datagrams when segmenting, else one each.
+  messages_.clear();
+  message_datagrams_.clear();
+  iovecs_.resize(n * OutboundPacket::kMaxPieces);
+  controls_.resize(n);
+  size_t piece = 0;
+  for (size_t i = 0; i < n;) {
+    const size_t segment = datagrams[i].size();
+    size_t end = i + 1;
+    if (segmenting) {
+      size_t total = segment;
+      while (end < n && end - i < kMaxSegments && datagrams[end].size() <= segment &&
+             total + datagrams[end].size() <= kMaxSegmentedBytes) {
+        total += datagrams[end].size();
+        // A shorter datagram can only be the run's last segment.
+        if (datagrams[end++].size() < segment) break;
+      }
+    }
+    mmsghdr message{};
+    auto& h = message.msg_hdr;
+    h.msg_name = const_cast<sockaddr*>(to.data());
+    h.msg_namelen = static_cast<socklen_t>(to.size());
+    h.msg_iov = &iovecs_[piece];
+    const size_t first_piece = piece;
+    for (size_t k = i; k < end; ++k) {
+      const auto pieces = datagrams[k].pieces();
+      for (size_t p = 0; p < pieces.count; ++p) {
+        iovecs_[piece].iov_base = const_cast<uint8_t*>(pieces.piece[p].data());
+        iovecs_[piece++].iov_len = pieces.piece[p].size();
+      }
+    }
+    h.msg_iovlen = piece - first_piece;
+    if (end - i > 1) {
+      auto& control = controls_[messages_.size()];
+      control.fill(0);
+      h.msg_control = control.data();
+      h.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+      cmsghdr* c = CMSG_FIRSTHDR(&h);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const auto size = static_cast<uint16_t>(segment);
+      std::memcpy(CMSG_DATA(c), &size, sizeof size);
+    }
+    messages_.push_back(message);
+    message_datagrams_.push_back(end - i);
+    i = end;
+  }
+  const size_t m = messages_.size();
+  size_t i = 0, sent = 0, first = 0;  // first: the datagram index of message i
+  while (i < m) {
+    const int r = sendmmsg(fd_, &messages_[i], static_cast<unsigned>(m - i), MSG_DONTWAIT);
+    if (r > 0) {
+      for (int k = 0; k < r; ++k, ++i) {
+        for (size_t d = 0; d < message_datagrams_[i]; ++d) bytes += datagrams[first + d].size();
+        sent += message_datagrams_[i];
+        first += message_datagrams_[i];
+      }
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else if (r < 0 && (errno == EIO || errno == EINVAL) && message_datagrams_[i] > 1) {
+      // The device cannot segment: send the rest one datagram at a time.
+      segmentation_ = false;
+      return sent + send(datagrams.subspan(first), to, bytes);
+    } else {
+      // Refused (a full send buffer): dropped, as a lone sendto would be.
+      first += message_datagrams_[i++];
+    }
+  }
+  return sent;
+}
+
+SendThread::SendThread(asio::io_context& io, DatagramSender& sender)
+    : io_(io), sender_(sender), thread_([this] { run(); }) {}
+
+SendThread::~SendThread() {
+  stop();
+}
+
+bool SendThread::submit(const asio::ip::udp::endpoint& to, std::span<OutboundPacket> packets,
+                        Refused on_refused) {
+  Burst burst{to, {}, 0, std::move(on_refused), Clock::now()};
+  for (const auto& p : packets) burst.bytes += p.size();
+  bool was_empty = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queued_bytes_ + burst.bytes > kMaxQueuedBytes) return false;
+    burst.packets.assign(std::make_move_iterator(packets.begin()),
+                         std::make_move_iterator(packets.end()));
+    queued_bytes_ += burst.bytes;
+    was_empty = queue_.empty();
+    queue_.push_back(std::move(burst));
+  }
+  // The thread sleeps only on an empty queue: one wake per batch, not per burst.
+  if (was_empty) wake_.notify_one();
+  return true;
+}
+
+void SendThread::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SendThread::run() {
+  std::deque<Burst> taken;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and all sent
+      taken.swap(queue_);
+      queued_bytes_ = 0;
+    }
+    delay_.store((Clock::now() - taken.front().queued).count(), std::memory_order_relaxed);
+    for (auto& burst : taken) {
+      uint64_t bytes = 0;
+      const size_t sent = sender_.send(burst.packets, burst.to, bytes);
+      if (sent < burst.packets.size() && burst.on_refused) {
+        asio::post(io_, [done = std::move(burst.on_refused), packets = burst.packets.size() - sent,
+                         refused_bytes = burst.bytes - bytes] { done(packets, refused_bytes); });
+      }
+    }
+    // The payloads are let go here, off the network thread.
+    taken.clear();
+  }
+}
+
+}  // namespace flowcast::server
