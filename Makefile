@@ -2,13 +2,15 @@
 #   make demo   install what is missing, build (release), play the built-in stream and measure it
 #   make test   install what is missing, build (release), run the whole test suite
 #   make bench  install what is missing, build (release), run every benchmark into bench/RESULTS.md
+#   make bench-fanout  only the fan-out benchmark (one stream to many UDP viewers)
 #   make fuzz   install what is missing, build the fuzz targets (clang), run each FUZZ_SECONDS
 PRESET ?= release
 JOBS   ?= $(shell nproc)
 RUNS   ?= 5
+FANOUT_RUNS ?= 3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo test test-asan bench fuzz format clean
+.PHONY: all deps configure build demo test test-asan bench bench-fanout fuzz format clean
 
 all: build
 
@@ -29,6 +31,10 @@ test: build
 
 bench: build
 	@bench/run.sh --runs $(RUNS) --build build/$(PRESET)
+	@bench/fanout.sh --runs $(FANOUT_RUNS) --build build/$(PRESET)
+
+bench-fanout: build
+	@bench/fanout.sh --runs $(FANOUT_RUNS) --build build/$(PRESET)
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan

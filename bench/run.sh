@@ -374,8 +374,10 @@ growth_size_ok=$(verdict "$(med "$gs_x")" 1.10)
 growth_rate_ok=$(verdict "$(med "$gr_x")" 1.10)
 
 history=""
+fanout=""   # bench/fanout.sh's section, kept as it is
 if [ -f "$out" ]; then
   history=$(sed -n '/^<!-- history: kept by bench\/run.sh -->$/,$p' "$out")
+  fanout=$(sed -n '/^<!-- fanout: /,/^<!-- \/fanout -->$/p' "$out")
 fi
 
 {
@@ -430,6 +432,10 @@ fi
   cat "$commands"
   echo '```'
   echo
+  if [ -n "$fanout" ]; then
+    echo "$fanout"
+    echo
+  fi
   if [ -n "$history" ]; then
     echo "$history"
   else

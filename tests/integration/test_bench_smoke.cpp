@@ -1,8 +1,9 @@
-// bench/run.sh in its smoke mode: every benchmark runs once on a 2 s clip
-// against the binaries under test, and each row of the results must carry
-// figures. The figures are not judged (this is not a timed test); the point
+// bench/run.sh and bench/fanout.sh in their smoke modes: every benchmark
+// runs once, small, against the binaries under test, and each row of the
+// results must carry figures. The figures are not judged (this is not a timed test); the point
 // is that the script cannot rot unnoticed.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -94,4 +95,39 @@ TEST_CASE("bench/run.sh --smoke produces every benchmark's figures", "[integrati
   CHECK(growth_points == 5);
   CHECK(md.find("nproc") != std::string::npos);
   CHECK(md.find("/usr/bin/time") != std::string::npos);
+}
+
+TEST_CASE("bench/fanout.sh --smoke writes the fan-out figures and keeps the rest of the file",
+          "[integration][bench-smoke]") {
+  TempDir dir;
+  const std::string results = dir.file("RESULTS.md");
+  {
+    std::ofstream(results) << "# flowcast benchmarks\n\nkeep me\n\n"
+                              "<!-- history: kept by bench/run.sh -->\n## History\n\nold figures\n";
+  }
+  Process bench({"bash", kSourceDir + "/bench/fanout.sh", "--smoke", "--out", results, "--build",
+                 build_dir(), "--work", dir.file("work")},
+                dir.file("fanout.log"));
+  const auto code = bench.wait_for(60s);
+  INFO(bench.log());
+  REQUIRE(code == 0);
+  const std::string md = read_file(results);
+  INFO(md);
+  // Every sender's row at 20 viewers carries figures: CPU, the CPU each
+  // packet adds, and what the viewers received.
+  for (const char* label : {"20 | flowcast", "20 | GStreamer multiudpsink"}) {
+    const auto cells = row(md, label);
+    INFO(label);
+    REQUIRE(cells.size() >= 12);
+    CHECK(has_number(cells[2]));
+    CHECK(has_number(cells[4]));
+    CHECK(has_number(cells[5]));
+    CHECK(has_number(cells[7]));
+  }
+  CHECK(md.find("largest number of viewers held") != std::string::npos);
+  CHECK(md.find("gst-launch-1.0") != std::string::npos);
+  // The section goes before the history; the rest is kept.
+  CHECK(md.find("keep me") != std::string::npos);
+  CHECK(md.find("<!-- fanout: ") < md.find("<!-- history: "));
+  CHECK(md.find("old figures") != std::string::npos);
 }

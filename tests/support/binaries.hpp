@@ -14,6 +14,7 @@ namespace flowcast::test {
 inline const std::string kServer = FLOWCAST_SERVER_BIN;
 inline const std::string kClient = FLOWCAST_CLIENT_BIN;
 inline const std::string kReport = FLOWCAST_REPORT_BIN;
+inline const std::string kLoad = FLOWCAST_LOAD_BIN;  // bench/load: many viewers
 
 inline nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(read_file(path));
@@ -36,8 +37,8 @@ class PatternServer : public Process {
       : Process(arguments(port, bitrate, extra), dir.file("server.log")), port_(std::move(port)) {}
   static std::vector<std::string> arguments(const std::string& port, const std::string& bitrate,
                                             const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {kServer, "--pattern", "320x240@30", "--bitrate", bitrate,
-                                     "--port",  port,     "--duration", "30s"};
+    std::vector<std::string> argv = {kServer,  "--pattern", "320x240@30", "--bitrate", bitrate,
+                                     "--port", port,        "--duration", "30s"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }

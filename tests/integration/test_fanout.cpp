@@ -1,0 +1,127 @@
+// One live stream fanned out to many viewers (issue #17), with the real
+// flowcast-server and bench/load's flowcast-load: every viewer joins, gets
+// its packets, and is not ended by the server; over TCP, one viewer that
+// never reads does not hold back the others, and the server skips frames
+// for it. Small pictures, so the test costs little CPU.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/binaries.hpp"
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// Ends the server gracefully (it writes its metrics) and reads them.
+json stop_and_read_metrics(PatternServer& server, const std::string& path) {
+  server.signal(SIGTERM);
+  const auto code = server.wait_for(10s);
+  INFO(server.log());
+  REQUIRE(code == 0);
+  return read_json(path);
+}
+
+}  // namespace
+
+TEST_CASE("50 UDP viewers of one live stream each get at least 99% of their packets",
+          "[integration][fanout]") {
+  TempDir dir;
+  const std::string server_json = dir.file("server.json");
+  PatternServer server(
+      dir, "400k",
+      {"--transport", "udp", "--rtsp-port", "0", "--max-clients", "200", "--metrics", server_json});
+  REQUIRE(server.ready());
+  Process load(
+      {kLoad, "--viewers", "50", "--join-rate", "200", "--duration", "5s", "--measure-after", "2s",
+       "--json", dir.file("load.json"), "127.0.0.1:" + server.port()},
+      dir.file("load.log"));
+  const auto code = load.wait_for(30s);
+  INFO(load.log());
+  REQUIRE(code == 0);
+  const json r = read_json(dir.file("load.json"));
+  const json& a = r["aggregate"];
+  INFO(a.dump(1));
+  CHECK(a["joined"] == 50);
+  CHECK(a["refused_full"] == 0);
+  CHECK(a["ended_by_server"] == 0);
+  REQUIRE(r["viewers"].size() == 50);
+  for (const auto& v : r["viewers"]) {
+    INFO(v.dump(1));
+    CHECK(v["state"] == "joined");
+    CHECK(v["ended_by_server"] == false);
+    CHECK(v["measured"]["packets_received"].get<uint64_t>() > 0);
+    CHECK(v["measured"]["fraction_received"].get<double>() >= 0.99);
+  }
+  // Every viewer left with a BYE, and the server heard it.
+  const json m = stop_and_read_metrics(server, server_json);
+  int left = 0;
+  for (const auto& s : m["sessions"]) left += s["end_reason"] == "client left";
+  CHECK(left == 50);
+}
+
+namespace {
+
+// 20 TCP viewers, the last one never reading, for 8 s: the load tool's
+// results and the server's metrics.
+struct StalledRun {
+  json load;
+  json server;
+  std::string stalled_peer;
+};
+
+StalledRun run_with_one_stalled_tcp_viewer() {
+  TempDir dir;
+  const std::string server_json = dir.file("server.json");
+  PatternServer server(dir, "400k",
+                       {"--transport", "tcp", "--rtsp-port", "0", "--metrics", server_json});
+  REQUIRE(server.ready());
+  Process load({kLoad, "--transport", "tcp", "--viewers", "20", "--stalled", "1", "--duration",
+                "8s", "--json", dir.file("load.json"), "127.0.0.1:" + server.port()},
+               dir.file("load.log"));
+  const auto code = load.wait_for(30s);
+  INFO(load.log());
+  REQUIRE(code == 0);
+  StalledRun run;
+  run.load = read_json(dir.file("load.json"));
+  for (const auto& v : run.load["viewers"])
+    if (v["stalled"] == true) run.stalled_peer = v["local_address"];
+  REQUIRE(!run.stalled_peer.empty());
+  run.server = stop_and_read_metrics(server, server_json);
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("20 TCP viewers, one never reads: the 19 others get at least 99% of their packets",
+          "[integration][fanout]") {
+  const StalledRun run = run_with_one_stalled_tcp_viewer();
+  const json& r = run.load;
+  INFO(r["aggregate"].dump(1));
+  CHECK(r["aggregate"]["joined"] == 20);
+  CHECK(r["aggregate"]["counted"] == 19);
+  for (const auto& v : r["viewers"]) {
+    if (v["stalled"] == true) continue;
+    INFO(v.dump(1));
+    CHECK(v["ended_by_server"] == false);
+    CHECK(v["measured"]["fraction_received"].get<double>() >= 0.99);
+  }
+}
+
+TEST_CASE("20 TCP viewers, one never reads: the server skips frames for the stuck one",
+          "[integration][fanout]") {
+  const StalledRun run = run_with_one_stalled_tcp_viewer();
+  bool found = false;
+  for (const auto& s : run.server["sessions"]) {
+    if (s["peer"] != run.stalled_peer) continue;
+    found = true;
+    INFO(s.dump(1));
+    CHECK(s["frames_dropped_queue"].get<uint64_t>() > 0);
+  }
+  CHECK(found);
+}
