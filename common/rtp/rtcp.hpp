@@ -64,7 +64,7 @@ struct Goodbye {
   // RFC 3550 §6.6: the reason for leaving, at most 255 bytes of text (the
   // writer cuts a longer one). As read, it is the peer's bytes: sanitize
   // before showing it.
-  std::string reason;
+  std::string reason{};
 };
 
 // Everything found in one compound packet, each kind in wire order.

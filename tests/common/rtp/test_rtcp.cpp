@@ -323,7 +323,7 @@ TEST_CASE("RTCP parser survives random input", "[unit][rtcp][fuzz]") {
 }
 
 TEST_CASE("RTCP BYE carries its reason for leaving (RFC 3550 6.6)", "[unit][rtcp]") {
-  for (const std::string reason :
+  for (const std::string& reason :
        {std::string("server full"), std::string("abc"), std::string(255, 'x'), std::string()}) {
     INFO("reason of " << reason.size() << " bytes");
     std::vector<uint8_t> out;
