@@ -25,6 +25,8 @@ void UdpSession::begin() {
 }
 
 void UdpSession::end_silent(const std::string& reason) {
+  // A viewer whose reports were lost on the way is told it was let go.
+  send_bye(reason);
   service_.forget(endpoint_);
   Session::end_silent(reason);
 }
