@@ -76,6 +76,7 @@ void LoadMonitor::tick() {
     egress_bps_ = static_cast<double>(second_bytes_) * 8 / wall;
     metrics_.busy_percent_peak = std::max(metrics_.busy_percent_peak, busy_ * 100);
     metrics_.egress_bps_peak = std::max(metrics_.egress_bps_peak, egress_bps_);
+    sampled_viewers_ = viewers_ ? viewers_() : 0;
     cpu_at_second_ = cpu;
     second_start_ = now;
     second_lag_ms_ = 0;
@@ -89,11 +90,13 @@ void LoadMonitor::tick() {
 bool LoadMonitor::admits(size_t viewers) const {
   if (overloaded_) return false;
   if (last_overload_ && Clock::now() - *last_overload_ < kCalm) return false;
-  // One more viewer costs about what each costs now (the fixed part of the
-  // cost counted as theirs too: the estimate errs on the side of refusing).
-  const double grown = viewers == 0 ? 1.0 : static_cast<double>(viewers + 1) / viewers;
-  if (busy_ * grown > kAdmitBusy) return false;
-  if (limit_bps_ && egress_bps_ * grown > static_cast<double>(*limit_bps_)) return false;
+  // Each viewer costs about what each cost in the last second (the fixed
+  // part counted as theirs too: the estimate errs on the side of refusing).
+  // With none served then, what is used now must leave room.
+  const double shares =
+      sampled_viewers_ == 0 ? 1.0 : static_cast<double>(viewers + 1) / sampled_viewers_;
+  if (busy_ * shares > kAdmitBusy) return false;
+  if (limit_bps_ && egress_bps_ * shares > static_cast<double>(*limit_bps_)) return false;
   return true;
 }
 

@@ -15,8 +15,11 @@
 // Overloaded: kLateTicks ticks in a row ran past kLagLimit (one late tick is
 // a hiccup: another process had the core), or the bucket is empty.
 // A viewer is admitted while the server has not been overloaded for kCalm,
-// and when its busy share (and its egress rate, with a limit) grown by one
-// more viewer's part stays within kAdmitBusy (the limit).
+// and when its busy share (and its egress rate, with a limit) per viewer, as
+// measured in the last whole second, times the viewers now served plus one
+// stays within kAdmitBusy (the limit). Viewers who join within one second
+// are all judged on that second's measure; the overload that may follow is
+// shed as above.
 //
 // Threads: the network thread only (start(), the tick, and every call).
 #include <asio.hpp>
@@ -57,7 +60,11 @@ class LoadMonitor {
   // Another lag to count as the loop's: how late sends queued for another
   // thread leave (the UDP send thread's delay). Read at every tick.
   void watch_delay(std::function<Clock::duration()> delay) { delay_ = std::move(delay); }
-  // Bytes the sessions sent (media and RTCP): the egress rate and the bucket.
+  // The viewers served, read with every second's sample, so that admission
+  // compares each viewer's share as measured with the viewers now served.
+  void watch_viewers(std::function<size_t()> viewers) { viewers_ = std::move(viewers); }
+  // Media bytes the sessions handed to their transports: the egress rate and
+  // the bucket (RTCP, a few hundred bytes a second a session, is left out).
   void sent(uint64_t bytes);
   // Live sessions skip to the next keyframe while this holds.
   bool overloaded() const { return overloaded_; }
@@ -78,6 +85,8 @@ class LoadMonitor {
 
   asio::steady_timer timer_;
   std::function<Clock::duration()> delay_;
+  std::function<size_t()> viewers_;
+  size_t sampled_viewers_ = 0;  // served during the last whole second
   std::optional<int64_t> limit_bps_;
   Clock::time_point started_;
   Clock::time_point due_;

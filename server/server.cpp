@@ -223,7 +223,8 @@ std::shared_ptr<Session> Server::admit(
                   "at capacity with %zu clients (network thread %.0f%% busy, %.0f ms behind, "
                   "%.1f Mbit/s out)",
                   clients, load_.busy() * 100, load_.lag_ms(), load_.egress_bps() / 1e6);
-    refusal_ = std::string("server full: ") + why;
+    // The numbers stay in the log: a stranger is told only that it is full.
+    refusal_ = "server full: at capacity";
     log("refused " + peer + ": " + why);
     return nullptr;
   }
@@ -379,6 +380,8 @@ int Server::run() {
       if (!ec) shutdown();
     });
   }
+  load_.watch_viewers(
+      [this] { return sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0); });
   load_.start();
   if (acceptor_) do_accept();
   if (udp_) udp_->start();

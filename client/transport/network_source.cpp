@@ -207,7 +207,7 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
       // shown without the control characters a peer could put in it.
       std::string reason = bye.reason;
       for (char& c : reason)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
       fail("the server ended the session before any media: " + reason);
       return;
     }

@@ -57,7 +57,7 @@ size_t DatagramSender::send(std::span<const OutboundPacket> datagrams,
     }
     h.msg_iovlen = piece - first_piece;
     if (end - i > 1) {
-      auto& control = controls_[messages_.size()];
+      auto& control = controls_[messages_.size()].bytes;
       control.fill(0);
       h.msg_control = control.data();
       h.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
@@ -84,13 +84,40 @@ size_t DatagramSender::send(std::span<const OutboundPacket> datagrams,
       }
     } else if (r < 0 && errno == EINTR) {
       continue;
-    } else if (r < 0 && (errno == EIO || errno == EINVAL) && message_datagrams_[i] > 1) {
+    } else if (r < 0 && errno == EIO && message_datagrams_[i] > 1) {
       // The device cannot segment: send the rest one datagram at a time.
       segmentation_ = false;
       return sent + send(datagrams.subspan(first), to, bytes);
+    } else if (r < 0 && (errno == EINVAL || errno == EMSGSIZE) && message_datagrams_[i] > 1) {
+      // This peer's path cannot take the run whole (its MTU): its datagrams
+      // go one by one, and other peers keep segmenting.
+      const size_t count = message_datagrams_[i++];
+      sent += send_each(datagrams.subspan(first, count), to, bytes);
+      first += count;
     } else {
       // Refused (a full send buffer): dropped, as a lone sendto would be.
       first += message_datagrams_[i++];
+    }
+  }
+  return sent;
+}
+
+size_t DatagramSender::send_each(std::span<const OutboundPacket> datagrams,
+                                 const asio::ip::udp::endpoint& to, uint64_t& bytes) {
+  size_t sent = 0;
+  for (const auto& d : datagrams) {
+    std::array<iovec, OutboundPacket::kMaxPieces> iov{};
+    const auto pieces = d.pieces();
+    for (size_t p = 0; p < pieces.count; ++p)
+      iov[p] = {const_cast<uint8_t*>(pieces.piece[p].data()), pieces.piece[p].size()};
+    msghdr h{};
+    h.msg_name = const_cast<sockaddr*>(to.data());
+    h.msg_namelen = static_cast<socklen_t>(to.size());
+    h.msg_iov = iov.data();
+    h.msg_iovlen = pieces.count;
+    if (sendmsg(fd_, &h, MSG_DONTWAIT) >= 0) {
+      ++sent;
+      bytes += d.size();
     }
   }
   return sent;
@@ -152,6 +179,11 @@ void SendThread::run() {
     }
     // The payloads are let go here, off the network thread.
     taken.clear();
+    {
+      // Idle, the thread is behind by nothing.
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) delay_.store(0, std::memory_order_relaxed);
+    }
   }
 }
 

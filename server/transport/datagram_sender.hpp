@@ -51,18 +51,25 @@ class DatagramSender {
   // (a full send buffer) is dropped, the rest still go.
   size_t send(std::span<const OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
               uint64_t& bytes);
-  // Whether send() segments. Turned off for good by the first segmented
-  // send the kernel refuses (a device without checksum offload).
+  // Whether send() segments. Turned off for good when the kernel says the
+  // device cannot (EIO: no checksum offload); a run one peer's path MTU
+  // cannot take (EINVAL) goes to that peer one datagram at a time.
   bool segmentation() const { return segmentation_.load(std::memory_order_relaxed); }
 
  private:
+  // One sendmsg per datagram, no scratch (a run one peer's path refused).
+  size_t send_each(std::span<const OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
+                   uint64_t& bytes);
   int fd_;
   std::atomic<bool> segmentation_{false};
   // Scratch, kept to spare an allocation per burst.
   std::vector<mmsghdr> messages_;
   std::vector<iovec> iovecs_;
-  std::vector<size_t> message_datagrams_;       // datagrams in each message
-  std::vector<std::array<char, 32>> controls_;  // each message's UDP_SEGMENT
+  std::vector<size_t> message_datagrams_;  // datagrams in each message
+  struct alignas(cmsghdr) Control {
+    std::array<char, 32> bytes;
+  };
+  std::vector<Control> controls_;  // each message's UDP_SEGMENT
 };
 
 class SendThread {

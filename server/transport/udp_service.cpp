@@ -33,8 +33,11 @@ void UdpSession::end_silent(const std::string& reason) {
 
 bool UdpSession::send_packet(std::vector<uint8_t>&& packet) {
   // RTCP takes the media's way, so a BYE never overtakes the last packets.
+  // It is not counted as media, so a refusal of it is not either.
+  if (ended()) return false;
   OutboundPacket p(std::move(packet));
-  return send_packets(std::span<OutboundPacket>(&p, 1)).packets == 1;
+  uint64_t bytes = 0;
+  return service_.send_all(std::span<OutboundPacket>(&p, 1), endpoint_, bytes) == 1;
 }
 
 bool UdpSession::segments_bursts() const {
@@ -44,11 +47,14 @@ bool UdpSession::segments_bursts() const {
 Session::Sent UdpSession::send_packets(std::span<OutboundPacket> packets) {
   Sent sent;
   if (ended()) return sent;
-  sent.packets = service_.send_all(
-      packets, endpoint_, sent.bytes,
-      [weak = std::weak_ptr<Session>(shared_from_this())](uint64_t n, uint64_t bytes) {
-        if (auto self = weak.lock()) static_cast<UdpSession&>(*self).refused(n, bytes);
-      });
+  // Refusals are told back only by the send thread (inline, the count is
+  // known at once): no callback built per burst otherwise.
+  SendThread::Refused on_refused;
+  if (service_.threaded())
+    on_refused = [weak = std::weak_ptr<Session>(shared_from_this())](uint64_t n, uint64_t bytes) {
+      if (auto self = weak.lock()) static_cast<UdpSession&>(*self).refused(n, bytes);
+    };
+  sent.packets = service_.send_all(packets, endpoint_, sent.bytes, std::move(on_refused));
   return sent;
 }
 
@@ -149,6 +155,8 @@ void UdpService::on_datagram(std::span<const uint8_t> data, const asio::ip::udp:
     if (common::is_rtcp(data)) {
       auto session = it->second;  // the session may end inside
       session->on_datagram(data);
+      // Its client's BYE ended it: the address is free for a new session.
+      if (session->ended()) sessions_.erase(sender);
       return;
     }
   }
@@ -158,6 +166,17 @@ void UdpService::on_datagram(std::span<const uint8_t> data, const asio::ip::udp:
     return;
   }
   if (reply->type == common::HandshakeType::cookie) {
+    // A flood of HELLOs gets no more cookies than kCookiesPerSecond: the
+    // rest are dropped as strays, and the sessions' own sends go on.
+    const auto now = Clock::now();
+    if (now - cookie_second_ >= std::chrono::seconds(1)) {
+      cookie_second_ = now;
+      cookies_this_second_ = 0;
+    }
+    if (++cookies_this_second_ > kCookiesPerSecond) {
+      ++stray_;
+      return;
+    }
     send_to(common::write_handshake(*reply), sender);
     return;
   }

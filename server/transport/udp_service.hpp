@@ -83,6 +83,9 @@ class UdpService {
   // the network thread.
   size_t send_all(std::span<OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
                   uint64_t& bytes, SendThread::Refused on_refused = nullptr);
+  bool threaded() const { return send_thread_ != nullptr; }
+  // Cookies answered per second at most (HELLO floods).
+  static constexpr int kCookiesPerSecond = 2000;
   // Whether bursts are segmented (UDP_SEGMENT works on this socket).
   bool segmentation() const { return datagrams_.segmentation(); }
   // How long the send thread's last burst waited for it (zero inline).
@@ -110,6 +113,8 @@ class UdpService {
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
   HandshakeCookies cookies_;
   uint64_t stray_ = 0;
+  std::chrono::steady_clock::time_point cookie_second_{};
+  int cookies_this_second_ = 0;
 };
 
 }  // namespace flowcast::server

@@ -304,3 +304,26 @@ TEST_CASE("a TCP viewer that stops reading and NACKs all 65536 sequence numbers 
   CHECK(r["bytes"].get<double>() <=
         0.5 * (s["bytes_sent"].get<double>() - r["bytes"].get<double>()) + 1500);
 }
+
+TEST_CASE("a UDP viewer that leaves with a BYE can join again from the same address",
+          "[integration][hostile][fanout]") {
+  // The session its BYE ended gives its address back: a new HELLO from it
+  // is a new session that streams, not a repeated ACCEPT of the old one.
+  TempDir dir;
+  PatternServer server(dir, "300k", {"--transport", "udp", "--metrics", dir.file("server.json")});
+  REQUIRE(server.ready());
+  UdpRtpPeer peer(port_of(server));
+  join(peer);
+  peer.send(rtcp_bye());
+  std::this_thread::sleep_for(300ms);
+  peer.receive_until(Clock::now() + 100ms);  // what was still on its way
+  const uint64_t before = peer.tally().count().packets;
+  REQUIRE(peer.handshake(5s) == common::HandshakeType::accept);
+  CHECK(peer.receive_until([&] { return peer.tally().count().packets > before + 20; },
+                           Clock::now() + 5s));
+  peer.send(rtcp_bye());
+  json m = stop_and_read(server, dir.file("server.json"));
+  int sessions = 0;
+  for (const auto& s : m["sessions"]) sessions += s["peer"] == peer.address();
+  CHECK(sessions == 2);
+}
