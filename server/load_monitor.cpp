@@ -96,7 +96,13 @@ bool LoadMonitor::admits(size_t viewers) const {
   const double shares =
       sampled_viewers_ == 0 ? 1.0 : static_cast<double>(viewers + 1) / sampled_viewers_;
   if (busy_ * shares > kAdmitBusy) return false;
-  if (limit_bps_ && egress_bps_ * shares > static_cast<double>(*limit_bps_)) return false;
+  if (limit_bps_) {
+    // Under a limit, a viewer's rate must be known before another joins:
+    // viewers who join together would otherwise all be admitted, and all
+    // skip frames for as long as they stay.
+    if (sampled_viewers_ == 0 && viewers > 0) return false;
+    if (egress_bps_ * shares > static_cast<double>(*limit_bps_)) return false;
+  }
   return true;
 }
 

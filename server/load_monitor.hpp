@@ -19,7 +19,8 @@
 // measured in the last whole second, times the viewers now served plus one
 // stays within kAdmitBusy (the limit). Viewers who join within one second
 // are all judged on that second's measure; the overload that may follow is
-// shed as above.
+// shed as above. Under --egress-limit, a first viewer is measured alone
+// before a second is admitted.
 //
 // Threads: the network thread only (start(), the tick, and every call).
 #include <asio.hpp>

@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
       ->type_name("DURATION");
   app.add_option("--metrics", opt.metrics_path, "write server-side metrics JSON here at exit")
       ->type_name("FILE");
-  app.add_flag("--quiet", opt.quiet, "no session log on stderr");
+  app.add_flag("--quiet", opt.quiet,
+               "nothing on stderr but errors: no banner, session log or status line");
   app.add_option("--sdp", opt.sdp_path,
                  "write the stream's SDP here, for ffplay, VLC or flowcast-client --listen")
       ->type_name("FILE");

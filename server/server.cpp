@@ -405,7 +405,13 @@ int Server::run() {
   if (rtsp_)
     log("RTSP at rtsp://" + options_.bind + ":" + std::to_string(rtsp_->port()) + "/stream");
   if (push_to_) start_push();
+  if (options_.egress_limit_bps && !options_.input && *options_.egress_limit_bps < options_.bitrate)
+    log("--egress-limit " + std::to_string(*options_.egress_limit_bps / 1000) +
+        "k is below one viewer's stream (" + std::to_string(options_.bitrate / 1000) +
+        "k): the one viewer admitted gets keyframes only, and no other is");
   io_.run();
+  // The status line is redrawn in place: the prompt goes below it.
+  if (tty_ && !options_.quiet && status_tick_ > 0) std::fputc('\n', stderr);
   if (live_) live_->stop();
   if (relay_) relay_->stop();
   // Sessions cut off by the grace timer still count.

@@ -32,6 +32,7 @@ void LoadReport::summarize() {
   Aggregate a;
   std::vector<double> fractions;
   std::vector<double> rates;
+  std::vector<double> frame_rates;
   for (const auto& v : viewers) {
     ++a.viewers;
     a.stalled += v.stalled;
@@ -47,6 +48,8 @@ void LoadReport::summarize() {
     }
     if (v.end_reason == "unreachable") ++a.unreachable;
     if (v.stalled) continue;
+    // A run interrupted before a viewer's warm-up ended measured nothing of it.
+    if (v.measured.duration_ms <= 0 && v.measured.packets_received == 0) continue;
     if (v.went_silent) ++a.went_silent;
     ++a.counted;
     a.packets_received += v.measured.packets_received;
@@ -57,12 +60,15 @@ void LoadReport::summarize() {
     if (v.measured.fraction_received < 0.999) ++a.viewers_below_99_9;
     fractions.push_back(v.measured.fraction_received);
     rates.push_back(v.measured.packets_per_s);
+    frame_rates.push_back(v.measured.frames_per_s);
   }
   if (!fractions.empty()) {
     std::sort(fractions.begin(), fractions.end());
     std::sort(rates.begin(), rates.end());
     a.fraction_received = {fractions.front(), nearest_rank(fractions, 0.01), median_of(fractions)};
     a.packets_per_s_per_viewer = {rates.front(), median_of(rates)};
+    std::sort(frame_rates.begin(), frame_rates.end());
+    a.frames_per_s_per_viewer = {frame_rates.front(), median_of(frame_rates)};
   }
   aggregate = a;
 }
@@ -100,11 +106,14 @@ std::string LoadReport::summary_text() const {
                 fixed(a.fraction_received.median, 4).c_str(), a.viewers_below_99_9);
   out += buf;
   std::snprintf(buf, sizeof buf,
-                "flowcast-load: %.0f packets/s in all, per viewer min %s median %s; %llu dropped "
+                "flowcast-load: %.0f packets/s in all, per viewer min %s median %s (frames/s "
+                "min %s median %s: a server skipping to keyframes shows here); %llu dropped "
                 "at this tool's own sockets (SO_RXQ_OVFL: not lost by the network or the "
                 "sender; the tool read too late, or a burst outgrew --rcvbuf)\n",
                 a.packets_per_s, fixed(a.packets_per_s_per_viewer.min, 1).c_str(),
                 fixed(a.packets_per_s_per_viewer.median, 1).c_str(),
+                fixed(a.frames_per_s_per_viewer.min, 1).c_str(),
+                fixed(a.frames_per_s_per_viewer.median, 1).c_str(),
                 static_cast<unsigned long long>(a.dropped_kernel));
   out += buf;
   std::snprintf(buf, sizeof buf,

@@ -44,6 +44,9 @@ struct MeasuredWindow {
   double fraction_received = 0;
   double packets_per_s = 0;
   uint64_t bytes_received = 0;
+  // Access units begun in the window, a second: a server that skips frames
+  // to keyframes shows here, not in the packets lost.
+  double frames_per_s = 0;
 };
 
 // One viewer. state: "joined", "full" (the server refused it), "handshake_timeout"
@@ -118,6 +121,7 @@ struct Aggregate {
   int viewers_below_99_9 = 0;  // fraction_received < 0.999
   double packets_per_s = 0;    // sum of the viewers' rates
   RateSummary packets_per_s_per_viewer;
+  RateSummary frames_per_s_per_viewer;
   uint64_t dropped_kernel = 0;  // at this tool's sockets, every viewer
 };
 
@@ -133,6 +137,8 @@ struct LoadReport {
   double run_ms = 0;
   double tool_cpu_s = 0;  // this process, user + sys
   double tool_cpu_cores = 0;
+  // SIGINT or SIGTERM ended the run early: the figures cover it so far.
+  bool interrupted = false;
   Aggregate aggregate;
   std::vector<ViewerRow> viewers;
 
@@ -144,7 +150,7 @@ struct LoadReport {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MeasuredWindow, start_ms, duration_ms, packets_received,
                                    packets_expected, packets_lost, fraction_received, packets_per_s,
-                                   bytes_received)
+                                   bytes_received, frames_per_s)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ViewerRow, index, local_address, stalled, state, joined_at_ms,
                                    join_ms, ssrc, packets_received, bytes_received, first_sequence,
                                    highest_sequence, packets_expected, packets_lost, measured,
@@ -158,9 +164,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Aggregate, viewers, stalled, joined, refused_
                                    went_silent, stalled_ended_by_server, unreachable, counted,
                                    packets_received, packets_expected, packets_lost, bytes_received,
                                    fraction_received, viewers_below_99_9, packets_per_s,
-                                   packets_per_s_per_viewer, dropped_kernel)
+                                   packets_per_s_per_viewer, dropped_kernel,
+                                   frames_per_s_per_viewer)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoadReport, schema, mode, server, transport, join_rate,
                                    duration_ms, measure_after_ms, rcvbuf_bytes, run_ms, tool_cpu_s,
-                                   tool_cpu_cores, aggregate, viewers)
+                                   tool_cpu_cores, aggregate, viewers, interrupted)
 
 }  // namespace flowcast::bench

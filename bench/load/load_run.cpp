@@ -188,6 +188,7 @@ LoadReport LoadRun::run() {
     for (int i = 0; i < n; ++i) on_ready(viewers_[events[i].data.u32], events[i].events, now);
   }
 
+  interrupted_ = g_stop != 0;
   // Everyone leaves; a UDP viewer that stalls sends no RTCP, so no BYE.
   const Clock::time_point stop = Clock::now();
   for (auto& v : viewers_) {
@@ -384,6 +385,12 @@ void LoadRun::receive_tcp(Viewer& v, Clock::time_point now) {
       v.deframer.feed(std::span<const uint8_t>(tcp_buffer_.data(), static_cast<size_t>(n)),
                       [counter, at](std::span<const uint8_t> p) { counter->on_packet(p, *at); });
       if (v.counter.bye_at()) {
+        // Over TCP a full server says so in its BYE's reason, before media.
+        if (!v.counter.any_media() && v.counter.bye_reason().rfind("server full", 0) == 0) {
+          close_fd(v);
+          v.state = State::full;
+          return;
+        }
         end(v, now, "bye", true);
         return;
       }
@@ -504,6 +511,7 @@ LoadReport LoadRun::report(Clock::time_point stop) const {
   r.measure_after_ms = static_cast<double>(options_.measure_after.count()) / 1000.0;
   r.rcvbuf_bytes = rcvbuf_granted_;
   r.run_ms = ms_since_start(stop);
+  r.interrupted = interrupted_;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   r.tool_cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
@@ -567,6 +575,7 @@ LoadReport LoadRun::report(Clock::time_point stop) const {
       row.measured.fraction_received =
           m.expected() > 0 ? static_cast<double>(m.packets) / static_cast<double>(m.expected()) : 0;
       row.measured.packets_per_s = seconds > 0 ? static_cast<double>(m.packets) / seconds : 0;
+      row.measured.frames_per_s = seconds > 0 ? static_cast<double>(m.frames) / seconds : 0;
     }
     row.sender_reports_received = c.sender_reports();
     row.receiver_reports_sent = v.receiver_reports;

@@ -80,6 +80,7 @@ class LoadRun {
   void receive_tcp(Viewer& v, Clock::time_point now);
   void on_datagram(Viewer& v, std::span<const uint8_t> data, Clock::time_point now);
   void on_joined(Viewer& v, Clock::time_point now);
+  bool interrupted_ = false;  // a stop signal ended the run
   void send_hello(Viewer& v);
   void send_report(Viewer& v, Clock::time_point now, bool bye);
   void send_rtcp(Viewer& v, std::span<const uint8_t> packet);

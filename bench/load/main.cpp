@@ -1,7 +1,8 @@
 // flowcast-load: many lightweight viewers of one flowcast server, in one
 // thread, counting what each receives (bench/fanout.sh, the [fanout] test).
 // Exit: 0 the run happened, 1 no viewer could join (or, --passive, nothing
-// arrived), 2 a usage error.
+// arrived), 2 a usage error, 130 SIGINT or SIGTERM ended it early (the
+// results so far are still written, marked "interrupted").
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
@@ -26,7 +27,8 @@ int main(int argc, char** argv) {
       "started, every viewer leaves with an RTCP BYE and the tool exits, also when the server "
       "is gone. Each viewer sends a receiver report every 500 ms.\n"
       "Exit: 0 the run happened, 1 no viewer could join (with --passive: nothing arrived), "
-      "2 a usage error.",
+      "2 a usage error, 130 interrupted (SIGINT or SIGTERM; the results so far are still "
+      "written, marked \"interrupted\").",
       "flowcast-load"};
   std::string target = "127.0.0.1:5004";
   app.add_option("HOST[:PORT]", target, "the flowcast server (default 127.0.0.1:5004)")
@@ -100,6 +102,8 @@ int main(int argc, char** argv) {
                                                    "), or no packet is measured");
     if (passive->count() > 0 && opt.transport == LoadTransport::tcp)
       throw CLI::ValidationError("--passive", "receives UDP only: leave out --transport tcp");
+    if (passive->count() > 0 && *opt.passive_port + opt.viewers - 1 > 65535)
+      throw CLI::ValidationError("--passive", "PORT + --viewers - 1 must be at most 65535");
   } catch (const CLI::ParseError& e) {
     return common::usage_exit(app, e);
   }
@@ -120,6 +124,12 @@ int main(int argc, char** argv) {
                    error.c_str());
       return 1;
     }
+  }
+  if (report.interrupted) {
+    std::fprintf(stderr,
+                 "flowcast-load: interrupted after %.1f s: the figures cover the run so far\n",
+                 report.run_ms / 1000);
+    return 130;
   }
   if (opt.passive_port)
     return report.aggregate.packets_received > 0 || report.viewers.empty() ? 0 : 1;

@@ -41,8 +41,16 @@ void ReceiveCounter::on_packet(std::span<const uint8_t> packet, Clock::time_poin
     return;
   }
   const int64_t extended = unwrapper_.unwrap(rtp->header.sequence);
+  // A new timestamp starts an access unit: frames a server skipped leave no
+  // gap in the sequence numbers, but fewer frames a second.
+  const bool frame = last_timestamp_ != rtp->header.timestamp;
+  last_timestamp_ = rtp->header.timestamp;
   all_.add(extended, packet.size(), now);
-  if (now >= measure_from_ && now < window_closed_at_) measured_.add(extended, packet.size(), now);
+  all_.frames += frame;
+  if (now >= measure_from_ && now < window_closed_at_) {
+    measured_.add(extended, packet.size(), now);
+    measured_.frames += frame;
+  }
 }
 
 void ReceiveCounter::on_rtcp(std::span<const uint8_t> packet, Clock::time_point now) {
@@ -56,7 +64,10 @@ void ReceiveCounter::on_rtcp(std::span<const uint8_t> packet, Clock::time_point 
     last_sr_ntp_middle_ = static_cast<uint32_t>(sr.ntp_time >> 16);
     last_sr_at_ = now;
   }
-  if (!rtcp->byes.empty() && !bye_at_) bye_at_ = now;
+  if (!rtcp->byes.empty() && !bye_at_) {
+    bye_at_ = now;
+    bye_reason_ = rtcp->byes.front().reason;
+  }
 }
 
 std::optional<common::ReportBlock> ReceiveCounter::report_block(Clock::time_point now) {

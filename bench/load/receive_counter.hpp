@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/sequence.hpp"
@@ -26,8 +27,9 @@ using Clock = std::chrono::steady_clock;
 // sequence number seen (duplicates count as received, as in RFC 3550).
 struct SequenceSpan {
   uint64_t packets = 0;
-  uint64_t bytes = 0;  // whole RTP packets: header and payload
-  int64_t first = 0;   // extended sequence numbers; valid once packets > 0
+  uint64_t bytes = 0;   // whole RTP packets: header and payload
+  uint64_t frames = 0;  // access units: runs of one RTP timestamp (RFC 6184 §5.1)
+  int64_t first = 0;    // extended sequence numbers; valid once packets > 0
   int64_t highest = 0;
   Clock::time_point first_at{};  // arrival of the first and the last packet
   Clock::time_point last_at{};
@@ -66,6 +68,10 @@ class ReceiveCounter {
   std::optional<Clock::time_point> last_heard() const { return last_heard_; }
   // The server sent an RTCP BYE, at that time.
   std::optional<Clock::time_point> bye_at() const { return bye_at_; }
+  // The BYE's reason for leaving (RFC 3550 §6.6), empty when it gave none.
+  const std::string& bye_reason() const { return bye_reason_; }
+  // Whether any RTP arrived (all of the run, not only the measured window).
+  bool any_media() const { return all_.packets > 0; }
 
  private:
   void on_rtcp(std::span<const uint8_t> packet, Clock::time_point now);
@@ -80,6 +86,8 @@ class ReceiveCounter {
   uint64_t sender_reports_ = 0;
   uint64_t malformed_ = 0;
   std::optional<Clock::time_point> bye_at_;
+  std::optional<uint32_t> last_timestamp_;  // of the last RTP packet
+  std::string bye_reason_;
   std::optional<Clock::time_point> last_heard_;
   // The last SR (RFC 3550 §6.4.1 LSR, DLSR) and the previous report's
   // figures (fraction_lost is over the interval between reports).

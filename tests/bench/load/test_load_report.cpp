@@ -63,3 +63,21 @@ TEST_CASE("the results file uses RFC 3550 names, and null for what is unknown", 
   CHECK(j["viewers"][0]["ssrc"].is_null());
   CHECK(j["viewers"][0]["measured"]["fraction_received"] == 1.0);
 }
+
+TEST_CASE("a viewer whose warm-up never ended (an interrupted run) is not counted",
+          "[unit][load]") {
+  LoadReport r;
+  r.viewers.push_back(joined(1.0, 460));
+  ViewerRow unmeasured;
+  unmeasured.state = "joined";  // measured window: nothing, no time
+  r.viewers.push_back(unmeasured);
+  ViewerRow starved = joined(0.0, 0);  // measured for a while, and got nothing
+  starved.measured.packets_received = 0;
+  starved.measured.duration_ms = 1000;
+  r.viewers.push_back(starved);
+  r.summarize();
+  CHECK(r.aggregate.joined == 3);
+  CHECK(r.aggregate.counted == 2);
+  CHECK(r.aggregate.viewers_below_99_9 == 1);
+  CHECK(r.aggregate.fraction_received.min == 0.0);
+}
