@@ -201,13 +201,17 @@ void Server::print_status() {
   std::fflush(stderr);
 }
 
+size_t Server::clients() const {
+  // The push is not a client: --max-clients neither counts nor refuses it.
+  return sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0);
+}
+
 std::shared_ptr<Session> Server::admit(
     Transport transport, const std::string& peer,
     const std::function<std::shared_ptr<Session>(uint64_t id)>& make) {
   refusal_.clear();
   if (stopping_) return nullptr;
-  // The push is not a client: --max-clients neither counts nor refuses it.
-  const size_t clients = sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0);
+  const size_t clients = this->clients();
   if (transport != Transport::push && static_cast<int>(clients) >= options_.max_clients) {
     ++refused_full_;
     const std::string why =
@@ -264,12 +268,10 @@ void Server::do_accept() {
 
 void Server::refuse_tcp(asio::ip::tcp::socket& socket) {
   // RFC 3550 §6.6: a BYE with the reason, framed as in RFC 4571, so the
-  // client can say why (TCP has no FULL). A compound packet starts with a
-  // report (§6.1). It is small: one non-blocking write carries it, or the
-  // client sees the connection close as before.
+  // client can say why (TCP has no FULL). It is small: one non-blocking
+  // write carries it, or the client sees the connection close as before.
   std::vector<uint8_t> rtcp;
-  common::write_receiver_report(common::ReceiverReport{0, {}}, rtcp);
-  common::write_bye(common::Goodbye{{0}, refusal_}, rtcp);
+  common::write_goodbye(0, refusal_, rtcp);
   std::vector<uint8_t> framed;
   common::frame_rfc4571(rtcp, framed);
   asio::error_code ec;
@@ -380,8 +382,7 @@ int Server::run() {
       if (!ec) shutdown();
     });
   }
-  load_.watch_viewers(
-      [this] { return sessions_.size() - (push_ && sessions_.count(push_) ? 1 : 0); });
+  load_.watch_viewers([this] { return clients(); });
   load_.start();
   if (acceptor_) do_accept();
   if (udp_) udp_->start();

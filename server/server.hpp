@@ -50,6 +50,8 @@ class Server : public SessionHost {
 
  private:
   void do_accept();
+  // The sessions that count as clients: all but the --push one.
+  size_t clients() const;
   // Tells a TCP client refused by admit() why (refusal_), and closes.
   void refuse_tcp(asio::ip::tcp::socket& socket);
   // Admits a new session, the same way for a TCP connection, a proven UDP

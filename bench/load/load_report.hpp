@@ -9,26 +9,7 @@
 #include <string>
 #include <vector>
 
-// nlohmann/json 3.11.2 has no std::optional: an empty one is null.
-NLOHMANN_JSON_NAMESPACE_BEGIN
-template <typename T>
-struct adl_serializer<std::optional<T>> {
-  template <typename BasicJsonType>
-  static void to_json(BasicJsonType& j, const std::optional<T>& value) {
-    if (value)
-      j = *value;
-    else
-      j = nullptr;
-  }
-  template <typename BasicJsonType>
-  static void from_json(const BasicJsonType& j, std::optional<T>& value) {
-    if (j.is_null())
-      value.reset();
-    else
-      value = j.template get<T>();
-  }
-};
-NLOHMANN_JSON_NAMESPACE_END
+#include "common/util/json_optional.hpp"
 
 namespace flowcast::bench {
 

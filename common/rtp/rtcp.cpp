@@ -221,6 +221,11 @@ void write_bye(const Goodbye& bye, std::vector<uint8_t>& out) {
   }
 }
 
+void write_goodbye(uint32_t ssrc, const std::string& reason, std::vector<uint8_t>& out) {
+  write_receiver_report(ReceiverReport{ssrc, {}}, out);
+  write_bye(Goodbye{{ssrc}, reason}, out);
+}
+
 std::optional<RtcpCompound> parse_rtcp(std::span<const uint8_t> compound) {
   if (compound.empty()) return std::nullopt;
   RtcpCompound result;

@@ -90,8 +90,13 @@ void write_pli(const PictureLossIndication& pli, std::vector<uint8_t>& out);
 // in order); duplicates collapse. Appends nothing when the list is empty
 // (RFC 4585 requires at least one FCI entry).
 void write_nack(const GenericNack& nack, std::vector<uint8_t>& out);
-// More than 31 SSRCs continue in further BYE packets. No reason text.
+// More than 31 SSRCs continue in further BYE packets; the reason (cut to
+// 255 bytes) goes in the last one.
 void write_bye(const Goodbye& bye, std::vector<uint8_t>& out);
+// The compound packet `ssrc` leaves with: an empty receiver report first, as
+// RFC 3550 §6.1 asks of every compound packet (receivers such as ffmpeg
+// ignore a BYE on its own), then its BYE with `reason` (§6.6; empty: none).
+void write_goodbye(uint32_t ssrc, const std::string& reason, std::vector<uint8_t>& out);
 
 // Parses a compound (or RFC 5506 reduced-size) RTCP packet. Returns nullopt if
 // it is empty or any packet in it is malformed: not version 2, a length that

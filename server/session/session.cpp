@@ -384,16 +384,13 @@ void Session::stop(const std::string& reason) {
 }
 
 void Session::finish_stop() {
-  // RFC 3550 §6.1: a compound packet starts with a report (an empty one
-  // here); receivers such as ffmpeg ignore a BYE on its own.
   send_bye("");
   close_transport();
 }
 
 void Session::send_bye(const std::string& reason) {
   std::vector<uint8_t> bye;
-  common::write_receiver_report(common::ReceiverReport{rtp_.ssrc(), {}}, bye);
-  common::write_bye(common::Goodbye{{rtp_.ssrc()}, reason}, bye);
+  common::write_goodbye(rtp_.ssrc(), reason, bye);
   send_packet(std::move(bye));
 }
 

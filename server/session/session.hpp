@@ -153,8 +153,8 @@ class Session : public std::enable_shared_from_this<Session>,
   // The client fell silent: ends the session. The transport closes itself.
   virtual void end_silent(const std::string& reason) { finished(reason); }
   SessionStats& mutable_stats() { return stats_; }
-  // An RTCP BYE (after an empty RR, RFC 3550 §6.1) with an optional reason
-  // (§6.6), through send_packet().
+  // The session's goodbye (common::write_goodbye: an empty RR, then the BYE
+  // with an optional reason) through send_packet().
   void send_bye(const std::string& reason);
 
  private:

@@ -12,6 +12,17 @@
 
 namespace flowcast::server {
 
+namespace {
+// A packet's pieces as iovecs from `out` on (OutboundPacket::kMaxPieces at
+// most); returns how many.
+size_t to_iovecs(const OutboundPacket& packet, iovec* out) {
+  const auto pieces = packet.pieces();
+  for (size_t p = 0; p < pieces.count; ++p)
+    out[p] = {const_cast<uint8_t*>(pieces.piece[p].data()), pieces.piece[p].size()};
+  return pieces.count;
+}
+}  // namespace
+
 DatagramSender::DatagramSender(int fd) : fd_(fd) {
   // A zero segment size ("none by default") is accepted only by kernels that
   // know the option.
@@ -49,11 +60,7 @@ size_t DatagramSender::send(std::span<const OutboundPacket> datagrams,
     h.msg_iov = &iovecs_[piece];
     const size_t first_piece = piece;
     for (size_t k = i; k < end; ++k) {
-      const auto pieces = datagrams[k].pieces();
-      for (size_t p = 0; p < pieces.count; ++p) {
-        iovecs_[piece].iov_base = const_cast<uint8_t*>(pieces.piece[p].data());
-        iovecs_[piece++].iov_len = pieces.piece[p].size();
-      }
+      piece += to_iovecs(datagrams[k], &iovecs_[piece]);
     }
     h.msg_iovlen = piece - first_piece;
     if (end - i > 1) {
@@ -107,14 +114,11 @@ size_t DatagramSender::send_each(std::span<const OutboundPacket> datagrams,
   size_t sent = 0;
   for (const auto& d : datagrams) {
     std::array<iovec, OutboundPacket::kMaxPieces> iov{};
-    const auto pieces = d.pieces();
-    for (size_t p = 0; p < pieces.count; ++p)
-      iov[p] = {const_cast<uint8_t*>(pieces.piece[p].data()), pieces.piece[p].size()};
     msghdr h{};
     h.msg_name = const_cast<sockaddr*>(to.data());
     h.msg_namelen = static_cast<socklen_t>(to.size());
     h.msg_iov = iov.data();
-    h.msg_iovlen = pieces.count;
+    h.msg_iovlen = to_iovecs(d, iov.data());
     if (sendmsg(fd_, &h, MSG_DONTWAIT) >= 0) {
       ++sent;
       bytes += d.size();

@@ -3,8 +3,6 @@
 // its packets, and is not ended by the server; over TCP, one viewer that
 // never reads does not hold back the others, and the server skips frames
 // for it. Small pictures, so the test costs little CPU.
-#include <signal.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -12,25 +10,13 @@
 #include <string>
 #include <thread>
 
+#include "integration/stop_server.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-namespace {
-
-// Ends the server gracefully (it writes its metrics) and reads them.
-json stop_and_read_metrics(PatternServer& server, const std::string& path) {
-  server.signal(SIGTERM);
-  const auto code = server.wait_for(10s);
-  INFO(server.log());
-  REQUIRE(code == 0);
-  return read_json(path);
-}
-
-}  // namespace
 
 TEST_CASE("50 UDP viewers of one live stream each get at least 99% of their packets",
           "[integration][fanout]") {
@@ -62,7 +48,7 @@ TEST_CASE("50 UDP viewers of one live stream each get at least 99% of their pack
     CHECK(v["measured"]["fraction_received"].get<double>() >= 0.99);
   }
   // Every viewer left with a BYE, and the server heard it.
-  const json m = stop_and_read_metrics(server, server_json);
+  const json m = stop_and_read(server, server_json);
   int left = 0;
   for (const auto& s : m["sessions"]) left += s["end_reason"] == "client left";
   CHECK(left == 50);
@@ -95,7 +81,7 @@ StalledRun run_with_one_stalled_tcp_viewer() {
   for (const auto& v : run.load["viewers"])
     if (v["stalled"] == true) run.stalled_peer = v["local_address"];
   REQUIRE(!run.stalled_peer.empty());
-  run.server = stop_and_read_metrics(server, server_json);
+  run.server = stop_and_read(server, server_json);
   return run;
 }
 
@@ -165,7 +151,7 @@ TEST_CASE("Past --egress-limit, viewers skip to keyframes and new ones are refus
   CHECK(t["aggregate"]["ended_by_server"] == 0);
   // Skipped frames leave no gap in the sequence numbers, but fewer frames.
   CHECK(t["aggregate"]["frames_per_s_per_viewer"]["median"].get<double>() < 25);
-  const json m = stop_and_read_metrics(server, server_json);
+  const json m = stop_and_read(server, server_json);
   INFO(m["load"].dump(1));
   CHECK(m["load"]["frames_skipped"].get<uint64_t>() > 0);
   CHECK(m["load"]["refused"].get<uint64_t>() == 3);

@@ -18,6 +18,7 @@
 
 #include "common/rtp/handshake.hpp"
 #include "common/rtp/rtcp.hpp"
+#include "integration/stop_server.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
 #include "support/rtp_peer.hpp"
@@ -71,15 +72,6 @@ json session_of(const json& metrics, const std::string& peer) {
     if (s.value("peer", "") == peer) return s;
   FAIL("the server's metrics list no session for " << peer);
   return {};
-}
-
-// Stops the server with SIGTERM and reads its metrics.
-json stop_and_read(PatternServer& server, const std::string& metrics) {
-  server.signal(SIGTERM);
-  const auto code = server.wait_for(10s);
-  INFO(server.log());
-  REQUIRE(code == 0);
-  return read_json(metrics);
 }
 
 // Plays a UDP attacker until `end`: reads everything the server sends, calls

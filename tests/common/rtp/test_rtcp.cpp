@@ -342,3 +342,19 @@ TEST_CASE("RTCP BYE carries its reason for leaving (RFC 3550 6.6)", "[unit][rtcp
   REQUIRE(parsed);
   CHECK(parsed->byes.at(0).reason == std::string(255, 'y'));
 }
+
+TEST_CASE("RTCP goodbye: an empty report, then the BYE with its reason (RFC 3550 6.1)",
+          "[unit][rtcp]") {
+  std::vector<uint8_t> out;
+  write_goodbye(0x77, "server full", out);
+  REQUIRE(out.size() >= 2);
+  CHECK(out[1] == 201);  // the compound starts with a receiver report
+  auto parsed = parse_rtcp(out);
+  REQUIRE(parsed);
+  REQUIRE(parsed->receiver_reports.size() == 1);
+  CHECK(parsed->receiver_reports[0].sender_ssrc == 0x77);
+  CHECK(parsed->receiver_reports[0].blocks.empty());
+  REQUIRE(parsed->byes.size() == 1);
+  CHECK(parsed->byes[0].ssrcs == std::vector<uint32_t>{0x77});
+  CHECK(parsed->byes[0].reason == "server full");
+}
