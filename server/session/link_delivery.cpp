@@ -21,9 +21,24 @@ std::optional<LinkDelivery::Clock::time_point> LinkDelivery::blocked_until(
 }
 
 void LinkDelivery::route(Packet&& packet, Clock::time_point offer_at) {
+  offer(std::move(packet), offer_at, false);
+}
+
+void LinkDelivery::control(Packet&& packet, Clock::time_point offer_at) {
+  offer(std::move(packet), offer_at, true);
+}
+
+void LinkDelivery::offer(Packet&& packet, Clock::time_point offer_at, bool control) {
   const size_t size = packet.size();
+  offer_at = std::max(offer_at, last_offer_);
+  last_offer_ = offer_at;
   if (!link_ && offer_at <= Clock::now() && queue_.empty()) {
-    burst_.push_back(std::move(packet));
+    if (control) {
+      flush();  // behind the media routed before it
+      sink_.send_control(std::move(packet));
+    } else {
+      burst_.push_back(std::move(packet));
+    }
     return;
   }
   Clock::time_point at = offer_at;
@@ -31,21 +46,20 @@ void LinkDelivery::route(Packet&& packet, Clock::time_point offer_at) {
     auto outcome = link_->offer(size, offer_at);
     if (outcome.dropped) return;
     at = outcome.deliver_at;
-    if (outcome.duplicate_at) enqueue(*outcome.duplicate_at, Packet(packet));
+    if (outcome.duplicate_at) enqueue(*outcome.duplicate_at, Packet(packet), control);
   }
-  enqueue(at, std::move(packet));
+  enqueue(at, std::move(packet), control);
   schedule();
 }
 
-void LinkDelivery::enqueue(Clock::time_point at, Packet&& packet) {
-  if (queue_.empty() || queue_.back().first <= at) {
-    queue_.emplace_back(at, std::move(packet));
+void LinkDelivery::enqueue(Clock::time_point at, Packet&& packet, bool control) {
+  if (queue_.empty() || queue_.back().at <= at) {
+    queue_.push_back(Entry{at, std::move(packet), control});
     return;
   }
-  auto it =
-      std::upper_bound(queue_.begin(), queue_.end(), at,
-                       [](Clock::time_point t, const auto& entry) { return t < entry.first; });
-  queue_.emplace(it, at, std::move(packet));
+  auto it = std::upper_bound(queue_.begin(), queue_.end(), at,
+                             [](Clock::time_point t, const Entry& entry) { return t < entry.at; });
+  queue_.insert(it, Entry{at, std::move(packet), control});
 }
 
 void LinkDelivery::flush() {
@@ -69,7 +83,7 @@ void LinkDelivery::close() {
 
 void LinkDelivery::schedule() {
   if (queue_.empty()) return;
-  const auto first = queue_.front().first;
+  const auto first = queue_.front().at;
   if (armed_for_ && *armed_for_ <= first) return;
   armed_for_ = first;
   timer_.expires_at(first);
@@ -83,9 +97,15 @@ void LinkDelivery::schedule() {
 void LinkDelivery::deliver_due() {
   if (closed_) return;
   const auto now = Clock::now();
-  while (!queue_.empty() && queue_.front().first <= now) {
-    burst_.push_back(std::move(queue_.front().second));
+  while (!queue_.empty() && queue_.front().at <= now) {
+    Entry entry = std::move(queue_.front());
     queue_.pop_front();
+    if (entry.control) {
+      flush();
+      sink_.send_control(std::move(entry.packet));
+    } else {
+      burst_.push_back(std::move(entry.packet));
+    }
   }
   flush();
   if (queue_.empty() && after_crossing_) {

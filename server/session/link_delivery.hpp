@@ -11,8 +11,11 @@
 // drop it, delay it, or deliver it twice). Packets due together leave
 // together.
 //
-// The BYE goes out behind every packet still crossing the link: the session
-// sends it through after_crossing().
+// RTCP crosses the same link (control()): the emulator may delay or drop it
+// as it does media, and it never overtakes a packet offered before it, so a
+// sender report reaches the client behind the media it describes. The BYE
+// goes out behind every packet still crossing the link: the session sends it
+// through after_crossing().
 //
 // Threads: the server's network thread only. Owned by its session; while its
 // timer waits, the handler holds the session through Sink::keep_alive().
@@ -39,8 +42,10 @@ class LinkDelivery {
   // Where packets go when they are due: the session, towards its transport.
   class Sink {
    public:
-    // Hands packets to the transport, in order; they are consumed.
+    // Hands media packets to the transport, in order; they are consumed.
     virtual void send_burst(std::span<Packet> packets) = 0;
+    // Hands one RTCP packet to the transport (not counted as media).
+    virtual void send_control(Packet&& packet) = 0;
     // Keeps the sink (and the delivery it owns) alive while a timer waits.
     virtual std::shared_ptr<void> keep_alive() = 0;
 
@@ -51,10 +56,15 @@ class LinkDelivery {
   // Emulates `link` when link.active(); link.reliable says TCP.
   LinkDelivery(asio::io_context& io, const common::LinkConfig& link, Sink& sink);
 
-  // A packet enters the link at `offer_at` (now, or later for a paced burst;
-  // offers come in time order). Due now with nothing ahead: into the burst.
-  // Otherwise into the queue, unless the emulated link drops it.
+  // A packet enters the link at `offer_at` (now, or later for a paced burst),
+  // or when the packet offered before it does, if that is later: a packet
+  // never overtakes one offered before it, except by the emulated link's own
+  // reordering. Due now with nothing ahead: into the burst. Otherwise into
+  // the queue, unless the emulated link drops it.
   void route(Packet&& packet, Clock::time_point offer_at);
+  // An RTCP packet enters the link at `offer_at`, like route(), and leaves
+  // through Sink::send_control() in its place among the media.
+  void control(Packet&& packet, Clock::time_point offer_at);
   // Sends the burst route() collected, if any.
   void flush();
   // TCP over an emulated bottleneck: when its queue has room for a packet of
@@ -80,8 +90,16 @@ class LinkDelivery {
   // Ordered by delivery time, equal times in the order queued. Offers come
   // in time order, so a packet joins at the back unless the emulated link
   // reorders it: no allocation per packet once the deque has grown.
-  std::deque<std::pair<Clock::time_point, Packet>> queue_;
-  void enqueue(Clock::time_point at, Packet&& packet);
+  struct Entry {
+    Clock::time_point at;
+    Packet packet;
+    bool control = false;  // RTCP: leaves through Sink::send_control()
+  };
+  std::deque<Entry> queue_;
+  // When the last packet offered entered the link: offers are kept in order.
+  Clock::time_point last_offer_{};
+  void offer(Packet&& packet, Clock::time_point offer_at, bool control);
+  void enqueue(Clock::time_point at, Packet&& packet, bool control);
   asio::steady_timer timer_;
   std::optional<Clock::time_point> armed_for_;
   // Packets due now, sent together by flush(); empty between handlers.

@@ -1,6 +1,7 @@
 #include "server/session/session.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/rtp/rtcp.hpp"
 
@@ -39,20 +40,66 @@ void Session::start() {
   feedback_.restart(started_);
   if (transport() != Transport::push) schedule_sender_report();
   if (source_.file) {
-    // A transcoding worker wakes the session through the network thread;
-    // a session gone by then is not woken.
-    file_ = std::make_unique<FileReader>(
-        *source_.file, source_.loop, [ex = pace_timer_.get_executor(), weak = weak_from_this()] {
-          asio::post(ex, [weak] {
-            if (auto self = weak.lock()) self->pump();
-          });
-        });
+    file_ = open_file(0);
     t0_ = Clock::now();
     pump();
   } else {
     // Join at a keyframe, and do not make the new viewer wait a whole GOP.
     host_.request_keyframe(KeyframeLimiter::Reason::join);
   }
+}
+
+std::unique_ptr<FileReader> Session::open_file(int64_t start_90k) {
+  // A transcoding worker wakes the session through the network thread;
+  // a session gone by then is not woken.
+  return std::make_unique<FileReader>(
+      *source_.file, source_.loop,
+      [ex = pace_timer_.get_executor(), weak = weak_from_this()] {
+        asio::post(ex, [weak] {
+          if (auto self = weak.lock()) self->pump();
+        });
+      },
+      start_90k);
+}
+
+std::optional<double> Session::seek(double npt_s) {
+  if (!source_.file || ended_ || closing_) return std::nullopt;
+  const auto start_90k = static_cast<int64_t>(std::llround(std::max(0.0, npt_s) * 90000));
+  auto reader = open_file(start_90k);  // throws before anything changes
+  const int64_t at = reader->start_90k();
+  pace_timer_.cancel();
+  file_ = std::move(reader);
+  // The next frame sent continues the session's timeline.
+  seek_shift_90k_ = next_pts_90k_ ? *next_pts_90k_ - at : 0;
+  next_.reset();
+  first_dts_.reset();
+  waiting_drain_ = false;
+  at_end_ = false;
+  bye_sent_ = false;
+  if (!paused_) {
+    paused_ = true;
+    paused_at_ = Clock::now();
+  }
+  if (!reporting_ && transport() != Transport::push) schedule_sender_report();
+  pump();  // reads ahead; paused, it sends nothing yet
+  return static_cast<double>(at) / 90000.0;
+}
+
+double Session::position_s() const {
+  if (!source_.file) return 0;
+  int64_t pts = 0;
+  if (next_)
+    pts = next_->pts_90k;
+  else if (next_pts_90k_)
+    pts = *next_pts_90k_;
+  else
+    return file_ ? static_cast<double>(file_->start_90k()) / 90000.0 : 0;
+  return static_cast<double>(std::max<int64_t>(0, pts - seek_shift_90k_)) / 90000.0;
+}
+
+std::optional<double> Session::duration_s() const {
+  if (!file_ || file_->duration_90k() <= 0) return std::nullopt;
+  return static_cast<double>(file_->duration_90k()) / 90000.0;
 }
 
 void Session::pump() {
@@ -71,6 +118,8 @@ void Session::pump() {
         return;
       }
       next_ = std::move(read.frame);
+      next_->pts_90k += seek_shift_90k_;
+      next_->dts_90k += seek_shift_90k_;
       if (!first_dts_) {
         // The timeline starts with the first frame, however long a
         // transcoder took to make it.
@@ -235,15 +284,20 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   const PacketizedFrame& frame = *shared;
   ++stats_.frames_sent;
   next_pts_90k_ = frame.pts_90k + frame.duration_90k;
-  const auto now = Clock::now();
-  const uint64_t now_us = steady_now_us();
+  // A frame starts where the last one's bursts end, if they are still
+  // waiting (a live frame that came early): never before them.
+  const auto now = std::max(Clock::now(), last_offer_);
+  const auto now_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
   // Padding is wasted on an emulated link, which takes packets one by one.
   const bool pad = segments_bursts() && !source_.link.active();
   rtp_.send(shared, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k), pad,
             [&](OutboundPacket&& packet, const common::RtpHeader& header, size_t index) {
               history_.remember(shared, index, header, packet.size());
               const uint64_t send_us = header.send_time_us.value_or(now_us);
-              route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
+              const auto offer_at = now + std::chrono::microseconds(send_us - now_us);
+              last_offer_ = std::max(last_offer_, offer_at);
+              route(std::move(packet), offer_at);
             });
   delivery_.flush();
 }
@@ -290,15 +344,28 @@ void Session::send_burst(std::span<OutboundPacket> packets) {
   stats_.packets_dropped_queue += packets.size() - sent.packets;
 }
 
+void Session::send_control(OutboundPacket&& packet) {
+  send_packet(packet.bytes());
+}
+
 void Session::route(OutboundPacket&& packet, Clock::time_point offer_at) {
   delivery_.route(std::move(packet), offer_at);
   stats_.link = delivery_.counters();
 }
 
+void Session::send_rtcp(std::vector<uint8_t>&& packet) {
+  delivery_.control(OutboundPacket(std::move(packet)), Clock::now());
+  stats_.link = delivery_.counters();
+}
+
 void Session::schedule_sender_report() {
+  reporting_ = true;
   report_timer_.expires_after(kSenderReportInterval);
   report_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-    if (ec || ended_ || closing_) return;
+    if (ec || ended_ || closing_ || at_end_) {
+      reporting_ = false;
+      return;
+    }
     send_sender_report();
     schedule_sender_report();
   });
@@ -313,7 +380,7 @@ void Session::send_sender_report() {
   } else {
     common::write_receiver_report(common::ReceiverReport{rtp_.ssrc(), {}}, packet);
   }
-  send_packet(std::move(packet));
+  send_rtcp(std::move(packet));
 }
 
 std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
@@ -363,7 +430,22 @@ void Session::on_silence() {
 }
 
 void Session::end_of_stream() {
-  stop("end of stream");
+  if (!source_.hold_at_end) {
+    stop("end of stream");
+    return;
+  }
+  // The file is over, the session is not: the BYE says so (behind every
+  // packet still crossing the link), and a PLAY may start it again.
+  at_end_ = true;
+  paused_ = true;
+  paused_at_ = Clock::now();
+  pace_timer_.cancel();
+  report_timer_.cancel();
+  delivery_.after_crossing([this] {
+    if (!at_end_ || bye_sent_ || ended_ || closing_) return;
+    bye_sent_ = true;
+    send_bye("");
+  });
 }
 
 SessionStats Session::stats_now() const {
@@ -384,7 +466,8 @@ void Session::stop(const std::string& reason) {
 }
 
 void Session::finish_stop() {
-  send_bye("");
+  if (!bye_sent_) send_bye("");
+  bye_sent_ = true;
   close_transport();
 }
 

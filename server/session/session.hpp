@@ -57,6 +57,11 @@ struct SessionSource {
   size_t mtu = 1200;
   Pacing pacing = Pacing::smooth;
   common::LinkConfig link;  // the transport sets link.reliable
+  // At the end of a file, send the BYE and wait (paused, at_end()) for a
+  // PLAY that starts it again or for the end of the session, instead of
+  // ending: an RTSP session lasts until TEARDOWN or its timeout (RFC 2326
+  // §A.2), as live555's and GStreamer's servers keep it.
+  bool hold_at_end = false;
 };
 
 // A session composes its parts, each with one job: the Pacer (when a frame's
@@ -110,6 +115,21 @@ class Session : public std::enable_shared_from_this<Session>,
   // joins again at the next keyframe. Idempotent.
   void resume();
   bool paused() const { return paused_; }
+  // A file session with hold_at_end has sent its whole file and its BYE.
+  bool at_end() const { return at_end_; }
+  // A file session moves to the keyframe at or before `npt_s` (seconds from
+  // the file's start; RTSP PLAY's Range, RFC 2326 §12.29), paused: resume()
+  // plays from there. RTP sequence numbers and timestamps go on from where
+  // they were (RTP-Info tells the player where the new range starts).
+  // Returns where it landed, in seconds from the file's start; nullopt for a
+  // live session or one that has ended. Throws media::SourceError when the
+  // file cannot be opened or cannot seek.
+  std::optional<double> seek(double npt_s);
+  // Where a file session is in its file, in seconds from its start: the
+  // presentation time of the next picture it sends (RTSP Range). 0 for live.
+  double position_s() const;
+  // The file's length in seconds; nullopt when live or unknown.
+  std::optional<double> duration_s() const;
   // RTP-Info (RFC 2326 §12.33): the sequence number and RTP timestamp (90 kHz)
   // of the next packet sent.
   uint16_t next_rtp_sequence() const { return rtp_.next_sequence(); }
@@ -160,6 +180,7 @@ class Session : public std::enable_shared_from_this<Session>,
  private:
   // LinkDelivery::Sink: due packets, to the transport.
   void send_burst(std::span<OutboundPacket> packets) override;
+  void send_control(OutboundPacket&& packet) override;
   // FeedbackHandler::Listener: what the client said.
   void on_receiver_reports(size_t count) override;
   void on_plis(size_t count) override;
@@ -170,11 +191,17 @@ class Session : public std::enable_shared_from_this<Session>,
   // Both: timer handlers hold the session.
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
 
+  // The session's file, read from the keyframe at or before `start_90k`.
+  std::unique_ptr<FileReader> open_file(int64_t start_90k);
   // File playback: sends each frame when its decode time comes.
   void pump();
   void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // One packet into the link delivery; the link's counters follow.
   void route(OutboundPacket&& packet, std::chrono::steady_clock::time_point offer_at);
+  // RTCP across the emulated link, behind every media packet already
+  // offered (a sender report describes what was sent before it, RFC 3550
+  // §6.4.1), through send_control() to send_packet().
+  void send_rtcp(std::vector<uint8_t>&& packet);
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
   bool wait_if_held_back(void (Session::*resume)());
@@ -215,6 +242,13 @@ class Session : public std::enable_shared_from_this<Session>,
   bool paused_ = false;
   std::chrono::steady_clock::time_point paused_at_;
   std::optional<int64_t> next_pts_90k_;  // of the frame after the last one sent
+  // Added to the times of the frames read since the last seek(), so the
+  // session's timeline (and its RTP timestamps) goes on forward.
+  int64_t seek_shift_90k_ = 0;
+  // hold_at_end: the file was sent, and its BYE (or it is on its way).
+  bool at_end_ = false;
+  bool bye_sent_ = false;
+  bool reporting_ = false;  // the sender report timer runs
 
   // Live relay: frames wait here while the transport or the link holds the
   // session back, up to kLiveBacklog; past that, the session skips to the
@@ -226,6 +260,10 @@ class Session : public std::enable_shared_from_this<Session>,
   bool shedding_ = false;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
+  // When the last media packet offered enters the link. A frame's packets
+  // start no earlier, so a frame that comes while the last one's paced
+  // bursts still wait goes out behind them: RTP sequence order is send order.
+  std::chrono::steady_clock::time_point last_offer_{};
 
   asio::steady_timer report_timer_;
   // The live frame sent last: its presentation time and when it left.

@@ -24,7 +24,18 @@ class Bursts : public LinkDelivery::Sink {
     sent.emplace_back(std::make_move_iterator(packets.begin()),
                       std::make_move_iterator(packets.end()));
   }
+  void send_control(Packet&& packet) override {
+    sent.push_back({std::move(packet)});
+    ++controls;
+  }
   std::shared_ptr<void> keep_alive() override { return nullptr; }
+  size_t controls = 0;
+  // Every packet handed over, in the order it was.
+  std::vector<Packet> in_order() const {
+    std::vector<Packet> all;
+    for (const auto& burst : sent) all.insert(all.end(), burst.begin(), burst.end());
+    return all;
+  }
 };
 
 Packet packet(uint8_t tag) {
@@ -69,6 +80,63 @@ TEST_CASE("LinkDelivery: a packet paced for later waits, and so does all behind 
   delivery.after_crossing([&] { bye = true; });
   CHECK_FALSE(bye);
   delivery.close();
+}
+
+TEST_CASE("LinkDelivery: a packet offered for earlier never overtakes one offered before it",
+          "[unit][server][link][pacing]") {
+  // A live frame that comes while the last frame's paced bursts still wait:
+  // its packets, due now, leave behind them (RTP sequence order is send order).
+  asio::io_context io;
+  Bursts transport;
+  LinkDelivery delivery(io, common::LinkConfig{}, transport);
+  const auto now = Clock::now();
+  delivery.route(packet(1), now + 20ms);
+  delivery.route(packet(2), now + 40ms);
+  delivery.route(packet(3), now);
+  delivery.route(packet(4), now + 1ms);
+  delivery.flush();
+  CHECK(transport.sent.empty());
+  io.run();
+  CHECK(transport.in_order() == std::vector<Packet>{packet(1), packet(2), packet(3), packet(4)});
+}
+
+TEST_CASE("LinkDelivery: RTCP leaves behind the media offered before it, as control",
+          "[unit][server][link][rtcp]") {
+  asio::io_context io;
+  Bursts transport;
+  SECTION("no emulation, nothing waiting: at once, after the burst collected") {
+    LinkDelivery delivery(io, common::LinkConfig{}, transport);
+    delivery.route(packet(1), Clock::now());
+    delivery.control(packet(9), Clock::now());
+    REQUIRE(transport.sent.size() == 2);
+    CHECK(transport.sent[0] == std::vector<Packet>{packet(1)});
+    CHECK(transport.sent[1] == std::vector<Packet>{packet(9)});
+    CHECK(transport.controls == 1);
+  }
+  SECTION("behind a paced burst still waiting") {
+    LinkDelivery delivery(io, common::LinkConfig{}, transport);
+    const auto now = Clock::now();
+    delivery.route(packet(1), now + 20ms);
+    delivery.control(packet(9), now);
+    CHECK(transport.sent.empty());
+    io.run();
+    CHECK(transport.in_order() == std::vector<Packet>{packet(1), packet(9)});
+    CHECK(transport.controls == 1);
+  }
+  SECTION("across an emulated delay, no earlier than the media") {
+    common::LinkConfig delayed;
+    delayed.delay = std::chrono::milliseconds(30);
+    LinkDelivery delivery(io, delayed, transport);
+    const auto start = Clock::now();
+    delivery.route(packet(1), start);
+    delivery.control(packet(9), start);
+    delivery.flush();
+    CHECK(transport.sent.empty());  // both cross the link's delay
+    io.run();
+    CHECK(Clock::now() - start >= 30ms);
+    CHECK(transport.in_order() == std::vector<Packet>{packet(1), packet(9)});
+    CHECK(delivery.counters().offered == 2);
+  }
 }
 
 TEST_CASE("LinkDelivery with emulation: every packet crosses the link, lost ones are gone",
