@@ -368,6 +368,64 @@ std::optional<RtspSessionHeader> parse_session(std::string_view value) {
   return s;
 }
 
+namespace {
+// One npt-time (RFC 2326 §3.6): "now" gives nullopt in `now`.
+bool parse_npt_time(std::string_view text, std::optional<double>& out) {
+  text = trim(text);
+  if (text == "now") {
+    out.reset();
+    return true;
+  }
+  if (text.empty() || text.size() > 32) return false;
+  double seconds = 0;
+  std::string_view rest = text;
+  // H:MM:SS[.frac]: hours and minutes before the seconds.
+  for (int part = 0; part < 2; ++part) {
+    const auto colon = rest.find(':');
+    if (colon == std::string_view::npos) break;
+    const auto n = number<uint32_t>(rest.substr(0, colon));
+    if (!n) return false;
+    seconds = seconds * 60 + *n;
+    rest = rest.substr(colon + 1);
+  }
+  if (rest.find(':') != std::string_view::npos) return false;
+  double tail = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), tail,
+                                         std::chars_format::fixed);
+  if (ec != std::errc() || end != rest.data() + rest.size()) return false;
+  if (text.find(':') != std::string_view::npos) seconds *= 60;
+  seconds += tail;
+  if (!(seconds >= 0) || seconds > NptRange::kMaxNptSeconds) return false;
+  out = seconds;
+  return true;
+}
+}  // namespace
+
+std::optional<NptRange> parse_npt_range(std::string_view value) {
+  value = trim(value);
+  value = value.substr(0, value.find(';'));
+  if (value.substr(0, 4) != "npt=") return std::nullopt;
+  value = value.substr(4);
+  const auto dash = value.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  NptRange range;
+  if (!parse_npt_time(value.substr(0, dash), range.start_s)) return std::nullopt;
+  const std::string_view end = trim(value.substr(dash + 1));
+  if (!end.empty()) {
+    if (!parse_npt_time(end, range.end_s) || !range.end_s) return std::nullopt;
+  }
+  return range;
+}
+
+std::string write_npt_range(double start_s, std::optional<double> end_s) {
+  char text[80];
+  if (end_s)
+    std::snprintf(text, sizeof text, "npt=%.3f-%.3f", start_s, *end_s);
+  else
+    std::snprintf(text, sizeof text, "npt=%.3f-", start_s);
+  return text;
+}
+
 std::vector<RtpInfo> parse_rtp_info(std::string_view value) {
   std::vector<RtpInfo> infos;
   for (std::string_view stream : split(value, ',')) {

@@ -121,6 +121,20 @@ struct RtpInfo {
 };
 std::vector<RtpInfo> parse_rtp_info(std::string_view value);
 
+// RFC 2326 §12.29 Range in Normal Play Time (§3.6): "npt=START-[END]", each
+// time "now", seconds ("12.5") or "H:MM:SS[.frac]"; parameters after ';'
+// (";time=...") are ignored. Times are seconds from the start of the
+// presentation, within [0, kMaxNptSeconds].
+struct NptRange {
+  static constexpr double kMaxNptSeconds = 1e9;
+  std::optional<double> start_s;  // nullopt: "now" (a live stream)
+  std::optional<double> end_s;    // nullopt: open-ended
+};
+// nullopt for another unit (smpte=, clock=) or a malformed value.
+std::optional<NptRange> parse_npt_range(std::string_view value);
+// "npt=START-" or "npt=START-END", in seconds with three decimals.
+std::string write_npt_range(double start_s, std::optional<double> end_s);
+
 // rtsp://[USER[:PASS]@]HOST[:PORT][/PATH] (RFC 2326 §3.2; userinfo as in
 // RFC 3986, percent-decoded). HOST may be a bracketed IPv6 literal.
 struct RtspUrl {

@@ -318,6 +318,12 @@ std::string write_sdp(const SdpDescription& d) {
   text += "s=flowcast\r\n";
   text += "c=IN " + family(d.connection_address) + d.connection_address + "\r\n";
   text += "t=0 0\r\n";
+  if (d.range_end_s) {
+    // RFC 2326 Appendix C.1.5: a stored presentation's length, at session level.
+    char range[64];
+    std::snprintf(range, sizeof range, "a=range:npt=0-%.3f\r\n", *d.range_end_s);
+    text += range;
+  }
   text += "m=video " + std::to_string(d.port) + " RTP/AVP " + pt + "\r\n";
   if (d.rtcp_port) text += "a=rtcp:" + std::to_string(*d.rtcp_port) + "\r\n";
   if (d.rtcp_mux) text += "a=rtcp-mux\r\n";

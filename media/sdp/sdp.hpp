@@ -61,6 +61,9 @@ struct SdpDescription {
   // session: the URL an RTSP client sets the stream up with, absolute or
   // relative to the base. Empty when absent; written when set.
   std::string control;
+  // a=range:npt=0-END (RFC 2326 Appendix C.1.5): a stored file's length in
+  // seconds, so players can show it and seek; absent for a live stream.
+  std::optional<double> range_end_s;
 };
 
 // Describes a stream sent to address:port, packetization-mode 1, with the
@@ -76,7 +79,8 @@ SdpDescription describe_h265_stream(std::vector<std::vector<uint8_t>> parameter_
 // The SDP text (CRLF line ends): v=, o=, s=, c=, t=, m=video PORT RTP/AVP PT,
 // a=rtpmap:PT H264/90000 with a=fmtp:PT packetization-mode, profile-level-id
 // and sprop-parameter-sets (base64), or a=rtpmap:PT H265/90000 with
-// sprop-vps, sprop-sps and sprop-pps, and a=rtcp / a=rtcp-mux / a=control when set.
+// sprop-vps, sprop-sps and sprop-pps, and a=range (session level) / a=rtcp /
+// a=rtcp-mux / a=control when set.
 std::string write_sdp(const SdpDescription& description);
 
 // Reads the first m=video section with an RTP/AVP or RTP/AVPF profile and

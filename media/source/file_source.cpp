@@ -42,6 +42,9 @@ struct FileSource::Impl {
   int64_t start_pts = 0;  // stream time base
   SourceInfo info;
   Packet packet;
+  // A packet read ahead by seek(), taken first by fill().
+  Packet held;
+  bool holding = false;
   bool eof = false;
   // Loop bookkeeping: timestamps keep increasing across rewinds.
   int64_t loop_offset_90k = 0;
@@ -88,6 +91,10 @@ struct FileSource::Impl {
     AVStream* st = format->streams[stream_index];
     time_base = st->time_base;
     start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+      info.duration_90k = av_rescale_q(st->duration, time_base, kRtpTimeBase);
+    else if (format->duration != AV_NOPTS_VALUE && format->duration > 0)
+      info.duration_90k = av_rescale_q(format->duration, AV_TIME_BASE_Q, kRtpTimeBase);
     info.width = st->codecpar->width;
     info.height = st->codecpar->height;
     AVRational rate = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
@@ -205,7 +212,13 @@ struct FileSource::Impl {
   // Reads packets until at least one access unit is ready or the file ends.
   void fill() {
     while (ready.empty() && !eof) {
-      int ret = av_read_frame(format.get(), packet.get());
+      int ret = 0;
+      if (holding) {
+        av_packet_move_ref(packet.get(), held.get());
+        holding = false;
+      } else {
+        ret = av_read_frame(format.get(), packet.get());
+      }
       if (ret == AVERROR_EOF) {
         eof = true;
         drain_at_end();
@@ -370,6 +383,35 @@ void FileSource::rewind() {
   s.loop_offset_90k = s.last_end_90k;
   check_av(av_seek_frame(s.format.get(), s.stream_index, s.start_pts, AVSEEK_FLAG_BACKWARD),
            "rewinding " + s.path);
+  restart();
+}
+
+int64_t FileSource::seek(int64_t position_90k) {
+  Impl& s = *impl_;
+  const int64_t target =
+      s.start_pts + av_rescale_q(std::max<int64_t>(0, position_90k), kRtpTimeBase, s.time_base);
+  check_av(av_seek_frame(s.format.get(), s.stream_index, target, AVSEEK_FLAG_BACKWARD),
+           "seeking in " + s.path);
+  restart();
+  // The first packet of the video stream says where the seek landed.
+  for (;;) {
+    const int ret = av_read_frame(s.format.get(), s.held.get());
+    if (ret == AVERROR_EOF) return 0;
+    check_av(ret, "reading " + s.path);
+    if (s.held->stream_index == s.stream_index) break;
+    av_packet_unref(s.held.get());
+  }
+  s.holding = true;
+  const int64_t at = s.held->pts != AV_NOPTS_VALUE ? s.held->pts : s.held->dts;
+  if (at == AV_NOPTS_VALUE) return 0;
+  return std::max<int64_t>(0, av_rescale_q(at - s.start_pts, s.time_base, kRtpTimeBase));
+}
+
+void FileSource::restart() {
+  Impl& s = *impl_;
+  if (s.holding) av_packet_unref(s.held.get());
+  s.holding = false;
+  s.ready.clear();
   s.eof = false;
   if (s.bsf) av_bsf_flush(s.bsf.get());
   if (s.decoder) avcodec_flush_buffers(s.decoder.get());

@@ -39,6 +39,10 @@ struct SourceInfo {
   AVCodecID codec_id = AV_CODEC_ID_H264;
   bool transcoded = false;
   std::string codec_name;  // the file's video codec, as FFmpeg names it
+  // The file's length in 90 kHz ticks, as its container gives it (the video
+  // stream's duration, else the file's); 0 when it does not say. A still
+  // held at the end counts: pictures at 0, 3, 6 and 9 s last 12 s.
+  int64_t duration_90k = 0;
 };
 
 class FileSource {
@@ -55,11 +59,20 @@ class FileSource {
   std::optional<EncodedFrame> next();
   // Starts again from the beginning (--loop); timestamps keep increasing.
   void rewind();
+  // Moves to the keyframe at or before `position_90k` (90 kHz ticks from the
+  // file's start; RTSP PLAY with a Range, RFC 2326 §12.29) and returns that
+  // keyframe's position (the next access unit's presentation time, from the
+  // file's start). Call it before the first next(): the timeline then starts
+  // there. Throws AvError when the file cannot seek.
+  int64_t seek(int64_t position_90k);
   // Times the file's timestamps jumped (backwards, or far forwards in a
   // format such as MPEG-TS) and the timeline was re-anchored.
   uint64_t discontinuities() const;
 
  private:
+  // After a seek: the decoder, the filter and the timeline start afresh.
+  void restart();
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

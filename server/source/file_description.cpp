@@ -16,8 +16,11 @@ std::optional<media::SdpDescription> file_description(const std::string& input) 
     auto frame = file.next();
     if (!frame) break;
     if (!frame->keyframe) continue;
-    if (auto d = describe_stream(*format, media::split_annexb(frame->annexb), "0.0.0.0", 0))
+    if (auto d = describe_stream(*format, media::split_annexb(frame->annexb), "0.0.0.0", 0)) {
+      if (file.info().duration_90k > 0)
+        d->range_end_s = static_cast<double>(file.info().duration_90k) / 90000.0;
       return d;
+    }
   }
   return std::nullopt;
 }

@@ -2,12 +2,20 @@
 
 namespace flowcast::server {
 
-FileReader::FileReader(const std::string& path, bool loop, std::function<void()> wake)
+FileReader::FileReader(const std::string& path, bool loop, std::function<void()> wake,
+                       int64_t start_90k)
     : source_(path),
       format_(media::find_payload_format(source_.info().codec_id)),
       loop_(loop),
       wake_(std::move(wake)) {
   if (!format_) throw media::SourceError("no RTP payload format for " + source_.info().codec_name);
+  if (start_90k > 0) {
+    try {
+      start_90k_ = source_.seek(start_90k);
+    } catch (const std::exception& e) {
+      throw media::SourceError(std::string("cannot seek: ") + e.what());
+    }
+  }
   if (source_.info().transcoded) worker_ = std::thread([this] { run(); });
 }
 

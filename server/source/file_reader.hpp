@@ -30,9 +30,12 @@ class FileReader {
   // Frames transcoded ahead of the session at most.
   static constexpr size_t kAhead = 8;
 
-  // Opens the file (throws media::SourceError with a message for the user)
-  // and, if it is transcoded, starts the worker.
-  FileReader(const std::string& path, bool loop, std::function<void()> wake);
+  // Opens the file (throws media::SourceError with a message for the user),
+  // moves to the keyframe at or before `start_90k` (90 kHz ticks from the
+  // file's start; media::FileSource::seek) when it is above 0, and, if the
+  // file is transcoded, starts the worker.
+  FileReader(const std::string& path, bool loop, std::function<void()> wake,
+             int64_t start_90k = 0);
   ~FileReader();
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
@@ -56,6 +59,11 @@ class FileReader {
   const media::PayloadFormat& format() const { return *format_; }
   // Frames the worker has ready (at most kAhead).
   size_t ahead() const { return ahead_.size(); }
+  // Where reading started, in 90 kHz ticks from the file's start: the
+  // keyframe a start position landed on, else 0.
+  int64_t start_90k() const { return start_90k_; }
+  // The file's length in 90 kHz ticks (0: unknown).
+  int64_t duration_90k() const { return source_.info().duration_90k; }
 
  private:
   // One access unit from the file, rewinding with --loop; nullopt at the end.
@@ -66,6 +74,7 @@ class FileReader {
   media::FileSource source_;
   const media::PayloadFormat* format_;
   bool loop_;
+  int64_t start_90k_ = 0;
   std::function<void()> wake_;
   std::atomic<uint64_t> discontinuities_{0};
 

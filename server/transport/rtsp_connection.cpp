@@ -30,6 +30,8 @@ const char* reason_phrase(int status) {
       return "Session Not Found";
     case 455:
       return "Method Not Valid in This State";
+    case 457:
+      return "Invalid Range";
     case 459:
       return "Aggregate Operation Not Allowed";
     case 461:
@@ -519,13 +521,34 @@ void RtspConnection::in_session(const common::RtspMessage& request) {
     if (!session->ended()) session->hold();
     respond(request, 200, id);
   } else if (session->ended()) {
-    respond(request, 455, id);  // the stream is over: only TEARDOWN is left
+    respond(request, 455, id);  // the session is over: only TEARDOWN is left
   } else {                      // PLAY
-    char range[48];
-    if (session->live())
-      std::snprintf(range, sizeof range, "npt=now-");
-    else
-      std::snprintf(range, sizeof range, "npt=%.3f-", session->position_s());
+    std::string range = "npt=now-";
+    if (!session->live()) {
+      // RFC 2326 §12.29: a Range starts the file at the keyframe at or
+      // before its start; at the end of the file, a PLAY without one starts
+      // it again. The answer's Range says where it did start, and how long
+      // the file is.
+      std::optional<double> start;
+      if (auto asked = request.header("Range")) {
+        const auto npt = common::parse_npt_range(*asked);
+        if (!npt || (npt->end_s && npt->start_s && *npt->end_s < *npt->start_s)) {
+          respond(request, 457, id);  // Invalid Range (smpte=, clock=, or malformed)
+          return;
+        }
+        start = npt->start_s;
+      }
+      if (!start && session->at_end()) start = 0.0;
+      if (start) {
+        try {
+          session->seek(*start);
+        } catch (const std::exception&) {
+          respond(request, 457, id);  // the file cannot seek
+          return;
+        }
+      }
+      range = common::write_npt_range(session->position_s(), session->duration_s());
+    }
     const std::string path = path_of(request.uri);
     const std::string track =
         path == kTrackPath ? base_of(request.uri) : base_of(request.uri) + "/track1";

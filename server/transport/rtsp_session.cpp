@@ -20,12 +20,18 @@ bool holds_bye(std::span<const uint8_t> packet) {
   }
   return false;
 }
+// An RTSP session outlives its file: it waits at the end for PLAY or
+// TEARDOWN.
+SessionSource held_at_end(SessionSource source) {
+  source.hold_at_end = true;
+  return source;
+}
 }  // namespace
 
 RtspSession::RtspSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
                          std::string rtsp_id, std::weak_ptr<RtspConnection> connection,
                          uint8_t rtp_channel, std::string peer, size_t queue_capacity)
-    : Session(io, host, std::move(source), id, Transport::tcp),
+    : Session(io, host, held_at_end(std::move(source)), id, Transport::tcp),
       rtsp_id_(std::move(rtsp_id)),
       interleaved_(true),
       connection_(std::move(connection)),
@@ -41,7 +47,7 @@ RtspSession::RtspSession(asio::io_context& io, SessionHost& host, SessionSource 
                          std::string rtsp_id, std::weak_ptr<RtspConnection> connection,
                          RtspUdpPorts& ports, asio::ip::udp::endpoint rtp_to,
                          asio::ip::udp::endpoint rtcp_to)
-    : Session(io, host, std::move(source), id, Transport::udp),
+    : Session(io, host, held_at_end(std::move(source)), id, Transport::udp),
       rtsp_id_(std::move(rtsp_id)),
       interleaved_(false),
       connection_(std::move(connection)),
@@ -61,22 +67,11 @@ void RtspSession::begin() {
 
 void RtspSession::play() {
   played_ = true;
-  if (!playing_since_) playing_since_ = Clock::now();
   resume();
 }
 
 void RtspSession::hold() {
-  if (playing_since_) {
-    played_s_ += std::chrono::duration<double>(Clock::now() - *playing_since_).count();
-    playing_since_.reset();
-  }
   pause();
-}
-
-double RtspSession::position_s() const {
-  double s = played_s_;
-  if (playing_since_) s += std::chrono::duration<double>(Clock::now() - *playing_since_).count();
-  return s;
 }
 
 size_t RtspSession::queued_bytes() const {
@@ -104,7 +99,15 @@ bool RtspSession::send_packet(std::vector<uint8_t>&& packet) {
   const bool rtcp = common::is_rtcp(packet);
   if (!interleaved_) {
     if (rtcp && holds_bye(packet)) {
+      // Sent a little after the last RTP packet (kByeDelay), here or by
+      // close_transport(), whichever comes first.
       bye_ = std::move(packet);
+      linger_timer_.expires_after(kByeDelay);
+      linger_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+        if (ec || bye_.empty() || ended()) return;
+        ports_->send(bye_, rtcp_to_, true);
+        bye_.clear();
+      });
       return true;
     }
     return ports_->send(packet, rtcp ? rtcp_to_ : rtp_to_, rtcp);

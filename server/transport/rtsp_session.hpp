@@ -7,9 +7,11 @@
 // address the RTSP connection comes from.
 //
 // It begins paused at SETUP (the file is opened then, so a bad file is a 500
-// at once) and plays from PLAY. It ends on TEARDOWN, on RTCP BYE, when its
-// RTSP connection closes, at the end of the file (RTCP BYE), or when
-// kTimeout passes without a request on its connection or RTCP from its
+// at once) and plays from PLAY (from its Range, for a file). At the end of
+// the file it sends an RTCP BYE and stays, paused at the end: a PLAY starts
+// the file again (or from its Range), PAUSE is answered, and TEARDOWN ends
+// it. It ends on TEARDOWN, on RTCP BYE, when its RTSP connection closes, or
+// when kTimeout passes without a request on its connection or RTCP from its
 // client (RFC 2326 §12.37).
 //
 // Threads: the server's network thread only.
@@ -53,8 +55,6 @@ class RtspSession : public Session {
   // PLAY was answered at least once.
   bool played() const { return played_; }
   void set_played() { played_ = true; }
-  // Seconds of media played so far (the Range of a PLAY after PAUSE).
-  double position_s() const;
   void play();
   void hold();
 
@@ -90,8 +90,6 @@ class RtspSession : public Session {
   asio::steady_timer linger_timer_;
   std::vector<uint8_t> bye_;  // over UDP: held until close_transport()
   bool played_ = false;
-  double played_s_ = 0;  // before the current PLAY
-  std::optional<Clock::time_point> playing_since_;
 };
 
 }  // namespace flowcast::server

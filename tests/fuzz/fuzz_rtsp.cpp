@@ -25,6 +25,13 @@ void check_message(const RtspMessage& m) {
     if (auto session = parse_session(*s)) FUZZ_CHECK(!session->id.empty());
   }
   if (auto r = m.header("RTP-Info")) (void)parse_rtp_info(*r);
+  if (auto r = m.header("Range")) {
+    if (auto range = parse_npt_range(*r)) {
+      if (range->start_s)
+        FUZZ_CHECK(*range->start_s >= 0 && *range->start_s <= NptRange::kMaxNptSeconds);
+      if (range->end_s) FUZZ_CHECK(*range->end_s >= 0 && *range->end_s <= NptRange::kMaxNptSeconds);
+    }
+  }
   std::vector<std::string_view> challenges;
   for (const auto& [name, value] : m.headers)
     if (name == "WWW-Authenticate") challenges.push_back(value);

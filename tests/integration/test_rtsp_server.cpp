@@ -9,14 +9,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/rtp/rtcp.hpp"
+#include "common/rtp/rtp_packet.hpp"
 #include "common/rtsp/rtsp_message.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
@@ -93,9 +97,17 @@ class RawConnection {
         break;
       }
       received_.append(buf, static_cast<size_t>(n));
+      arrivals_.emplace_back(received_.size(), std::chrono::system_clock::now());
     }
     return received_;
   }
+  // When the byte at `offset` of what was received arrived (wall clock).
+  std::chrono::system_clock::time_point arrival(size_t offset) const {
+    for (const auto& [end, at] : arrivals_)
+      if (offset < end) return at;
+    return std::chrono::system_clock::time_point::max();
+  }
+  bool closed() const { return closed_; }
   // Waits for the server to close the connection (reading what it sends).
   bool closed_within(std::chrono::milliseconds timeout) {
     read_until("\x01never\x01", timeout);
@@ -106,6 +118,8 @@ class RawConnection {
  private:
   int fd_ = -1;
   std::string received_;
+  // The end offset of each read, and when it arrived.
+  std::vector<std::pair<size_t, std::chrono::system_clock::time_point>> arrivals_;
   bool closed_ = false;
 };
 
@@ -143,6 +157,65 @@ std::string request(const std::string& method, const std::string& url, int cseq,
                     const std::string& extra = "") {
   return method + " " + url + " RTSP/1.0\r\nCSeq: " + std::to_string(cseq) + "\r\n" + extra +
          "\r\n";
+}
+
+// An interleaved frame (RFC 2326 §10.12) as received: its channel, its
+// bytes, and where it began in the connection's bytes.
+struct Interleaved {
+  uint8_t channel = 0;
+  std::vector<uint8_t> data;
+  size_t offset = 0;
+};
+
+// The interleaved frames in `received` from `from` on, up to the first
+// RTSP message or the end; the responses before `from` are skipped by the
+// caller (everything after a PLAY's answer is frames until a request).
+std::vector<Interleaved> interleaved_from(const std::string& received, size_t from) {
+  std::vector<Interleaved> frames;
+  size_t at = from;
+  while (at + 4 <= received.size()) {
+    if (received[at] != '$') {
+      // An RTSP answer in between: skip its head (no body in these tests).
+      const auto end = received.find("\r\n\r\n", at);
+      if (end == std::string::npos) break;
+      at = end + 4;
+      continue;
+    }
+    const size_t size = (static_cast<uint8_t>(received[at + 2]) << 8) |
+                        static_cast<uint8_t>(received[at + 3]);
+    if (at + 4 + size > received.size()) break;
+    Interleaved f;
+    f.channel = static_cast<uint8_t>(received[at + 1]);
+    f.data.assign(received.begin() + static_cast<std::ptrdiff_t>(at + 4),
+                  received.begin() + static_cast<std::ptrdiff_t>(at + 4 + size));
+    f.offset = at;
+    frames.push_back(std::move(f));
+    at += 4 + size;
+  }
+  return frames;
+}
+
+bool holds_bye(const Interleaved& f) {
+  const auto rtcp = flowcast::common::parse_rtcp(f.data);
+  return f.channel == 1 && rtcp && !rtcp->byes.empty();
+}
+
+// SETUP (interleaved 0-1) then PLAY with `play_headers`; returns the Session
+// header line to send with later requests, and leaves the PLAY answer read.
+std::string setup_and_play(RawConnection& c, const std::string& url,
+                           const std::string& play_headers = "") {
+  const size_t before = c.received().size();
+  c.send(
+      request("SETUP", url + "/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+  c.read_until("CSeq: 1\r\n", 5s);
+  const std::string setup = c.read_until("\r\n\r\n", 5s).substr(before);
+  REQUIRE(setup.rfind("RTSP/1.0 200 OK", 0) == 0);
+  std::smatch id;
+  REQUIRE(std::regex_search(setup, id, std::regex("Session: ([0-9A-F]+)")));
+  const std::string session = "Session: " + id[1].str() + "\r\n";
+  c.send(request("PLAY", url, 2, session + play_headers));
+  c.read_until("CSeq: 2", 5s);
+  return session;
 }
 
 }  // namespace
@@ -214,8 +287,161 @@ TEST_CASE("GStreamer's rtspsrc decodes every picture of flowcast-server's RTSP s
        at = log.find("last-message = chain", at + 1))
     ++pictures;
   CHECK(pictures == 60);
+  // Played to its end without a word of complaint: the connection and the
+  // session last until the player's own TEARDOWN.
+  CHECK(log.find("WARNING") == std::string::npos);
+  CHECK(log.find("Could not read from resource") == std::string::npos);
   const json metrics = server.finish(dir);
+  INFO(metrics.dump(1));
   CHECK(metrics["sessions"][0]["transport"] == lower);
+  CHECK(metrics["rtsp"]["error_responses"] == 0);
+  CHECK(metrics["rtsp"]["connections"] == 1);
+}
+
+TEST_CASE("an RTSP session outlives its file: BYE, then PAUSE, PLAY again and TEARDOWN",
+          "[integration][rtsp][rtsp-server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 2, 0));
+  RtspServer server(dir, clip);
+  const std::string url = server.url();
+  RawConnection c(server.port());
+  c.send(request("DESCRIBE", url, 0, "Accept: application/sdp\r\n"));
+  // RFC 2326 Appendix C.1.5: the file's length, for players to show.
+  CHECK(c.read_until("a=control", 5s).find("a=range:npt=0-2.000") != std::string::npos);
+  const size_t described = c.received().size();
+  const std::string session = setup_and_play(c, url);
+  const std::string play = c.received().substr(described);
+  CHECK(play.find("Range: npt=0.000-2.000") != std::string::npos);
+  const size_t playing = c.received().find("\r\n\r\n", play.find("CSeq: 2") + described) + 4;
+
+  // The file's end is an RTCP BYE; the connection stays open.
+  auto bye_at = [&](size_t from) -> std::optional<size_t> {
+    for (const auto& f : interleaved_from(c.received(), from))
+      if (holds_bye(f)) return f.offset + 4 + f.data.size();
+    return std::nullopt;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 8s;
+  while (!bye_at(playing) && !c.closed() && std::chrono::steady_clock::now() < deadline)
+    c.read_until("\x01never\x01", 200ms);
+  REQUIRE(bye_at(playing));
+  c.read_until("\x01never\x01", 1s);
+  CHECK_FALSE(c.closed());
+
+  c.send(request("PAUSE", url, 3, session));
+  CHECK(c.read_until("CSeq: 3", 5s).find("RTSP/1.0 200 OK\r\nCSeq: 3") != std::string::npos);
+  // PLAY at the end starts the file again, and says so.
+  const size_t before_replay = c.received().size();
+  c.send(request("PLAY", url, 4, session));
+  c.read_until("CSeq: 4", 5s);
+  const std::string replay = c.received().substr(before_replay);
+  CHECK(replay.find("RTSP/1.0 200 OK\r\nCSeq: 4") != std::string::npos);
+  CHECK(replay.find("Range: npt=0.000-2.000") != std::string::npos);
+  const size_t replaying = c.received().find("\r\n\r\n", before_replay) + 4;
+  const auto deadline2 = std::chrono::steady_clock::now() + 8s;
+  while (!bye_at(replaying) && !c.closed() && std::chrono::steady_clock::now() < deadline2)
+    c.read_until("\x01never\x01", 200ms);
+  REQUIRE(bye_at(replaying));
+  size_t rtp = 0;
+  std::set<uint32_t> pictures;
+  for (const auto& f : interleaved_from(c.received(), replaying)) {
+    if (f.channel != 0 || f.data.size() < 12) continue;
+    ++rtp;
+    pictures.insert((uint32_t{f.data[4]} << 24) | (uint32_t{f.data[5]} << 16) |
+                    (uint32_t{f.data[6]} << 8) | f.data[7]);
+  }
+  CHECK(pictures.size() == 60);  // the whole 2 s file again
+  CHECK(rtp >= pictures.size());
+
+  c.send(request("TEARDOWN", url, 5, session));
+  CHECK(c.read_until("CSeq: 5", 5s).find("RTSP/1.0 200 OK\r\nCSeq: 5") != std::string::npos);
+  const json metrics = server.finish(dir);
+  INFO(metrics.dump(1));
+  CHECK(metrics["rtsp"]["error_responses"] == 0);
+}
+
+TEST_CASE("RTSP PLAY with a Range starts a file at the keyframe at or before it",
+          "[integration][rtsp][rtsp-server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  // A keyframe every 2 s: at 0, 2, 4 and 6 s of 8.
+  REQUIRE(make_clip(clip, "320x240", 30, 8, 0));
+  RtspServer server(dir, clip);
+  const std::string url = server.url();
+  RawConnection c(server.port());
+  setup_and_play(c, url, "Range: npt=5-\r\n");
+  const std::string& got = c.received();
+  CHECK(got.find("Range: npt=4.000-8.000") != std::string::npos);
+  std::smatch info;
+  REQUIRE(std::regex_search(got, info, std::regex("RTP-Info: url=[^;]+;seq=(\\d+);rtptime=(\\d+)")));
+  const auto seq = static_cast<uint16_t>(std::stoul(info[1].str()));
+  const auto rtptime = static_cast<uint32_t>(std::stoul(info[2].str()));
+  const size_t playing = got.find("\r\n\r\n", got.find("CSeq: 2")) + 4;
+  // Until the BYE: 4 s of pictures from the keyframe at 4 s.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  auto frames = interleaved_from(c.received(), playing);
+  while (std::none_of(frames.begin(), frames.end(), holds_bye) && !c.closed() &&
+         std::chrono::steady_clock::now() < deadline) {
+    c.read_until("\x01never\x01", 200ms);
+    frames = interleaved_from(c.received(), playing);
+  }
+  std::vector<Interleaved> rtp;
+  for (auto& f : frames)
+    if (f.channel == 0 && f.data.size() > 12) rtp.push_back(f);
+  REQUIRE(!rtp.empty());
+  const auto& first = rtp.front().data;
+  CHECK(((first[2] << 8) | first[3]) == seq);
+  const uint32_t first_ts =
+      (uint32_t{first[4]} << 24) | (uint32_t{first[5]} << 16) | (uint32_t{first[6]} << 8) | first[7];
+  // The first picture is the one RTP-Info names: at npt 4.000.
+  CHECK(first_ts == rtptime);
+  // It opens a keyframe: SPS (7), a STAP-A of parameter sets (24) or an IDR (5).
+  const auto parsed = flowcast::common::parse_rtp(first);
+  REQUIRE(parsed);
+  REQUIRE(parsed->payload.size() > 2);
+  const int nal = parsed->payload[0] & 0x1f;
+  INFO("NAL unit type " << nal);
+  CHECK((nal == 7 || nal == 24 || nal == 5));
+  std::set<uint32_t> pictures;
+  for (const auto& f : rtp)
+    pictures.insert((uint32_t{f.data[4]} << 24) | (uint32_t{f.data[5]} << 16) |
+                    (uint32_t{f.data[6]} << 8) | f.data[7]);
+  CHECK(pictures.size() == 120);
+  CHECK(server.finish(dir)["rtsp"]["error_responses"] == 0);
+}
+
+TEST_CASE("RTCP crosses the emulated link: sender reports are no earlier than the media",
+          "[integration][rtsp][rtsp-server][link]") {
+  // With --link-delay 200ms every RTP packet arrives 200 ms after it left;
+  // a sender report that skipped the link would arrive at once, ahead of
+  // the media it describes (RFC 3550 §6.4.1).
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 4, 0));
+  RtspServer server(dir, clip, {"--link-delay", "200ms"});
+  RawConnection c(server.port());
+  setup_and_play(c, server.url());
+  const size_t playing = c.received().find("\r\n\r\n", c.received().find("CSeq: 2")) + 4;
+  c.read_until("\x01never\x01", 2500ms);
+  size_t reports = 0;
+  for (const auto& f : interleaved_from(c.received(), playing)) {
+    if (f.channel != 1) continue;
+    const auto rtcp = flowcast::common::parse_rtcp(f.data);
+    REQUIRE(rtcp);
+    for (const auto& sr : rtcp->sender_reports) {
+      // The NTP time is the server's wall clock when it sent the report.
+      constexpr uint64_t kUnixToNtp = 2'208'988'800ULL;
+      const auto sent = std::chrono::system_clock::time_point(std::chrono::microseconds(
+          ((sr.ntp_time >> 32) - kUnixToNtp) * 1'000'000 +
+          (((sr.ntp_time & 0xFFFFFFFFULL) * 1'000'000) >> 32)));
+      const auto delay = c.arrival(f.offset) - sent;
+      INFO("sender report after "
+           << std::chrono::duration_cast<std::chrono::milliseconds>(delay).count() << " ms");
+      CHECK(delay >= 190ms);
+      ++reports;
+    }
+  }
+  CHECK(reports >= 4);  // four a second
 }
 
 TEST_CASE("flowcast-client plays flowcast-server over RTSP bit-exact over TCP and UDP",

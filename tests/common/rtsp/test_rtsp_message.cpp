@@ -170,3 +170,31 @@ TEST_CASE("RTSP: Digest answers as RFC 2617's example, Basic as RFC 7617's", "[u
   // SHA-256 only is not offered as answerable.
   CHECK(parse_challenges({"Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256"}).empty());
 }
+
+TEST_CASE("Range in normal play time: what players send, and what is refused",
+          "[unit][rtsp]") {
+  // RFC 2326 §3.6 and §12.29.
+  auto open = parse_npt_range("npt=5-");
+  REQUIRE(open);
+  CHECK(open->start_s == 5.0);
+  CHECK_FALSE(open->end_s);
+  // ffmpeg writes three decimals; GStreamer may add the end.
+  auto both = parse_npt_range("npt=0.000-12.500");
+  REQUIRE(both);
+  CHECK(both->start_s == 0.0);
+  CHECK(both->end_s == 12.5);
+  auto clock = parse_npt_range(" npt=1:02:03.5- ;time=19970123T143720Z");
+  REQUIRE(clock);
+  CHECK(clock->start_s == Approx(3723.5));
+  auto now = parse_npt_range("npt=now-");
+  REQUIRE(now);
+  CHECK_FALSE(now->start_s);
+  for (const char* bad : {"smpte=10:07:00-10:07:33:05.01", "clock=19961108T142300Z-", "npt=",
+                          "npt=5", "npt=-5", "npt=abc-", "npt=1e400-", "npt=nan-", "npt=5-now",
+                          "npt=1:2:3:4-", "npt=99999999999-"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_npt_range(bad));
+  }
+  CHECK(write_npt_range(4, 12) == "npt=4.000-12.000");
+  CHECK(write_npt_range(0.5, std::nullopt) == "npt=0.500-");
+}

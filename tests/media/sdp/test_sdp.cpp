@@ -76,6 +76,18 @@ TEST_CASE("write_sdp describes an H.264 stream as RFC 6184 asks", "[unit]") {
         "sprop-parameter-sets=Z2QAFKzZQUH7ARAAAAMAEAAAAwPA8UKZYA==,aO+8sA==\r\n");
 }
 
+TEST_CASE("write_sdp gives a stored file its length at session level", "[unit]") {
+  // RFC 2326 Appendix C.1.5: players show the length and seek with it.
+  auto d = describe_h264_stream({kSps, kPps}, "0.0.0.0", 0);
+  d.range_end_s = 12.0;
+  const std::string text = write_sdp(d);
+  const auto range = text.find("a=range:npt=0-12.000\r\n");
+  REQUIRE(range != std::string::npos);
+  CHECK(range < text.find("m=video"));
+  d.range_end_s.reset();
+  CHECK(write_sdp(d).find("a=range") == std::string::npos);
+}
+
 TEST_CASE("an SDP round-trips through write_sdp and parse_sdp", "[unit]") {
   auto d = describe_h264_stream({kSps, kPps}, "::1", 40002);
   d.rtcp_port = 40010;
