@@ -393,10 +393,16 @@ std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
     // t0_ by the time it was held).
     auto at = waiting_drain_ && held_since_ ? std::min(now, *held_since_) : now;
     if (paused_) at = std::min(at, paused_at_);  // and while paused (resume() moves t0_)
-    return *first_dts_ + ticks(at - t0_);
+    const int64_t clock = *first_dts_ + ticks(at - t0_);
+    // Never past a frame not sent yet (held back by the emulated link, or
+    // late): the client reads a report that arrives behind every packet it
+    // counts as "nothing more was sent up to here" (SenderClock). Every
+    // unsent picture is presented at or after the next one's decode time.
+    return next_ ? std::min(clock, next_->dts_90k) : clock;
   }
   if (!live_anchor_) return std::nullopt;
-  return live_anchor_->second + ticks(now - live_anchor_->first);
+  const int64_t clock = live_anchor_->second + ticks(now - live_anchor_->first);
+  return backlog_.empty() ? clock : std::min(clock, backlog_.front()->dts_90k);
 }
 
 void Session::on_receiver_reports(size_t count) {
