@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -46,7 +47,7 @@ Run run_paused(const TempDir& dir, std::vector<std::string> client_args) {
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s) == 0);
   Run r;
-  r.client = json::parse(read_file(dir.file("c.json")));
+  r.client = read_client_metrics(dir.file("c.json"));
   r.server = json::parse(read_file(dir.file("server.json")));
   r.framemd5 = dir.file("got.framemd5");
   r.reference = dir.file("reference.framemd5");
