@@ -83,8 +83,18 @@ bool DecoderStage::transform(CodedAccessUnit au) {
       expire_inputs(true);
       freezing_ = true;
       ask_for_keyframe();
+    } else if (policy_ == LossPolicy::conceal && last_input_ts_ &&
+               au.timestamp - *last_input_ts_ > kLongGap90k) {
+      restart_decoder();
     }
+  } else if (policy_ == LossPolicy::conceal && tainted_ && first_output_ &&
+             inputs_ - inputs_at_last_output_ >= kSilentInputs) {
+    // After a loss the decoder took access units and gave nothing: it
+    // takes them for out of order, whatever the gap was.
+    restart_decoder();
   }
+  last_input_ts_ = au.timestamp;
+
   // The keyframe asked for may be lost too (or the PLI): ask again, at the
   // pace the server answers (one keyframe a second per KeyframeLimiter).
   if (freezing_ && (au.keyframe || std::chrono::steady_clock::now() - asked_at_ >= kAskAgain))
@@ -130,6 +140,16 @@ void DecoderStage::flush_held() {
   if (decoder_) emit(decoder_->flush());
   // Whatever the decoder still owes after a flush it will never give.
   expire_inputs(true);
+}
+
+void DecoderStage::restart_decoder() {
+  // Many pictures lost whole: the decoder's picture order counts wrapped
+  // meanwhile, and it would take every picture until the next keyframe for
+  // one out of order and show none. Its held pictures come out, then it
+  // starts afresh and conceals what arrives.
+  emit(decoder_->flush());
+  expire_inputs(true);
+  inputs_at_last_output_ = inputs_;
 }
 
 void DecoderStage::note_input(int64_t pts_90k) {
@@ -190,6 +210,7 @@ int64_t DecoderStage::presentation_time(int64_t pts_90k) {
     counters_.decode_order_timestamps = true;
   }
   last_output_pts_ = pts_90k;
+  inputs_at_last_output_ = inputs_;
   int64_t shown = pts_90k;
   if (decode_order_ && !awaiting_.empty()) {
     // The earliest slot still open is this picture's: output order is

@@ -3,7 +3,11 @@
 // of the stream's payload format, with concealment on. It applies the loss
 // policy:
 //   conceal  decode what arrived; pictures until the next complete keyframe
-//            are tainted.
+//            are tainted. After a long gap (kLongGap90k: many pictures lost
+//            whole), or kSilentInputs access units after a loss that gave
+//            no picture, the decoder restarts: else libavcodec's H.264
+//            decoder takes every picture until the keyframe for one out of
+//            order (its picture order counts wrapped) and shows none.
 //   freeze   from an incomplete access unit to the next complete keyframe,
 //            decode nothing and pass skip markers on (the renderer holds the
 //            last good picture), and ask the server for a keyframe (RTCP
@@ -80,6 +84,12 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   // Reordering never moves a picture this far (1 s at 90 kHz): a bigger step
   // back is a discontinuity, not decode order.
   static constexpr int64_t kMaxReorder90k = 90'000;
+  // conceal: an incomplete access unit this long after the one before
+  // (pictures lost whole in between) restarts the decoder (see transform).
+  static constexpr int64_t kLongGap90k = 45'000;
+  // conceal: after a loss, this many access units in a row that gave no
+  // picture restart the decoder too.
+  static constexpr uint64_t kSilentInputs = 8;
   // While frozen, the keyframe is asked for again after this long.
   static constexpr std::chrono::milliseconds kAskAgain{1000};
   // request_keyframe: called (decode thread) when the freeze policy needs an
@@ -109,6 +119,8 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   // Access units the decoder gave nothing for, after kMaxDecoderDelay more
   // (all of them with `all`): counted undecodable.
   void expire_inputs(bool all);
+  // Drains the decoder (its pictures go on) and starts it afresh.
+  void restart_decoder();
   // Asks the sender for a keyframe, at most once every kAskAgain / 2.
   void ask_for_keyframe();
   // Reads the SPS sizes of an access unit that has one; true while the
@@ -137,6 +149,8 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   std::optional<uint64_t> last_incomplete_input_;  // the input number of the latest loss
   std::optional<uint64_t> last_gave_nothing_;      // inputs_ when one was last found undecodable
   bool first_output_ = false;                      // a picture came out
+  std::optional<int64_t> last_input_ts_;           // the access unit before
+  uint64_t inputs_at_last_output_ = 0;             // inputs_ when a picture last came out
   bool decode_order_ = false;
 
   mutable std::mutex mutex_;

@@ -173,9 +173,14 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
   CHECK(m["frames"]["decoded"] == 90);
   CHECK(m["frames"]["corrupt"] == 0);
   // A clean run that ends without a BYE: the 5 s of silence are the wait
-  // for a stream that had ended, not a stall.
+  // for a stream that had ended, not a stall, nor a freeze (the pictures the
+  // decoder held until the end are shown after it), and every picture shows.
   INFO(m.dump(1));
   CHECK(m["stalls"]["count"] == 0);
+  CHECK(m["freezes"]["count"] == 0);
+  CHECK(m["frames"]["rendered"] == 90);
+  CHECK(m["frames"]["dropped_late"] == 0);
+  CHECK(m["frames"]["sent"] == 90);
   CHECK(m["rebuffering_ratio"] == 0.0);
   CHECK(m["session"]["protocol"] == "listen");
   CHECK(m["session"]["ended_by"] == "silence");

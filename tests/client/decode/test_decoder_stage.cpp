@@ -357,6 +357,12 @@ TEST_CASE(
   CHECK_FALSE(run.counters.decode_order_timestamps);
   // Every access unit that went in is a picture or counted undecodable.
   CHECK(run.counters.decoded + run.counters.undecodable == frames.size() - 4);
+  // conceal: what arrived after the gap is shown, marked, until the keyframe.
+  const auto marked = std::count_if(run.out.begin(), run.out.end(),
+                                    [](const RenderFrame& rf) { return rf.tainted || rf.corrupt; });
+  UNSCOPED_INFO("decoded " << run.counters.decoded << " undecodable " << run.counters.undecodable
+                           << " marked " << marked);
+  CHECK(marked >= 6);
   for (const auto& rf : run.out) {
     const bool own_timestamp = std::any_of(frames.begin(), frames.end(),
                                            [&](const auto& f) { return f.pts_90k == rf.pts_90k; });
