@@ -190,9 +190,11 @@ int64_t DecoderStage::presentation_time(int64_t pts_90k) {
     // What went in before the first picture (a stream joined between
     // keyframes) gave nothing: undecodable, not a sign of decode order.
     first_output_ = true;
+    // Those are earlier both ways; one that went in earlier with a later
+    // timestamp is a reference picture still held for reordering.
     const uint64_t first_input = own->second;
     uint64_t before = 0;
-    for (auto it = awaiting_.begin(); it != awaiting_.end();)
+    for (auto it = awaiting_.begin(); it != awaiting_.end() && it->first < pts_90k;)
       it = it->second < first_input ? (++before, awaiting_.erase(it)) : std::next(it);
     if (before) last_gave_nothing_ = inputs_;
     std::lock_guard lock(mutex_);

@@ -6,8 +6,9 @@
 namespace flowcast::client {
 
 namespace {
-constexpr size_t kSteps = 32;  // steps the frame interval is taken from
-}
+constexpr size_t kSteps = 32;         // steps the frame interval is taken from
+constexpr int64_t kMinStep90k = 300;  // 300 pictures a second
+}  // namespace
 
 void PictureLedger::seen(int64_t ts) {
   // A straggler of a picture already settled changes nothing.
@@ -37,7 +38,9 @@ void PictureLedger::settle(Settled& s, int64_t ts, uint8_t state, bool held) {
     ++s.tally.late;
   if (s.last_ts) {
     const int64_t step = ts - *s.last_ts;
-    if (step > 0) {
+    // Steps under kMinStep90k are no frame interval (hidden pictures a
+    // sender sends a tick apart); they are pictures all the same.
+    if (step >= kMinStep90k) {
       s.steps.push_back(step);
       if (s.steps.size() > kSteps) s.steps.pop_front();
       const int64_t interval = *std::min_element(s.steps.begin(), s.steps.end());

@@ -123,3 +123,16 @@ TEST_CASE("PictureLedger: a picture still held is not settled however old", "[un
   CHECK(t.released == 1);
   CHECK(t.late == 599);
 }
+
+TEST_CASE("PictureLedger: pictures a tick apart do not shrink the frame interval",
+          "[unit][playout]") {
+  Fixture f;
+  // Three hidden pictures a tick apart before the first shown one, then a
+  // picture lost whole at 30 fps.
+  for (int64_t ts : {kFrame - 3, kFrame - 2, kFrame - 1}) f.ledger.seen(ts);
+  for (int i = 1; i < 10; ++i)
+    if (i != 5) f.ledger.seen(i * kFrame);
+  const PictureTally t = f.ledger.tally();
+  CHECK(t.seen == 11);
+  CHECK(t.missing == 1);
+}
