@@ -176,10 +176,12 @@ void Player::render_due_frames(SteadyTime now) {
       ++skipped_;
       continue;
     }
-    // Too late to show when the next one is already due as well.
+    // Too late to show when the next one is already due as well. Once the
+    // stream has ended nothing more is coming: the pictures the decoder held
+    // until the end are all shown, not dropped.
     std::optional<SteadyTime> next_due;
     frames_.peek([&](const RenderFrame& n) { next_due = clock_.due(n.pts_90k); });
-    if (next_due && *next_due <= now) {
+    if (next_due && *next_due <= now && !stream_end_seen_) {
       ++stats_.dropped_late;
       continue;
     }
@@ -204,7 +206,7 @@ void Player::render_due_frames(SteadyTime now) {
       if (now_us >= *send_time)
         stats_.latencies_ms.push_back(static_cast<double>(now_us - *send_time) / 1000.0);
     }
-    stats_.freezes.on_rendered(now);
+    stats_.freezes.on_rendered(now, stream_end_seen_);
   }
 }
 
@@ -301,6 +303,7 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.corrupt = stats_.corrupt;
   st.tainted = stats_.tainted;
   st.damaged = stats_.damaged;
+  st.dropped_late = stats_.dropped_late;
   if (!stats_.latencies_ms.empty()) {
     // The recent frames' latency, not the whole run's.
     const size_t n = std::min<size_t>(stats_.latencies_ms.size(), 30);
@@ -378,6 +381,11 @@ MetricsDocument Player::metrics() const {
                .sequence_resyncs = rc.sequence_resyncs,
                .timestamp_jumps = rc.timestamp_jumps,
                .ssrc_changes = sc.ssrc_changes};
+  const PictureTally& pt = b.pictures;
+  // Pictures of which nothing came are counted from timestamp gaps; no
+  // more of them than packets went missing (a sender's pause is no loss).
+  const uint64_t missing = std::min<uint64_t>(
+      pt.missing, static_cast<uint64_t>(std::max<int64_t>(0, b.cumulative_lost)));
   m.frames = {.decoded = dc.decoded,
               .rendered = stats_.rendered,
               .dropped_late = stats_.dropped_late,
@@ -388,7 +396,15 @@ MetricsDocument Player::metrics() const {
               .incomplete_access_units = dc.incomplete_access_units,
               .unrecovered = dc.unrecovered,
               .damaged = stats_.damaged,
-              .rendered_corrupt = stats_.corrupt};
+              .rendered_corrupt = stats_.corrupt,
+              .sent = pt.seen + missing,
+              .rendered_clean = stats_.rendered - stats_.damaged,
+              .dropped_buffer = pt.dropped,
+              .lost = pt.late + missing,
+              .undecodable = dc.undecodable + dc.oversized + dc.unrecovered,
+              .pending = pt.pending + dc.held + left_in_render_queue_,
+              .decode_order_timestamps = dc.decode_order_timestamps};
+  m.frames.accounted = conservation_sum(m.frames);
   m.buffer = {.capacity_bytes = b.capacity_bytes,
               .capacity_ms = ms(b.capacity),
               .peak_bytes = rc.peak_bytes,
@@ -444,6 +460,8 @@ void Player::finish(int code) {
   clock_.end(ended_at_);
   source_.stop();
   decode_.stop();
+  // Pictures decoded but never shown: the session ended first.
+  left_in_render_queue_ = frames_.size();
   if (quality_) quality_->finish();
   std::string error;
   if (options_.quality.frames_path &&

@@ -68,7 +68,8 @@ class Player {
   RenderStats stats_;
   std::unique_ptr<QualityMeter> quality_;  // --reference, --snapshot, --frames
   uint64_t skipped_ = 0;
-  bool reader_busy_ = false;  // `b` holds the network reader
+  uint64_t left_in_render_queue_ = 0;  // decoded, not shown: the session ended first
+  bool reader_busy_ = false;           // `b` holds the network reader
   bool oversized_reported_ = false;
   StatusLine status_line_;
   std::vector<TimelineSample> timeline_;

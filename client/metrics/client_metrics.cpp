@@ -22,9 +22,14 @@ double FreezeDetector::since_last_ms(SteadyTime now) const {
   return std::chrono::duration<double, std::milli>(now - *last_).count();
 }
 
-void FreezeDetector::on_rendered(SteadyTime t) {
+void FreezeDetector::on_rendered(SteadyTime t, std::optional<SteadyTime> stream_end) {
   if (last_) {
     double d = std::chrono::duration<double, std::milli>(t - *last_).count();
+    const bool ended_in_gap = stream_end && *stream_end > *last_ && *stream_end <= t;
+    if (ended_in_gap) {
+      last_ = t;
+      return;
+    }
     if (!durations_ms_.empty() && d >= threshold_ms()) {
       ++count_;
       total_ms_ += d;

@@ -25,7 +25,11 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // max(3 x mean of the last 30 frame durations, that mean + 150 ms).
 class FreezeDetector {
  public:
-  void on_rendered(SteadyTime t);
+  // A picture shown at `t`. `stream_end`: when the stream's end became known
+  // (BYE, closed, silence), if it did. A gap that the end fell into is the
+  // wait for a stream that had ended (session state `ended`), not a freeze:
+  // pictures the decoder held until the end are shown after it.
+  void on_rendered(SteadyTime t, std::optional<SteadyTime> stream_end = std::nullopt);
   uint64_t count() const { return count_; }
   double total_ms() const { return total_ms_; }
   // Each freeze counted, from the picture before the gap to the one after.

@@ -174,11 +174,34 @@ struct FrameCounts {
   // among the rendered (corrupt counts decoded pictures, shown or not).
   uint64_t damaged = 0;
   uint64_t rendered_corrupt = 0;
+  // Frame conservation (docs/METRICS.md): every picture the sender sent is
+  // in exactly one of rendered_clean, damaged, skipped, dropped_late,
+  // dropped_buffer, lost, undecodable and pending, and `accounted` is their
+  // sum. `sent` is known from the RTP timestamps that arrived and, for
+  // pictures of which nothing arrived, from the gaps between them.
+  uint64_t sent = 0;
+  uint64_t rendered_clean = 0;  // shown, neither corrupt nor tainted
+  uint64_t dropped_buffer = 0;  // every packet that came discarded by the overflow policy
+  uint64_t lost = 0;            // never reached the buffer in time (network, kernel, late)
+  uint64_t undecodable = 0;     // reached the decoder, no picture to show
+  uint64_t pending = 0;         // still on its way when the session ended
+  uint64_t accounted = 0;       // the sum of the buckets above
+  // The stream's RTP timestamps follow decode order, not presentation
+  // order: pictures were timed by the decoder's output order.
+  bool decode_order_timestamps = false;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FrameCounts, decoded, rendered, dropped_late,
                                                 corrupt, tainted, skipped, oversized,
                                                 incomplete_access_units, unrecovered, damaged,
-                                                rendered_corrupt)
+                                                rendered_corrupt, sent, rendered_clean,
+                                                dropped_buffer, lost, undecodable, pending,
+                                                accounted, decode_order_timestamps)
+
+// The sum of the conservation buckets of `f` (what `accounted` holds).
+inline uint64_t conservation_sum(const FrameCounts& f) {
+  return f.rendered_clean + f.damaged + f.skipped + f.dropped_late + f.dropped_buffer + f.lost +
+         f.undecodable + f.pending;
+}
 
 // "buffer": the receive buffer.
 struct BufferFigures {
@@ -383,6 +406,13 @@ inline const Pointer kFramesSkipped{"/frames/skipped"};
 inline const Pointer kFramesDroppedLate{"/frames/dropped_late"};
 inline const Pointer kFramesDamaged{"/frames/damaged"};
 inline const Pointer kFramesRenderedCorrupt{"/frames/rendered_corrupt"};
+inline const Pointer kFramesSent{"/frames/sent"};
+inline const Pointer kFramesRenderedClean{"/frames/rendered_clean"};
+inline const Pointer kFramesDroppedBuffer{"/frames/dropped_buffer"};
+inline const Pointer kFramesLost{"/frames/lost"};
+inline const Pointer kFramesUndecodable{"/frames/undecodable"};
+inline const Pointer kFramesPending{"/frames/pending"};
+inline const Pointer kFramesAccounted{"/frames/accounted"};
 inline const Pointer kBuffer{"/buffer"};
 inline const Pointer kBufferPeakMs{"/buffer/peak_ms"};
 inline const Pointer kBufferPeakBytes{"/buffer/peak_bytes"};

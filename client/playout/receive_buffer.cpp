@@ -210,6 +210,7 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   if (!highest_raw_ || seq > highest_seq_) highest_raw_ = packet.sequence;
   if (packet.filler) return insert_filler(seq);
   const int64_t ts = map_timestamp(seq, packet.timestamp, packet.arrival);
+  ledger_.seen(ts);
   ++counters_.received;
   counters_.bytes += packet.wire_bytes;
   if (!base_seq_) {
@@ -237,6 +238,7 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   if (oversized_ts_ && ts == *oversized_ts_) {
     // The rest of an access unit too large for the buffer: it went whole.
     ++counters_.dropped_overflow;
+    ledger_.dropped(ts);
     return !writer_blocked_;
   }
   // A packet of the access unit that just left at its marker, right after
@@ -295,11 +297,13 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
     changed_.notify_all();
     if (ts == *oversized_ts_) {
       ++counters_.dropped_overflow;
+      ledger_.dropped(ts);
       return !writer_blocked_;
     }
   }
   if (!make_room(ts, packet.payload.size())) {
     ++counters_.dropped_overflow;
+    ledger_.dropped(ts);
     changed_.notify_all();
     return !writer_blocked_;
   }
@@ -429,6 +433,7 @@ void ReceiveBuffer::discard_front(bool oversized) {
   next_seq_ = last + 1;
   last_take_had_marker_ = false;
   remember_released_ts(ts);
+  ledger_.dropped(ts);
   discontinuity_ = true;
 }
 
@@ -547,6 +552,7 @@ AccessUnitPayloads ReceiveBuffer::take_front(const FrontRun& run) {
   next_seq_ = next;
   last_take_had_marker_ = last_marker;
   remember_released_ts(ts);
+  ledger_.released(ts);
   note_interval(ts);
   after_take();
   return au;
@@ -638,6 +644,7 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
   s.buffered = buffered();
   s.bytes = bytes_;
   s.held_packets = packets_.size();
+  s.pictures = ledger_.tally();
   s.capacity = capacity_;
   s.capacity_bytes = capacity_bytes_;
   s.byte_bound = byte_bound();

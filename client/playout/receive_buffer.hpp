@@ -62,6 +62,7 @@
 #include <vector>
 
 #include "client/client_options.hpp"
+#include "client/playout/picture_ledger.hpp"
 #include "client/playout/playout_policy.hpp"
 #include "common/rtp/sequence.hpp"
 #include "common/stream/stream.hpp"
@@ -216,6 +217,8 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     int64_t cumulative_lost = 0;
     int64_t extended_highest_sequence = -1;
     uint32_t jitter = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
+    // Pictures by what the buffer did with them (frame conservation).
+    PictureTally pictures;
   };
   Snapshot snapshot() const;
   // What the render thread's stall check reads, without a whole snapshot:
@@ -342,6 +345,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::optional<int64_t> newest_ts_;  // the highest (re-anchored) timestamp seen
   SteadyTime newest_ts_arrival_{};
   std::deque<int64_t> recent_steps_;  // forward steps between new timestamps
+  PictureLedger ledger_{[this](int64_t ts) { return ts_held_.count(ts) > 0; }};
   bool markers_seen_ = false;
   bool marker_trusted_ = true;         // a marker ends an access unit
   bool last_take_had_marker_ = false;  // the last access unit taken ended at a marker

@@ -40,6 +40,7 @@ struct PlaybackStatus {
   uint64_t damaged = 0;              // shown corrupt or tainted, each once
   uint64_t corrupt = 0;              // shown with the decoder's error flag
   uint64_t tainted = 0;              // shown after a loss, before the next keyframe
+  uint64_t dropped_late = 0;         // decoded, not shown: the next picture was already due
   std::optional<double> latency_ms;  // p50 of the recent frames; none without send times
   double psnr_db = -1;               // the latest compared picture; < 0: none
   double received_kbps = 0;

@@ -244,6 +244,12 @@ void SdlRenderer::draw_overlay() {
                 static_cast<unsigned long long>(s.damaged),
                 static_cast<unsigned long long>(s.corrupt),
                 static_cast<unsigned long long>(s.tainted), latency);
+  if (s.dropped_late) {
+    // Decoded and never shown: as much a picture not seen as a lost one.
+    const size_t used = std::strlen(buf);
+    std::snprintf(buf + used, sizeof buf - used, "  dropped late %llu",
+                  static_cast<unsigned long long>(s.dropped_late));
+  }
   draw_text(buf, x, y, 230, 230, 230);
 }
 

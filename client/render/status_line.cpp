@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
+#include <utility>
 #include <vector>
 
 namespace flowcast::client {
@@ -75,6 +77,10 @@ std::string format_status(const PlaybackStatus& s, size_t width) {
       {format("| damaged %llu (corrupt %llu, tainted %llu)", static_cast<ull>(s.damaged),
               static_cast<ull>(s.corrupt), static_cast<ull>(s.tainted)),
        format("| damaged %llu", static_cast<ull>(s.damaged)), 65});
+  // Pictures decoded and not shown belong beside the damaged ones.
+  fields.push_back({format("dropped late %llu", static_cast<ull>(s.dropped_late)),
+                    format("late-drop %llu", static_cast<ull>(s.dropped_late)),
+                    s.dropped_late ? 62 : 5});
   fields.push_back({s.latency_ms ? format("| latency %.0fms", *s.latency_ms) : "| latency n/a",
                     s.latency_ms ? format("| lat %.0fms", *s.latency_ms) : "| lat n/a", 40});
   if (s.psnr_db >= 0)
@@ -163,6 +169,34 @@ std::string format_summary(const MetricsDocument& m) {
                             std::to_string(m.frames.tainted) + ")");
   if (m.frames.skipped)
     row("frames skipped", std::to_string(m.frames.skipped) + " (--on-loss freeze)");
+  if (m.frames.dropped_late)
+    row("frames dropped late",
+        std::to_string(m.frames.dropped_late) + " (decoded, the next picture was already due)");
+  if (m.frames.sent || m.frames.accounted) {
+    // Frame conservation: where every picture the sender sent went, each
+    // bucket that is not empty.
+    const FrameCounts& f = m.frames;
+    std::string where;
+    for (const auto& [name, n] : std::initializer_list<std::pair<const char*, uint64_t>>{
+             {"shown clean", f.rendered_clean},
+             {"shown damaged", f.damaged},
+             {"skipped", f.skipped},
+             {"dropped late", f.dropped_late},
+             {"dropped by the buffer", f.dropped_buffer},
+             {"lost", f.lost},
+             {"undecodable", f.undecodable},
+             {"not yet shown at exit", f.pending}}) {
+      if (!n) continue;
+      where += where.empty() ? ": " : ", ";
+      where += name;
+      where += ' ';
+      where += std::to_string(n);
+    }
+    if (f.accounted != f.sent)
+      where += format(" (%lld unaccounted)",
+                      static_cast<long long>(f.sent) - static_cast<long long>(f.accounted));
+    row("pictures sent", std::to_string(f.sent) + where);
+  }
   row("latency p50/p95",
       m.latency_ms.p50 ? num(m.latency_ms.p50, "%.0f") + " / " + num(m.latency_ms.p95, "%.0f ms")
                        : "n/a (no send time in the RTP)");

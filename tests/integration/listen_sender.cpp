@@ -11,6 +11,7 @@
 #include "media/sdp/sdp.hpp"
 #include "media/source/file_source.hpp"
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 
 namespace flowcast::test {
 
@@ -143,7 +144,7 @@ std::string ListenSender::log() const {
 }
 
 nlohmann::json ListenSender::metrics() const {
-  return read_json(dir_.file("m.json"));
+  return read_client_metrics(dir_.file("m.json"));
 }
 
 std::vector<std::string> ListenSender::hashes() const {

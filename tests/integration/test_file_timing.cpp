@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -74,7 +75,7 @@ Played play(const TempDir& dir, const std::string& file, const std::string& tran
   p.server_log = server.log();
   p.hashes = framemd5_hashes(dir.file("got.framemd5"));
   p.times_s = framemd5_times(dir.file("got.framemd5"));
-  p.client = read_json(dir.file("client.json"));
+  p.client = read_client_metrics(dir.file("client.json"));
   p.server = read_json(dir.file("server.json"));
   return p;
 }

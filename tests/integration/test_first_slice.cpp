@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -48,7 +49,7 @@ void stream_clip_and_compare(const std::string& transport) {
   // The whole file, headers included, diffs clean against ffmpeg's.
   CHECK(read_file(dir.file("got.framemd5")) == read_file(dir.file("reference.framemd5")));
 
-  json m = read_json(dir.file("m.json"));
+  json m = read_client_metrics(dir.file("m.json"));
   CHECK(m["schema"] == "flowcast.metrics/1");
   CHECK(m["transport"] == transport);
   CHECK(m["packets"]["lost"] == 0);
@@ -81,7 +82,7 @@ TEST_CASE("the test pattern plays headless over both transports", "[integration]
       auto code = client.wait_for(20s);
       INFO(client.log());
       REQUIRE(code == 0);
-      json m = read_json(metrics);
+      json m = read_client_metrics(metrics);
       const double playing_s =
           (m["duration_ms"].get<double>() - m["startup_ms"].get<double>()) / 1000.0;
       const double expected_frames = playing_s * 30;
@@ -309,7 +310,7 @@ TEST_CASE("the client's metrics file is written on every exit path", "[integrati
       INFO(client.log());
       CHECK(code == 0);
       REQUIRE(file_exists(metrics));
-      json m = read_json(metrics);
+      json m = read_client_metrics(metrics);
       CHECK(m["frames"]["rendered"].get<int>() > 0);
       CHECK_FALSE(file_exists(metrics + ".part"));
     }
@@ -343,7 +344,7 @@ TEST_CASE("video that is not H.264 is transcoded and plays clean", "[integration
   auto code = client.wait_for(30s);
   INFO(client.log());
   REQUIRE(code == 0);
-  json m = read_json(dir.file("m.json"));
+  json m = read_client_metrics(dir.file("m.json"));
   CHECK(m["frames"]["decoded"] == 50);
   CHECK(m["frames"]["rendered"] == 50);
   CHECK(m["frames"]["corrupt"] == 0);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
 
@@ -68,7 +69,7 @@ TEST_CASE(
   const auto expected = reference(dir, clip);
   REQUIRE(expected.size() == 60);
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == expected);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   INFO(m.dump(1));
   CHECK(m["packets"]["lost"] == 0);
   CHECK(m["frames"]["corrupt"] == 0);
@@ -95,7 +96,7 @@ TEST_CASE("GStreamer's RTSP server serves H.265, flowcast-client plays it bit-ex
   INFO(client.log());
   REQUIRE(code == 0);
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   CHECK(m["transport"] == lower);
   CHECK(m["packets"]["lost"] == 0);
 }
@@ -129,7 +130,7 @@ Served serve(const TempDir& dir, const std::string& file, const std::string& tra
   s.client_log = client.log();
   s.server_log = server.log();
   if (s.code == 0) {
-    s.metrics = read_json(dir.file("m.json"));
+    s.metrics = read_client_metrics(dir.file("m.json"));
     s.hashes = framemd5_hashes(dir.file("got.framemd5"));
   }
   return s;
@@ -257,7 +258,7 @@ TEST_CASE("the live pattern as H.265 (--codec h265): clean over TCP, and under l
   REQUIRE(client.wait_for(30s) == 0);
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s) == 0);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   const json sm = read_json(dir.file("server.json"));
   INFO(m.dump(1));
   INFO(sm["keyframes"].dump());

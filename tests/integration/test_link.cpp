@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -41,7 +42,7 @@ Result play_through_link(const std::string& transport, std::vector<std::string> 
   REQUIRE(code == 0);
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s) == 0);
-  return {json::parse(read_file(dir.file("client.json"))),
+  return {read_client_metrics(dir.file("client.json")),
           json::parse(read_file(dir.file("server.json")))};
 }
 

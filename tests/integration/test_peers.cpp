@@ -22,6 +22,7 @@
 #include "media/sdp/sdp.hpp"
 #include "media/source/file_source.hpp"
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
 
@@ -164,7 +165,7 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
   const auto expected = reference_hashes(dir, clip);
   REQUIRE(expected.size() == 90);
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == expected);
-  json m = read_json(dir.file("m.json"));
+  json m = read_client_metrics(dir.file("m.json"));
   CHECK(m["transport"] == "udp");
   CHECK(m["packets"]["lost"] == 0);
   CHECK(m["packets"]["foreign_ssrc"] == 0);
@@ -172,9 +173,14 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
   CHECK(m["frames"]["decoded"] == 90);
   CHECK(m["frames"]["corrupt"] == 0);
   // A clean run that ends without a BYE: the 5 s of silence are the wait
-  // for a stream that had ended, not a stall.
+  // for a stream that had ended, not a stall, nor a freeze (the pictures the
+  // decoder held until the end are shown after it), and every picture shows.
   INFO(m.dump(1));
   CHECK(m["stalls"]["count"] == 0);
+  CHECK(m["freezes"]["count"] == 0);
+  CHECK(m["frames"]["rendered"] == 90);
+  CHECK(m["frames"]["dropped_late"] == 0);
+  CHECK(m["frames"]["sent"] == 90);
   CHECK(m["rebuffering_ratio"] == 0.0);
   CHECK(m["session"]["protocol"] == "listen");
   CHECK(m["session"]["ended_by"] == "silence");
@@ -277,7 +283,7 @@ TEST_CASE("the live pattern pushed to flowcast-client --listen, with the encoder
   const auto code = client.wait_for(15s);
   INFO(client.log());
   REQUIRE(code == 0);
-  json m = read_json(dir.file("m.json"));
+  json m = read_client_metrics(dir.file("m.json"));
   INFO(m.dump(1));
   // It joins the shared frames mid-stream; --duration ends it.
   const double playing_s = (m["duration_ms"].get<double>() - m["startup_ms"].get<double>()) / 1e3;
@@ -405,7 +411,7 @@ TEST_CASE("handcrafted RTP: odd headers are read, strangers are counted and drop
   CHECK(std::chrono::steady_clock::now() - bye_at < 3s);
 
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference_hashes(dir, clip));
-  json m = read_json(dir.file("m.json"));
+  json m = read_client_metrics(dir.file("m.json"));
   INFO(m.dump(1));
   CHECK(m["packets"]["received"] == media_packets);
   CHECK(m["packets"]["lost"] == 0);

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -45,7 +46,7 @@ Run play(const TempDir& dir, const std::string& input, std::vector<std::string> 
   server.signal(SIGTERM);
   server.wait_for(10s);
   if (file_exists(dir.file("client.json")))
-    r.metrics = json::parse(read_file(dir.file("client.json")));
+    r.metrics = read_client_metrics(dir.file("client.json"));
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -162,7 +163,7 @@ TEST_CASE("flowcast-report from another directory shows the snapshots and the se
   REQUIRE(udp.wait_for(20s) == 0);
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s));
-  const json m = json::parse(read_file(dir.file("runs/udp.json")));
+  const json m = read_client_metrics(dir.file("runs/udp.json"));
   REQUIRE(m["snapshots"].size() >= 1);
   // Named from the metrics file's folder.
   CHECK(m["snapshots"][0]["file"].get<std::string>().rfind("shots/", 0) == 0);

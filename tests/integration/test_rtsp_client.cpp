@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -58,7 +59,7 @@ Played play(const TempDir& dir, std::vector<std::string> args) {
   p.code = client.wait_for(30s);
   p.log = client.log();
   if (p.code == 0) {
-    p.metrics = read_json(dir.file("m.json"));
+    p.metrics = read_client_metrics(dir.file("m.json"));
     p.hashes = framemd5_hashes(dir.file("got.framemd5"));
   }
   return p;

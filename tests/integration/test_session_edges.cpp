@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
 
@@ -48,7 +49,7 @@ TEST_CASE("a server killed mid-stream: its end is not a stall", "[integration][s
   const auto code = client.wait_for(15s);
   INFO(client.log());
   REQUIRE(code == 1);  // a lost connection is a failure ...
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   INFO(m.dump(1));
   // ... but not rebuffering: nothing stalled while the stream went on.
   CHECK(m["session"]["ended_by"] == "closed");
@@ -67,7 +68,7 @@ TEST_CASE("no server: a video start failure, with no ratio and no startup",
   const auto code = client.wait_for(10s);
   INFO(client.log());
   REQUIRE(code == 1);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   CHECK(m["session"]["start_failure"] == "video_start_failure");
   CHECK(m["session"]["ended_by"] == "error");
   CHECK(m["session"]["video_started"] == false);
@@ -92,7 +93,7 @@ TEST_CASE("a listener nobody sends to says so, and --duration is an exit before 
   CHECK(client.log().find("WAITING for RTP on UDP port " + std::to_string(port)) !=
         std::string::npos);
   CHECK(client.log().find("BUFFERING") == std::string::npos);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   CHECK(m["session"]["start_failure"] == "exit_before_video_start");
   CHECK(m["session"]["ended_by"] == "duration");
   CHECK(m["session"]["protocol"] == "listen");
@@ -115,7 +116,7 @@ TEST_CASE("the freeze policy's freezes show as FROZEN and are counted everywhere
   const std::string log = client.log();
   INFO(log);
   REQUIRE(code == 0);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   INFO(m.dump(1));
   REQUIRE(m["packets"]["lost"].get<int>() > 0);
   CHECK(m["freezes"]["count"].get<int>() > 0);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -58,8 +59,8 @@ TEST_CASE("make demo's story runs with no display and no terminal", "[integratio
   CHECK(out.find("flowcast-client summary (udp") != std::string::npos);
   CHECK(out.find("side by side") != std::string::npos);
   CHECK(out.find(dir.file("tcp.json")) != std::string::npos);
-  const json tcp = json::parse(read_file(dir.file("tcp.json")));
-  const json udp = json::parse(read_file(dir.file("udp.json")));
+  const json tcp = read_client_metrics(dir.file("tcp.json"));
+  const json udp = read_client_metrics(dir.file("udp.json"));
   CHECK(tcp["stalls"]["count"].get<int>() >= 1);
   CHECK(tcp["packets"]["lost"] == 0);
   CHECK(udp["packets"]["lost"].get<int>() > 0);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -43,8 +44,8 @@ TEST_CASE("a held-back TCP session of a transcoded file pauses it, and a UDP one
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s) == 0);
 
-  const json tcp = read_json(dir.file("tcp.json"));
-  const json udp = read_json(dir.file("udp.json"));
+  const json tcp = read_client_metrics(dir.file("tcp.json"));
+  const json udp = read_client_metrics(dir.file("udp.json"));
   const json s = read_json(dir.file("server.json"));
   INFO(tcp.dump(1) << udp.dump(1) << s.dump(1));
   // Held back: the pause stalled it, and every picture came, none lost.

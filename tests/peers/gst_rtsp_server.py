@@ -4,10 +4,15 @@ real peer for flowcast-client's RTSP tests. Run with Debian's /usr/bin/python3
 (python3-gi and gir1.2-gst-rtsp-server-1.0).
 
   gst_rtsp_server.py --port P --file F [--codec h264|h265] [--protocols tcp|udp|both]
-                     [--user U --password S [--auth basic|digest]]
+                     [--user U --password S [--auth basic|digest]] [--decode-order]
 
 The stream is rtsp://127.0.0.1:P/stream. Prints "ready" once it listens;
-runs until killed."""
+runs until killed.
+
+--decode-order: F is a raw Annex B elementary stream (.264/.265), which
+carries no presentation times; each access unit is stamped with its decode
+time, one frame after the one before, B-frames or not, as live555's server
+stamps such files."""
 import argparse
 import sys
 
@@ -28,6 +33,7 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
+    p.add_argument("--decode-order", action="store_true")
     args = p.parse_args()
 
     Gst.init(None)
@@ -36,10 +42,29 @@ def main():
     server.set_service(args.port)
     factory = GstRtspServer.RTSPMediaFactory()
     # The file's own access units, parameter sets before every keyframe.
-    factory.set_launch(
-        '( filesrc location="%s" ! qtdemux ! %sparse ! '
-        "rtp%spay name=pay0 pt=96 config-interval=-1 )" % (args.file, args.codec, args.codec)
-    )
+    if args.decode_order:
+        # The parser times a raw stream in decode order (DTS) only; the
+        # payloader stamps what it is given as the presentation time.
+        factory.set_launch(
+            '( filesrc location="%s" ! %sparse name=parse ! '
+            "rtp%spay name=pay0 pt=96 config-interval=-1 )" % (args.file, args.codec, args.codec)
+        )
+
+        def stamp_decode_order(_pad, info):
+            buf = info.get_buffer()
+            buf.pts = buf.dts
+            return Gst.PadProbeReturn.OK
+
+        def on_configure(_factory, media):
+            parse = media.get_element().get_by_name("parse")
+            parse.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, stamp_decode_order)
+
+        factory.connect("media-configure", on_configure)
+    else:
+        factory.set_launch(
+            '( filesrc location="%s" ! qtdemux ! %sparse ! '
+            "rtp%spay name=pay0 pt=96 config-interval=-1 )" % (args.file, args.codec, args.codec)
+        )
     factory.set_shared(False)
     lower = {
         "tcp": GstRtsp.RTSPLowerTrans.TCP,

@@ -238,3 +238,152 @@ TEST_CASE("DecoderStage freeze: pictures and skip markers leave in presentation 
   for (int i = 0; i < kFrames; ++i) want[i] = i;
   CHECK(order == want);
 }
+
+namespace {
+
+// 40 frames with two B-frames between references, in decode order.
+const std::vector<media::EncodedFrame>& encoded_with_b_frames() {
+  static const std::vector<media::EncodedFrame> frames = [] {
+    media::EncoderConfig config;
+    config.width = kWidth;
+    config.height = kHeight;
+    config.fps = 30;
+    config.bitrate = 400'000;
+    config.gop = kGop;
+    config.max_b_frames = 2;
+    config.low_latency = false;
+    media::VideoEncoder encoder(config);
+    media::TestPattern pattern(kWidth, kHeight);
+    std::vector<media::EncodedFrame> out;
+    for (int i = 0; i < kFrames; ++i)
+      for (auto& f : encoder.encode(pattern.render(i))) out.push_back(std::move(f));
+    for (auto& f : encoder.flush()) out.push_back(std::move(f));
+    return out;
+  }();
+  return frames;
+}
+
+// Decodes access units stamped by `stamp(decode index, frame)`.
+template <typename Stamp>
+Run decode_stamped(const std::vector<media::EncodedFrame>& frames, Stamp stamp) {
+  Run run;
+  common::BoundedQueue<RenderFrame> queue(1000);
+  DecoderStage stage(
+      &media::h264_payload_format(), LossPolicy::conceal, [] {}, false);
+  stage.pipe(queue);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    CodedAccessUnit au = access_unit(frames[i]);
+    au.timestamp = stamp(i, frames[i]);
+    CHECK(stage.write(std::move(au)));
+  }
+  stage.end();
+  while (auto rf = queue.try_pop()) run.out.push_back(std::move(*rf));
+  run.counters = stage.counters();
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("DecoderStage: B-frames stamped in presentation order keep their timestamps",
+          "[unit][decoder]") {
+  const auto& frames = encoded_with_b_frames();
+  REQUIRE(frames.size() == kFrames);
+  // The premise: decode order differs from display order.
+  bool reordered = false;
+  for (size_t i = 1; i < frames.size(); ++i) reordered |= frames[i].pts_90k < frames[i - 1].pts_90k;
+  REQUIRE(reordered);
+  Run run = decode_stamped(frames, [](size_t, const media::EncodedFrame& f) { return f.pts_90k; });
+  REQUIRE(run.out.size() == kFrames);
+  for (int i = 0; i < kFrames; ++i) CHECK(run.out[i].pts_90k == frames[0].pts_90k + i * 3000);
+  CHECK_FALSE(run.counters.decode_order_timestamps);
+  CHECK(run.counters.undecodable == 0);
+  CHECK(run.counters.held == 0);
+}
+
+TEST_CASE("DecoderStage: timestamps in decode order are recognised and pictures retimed",
+          "[unit][decoder]") {
+  const auto& frames = encoded_with_b_frames();
+  REQUIRE(frames.size() == kFrames);
+  // One frame further per access unit in decode order, as live555 stamps a
+  // raw .264 file.
+  Run run = decode_stamped(
+      frames, [](size_t i, const media::EncodedFrame&) { return static_cast<int64_t>(i) * 3000; });
+  REQUIRE(run.out.size() == kFrames);
+  CHECK(run.counters.decode_order_timestamps);
+  CHECK(run.counters.decoded == kFrames);
+  CHECK(run.counters.undecodable == 0);
+  // Once recognised (within the first reordered group), every picture leaves
+  // one frame after the one before: a steady rate, nothing to drop late.
+  size_t steady_from = 0;
+  for (size_t i = 1; i < run.out.size(); ++i)
+    if (run.out[i].pts_90k != run.out[i - 1].pts_90k + 3000) steady_from = i;
+  CHECK(steady_from <= 4);
+  CHECK(run.out.back().pts_90k == (kFrames - 1) * 3000);
+}
+
+TEST_CASE("DecoderStage: an access unit that gives no picture is counted undecodable",
+          "[unit][decoder]") {
+  Run run = decode_all(LossPolicy::conceal, [](int index, CodedAccessUnit& au) {
+    // An access unit delimiter alone: nothing to decode.
+    if (index == 25) au.annexb = {0, 0, 0, 1, 9, 0xF0};
+  });
+  CHECK(run.out.size() == kFrames - 1);
+  CHECK(run.counters.decoded == kFrames - 1);
+  CHECK(run.counters.undecodable == 1);
+  CHECK(run.counters.held == 0);
+}
+
+TEST_CASE(
+    "DecoderStage: B-frames in presentation order with access units lost whole stay as "
+    "stamped",
+    "[unit][decoder]") {
+  const auto& frames = encoded_with_b_frames();
+  Run run;
+  common::BoundedQueue<RenderFrame> queue(1000);
+  DecoderStage stage(
+      &media::h264_payload_format(), LossPolicy::conceal, [] {}, false);
+  stage.pipe(queue);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    // A burst lost whole in the middle of the first group of pictures; the
+    // access unit after it comes marked incomplete, as the buffer marks it.
+    if (i >= 6 && i < 10) continue;
+    CodedAccessUnit au = access_unit(frames[i]);
+    au.complete = i != 10;
+    CHECK(stage.write(std::move(au)));
+  }
+  stage.end();
+  while (auto rf = queue.try_pop()) run.out.push_back(std::move(*rf));
+  run.counters = stage.counters();
+  CHECK_FALSE(run.counters.decode_order_timestamps);
+  // Every access unit that went in is a picture or counted undecodable.
+  CHECK(run.counters.decoded + run.counters.undecodable == frames.size() - 4);
+  // conceal: what arrived after the gap is shown, marked, until the keyframe.
+  const auto marked = std::count_if(run.out.begin(), run.out.end(),
+                                    [](const RenderFrame& rf) { return rf.tainted || rf.corrupt; });
+  UNSCOPED_INFO("decoded " << run.counters.decoded << " undecodable " << run.counters.undecodable
+                           << " marked " << marked);
+  CHECK(marked >= 6);
+  for (const auto& rf : run.out) {
+    const bool own_timestamp = std::any_of(frames.begin(), frames.end(),
+                                           [&](const auto& f) { return f.pts_90k == rf.pts_90k; });
+    CHECK(own_timestamp);
+  }
+}
+
+TEST_CASE("DecoderStage: a stream joined between keyframes is not taken for decode order",
+          "[unit][decoder]") {
+  const auto& frames = encoded_with_b_frames();
+  Run run;
+  common::BoundedQueue<RenderFrame> queue(1000);
+  DecoderStage stage(
+      &media::h264_payload_format(), LossPolicy::conceal, [] {}, false);
+  stage.pipe(queue);
+  // From the fifth access unit on: no keyframe until the second one.
+  for (size_t i = 5; i < frames.size(); ++i) CHECK(stage.write(access_unit(frames[i])));
+  stage.end();
+  while (auto rf = queue.try_pop()) run.out.push_back(std::move(*rf));
+  run.counters = stage.counters();
+  CHECK_FALSE(run.counters.decode_order_timestamps);
+  CHECK(run.counters.decoded + run.counters.undecodable + run.counters.unrecovered ==
+        frames.size() - 5);
+}

@@ -65,6 +65,24 @@ TEST_CASE("FreezeDetector: steady frames never freeze", "[unit][metrics][freeze]
   CHECK(d.total_ms() == 0.0);
 }
 
+TEST_CASE("FreezeDetector: the wait after the stream ended is no freeze",
+          "[unit][metrics][freeze]") {
+  FreezeDetector d;
+  const SteadyTime t = render_steady(d, t0, 40, 33ms);
+  // The sender went silent after the last picture; its end became known
+  // 5 s later, and the pictures the decoder held were shown then.
+  const SteadyTime end = t + 5000ms;
+  d.on_rendered(end + 5ms, end);
+  d.on_rendered(end + 6ms, end);
+  CHECK(d.count() == 0);
+  CHECK(d.total_ms() == 0.0);
+  // A gap before the end was known is a freeze as ever.
+  FreezeDetector e;
+  const SteadyTime u = render_steady(e, t0, 40, 33ms);
+  e.on_rendered(u + 1000ms, u + 3000ms);
+  CHECK(e.count() == 1);
+}
+
 TEST_CASE("FreezeDetector: a gap of max(3 x mean, mean + 150 ms) is a freeze",
           "[unit][metrics][freeze]") {
   FreezeDetector d;

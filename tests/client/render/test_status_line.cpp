@@ -123,6 +123,68 @@ TEST_CASE("the summary table: what was not measured shows as a dash", "[unit][st
   }
 }
 
+TEST_CASE("the summary names every way a picture was not shown, and where each went",
+          "[unit][status]") {
+  // A stream stamped in decode order, before flowcast recognised it: 145 of
+  // 360 pictures decoded but dropped as late.
+  MetricsDocument m = udp_run_with_reference();
+  m.frames.rendered = 214;
+  m.frames.damaged = 0;
+  m.frames.dropped_late = 145;
+  SECTION("dropped late has a row of its own") {
+    CHECK(format_summary(m).find(
+              "  frames dropped late    145 (decoded, the next picture was already due)\n") !=
+          std::string::npos);
+  }
+  SECTION("conservation: each bucket that is not zero, and the sum") {
+    m.frames.rendered_clean = 214;
+    m.frames.lost = 1;
+    m.frames.sent = 360;
+    m.frames.accounted = conservation_sum(m.frames);
+    CHECK(m.frames.accounted == 360);
+    CHECK(format_summary(m).find("  pictures sent          360: shown clean 214, dropped late "
+                                 "145, lost 1\n") != std::string::npos);
+  }
+  SECTION("a balance that does not close says by how much") {
+    m.frames.rendered_clean = 214;
+    m.frames.sent = 362;
+    m.frames.accounted = conservation_sum(m.frames);
+    CHECK(format_summary(m).find("359: shown clean 214, dropped late 145 (3 unaccounted)") ==
+          std::string::npos);
+    CHECK(format_summary(m).find("362: shown clean 214, dropped late 145 (3 unaccounted)\n") !=
+          std::string::npos);
+  }
+  SECTION("every bucket by name") {
+    FrameCounts& f = m.frames;
+    f = {};
+    f.rendered_clean = 1;
+    f.damaged = 2;
+    f.skipped = 3;
+    f.dropped_late = 4;
+    f.dropped_buffer = 5;
+    f.lost = 6;
+    f.undecodable = 7;
+    f.pending = 8;
+    f.accounted = conservation_sum(f);
+    f.sent = 36;
+    CHECK(format_summary(m).find("  pictures sent          36: shown clean 1, shown damaged 2, "
+                                 "skipped 3, dropped late 4, dropped by the buffer 5, lost 6, "
+                                 "undecodable 7, not yet shown at exit 8\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("the status line says how many pictures were dropped late", "[unit][status]") {
+  PlaybackStatus s;
+  s.state = "PLAYING";
+  s.rendered = 214;
+  s.dropped_late = 145;
+  CHECK(format_status(s).find("dropped late 145") != std::string::npos);
+  // Narrow, it stays (shortened) while less important fields go.
+  const std::string narrow = format_status(s, 100);
+  CAPTURE(narrow);
+  CHECK(narrow.find("late-drop 145") != std::string::npos);
+}
+
 namespace {
 
 PlaybackStatus busy_status() {

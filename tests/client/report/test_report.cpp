@@ -188,10 +188,15 @@ TEST_CASE("report: summary table and charts are present, nulls shown as a dash",
   for (const char* key :
        {"transport", "config.buffer_max_ms", "config.on_loss", "startup_ms", "stalls.count",
         "rebuffering_ratio", "packets.dropped_kernel", "frames.tainted", "kernel.peak_queued_bytes",
-        "latency_ms.p95", "quality.mos_mean"}) {
+        "latency_ms.p95", "quality.mos_mean", "frames.sent", "frames.rendered_clean",
+        "frames.dropped_buffer", "frames.lost", "frames.undecodable", "frames.pending",
+        "frames.accounted", "buffer.peak_ms"}) {
     INFO(key);
     CHECK(html.find("data-key=\"" + std::string(key) + "\"") != std::string::npos);
   }
+  // Where every picture went, and the peak buffer named as the span it is.
+  CHECK(html.find("where every picture went") != std::string::npos);
+  CHECK(html.find("<th>peak timestamp span held (ms)</th>") != std::string::npos);
   CHECK(html.find("<tr data-key=\"startup_ms\"><th>startup (ms)</th><td>530.2</td>") !=
         std::string::npos);
   CHECK(html.find("<tr data-key=\"quality.psnr_mean\"><th>PSNR mean (dB)</th><td>\u2014</td>"
