@@ -23,6 +23,7 @@
 #include "common/rtp/rtp_packet.hpp"
 #include "common/rtsp/rtsp_message.hpp"
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -459,7 +460,7 @@ TEST_CASE("flowcast-client plays flowcast-server over RTSP bit-exact over TCP an
   INFO(client.log());
   INFO(server.log());
   REQUIRE(code == 0);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   INFO(m.dump(1));
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
   CHECK(m["session"]["protocol"] == "rtsp");
@@ -621,7 +622,7 @@ TEST_CASE("hostile RTSP connections are answered or closed, and a viewer plays o
   INFO(viewer.log());
   INFO(server.log());
   REQUIRE(code == 0);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   CHECK(m["packets"]["lost"] == 0);
   CHECK(m["stalls"]["count"] == 0);
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
@@ -711,7 +712,7 @@ LinkResult play_rtsp_through_link(const std::string& transport,
   const auto code = client.wait_for(60s);
   INFO(client.log());
   REQUIRE(code == 0);
-  return {read_json(dir.file("client.json")), server.finish(dir)};
+  return {read_client_metrics(dir.file("client.json")), server.finish(dir)};
 }
 
 }  // namespace
@@ -775,7 +776,7 @@ TEST_CASE("flowcast-server relays GStreamer's RTSP server live, and adds no loss
   INFO(client.log());
   INFO(server.log());
   REQUIRE(code == 0);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   INFO(m.dump(1));
   // The relay ends with its source, about 6 s in: most of it is shown.
   CHECK(m["frames"]["rendered"].get<int>() >= 60);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -109,7 +110,7 @@ TEST_CASE("the live pattern reaches every player in the order it was numbered",
   for (auto& v : viewers) {
     INFO(v.name << ": " << v.process->log());
     REQUIRE(v.process->wait_for(40s).value_or(-1) == 0);
-    const json m = read_json(dir.file(v.name + ".json"));
+    const json m = read_client_metrics(dir.file(v.name + ".json"));
     INFO(m["packets"].dump());
     CHECK(m["frames"]["rendered"].get<int>() > 150);
     CHECK(m["packets"]["reordered"] == 0);
