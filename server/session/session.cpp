@@ -91,6 +91,8 @@ void Session::pump() {
     // Backpressure: the file waits, nothing is dropped.
     if (wait_if_held_back(&Session::pump)) return;
     auto packetized = packetize_frame(*next_, source_.mtu, file_->format());
+    const int64_t end = next_->pts_90k + next_->duration_90k;
+    end_pts_90k_ = end_pts_90k_ ? std::max(*end_pts_90k_, end) : end;
     next_.reset();
     send_frame(packetized);
   }
@@ -363,6 +365,17 @@ void Session::on_silence() {
 }
 
 void Session::end_of_stream() {
+  if (first_dts_ && end_pts_90k_) {
+    const auto end = t0_ + std::chrono::microseconds((*end_pts_90k_ - *first_dts_) * 1000 / 90);
+    if (end > Clock::now()) {
+      // A pause cancels the wait; resume() reads the end again and waits anew.
+      pace_timer_.expires_at(end);
+      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+        if (!ec) stop("end of stream");
+      });
+      return;
+    }
+  }
   stop("end of stream");
 }
 
