@@ -29,6 +29,8 @@
 #include <functional>
 #include <optional>
 
+#include "server/source/encoder_meter.hpp"
+
 namespace flowcast::server {
 
 // The server's load over its run, for the metrics file ("load").
@@ -41,6 +43,8 @@ struct LoadMetrics {
   uint64_t refused = 0;          // viewers refused with FULL past capacity
   int64_t egress_limit_bps = 0;  // --egress-limit; 0: none
   double egress_bps_peak = 0;    // bits sent in the busiest second
+  // The live pattern's encoder (Server fills it from LivePatternSource).
+  EncoderMetrics encoder;
 };
 
 class LoadMonitor {

@@ -1,4 +1,5 @@
-// flowcast-server: streams H.264 over RTP to flowcast clients over TCP and UDP.
+// flowcast-server: streams H.264 or H.265 over RTP to flowcast clients over TCP
+// and UDP, and to RTSP players.
 #include <CLI/CLI.hpp>
 
 extern "C" {
@@ -21,16 +22,17 @@ int main(int argc, char** argv) {
   using server::TransportSet;
   server::ServerOptions opt;
   CLI::App app{
-      "flowcast-server: streams H.264 video as RTP (RFC 6184) to flowcast clients, over TCP "
-      "(RFC 4571 framing) and UDP on the same port.\n"
+      "flowcast-server: streams H.264 or H.265 video as RTP (RFC 6184, RFC 7798) to flowcast "
+      "clients, over TCP (RFC 4571 framing) and UDP on the same port.\n"
       "Without INPUT it streams a live test pattern with a frame counter, encoded once for all "
-      "clients.\nWith INPUT, every client gets the file from its start, paced in real time; a "
+      "clients (H.264, or H.265 with --codec h265).\nWith INPUT, every client gets the file from "
+      "its start, paced in real time; a "
       "URL INPUT (rtsp://, srt://, udp://, http(s):// HLS) is relayed live, one timeline for "
       "all.\nRTSP players (ffplay, GStreamer, VLC) play rtsp://ADDR:8554/stream (--rtsp-port).",
       "flowcast-server"};
   app.add_option("INPUT", opt.input,
-                 "media file (H.264 is sent as is, other video is transcoded), or a URL relayed "
-                 "live (H.264)")
+                 "media file (H.264 and H.265 are sent as they are, other video is transcoded "
+                 "to H.264), or a URL relayed live (H.264)")
       ->check(common::ExistingFileOrUrl(
           "check the path, or omit INPUT to stream the built-in test pattern"))
       ->type_name("FILE");
@@ -72,7 +74,7 @@ int main(int argc, char** argv) {
          },
          "codec of the test pattern: h264 (libx264, default) or h265 (libx265); a file's H.264 "
          "or H.265 is sent as it is")
-      ->check(CLI::IsMember({"h264", "h265"}))
+      ->check(common::IsOneOf({"h264", "h265"}))
       ->type_name("h264|h265");
   app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
   app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)")
@@ -92,7 +94,7 @@ int main(int argc, char** argv) {
          "on: UDP sends leave from a thread of their own, so the kernel's work runs beside the "
          "sessions' (for a machine with cores to spare); off (default): the network thread "
          "sends")
-      ->check(CLI::IsMember({"on", "off"}))
+      ->check(common::IsOneOf({"on", "off"}))
       ->type_name("on|off");
   app.add_option("--duration", opt.duration, "stop after this long, e.g. 30s")
       ->transform(common::AsDuration())

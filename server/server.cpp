@@ -150,9 +150,29 @@ void Server::schedule_status() {
   });
 }
 
+void Server::warn_if_encoder_behind() {
+  if (!live_ || encoder_warned_) return;
+  const auto fps = live_->encoder_behind_fps();
+  if (!fps) return;
+  encoder_warned_ = true;
+  const EncoderMetrics e = live_->encoder_metrics();
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "the %s encoder cannot keep up with the %dx%d@%d pattern: %.1f of %d pictures a "
+                "second over %d s (%.0f ms a picture, against %.0f ms; libx%s preset %s); "
+                "viewers get fewer pictures. Lower --pattern%s",
+                e.codec == "h265" ? "H.265" : "H.264", options_.width, options_.height,
+                options_.fps, *fps, options_.fps, EncoderMeter::kBehindSeconds,
+                live_->encoder_picture_ms(), 1000.0 / options_.fps,
+                e.codec == "h265" ? "265" : "264", e.preset.c_str(),
+                e.codec == "h265" ? ", or use --codec h264" : "");
+  log(text);
+}
+
 void Server::print_status() {
   ++status_tick_;
   // On a terminal, one line redrawn every second; elsewhere every 5 s.
+  warn_if_encoder_behind();
   if (!tty_ && status_tick_ % 5 != 0) return;
   const double seconds = tty_ ? 1.0 : 5.0;
   // The server's load first: what every session's service depends on.
@@ -163,6 +183,18 @@ void Server::print_status() {
                 sessions_.size(), sessions_.size() == 1 ? "" : "s", load_.egress_bps() / 1e6,
                 load_.busy() * 100, load_.lag_ms(), load_.overloaded() ? " OVERLOADED" : "");
   std::string tail;
+  if (live_) {
+    // The live encoder is the other half of the server's load.
+    char encoder[120];
+    std::snprintf(
+        encoder, sizeof encoder, ", %s encoder %.0f/%d pictures/s, %.0f ms each%s",
+        options_.pattern_format->codec_id == AV_CODEC_ID_HEVC ? "H.265" : "H.264",
+        live_->encoder_fps(), options_.fps, live_->encoder_picture_ms(),
+        encoder_warned_ && live_->encoder_fps() < EncoderMeter::kBehindShare * options_.fps
+            ? " BEHIND"
+            : "");
+    tail += encoder;
+  }
   if (load.frames_skipped > 0)
     tail += ", skipped " + std::to_string(load.frames_skipped) + " frames";
   if (load.refused > 0) tail += ", refused " + std::to_string(load.refused) + " at capacity";
@@ -415,6 +447,22 @@ int Server::run() {
   if (tty_ && !options_.quiet && status_tick_ > 0) std::fputc('\n', stderr);
   if (live_) live_->stop();
   if (relay_) relay_->stop();
+  if (live_) {
+    warn_if_encoder_behind();
+    const EncoderMetrics e = live_->encoder_metrics();
+    if (e.fell_behind) {
+      char text[300];
+      std::snprintf(text, sizeof text,
+                    "the encoder fell behind: %llu pictures encoded, %.1f a second of %.0f "
+                    "(%.0f%%), %llu skipped; %.0f ms a picture, at most %.0f ms",
+                    static_cast<unsigned long long>(e.pictures_encoded), e.pictures_per_second_mean,
+                    e.target_fps,
+                    e.target_fps > 0 ? 100 * e.pictures_per_second_mean / e.target_fps : 0.0,
+                    static_cast<unsigned long long>(e.pictures_skipped), e.picture_ms_mean,
+                    e.picture_ms_peak);
+      log(text);
+    }
+  }
   // Sessions cut off by the grace timer still count.
   for (auto& s : sessions_) finished_.push_back(s->stats_now());
   sessions_.clear();
@@ -438,6 +486,7 @@ ServerMetrics Server::metrics() const {
   m.link_config = LinkConfigMetrics::of(options_.link);
   if (rtsp_) m.rtsp = rtsp_->counters();
   m.load = load_.metrics();
+  if (live_) m.load.encoder = live_->encoder_metrics();
   for (const auto& st : finished_) m.add(st);
   for (const auto& s : sessions_) m.add(s->stats_now());
   return m;

@@ -74,6 +74,9 @@ class Server : public SessionHost {
   // Every second: per-session send rate, send-queue fill and held-back time.
   void schedule_status();
   void print_status();
+  // Once, when the live encoder has fallen behind the pattern: says by how
+  // much, and what to do.
+  void warn_if_encoder_behind();
   // Up to this many sessions, the status shows each; past it, the load only.
   static constexpr size_t kStatusSessions = 4;
 
@@ -87,6 +90,7 @@ class Server : public SessionHost {
   LoadMonitor load_;
   bool tty_ = false;
   int status_tick_ = 0;
+  bool encoder_warned_ = false;
   std::map<uint64_t, uint64_t> last_bytes_;  // per session, at the last status
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<UdpService> udp_;

@@ -47,9 +47,9 @@ struct ServerMetrics {
   KeyframeMetrics keyframes;
   uint64_t udp_stray_datagrams = 0;  // neither a session's RTCP nor a HELLO
   LinkConfigMetrics link_config;
-  common::LinkCounters link;           // every session's, summed
-  RtspCounters rtsp;                   // the RTSP listener's (port 0: RTSP off)
-  LoadMetrics load;                    // the network thread's load, skips and refusals
+  common::LinkCounters link;  // every session's, summed
+  RtspCounters rtsp;          // the RTSP listener's (port 0: RTSP off)
+  LoadMetrics load;           // the network thread's and the encoder's load, skips, refusals
   std::vector<SessionStats> sessions;  // ended ones first, then those still running
 
   // Adds a session, and its link's counters to the sum.
@@ -62,9 +62,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LinkConfigMetrics, rate_bps, queue_ms, delay_
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RtspCounters, port, connections, connections_refused, requests,
                                    bad_requests, error_responses, timed_out, sessions_timed_out,
                                    udp_stray_datagrams)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EncoderMetrics, codec, preset, target_fps, pictures_encoded,
+                                   pictures_skipped, pictures_per_second_mean,
+                                   pictures_per_second_min, picture_ms_mean, picture_ms_peak,
+                                   behind_ms_peak, fell_behind)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoadMetrics, busy_percent_mean, busy_percent_peak, lag_ms_peak,
                                    overloaded_ms, frames_skipped, refused, egress_limit_bps,
-                                   egress_bps_peak)
+                                   egress_bps_peak, encoder)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ServerMetrics, schema, source, duration_ms, refused_full,
                                    keyframes, udp_stray_datagrams, link_config, link, sessions,
                                    rtsp, load)

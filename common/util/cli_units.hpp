@@ -189,6 +189,22 @@ class OneOf : public CLI::Validator {
   }
 };
 
+// One of a fixed set of names, kept as the name: "must be h264 or h265, not
+// 'vp9'". The option's type name shows the choices (h264|h265); this check
+// adds nothing to the help (CLI::IsMember would repeat them as {h264,h265}).
+inline CLI::Validator IsOneOf(std::vector<std::string> names) {
+  std::string choices;
+  for (size_t i = 0; i < names.size(); ++i)
+    choices += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return CLI::Validator(
+      [names, choices](std::string& value) -> std::string {
+        for (const auto& name : names)
+          if (value == name) return {};
+        return "must be " + choices + ", not " + cli_detail::quoted(value);
+      },
+      "", "ONE_OF");
+}
+
 // A number in least..most, inclusive: "must be between 100 and 65000, not
 // '50'", or without `most`, "must be at least 1, not '0'". (CLI::Range says
 // "Value 50 not in range 100 to 65000", and prints unbounded doubles whole.)

@@ -33,7 +33,8 @@ VideoEncoder::VideoEncoder(const EncoderConfig& config) : config_(config) {
   ctx_->gop_size = config.gop;
   ctx_->max_b_frames = config.max_b_frames;
   ctx_->thread_count = 2;
-  av_opt_set(ctx_->priv_data, "preset", "veryfast", 0);
+  if (config_.preset.empty()) config_.preset = hevc ? "ultrafast" : "veryfast";
+  av_opt_set(ctx_->priv_data, "preset", config_.preset.c_str(), 0);
   if (config.low_latency) av_opt_set(ctx_->priv_data, "tune", "zerolatency", 0);
   // Scene cuts would add keyframes the GOP does not ask for.
   std::string params = "scenecut=0:repeat-headers=1";

@@ -1,6 +1,7 @@
 #include "media/quality/frame_md5.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <string>
@@ -59,9 +60,18 @@ std::string framemd5_text(const std::vector<FrameMd5Line>& lines) {
     if (d > 0 && (interval == 0 || d < interval)) interval = d;
   }
   if (interval <= 0) interval = 3000;
+  // A container that keeps milliseconds (Matroska, WebM) times 30 fps as
+  // steps of 33 and 34 ms: the smallest step, 33 ms, would count one frame
+  // too many every 50. When every step is within a millisecond of the
+  // smallest (no gap, no still), the frame is the mean step.
+  double step = static_cast<double>(interval);
+  bool regular = pts.size() > 2;
+  for (size_t i = 1; i < pts.size() && regular; ++i) regular = pts[i] - pts[i - 1] <= interval + 90;
+  if (regular)
+    step = static_cast<double>(pts.back() - pts.front()) / static_cast<double>(pts.size() - 1);
   // One frame a second or more: 1/fps. Slower (one picture every 3 s): the
   // interval itself (3/1), so the times still read true.
-  const int fps = static_cast<int>((90000 + interval / 2) / interval);
+  const int fps = static_cast<int>(std::lround(90000.0 / step));
   const int64_t g = std::gcd(interval, int64_t{90000});
   const std::string tb = fps > 0 ? "1/" + std::to_string(fps)
                                  : std::to_string(interval / g) + "/" + std::to_string(90000 / g);
@@ -74,7 +84,8 @@ std::string framemd5_text(const std::vector<FrameMd5Line>& lines) {
                 lines[0].sar_den);
   std::string text = buf;
   for (const auto& l : lines) {
-    auto index = static_cast<long long>((l.pts_90k - pts.front() + interval / 2) / interval);
+    const auto index =
+        static_cast<long long>(std::llround(static_cast<double>(l.pts_90k - pts.front()) / step));
     std::snprintf(buf, sizeof buf, "0, %10lld, %10lld, %8d, %8d, %s\n", index, index, 1,
                   l.digest.size, l.digest.md5.c_str());
     text += buf;

@@ -29,7 +29,8 @@ struct FrameMd5Line {
 FrameMd5Line framemd5_line(const Frame& frame, int64_t pts_90k);
 
 // The whole framemd5 file for these pictures, in the order given. The time
-// base is one frame (the smallest pts step), and pts count frames from the
+// base is one frame (the smallest pts step, or the mean step when every
+// step is within 1 ms of it, as in a millisecond time base), and pts count frames from the
 // first, as ffmpeg writes constant-rate video: so the file diffs cleanly
 // against `ffmpeg -i FILE -an -f framemd5 -`. Empty input gives "".
 std::string framemd5_text(const std::vector<FrameMd5Line>& lines);

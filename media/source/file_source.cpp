@@ -1,6 +1,7 @@
 #include "media/source/file_source.hpp"
 
 #include <deque>
+#include <map>
 
 #include "media/codec/video_encoder.hpp"
 #include "media/ffmpeg/av_error.hpp"
@@ -58,6 +59,11 @@ struct FileSource::Impl {
   std::unique_ptr<SwsContext, SwsFreer> sws;
   std::optional<int64_t> last_encoded_pts;  // 90 kHz
   bool encoder_flushed = false;
+  // Each picture's own duration (90 kHz) by its presentation time, from the
+  // decoder to the encoder's output, which says only the nominal rate's:
+  // the last picture of a file at one picture every 3 s lasts 3 s. As many
+  // as the encoder holds (it has no lookahead and no B-frames).
+  std::map<int64_t, int64_t> encoding_durations;
 
   std::deque<EncodedFrame> ready;
 
@@ -248,7 +254,7 @@ struct FileSource::Impl {
       feed_decoder(nullptr);
       if (!encoder_flushed) {
         encoder_flushed = true;
-        for (auto& ef : encoder->flush()) push(std::move(ef));
+        for (auto& ef : encoder->flush()) push_encoded(std::move(ef));
       }
     }
   }
@@ -293,8 +299,23 @@ struct FileSource::Impl {
       if (last_encoded_pts && pts <= *last_encoded_pts) pts = *last_encoded_pts + 1;
       last_encoded_pts = pts;
       yuv->pts = pts;
-      for (auto& ef : encoder->encode(yuv)) push(std::move(ef));
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 30, 100)
+      const int64_t duration = frame->duration;
+#else
+      const int64_t duration = frame->pkt_duration;
+#endif
+      if (duration > 0) encoding_durations[pts] = duration;
+      for (auto& ef : encoder->encode(yuv)) push_encoded(std::move(ef));
     }
+  }
+
+  void push_encoded(EncodedFrame ef) {
+    const auto it = encoding_durations.find(ef.pts_90k);
+    if (it != encoding_durations.end()) ef.duration_90k = it->second;
+    // Pictures the encoder dropped leave nothing to keep.
+    encoding_durations.erase(encoding_durations.begin(),
+                             encoding_durations.upper_bound(ef.pts_90k));
+    push(std::move(ef));
   }
 
   Frame to_yuv420(const Frame& in) {
@@ -424,6 +445,7 @@ void FileSource::restart() {
     s.encoder = std::make_unique<VideoEncoder>(s.encoder->config());
     s.encoder_flushed = false;
     s.last_encoded_pts.reset();
+    s.encoding_durations.clear();
   }
 }
 

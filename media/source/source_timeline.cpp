@@ -31,9 +31,22 @@ TimelinePoint SourceTimeline::place(std::optional<int64_t> pts, std::optional<in
     // A hostile file's times cannot overflow the arithmetic below: 2^50
     // ticks are four centuries.
     auto bounded = [](int64_t t) { return std::clamp(t, -kTimeLimit, kTimeLimit); };
-    int64_t d = bounded(dts ? *dts : *pts) + offset_90k_;
     int64_t p = bounded(pts ? *pts : *dts) + offset_90k_;
-    if (last_dts_) {
+    int64_t d = 0;
+    if (dts) {
+      d = bounded(*dts) + offset_90k_;
+    } else if (last_dts_) {
+      // A unit with only a presentation time (a Matroska block, whose
+      // decode time libavformat derives only once it has seen enough
+      // reordering): decoded one unit after the last. Its presentation time
+      // says nothing of its decode order.
+      d = next_dts;
+    } else {
+      // The first unit of the file is shown once the decoder holds its
+      // reordering window: it was decoded that many frames earlier.
+      d = p - config_.reorder_depth * frame;
+    }
+    if (dts && last_dts_) {
       // Decode times only move forward; a format that declares
       // discontinuities may also leap ahead. Either way the file goes on one
       // frame after the last access unit.

@@ -1,11 +1,17 @@
 #pragma once
 // The timeline a file is played on: one presentation and decode time per
 // access unit, in 90 kHz ticks, that only moves forward, whatever the file's
-// own timestamps do. It repairs the two ways a file's timestamps fail a
+// own timestamps do. It repairs the ways a file's timestamps fail a
 // player that paces by them:
 //  - missing timestamps (a raw Annex B elementary stream has none): decode
 //    times follow the stream's frame rate, and presentation times follow the
 //    picture order (H.264 picture order count) when the caller knows it;
+//  - a missing decode time beside a presentation time (the first blocks of
+//    a Matroska file with B-frames, before libavformat has seen enough
+//    reordering to derive one): derived, one unit after the last, or for
+//    the first unit reorder_depth frames before its presentation time;
+//    never taken from the presentation time, which would run ahead of the
+//    decode times that follow and look like a jump back;
 //  - discontinuities (MPEG-TS files joined with cat, a camera restarting):
 //    a decode time that does not move forward, or that jumps forward more
 //    than kForwardJump90k in a format that declares discontinuities, is

@@ -6,7 +6,9 @@ namespace flowcast::server {
 
 BurstSchedule Pacer::schedule(size_t packets, int64_t duration_90k) const {
   if (pacing_ != Pacing::smooth || packets <= kMinBurstPackets) return {};
-  const int64_t interval_us = (duration_90k > 0 ? duration_90k : kDefaultDuration90k) * 1000 / 90;
+  const int64_t interval_us =
+      std::min(duration_90k > 0 ? duration_90k : kDefaultDuration90k, kMaxSpreadDuration90k) *
+      1000 / 90;
   const int64_t spread_us = interval_us * kSpreadTenths / 10;
   const auto max_bursts = static_cast<size_t>(std::max<int64_t>(1, spread_us / kMinBurstGapUs));
   const size_t bursts = std::min(max_bursts, (packets + kMinBurstPackets - 1) / kMinBurstPackets);

@@ -36,6 +36,10 @@ class Pacer {
   static constexpr int64_t kSpreadTenths = 8;
   // The interval assumed for a frame that has no duration (30 fps).
   static constexpr int64_t kDefaultDuration90k = 3000;
+  // The longest interval a frame is spread over (100 ms): a picture held
+  // for seconds (a still, one picture every 3 s) must still arrive whole
+  // well within the client's buffer, not over most of its duration.
+  static constexpr int64_t kMaxSpreadDuration90k = 9000;
 
   explicit Pacer(Pacing pacing) : pacing_(pacing) {}
 

@@ -73,6 +73,7 @@ std::optional<double> Session::seek(double npt_s) {
   seek_shift_90k_ = next_pts_90k_ ? *next_pts_90k_ - at : 0;
   next_.reset();
   first_dts_.reset();
+  end_pts_90k_.reset();
   waiting_drain_ = false;
   at_end_ = false;
   bye_sent_ = false;
@@ -140,6 +141,8 @@ void Session::pump() {
     // Backpressure: the file waits, nothing is dropped.
     if (wait_if_held_back(&Session::pump)) return;
     auto packetized = packetize_frame(*next_, source_.mtu, file_->format());
+    const int64_t end = next_->pts_90k + next_->duration_90k;
+    end_pts_90k_ = end_pts_90k_ ? std::max(*end_pts_90k_, end) : end;
     next_.reset();
     send_frame(packetized);
   }
@@ -436,6 +439,23 @@ void Session::on_silence() {
 }
 
 void Session::end_of_stream() {
+  // The last picture is held for its duration: the file ends at its end
+  // time, not when its last frame is sent.
+  if (first_dts_ && end_pts_90k_) {
+    const auto end = t0_ + std::chrono::microseconds((*end_pts_90k_ - *first_dts_) * 1000 / 90);
+    if (end > Clock::now()) {
+      // A pause cancels the wait; resume() reads the end again and waits anew.
+      pace_timer_.expires_at(end);
+      pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
+        if (!ec) media_ended();
+      });
+      return;
+    }
+  }
+  media_ended();
+}
+
+void Session::media_ended() {
   if (!source_.hold_at_end) {
     stop("end of stream");
     return;

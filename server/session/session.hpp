@@ -205,7 +205,12 @@ class Session : public std::enable_shared_from_this<Session>,
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
   bool wait_if_held_back(void (Session::*resume)());
+  // The file is read to its end: media_ended() once its last picture's
+  // duration has passed (the file's end time), not as that picture leaves.
   void end_of_stream();
+  // The file's end time: the session stops, or with hold_at_end sends its
+  // BYE and waits at the end.
+  void media_ended();
   void note_held(bool held);
   // Sends the BYE (behind every packet still crossing the link) and closes.
   void finish_stop();
@@ -238,6 +243,8 @@ class Session : public std::enable_shared_from_this<Session>,
   asio::steady_timer pace_timer_;
   std::chrono::steady_clock::time_point t0_;
   std::optional<int64_t> first_dts_;
+  // The file's end on its timeline (90 kHz): the latest pts + duration sent.
+  std::optional<int64_t> end_pts_90k_;
   bool waiting_drain_ = false;
   bool paused_ = false;
   std::chrono::steady_clock::time_point paused_at_;

@@ -10,7 +10,33 @@ namespace flowcast::server {
 LivePatternSource::LivePatternSource(asio::io_context& io, const media::EncoderConfig& config,
                                      size_t mtu, const media::PayloadFormat& format,
                                      FrameHandler on_frame)
-    : io_(io), encoder_(config), mtu_(mtu), format_(format), on_frame_(std::move(on_frame)) {}
+    : io_(io),
+      encoder_(config),
+      mtu_(mtu),
+      format_(format),
+      on_frame_(std::move(on_frame)),
+      meter_(config.codec == AV_CODEC_ID_HEVC ? "h265" : "h264", encoder_.config().preset,
+             config.fps) {}
+
+EncoderMetrics LivePatternSource::encoder_metrics() const {
+  std::lock_guard lock(meter_mutex_);
+  return meter_.metrics(std::chrono::steady_clock::now());
+}
+
+double LivePatternSource::encoder_fps() const {
+  std::lock_guard lock(meter_mutex_);
+  return meter_.last_second_fps();
+}
+
+double LivePatternSource::encoder_picture_ms() const {
+  std::lock_guard lock(meter_mutex_);
+  return meter_.last_second_picture_ms();
+}
+
+std::optional<double> LivePatternSource::encoder_behind_fps() const {
+  std::lock_guard lock(meter_mutex_);
+  return meter_.first_behind_fps();
+}
 
 LivePatternSource::~LivePatternSource() {
   stop();
@@ -37,13 +63,22 @@ void LivePatternSource::run() {
     auto now = std::chrono::steady_clock::now();
     if (due > now) {
       std::this_thread::sleep_until(due);
-    } else if (now - due > std::chrono::seconds(1)) {
-      // Far behind (the machine is busy): skip ahead rather than burst.
+    } else if (now - due > kMaxBehind) {
+      // Behind (the encoder is slower than the pattern, or the machine is
+      // busy): skip ahead rather than burst or fall further behind.
+      std::lock_guard lock(meter_mutex_);
+      meter_.skipped(due, now);
       continue;
     }
     try {
+      const auto began = std::chrono::steady_clock::now();
       media::Frame frame = pattern.render(n);
-      for (auto& ef : encoder_.encode(frame)) {
+      auto encoded = encoder_.encode(frame);
+      {
+        std::lock_guard lock(meter_mutex_);
+        meter_.encoded(due, began, std::chrono::steady_clock::now());
+      }
+      for (auto& ef : encoded) {
         auto packetized = packetize_frame(ef, mtu_, format_);
         ++frames_;
         asio::post(io_, [this, packetized] { on_frame_(packetized); });

@@ -2,7 +2,8 @@
 // flowcast-client on loopback, with files the ffmpeg command line makes in
 // the shapes that break players (no timestamps, timestamps that jump back, a
 // long still, a transcoded codec at a rate that rounds to 0, a variable
-// frame rate), against ffmpeg's own decode of the same file.
+// frame rate, a last picture held for seconds, Matroska's missing decode
+// times), against ffmpeg's own decode of the same file.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -239,7 +240,91 @@ void transcoded_keeps_times(const std::string& transport, const std::string& fil
   check_times(p.times_s, source_times, 0.1);
 }
 
+void last_picture_held(const std::string& transport) {
+  TempDir dir;
+  // One picture every 3 s, at 0, 3, 6 and 9 s: the file is 12 s long, the
+  // last picture shown for its 3 s.
+  const std::string file = dir.file("slow.webm");
+  make("-f lavfi -i testsrc2=size=320x240:rate=1/3 -t 12 -c:v libvpx-vp9 -deadline realtime '" +
+       file + "'");
+  const std::string ref = reference(dir, file);
+  check_times(framemd5_times(ref), {0, 3, 6, 9}, 0.001);
+
+  const Played p = play(dir, file, transport);
+  INFO("wall " << p.wall_s << " s");
+  CHECK(p.exit_code == 0);
+  // Transcoded to H.264: the same four pictures, not the same bits.
+  CHECK(p.hashes.size() == 4);
+  check_times(p.times_s, {0, 3, 6, 9}, 0.1);
+  REQUIRE(p.server["sessions"].size() == 1);
+  const json& session = p.server["sessions"][0];
+  INFO(session.dump(1));
+  CHECK(session["end_reason"] == "end of stream");
+  // The session lasts the file: it ends as the last picture's 3 s do.
+  CHECK(session["duration_ms"].get<double>() >= 11'500);
+  CHECK(session["duration_ms"].get<double>() <= 12'500);
+  CHECK(p.wall_s >= 12.0);
+  CHECK(p.client["stalls"]["count"] == 0);
+}
+
+void mkv_without_first_decode_times(const std::string& transport) {
+  TempDir dir;
+  // Matroska stores presentation times only: with two B-frames libavformat
+  // derives no decode time for the first two blocks.
+  const std::string file = dir.file("bframes.mkv");
+  make(
+      "-f lavfi -i testsrc2=size=320x240:rate=30 -t 4 -c:v libx264 -preset veryfast -bf 2 -g 30 "
+      "-pix_fmt yuv420p '" +
+      file + "'");
+  const std::string packets = dir.file("packets.csv");
+  REQUIRE(
+      run_shell("ffprobe -v error -select_streams v -show_entries packet=pts,dts -of csv=p=0 '" +
+                file + "' > '" + packets + "'") == 0);
+  {
+    std::istringstream in(read_file(packets));
+    std::string first, second, third;
+    std::getline(in, first);
+    std::getline(in, second);
+    std::getline(in, third);
+    INFO("pts,dts of the first packets: " << first << " | " << second << " | " << third);
+    REQUIRE(first == "0,N/A");
+    REQUIRE(second.find(",N/A") != std::string::npos);
+    REQUIRE(third.find("N/A") == std::string::npos);
+  }
+  const std::string ref = reference(dir, file);
+  const auto expected = framemd5_hashes(ref);
+  REQUIRE(expected.size() == 120);
+
+  const Played p = play(dir, file, transport);
+  INFO("wall " << p.wall_s << " s");
+  CHECK(p.exit_code == 0);
+  // Every picture ffmpeg shows, each on time, none late.
+  CHECK(p.hashes == expected);
+  CHECK(p.client["frames"]["rendered"] == 120);
+  CHECK(p.client["frames"]["dropped_late"] == 0);
+  check_times(p.times_s, framemd5_times(ref), 0.001);
+  REQUIRE(p.server["sessions"].size() == 1);
+  CHECK(p.server["sessions"][0]["timestamp_discontinuities"] == 0);
+  CHECK(p.client["stalls"]["count"] == 0);
+}
+
 }  // namespace
+
+TEST_CASE("a file's last picture is held for its duration before the end",
+          "[integration][timing]") {
+  // 12 s of streaming: one transport is enough, the end is the session's.
+  last_picture_held("tcp");
+}
+
+TEST_CASE("an MKV whose first packets have no decode time plays every picture over TCP",
+          "[integration][timing]") {
+  mkv_without_first_decode_times("tcp");
+}
+
+TEST_CASE("an MKV whose first packets have no decode time plays every picture over UDP",
+          "[integration][timing]") {
+  mkv_without_first_decode_times("udp");
+}
 
 TEST_CASE("a raw H.264 stream without timestamps plays in real time over TCP",
           "[integration][timing]") {
@@ -271,13 +356,14 @@ TEST_CASE("a 7 s still is neither a stall nor an end over UDP", "[integration][t
 
 TEST_CASE("a transcoded file at one picture every 2.5 s keeps its times over TCP",
           "[integration][timing]") {
-  // The rate, 0.4 fps, rounds to 0.
-  transcoded_keeps_times("tcp", "-i testsrc2=size=320x240:rate=2/5 -t 7", 3, 5.0, 6.5);
+  // The rate, 0.4 fps, rounds to 0. Pictures at 0, 2.5 and 5 s: the file
+  // ends at 7.5 s, when its last picture's 2.5 s are over.
+  transcoded_keeps_times("tcp", "-i testsrc2=size=320x240:rate=2/5 -t 7", 3, 7.5, 8.8);
 }
 
 TEST_CASE("a transcoded file at one picture every 2.5 s keeps its times over UDP",
           "[integration][timing]") {
-  transcoded_keeps_times("udp", "-i testsrc2=size=320x240:rate=2/5 -t 7", 3, 5.0, 6.5);
+  transcoded_keeps_times("udp", "-i testsrc2=size=320x240:rate=2/5 -t 7", 3, 7.5, 8.8);
 }
 
 TEST_CASE("a transcoded variable-frame-rate file stays variable over TCP",

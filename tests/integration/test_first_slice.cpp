@@ -7,8 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "support/binaries.hpp"
@@ -290,6 +293,48 @@ TEST_CASE("--help explains every option and the kind of value it takes", "[integ
             std::string::npos);
     }
   }
+}
+
+TEST_CASE("--help shows each option's choices once", "[integration]") {
+  TempDir dir;
+  // The choices an option takes, as its value's name shows them: "h264|h265".
+  const std::regex choices("[a-z0-9][a-z0-9-]*(\\|[a-z0-9][a-z0-9-]*)+");
+  for (const std::string& binary : {kServer, kClient, kReport, kLoad}) {
+    Process p({binary, "--help"}, dir.file("help.log"));
+    REQUIRE(p.wait_for(10s) == 0);
+    const std::string help = p.log();
+    INFO(binary << "\n" << help);
+    // CLI11's IsMember adds them again as ":{h264,h265}".
+    CHECK(help.find(":{") == std::string::npos);
+    std::istringstream lines(help);
+    std::string line;
+    size_t found = 0;
+    while (std::getline(lines, line)) {
+      if (line.find("  -") != 0) continue;  // an option's line
+      for (auto it = std::sregex_iterator(line.begin(), line.end(), choices);
+           it != std::sregex_iterator(); ++it) {
+        const std::string names = it->str();
+        INFO(line);
+        ++found;
+        // Once on its line, and not again as a set of names.
+        CHECK(line.find(names, line.find(names) + 1) == std::string::npos);
+        std::string as_set = "{" + names + "}";
+        std::replace(as_set.begin(), as_set.end(), '|', ',');
+        CHECK(help.find(as_set) == std::string::npos);
+      }
+    }
+    if (binary == kServer || binary == kClient) CHECK(found >= 2);
+  }
+  Process server({kServer, "--help"}, dir.file("server-help.log"));
+  REQUIRE(server.wait_for(10s) == 0);
+  const std::string help = server.log();
+  INFO(help);
+  // What the server streams, said first: both codecs.
+  const std::string first_line = help.substr(0, help.find('\n'));
+  CHECK(first_line.find("H.264") != std::string::npos);
+  CHECK(first_line.find("H.265") != std::string::npos);
+  CHECK(help.find("--codec h264|h265 ") != std::string::npos);
+  CHECK(help.find("--send-thread on|off ") != std::string::npos);
 }
 
 TEST_CASE("the client's metrics file is written on every exit path", "[integration]") {

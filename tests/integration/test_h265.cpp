@@ -276,3 +276,53 @@ TEST_CASE("the live pattern as H.265 (--codec h265): clean over TCP, and under l
     CHECK(sm["keyframes"]["forced"].get<int>() >= 2);
   }
 }
+
+TEST_CASE(
+    "the 1280x720@30 pattern as H.265 for 10 s: no freeze, or the server says its "
+    "encoder fell behind and by how much",
+    "[integration][h265][load]") {
+  TempDir dir;
+  const std::string port = std::to_string(free_port());
+  Process server({kServer, "--codec", "h265", "--port", port, "--rtsp-port", "0", "--duration",
+                  "60s", "--metrics", dir.file("server.json")},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "(H265)", 10s));
+  Process client({kClient, "127.0.0.1:" + port, "--transport", "tcp", "--headless", "--quiet",
+                  "--duration", "10s", "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  REQUIRE(client.wait_for(40s) == 0);
+  server.signal(SIGTERM);
+  REQUIRE(server.wait_for(10s) == 0);
+  const json m = read_json(dir.file("m.json"));
+  const json sm = read_json(dir.file("server.json"));
+  const std::string log = server.log();
+  const json& e = sm["load"]["encoder"];
+  INFO(log);
+  INFO(e.dump(1));
+  INFO("client freezes " << m["freezes"].dump() << ", frames " << m["frames"].dump());
+  // The encoder is measured, with the settings meant for live H.265.
+  CHECK(e["codec"] == "h265");
+  CHECK(e["preset"] == "ultrafast");
+  CHECK(e["target_fps"] == 30);
+  CHECK(e["pictures_encoded"].get<uint64_t>() > 0);
+  CHECK(e["pictures_per_second_mean"].get<double>() > 0);
+  CHECK(e["pictures_per_second_mean"].get<double>() <= 31);
+  CHECK(e["picture_ms_mean"].get<double>() > 0);
+  // And shown beside the network thread in the status line.
+  CHECK(log.find("H.265 encoder ") != std::string::npos);
+  // Either the viewer saw no freeze, or the server says why.
+  if (m["freezes"]["count"].get<int>() > 0) CHECK(e["fell_behind"] == true);
+  const auto warning = log.find("encoder cannot keep up");
+  if (e["fell_behind"].get<bool>()) {
+    // Said once as it happened, with the rate it kept, and at the end by how much.
+    CHECK(warning != std::string::npos);
+    CHECK(log.find("encoder fell behind: " + std::to_string(e["pictures_encoded"].get<uint64_t>()) +
+                   " pictures encoded") != std::string::npos);
+    CHECK(e["pictures_per_second_min"].get<double>() < 30);
+  } else {
+    CHECK(warning == std::string::npos);
+    CHECK(m["freezes"]["count"] == 0);
+  }
+  if (warning != std::string::npos)
+    CHECK(log.find("encoder cannot keep up", warning + 1) == std::string::npos);
+}

@@ -40,6 +40,7 @@ struct Line {
   int port = 0;
   std::string file;
   std::string input;
+  std::string codec;
 
   Line() {
     app.add_option("--buffer", buffer)->transform(AsDuration());
@@ -50,6 +51,7 @@ struct Line {
     app.add_option("--percent", percent)->transform(AsPercent());
     app.add_option("--mode", mode)
         ->transform(OneOf<Mode>({{"tcp", Mode::tcp}, {"udp", Mode::udp}, {"both", Mode::both}}));
+    app.add_option("--codec", codec)->check(IsOneOf({"h264", "h265"}))->type_name("h264|h265");
     app.add_option("--count", count)->check(IsWithin(100, 65000));
     app.add_option("--burst", burst)->check(IsWithin(0.0));
     app.add_option("--pause", pause)->check(IsParsedBy(parse_at_for, "AT+FOR, like 2s+2s"));
@@ -221,6 +223,20 @@ TEST_CASE("OneOf stores the value a name stands for, and only names", "[unit][cl
   // The enumerator's number is not a name, nor is another spelling.
   CHECK(refused({"--mode", "1"}) == "--mode must be tcp, udp or both, not '1'");
   CHECK(refused({"--mode", "TCP"}) == "--mode must be tcp, udp or both, not 'TCP'");
+}
+
+TEST_CASE("IsOneOf keeps a name of the set, and the help names them once", "[unit][cli]") {
+  for (const char* name : {"h264", "h265"}) {
+    Line line;
+    REQUIRE(line.parse({"--codec", name}).empty());
+    CHECK(line.codec == name);
+  }
+  CHECK(refused({"--codec", "vp9"}) == "--codec must be h264 or h265, not 'vp9'");
+  CHECK(refused({"--codec", "H264"}) == "--codec must be h264 or h265, not 'H264'");
+  const std::string help = Line().app.help();
+  INFO(help);
+  CHECK(help.find("--codec h264|h265 ") != std::string::npos);
+  CHECK(help.find("{h264,h265}") == std::string::npos);
 }
 
 TEST_CASE("IsWithin bounds a number and says how", "[unit][cli]") {

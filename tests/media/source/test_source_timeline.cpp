@@ -94,3 +94,45 @@ TEST_CASE("a presentation time before its decode time is held to it", "[unit][me
   CHECK(timeline.place(0, 0, 3000, {}, true).dts_90k == 0);
   CHECK(timeline.discontinuities() == 0);
 }
+
+TEST_CASE("missing decode times are derived, not taken from presentation times",
+          "[unit][media][timeline]") {
+  // A Matroska file at 30 fps with two B-frames of reordering: its first two
+  // blocks carry a presentation time only (0 and 100 ms), and libavformat
+  // gives the decode times from the third on (0, 33 ms, ...).
+  SourceTimeline timeline({.frame_duration_90k = 3000, .reorder_depth = 2});
+  const std::vector<std::optional<int64_t>> pts = {0, 9000, 3000, 6000, 18000, 12000, 15000};
+  const std::vector<std::optional<int64_t>> dts = {std::nullopt, std::nullopt, 0,    3000,
+                                                   6000,         9000,         12000};
+  std::vector<TimelinePoint> points;
+  for (size_t i = 0; i < pts.size(); ++i)
+    points.push_back(timeline.place(pts[i], dts[i], 3000, std::nullopt, i == 0));
+  // Decoded two frames before the first is shown, one frame apart, into the
+  // file's own decode times without a jump.
+  for (size_t i = 0; i < points.size(); ++i) {
+    INFO("access unit " << i);
+    CHECK(points[i].dts_90k == (static_cast<int64_t>(i) - 2) * 3000);
+    CHECK(points[i].pts_90k == *pts[i]);
+  }
+  CHECK(timeline.discontinuities() == 0);
+  CHECK(timeline.synthesized() == 0);
+}
+
+TEST_CASE("units with presentation times only are decoded one duration apart",
+          "[unit][media][timeline]") {
+  // No reordering: decode order is presentation order, each unit its own
+  // duration after the last (a still of 2 s included).
+  SourceTimeline timeline({.frame_duration_90k = 3600});
+  CHECK(timeline.place(0, std::nullopt, 3600, std::nullopt, true).dts_90k == 0);
+  const auto second = timeline.place(3600, std::nullopt, 180'000, std::nullopt, false);
+  CHECK(second.dts_90k == 3600);
+  CHECK(second.pts_90k == 3600);
+  const auto third = timeline.place(183'600, std::nullopt, 3600, std::nullopt, false);
+  CHECK(third.dts_90k == 183'600);
+  CHECK(third.pts_90k == 183'600);
+  // A picture is never due before it is decoded.
+  const auto early = timeline.place(150'000, std::nullopt, 3600, std::nullopt, false);
+  CHECK(early.dts_90k == 187'200);
+  CHECK(early.pts_90k >= early.dts_90k);
+  CHECK(timeline.discontinuities() == 0);
+}

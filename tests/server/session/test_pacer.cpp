@@ -119,3 +119,16 @@ TEST_CASE("Pacer: a 60-packet frame at 30 fps goes in eight bursts of eight",
   // A frame without a duration is paced as one of 30 fps.
   CHECK(pacer.schedule(60, 0).spacing_us == schedule.spacing_us);
 }
+
+TEST_CASE("Pacer: a picture held for seconds is spread over 100 ms at most",
+          "[unit][server][pacing]") {
+  const Pacer pacer(Pacing::smooth);
+  // One picture every 3 s: its keyframe must arrive whole long before it is
+  // due, as one at 10 fps does.
+  for (const int64_t duration : {int64_t{9000}, int64_t{90000}, int64_t{270000}}) {
+    INFO(duration << " ticks");
+    const auto b = bursts_of(pacer.schedule(300, duration), 300);
+    CHECK(b.offsets_us.back() < 80'000);
+    CHECK(pacer.schedule(300, duration).spacing_us == pacer.schedule(300, 9000).spacing_us);
+  }
+}
