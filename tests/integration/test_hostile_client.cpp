@@ -90,7 +90,9 @@ TEST_CASE("an access unit that never ends cannot grow the receive buffer past it
   INFO(m.dump(1));
   CHECK(m["buffer"]["peak_bytes"].get<int64_t>() <=
         static_cast<int64_t>((1 << 20) + media::kMaxAccessUnitBytes));
-  CHECK(m["buffer"]["capacity_bytes"].get<int64_t>() == 1 << 20);
+  // The byte capacity may follow what the sender sent, up to its ceiling
+  // (docs/SECURITY.md).
+  CHECK(m["buffer"]["capacity_bytes"].get<int64_t>() <= int64_t{64} << 20);
   CHECK(m["packets"]["dropped_overflow"].get<int64_t>() +
             m["packets"]["dropped_kernel"].get<int64_t>() >
         1500);
