@@ -114,6 +114,10 @@ void NetworkSource::apply_reading() {
   const bool reading = reading_allowed();
   // Silence while we were not reading is ours, not the sender's.
   if (reading) last_heard_ = std::max(last_heard_, Clock::now() - std::chrono::seconds(1));
+  // So is a gap between packets: the sender's quiet counts from here, and
+  // what waited in the kernel is not a new sender's chance to take over.
+  if (reading && !reading_ && last_gap_packet_) last_gap_packet_ = Clock::now();
+  reading_ = reading;
   if (!reading && sender_clock_) sender_clock_->on_not_reading(Clock::now());
   transport_->set_reading(reading);
 }

@@ -191,6 +191,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   std::chrono::steady_clock::duration longest_gap_{0};
   std::chrono::steady_clock::duration longest_gap_before_{0};
   bool replaying_ = false;  // a followed SSRC's kept packets are played
+  bool reading_ = true;     // the transport reads (as apply_reading last said)
   // Another SSRC of the expected payload type, and its recent packets.
   struct Candidate {
     uint32_t ssrc = 0;
