@@ -240,8 +240,8 @@ int main(int argc, char** argv) {
     try {
       client::describe_rtsp(*opt.rtsp, std::chrono::seconds(5));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "flowcast-client: %s\n", e.what());
-      return 1;
+      // No server, refused, 401, 404, 503: still a session, with its files.
+      return client::fail_before_playback(opt, launched, e.what());
     }
     opt.payload_format = opt.rtsp->format;
   }
@@ -269,11 +269,17 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  std::optional<client::Player> player;
   try {
-    client::Player player(opt, std::move(renderer), launched);
-    return player.run();
+    player.emplace(opt, std::move(renderer), launched);
   } catch (const media::SourceError& e) {
     return common::usage_exit(app, CLI::ValidationError("--reference", e.what()));
+  } catch (const std::exception& e) {
+    // The pipeline could not be built (a port already taken, say).
+    return client::fail_before_playback(opt, launched, e.what());
+  }
+  try {
+    return player->run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flowcast-client: %s\n", e.what());
     return 1;

@@ -52,8 +52,6 @@ class Player {
   // FROZEN, ENDED (DESIGN.md "Sessions and their states").
   std::string session_state(SteadyTime now) const;
   void finish(int code);
-  // --report: the run as a self-contained HTML page.
-  void write_report(const nlohmann::json& metrics) const;
 
   ClientOptions options_;
   std::unique_ptr<Renderer> renderer_;
@@ -85,5 +83,14 @@ class Player {
   bool last_damaged_ = false;                  // the last picture shown was damaged
   static std::atomic<bool> stop_requested_;
 };
+
+// A session that failed before its pipeline could be built (RTSP's DESCRIBE:
+// no server, the connection refused, 401, 404, 503, an SDP flowcast cannot
+// play): says `error`, writes the files the options ask for (--metrics,
+// --report, --timeline, --framemd5, --frames; DESIGN.md "The metrics file":
+// every exit path writes them) as a video start failure ended by an error,
+// and prints the summary. Returns the exit code, 1. Main thread.
+int fail_before_playback(const ClientOptions& options, SteadyTime launched,
+                         const std::string& error);
 
 }  // namespace flowcast::client

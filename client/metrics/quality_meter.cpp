@@ -357,7 +357,7 @@ std::vector<SnapshotRecord> QualityMeter::snapshot_records() const {
 
 bool QualityMeter::write_frames_csv(const std::string& path, std::string& error) const {
   std::ostringstream csv;
-  csv << "t_ms,pts_ms,psnr,mos,corrupt,tainted\n";
+  csv << kFramesCsvHeader;
   char line[128];
   for (const auto& r : rows_) {
     std::snprintf(line, sizeof line, "%.1f,%.1f,", r.t_ms, source_pts_ms(r.pts_90k));

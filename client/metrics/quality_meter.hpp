@@ -23,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -79,7 +80,9 @@ class QualityMeter {
   // The metrics file's "quality" object and "snapshots" array. After finish().
   Quality quality() const;
   std::vector<SnapshotRecord> snapshot_records() const;
-  // --frames: t_ms,pts_ms,psnr,mos,corrupt,tainted. After finish().
+  // --frames' header row: one row per rendered picture follows.
+  static constexpr std::string_view kFramesCsvHeader = "t_ms,pts_ms,psnr,mos,corrupt,tainted\n";
+  // --frames: the header, then a row per picture. After finish().
   bool write_frames_csv(const std::string& path, std::string& error) const;
   // The latest compared picture's PSNR, for the status line and overlay.
   std::optional<double> recent_psnr() const;

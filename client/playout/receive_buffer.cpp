@@ -20,6 +20,29 @@ ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config)
   grow_max_bytes_ = config.grow_max_bytes > 0 ? config.grow_max_bytes : 4 * capacity_bytes_;
   if (config.policy == OverflowPolicy::grow)
     capacity_bytes_ = std::min(capacity_bytes_, grow_max_bytes_);
+  followed_ceiling_bytes_ = std::max(kMaxFollowedCapacityBytes, capacity_bytes_);
+  if (config.policy == OverflowPolicy::grow)
+    followed_ceiling_bytes_ = std::min(followed_ceiling_bytes_, grow_max_bytes_);
+}
+
+void ReceiveBuffer::measure_rate(int64_t ts, size_t bytes) {
+  if (!config_.follow_rate) return;
+  rate_from_ts_ = std::min(rate_from_ts_.value_or(ts), ts);
+  rate_to_ts_ = std::max(rate_to_ts_.value_or(ts), ts);
+  rate_bytes_ += bytes;
+  const int64_t span = *rate_to_ts_ - *rate_from_ts_;
+  if (span < kRateWindow90k) return;
+  // The window holds the pictures at both ends: a frame more than its span,
+  // so the rate errs high, as a bound should.
+  peak_rate_ = std::max(peak_rate_, static_cast<double>(rate_bytes_) * 90000.0 /
+                                        static_cast<double>(span));
+  rate_from_ts_.reset();
+  rate_to_ts_.reset();
+  rate_bytes_ = 0;
+  const double seconds = std::chrono::duration<double>(capacity_).count();
+  const double wanted = std::min(peak_rate_ * seconds * kRateHeadroom,
+                                 static_cast<double>(followed_ceiling_bytes_));
+  if (wanted > static_cast<double>(capacity_bytes_)) capacity_bytes_ = static_cast<int64_t>(wanted);
 }
 
 size_t ReceiveBuffer::base_byte_bound() const {
@@ -241,6 +264,7 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
     ledger_.dropped(ts);
     return !writer_blocked_;
   }
+  measure_rate(ts, packet.payload.size());
   // A packet of the access unit that just left at its marker, right after
   // it (parameter sets sent after the marker, or a marker on every NAL
   // unit): the sender's markers do not end access units. It is kept, as an
@@ -425,6 +449,8 @@ void ReceiveBuffer::discard_front(bool oversized) {
   int64_t last = it->first;
   while (it != packets_.end() && it->second.ts == ts) {
     last = it->first;
+    // Too large to be played, it is no part of the stream's rate.
+    if (oversized) rate_bytes_ -= std::min<uint64_t>(rate_bytes_, it->second.bytes);
     release_bytes(ts, it->second.bytes);
     remember_released(it->first);
     ++counters_.dropped_overflow;
@@ -647,6 +673,7 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
   s.pictures = ledger_.tally();
   s.capacity = capacity_;
   s.capacity_bytes = capacity_bytes_;
+  s.rate_bytes_per_s = peak_rate_;
   s.byte_bound = byte_bound();
   s.packet_bound = packet_bound();
   s.frame_interval_90k = frame_interval_90k_;

@@ -35,6 +35,16 @@
 // Timestamps handed out (AccessUnitPayloads::timestamp) are these
 // re-anchored, unwrapped 90 kHz values.
 //
+// Its byte capacity follows the stream, so that --buffer-max holds that much
+// media whatever the bitrate. It starts at 1 MiB per second of capacity and
+// grows to kRateHeadroom times what the capacity in media time holds at the
+// stream's rate: the highest rate over windows of kRateWindow90k of media
+// (payload bytes per second of RTP timestamps), short enough that it has
+// grown before the start is full, for streams of up to 4 times 1 MiB/s. It
+// grows up to kMaxFollowedCapacityBytes (or the start, if larger; under grow
+// --grow-max), and never shrinks: a quiet scene leaves the next burst room.
+// An access unit discarded as too large to hold does not count in the rate.
+//
 // Bounds (docs/SECURITY.md), whatever arrives: the payload bytes held never
 // pass byte_bound(), nor the packets held packet_bound(). One access unit
 // larger than the byte capacity is held whole while it is the oldest, up to
@@ -119,7 +129,8 @@ struct ReceiveCounters {
 
 struct ReceiveBufferConfig {
   std::chrono::microseconds capacity{2'000'000};
-  int64_t capacity_bytes = 0;  // 0: 1 MiB per second of capacity
+  int64_t capacity_bytes = 0;  // at the start; 0: 1 MiB per second of capacity
+  bool follow_rate = true;     // the byte capacity follows the stream's rate
   OverflowPolicy policy = OverflowPolicy::block;
   int64_t grow_max_bytes = 0;  // 0: four times the starting capacity
   bool track_gaps = false;     // --nack
@@ -150,6 +161,10 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // A timestamp this far behind the newest (at least; twice the largest
   // recent step forward, for B-frames at low frame rates) is a jump.
   static constexpr int64_t kMinBackwardJump90k = 45'000;
+  // The byte capacity following the stream's rate (see the class comment).
+  static constexpr int64_t kRateWindow90k = 22'500;  // 250 ms
+  static constexpr double kRateHeadroom = 1.5;
+  static constexpr int64_t kMaxFollowedCapacityBytes = int64_t{64} << 20;
 
   explicit ReceiveBuffer(ReceiveBufferConfig config);
 
@@ -201,6 +216,9 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     size_t held_packets = 0;
     std::chrono::microseconds capacity{0};
     int64_t capacity_bytes = 0;
+    // The stream's rate the byte capacity follows: payload bytes per second
+    // of media, the highest window measured; 0 before the first.
+    double rate_bytes_per_s = 0;
     // The most payload bytes it ever holds: the byte capacity (drop-new,
     // drop-old), --grow-max (grow), or the capacity plus kBlockSlackBytes
     // (block: what the source read before it was told to stop still goes in),
@@ -321,6 +339,9 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   void release_bytes(int64_t ts, size_t bytes);
   void remember_released_ts(int64_t ts);
   void note_interval(int64_t ts);
+  // A packet of `bytes` of payload at timestamp ts counts towards the
+  // stream's rate; the byte capacity follows it.
+  void measure_rate(int64_t ts, size_t bytes);
   void remember_released(int64_t seq);
   void after_take();
 
@@ -333,6 +354,11 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::chrono::microseconds capacity_;
   int64_t capacity_bytes_;
   int64_t grow_max_bytes_;
+  int64_t followed_ceiling_bytes_;  // the most the byte capacity follows the rate to
+  // The window the rate is measured over: its timestamps and payload bytes.
+  std::optional<int64_t> rate_from_ts_, rate_to_ts_;
+  uint64_t rate_bytes_ = 0;
+  double peak_rate_ = 0;  // payload bytes per second of media, the highest window
   common::SequenceUnwrapper seq_unwrap_;
   int64_t seq_offset_ = 0;                   // added to the unwrapped sequence number
   std::optional<uint16_t> highest_raw_;      // the sequence number of the highest, as sent

@@ -5,6 +5,7 @@
 
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
+#include "media/payload/payload_format.hpp"
 
 namespace flowcast::client {
 
@@ -113,6 +114,10 @@ void NetworkSource::apply_reading() {
   const bool reading = reading_allowed();
   // Silence while we were not reading is ours, not the sender's.
   if (reading) last_heard_ = std::max(last_heard_, Clock::now() - std::chrono::seconds(1));
+  // So is a gap between packets: the sender's quiet counts from here, and
+  // what waited in the kernel is not a new sender's chance to take over.
+  if (reading && !reading_ && last_gap_packet_) last_gap_packet_ = Clock::now();
+  reading_ = reading;
   if (!reading && sender_clock_) sender_clock_->on_not_reading(Clock::now());
   transport_->set_reading(reading);
 }
@@ -196,6 +201,12 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
   for (const auto& sr : rtcp->sender_reports) on_sender_report(sr);
   const TransportTraits& traits = transport_->traits();
   for (const auto& bye : rtcp->byes) {
+    // The BYE of a new SSRC that could be followed: it is the sender now,
+    // and what it sent plays before its end.
+    if (candidate_ &&
+        std::find(bye.ssrcs.begin(), bye.ssrcs.end(), candidate_->ssrc) != bye.ssrcs.end() &&
+        candidate_followable(Clock::now()))
+      follow_candidate(Clock::now());
     // Only the sender we play can end the stream; before any media, a peer
     // we connected to may (one behind an open port may not).
     const bool ours =
@@ -237,12 +248,13 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
       count([](SourceCounters& c) { ++c.foreign_payload_type; });
       return;
     }
-    if (!consider_switch(rtp->header.ssrc, rtp->header.sequence, packet)) {
+    if (!consider_switch(rtp->header.ssrc, rtp->header.sequence, packet, rtp->payload)) {
       count([](SourceCounters& c) { ++c.foreign_ssrc; });
       return;
     }
   }
   last_heard_ = Clock::now();
+  if (!replaying_) note_media_gap(last_heard_);
   last_media_ = last_heard_;
   if (our_type && !rtp->payload.empty()) last_media_ts_ = rtp->header.timestamp;
   if (sender_clock_) sender_clock_->on_media(last_heard_);
@@ -272,22 +284,71 @@ void NetworkSource::deliver(ReceivedPacket packet) {
   }
 }
 
+bool NetworkSource::opens_keyframe(std::span<const uint8_t> payload) const {
+  // flowcast-server's own TCP and UDP name no payload format: the stream's
+  // first keyframe tells it, as it does the depacketizer.
+  if (const media::PayloadFormat* format = options_.payload_format)
+    return format->opens_keyframe && format->opens_keyframe(payload);
+  return media::detect_payload_format(payload) != nullptr;
+}
+
+void NetworkSource::note_media_gap(SteadyTime now) {
+  if (now - gap_bucket_start_ >= kGapWindow / 2) {
+    // A new half window; one with no packet at all leaves nothing behind.
+    longest_gap_before_ = now - gap_bucket_start_ < kGapWindow ? longest_gap_ : longest_gap_.zero();
+    longest_gap_ = longest_gap_.zero();
+    gap_bucket_start_ = now;
+  }
+  if (last_gap_packet_) longest_gap_ = std::max(longest_gap_, now - *last_gap_packet_);
+  last_gap_packet_ = now;
+}
+
+bool NetworkSource::quiet_beyond_usual_gap(SteadyTime now) const {
+  const auto usual = std::max(longest_gap_, longest_gap_before_);
+  // Two packets of it at least, or there is no usual gap to go by.
+  return last_gap_packet_ && usual > usual.zero() && now - *last_gap_packet_ > usual;
+}
+
+bool NetworkSource::candidate_followable(SteadyTime now) const {
+  if (!candidate_) return false;
+  if (candidate_->from_keyframe && quiet_beyond_usual_gap(now)) return true;
+  const bool current_gone = bye_seen_ || now - last_media_ >= kSwitchSilence;
+  return current_gone && candidate_->in_sequence >= kSwitchPackets;
+}
+
 bool NetworkSource::consider_switch(uint32_t ssrc, uint16_t sequence,
-                                    std::span<const uint8_t> packet) {
-  if (!candidate_ || candidate_->ssrc != ssrc) candidate_ = Candidate{ssrc, sequence, 0, {}};
+                                    std::span<const uint8_t> packet,
+                                    std::span<const uint8_t> payload) {
+  if (!candidate_ || candidate_->ssrc != ssrc) {
+    candidate_ = Candidate{ssrc, sequence, 0, opens_keyframe(payload), {}, 0};
+  }
   Candidate& c = *candidate_;
-  c.in_sequence = sequence == c.next_sequence ? c.in_sequence + 1 : 1;
+  const bool in_sequence = sequence == c.next_sequence;
+  c.in_sequence = in_sequence ? c.in_sequence + 1 : 1;
+  // Out of sequence, what is kept no longer leads from the keyframe whole.
+  if (!in_sequence && !c.packets.empty()) c.from_keyframe = false;
   c.next_sequence = static_cast<uint16_t>(sequence + 1);
-  const bool current_gone = bye_seen_ || Clock::now() - last_media_ >= kSwitchSilence;
-  if (!current_gone || c.in_sequence < kSwitchPackets) {
+  const auto now = Clock::now();
+  if (!candidate_followable(now)) {
     c.packets.emplace_back(packet.begin(), packet.end());
-    if (c.packets.size() > kMaxCandidatePackets) c.packets.pop_front();
+    c.bytes += packet.size();
+    while (c.packets.size() > kMaxCandidatePackets || c.bytes > kMaxCandidateBytes) {
+      c.bytes -= c.packets.front().size();
+      c.packets.pop_front();
+      c.from_keyframe = false;
+    }
     return false;
   }
-  // The sender restarted: follow it, from its first packets kept.
-  std::deque<std::vector<uint8_t>> earlier = std::move(c.packets);
+  // The sender restarted: follow it, from its first packets kept; the
+  // caller plays this one.
+  follow_candidate(now);
+  return true;
+}
+
+void NetworkSource::follow_candidate(SteadyTime now) {
+  std::deque<std::vector<uint8_t>> earlier = std::move(candidate_->packets);
+  media_ssrc_ = candidate_->ssrc;
   candidate_.reset();
-  media_ssrc_ = ssrc;
   bye_seen_ = false;
   bye_timer_.cancel();
   buffer_.restart();
@@ -295,9 +356,14 @@ bool NetworkSource::consider_switch(uint32_t ssrc, uint16_t sequence,
     ++counters.ssrc_changes;
     counters.foreign_ssrc -= std::min<uint64_t>(counters.foreign_ssrc, earlier.size());
   });
-  last_media_ = Clock::now();
+  last_media_ = now;
+  // The new SSRC's usual gap is its own.
+  last_gap_packet_.reset();
+  longest_gap_ = longest_gap_before_ = longest_gap_.zero();
+  gap_bucket_start_ = now;
+  replaying_ = true;
   for (const auto& p : earlier) on_rtp(p);
-  return true;
+  replaying_ = false;
 }
 
 void NetworkSource::on_sender_report(const common::SenderReport& report) {

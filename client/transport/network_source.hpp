@@ -8,10 +8,17 @@
 //    RTX) go as fillers: they take their sequence number, so they are not
 //    loss. Other SSRCs are counted and dropped;
 //  - a sender that restarts is followed: a new SSRC of the expected payload
-//    type, kSwitchPackets packets in sequence, after the current one sent
-//    BYE or fell silent for kSwitchSilence, becomes the sender played (the
-//    buffer restarts its sequence space and timeline; counted in
-//    ssrc_changes). Its packets from before the switch are played too;
+//    type becomes the sender played (the buffer restarts its sequence space
+//    and timeline; counted in ssrc_changes), its packets from before the
+//    switch played too, and its BYE ends the stream. It is followed
+//     * at once when it starts a decodable picture (its first packet opens a
+//       keyframe, the payload format says, and the rest follow in sequence)
+//       and the current SSRC has gone quiet for longer than its usual gap:
+//       the longest gap between its packets over the last kGapWindow.
+//       Cameras and SFUs change SSRC so at a keyframe, right after the last
+//       packet of the old one, without a pause or a BYE;
+//     * otherwise after kSwitchPackets packets in sequence, once the current
+//       one sent BYE or fell silent for kSwitchSilence;
 //  - a receiver report (fraction lost, cumulative lost, extended highest
 //    sequence, jitter) every 500 ms, a PLI when asked, NACKs after a read
 //    (--nack), a BYE on stop: where the transport can send feedback;
@@ -68,12 +75,18 @@ struct SourceCounters {
 
 class NetworkSource : public common::Readable<ReceivedPacket>, private TransportEvents {
  public:
-  // A restarted sender: packets in sequence from the new SSRC, and how long
-  // the current one must have been silent (unless it sent BYE).
+  // A restarted sender that does not start at a keyframe: packets in
+  // sequence from the new SSRC, and how long the current one must have been
+  // silent (unless it sent BYE).
   static constexpr size_t kSwitchPackets = 3;
   static constexpr std::chrono::milliseconds kSwitchSilence{1000};
-  // Packets of a would-be new sender kept to play once it is followed.
-  static constexpr size_t kMaxCandidatePackets = 256;
+  // The current SSRC's usual gap between packets is the longest over this
+  // long (at least half of it, at most all of it).
+  static constexpr std::chrono::milliseconds kGapWindow{1000};
+  // Packets of a would-be new sender kept to play once it is followed, and
+  // their bytes: a keyframe of a 20 Mbit/s stream is several hundred.
+  static constexpr size_t kMaxCandidatePackets = 2048;
+  static constexpr size_t kMaxCandidateBytes = 4 << 20;
   // Pipes itself into buffer, installs the buffer's drain callback, and
   // reads the buffer's counters for its receiver reports. Borrows both.
   NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched);
@@ -115,7 +128,18 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   void on_rtp(std::span<const uint8_t> packet);
   // A packet of the expected payload type from another SSRC: true when it
   // made that SSRC the one played (the caller then plays the packet).
-  bool consider_switch(uint32_t ssrc, uint16_t sequence, std::span<const uint8_t> packet);
+  bool consider_switch(uint32_t ssrc, uint16_t sequence, std::span<const uint8_t> packet,
+                       std::span<const uint8_t> payload);
+  // The candidate may be followed now (see the class comment).
+  bool candidate_followable(SteadyTime now) const;
+  // Makes the candidate the sender played, and plays its packets kept.
+  void follow_candidate(SteadyTime now);
+  // A packet of the SSRC played arrived at `now`: its gap since the last.
+  void note_media_gap(SteadyTime now);
+  // The current SSRC has been quiet for longer than its usual gap.
+  bool quiet_beyond_usual_gap(SteadyTime now) const;
+  // The payload opens a keyframe, where decoding can start.
+  bool opens_keyframe(std::span<const uint8_t> payload) const;
   void deliver(ReceivedPacket packet);
   // An RTCP SR of the sender we play: where its media clock is, and whether
   // every packet it counts has arrived.
@@ -160,12 +184,24 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   int64_t last_received_ = 0;
   SteadyTime last_heard_;  // the last packet from the sender: silence counts from here
   SteadyTime last_media_;  // the last RTP packet of the SSRC played
+  // The longest gap between packets of the SSRC played, in the current and
+  // the previous half of kGapWindow; none until two of its packets arrived.
+  std::optional<SteadyTime> last_gap_packet_;
+  SteadyTime gap_bucket_start_{};
+  std::chrono::steady_clock::duration longest_gap_{0};
+  std::chrono::steady_clock::duration longest_gap_before_{0};
+  bool replaying_ = false;  // a followed SSRC's kept packets are played
+  bool reading_ = true;     // the transport reads (as apply_reading last said)
   // Another SSRC of the expected payload type, and its recent packets.
   struct Candidate {
     uint32_t ssrc = 0;
     uint16_t next_sequence = 0;
     size_t in_sequence = 0;
+    // The packets kept begin with one that opens a keyframe, and the rest
+    // follow it in sequence: a decodable picture starts there.
+    bool from_keyframe = false;
     std::deque<std::vector<uint8_t>> packets;
+    size_t bytes = 0;
   };
   std::optional<Candidate> candidate_;
   SenderClock* sender_clock_ = nullptr;

@@ -9,6 +9,7 @@
 // a NACK list never passes kMaxTrackedGaps. For every access unit taken: one
 // gap flag per payload, and its byte count is its payloads' sizes. After the
 // last take nothing is left, and the byte count is back to 0.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -24,8 +25,11 @@ using client::ReceiveBuffer;
 
 namespace {
 
-// The buffer's hard bounds, whatever arrives and under every policy.
-void check_bounds(const ReceiveBuffer::Snapshot& s) {
+// The buffer's hard bounds, whatever arrives and under every policy; the
+// byte capacity follows the stream's rate up to its ceiling at most.
+void check_bounds(const ReceiveBuffer::Snapshot& s, int64_t start_capacity_bytes) {
+  FUZZ_CHECK(s.capacity_bytes <=
+             std::max(ReceiveBuffer::kMaxFollowedCapacityBytes, start_capacity_bytes));
   FUZZ_CHECK(s.bytes <= s.byte_bound);
   FUZZ_CHECK(s.held_packets <= s.packet_bound);
   FUZZ_CHECK(s.front_timestamp.has_value() == !s.empty);
@@ -52,6 +56,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.grow_max_bytes = int64_t{header.grow_max_4kib} * 4096;
   config.capacity = std::chrono::milliseconds(40) * (header.capacity_40ms + 1);
   ReceiveBuffer buffer(config);
+  // Under grow, --grow-max (four times the start without one) bounds it.
+  const int64_t start = buffer.snapshot().capacity_bytes;
+  const int64_t start_capacity_bytes =
+      config.policy != OverflowPolicy::grow ? start
+      : config.grow_max_bytes > 0           ? config.grow_max_bytes
+                                            : 4 * start;
 
   uint16_t sequence = fuzz::first_sequence(header);
   uint32_t timestamp = fuzz::first_timestamp(header);
@@ -72,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // As the network source passes a packet of the stream without payload.
     packet.filler = record->size == 0;
     buffer.write(std::move(packet));
-    check_bounds(buffer.snapshot());
+    check_bounds(buffer.snapshot(), start_capacity_bytes);
     // What the decode thread reads before playback starts, now and then.
     if (record->take == 3) (void)buffer.startup_held(arrival);
 

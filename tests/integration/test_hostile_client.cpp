@@ -69,7 +69,7 @@ TEST_CASE("an access unit that never ends cannot grow the receive buffer past it
   REQUIRE(make_clip(clip, "320x240", 30, 1.0, 0));
   const auto frames = frames_of(clip);
   REQUIRE(frames.size() == 30);
-  // --buffer-max 1s: 1 MiB of payload, and one access unit of up to 32 MiB.
+  // --buffer-max 1s: 1 MiB of payload to start, and one access unit of up to 32 MiB.
   ListenSession session(dir, frames[0], {"--buffer-max", "1s"});
   // An FU-A start, then 24500 middle fragments (34 MB) at one timestamp: its
   // end never comes. Paced, so the kernel buffer does not drop it first.
@@ -90,7 +90,9 @@ TEST_CASE("an access unit that never ends cannot grow the receive buffer past it
   INFO(m.dump(1));
   CHECK(m["buffer"]["peak_bytes"].get<int64_t>() <=
         static_cast<int64_t>((1 << 20) + media::kMaxAccessUnitBytes));
-  CHECK(m["buffer"]["capacity_bytes"].get<int64_t>() == 1 << 20);
+  // The byte capacity may follow what the sender sent, up to its ceiling
+  // (docs/SECURITY.md).
+  CHECK(m["buffer"]["capacity_bytes"].get<int64_t>() <= int64_t{64} << 20);
   CHECK(m["packets"]["dropped_overflow"].get<int64_t>() +
             m["packets"]["dropped_kernel"].get<int64_t>() >
         1500);

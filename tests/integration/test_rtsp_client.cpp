@@ -30,7 +30,7 @@ class GstRtspServer {
     std::vector<std::string> argv = {"/usr/bin/python3",    kPeerScript, "--port",
                                      std::to_string(port_), "--file",    clip};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    process_.emplace(argv, dir.file("gst-rtsp-server.log"));
+    process_.emplace(argv, dir.file("gst-rtsp-server-" + std::to_string(port_) + ".log"));
     REQUIRE(wait_for_log(*process_, "ready", 10s));
   }
   std::string url(const std::string& credentials = "") const {
@@ -161,4 +161,63 @@ TEST_CASE("an RTSP URL nobody serves, or with nothing at its path, is one clear 
   const Played misuse = play(dir, {"127.0.0.1:5004", "--user", "x"});
   CHECK(misuse.code == 2);
   CHECK(misuse.log.find("--user and --password are for rtsp:// sources") != std::string::npos);
+}
+
+// Every exit path writes the files it was asked for (DESIGN.md "The metrics
+// file"): a session whose RTSP source fails before SETUP is a video start
+// failure ended by an error, in the metrics, the timeline and the report,
+// and still says why in one line.
+TEST_CASE("RTSP failures before SETUP still leave the metrics, the timeline and the report",
+          "[peer][rtsp]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1, 0));
+  GstRtspServer gst(dir, clip, {"--user", "viewer", "--password", "s3cret"});
+  std::string missing = gst.url("viewer:s3cret@");
+  missing.replace(missing.rfind("/stream"), 7, "/nope");
+  // GStreamer's RTSP server answers DESCRIBE with 503 when it cannot
+  // prepare the stream's media (here, its file is gone).
+  GstRtspServer unavailable(dir, dir.file("gone.mp4"));
+  struct Failure {
+    std::string what, url, says;
+  };
+  const std::vector<Failure> failures = {
+      {"refused", "rtsp://127.0.0.1:" + std::to_string(free_port()) + "/stream",
+       "no RTSP server listens on"},
+      {"404", missing, "has no stream at"},
+      {"401", gst.url(), "asks for credentials"},
+      {"503", unavailable.url(), "answered DESCRIBE with 503"},
+  };
+  for (const auto& f : failures) {
+    INFO(f.what << ": " << f.url);
+    const std::string metrics = dir.file(f.what + ".json"), report = dir.file(f.what + ".html"),
+                      timeline = dir.file(f.what + ".csv");
+    Process client({kClient, f.url, "--headless", "--metrics", metrics, "--report", report,
+                    "--timeline", timeline},
+                   dir.file(f.what + ".log"));
+    const auto code = client.wait_for(20s);
+    INFO(client.log());
+    CHECK(code == 1);
+    CHECK(client.log().find(f.says) != std::string::npos);
+    CHECK(client.log().find("VIDEO START FAILURE (error)") != std::string::npos);
+    REQUIRE(file_exists(metrics));
+    const json m = read_json(metrics);
+    INFO(m.dump(1));
+    CHECK(m["schema"] == "flowcast.metrics/1");
+    CHECK(m["session"]["protocol"] == "rtsp");
+    CHECK(m["session"]["video_started"] == false);
+    CHECK(m["session"]["start_failure"] == "video_start_failure");
+    CHECK(m["session"]["ended_by"] == "error");
+    CHECK(m["startup_ms"].is_null());
+    CHECK(m["rebuffering_ratio"].is_null());
+    CHECK(m["duration_ms"].get<double>() >= 0);
+    CHECK(m["session"]["state_ms"]["joining"] == m["duration_ms"]);
+    CHECK(m["frames"]["rendered"] == 0);
+    REQUIRE(file_exists(report));
+    const std::string html = read_file(report);
+    CHECK(html.find("<html") != std::string::npos);
+    CHECK(html.find("video_start_failure") != std::string::npos);
+    REQUIRE(file_exists(timeline));
+    CHECK(read_file(timeline).find("joining") != std::string::npos);
+  }
 }

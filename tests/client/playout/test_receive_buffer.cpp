@@ -1,6 +1,7 @@
 // ReceiveBuffer: packets in (built by hand, arrival times injected), whole
 // access units out in sequence order, with every counter and each overflow
 // policy at its limit. No sockets, no threads, no sleeping.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -726,6 +727,15 @@ TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow t
   REQUIRE(a);
   CHECK(a->timestamp >= 0);
   CHECK(a->payloads.size() <= 3);
+  // Discarded as too large to hold, it is no part of the stream's rate: the
+  // byte capacity follows the 90 kB/s of the pictures after it, not the
+  // 32 MiB it reached within a frame interval (which would take it to its
+  // ceiling).
+  for (uint32_t t = 3; t <= 30; ++t) {
+    write_all(b, access_unit(seq, t * kTick, 3, 1000));
+    seq += 3;
+  }
+  if (policy != OverflowPolicy::grow) CHECK(state(b).capacity_bytes < 1 << 20);
 }
 
 // Empty payloads cost bookkeeping, not bytes: the packet bound holds them.
@@ -762,4 +772,85 @@ TEST_CASE("ReceiveBuffer bounds: one access unit of tiny packets is held up to i
   CHECK(s.held_packets <= bound);
   CHECK(s.held_packets <= media::kMaxAccessUnitPackets);
   CHECK(counters(b).dropped_overflow > 0);
+}
+
+// A 20 Mbit/s stream (70 packets of 1190 bytes a picture at 30 fps) through
+// a 2 s buffer: the 2 MiB it starts with hold 0.8 s of it; the capacity in
+// bytes follows the measured rate, so the buffer holds the 2 s it is asked
+// to, and drops nothing on the way.
+TEST_CASE("ReceiveBuffer: the byte capacity follows the stream's rate, so --buffer-max is time",
+          "[unit][receive_buffer][overflow]") {
+  const auto policy = GENERATE(OverflowPolicy::drop_old, OverflowPolicy::drop_new,
+                               OverflowPolicy::block);
+  INFO("policy " << static_cast<int>(policy));
+  ReceiveBuffer b(config(policy, 2s));
+  const int64_t start = state(b).capacity_bytes;
+  CHECK(start == 2 << 20);
+  uint16_t seq = 0;
+  for (uint32_t frame = 0; frame < 60; ++frame) {
+    for (int i = 0; i < 70; ++i) {
+      INFO("frame " << frame << " packet " << i);
+      // block tells the source to stop once the 2 s are held.
+      REQUIRE((b.write(packet(seq++, frame * kTick, i == 69, 1190)) || frame == 59));
+    }
+  }
+  const auto s = state(b);
+  CHECK(s.counters.dropped_overflow == 0);
+  CHECK(s.buffered == 2s);
+  CHECK(s.bytes == 60u * 70u * 1190u);
+  // 2.5 MB a second, measured a little high (the window's end pictures).
+  CHECK(s.rate_bytes_per_s >= 2.49e6);
+  CHECK(s.rate_bytes_per_s <= 2.8e6);
+  CHECK(s.capacity_bytes >= static_cast<int64_t>(s.bytes));
+  CHECK(s.capacity_bytes <= static_cast<int64_t>(2 * 2.8e6 * ReceiveBuffer::kRateHeadroom));
+  // Full in time now: the next picture is the one too many.
+  CHECK(s.full);
+}
+
+TEST_CASE("ReceiveBuffer: a fixed byte capacity stays fixed when asked",
+          "[unit][receive_buffer][overflow]") {
+  ReceiveBufferConfig c = config(OverflowPolicy::drop_old, 2s);
+  c.follow_rate = false;
+  ReceiveBuffer b(c);
+  uint16_t seq = 0;
+  for (uint32_t frame = 0; frame < 60; ++frame)
+    for (int i = 0; i < 70; ++i) b.write(packet(seq++, frame * kTick, i == 69, 1190));
+  const auto s = state(b);
+  CHECK(s.capacity_bytes == 2 << 20);
+  CHECK(s.bytes <= static_cast<size_t>(2 << 20));
+  CHECK(s.counters.dropped_overflow > 0);
+}
+
+// A hostile sender crams 36 MB into each second of media time (and could
+// cram more): the byte capacity follows it only up to its ceiling, and what
+// is held stays within the bound docs/SECURITY.md states.
+TEST_CASE("ReceiveBuffer bounds: the byte capacity follows a hostile rate only to its ceiling",
+          "[unit][receive_buffer][overflow][hostile]") {
+  const auto policy = GENERATE(OverflowPolicy::block, OverflowPolicy::drop_new,
+                               OverflowPolicy::drop_old, OverflowPolicy::grow);
+  INFO("policy " << static_cast<int>(policy));
+  ReceiveBuffer b(config(policy, 2s));
+  const size_t ceiling = policy == OverflowPolicy::grow
+                             ? 4u * (2u << 20)  // --grow-max: four times the start
+                             : static_cast<size_t>(ReceiveBuffer::kMaxFollowedCapacityBytes);
+  const size_t slack = policy == OverflowPolicy::block ? ReceiveBuffer::kBlockSlackBytes : 0;
+  uint16_t seq = 0;
+  int64_t largest = 0;
+  for (uint32_t frame = 0; frame < 100; ++frame) {
+    for (int i = 0; i < 20; ++i) {
+      b.write(packet(seq++, frame * kTick, i == 19, 60000));
+      const auto s = state(b);
+      REQUIRE(s.capacity_bytes <= static_cast<int64_t>(ceiling));
+      REQUIRE(s.bytes <= ceiling + slack + media::kMaxAccessUnitBytes);
+      REQUIRE(s.byte_bound <= ceiling + slack + media::kMaxAccessUnitBytes);
+      largest = std::max(largest, s.capacity_bytes);
+    }
+    // The decode thread takes what is due now and then; the block policy
+    // would otherwise hold the source back for good.
+    if (frame % 10 == 9)
+      while (take_complete(b) && state(b).buffered > 1s) {
+      }
+  }
+  CHECK(largest == static_cast<int64_t>(ceiling));
+  CHECK(counters(b).peak_bytes <= ceiling + slack + media::kMaxAccessUnitBytes);
 }
