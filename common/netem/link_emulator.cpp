@@ -98,4 +98,20 @@ LinkEmulator::Outcome LinkEmulator::offer(size_t bytes, TimePoint now) {
   return out;
 }
 
+LinkEmulator::Outcome LinkEmulator::offer_control(size_t bytes, TimePoint now) {
+  Outcome out;
+  TimePoint start = std::max(now, busy_until_);
+  if (config_.rate_bps > 0 && !config_.reliable &&
+      (start - now) + transmit_time(bytes) > config_.queue) {
+    out.dropped = true;
+    return out;
+  }
+  const TimePoint sent = start + transmit_time(bytes);
+  busy_until_ = sent;
+  TimePoint at = std::max({sent + config_.delay, last_delivery_, blocked_until_});
+  last_delivery_ = at;
+  out.deliver_at = at;
+  return out;
+}
+
 }  // namespace flowcast::common

@@ -69,6 +69,13 @@ class LinkEmulator {
 
   // A packet of `bytes` enters the link at `now` (offers come in time order).
   Outcome offer(size_t bytes, TimePoint now);
+  // A control packet (the sender's RTCP) enters the link at `now`: it waits
+  // in the bottleneck queue, takes the wire, is delayed, kept in order and
+  // held behind a TCP loss like media, and a full UDP queue drops it; but it
+  // draws nothing from the seed (no random loss, jitter, reordering or
+  // duplication) and is not counted, so the media's fate under a seed is the
+  // same whatever RTCP is sent beside it.
+  Outcome offer_control(size_t bytes, TimePoint now);
 
   // TCP: a packet of `bytes` offered now would overflow the bottleneck
   // queue, so the sender waits. Always false over UDP or without a rate.

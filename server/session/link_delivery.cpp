@@ -43,7 +43,7 @@ void LinkDelivery::offer(Packet&& packet, Clock::time_point offer_at, bool contr
   }
   Clock::time_point at = offer_at;
   if (link_) {
-    auto outcome = link_->offer(size, offer_at);
+    auto outcome = control ? link_->offer_control(size, offer_at) : link_->offer(size, offer_at);
     if (outcome.dropped) return;
     at = outcome.deliver_at;
     if (outcome.duplicate_at) enqueue(*outcome.duplicate_at, Packet(packet), control);

@@ -117,7 +117,7 @@ TEST_CASE("a client with no server says so and exits 1 within 3 s", "[integratio
                               (transport == "tcp" ? "TCP" : "UDP")) != std::string::npos);
       // The metrics file is written on this exit path too.
       REQUIRE(file_exists(metrics));
-      CHECK(read_json(metrics)["frames"]["rendered"] == 0);
+      CHECK(read_client_metrics(metrics)["frames"]["rendered"] == 0);
     }
   }
 }
@@ -370,7 +370,7 @@ TEST_CASE("the client's metrics file is written on every exit path", "[integrati
     INFO(client.log());
     CHECK(code == 1);
     REQUIRE(file_exists(metrics));
-    CHECK(read_json(metrics)["frames"]["rendered"].get<int>() > 0);
+    CHECK(read_client_metrics(metrics)["frames"]["rendered"].get<int>() > 0);
   }
 }
 

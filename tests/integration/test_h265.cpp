@@ -293,7 +293,7 @@ TEST_CASE(
   REQUIRE(client.wait_for(40s) == 0);
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s) == 0);
-  const json m = read_json(dir.file("m.json"));
+  const json m = read_client_metrics(dir.file("m.json"));
   const json sm = read_json(dir.file("server.json"));
   const std::string log = server.log();
   const json& e = sm["load"]["encoder"];

@@ -251,7 +251,7 @@ TEST_CASE("flowcast-server --push to ffmpeg through the SDP, bit-exact", "[peer]
                   "--metrics", dir.file("client.json")},
                  dir.file("client.log"));
   REQUIRE(client.wait_for(15s) == 0);
-  CHECK(read_json(dir.file("client.json"))["frames"]["rendered"].get<int>() > 0);
+  CHECK(read_client_metrics(dir.file("client.json"))["frames"]["rendered"].get<int>() > 0);
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s) == 0);
   json m = read_json(dir.file("server.json"));

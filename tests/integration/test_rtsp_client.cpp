@@ -201,7 +201,7 @@ TEST_CASE("RTSP failures before SETUP still leave the metrics, the timeline and 
     CHECK(client.log().find(f.says) != std::string::npos);
     CHECK(client.log().find("VIDEO START FAILURE (error)") != std::string::npos);
     REQUIRE(file_exists(metrics));
-    const json m = read_json(metrics);
+    const json m = read_client_metrics(metrics);
     INFO(m.dump(1));
     CHECK(m["schema"] == "flowcast.metrics/1");
     CHECK(m["session"]["protocol"] == "rtsp");

@@ -153,7 +153,7 @@ TEST_CASE("localhost that resolves to ::1 first still finds a server on 127.0.0.
                   dir.file("client.log") + " 2>&1");
     INFO(transport << ": " << read_file(dir.file("client.log")));
     REQUIRE(rc == 0);
-    CHECK(read_json(metrics)["frames"]["rendered"].get<int>() > 0);
+    CHECK(read_client_metrics(metrics)["frames"]["rendered"].get<int>() > 0);
   }
 }
 

@@ -194,3 +194,43 @@ TEST_CASE("duplicates arrive twice", "[unit][link]") {
   CHECK(dups == static_cast<int>(link.counters().duplicated));
   CHECK(std::abs(dups - 1000) < 150);
 }
+
+TEST_CASE("control packets cross the link without touching the seed's decisions",
+          "[unit][link][rtcp]") {
+  // The same seed decides the same media packets' fate whether or not RTCP
+  // goes beside them; RTCP itself is delayed and kept in order, never lost
+  // at random, and not counted.
+  LinkConfig cfg;
+  cfg.loss_percent = 20;
+  cfg.jitter = 10ms;
+  cfg.delay = 40ms;
+  cfg.duplicate_percent = 5;
+  cfg.seed = 3;
+  LinkEmulator plain(cfg);
+  LinkEmulator with_rtcp(cfg);
+  for (int i = 0; i < 2000; ++i) {
+    const TimePoint at = kT0 + std::chrono::milliseconds(i);
+    if (i % 7 == 0) {
+      const auto control = with_rtcp.offer_control(52, at);
+      REQUIRE_FALSE(control.dropped);
+      CHECK(control.deliver_at >= at + 40ms);
+      CHECK_FALSE(control.duplicate_at);
+    }
+    const auto a = plain.offer(1200, at);
+    const auto b = with_rtcp.offer(1200, at);
+    REQUIRE(a.dropped == b.dropped);
+    REQUIRE(a.duplicate_at.has_value() == b.duplicate_at.has_value());
+  }
+  CHECK(plain.counters().offered == with_rtcp.counters().offered);
+  CHECK(plain.counters().dropped_loss == with_rtcp.counters().dropped_loss);
+
+  SECTION("over TCP, a control packet waits behind a retransmission") {
+    LinkConfig tcp;
+    tcp.reliable = true;
+    tcp.loss_percent = 100;
+    LinkEmulator link(tcp);
+    const auto lost = link.offer(1200, kT0);
+    const auto control = link.offer_control(52, kT0 + 1ms);
+    CHECK(control.deliver_at >= lost.deliver_at);
+  }
+}
