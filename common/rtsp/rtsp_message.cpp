@@ -432,14 +432,38 @@ std::optional<RtspUrl> parse_rtsp_url(std::string_view url) {
   return out;
 }
 
+namespace {
+
+// RFC 3986 §2.1: a byte a URI cannot hold (space, control, non-ASCII) as %XX,
+// so a URL from a server's SDP or Content-Base never ends the request line.
+std::string percent_encode_unsafe(std::string_view url) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(url.size());
+  for (char ch : url) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string resolve_control(std::string_view base, std::string_view control) {
-  if (control.empty() || control == "*") return std::string(base);
-  if (control.size() >= 7 && iequals(control.substr(0, 7), "rtsp://")) return std::string(control);
+  if (control.empty() || control == "*") return percent_encode_unsafe(base);
+  if (control.size() >= 7 && iequals(control.substr(0, 7), "rtsp://"))
+    return percent_encode_unsafe(control);
   std::string out(base);
   if (!out.empty() && out.back() != '/') out += '/';
   if (control.front() == '/') control.remove_prefix(1);
   out += control;
-  return out;
+  return percent_encode_unsafe(out);
 }
 
 }  // namespace flowcast::common

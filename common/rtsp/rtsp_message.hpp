@@ -134,7 +134,9 @@ struct RtspUrl {
 };
 std::optional<RtspUrl> parse_rtsp_url(std::string_view url);
 // url resolved against base (a=control, Content-Base): absolute as is, "*"
-// as the base, otherwise appended to the base with one '/'.
+// as the base, otherwise appended to the base with one '/'. Bytes a URI
+// cannot hold (space, controls, non-ASCII) come out percent-encoded, so the
+// result is always one token of a request line.
 std::string resolve_control(std::string_view base, std::string_view control);
 
 }  // namespace flowcast::common
