@@ -201,3 +201,19 @@ TEST_CASE("RTSP: a control URL and a challenge from the server cannot break the 
   CHECK(back[0].nonce == challenges[0].nonce);
   CHECK(back[0].opaque == "o");
 }
+
+TEST_CASE("RTSP: within_limits says whether a reader with those limits takes a message",
+          "[unit][rtsp][hostile]") {
+  RtspMessage m;
+  m.method = "SETUP";
+  m.uri = resolve_control("rtsp://h/s", "track");
+  m.set_header("CSeq", "3");
+  CHECK(within_limits(write_rtsp(m), RtspLimits{}));
+  // A server's control URL of 2,000 bytes that percent-encode to 6,000.
+  m.uri = resolve_control("rtsp://h/s", std::string(2000, '\xc1'));
+  const std::string text = write_rtsp(m);
+  CHECK_FALSE(within_limits(text, RtspLimits{}));
+  RtspStreamReader reader;
+  std::vector<RtspStreamReader::Item> items;
+  CHECK_FALSE(reader.feed({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, items));
+}
