@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 namespace flowcast::client {
 
@@ -88,13 +89,14 @@ size_t ReceiveBuffer::counted_packets() const {
 }
 
 bool ReceiveBuffer::full() const {
-  return buffered() >= capacity_ || static_cast<int64_t>(counted_bytes()) >= capacity_bytes_ ||
+  // One access unit alone is never full by time (see the class comment).
+  return (has_later_data() && buffered() >= capacity_) || static_cast<int64_t>(counted_bytes()) >= capacity_bytes_ ||
          counted_packets() >= base_packet_bound();
 }
 
 int64_t ReceiveBuffer::timeline_of(uint32_t rtp_timestamp) const {
   std::lock_guard lock(mutex_);
-  const int64_t offset = ts_offsets_.empty() ? 0 : ts_offsets_.rbegin()->second;
+  const int64_t offset = ts_offsets_.empty() ? 0 : ts_offsets_.rbegin()->second.offset;
   return ts_unwrap_.peek(rtp_timestamp) + offset;
 }
 
@@ -151,39 +153,65 @@ void ReceiveBuffer::resync_sequence(uint16_t first) {
   ++counters_.sequence_resyncs;
 }
 
-int64_t ReceiveBuffer::map_timestamp(int64_t seq, uint32_t timestamp, SteadyTime arrival) {
-  int64_t ts = ts_unwrap_.unwrap(timestamp);
-  int64_t offset = 0;
-  if (auto it = ts_offsets_.upper_bound(seq); it != ts_offsets_.begin())
-    offset = std::prev(it)->second;
-  ts += offset;
-  if (newest_ts_ && seq > highest_seq_) {
+std::optional<int64_t> ReceiveBuffer::map_timestamp(int64_t seq, uint32_t timestamp,
+                                                    SteadyTime arrival) {
+  const auto lead_90k = static_cast<int64_t>(kMaxTimestampLead.count()) * 90'000;
+  if (newest_ts_ && seq <= highest_seq_) {
+    // Out of sequence order: on the timeline of the stretch it was sent in,
+    // never re-anchored, and it does not move the unwrapper on.
+    auto it = ts_offsets_.upper_bound(seq);
+    if (it == ts_offsets_.begin()) return std::nullopt;  // before every stretch kept
+    --it;
+    const bool newest_stretch = std::next(it) == ts_offsets_.end();
+    const int64_t ts =
+        (newest_stretch ? ts_unwrap_ : it->second.unwrap).peek(timestamp) + it->second.offset;
+    const int64_t behind_90k = lead_90k + capacity_.count() * 9 / 100;
+    if (ts - *newest_ts_ > lead_90k || *newest_ts_ - ts > behind_90k) return std::nullopt;
+    if (ts > *newest_ts_) {
+      newest_ts_ = ts;
+      newest_ts_arrival_ = arrival;
+    }
+    return ts;
+  }
+  if (ts_offsets_.empty()) {
+    // The first packet: the first stretch also takes what overtook it.
+    ts_offsets_[std::numeric_limits<int64_t>::min()] = {};
+  }
+  int64_t ts = ts_unwrap_.peek(timestamp) + ts_offsets_.rbegin()->second.offset;
+  if (newest_ts_) {
     // In sequence order: is the step one the sender's clock explains?
     const int64_t step = ts - *newest_ts_;
     bool jump = force_ts_anchor_;
     if (step > 0) {
       const double waited_90k =
           std::chrono::duration<double>(arrival - newest_ts_arrival_).count() * 90000.0;
-      const double lead_90k = std::chrono::duration<double>(kMaxTimestampLead).count() * 90000.0;
-      jump = jump || static_cast<double>(step) - waited_90k > lead_90k;
+      jump = jump || static_cast<double>(step) - waited_90k > static_cast<double>(lead_90k);
     } else {
       int64_t largest = 0;
       for (int64_t s : recent_steps_) largest = std::max(largest, s);
       jump = jump || -step > std::max(kMinBackwardJump90k, 2 * largest);
     }
     if (jump) {
-      // Continue one frame after the newest: the playout clock runs on.
+      // Continue one frame after the newest: the playout clock runs on. The
+      // new stretch unwraps from this packet, so the unwrapped values stay
+      // near the timestamps as sent however often a sender jumps.
+      ts_offsets_.rbegin()->second.unwrap = ts_unwrap_;
+      ts_unwrap_ = common::TimestampUnwrapper{};
       const int64_t anchored = *newest_ts_ + frame_interval_90k_;
-      offset += anchored - ts;
-      ts_offsets_[seq] = offset;
+      ts_offsets_[seq] = {anchored - ts_unwrap_.unwrap(timestamp), {}};
       if (ts_offsets_.size() > 16) ts_offsets_.erase(ts_offsets_.begin());
       ts = anchored;
       ++counters_.timestamp_jumps;
       recent_steps_.clear();
-    } else if (step > 0) {
-      recent_steps_.push_back(step);
-      if (recent_steps_.size() > 32) recent_steps_.pop_front();
+    } else {
+      ts_unwrap_.unwrap(timestamp);
+      if (step > 0) {
+        recent_steps_.push_back(step);
+        if (recent_steps_.size() > 32) recent_steps_.pop_front();
+      }
     }
+  } else {
+    ts_unwrap_.unwrap(timestamp);
   }
   force_ts_anchor_ = false;
   if (!newest_ts_ || ts > *newest_ts_) {
@@ -232,10 +260,16 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   const int64_t seq = seq_unwrap_.unwrap(packet.sequence) + seq_offset_;
   if (!highest_raw_ || seq > highest_seq_) highest_raw_ = packet.sequence;
   if (packet.filler) return insert_filler(seq);
-  const int64_t ts = map_timestamp(seq, packet.timestamp, packet.arrival);
-  ledger_.seen(ts);
+  const std::optional<int64_t> mapped = map_timestamp(seq, packet.timestamp, packet.arrival);
   ++counters_.received;
   counters_.bytes += packet.wire_bytes;
+  if (!mapped) {
+    // Out of order with a timestamp nothing held is near: a stray.
+    ++counters_.late;
+    return !writer_blocked_;
+  }
+  const int64_t ts = *mapped;
+  ledger_.seen(ts);
   if (!base_seq_) {
     base_seq_ = seq;
     next_seq_ = seq;
@@ -244,7 +278,10 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   const double arrival_90k =
       std::chrono::duration<double>(packet.arrival.time_since_epoch()).count() * 90000.0;
   const double transit = arrival_90k - static_cast<double>(ts);
-  if (last_transit_) jitter_ += (std::abs(transit - *last_transit_) - jitter_) / 16.0;
+  if (last_transit_) {
+    const double d = std::min(std::abs(transit - *last_transit_), double{kMaxJitter90k});
+    jitter_ += (d - jitter_) / 16.0;
+  }
   last_transit_ = transit;
 
   if (released_.count(seq) || packets_.count(seq)) {
@@ -400,8 +437,8 @@ bool ReceiveBuffer::would_overflow(int64_t ts, size_t bytes) const {
   if (auto fits = joins_large_front(ts, bytes)) return !*fits;
   if (static_cast<int64_t>(counted_bytes() + bytes) > capacity_bytes_) return true;
   if (counted_packets() + 1 > base_packet_bound()) return true;
-  if (ts_held_.empty()) return false;
   // A packet of a frame already held adds bytes, not media time.
+  if (ts_held_.empty() || ts_held_.count(ts)) return false;
   const int64_t lo = std::min(ts, ts_held_.begin()->first);
   const int64_t hi = std::max(ts, ts_held_.rbegin()->first);
   return std::chrono::microseconds((hi - lo + frame_interval_90k_) * 1000 / 90) > capacity_;
@@ -714,7 +751,7 @@ void ReceiveBuffer::remember_released(int64_t seq) {
 
 void ReceiveBuffer::note_interval(int64_t ts) {
   if (last_released_ts_ && ts != *last_released_ts_) {
-    recent_intervals_.push_back(std::abs(ts - *last_released_ts_));
+    recent_intervals_.push_back(std::min(std::abs(ts - *last_released_ts_), kMaxFrameInterval90k));
     if (recent_intervals_.size() > 32) recent_intervals_.pop_front();
     // With B-frames the decode-order steps vary; the smallest is one frame.
     frame_interval_90k_ = *std::min_element(recent_intervals_.begin(), recent_intervals_.end());

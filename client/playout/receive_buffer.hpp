@@ -45,6 +45,25 @@
 // --grow-max), and never shrinks: a quiet scene leaves the next burst room.
 // An access unit discarded as too large to hold does not count in the rate.
 //
+// What a sender controls stays in range (docs/SECURITY.md):
+//  - the frame interval is 1..kMaxFrameInterval90k (1 s): a slower stream
+//    counts 1 s per access unit beyond its timestamp span;
+//  - a re-anchored timestamp continues at most that interval after the
+//    newest, and a packet in sequence order steps at most kMaxTimestampLead
+//    plus its wait ahead, so the timeline climbs no faster than that;
+//  - a packet out of sequence order (reordered, resent) is read on the
+//    timeline of the stretch it was sent in and is never re-anchored: one
+//    further than kMaxTimestampLead ahead of the newest, or further behind
+//    it than kMaxTimestampLead plus the capacity, or from before the last 16
+//    re-anchors, is a stray, counted late and dropped;
+//  - the interarrival jitter counts each packet's transit difference up to
+//    kMaxJitter90k, so it never passes that (RFC 3550 §6.4.1 keeps it in 32
+//    bits);
+//  - one access unit alone never makes the buffer full by media time (it
+//    adds one frame interval, which may be longer than a small capacity):
+//    only bytes and packets do, so a blocked source never waits on the
+//    access unit it is in the middle of.
+//
 // Bounds (docs/SECURITY.md), whatever arrives: the payload bytes held never
 // pass byte_bound(), nor the packets held packet_bound(). One access unit
 // larger than the byte capacity is held whole while it is the oldest, up to
@@ -165,6 +184,12 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   static constexpr int64_t kRateWindow90k = 22'500;  // 250 ms
   static constexpr double kRateHeadroom = 1.5;
   static constexpr int64_t kMaxFollowedCapacityBytes = int64_t{64} << 20;
+  // The longest frame interval counted: 1 s (1 fps). A longer step between
+  // access units taken (a still, a pause, a hostile sender) counts as this.
+  static constexpr int64_t kMaxFrameInterval90k = 90'000;
+  // The most one packet's transit difference adds to the interarrival
+  // jitter, and so the most the jitter reaches: kMaxTimestampLead, in ticks.
+  static constexpr int64_t kMaxJitter90k = 60 * 90'000;
 
   explicit ReceiveBuffer(ReceiveBufferConfig config);
 
@@ -291,8 +316,9 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // Starts a new sequence space at `first`, continuing the extended numbers.
   void resync_sequence(uint16_t first);
   // The unwrapped, re-anchored timestamp of the packet of extended sequence
-  // seq; re-anchors at a jump.
-  int64_t map_timestamp(int64_t seq, uint32_t timestamp, SteadyTime arrival);
+  // seq; re-anchors at a jump. nullopt: a stray out of sequence order (see
+  // the class comment).
+  std::optional<int64_t> map_timestamp(int64_t seq, uint32_t timestamp, SteadyTime arrival);
   // The first sequence number at or after seq that no filler took.
   int64_t skip_fillers(int64_t seq) const;
   FrontRun front_run() const;
@@ -365,9 +391,15 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::optional<ReceivedPacket> probation_;  // a packet after a sequence jump
   bool restart_pending_ = false;
   bool force_ts_anchor_ = false;  // the next timestamp is re-anchored (restart)
-  common::TimestampUnwrapper ts_unwrap_;
-  // Timestamp shifts by the first extended sequence they apply from.
-  std::map<int64_t, int64_t> ts_offsets_;
+  common::TimestampUnwrapper ts_unwrap_;  // of the newest stretch of the timeline
+  // A stretch of the timeline between re-anchors: the shift added to its
+  // unwrapped timestamps, and its unwrapper as it was when the next began.
+  struct TimestampStretch {
+    int64_t offset = 0;
+    common::TimestampUnwrapper unwrap;
+  };
+  // By the first extended sequence they apply from; the newest 16.
+  std::map<int64_t, TimestampStretch> ts_offsets_;
   std::optional<int64_t> newest_ts_;  // the highest (re-anchored) timestamp seen
   SteadyTime newest_ts_arrival_{};
   std::deque<int64_t> recent_steps_;  // forward steps between new timestamps

@@ -17,10 +17,15 @@ constexpr auto kSampleInterval = std::chrono::milliseconds(50);
 
 NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer,
                              SteadyTime launched)
+    : NetworkSource(options, buffer, launched,
+                    [&options](asio::io_context& io) { return make_transport(options, io); }) {}
+
+NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer,
+                             SteadyTime launched, const TransportMaker& make)
     : options_(options),
       buffer_(buffer),
       launched_(launched),
-      transport_(make_transport(options, io_)),
+      transport_(make(io_)),
       bye_timer_(io_),
       report_timer_(io_),
       sample_timer_(io_),

@@ -36,6 +36,7 @@
 #include <asio.hpp>
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,9 +88,16 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   // their bytes: a keyframe of a 20 Mbit/s stream is several hundred.
   static constexpr size_t kMaxCandidatePackets = 2048;
   static constexpr size_t kMaxCandidateBytes = 4 << 20;
+  // Makes the transport, on the source's io_context (its network thread).
+  using TransportMaker = std::function<std::unique_ptr<RtpTransport>(asio::io_context&)>;
   // Pipes itself into buffer, installs the buffer's drain callback, and
-  // reads the buffer's counters for its receiver reports. Borrows both.
+  // reads the buffer's counters for its receiver reports. Borrows both. The
+  // transport is make_transport()'s: what the options ask for.
   NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched);
+  // The same over the transport `make` gives: one without sockets drives the
+  // receiver side with bytes of its own (tests/fuzz/fuzz_network_source.cpp).
+  NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched,
+                const TransportMaker& make);
   ~NetworkSource() override;
 
   // Starts the network thread: the transport's set-up, then reading.

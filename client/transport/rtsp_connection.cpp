@@ -110,6 +110,15 @@ void RtspConnection::send(Pending pending) {
                  common::authorization(*challenge_, user_, password_, m.method, m.uri, kHashes,
                                        "f10ca57c", ++nonce_count_));
   const std::string text = common::write_rtsp(m);
+  if (!common::within_limits(text, common::RtspLimits{})) {
+    // Built from what the server sent (a control URL, a challenge) past what
+    // an RTSP server reads: sent, it would be refused or cut.
+    if (pending.handler) pending.handler(nullptr);
+    fail("the " + m.method + " request built from the RTSP server's answer (its control URL or " +
+         "challenge) is longer than an RTSP request may be (" +
+         std::to_string(text.size()) + " bytes)");
+    return;
+  }
   pending_write_.insert(pending_write_.end(), text.begin(), text.end());
   in_flight_.emplace(cseq, std::move(pending));
   if (!write_pending_) do_write();

@@ -49,6 +49,25 @@ std::vector<std::pair<std::string, std::string>> auth_params(std::string_view s)
   return out;
 }
 
+// A control character (CR, LF, NUL, ...) would end the Authorization header
+// early (or, to another server, the request) when copied into it.
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
+  });
+}
+
+// An HTTP quoted-string (RFC 9110 §5.6.4): '"' and '\' escaped.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace
 
 std::vector<AuthChallenge> parse_challenges(const std::vector<std::string_view>& values) {
@@ -79,6 +98,10 @@ std::vector<AuthChallenge> parse_challenges(const std::vector<std::string_view>&
         }
       }
     }
+    // What the answer would copy from the server cannot break its header.
+    if (has_control(c.realm) || has_control(c.nonce) || has_control(c.opaque) ||
+        has_control(c.algorithm))
+      continue;
     if (iequals(scheme, "Digest")) {
       c.scheme = AuthChallenge::Scheme::digest;
       if (c.nonce.empty()) continue;
@@ -114,13 +137,14 @@ std::string authorization(const AuthChallenge& c, std::string_view user, std::st
   const std::string response =
       c.qop_auth ? hashes.md5_hex(cat({ha1, c.nonce, nc_text, cnonce, "auth", ha2}))
                  : hashes.md5_hex(cat({ha1, c.nonce, ha2}));
-  std::string out = "Digest username=\"" + std::string(user) + "\", realm=\"" + c.realm +
-                    "\", nonce=\"" + c.nonce + "\", uri=\"" + std::string(uri) + "\", response=\"" +
+  // The server's fields go back as quoted-strings, escaped: a '"' in a realm
+  // cannot end it early and add parameters of the server's choosing.
+  std::string out = "Digest username=" + quoted(user) + ", realm=" + quoted(c.realm) +
+                    ", nonce=" + quoted(c.nonce) + ", uri=" + quoted(uri) + ", response=\"" +
                     response + "\"";
   if (!c.algorithm.empty()) out += ", algorithm=" + c.algorithm;
-  if (!c.opaque.empty()) out += ", opaque=\"" + c.opaque + "\"";
-  if (c.qop_auth)
-    out += ", qop=auth, nc=" + std::string(nc_text) + ", cnonce=\"" + std::string(cnonce) + "\"";
+  if (!c.opaque.empty()) out += ", opaque=" + quoted(c.opaque);
+  if (c.qop_auth) out += ", qop=auth, nc=" + std::string(nc_text) + ", cnonce=" + quoted(cnonce);
   return out;
 }
 

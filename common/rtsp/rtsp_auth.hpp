@@ -24,7 +24,9 @@ struct AuthChallenge {
 
 // The challenges flowcast can answer, from each WWW-Authenticate value;
 // Digest first (the stronger), then Basic. Others (Digest with SHA-256
-// only, unknown schemes) are left out.
+// only, unknown schemes, and any whose realm, nonce, opaque or algorithm
+// holds a control character, which the answer would copy into its header)
+// are left out.
 std::vector<AuthChallenge> parse_challenges(const std::vector<std::string_view>& values);
 
 struct AuthHashes {
@@ -34,7 +36,8 @@ struct AuthHashes {
 
 // The Authorization header value for a request `method` on `uri`. cnonce
 // and nc are used with qop=auth (nc counts the requests made with this
-// nonce, from 1).
+// nonce, from 1). Digest's quoted values are quoted-strings with '"' and
+// '\' escaped (RFC 7616 §3.4), so they read back as the challenge had them.
 std::string authorization(const AuthChallenge& challenge, std::string_view user,
                           std::string_view password, std::string_view method, std::string_view uri,
                           const AuthHashes& hashes, std::string_view cnonce = "0a4f113b",

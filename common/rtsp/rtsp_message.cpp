@@ -131,6 +131,22 @@ std::string write_rtsp(const RtspMessage& m) {
   return out;
 }
 
+bool within_limits(std::string_view written, const RtspLimits& limits) {
+  const size_t head_end = written.find("\r\n\r\n");
+  if (head_end == std::string_view::npos) return false;
+  const size_t head_bytes = head_end + 4;
+  if (head_bytes > limits.max_head_bytes) return false;
+  if (written.size() - head_bytes > limits.max_body_bytes) return false;
+  size_t lines = 0;
+  for (size_t at = 0; at < head_end + 2;) {
+    const size_t eol = written.find("\r\n", at);
+    if (eol + 2 - at > limits.max_line_bytes) return false;
+    ++lines;
+    at = eol + 2;
+  }
+  return lines - 1 <= limits.max_headers;
+}
+
 void write_interleaved(uint8_t channel, std::span<const uint8_t> data, std::vector<uint8_t>& out) {
   if (data.size() > 0xFFFF)
     throw std::invalid_argument("an interleaved frame holds 65535 bytes at most");
@@ -490,14 +506,38 @@ std::optional<RtspUrl> parse_rtsp_url(std::string_view url) {
   return out;
 }
 
+namespace {
+
+// RFC 3986 §2.1: a byte a URI cannot hold (space, control, non-ASCII) as %XX,
+// so a URL from a server's SDP or Content-Base never ends the request line.
+std::string percent_encode_unsafe(std::string_view url) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(url.size());
+  for (char ch : url) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string resolve_control(std::string_view base, std::string_view control) {
-  if (control.empty() || control == "*") return std::string(base);
-  if (control.size() >= 7 && iequals(control.substr(0, 7), "rtsp://")) return std::string(control);
+  if (control.empty() || control == "*") return percent_encode_unsafe(base);
+  if (control.size() >= 7 && iequals(control.substr(0, 7), "rtsp://"))
+    return percent_encode_unsafe(control);
   std::string out(base);
   if (!out.empty() && out.back() != '/') out += '/';
   if (control.front() == '/') control.remove_prefix(1);
   out += control;
-  return out;
+  return percent_encode_unsafe(out);
 }
 
 }  // namespace flowcast::common

@@ -59,6 +59,14 @@ struct RtspLimits {
   size_t max_body_bytes = 65536;  // Content-Length
 };
 
+// Whether a message as write_rtsp wrote it keeps within `limits` (each line
+// with its CRLF, the header count, the head with its blank line, the body),
+// so a reader with those limits (flowcast-server's, and most servers' of
+// about that size) accepts it. flowcast-client sends no request that does
+// not: one built from a server's overlong control URL or challenge fails
+// with a clear error instead.
+bool within_limits(std::string_view written, const RtspLimits& limits);
+
 // Cuts a byte stream into RTSP messages and interleaved frames, in order.
 // Holds at most one message head (max_head_bytes), one body
 // (max_body_bytes) or one frame (64 KiB) of unfinished input.
@@ -148,7 +156,9 @@ struct RtspUrl {
 };
 std::optional<RtspUrl> parse_rtsp_url(std::string_view url);
 // url resolved against base (a=control, Content-Base): absolute as is, "*"
-// as the base, otherwise appended to the base with one '/'.
+// as the base, otherwise appended to the base with one '/'. Bytes a URI
+// cannot hold (space, controls, non-ASCII) come out percent-encoded, so the
+// result is always one token of a request line.
 std::string resolve_control(std::string_view base, std::string_view control);
 
 }  // namespace flowcast::common

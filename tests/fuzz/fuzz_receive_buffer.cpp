@@ -6,12 +6,19 @@
 // after end(). Input: the header and packet records of fuzz_input.hpp.
 // Asserts, after every write (from snapshot()): at most byte_bound payload
 // bytes and packet_bound packets are held, and an empty buffer holds nothing;
-// a NACK list never passes kMaxTrackedGaps. For every access unit taken: one
-// gap flag per payload, and its byte count is its payloads' sizes. After the
-// last take nothing is left, and the byte count is back to 0.
+// a NACK list never passes kMaxTrackedGaps; what the sender controls stays in
+// its range: the frame interval in 1..kMaxFrameInterval90k, the jitter at
+// most kMaxJitter90k, and every timestamp (held or taken) within what the
+// packets written can move the timeline (kMaxTimestampLead plus 1 ms of
+// arrival each, twice that backward, from the first timestamp's unwrapping).
+// For every access unit taken: one gap flag per payload, and its byte count
+// is its payloads' sizes. After the last take nothing is left, and the byte
+// count is back to 0. The byte capacity follows the stream's rate up to its
+// ceiling at most.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -25,18 +32,34 @@ using client::ReceiveBuffer;
 
 namespace {
 
+// How far from 0 a timestamp handed out may be after `packets` writes: the
+// first is an unwrapped 32-bit value; each packet moves the timeline at most
+// kMaxTimestampLead plus its 1 ms wait ahead, or twice that back.
+int64_t timeline_reach(int64_t packets) {
+  const int64_t step = ReceiveBuffer::kMaxTimestampLead.count() * 90'000 + 90;
+  return (int64_t{1} << 32) + 2 * step * packets;
+}
+
 // The buffer's hard bounds, whatever arrives and under every policy; the
 // byte capacity follows the stream's rate up to its ceiling at most.
-void check_bounds(const ReceiveBuffer::Snapshot& s, int64_t start_capacity_bytes) {
+void check_bounds(const ReceiveBuffer::Snapshot& s, int64_t packets, int64_t start_capacity_bytes) {
   FUZZ_CHECK(s.capacity_bytes <=
              std::max(ReceiveBuffer::kMaxFollowedCapacityBytes, start_capacity_bytes));
   FUZZ_CHECK(s.bytes <= s.byte_bound);
   FUZZ_CHECK(s.held_packets <= s.packet_bound);
   FUZZ_CHECK(s.front_timestamp.has_value() == !s.empty);
   if (s.empty) FUZZ_CHECK(s.bytes == 0 && s.held_packets == 0);
+  FUZZ_CHECK(s.frame_interval_90k >= 1 &&
+             s.frame_interval_90k <= ReceiveBuffer::kMaxFrameInterval90k);
+  FUZZ_CHECK(s.jitter <= ReceiveBuffer::kMaxJitter90k);
+  if (s.front_timestamp) FUZZ_CHECK(std::llabs(*s.front_timestamp) <= timeline_reach(packets));
+  FUZZ_CHECK(s.buffered.count() >= 0);
+  FUZZ_CHECK(s.buffered.count() <=
+             (2 * timeline_reach(packets) + ReceiveBuffer::kMaxFrameInterval90k) * 1000 / 90);
 }
 
-void check_unit(const client::AccessUnitPayloads& unit) {
+void check_unit(const client::AccessUnitPayloads& unit, int64_t packets) {
+  FUZZ_CHECK(std::llabs(unit.timestamp) <= timeline_reach(packets));
   FUZZ_CHECK(!unit.payloads.empty());
   FUZZ_CHECK(unit.gap_before.size() == unit.payloads.size());
   size_t bytes = 0;
@@ -66,6 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint16_t sequence = fuzz::first_sequence(header);
   uint32_t timestamp = fuzz::first_timestamp(header);
   client::SteadyTime arrival{};
+  int64_t written = 0;
   while (const auto record = fuzz::next_packet_record(in)) {
     // The rarest steps stand for what a sender's discontinuities do: a new
     // SSRC (the network source restarts the buffer) and a sequence jump.
@@ -82,7 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // As the network source passes a packet of the stream without payload.
     packet.filler = record->size == 0;
     buffer.write(std::move(packet));
-    check_bounds(buffer.snapshot(), start_capacity_bytes);
+    ++written;
+    check_bounds(buffer.snapshot(), written, start_capacity_bytes);
     // What the decode thread reads before playback starts, now and then.
     if (record->take == 3) (void)buffer.startup_held(arrival);
 
@@ -90,14 +115,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (config.track_gaps && (record->take & 2))
       FUZZ_CHECK(buffer.take_new_gaps().size() <= ReceiveBuffer::kMaxTrackedGaps);
     if (record->take & 1) {
-      while (const auto unit = buffer.take_complete()) check_unit(*unit);
+      while (const auto unit = buffer.take_complete()) check_unit(*unit, written);
     }
     if (record->take & 2) {
-      if (const auto unit = buffer.take_incomplete()) check_unit(*unit);
+      if (const auto unit = buffer.take_incomplete()) check_unit(*unit, written);
     }
   }
   buffer.end();
-  while (const auto unit = buffer.take_incomplete_at_end()) check_unit(*unit);
+  while (const auto unit = buffer.take_incomplete_at_end()) check_unit(*unit, written);
   const auto last = buffer.snapshot();
   FUZZ_CHECK(last.empty && last.bytes == 0 && last.held_packets == 0);
   return 0;

@@ -32,8 +32,12 @@ sps baseline -profile:v baseline
 sps high444-cqm -pix_fmt yuv444p -x264-params cqm=jvt
 sps interlaced -x264-params interlaced=1
 SIZE=1280x720 sps hd
+# Three H.265 frames with AUDs: the payload target's H.265 seeds.
+ffmpeg -nostdin -loglevel error -f lavfi -i "$pattern" -frames:v 3 -c:v libx265 \
+  -x265-params log-level=error -bsf:v hevc_metadata=aud=insert -f hevc "$tmp/stream.265"
 "$build/tests/fuzz/fuzz_make_corpus" "$here" "$tmp/stream.264" "$tmp/stream.sdp" \
-  "$tmp/baseline.264" "$tmp/high444-cqm.264" "$tmp/interlaced.264" "$tmp/hd.264"
+  "$tmp/baseline.264" "$tmp/high444-cqm.264" "$tmp/interlaced.264" "$tmp/hd.264" \
+  "$tmp/stream.265"
 for dir in "$here"/corpus/*/; do
   printf '%-20s %3d seeds, %6d bytes\n' "$(basename "$dir")" "$(ls "$dir" | wc -l)" \
     "$(cat "$dir"/* | wc -c)"

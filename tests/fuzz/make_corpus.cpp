@@ -23,6 +23,7 @@
 #include "common/rtp/rtp_packet.hpp"
 #include "fuzz_input.hpp"
 #include "media/payload/h264_packetizer.hpp"
+#include "media/payload/h265_packetizer.hpp"
 #include "media/sdp/sdp.hpp"
 
 using namespace flowcast;
@@ -522,9 +523,130 @@ void make_h264_sps(const std::vector<Bytes>& streams) {
 
 }  // namespace
 
+// H.265 access units, each starting at an AUD (type 35).
+std::vector<AccessUnit> h265_access_units(const Bytes& annexb) {
+  std::vector<AccessUnit> units;
+  for (std::span<const uint8_t> nal : media::split_annexb(annexb)) {
+    if (media::h265_nal_type(nal) == media::kH265NalAud || units.empty()) units.emplace_back();
+    units.back().insert(units.back().end(), {0, 0, 0, 1});
+    units.back().insert(units.back().end(), nal.begin(), nal.end());
+  }
+  return units;
+}
+
+// An access unit without its leading AUD: a keyframe opening with its
+// parameter sets, as the server's streams begin.
+AccessUnit without_aud(const AccessUnit& au) {
+  const auto nals = media::split_annexb(au);
+  AccessUnit out;
+  for (size_t i = 1; i < nals.size(); ++i) {
+    out.insert(out.end(), {0, 0, 0, 1});
+    out.insert(out.end(), nals[i].begin(), nals[i].end());
+  }
+  return out;
+}
+
+void make_payload(const std::vector<AccessUnit>& h264, const std::vector<AccessUnit>& h265) {
+  const std::string t = "payload";
+  // Byte 0: bit 0 the format (0 H.264, 1 H.265); the largest payload is
+  // 4 + (byte 0 >> 1) x 8 bytes.
+  const auto put = [&](const std::string& name, uint8_t mode, const AccessUnit& au) {
+    Bytes in{mode};
+    in.insert(in.end(), au.begin(), au.end());
+    seed(t, name, in);
+  };
+  constexpr uint8_t kMtu1020 = 127 << 1, kMtu100 = 12 << 1;
+  for (size_t u = 0; u < h264.size(); ++u)
+    put("h264-au" + std::to_string(u) + "-mtu1020", kMtu1020, h264[u]);
+  put("h264-au0-mtu100", kMtu100, h264.front());
+  put("h264-keyframe-from-sps", kMtu1020, without_aud(h264.front()));
+  for (size_t u = 0; u < h265.size(); ++u)
+    put("h265-au" + std::to_string(u) + "-mtu1020", kMtu1020 | 1, h265[u]);
+  if (!h265.empty()) {
+    put("h265-au0-mtu100", kMtu100 | 1, h265.front());
+    put("h265-keyframe-from-vps", kMtu1020 | 1, without_aud(h265.front()));
+  }
+}
+
+// The RTP packets of one access unit from sender ssrc, payload type 96.
+std::vector<Bytes> sender_packets(const Payloads& payloads, uint32_t ssrc, uint16_t first_sequence,
+                                  uint32_t timestamp) {
+  std::vector<Bytes> packets = rtp_packets(payloads, first_sequence, timestamp);
+  for (Bytes& p : packets) {  // the SSRC: bytes 8..11
+    for (int i = 0; i < 4; ++i) p[8 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
+  }
+  return packets;
+}
+
+void make_network_source(const std::vector<Payloads>& units) {
+  const std::string t = "network_source";
+  constexpr uint32_t kFirst = 0x5EED0001, kSecond = 0x5EED0002;
+  const auto frame = [](const Bytes& packet, Bytes& stream) { common::frame_rfc4571(packet, stream); };
+  const auto rtcp = [&](uint32_t ssrc, uint32_t rtp_time, bool bye, Bytes& stream) {
+    Bytes compound;
+    common::write_sender_report(
+        common::SenderReport{ssrc, 0xE9A1B2C300000000ull, rtp_time, 10, 10000, {}}, compound);
+    if (bye) common::write_bye(common::Goodbye{{ssrc}}, compound);
+    frame(compound, stream);
+  };
+  // Byte 0: bit 0 --nack, bits 1..2 the overflow policy (0 block, 1
+  // drop-new, 2 drop-old, 3 grow), bits 3..7 --buffer-max in 100 ms - 1.
+  const auto put = [&](const std::string& name, uint8_t setup, const Bytes& stream) {
+    Bytes in{setup};
+    in.insert(in.end(), stream.begin(), stream.end());
+    seed(t, name, in);
+  };
+  constexpr uint8_t k2s = 19 << 3;
+  // One sender: its access units, a sender report, then BYE.
+  Bytes one;
+  uint16_t sequence = 100;
+  for (size_t u = 0; u < units.size(); ++u)
+    for (const Bytes& p : sender_packets(units[u], kFirst, sequence, 3000 * u)) {
+      frame(p, one);
+      ++sequence;
+    }
+  Bytes ended = one;
+  rtcp(kFirst, 3000 * units.size(), true, ended);
+  put("one-sender-bye", k2s, ended);
+  put("one-sender-closed-without-bye", k2s | (2 << 1), one);
+  // The sender restarts under a new SSRC after its BYE: new sequence
+  // numbers and timestamps, followed once three packets come in sequence.
+  Bytes restart = one;
+  rtcp(kFirst, 3000 * units.size(), true, restart);
+  uint16_t second_sequence = 40000;
+  for (size_t u = 0; u < units.size(); ++u)
+    for (const Bytes& p : sender_packets(units[u], kSecond, second_sequence, 0x80000000u + 3000 * u)) {
+      frame(p, restart);
+      ++second_sequence;
+    }
+  rtcp(kSecond, 0x80000000u + 3000 * units.size(), true, restart);
+  put("ssrc-switch-after-bye", k2s | 1, restart);
+  // A stranger (another SSRC) and another payload type among the packets,
+  // and a packet with a gap before it (--nack asks for it).
+  Bytes mixed;
+  sequence = 100;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const auto packets = sender_packets(units[u], kFirst, sequence, 3000 * u);
+    for (size_t i = 0; i < packets.size(); ++i) {
+      if (u == 1 && i == 0) {
+        ++sequence;  // lost
+        continue;
+      }
+      frame(packets[i], mixed);
+      ++sequence;
+    }
+    for (Bytes p : sender_packets({units[u].front()}, kSecond, 7, 99)) frame(p, mixed);
+    Bytes other_type = sender_packets({units[u].front()}, kFirst, sequence++, 3000 * u).front();
+    other_type[1] = static_cast<uint8_t>((other_type[1] & 0x80) | 97);
+    frame(other_type, mixed);
+  }
+  rtcp(kFirst, 3000 * units.size(), true, mixed);
+  put("stranger-other-type-gap-nack", 1 | (1 << 1) | k2s, mixed);
+}
+
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::cerr << "usage: " << argv[0] << " OUT STREAM.264 STREAM.sdp [MORE.264...]\n";
+    std::cerr << "usage: " << argv[0] << " OUT STREAM.264 STREAM.sdp [MORE.264|MORE.265...]\n";
     return 2;
   }
   try {
@@ -534,9 +656,18 @@ int main(int argc, char** argv) {
     if (units.size() < 3) throw std::runtime_error("need at least 3 access units");
     const Bytes sdp = read_file(argv[3]);
     std::vector<Bytes> streams{stream};
-    for (int i = 4; i < argc; ++i) streams.push_back(read_file(argv[i]));
+    // MORE.264: more H.264 streams (SPS seeds); MORE.265: an H.265 stream.
+    std::vector<AccessUnit> h265_units;
+    for (int i = 4; i < argc; ++i) {
+      const std::string name = argv[i];
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".265")
+        h265_units = h265_access_units(read_file(name));
+      else
+        streams.push_back(read_file(name));
+    }
     for (const char* target : {"rtp", "rtcp", "rfc4571", "handshake", "h264_depacketizer",
-                               "h264_sps", "receive_buffer", "sdp", "units"})
+                               "h264_sps", "receive_buffer", "sdp", "units", "payload",
+                               "network_source"})
       fs::remove_all(g_out / "corpus" / target);
 
     std::vector<Payloads> packetized;
@@ -551,6 +682,8 @@ int main(int argc, char** argv) {
     make_sdp(std::string(sdp.begin(), sdp.end()), units.front());
     make_units();
     make_boundaries(packetized);
+    make_payload(units, h265_units);
+    make_network_source(packetized);
   } catch (const std::exception& e) {
     std::cerr << "fuzz_make_corpus: " << e.what() << "\n";
     return 1;

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of the fuzz build (cmake --preset fuzz), one
 # after another, each on a fresh copy of its corpus and regressions, then
-# prints executions and executions per second per target. Fails if any
+# prints per target the executions, executions per second, and the coverage
+# reached (cov: code edges covered; ft: libFuzzer's features, edges with hit
+# counts; corp: inputs in the corpus at the end), so a shallow run shows
+# (a slow target at 20 s runs few executions). Fails if any
 # target crashed: a sanitizer report, a failed FUZZ_CHECK, a leak, one input
 # taking over 10 s or the process over 2 GiB. What a run finds (crash-*,
 # leak-*, timeout-*, oom-*) stays in BUILD/findings/TIME/TARGET/, never in the
@@ -63,22 +66,27 @@ for t in "${targets[@]}"; do
   elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+  # The last status line: "#RUNS DONE cov: N ft: N corp: N/SIZE ... exec/s: N ...".
+  last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
   if [ -z "$execs" ]; then  # it stopped early: the last status line says how far it got
-    last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
     execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
     rate=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$last")
   fi
+  cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
+  ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
+  corp=$(sed -nE 's/.* corp: ([0-9]+).*/\1/p' <<<"$last")
   result=ok
   if [ $rc -ne 0 ]; then
     result=FAILED
     failed+=("$t")
   fi
-  rows+=("$(printf '%-20s %-7s %12s %6d.%d %10s' "$t" "$result" "${execs:-?}" \
-    $((elapsed / 1000)) $((elapsed % 1000 / 100)) "${rate:-?}")")
+  rows+=("$(printf '%-20s %-7s %12s %6d.%d %10s %7s %7s %6s' "$t" "$result" "${execs:-?}" \
+    $((elapsed / 1000)) $((elapsed % 1000 / 100)) "${rate:-?}" "${cov:-?}" "${ft:-?}" \
+    "${corp:-?}")")
 done
 
 echo
-printf '%-20s %-7s %12s %8s %10s\n' target result execs seconds exec/s
+printf '%-20s %-7s %12s %8s %10s %7s %7s %6s\n' target result execs seconds exec/s cov ft corp
 printf '%s\n' "${rows[@]}"
 for t in "${failed[@]}"; do
   log=$work/$t.log

@@ -198,3 +198,50 @@ TEST_CASE("Range in normal play time: what players send, and what is refused",
   CHECK(write_npt_range(4, 12) == "npt=4.000-12.000");
   CHECK(write_npt_range(0.5, std::nullopt) == "npt=0.500-");
 }
+
+// What a server sends is copied into the next request: it must not be able to
+// end the request line or a header early, nor add Digest parameters.
+TEST_CASE("RTSP: a control URL and a challenge from the server cannot break the next request",
+          "[unit][rtsp][hostile]") {
+  // A space or a bare CR in a=control or Content-Base would end the URI.
+  CHECK(resolve_control("rtsp://h/s", "track 1\r") == "rtsp://h/s/track%201%0D");
+  CHECK(resolve_control("rtsp://h/a b", "*") == "rtsp://h/a%20b");
+  CHECK(resolve_control("rtsp://h/s", "rtsp://o/\x01t") == "rtsp://o/%01t");
+  CHECK(resolve_control("rtsp://h/s", "caf\xc3\xa9") == "rtsp://h/s/caf%C3%A9");
+  // A challenge with a control character in what the answer copies is left out.
+  CHECK(parse_challenges({"Digest realm=\"r\rX-Injected: 1\", nonce=\"n\""}).empty());
+  CHECK(parse_challenges({"Digest realm=\"r\", nonce=\"n\", opaque=\"a\x7f\""}).empty());
+  CHECK(parse_challenges({"Basic realm=\"a\x01\""}).empty());
+  // A quote in a realm stays inside it: escaped, and read back the same.
+  const auto challenges =
+      parse_challenges({R"(Digest realm="a\", uri=\"/elsewhere", nonce="n\\1", opaque="o")"});
+  REQUIRE(challenges.size() == 1);
+  CHECK(challenges[0].realm == R"(a", uri="/elsewhere)");
+  CHECK(challenges[0].nonce == R"(n\1)");
+  const std::string answer =
+      authorization(challenges[0], "u\"v", "p", "SETUP", "rtsp://h/s", kHashes, "c", 1);
+  INFO(answer);
+  CHECK(answer.find(R"(realm="a\", uri=\"/elsewhere")") != std::string::npos);
+  CHECK(answer.find(R"(username="u\"v")") != std::string::npos);
+  const auto back = parse_challenges({answer});
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].realm == challenges[0].realm);
+  CHECK(back[0].nonce == challenges[0].nonce);
+  CHECK(back[0].opaque == "o");
+}
+
+TEST_CASE("RTSP: within_limits says whether a reader with those limits takes a message",
+          "[unit][rtsp][hostile]") {
+  RtspMessage m;
+  m.method = "SETUP";
+  m.uri = resolve_control("rtsp://h/s", "track");
+  m.set_header("CSeq", "3");
+  CHECK(within_limits(write_rtsp(m), RtspLimits{}));
+  // A server's control URL of 2,000 bytes that percent-encode to 6,000.
+  m.uri = resolve_control("rtsp://h/s", std::string(2000, '\xc1'));
+  const std::string text = write_rtsp(m);
+  CHECK_FALSE(within_limits(text, RtspLimits{}));
+  RtspStreamReader reader;
+  std::vector<RtspStreamReader::Item> items;
+  CHECK_FALSE(reader.feed({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, items));
+}
