@@ -35,6 +35,20 @@ ReceiveBufferConfig buffer_config(const ClientOptions& o) {
   return c;
 }
 
+// The options a run played with, as the metrics file's `config` block.
+MetricsConfig metrics_config(const ClientOptions& options) {
+  auto ms = [](auto duration) {
+    return std::chrono::duration<double, std::milli>(duration).count();
+  };
+  return {.buffer_ms = ms(options.buffer),
+          .buffer_max_ms = ms(options.buffer_max),
+          .rebuffer_ms = ms(options.rebuffer_or_default()),
+          .overflow = options.overflow,
+          .on_loss = options.on_loss,
+          .host = options.host,
+          .port = options.port};
+}
+
 }  // namespace
 
 Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, SteadyTime launched)
@@ -331,13 +345,7 @@ MetricsDocument Player::metrics() const {
   // RTSP's auto settles on UDP or TCP; the metrics name the one used.
   if (options_.rtsp)
     m.transport = source_.transport_name() == std::string("udp") ? Transport::udp : Transport::tcp;
-  m.config = {.buffer_ms = ms(options_.buffer),
-              .buffer_max_ms = ms(options_.buffer_max),
-              .rebuffer_ms = ms(options_.rebuffer_or_default()),
-              .overflow = options_.overflow,
-              .on_loss = options_.on_loss,
-              .host = options_.host,
-              .port = options_.port};
+  m.config = metrics_config(options_);
   m.duration_ms = ms_between(launched_, now);
   SessionRecord record;
   record.launched = launched_;
@@ -505,13 +513,7 @@ int fail_before_playback(const ClientOptions& options, SteadyTime launched,
   MetricsDocument m;
   // RTSP's auto would have tried UDP first.
   m.transport = options.transport == Transport::automatic ? Transport::udp : options.transport;
-  m.config = {.buffer_ms = ms(options.buffer),
-              .buffer_max_ms = ms(options.buffer_max),
-              .rebuffer_ms = ms(options.rebuffer_or_default()),
-              .overflow = options.overflow,
-              .on_loss = options.on_loss,
-              .host = options.host,
-              .port = options.port};
+  m.config = metrics_config(options);
   m.duration_ms = ms_between(launched, failed);
   SessionRecord record;
   record.launched = launched;

@@ -201,6 +201,38 @@ bool holds_bye(const Interleaved& f) {
   return f.channel == 1 && rtcp && !rtcp->byes.empty();
 }
 
+// Reads until an RTCP BYE arrives among the frames from `from` on, the
+// connection closes, or `timeout` passes; returns those frames.
+std::vector<Interleaved> frames_until_bye(RawConnection& c, size_t from,
+                                          std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto frames = interleaved_from(c.received(), from);
+  while (std::none_of(frames.begin(), frames.end(), holds_bye) && !c.closed() &&
+         std::chrono::steady_clock::now() < deadline) {
+    c.read_until("\x01never\x01", 200ms);
+    frames = interleaved_from(c.received(), from);
+  }
+  return frames;
+}
+
+// The RTP packets among `frames` (channel 0), and their distinct RTP
+// timestamps: the pictures.
+std::vector<Interleaved> rtp_of(const std::vector<Interleaved>& frames) {
+  std::vector<Interleaved> rtp;
+  for (const auto& f : frames)
+    if (f.channel == 0 && f.data.size() > 12) rtp.push_back(f);
+  return rtp;
+}
+uint32_t rtp_timestamp(const Interleaved& f) {
+  return (uint32_t{f.data[4]} << 24) | (uint32_t{f.data[5]} << 16) | (uint32_t{f.data[6]} << 8) |
+         f.data[7];
+}
+std::set<uint32_t> pictures_of(const std::vector<Interleaved>& rtp) {
+  std::set<uint32_t> pictures;
+  for (const auto& f : rtp) pictures.insert(rtp_timestamp(f));
+  return pictures;
+}
+
 // SETUP (interleaved 0-1) then PLAY with `play_headers`; returns the Session
 // header line to send with later requests, and leaves the PLAY answer read.
 std::string setup_and_play(RawConnection& c, const std::string& url,
@@ -317,15 +349,8 @@ TEST_CASE("an RTSP session outlives its file: BYE, then PAUSE, PLAY again and TE
   const size_t playing = c.received().find("\r\n\r\n", play.find("CSeq: 2") + described) + 4;
 
   // The file's end is an RTCP BYE; the connection stays open.
-  auto bye_at = [&](size_t from) -> std::optional<size_t> {
-    for (const auto& f : interleaved_from(c.received(), from))
-      if (holds_bye(f)) return f.offset + 4 + f.data.size();
-    return std::nullopt;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + 8s;
-  while (!bye_at(playing) && !c.closed() && std::chrono::steady_clock::now() < deadline)
-    c.read_until("\x01never\x01", 200ms);
-  REQUIRE(bye_at(playing));
+  const auto first = frames_until_bye(c, playing, 8s);
+  REQUIRE(std::any_of(first.begin(), first.end(), holds_bye));
   c.read_until("\x01never\x01", 1s);
   CHECK_FALSE(c.closed());
 
@@ -339,20 +364,11 @@ TEST_CASE("an RTSP session outlives its file: BYE, then PAUSE, PLAY again and TE
   CHECK(replay.find("RTSP/1.0 200 OK\r\nCSeq: 4") != std::string::npos);
   CHECK(replay.find("Range: npt=0.000-2.000") != std::string::npos);
   const size_t replaying = c.received().find("\r\n\r\n", before_replay) + 4;
-  const auto deadline2 = std::chrono::steady_clock::now() + 8s;
-  while (!bye_at(replaying) && !c.closed() && std::chrono::steady_clock::now() < deadline2)
-    c.read_until("\x01never\x01", 200ms);
-  REQUIRE(bye_at(replaying));
-  size_t rtp = 0;
-  std::set<uint32_t> pictures;
-  for (const auto& f : interleaved_from(c.received(), replaying)) {
-    if (f.channel != 0 || f.data.size() < 12) continue;
-    ++rtp;
-    pictures.insert((uint32_t{f.data[4]} << 24) | (uint32_t{f.data[5]} << 16) |
-                    (uint32_t{f.data[6]} << 8) | f.data[7]);
-  }
-  CHECK(pictures.size() == 60);  // the whole 2 s file again
-  CHECK(rtp >= pictures.size());
+  const auto again = frames_until_bye(c, replaying, 8s);
+  REQUIRE(std::any_of(again.begin(), again.end(), holds_bye));
+  const auto rtp = rtp_of(again);
+  CHECK(pictures_of(rtp).size() == 60);  // the whole 2 s file again
+  CHECK(rtp.size() >= 60);
 
   c.send(request("TEARDOWN", url, 5, session));
   CHECK(c.read_until("CSeq: 5", 5s).find("RTSP/1.0 200 OK\r\nCSeq: 5") != std::string::npos);
@@ -379,23 +395,12 @@ TEST_CASE("RTSP PLAY with a Range starts a file at the keyframe at or before it"
   const auto rtptime = static_cast<uint32_t>(std::stoul(info[2].str()));
   const size_t playing = got.find("\r\n\r\n", got.find("CSeq: 2")) + 4;
   // Until the BYE: 4 s of pictures from the keyframe at 4 s.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  auto frames = interleaved_from(c.received(), playing);
-  while (std::none_of(frames.begin(), frames.end(), holds_bye) && !c.closed() &&
-         std::chrono::steady_clock::now() < deadline) {
-    c.read_until("\x01never\x01", 200ms);
-    frames = interleaved_from(c.received(), playing);
-  }
-  std::vector<Interleaved> rtp;
-  for (auto& f : frames)
-    if (f.channel == 0 && f.data.size() > 12) rtp.push_back(f);
+  const auto rtp = rtp_of(frames_until_bye(c, playing, 10s));
   REQUIRE(!rtp.empty());
   const auto& first = rtp.front().data;
   CHECK(((first[2] << 8) | first[3]) == seq);
-  const uint32_t first_ts =
-      (uint32_t{first[4]} << 24) | (uint32_t{first[5]} << 16) | (uint32_t{first[6]} << 8) | first[7];
   // The first picture is the one RTP-Info names: at npt 4.000.
-  CHECK(first_ts == rtptime);
+  CHECK(rtp_timestamp(rtp.front()) == rtptime);
   // It opens a keyframe: SPS (7), a STAP-A of parameter sets (24) or an IDR (5).
   const auto parsed = flowcast::common::parse_rtp(first);
   REQUIRE(parsed);
@@ -403,11 +408,7 @@ TEST_CASE("RTSP PLAY with a Range starts a file at the keyframe at or before it"
   const int nal = parsed->payload[0] & 0x1f;
   INFO("NAL unit type " << nal);
   CHECK((nal == 7 || nal == 24 || nal == 5));
-  std::set<uint32_t> pictures;
-  for (const auto& f : rtp)
-    pictures.insert((uint32_t{f.data[4]} << 24) | (uint32_t{f.data[5]} << 16) |
-                    (uint32_t{f.data[6]} << 8) | f.data[7]);
-  CHECK(pictures.size() == 120);
+  CHECK(pictures_of(rtp).size() == 120);
   CHECK(server.finish(dir)["rtsp"]["error_responses"] == 0);
 }
 
