@@ -71,6 +71,9 @@ class LinkDelivery {
   // `bytes`, if it has none at `now` (the session waits until then).
   // nullopt: room now, or no bottleneck.
   std::optional<Clock::time_point> blocked_until(size_t bytes, Clock::time_point now) const;
+  // When the last packet offered enters the link (the epoch before any): a
+  // packet offered for earlier enters then instead.
+  Clock::time_point last_offer() const { return last_offer_; }
   // Runs `then` once no packet is queued: at once when none is, otherwise
   // after the last one has left. Only the last call's `then` runs.
   void after_crossing(std::function<void()> then);

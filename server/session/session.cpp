@@ -81,7 +81,8 @@ std::optional<double> Session::seek(double npt_s) {
     paused_ = true;
     paused_at_ = Clock::now();
   }
-  if (!reporting_ && transport() != Transport::push) schedule_sender_report();
+  // Reports start again (at the end they stopped); a running timer restarts.
+  if (transport() != Transport::push) schedule_sender_report();
   pump();  // reads ahead; paused, it sends nothing yet
   return static_cast<double>(at) / 90000.0;
 }
@@ -288,8 +289,9 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   ++stats_.frames_sent;
   next_pts_90k_ = frame.pts_90k + frame.duration_90k;
   // A frame starts where the last one's bursts end, if they are still
-  // waiting (a live frame that came early): never before them.
-  const auto now = std::max(Clock::now(), last_offer_);
+  // waiting (a live frame that came early): never before them, so RTP
+  // sequence order is send order.
+  const auto now = std::max(Clock::now(), delivery_.last_offer());
   const auto now_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
   // Padding is wasted on an emulated link, which takes packets one by one.
@@ -298,9 +300,7 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
             [&](OutboundPacket&& packet, const common::RtpHeader& header, size_t index) {
               history_.remember(shared, index, header, packet.size());
               const uint64_t send_us = header.send_time_us.value_or(now_us);
-              const auto offer_at = now + std::chrono::microseconds(send_us - now_us);
-              last_offer_ = std::max(last_offer_, offer_at);
-              route(std::move(packet), offer_at);
+              route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
             });
   delivery_.flush();
 }
@@ -362,13 +362,9 @@ void Session::send_rtcp(std::vector<uint8_t>&& packet) {
 }
 
 void Session::schedule_sender_report() {
-  reporting_ = true;
   report_timer_.expires_after(kSenderReportInterval);
   report_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-    if (ec || ended_ || closing_ || at_end_) {
-      reporting_ = false;
-      return;
-    }
+    if (ec || ended_ || closing_ || at_end_) return;
     send_sender_report();
     schedule_sender_report();
   });

@@ -255,7 +255,6 @@ class Session : public std::enable_shared_from_this<Session>,
   // hold_at_end: the file was sent, and its BYE (or it is on its way).
   bool at_end_ = false;
   bool bye_sent_ = false;
-  bool reporting_ = false;  // the sender report timer runs
 
   // Live relay: frames wait here while the transport or the link holds the
   // session back, up to kLiveBacklog; past that, the session skips to the
@@ -267,10 +266,6 @@ class Session : public std::enable_shared_from_this<Session>,
   bool shedding_ = false;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
-  // When the last media packet offered enters the link. A frame's packets
-  // start no earlier, so a frame that comes while the last one's paced
-  // bursts still wait goes out behind them: RTP sequence order is send order.
-  std::chrono::steady_clock::time_point last_offer_{};
 
   asio::steady_timer report_timer_;
   // The live frame sent last: its presentation time and when it left.
