@@ -132,19 +132,12 @@ std::string write_rtsp(const RtspMessage& m) {
 }
 
 bool within_limits(std::string_view written, const RtspLimits& limits) {
-  const size_t head_end = written.find("\r\n\r\n");
-  if (head_end == std::string_view::npos) return false;
-  const size_t head_bytes = head_end + 4;
-  if (head_bytes > limits.max_head_bytes) return false;
-  if (written.size() - head_bytes > limits.max_body_bytes) return false;
-  size_t lines = 0;
-  for (size_t at = 0; at < head_end + 2;) {
-    const size_t eol = written.find("\r\n", at);
-    if (eol + 2 - at > limits.max_line_bytes) return false;
-    ++lines;
-    at = eol + 2;
-  }
-  return lines - 1 <= limits.max_headers;
+  // The reader a peer with these limits runs: one whole message, nothing left.
+  RtspStreamReader reader(limits);
+  std::vector<RtspStreamReader::Item> items;
+  const bool ok = reader.feed(
+      {reinterpret_cast<const uint8_t*>(written.data()), written.size()}, items);
+  return ok && items.size() == 1 && reader.pending() == 0;
 }
 
 void write_interleaved(uint8_t channel, std::span<const uint8_t> data, std::vector<uint8_t>& out) {
