@@ -233,10 +233,15 @@ std::set<uint32_t> pictures_of(const std::vector<Interleaved>& rtp) {
   return pictures;
 }
 
-// SETUP (interleaved 0-1) then PLAY with `play_headers`; returns the Session
-// header line to send with later requests, and leaves the PLAY answer read.
-std::string setup_and_play(RawConnection& c, const std::string& url,
-                           const std::string& play_headers = "") {
+// A session set up (interleaved 0-1) and played.
+struct Played {
+  std::string session;  // the Session header line to send with later requests
+  size_t stream_from = 0;  // where the bytes after the PLAY answer begin
+};
+
+// SETUP then PLAY with `play_headers`; leaves the PLAY answer read.
+Played setup_and_play(RawConnection& c, const std::string& url,
+                      const std::string& play_headers = "") {
   const size_t before = c.received().size();
   c.send(
       request("SETUP", url + "/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
@@ -248,7 +253,8 @@ std::string setup_and_play(RawConnection& c, const std::string& url,
   const std::string session = "Session: " + id[1].str() + "\r\n";
   c.send(request("PLAY", url, 2, session + play_headers));
   c.read_until("CSeq: 2", 5s);
-  return session;
+  const size_t answer = c.received().find("CSeq: 2", before);
+  return {session, c.received().find("\r\n\r\n", answer) + 4};
 }
 
 }  // namespace
@@ -343,10 +349,8 @@ TEST_CASE("an RTSP session outlives its file: BYE, then PAUSE, PLAY again and TE
   // RFC 2326 Appendix C.1.5: the file's length, for players to show.
   CHECK(c.read_until("a=control", 5s).find("a=range:npt=0-2.000") != std::string::npos);
   const size_t described = c.received().size();
-  const std::string session = setup_and_play(c, url);
-  const std::string play = c.received().substr(described);
-  CHECK(play.find("Range: npt=0.000-2.000") != std::string::npos);
-  const size_t playing = c.received().find("\r\n\r\n", play.find("CSeq: 2") + described) + 4;
+  const auto [session, playing] = setup_and_play(c, url);
+  CHECK(c.received().substr(described).find("Range: npt=0.000-2.000") != std::string::npos);
 
   // The file's end is an RTCP BYE; the connection stays open.
   const auto first = frames_until_bye(c, playing, 8s);
@@ -386,14 +390,13 @@ TEST_CASE("RTSP PLAY with a Range starts a file at the keyframe at or before it"
   RtspServer server(dir, clip);
   const std::string url = server.url();
   RawConnection c(server.port());
-  setup_and_play(c, url, "Range: npt=5-\r\n");
+  const size_t playing = setup_and_play(c, url, "Range: npt=5-\r\n").stream_from;
   const std::string& got = c.received();
   CHECK(got.find("Range: npt=4.000-8.000") != std::string::npos);
   std::smatch info;
   REQUIRE(std::regex_search(got, info, std::regex("RTP-Info: url=[^;]+;seq=(\\d+);rtptime=(\\d+)")));
   const auto seq = static_cast<uint16_t>(std::stoul(info[1].str()));
   const auto rtptime = static_cast<uint32_t>(std::stoul(info[2].str()));
-  const size_t playing = got.find("\r\n\r\n", got.find("CSeq: 2")) + 4;
   // Until the BYE: 4 s of pictures from the keyframe at 4 s.
   const auto rtp = rtp_of(frames_until_bye(c, playing, 10s));
   REQUIRE(!rtp.empty());
@@ -422,8 +425,7 @@ TEST_CASE("RTCP crosses the emulated link: sender reports are no earlier than th
   REQUIRE(make_clip(clip, "320x240", 30, 4, 0));
   RtspServer server(dir, clip, {"--link-delay", "200ms"});
   RawConnection c(server.port());
-  setup_and_play(c, server.url());
-  const size_t playing = c.received().find("\r\n\r\n", c.received().find("CSeq: 2")) + 4;
+  const size_t playing = setup_and_play(c, server.url()).stream_from;
   c.read_until("\x01never\x01", 2500ms);
   size_t reports = 0;
   for (const auto& f : interleaved_from(c.received(), playing)) {
