@@ -483,8 +483,9 @@ void Player::finish(int code) {
   clock_.end(ended_at_);
   source_.stop();
   decode_.stop();
-  // Pictures decoded but never shown: the session ended first.
-  left_in_render_queue_ = frames_.size();
+  // Pictures decoded but never shown: the session ended first. A picture the
+  // decode thread finished as the queue closed was discarded, not queued.
+  left_in_render_queue_ = frames_.size() + frames_.discarded();
   if (quality_) quality_->finish();
   std::string error;
   if (options_.quality.frames_path &&

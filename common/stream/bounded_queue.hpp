@@ -3,7 +3,9 @@
 // never blocks, and returns false once the queue holds its high-water mark;
 // a writer on its own thread then blocks in wait_for_drain(). The reader
 // pops, blocking while the queue is empty. end() closes the queue and wakes
-// every waiter. Values are moved, never copied.
+// every waiter; what is written after that is discarded, and counted
+// (discarded()), so a writer that raced the close loses nothing unseen.
+// Values are moved, never copied.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -23,7 +25,10 @@ class BoundedQueue : public Writable<T> {
   // Takes value (dropped once closed). false: at or past the mark.
   bool write(T value) override {
     std::lock_guard lock(mutex_);
-    if (closed_) return false;
+    if (closed_) {
+      ++discarded_;
+      return false;
+    }
     items_.push_back(std::move(value));
     not_empty_.notify_one();
     if (items_.size() >= high_water_) {
@@ -85,6 +90,11 @@ class BoundedQueue : public Writable<T> {
     std::lock_guard lock(mutex_);
     return items_.size();
   }
+  // Values written after close(), and so never queued.
+  size_t discarded() const {
+    std::lock_guard lock(mutex_);
+    return discarded_;
+  }
   bool drained() const {
     std::lock_guard lock(mutex_);
     return closed_ && items_.empty();
@@ -113,6 +123,7 @@ class BoundedQueue : public Writable<T> {
   size_t high_water_;
   bool closed_ = false;
   bool writer_waiting_ = false;
+  size_t discarded_ = 0;
 };
 
 }  // namespace flowcast::common

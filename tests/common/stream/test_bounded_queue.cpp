@@ -70,8 +70,12 @@ TEST_CASE("BoundedQueue: close drains what is left, then pops return nullopt",
   BoundedQueue<int> q(4);
   q.write(1);
   q.write(2);
+  CHECK(q.discarded() == 0);
   q.close();
-  CHECK_FALSE(q.write(3));  // dropped once closed
+  CHECK_FALSE(q.write(3));  // dropped once closed, and counted
+  CHECK_FALSE(q.write(4));
+  CHECK(q.discarded() == 2);
+  CHECK(q.size() == 2);
   CHECK_FALSE(q.drained());
   CHECK(q.pop() == 1);
   CHECK(q.pop() == 2);
