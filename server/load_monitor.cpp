@@ -54,7 +54,7 @@ void LoadMonitor::schedule() {
 
 void LoadMonitor::tick() {
   const auto now = Clock::now();
-  const double lag = std::max(ms(now - due_), delay_ ? ms(delay_()) : 0.0);
+  const double lag = ms(now - due_);
   second_lag_ms_ = std::max(second_lag_ms_, lag);
   metrics_.lag_ms_peak = std::max(metrics_.lag_ms_peak, lag);
   if (limit_bps_) {

@@ -62,9 +62,6 @@ class LoadMonitor {
 
   void start();
   void stop();
-  // Another lag to count as the loop's: how late sends queued for another
-  // thread leave (the UDP send thread's delay). Read at every tick.
-  void watch_delay(std::function<Clock::duration()> delay) { delay_ = std::move(delay); }
   // The viewers served, read with every second's sample, so that admission
   // compares each viewer's share as measured with the viewers now served.
   void watch_viewers(std::function<size_t()> viewers) { viewers_ = std::move(viewers); }
@@ -89,7 +86,6 @@ class LoadMonitor {
   void tick();
 
   asio::steady_timer timer_;
-  std::function<Clock::duration()> delay_;
   std::function<size_t()> viewers_;
   size_t sampled_viewers_ = 0;  // served during the last whole second
   std::optional<int64_t> limit_bps_;

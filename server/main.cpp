@@ -89,13 +89,6 @@ int main(int argc, char** argv) {
                  "ones are refused as full")
       ->transform(common::AsRate())
       ->type_name("RATE");
-  app.add_option_function<std::string>(
-         "--send-thread", [&](const std::string& v) { opt.send_thread = v == "on"; },
-         "on: UDP sends leave from a thread of their own, so the kernel's work runs beside the "
-         "sessions' (for a machine with cores to spare); off (default): the network thread "
-         "sends")
-      ->check(common::IsOneOf({"on", "off"}))
-      ->type_name("on|off");
   app.add_option("--duration", opt.duration, "stop after this long, e.g. 30s")
       ->transform(common::AsDuration())
       ->type_name("DURATION");

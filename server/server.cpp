@@ -77,10 +77,7 @@ Server::Server(ServerOptions options)
                    accept(s);
                    return s;
                  }) != nullptr;
-        },
-        options_.send_thread);
-    // The send thread's lag is the server's too: sends behind schedule.
-    load_.watch_delay([this] { return udp_->send_delay(); });
+        });
     if (!port_) port_ = udp_->local_port();
   }
   if (options_.rtsp_port != 0) open_rtsp(address);

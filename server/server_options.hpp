@@ -36,10 +36,6 @@ struct ServerOptions {
   // --egress-limit: every session's bytes together, in bits per second; past
   // it the server is overloaded (LoadMonitor). None: only the CPU limits.
   std::optional<int64_t> egress_limit_bps;
-  // --send-thread: UDP bursts leave from a thread beside the network thread
-  // (the kernel's work on another core). Off by default: on two cores shared
-  // with the encoder, it delivered less (bench/RESULTS.md, Fan-out).
-  bool send_thread = false;
   std::optional<std::chrono::microseconds> duration;
   std::optional<std::string> metrics_path;
   std::optional<std::string> sdp_path;   // --sdp: the stream's SDP file

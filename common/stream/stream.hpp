@@ -12,9 +12,9 @@
 //   backpressure is its own.
 // - Duplex<In, Out>: both ends, independent (a socket: RTCP in, RTP out).
 //
-// Flushing hands on what a stage holds back before it would on its own: when
-// it is full, when asked (flush()), when it ends (end()), and on a timer
-// (the stage's own clock; the receive buffer's is the playout clock).
+// A stage hands on what it holds back when it is full, when it ends (end()),
+// and on a timer (the stage's own clock; the receive buffer's is the
+// playout clock).
 //
 // Threads: a stage says in its own header which thread writes and which
 // thread reads; the drain callback runs on the thread that freed the space.
@@ -32,8 +32,6 @@ class Writable {
   // writing more (the value itself was taken, or dropped and counted, as the
   // stage's policy says).
   virtual bool write(T value) = 0;
-  // Hands on whatever is held back, now.
-  virtual void flush() {}
   // No more writes: flushes, then ends downstream.
   virtual void end() = 0;
 
@@ -72,10 +70,6 @@ class Readable {
   void end_downstream() {
     if (dest_) dest_->end();
   }
-  void flush_downstream() {
-    if (dest_) dest_->flush();
-  }
-  bool piped() const { return dest_ != nullptr; }
 
  private:
   Writable<T>* dest_ = nullptr;
@@ -85,10 +79,6 @@ template <typename In, typename Out>
 class Transform : public Writable<In>, public Readable<Out> {
  public:
   bool write(In value) override { return transform(std::move(value)); }
-  void flush() override {
-    flush_held();
-    this->flush_downstream();
-  }
   void end() override {
     flush_held();
     this->end_downstream();

@@ -10,9 +10,8 @@
 // UdpService::send_all). Receivers drop it before the payload (RFC 3550
 // §5.1), as flowcast-client, ffmpeg and GStreamer do.
 //
-// Threads: a value; built on the server's network thread and read there or,
-// with --send-thread, on the send thread it was moved to (the payload it
-// shares is immutable; its reference count is atomic).
+// Threads: a value; built on the server's network thread and read there (the
+// payload it shares is immutable; its reference count is atomic).
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -61,7 +61,6 @@ class RetransmissionHistory {
                                            const std::function<bool(size_t)>& fits);
 
   const ResendCounters& counters() const { return counters_; }
-  double budget_bytes() const { return budget_; }
 
  private:
   struct Entry {

@@ -80,7 +80,6 @@ void LivePatternSource::run() {
       }
       for (auto& ef : encoded) {
         auto packetized = packetize_frame(ef, mtu_, format_);
-        ++frames_;
         asio::post(io_, [this, packetized] { on_frame_(packetized); });
       }
     } catch (const std::exception& e) {

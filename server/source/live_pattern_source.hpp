@@ -37,7 +37,6 @@ class LivePatternSource {
   void stop();
   // The next frame will be an IDR (a PLI, or a new session joining).
   void request_keyframe() { encoder_.request_keyframe(); }
-  uint64_t frames_encoded() const { return frames_.load(); }
   // How the encoder keeps up, as of now (any thread).
   EncoderMetrics encoder_metrics() const;
   // The last whole second's pictures and ms a picture (any thread).
@@ -56,7 +55,6 @@ class LivePatternSource {
   const media::PayloadFormat& format_;
   FrameHandler on_frame_;
   std::atomic<bool> running_{false};
-  std::atomic<uint64_t> frames_{0};
   mutable std::mutex meter_mutex_;
   EncoderMeter meter_;  // --- Protected by meter_mutex_.
   std::thread thread_;

@@ -32,7 +32,6 @@ void LiveUrlSource::run() {
       auto frame = source_.next();
       if (!frame) break;
       auto packetized = packetize_frame(*frame, mtu_);
-      ++frames_;
       asio::post(io_, [this, packetized] { on_frame_(packetized); });
     }
   } catch (const std::exception& e) {

@@ -36,7 +36,6 @@ class LiveUrlSource {
   // Interrupts the reader and joins its thread (within about 100 ms). Safe
   // to call twice.
   void stop();
-  uint64_t frames_relayed() const { return frames_.load(); }
 
  private:
   void run();
@@ -47,7 +46,6 @@ class LiveUrlSource {
   FrameHandler on_frame_;
   EndHandler on_end_;
   std::atomic<bool> running_{false};
-  std::atomic<uint64_t> frames_{0};
   std::thread thread_;
 };
 

@@ -66,7 +66,6 @@ void RtspSession::begin() {
 }
 
 void RtspSession::play() {
-  played_ = true;
   resume();
 }
 

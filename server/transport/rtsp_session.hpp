@@ -52,9 +52,6 @@ class RtspSession : public Session {
   uint8_t rtp_channel() const { return rtp_channel_; }
   const asio::ip::udp::endpoint& rtp_to() const { return rtp_to_; }
   const asio::ip::udp::endpoint& rtcp_to() const { return rtcp_to_; }
-  // PLAY was answered at least once.
-  bool played() const { return played_; }
-  void set_played() { played_ = true; }
   void play();
   void hold();
 
@@ -89,7 +86,6 @@ class RtspSession : public Session {
   Clock::time_point last_heard_;
   asio::steady_timer linger_timer_;
   std::vector<uint8_t> bye_;  // over UDP: held until close_transport()
-  bool played_ = false;
 };
 
 }  // namespace flowcast::server

@@ -47,22 +47,8 @@ bool UdpSession::segments_bursts() const {
 Session::Sent UdpSession::send_packets(std::span<OutboundPacket> packets) {
   Sent sent;
   if (ended()) return sent;
-  // Refusals are told back only by the send thread (inline, the count is
-  // known at once): no callback built per burst otherwise.
-  SendThread::Refused on_refused;
-  if (service_.threaded())
-    on_refused = [weak = std::weak_ptr<Session>(shared_from_this())](uint64_t n, uint64_t bytes) {
-      if (auto self = weak.lock()) static_cast<UdpSession&>(*self).refused(n, bytes);
-    };
-  sent.packets = service_.send_all(packets, endpoint_, sent.bytes, std::move(on_refused));
+  sent.packets = service_.send_all(packets, endpoint_, sent.bytes);
   return sent;
-}
-
-void UdpSession::refused(uint64_t packets, uint64_t bytes) {
-  auto& st = mutable_stats();
-  st.packets_sent -= std::min(st.packets_sent, packets);
-  st.bytes_sent -= std::min(st.bytes_sent, bytes);
-  st.packets_dropped_queue += packets;
 }
 
 void UdpSession::read_transport_feedback() {
@@ -75,7 +61,7 @@ void UdpSession::close_transport() {
 }
 
 UdpService::UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind,
-                       Admission admission, bool send_thread)
+                       Admission admission)
     : socket_(io, bind.protocol()),
       admission_(std::move(admission)),
       datagrams_(socket_.native_handle()) {
@@ -85,21 +71,15 @@ UdpService::UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind
   // The kernel caps this at net.core.rmem_max; what it grants is enough.
   asio::error_code ec;
   socket_.set_option(asio::socket_base::receive_buffer_size(kReceiveBuffer), ec);
-  if (send_thread) send_thread_ = std::make_unique<SendThread>(io, datagrams_);
 }
 
-UdpService::~UdpService() {
-  // The thread sends on the socket: it ends first.
-  if (send_thread_) send_thread_->stop();
-}
+UdpService::~UdpService() = default;
 
 void UdpService::start() {
   do_receive();
 }
 
 void UdpService::stop() {
-  // What is queued leaves before the socket closes (the BYEs among it).
-  if (send_thread_) send_thread_->stop();
   asio::error_code ec;
   socket_.close(ec);
 }
@@ -111,14 +91,9 @@ bool UdpService::send_to(std::span<const uint8_t> data, const asio::ip::udp::end
 }
 
 size_t UdpService::send_all(std::span<OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
-                            uint64_t& bytes, SendThread::Refused on_refused) {
+                            uint64_t& bytes) {
   if (datagrams.empty() || !socket_.is_open()) return 0;
-  if (!send_thread_) return datagrams_.send(datagrams, to, bytes);
-  uint64_t total = 0;
-  for (const auto& d : datagrams) total += d.size();
-  if (!send_thread_->submit(to, datagrams, std::move(on_refused))) return 0;
-  bytes += total;
-  return datagrams.size();
+  return datagrams_.send(datagrams, to, bytes);
 }
 
 void UdpService::do_receive() {

@@ -41,8 +41,6 @@ class UdpSession : public Session {
  private:
   UdpService& service_;
   asio::ip::udp::endpoint endpoint_;
-  // Packets and bytes of a burst that did not leave: no longer sent, dropped.
-  void refused(uint64_t packets, uint64_t bytes);
 };
 
 class UdpService {
@@ -55,10 +53,8 @@ class UdpService {
   // leaves before any media), and returns true; or returns false when the
   // server is full, and the service answers FULL.
   using Admission = std::function<bool(const asio::ip::udp::endpoint& peer, const Accept& accept)>;
-  // Throws asio::system_error when the port cannot be bound. With
-  // `send_thread`, bursts leave from a SendThread beside the network thread.
-  UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission,
-             bool send_thread = false);
+  // Throws asio::system_error when the port cannot be bound.
+  UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission);
   ~UdpService();
 
   // Starts reading. Control comes before media: every wake reads every
@@ -76,22 +72,14 @@ class UdpService {
   // Non-blocking send: false when the kernel's send buffer is full.
   bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
   // Sends a burst of datagrams to `to`, in order, without blocking
-  // (DatagramSender: one sendmmsg, runs of equal size segmented). Inline,
-  // returns how many the kernel took and adds their bytes to `bytes`. With
-  // the send thread, the burst is queued and counted as taken; what the
-  // kernel (or the queue's bound) refuses later is told to on_refused, on
-  // the network thread.
+  // (DatagramSender: one sendmmsg, runs of equal size segmented). Returns
+  // how many the kernel took and adds their bytes to `bytes`.
   size_t send_all(std::span<OutboundPacket> datagrams, const asio::ip::udp::endpoint& to,
-                  uint64_t& bytes, SendThread::Refused on_refused = nullptr);
-  bool threaded() const { return send_thread_ != nullptr; }
+                  uint64_t& bytes);
   // Cookies answered per second at most (HELLO floods).
   static constexpr int kCookiesPerSecond = 2000;
   // Whether bursts are segmented (UDP_SEGMENT works on this socket).
   bool segmentation() const { return datagrams_.segmentation(); }
-  // How long the send thread's last burst waited for it (zero inline).
-  std::chrono::steady_clock::duration send_delay() const {
-    return send_thread_ ? send_thread_->delay() : std::chrono::steady_clock::duration{};
-  }
   uint64_t stray_datagrams() const { return stray_; }
   // The port bound (the kernel's pick when asked for port 0).
   uint16_t local_port() const { return socket_.local_endpoint().port(); }
@@ -106,9 +94,8 @@ class UdpService {
   Admission admission_;
   // send_all's, kept to spare an allocation.
   DatagramSender datagrams_;
-  std::unique_ptr<SendThread> send_thread_;  // joined before socket_ closes
-  std::array<uint8_t, 65536> buffer_{};      // the asynchronous read's
-  std::array<uint8_t, 65536> waiting_{};     // read_waiting's
+  std::array<uint8_t, 65536> buffer_{};   // the asynchronous read's
+  std::array<uint8_t, 65536> waiting_{};  // read_waiting's
   asio::ip::udp::endpoint sender_;
   std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
   HandshakeCookies cookies_;

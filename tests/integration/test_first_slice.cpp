@@ -334,7 +334,7 @@ TEST_CASE("--help shows each option's choices once", "[integration]") {
   CHECK(first_line.find("H.264") != std::string::npos);
   CHECK(first_line.find("H.265") != std::string::npos);
   CHECK(help.find("--codec h264|h265 ") != std::string::npos);
-  CHECK(help.find("--send-thread on|off ") != std::string::npos);
+  CHECK(help.find("--pacing smooth|burst ") != std::string::npos);
 }
 
 TEST_CASE("the client's metrics file is written on every exit path", "[integration]") {

@@ -13,7 +13,7 @@ using namespace flowcast::common;
 namespace {
 
 // Splits text into words on spaces. A word at the end of a write may go on
-// in the next one, so it is held until a space, flush() or end().
+// in the next one, so it is held until a space or end().
 class WordSplitter : public Transform<std::string, std::string> {
  public:
   int flushes_held = 0;
@@ -88,19 +88,6 @@ TEST_CASE("Transform: end() flushes what is held and ends downstream", "[unit][s
   CHECK(words.pop() == "wor");
   CHECK(words.drained());  // the queue was closed by end()
   CHECK_FALSE(words.pop());
-}
-
-TEST_CASE("Transform: flush() hands on what is held without ending", "[unit][stream]") {
-  BoundedQueue<std::string> words(100);
-  WordSplitter split;
-  split.pipe(words);
-  split.write("half");
-  CHECK(words.size() == 0);
-  split.flush();
-  CHECK(words.try_pop() == "half");
-  CHECK_FALSE(words.drained());
-  CHECK(split.write("more "));
-  CHECK(words.try_pop() == "more");
 }
 
 TEST_CASE("Transform: unpiped, writes go nowhere and report no backpressure", "[unit][stream]") {
