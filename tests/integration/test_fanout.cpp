@@ -131,8 +131,9 @@ TEST_CASE("Past --egress-limit, viewers skip to keyframes and new ones are refus
   Process three({kLoad, "--viewers", "3", "--join-rate", "1000", "--duration", "8s", "--json",
                  dir.file("three.json"), "127.0.0.1:" + server.port()},
                 dir.file("three.log"));
-  // A fourth, once the first is being served and measured.
-  std::this_thread::sleep_for(4s);
+  // A fourth, once the first is being served and measured: the server's
+  // status says the other two were refused.
+  REQUIRE(wait_for_log(server, "refused 2 at capacity", 20s));
   Process fourth({kLoad, "--viewers", "1", "--duration", "3s", "--json", dir.file("fourth.json"),
                   "127.0.0.1:" + server.port()},
                  dir.file("fourth.log"));

@@ -223,7 +223,8 @@ TEST_CASE("flowcast-server pushes an H.265 file to ffmpeg and to GStreamer", "[p
         {kServer, clip, "--port", std::to_string(free_port()), "--push", push, "--duration", "30s"},
         dir.file("server.log"));
     REQUIRE(wait_for_log(server, "left (end of stream)", 20s));
-    std::this_thread::sleep_for(1s);
+    // The last picture written, or 10 s: a missing one fails the count below.
+    wait_until([&] { return file_exists(dir.file("pic-059.raw")); }, 10s);
     receiver.signal(SIGINT);
     receiver.wait_for(5s);
     size_t pictures = 0;

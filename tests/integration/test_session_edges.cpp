@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -44,7 +45,15 @@ TEST_CASE("a server killed mid-stream: its end is not a stall", "[integration][s
   Process client(
       {kClient, "127.0.0.1:" + server.port(), "--headless", "--metrics", dir.file("m.json")},
       dir.file("client.log"));
-  std::this_thread::sleep_for(2500ms);
+  // Killed once the client has played for a second or more: its status
+  // line, once a second, has said PLAYING twice.
+  REQUIRE(wait_until(
+      [&] {
+        const std::string log = client.log();
+        const auto first = log.find("PLAYING");
+        return first != std::string::npos && log.find("PLAYING", first + 1) != std::string::npos;
+      },
+      15s));
   server.signal(SIGKILL);
   const auto code = client.wait_for(15s);
   INFO(client.log());
@@ -197,10 +206,21 @@ TEST_CASE("the status line stays on one line at 80 and 160 columns (tmux)",
     REQUIRE(run_shell(tmux + " new-session -d -s " + session + " -x " + std::to_string(columns) +
                       " -y 30 '" + kClient + " 127.0.0.1:" + server.port() +
                       " --headless --duration 6s; sleep 30'") == 0);
-    std::this_thread::sleep_for(3s);
+    // Captured once the client has played for 3 s, after a dozen redraws
+    // (its line begins with the run's time in seconds).
     const std::string screen = dir.file("screen-" + std::to_string(columns));
-    REQUIRE(run_shell(tmux + " capture-pane -p -t " + session + " > " + screen) == 0);
+    const bool played = wait_until(
+        [&] {
+          if (run_shell(tmux + " capture-pane -p -t " + session + " > " + screen) != 0)
+            return false;
+          const std::string text = read_file(screen);
+          if (text.find("PLAYING") == std::string::npos) return false;
+          const auto digit = text.find_first_of("0123456789");
+          return digit != std::string::npos && std::atof(text.c_str() + digit) >= 3.0;
+        },
+        15s);
     run_shell(tmux + " kill-server");
+    REQUIRE(played);
     std::istringstream lines(read_file(screen));
     std::string line, status;
     int used = 0;
