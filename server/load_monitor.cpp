@@ -14,7 +14,7 @@ double thread_cpu_seconds() {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
-double ms(LoadMonitor::Clock::duration d) {
+double ms(LoadRules::Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
@@ -22,44 +22,30 @@ double ms(LoadMonitor::Clock::duration d) {
 constexpr double kBucketSeconds = 0.25;
 }  // namespace
 
-LoadMonitor::LoadMonitor(asio::io_context& io, std::optional<int64_t> egress_limit_bps)
-    : timer_(io), limit_bps_(egress_limit_bps) {
+LoadRules::LoadRules(std::optional<int64_t> egress_limit_bps) : limit_bps_(egress_limit_bps) {
   metrics_.egress_limit_bps = limit_bps_.value_or(0);
   if (limit_bps_) tokens_ = static_cast<double>(*limit_bps_) / 8 * kBucketSeconds;
 }
 
-void LoadMonitor::start() {
-  started_ = second_start_ = Clock::now();
-  cpu_at_start_ = cpu_at_second_ = thread_cpu_seconds();
-  due_ = started_ + kTick;
-  schedule();
+void LoadRules::begin(Clock::time_point now, double cpu_seconds) {
+  started_ = second_start_ = now;
+  cpu_at_start_ = cpu_at_second_ = cpu_seconds;
 }
 
-void LoadMonitor::stop() {
-  stopped_ = true;
-  timer_.cancel();
-}
-
-void LoadMonitor::sent(uint64_t bytes) {
+void LoadRules::sent(uint64_t bytes) {
   second_bytes_ += bytes;
   if (limit_bps_) tokens_ -= static_cast<double>(bytes);
 }
 
-void LoadMonitor::schedule() {
-  timer_.expires_at(due_);
-  timer_.async_wait([this](const asio::error_code& ec) {
-    if (!ec && !stopped_) tick();
-  });
-}
-
-void LoadMonitor::tick() {
-  const auto now = Clock::now();
-  const double lag = ms(now - due_);
+void LoadRules::tick(Clock::time_point now, Clock::time_point due,
+                     const std::function<double()>& cpu_seconds,
+                     const std::function<size_t()>& viewers) {
+  const double lag = ms(now - due);
   second_lag_ms_ = std::max(second_lag_ms_, lag);
   metrics_.lag_ms_peak = std::max(metrics_.lag_ms_peak, lag);
   if (limit_bps_) {
     const double rate = static_cast<double>(*limit_bps_) / 8;  // bytes per second
-    tokens_ = std::min(rate * kBucketSeconds, tokens_ + rate * ms(kTick + (now - due_)) / 1000);
+    tokens_ = std::min(rate * kBucketSeconds, tokens_ + rate * ms(kTick + (now - due)) / 1000);
   }
   const bool was = overloaded_;
   late_ticks_ = lag > ms(kLagLimit) ? late_ticks_ + 1 : 0;
@@ -70,26 +56,23 @@ void LoadMonitor::tick() {
   }
   if (now - second_start_ >= std::chrono::seconds(1)) {
     const double wall = std::chrono::duration<double>(now - second_start_).count();
-    const double cpu = thread_cpu_seconds();
+    const double cpu = cpu_seconds();
     busy_ = std::clamp((cpu - cpu_at_second_) / wall, 0.0, 1.0);
     lag_ms_ = second_lag_ms_;
     egress_bps_ = static_cast<double>(second_bytes_) * 8 / wall;
     metrics_.busy_percent_peak = std::max(metrics_.busy_percent_peak, busy_ * 100);
     metrics_.egress_bps_peak = std::max(metrics_.egress_bps_peak, egress_bps_);
-    sampled_viewers_ = viewers_ ? viewers_() : 0;
+    sampled_viewers_ = viewers ? viewers() : 0;
     cpu_at_second_ = cpu;
     second_start_ = now;
     second_lag_ms_ = 0;
     second_bytes_ = 0;
   }
-  // The next tick is due a tick from now: a late one is not run twice.
-  due_ = now + kTick;
-  schedule();
 }
 
-bool LoadMonitor::admits(size_t viewers) const {
+bool LoadRules::admits(size_t viewers, Clock::time_point now) const {
   if (overloaded_) return false;
-  if (last_overload_ && Clock::now() - *last_overload_ < kCalm) return false;
+  if (last_overload_ && now - *last_overload_ < kCalm) return false;
   // Each viewer costs about what each cost in the last second (the fixed
   // part counted as theirs too: the estimate errs on the side of refusing).
   // With none served then, what is used now must leave room.
@@ -106,11 +89,45 @@ bool LoadMonitor::admits(size_t viewers) const {
   return true;
 }
 
-LoadMetrics LoadMonitor::metrics() const {
+LoadMetrics LoadRules::metrics(Clock::time_point now, double cpu_seconds) const {
   LoadMetrics m = metrics_;
-  const double wall = std::chrono::duration<double>(Clock::now() - started_).count();
-  if (wall > 0) m.busy_percent_mean = (thread_cpu_seconds() - cpu_at_start_) / wall * 100;
+  const double wall = std::chrono::duration<double>(now - started_).count();
+  if (wall > 0) m.busy_percent_mean = (cpu_seconds - cpu_at_start_) / wall * 100;
   return m;
+}
+
+LoadMonitor::LoadMonitor(asio::io_context& io, std::optional<int64_t> egress_limit_bps)
+    : timer_(io), rules_(egress_limit_bps) {}
+
+void LoadMonitor::start() {
+  const auto now = Clock::now();
+  rules_.begin(now, thread_cpu_seconds());
+  due_ = now + kTick;
+  schedule();
+}
+
+void LoadMonitor::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void LoadMonitor::schedule() {
+  timer_.expires_at(due_);
+  timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec && !stopped_) tick();
+  });
+}
+
+void LoadMonitor::tick() {
+  const auto now = Clock::now();
+  rules_.tick(now, due_, thread_cpu_seconds, viewers_);
+  // The next tick is due a tick from now: a late one is not run twice.
+  due_ = now + kTick;
+  schedule();
+}
+
+LoadMetrics LoadMonitor::metrics() const {
+  return rules_.metrics(Clock::now(), thread_cpu_seconds());
 }
 
 }  // namespace flowcast::server

@@ -22,6 +22,7 @@
 // shed as above. Under --egress-limit, a first viewer is measured alone
 // before a second is admitted.
 //
+// LoadRules holds the rules; LoadMonitor runs them on the network thread.
 // Threads: the network thread only (start(), the tick, and every call).
 #include <asio.hpp>
 #include <chrono>
@@ -47,7 +48,11 @@ struct LoadMetrics {
   EncoderMetrics encoder;
 };
 
-class LoadMonitor {
+// The rules above, fed with samples: the times a tick was due and ran, the
+// network thread's CPU seconds, the bytes sent and the viewers served. No
+// timer and no clock of its own, so every rule can be tried with made-up
+// samples. Threads: one (the network thread, in LoadMonitor).
+class LoadRules {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr auto kTick = std::chrono::milliseconds(50);
@@ -58,20 +63,20 @@ class LoadMonitor {
   static constexpr auto kCalm = std::chrono::seconds(2);
 
   // egress_limit_bps: --egress-limit (bits per second), none when nullopt.
-  LoadMonitor(asio::io_context& io, std::optional<int64_t> egress_limit_bps);
+  explicit LoadRules(std::optional<int64_t> egress_limit_bps);
 
-  void start();
-  void stop();
-  // The viewers served, read with every second's sample, so that admission
-  // compares each viewer's share as measured with the viewers now served.
-  void watch_viewers(std::function<size_t()> viewers) { viewers_ = std::move(viewers); }
-  // Media bytes the sessions handed to their transports: the egress rate and
-  // the bucket (RTCP, a few hundred bytes a second a session, is left out).
+  // The run begins at `now`; `cpu_seconds`: the thread's CPU time then.
+  void begin(Clock::time_point now, double cpu_seconds);
+  // A tick due at `due` ran at `now`. Once a whole second has passed since
+  // the last sample, `cpu_seconds()` and `viewers()` are read for the next.
+  void tick(Clock::time_point now, Clock::time_point due,
+            const std::function<double()>& cpu_seconds, const std::function<size_t()>& viewers);
+  // Media bytes the sessions handed to their transports (the egress rate and
+  // the bucket; RTCP is left out).
   void sent(uint64_t bytes);
-  // Live sessions skip to the next keyframe while this holds.
   bool overloaded() const { return overloaded_; }
-  // Whether one more viewer fits beside `viewers` now served.
-  bool admits(size_t viewers) const;
+  // Whether one more viewer fits beside `viewers` now served, at `now`.
+  bool admits(size_t viewers, Clock::time_point now) const;
   void frame_skipped() { ++metrics_.frames_skipped; }
   void viewer_refused() { ++metrics_.refused; }
 
@@ -79,18 +84,13 @@ class LoadMonitor {
   double busy() const { return busy_; }
   double lag_ms() const { return lag_ms_; }
   double egress_bps() const { return egress_bps_; }
-  LoadMetrics metrics() const;
+  // The run so far, at `now` with the thread's CPU time `cpu_seconds`.
+  LoadMetrics metrics(Clock::time_point now, double cpu_seconds) const;
 
  private:
-  void schedule();
-  void tick();
-
-  asio::steady_timer timer_;
-  std::function<size_t()> viewers_;
   size_t sampled_viewers_ = 0;  // served during the last whole second
   std::optional<int64_t> limit_bps_;
   Clock::time_point started_;
-  Clock::time_point due_;
   Clock::time_point second_start_;
   double cpu_at_start_ = 0;
   double cpu_at_second_ = 0;
@@ -104,6 +104,43 @@ class LoadMonitor {
   int late_ticks_ = 0;  // in a row
   std::optional<Clock::time_point> last_overload_;
   LoadMetrics metrics_;
+};
+
+// LoadRules on the network thread: a timer ticks every kTick, the thread's
+// CPU time is read from CLOCK_THREAD_CPUTIME_ID.
+class LoadMonitor {
+ public:
+  using Clock = LoadRules::Clock;
+  static constexpr auto kTick = LoadRules::kTick;
+
+  // egress_limit_bps: --egress-limit (bits per second), none when nullopt.
+  LoadMonitor(asio::io_context& io, std::optional<int64_t> egress_limit_bps);
+
+  void start();
+  void stop();
+  // The viewers served, read with every second's sample, so that admission
+  // compares each viewer's share as measured with the viewers now served.
+  void watch_viewers(std::function<size_t()> viewers) { viewers_ = std::move(viewers); }
+  void sent(uint64_t bytes) { rules_.sent(bytes); }
+  // Live sessions skip to the next keyframe while this holds.
+  bool overloaded() const { return rules_.overloaded(); }
+  // Whether one more viewer fits beside `viewers` now served.
+  bool admits(size_t viewers) const { return rules_.admits(viewers, Clock::now()); }
+  void frame_skipped() { rules_.frame_skipped(); }
+  void viewer_refused() { rules_.viewer_refused(); }
+  double busy() const { return rules_.busy(); }
+  double lag_ms() const { return rules_.lag_ms(); }
+  double egress_bps() const { return rules_.egress_bps(); }
+  LoadMetrics metrics() const;
+
+ private:
+  void schedule();
+  void tick();
+
+  asio::steady_timer timer_;
+  std::function<size_t()> viewers_;
+  LoadRules rules_;
+  Clock::time_point due_;
   bool stopped_ = false;
 };
 
