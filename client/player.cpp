@@ -159,20 +159,20 @@ EndedBy Player::stream_ended_by() const {
   return EndedBy::error;
 }
 
-std::string Player::session_state(SteadyTime now) const {
+SessionState Player::session_state(SteadyTime now) const {
   switch (clock_.state()) {
     case PlayState::starting:
-      return options_.listen && !first_packet_ ? "WAITING" : "JOINING";
+      return options_.listen && !first_packet_ ? SessionState::waiting : SessionState::joining;
     case PlayState::stalled:
-      return "REBUFFERING";
+      return SessionState::rebuffering;
     case PlayState::ended:
-      return "ENDED";
+      return SessionState::ended;
     case PlayState::playing:
       break;
   }
   // A gap between shown pictures as long as a W3C freeze, whatever its
   // cause: the freeze loss policy, a server skipping ahead, a slow decoder.
-  return stats_.freezes.in_progress(now) ? "FROZEN" : "PLAYING";
+  return stats_.freezes.in_progress(now) ? SessionState::frozen : SessionState::playing;
 }
 
 void Player::render_due_frames(SteadyTime now) {
@@ -252,8 +252,6 @@ void Player::sample_timeline(SteadyTime now) {
   TimelineSample s;
   s.t_ms = ms_between(launched_, now);
   s.state = session_state(now);
-  std::transform(s.state.begin(), s.state.end(), s.state.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const auto b = buffer_.snapshot();
   s.buffer_ms = std::chrono::duration<double, std::milli>(b.buffered).count();
   s.buffer_bytes = b.bytes;
@@ -279,9 +277,9 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   PlaybackStatus st;
   const PlayState state = clock_.state();
   st.state = session_state(now);
-  if (st.state == "WAITING") st.waiting_port = options_.port;
-  st.damaged_now = st.state == "PLAYING" && last_damaged_;
-  st.frozen_ms = st.state == "FROZEN" ? stats_.freezes.since_last_ms(now) : 0;
+  if (st.state == SessionState::waiting) st.waiting_port = options_.port;
+  st.damaged_now = st.state == SessionState::playing && last_damaged_;
+  st.frozen_ms = st.state == SessionState::frozen ? stats_.freezes.since_last_ms(now) : 0;
   const double need_ms =
       std::chrono::duration<double, std::milli>(
           state == PlayState::starting ? options_.buffer : options_.rebuffer_or_default())
@@ -462,8 +460,8 @@ void write_report(const ClientOptions& options, const nlohmann::json& metrics) {
         render_report_html({ReportRun{label, metrics, base, ""}}, "flowcast-client: " + label);
     if (write_file_atomic(*options.report_path, html, error)) return;
   }
-  std::fprintf(stderr, "flowcast-client: report %s not written: %s\n",
-               options.report_path->c_str(), error.c_str());
+  std::fprintf(stderr, "flowcast-client: report %s not written: %s\n", options.report_path->c_str(),
+               error.c_str());
 }
 
 // --metrics and --report, from the same document.
@@ -532,7 +530,7 @@ int fail_before_playback(const ClientOptions& options, SteadyTime launched,
   for (double t : {0.0, m.duration_ms}) {
     TimelineSample sample;
     sample.t_ms = t;
-    sample.state = "joining";
+    sample.state = SessionState::joining;
     m.timeline.push_back(sample);
   }
   std::string write_error;

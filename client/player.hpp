@@ -50,7 +50,7 @@ class Player {
   EndedBy stream_ended_by() const;
   // The session's state word: JOINING, WAITING, PLAYING, REBUFFERING,
   // FROZEN, ENDED (DESIGN.md "Sessions and their states").
-  std::string session_state(SteadyTime now) const;
+  SessionState session_state(SteadyTime now) const;
   void finish(int code);
 
   ClientOptions options_;

@@ -65,7 +65,7 @@ bool write_timeline_csv(const std::string& path, const std::vector<TimelineSampl
   csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt,tainted,"
          "damaged\n";
   for (const auto& s : samples)
-    csv << s.t_ms << ',' << s.state << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
+    csv << s.t_ms << ',' << to_string(s.state) << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
         << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ','
         << s.corrupt << ',' << s.tainted << ',' << s.damaged << '\n';
   return write_file_atomic(path, csv.str(), error);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "client/client_options.hpp"
+#include "client/metrics/session_state.hpp"
 #include "common/util/json_optional.hpp"
 
 namespace flowcast::client {
@@ -310,9 +311,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SnapshotRecord, file, kind, t_ms
 // One entry of "timeline", every 100 ms; also a row of --timeline's CSV.
 struct TimelineSample {
   double t_ms = 0;
-  // "joining", "playing", "rebuffering", "frozen", "ended" (session states);
-  // files written before sessions had states say "buffering" and "stalled".
-  std::string state;
+  SessionState state = SessionState::joining;
   double buffer_ms = 0;
   uint64_t buffer_bytes = 0;
   uint64_t kernel_bytes = 0;

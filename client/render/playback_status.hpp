@@ -5,13 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "client/metrics/session_state.hpp"
+
 namespace flowcast::client {
 
 struct PlaybackStatus {
-  // The session's state (DESIGN.md "Sessions and their states"): JOINING
-  // (before the first picture), WAITING (--listen, no packet yet), PLAYING,
-  // REBUFFERING (a stall), FROZEN (a W3C freeze in progress), ENDED.
-  std::string state = "JOINING";
+  // The session's state (metrics_document.hpp), shown in capitals.
+  SessionState state = SessionState::joining;
   int buffering_percent = 0;  // JOINING, REBUFFERING: towards --buffer / --rebuffer
   uint16_t waiting_port = 0;  // WAITING: the UDP port listened on
   bool damaged_now = false;   // PLAYING: the picture shown is damaged

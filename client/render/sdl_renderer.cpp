@@ -189,21 +189,22 @@ void SdlRenderer::draw_overlay() {
   // waiting or ended.
   const std::string state = s.state_text();
   uint8_t r = 80, g = 220, b = 80;
-  if (s.state == "JOINING" || s.state == "REBUFFERING") {
+  if (s.state == SessionState::joining || s.state == SessionState::rebuffering) {
     r = 250, g = 200, b = 40;
-  } else if (s.state == "FROZEN") {
+  } else if (s.state == SessionState::frozen) {
     r = 80, g = 200, b = 250;
-  } else if (s.state == "ENDED" || s.state == "WAITING") {
+  } else if (s.state == SessionState::ended || s.state == SessionState::waiting) {
     r = 180, g = 180, b = 180;
   } else if (s.damaged_now) {
     r = 250, g = 130, b = 40;
   }
-  const int badge_w = s.state == "WAITING" ? width - 16 : 160;
+  const int badge_w = s.state == SessionState::waiting ? width - 16 : 160;
   SDL_Rect badge{x - 2, y - 1, badge_w, line - 2};
   SDL_SetRenderDrawColor(renderer_, r / 3, g / 3, b / 3, 255);
   SDL_RenderFillRect(renderer_, &badge);
   draw_text(state, x + 2, y, r, g, b);
-  if (s.state != "WAITING") draw_text(s.transport + " / " + s.overflow, x + 180, y, 230, 230, 230);
+  if (s.state != SessionState::waiting)
+    draw_text(s.transport + " / " + s.overflow, x + 180, y, 230, 230, 230);
   y += line;
   char buf[160];
   std::snprintf(buf, sizeof buf, "kernel %4.0fK / %.0fK%s", s.kernel_bytes / 1024.0,

@@ -3,6 +3,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -37,12 +39,23 @@ struct Field {
 }  // namespace
 
 std::string PlaybackStatus::state_text() const {
-  if (state == "JOINING" || state == "REBUFFERING")
-    return state + " " + std::to_string(buffering_percent) + "%";
-  if (state == "WAITING") return "WAITING for RTP on UDP port " + std::to_string(waiting_port);
-  if (state == "FROZEN") return format("FROZEN %.1fs", frozen_ms / 1000.0);
-  if (state == "PLAYING" && damaged_now) return "PLAYING damaged";
-  return state;
+  std::string name = to_string(state);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  switch (state) {
+    case SessionState::joining:
+    case SessionState::rebuffering:
+      return name + " " + std::to_string(buffering_percent) + "%";
+    case SessionState::waiting:
+      return name + " for RTP on UDP port " + std::to_string(waiting_port);
+    case SessionState::frozen:
+      return format("FROZEN %.1fs", frozen_ms / 1000.0);
+    case SessionState::playing:
+      return damaged_now ? name + " damaged" : name;
+    case SessionState::ended:
+      break;
+  }
+  return name;
 }
 
 std::string format_status(const PlaybackStatus& s, size_t width) {

@@ -99,7 +99,7 @@ MetricsDocument populated() {
                   .pts_ms = 33.3,
                   .psnr = std::nullopt}};
   m.timeline = {{.t_ms = 0,
-                 .state = "buffering",
+                 .state = SessionState::joining,
                  .buffer_ms = 0,
                  .buffer_bytes = 0,
                  .kernel_bytes = 0,
@@ -108,7 +108,7 @@ MetricsDocument populated() {
                  .late = 0,
                  .corrupt = 0},
                 {.t_ms = 100.5,
-                 .state = "playing",
+                 .state = SessionState::playing,
                  .buffer_ms = 500.5,
                  .buffer_bytes = 60000,
                  .kernel_bytes = 1000,
@@ -355,7 +355,7 @@ TEST_CASE("a document written and read back is the same document", "[unit][metri
   CHECK(read.snapshots[0].psnr == 100.0);
   CHECK_FALSE(read.snapshots[1].psnr);
   CHECK(read.stalls.events.at(0).cause == "underrun");
-  CHECK(read.timeline.at(1).state == "playing");
+  CHECK(read.timeline.at(1).state == SessionState::playing);
   CHECK(read.packets.nacks_sent == 13);
 
   SECTION("without a reference, and with one that matched") {
@@ -546,4 +546,16 @@ TEST_CASE("docs/METRICS.md names every key of the file", "[unit][metrics]") {
     INFO(key);
     CHECK(named.count(key) == 1);
   }
+}
+
+TEST_CASE("timeline states: written lower-case, and older files' names read as today's",
+          "[unit][metrics]") {
+  CHECK(json(SessionState::rebuffering) == "rebuffering");
+  CHECK(to_string(SessionState::waiting) == "waiting");
+  // Files written before sessions had states.
+  CHECK(json("buffering").get<SessionState>() == SessionState::joining);
+  CHECK(json("stalled").get<SessionState>() == SessionState::rebuffering);
+  const auto sample = json{{"t_ms", 100}, {"state", "frozen"}}.get<TimelineSample>();
+  CHECK(sample.state == SessionState::frozen);
+  CHECK(json(sample)["state"] == "frozen");
 }

@@ -175,7 +175,7 @@ TEST_CASE("the summary names every way a picture was not shown, and where each w
 
 TEST_CASE("the status line says how many pictures were dropped late", "[unit][status]") {
   PlaybackStatus s;
-  s.state = "PLAYING";
+  s.state = SessionState::playing;
   s.rendered = 214;
   s.dropped_late = 145;
   CHECK(format_status(s).find("dropped late 145") != std::string::npos);
@@ -189,7 +189,7 @@ namespace {
 
 PlaybackStatus busy_status() {
   PlaybackStatus s;
-  s.state = "PLAYING";
+  s.state = SessionState::playing;
   s.damaged_now = true;
   s.transport = "udp";
   s.overflow = "drop-old";
@@ -245,30 +245,30 @@ TEST_CASE("the status line fits the width it is given", "[unit][status]") {
 
 TEST_CASE("the state as shown: waiting, joining, rebuffering, frozen", "[unit][status]") {
   PlaybackStatus s;
-  s.state = "WAITING";
+  s.state = SessionState::waiting;
   s.waiting_port = 5006;
   CHECK(s.state_text() == "WAITING for RTP on UDP port 5006");
-  s.state = "JOINING";
+  s.state = SessionState::joining;
   s.buffering_percent = 40;
   CHECK(s.state_text() == "JOINING 40%");
-  s.state = "REBUFFERING";
+  s.state = SessionState::rebuffering;
   CHECK(s.state_text() == "REBUFFERING 40%");
-  s.state = "FROZEN";
+  s.state = SessionState::frozen;
   s.frozen_ms = 1234;
   CHECK(s.state_text() == "FROZEN 1.2s");
-  s.state = "PLAYING";
+  s.state = SessionState::playing;
   CHECK(s.state_text() == "PLAYING");
   s.damaged_now = true;
   CHECK(s.state_text() == "PLAYING damaged");
   // Without send times latency is n/a, never 0 ms.
   PlaybackStatus listen;
-  listen.state = "PLAYING";
+  listen.state = SessionState::playing;
   CHECK(format_status(listen).find("latency n/a") != std::string::npos);
 }
 
 TEST_CASE("a lossy UDP run keeps the long form at 160 columns", "[unit][status]") {
   PlaybackStatus s;
-  s.state = "PLAYING";
+  s.state = SessionState::playing;
   s.damaged_now = true;
   s.transport = "udp";
   s.overflow = "drop-old";
