@@ -21,6 +21,7 @@ TcpTransport::TcpTransport(asio::io_context& io, std::string host, uint16_t port
       port_(port),
       so_rcvbuf_(so_rcvbuf),
       socket_(io),
+      resolver_(io),
       deadline_(io) {}
 
 const TransportTraits& TcpTransport::traits() const {
@@ -39,20 +40,24 @@ void TcpTransport::fail(const std::string& message) {
 
 void TcpTransport::start(TransportEvents& events) {
   events_ = &events;
-  asio::error_code ec;
-  asio::ip::tcp::resolver resolver(io_);
-  auto results = resolver.resolve(host_, std::to_string(port_), ec);
-  if (ec || results.empty()) {
-    fail("cannot resolve host '" + host_ + "': " + ec.message());
-    return;
-  }
-  for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
-  deadline_.expires_after(kConnectTimeout);
-  deadline_.async_wait([this](const asio::error_code& e) {
-    if (!e && !connected_)
-      fail("no answer from " + where() + " over TCP within 3 s: is flowcast-server running there?");
-  });
-  connect_from(0);
+  // The lookup runs on asio's resolver thread; the network thread goes on.
+  resolver_.async_resolve(
+      host_, std::to_string(port_),
+      [this](const asio::error_code& ec, const asio::ip::tcp::resolver::results_type& results) {
+        if (ec == asio::error::operation_aborted || closed_) return;
+        if (ec || results.empty()) {
+          fail("cannot resolve host '" + host_ + "': " + (ec ? ec.message() : "no address"));
+          return;
+        }
+        for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
+        deadline_.expires_after(kConnectTimeout);
+        deadline_.async_wait([this](const asio::error_code& e) {
+          if (!e && !connected_)
+            fail("no answer from " + where() +
+                 " over TCP within 3 s: is flowcast-server running there?");
+        });
+        connect_from(0);
+      });
 }
 
 // Not asio::async_connect: it closes and reopens the socket for each
@@ -166,6 +171,7 @@ KernelQueue TcpTransport::sample_kernel() {
 void TcpTransport::close() {
   if (closed_) return;
   closed_ = true;
+  resolver_.cancel();
   deadline_.cancel();
   asio::error_code ec;
   socket_.close(ec);

@@ -41,6 +41,7 @@ class TcpTransport : public RtpTransport {
   uint16_t port_;
   std::optional<int> so_rcvbuf_;
   asio::ip::tcp::socket socket_;
+  asio::ip::tcp::resolver resolver_;
   asio::steady_timer deadline_;
   std::vector<asio::ip::tcp::endpoint> endpoints_;  // as resolved
   std::vector<std::string> tried_;                  // addresses that failed, and why

@@ -22,6 +22,7 @@ UdpTransport::UdpTransport(asio::io_context& io, std::string host, uint16_t port
       port_(port),
       so_rcvbuf_(so_rcvbuf),
       socket_(io),
+      resolver_(io),
       deadline_(io),
       hello_timer_(io) {}
 
@@ -41,22 +42,25 @@ void UdpTransport::fail(const std::string& message) {
 
 void UdpTransport::start(TransportEvents& events) {
   events_ = &events;
-  asio::error_code ec;
-  asio::ip::udp::resolver resolver(io_);
-  auto results = resolver.resolve(host_, std::to_string(port_), ec);
-  if (ec || results.empty()) {
-    fail("cannot resolve host '" + host_ + "': " + ec.message());
-    return;
-  }
-  for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
-  deadline_.expires_after(kHandshakeTimeout);
-  deadline_.async_wait([this](const asio::error_code& e) {
-    if (!e && !accepted_)
-      fail("no answer from " + where() +
-           " over UDP within 3 s: is flowcast-server running there with --transport udp or "
-           "both?");
-  });
-  if (open_next()) do_read();
+  // The lookup runs on asio's resolver thread; the network thread goes on.
+  resolver_.async_resolve(
+      host_, std::to_string(port_),
+      [this](const asio::error_code& ec, const asio::ip::udp::resolver::results_type& results) {
+        if (ec == asio::error::operation_aborted || closed_) return;
+        if (ec || results.empty()) {
+          fail("cannot resolve host '" + host_ + "': " + (ec ? ec.message() : "no address"));
+          return;
+        }
+        for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
+        deadline_.expires_after(kHandshakeTimeout);
+        deadline_.async_wait([this](const asio::error_code& e) {
+          if (!e && !accepted_)
+            fail("no answer from " + where() +
+                 " over UDP within 3 s: is flowcast-server running there with --transport udp "
+                 "or both?");
+        });
+        if (open_next()) do_read();
+      });
 }
 
 bool UdpTransport::open_next() {
@@ -176,6 +180,7 @@ KernelQueue UdpTransport::sample_kernel() {
 void UdpTransport::close() {
   if (closed_) return;
   closed_ = true;
+  resolver_.cancel();
   deadline_.cancel();
   hello_timer_.cancel();
   asio::error_code ec;

@@ -43,6 +43,7 @@ class UdpTransport : public RtpTransport {
   uint16_t port_;
   std::optional<int> so_rcvbuf_;
   asio::ip::udp::socket socket_;
+  asio::ip::udp::resolver resolver_;
   std::vector<asio::ip::udp::endpoint> endpoints_;  // as resolved
   size_t next_endpoint_ = 0;
   asio::steady_timer deadline_;
