@@ -4,13 +4,15 @@
 #   make bench  install what is missing, build (release), run every benchmark into bench/RESULTS.md
 #   make bench-fanout  only the fan-out benchmark (one stream to many UDP viewers)
 #   make fuzz   install what is missing, build the fuzz targets (clang), run each FUZZ_SECONDS
+#   make format        format every C++ file (.clang-format)
+#   make format-check  fail when make format would change a file (CI runs it)
 PRESET ?= release
 JOBS   ?= $(shell nproc)
 RUNS   ?= 5
 FANOUT_RUNS ?= 3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo test test-asan bench bench-fanout fuzz format clean
+.PHONY: all deps configure build demo test test-asan bench bench-fanout fuzz format format-check clean
 
 all: build
 
@@ -45,8 +47,11 @@ fuzz: deps
 	@cmake --build --preset fuzz -j $(JOBS)
 	@tests/fuzz/run.sh --build build/fuzz --seconds $(FUZZ_SECONDS)
 
-format:
+format: deps
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+format-check: deps
+	@clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
 	rm -rf build

@@ -25,6 +25,8 @@ packages=(
   time
   # fuzzing (make fuzz): clang and its libFuzzer
   clang libfuzzer-14-dev
+  # make format and make format-check (CI): the formatter .clang-format is for
+  clang-format
 )
 
 missing=()
