@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "common/rtp/rtp_packet.hpp"
-#include "server/session/packetized_frame.hpp"
+#include "server/source/packetized_frame.hpp"
 
 namespace flowcast::server {
 

@@ -15,7 +15,7 @@
 #include "media/payload/payload_format.hpp"
 #include "server/session/outbound_packet.hpp"
 #include "server/session/pacer.hpp"
-#include "server/session/packetized_frame.hpp"
+#include "server/source/packetized_frame.hpp"
 
 namespace flowcast::server {
 

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "media/codec/video_encoder.hpp"
-#include "server/session/rtp_sender.hpp"
+#include "server/source/packetized_frame.hpp"
 #include "server/source/encoder_meter.hpp"
 
 namespace flowcast::server {

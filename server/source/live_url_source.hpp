@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "media/source/url_source.hpp"
-#include "server/session/rtp_sender.hpp"
+#include "server/source/packetized_frame.hpp"
 
 namespace flowcast::server {
 

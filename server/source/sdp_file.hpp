@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "media/sdp/sdp.hpp"
-#include "server/session/rtp_sender.hpp"
+#include "server/source/packetized_frame.hpp"
 
 namespace flowcast::server {
 

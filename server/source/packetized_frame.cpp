@@ -1,4 +1,4 @@
-#include "server/session/packetized_frame.hpp"
+#include "server/source/packetized_frame.hpp"
 
 #include "common/rtp/rtp_packet.hpp"
 
