@@ -55,9 +55,10 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
     : options_(std::move(options)),
       renderer_(std::move(renderer)),
       launched_(launched),
-      buffer_(buffer_config(options_)),
+      path_(buffer_config(options_)),
+      buffer_(path_.buffer()),
       policy_(PlayoutConfig{options_.buffer, options_.rebuffer_or_default()}, clock_),
-      source_(options_, buffer_, launched),
+      source_(options_, path_, launched),
       frames_(kRenderQueueFrames),
       decode_(options_, buffer_, policy_, frames_, [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {

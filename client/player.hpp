@@ -1,6 +1,7 @@
 #pragma once
-// The whole client: NetworkSource -> ReceiveBuffer -> DecodeStage -> render
-// queue -> Renderer, timed by one PlayoutClock. run() is the render loop and
+// The whole client: NetworkSource -> ReceivePath (receiver statistics, then
+// the ReceiveBuffer) -> DecodeStage -> render queue -> Renderer, timed by one
+// PlayoutClock. One media stream: one ReceivePath. run() is the render loop and
 // runs on the main thread; it returns the process exit code and writes the
 // metrics file on every path out.
 #include <atomic>
@@ -13,7 +14,7 @@
 #include "client/metrics/session_accounting.hpp"
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/playout_policy.hpp"
-#include "client/playout/receive_buffer.hpp"
+#include "client/playout/receive_path.hpp"
 #include "client/render/renderer.hpp"
 #include "client/render/status_line.hpp"
 #include "client/report/report.hpp"
@@ -56,7 +57,8 @@ class Player {
   ClientOptions options_;
   std::unique_ptr<Renderer> renderer_;
   SteadyTime launched_;
-  ReceiveBuffer buffer_;
+  ReceivePath path_;       // the video stream's statistics and jitter buffer
+  ReceiveBuffer& buffer_;  // path_'s
   PlayoutClock clock_;
   SenderClock sender_clock_;  // what the sender's reports say; read by policy_
   PlayoutPolicy policy_;

@@ -25,6 +25,8 @@ void ServerMetrics::add(const SessionStats& session) {
   link.retransmitted += session.link.retransmitted;
   link.duplicated += session.link.duplicated;
   link.reordered += session.link.reordered;
+  total_round_trip_time_ms += session.total_round_trip_time_ms;
+  round_trip_time_measurements += session.round_trip_time_measurements;
 }
 
 }  // namespace flowcast::server

@@ -50,6 +50,9 @@ struct ServerMetrics {
   common::LinkCounters link;  // every session's, summed
   RtspCounters rtsp;          // the RTSP listener's (port 0: RTSP off)
   LoadMetrics load;           // the network thread's and the encoder's load, skips, refusals
+  // Every session's round-trip measurements (SessionStats), summed, in ms.
+  double total_round_trip_time_ms = 0;
+  uint64_t round_trip_time_measurements = 0;
   std::vector<SessionStats> sessions;  // ended ones first, then those still running
 
   // Adds a session, and its link's counters to the sum.
@@ -71,6 +74,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoadMetrics, busy_percent_mean, busy_percent_
                                    egress_bps_peak, encoder)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ServerMetrics, schema, source, duration_ms, refused_full,
                                    keyframes, udp_stray_datagrams, link_config, link, sessions,
-                                   rtsp, load)
+                                   rtsp, load, total_round_trip_time_ms,
+                                   round_trip_time_measurements)
 
 }  // namespace flowcast::server

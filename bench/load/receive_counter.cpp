@@ -40,15 +40,31 @@ void ReceiveCounter::on_packet(std::span<const uint8_t> packet, Clock::time_poin
     ++other_ssrc_;
     return;
   }
-  const int64_t extended = unwrapper_.unwrap(rtp->header.sequence);
   // A new timestamp starts an access unit: frames a server skipped leave no
   // gap in the sequence numbers, but fewer frames a second.
   const bool frame = last_timestamp_ != rtp->header.timestamp;
   last_timestamp_ = rtp->header.timestamp;
-  all_.add(extended, packet.size(), now);
+  using Verdict = common::ReceiverStatistics::Verdict;
+  const auto sequenced =
+      statistics_.on_packet(rtp->header.sequence, rtp->header.timestamp, now, packet.size());
+  switch (sequenced.verdict) {
+    case Verdict::probation:
+      held_size_ = packet.size();
+      return;
+    case Verdict::resynced:
+      count(sequenced.extended - 1, held_size_, false, now);
+      break;
+    case Verdict::accepted:
+      break;
+  }
+  count(sequenced.extended, packet.size(), frame, now);
+}
+
+void ReceiveCounter::count(int64_t extended, size_t size, bool frame, Clock::time_point now) {
+  all_.add(extended, size, now);
   all_.frames += frame;
   if (now >= measure_from_ && now < window_closed_at_) {
-    measured_.add(extended, packet.size(), now);
+    measured_.add(extended, size, now);
     measured_.frames += frame;
   }
 }
@@ -61,8 +77,7 @@ void ReceiveCounter::on_rtcp(std::span<const uint8_t> packet, Clock::time_point 
   }
   for (const auto& sr : rtcp->sender_reports) {
     ++sender_reports_;
-    last_sr_ntp_middle_ = static_cast<uint32_t>(sr.ntp_time >> 16);
-    last_sr_at_ = now;
+    if (!ssrc_ || sr.sender_ssrc == *ssrc_) statistics_.on_sender_report(sr.ntp_time, now);
   }
   if (!rtcp->byes.empty() && !bye_at_) {
     bye_at_ = now;
@@ -71,26 +86,8 @@ void ReceiveCounter::on_rtcp(std::span<const uint8_t> packet, Clock::time_point 
 }
 
 std::optional<common::ReportBlock> ReceiveCounter::report_block(Clock::time_point now) {
-  if (!ssrc_ || all_.packets == 0) return std::nullopt;
-  common::ReportBlock block;
-  block.ssrc = *ssrc_;
-  const uint64_t expected = all_.expected();
-  const uint64_t expected_interval = expected - prior_expected_;
-  const uint64_t received_interval = all_.packets - prior_received_;
-  prior_expected_ = expected;
-  prior_received_ = all_.packets;
-  if (expected_interval > 0 && expected_interval > received_interval)
-    block.fraction_lost =
-        static_cast<uint8_t>(((expected_interval - received_interval) << 8) / expected_interval);
-  block.cumulative_lost =
-      static_cast<int32_t>(std::clamp<int64_t>(all_.lost(), -0x800000, 0x7fffff));
-  block.highest_sequence = static_cast<uint32_t>(std::max<int64_t>(all_.highest, 0));
-  if (last_sr_at_ != Clock::time_point{}) {
-    block.last_sr = last_sr_ntp_middle_;
-    const auto since = std::chrono::duration_cast<std::chrono::microseconds>(now - last_sr_at_);
-    block.delay_since_last_sr = static_cast<uint32_t>(since.count() * 65536 / 1'000'000);
-  }
-  return block;
+  if (!ssrc_) return std::nullopt;
+  return statistics_.report_block(*ssrc_, now);
 }
 
 }  // namespace flowcast::bench

@@ -1,10 +1,13 @@
 #pragma once
 // What one viewer of flowcast-load receives from the server, counted as RFC
-// 3550 Appendix A.1 counts it: 16-bit sequence numbers extended to 64 bits
-// (common::SequenceUnwrapper), expected = highest - first + 1, lost =
-// expected - received. Counted twice: over the viewer's whole stay, and over
-// the measured window, which opens `measure_after` after the join (so the
-// wait for the first keyframe is not counted).
+// 3550 Appendix A.1 counts it: sequence numbers validated and extended to 64
+// bits by common::ReceiverStatistics (the client's receive path uses the
+// same), expected = highest - first + 1, lost = expected - received. Counted
+// twice: over the viewer's whole stay, and over the measured window, which
+// opens `measure_after` after the join (so the wait for the first keyframe is
+// not counted). Its receiver reports are the statistics' report blocks, with
+// the server's last SR echoed (LSR, DLSR), so the server measures the round
+// trip to every viewer.
 //
 // No allocation per RTP packet (RTCP, about one packet a second, is parsed
 // with common::parse_rtcp, which allocates). Single-threaded: the load
@@ -16,8 +19,8 @@
 #include <span>
 #include <string>
 
+#include "common/rtp/receiver_statistics.hpp"
 #include "common/rtp/rtcp.hpp"
-#include "common/rtp/sequence.hpp"
 
 namespace flowcast::bench {
 
@@ -53,8 +56,8 @@ class ReceiveCounter {
   void on_packet(std::span<const uint8_t> packet, Clock::time_point now);
 
   // The report block a receiver report carries about the server's stream
-  // (RFC 3550 §6.4.1; jitter is not measured and stays 0), and moves the
-  // interval on for the next fraction_lost. nullopt before any RTP.
+  // (RFC 3550 §6.4.1, common::ReceiverStatistics::report_block), and moves
+  // the interval on for the next fraction_lost. nullopt before any RTP.
   std::optional<common::ReportBlock> report_block(Clock::time_point now);
 
   const SequenceSpan& all() const { return all_; }
@@ -76,7 +79,11 @@ class ReceiveCounter {
  private:
   void on_rtcp(std::span<const uint8_t> packet, Clock::time_point now);
 
-  common::SequenceUnwrapper unwrapper_;
+  // Counts one packet the statistics placed at `extended` in the spans.
+  void count(int64_t extended, size_t size, bool frame, Clock::time_point now);
+
+  common::ReceiverStatistics statistics_;
+  size_t held_size_ = 0;  // of the packet the statistics hold on probation
   SequenceSpan all_;
   SequenceSpan measured_;
   Clock::time_point measure_from_ = Clock::time_point::max();
@@ -89,12 +96,6 @@ class ReceiveCounter {
   std::optional<uint32_t> last_timestamp_;  // of the last RTP packet
   std::string bye_reason_;
   std::optional<Clock::time_point> last_heard_;
-  // The last SR (RFC 3550 §6.4.1 LSR, DLSR) and the previous report's
-  // figures (fraction_lost is over the interval between reports).
-  uint32_t last_sr_ntp_middle_ = 0;
-  Clock::time_point last_sr_at_{};
-  uint64_t prior_expected_ = 0;
-  uint64_t prior_received_ = 0;
 };
 
 }  // namespace flowcast::bench

@@ -35,14 +35,14 @@ void ReceiveBuffer::measure_rate(int64_t ts, size_t bytes) {
   if (span < kRateWindow90k) return;
   // The window holds the pictures at both ends: a frame more than its span,
   // so the rate errs high, as a bound should.
-  peak_rate_ = std::max(peak_rate_, static_cast<double>(rate_bytes_) * 90000.0 /
-                                        static_cast<double>(span));
+  peak_rate_ =
+      std::max(peak_rate_, static_cast<double>(rate_bytes_) * 90000.0 / static_cast<double>(span));
   rate_from_ts_.reset();
   rate_to_ts_.reset();
   rate_bytes_ = 0;
   const double seconds = std::chrono::duration<double>(capacity_).count();
-  const double wanted = std::min(peak_rate_ * seconds * kRateHeadroom,
-                                 static_cast<double>(followed_ceiling_bytes_));
+  const double wanted =
+      std::min(peak_rate_ * seconds * kRateHeadroom, static_cast<double>(followed_ceiling_bytes_));
   if (wanted > static_cast<double>(capacity_bytes_)) capacity_bytes_ = static_cast<int64_t>(wanted);
 }
 
@@ -90,7 +90,8 @@ size_t ReceiveBuffer::counted_packets() const {
 
 bool ReceiveBuffer::full() const {
   // One access unit alone is never full by time (see the class comment).
-  return (has_later_data() && buffered() >= capacity_) || static_cast<int64_t>(counted_bytes()) >= capacity_bytes_ ||
+  return (has_later_data() && buffered() >= capacity_) ||
+         static_cast<int64_t>(counted_bytes()) >= capacity_bytes_ ||
          counted_packets() >= base_packet_bound();
 }
 
@@ -206,8 +207,7 @@ std::optional<int64_t> ReceiveBuffer::map_timestamp(int64_t seq, uint32_t timest
     } else {
       ts_unwrap_.unwrap(timestamp);
       if (step > 0) {
-        recent_steps_.push_back(step);
-        if (recent_steps_.size() > 32) recent_steps_.pop_front();
+        recent_steps_.push(step);
       }
     }
   } else {
@@ -231,7 +231,7 @@ bool ReceiveBuffer::insert_filler(int64_t seq) {
     base_seq_ = seq;
     next_seq_ = seq;
   }
-  if (seq < *next_seq_ || released_.count(seq) || packets_.count(seq) || fillers_.count(seq))
+  if (seq < *next_seq_ || released_.contains(seq) || packets_.count(seq) || fillers_.count(seq))
     return !writer_blocked_;
   fillers_.insert(seq);
   ++counters_.fillers;
@@ -284,7 +284,7 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   }
   last_transit_ = transit;
 
-  if (released_.count(seq) || packets_.count(seq)) {
+  if (released_.contains(seq) || packets_.count(seq)) {
     ++counters_.duplicate;
     return true;
   }
@@ -309,7 +309,7 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   const bool trailing =
       last_take_had_marker_ && last_released_ts_ && ts == *last_released_ts_ && seq >= *next_seq_;
   if (trailing) marker_trusted_ = false;
-  if (seq < *next_seq_ || (released_ts_.count(ts) && !trailing)) {
+  if (seq < *next_seq_ || (released_ts_.contains(ts) && !trailing)) {
     // Its access unit has already left: too late to be of use.
     ++counters_.late;
     return true;
@@ -732,27 +732,16 @@ void ReceiveBuffer::after_take() {
 }
 
 void ReceiveBuffer::remember_released_ts(int64_t ts) {
-  if (!released_ts_.insert(ts).second) return;
-  released_ts_order_.push_back(ts);
-  if (released_ts_order_.size() > 256) {
-    released_ts_.erase(released_ts_order_.front());
-    released_ts_order_.pop_front();
-  }
+  released_ts_.insert(ts);
 }
 
 void ReceiveBuffer::remember_released(int64_t seq) {
   released_.insert(seq);
-  released_order_.push_back(seq);
-  if (released_order_.size() > 4096) {
-    released_.erase(released_order_.front());
-    released_order_.pop_front();
-  }
 }
 
 void ReceiveBuffer::note_interval(int64_t ts) {
   if (last_released_ts_ && ts != *last_released_ts_) {
-    recent_intervals_.push_back(std::min(std::abs(ts - *last_released_ts_), kMaxFrameInterval90k));
-    if (recent_intervals_.size() > 32) recent_intervals_.pop_front();
+    recent_intervals_.push(std::min(std::abs(ts - *last_released_ts_), kMaxFrameInterval90k));
     // With B-frames the decode-order steps vary; the smallest is one frame.
     frame_interval_90k_ = *std::min_element(recent_intervals_.begin(), recent_intervals_.end());
   }

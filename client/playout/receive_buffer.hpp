@@ -94,6 +94,7 @@
 #include "client/playout/picture_ledger.hpp"
 #include "client/playout/playout_policy.hpp"
 #include "common/rtp/sequence.hpp"
+#include "common/stream/bounded_history.hpp"
 #include "common/stream/stream.hpp"
 #include "media/payload/access_unit_limits.hpp"
 
@@ -390,7 +391,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::optional<uint16_t> highest_raw_;      // the sequence number of the highest, as sent
   std::optional<ReceivedPacket> probation_;  // a packet after a sequence jump
   bool restart_pending_ = false;
-  bool force_ts_anchor_ = false;  // the next timestamp is re-anchored (restart)
+  bool force_ts_anchor_ = false;          // the next timestamp is re-anchored (restart)
   common::TimestampUnwrapper ts_unwrap_;  // of the newest stretch of the timeline
   // A stretch of the timeline between re-anchors: the shift added to its
   // unwrapped timestamps, and its unwrapper as it was when the next began.
@@ -402,21 +403,20 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::map<int64_t, TimestampStretch> ts_offsets_;
   std::optional<int64_t> newest_ts_;  // the highest (re-anchored) timestamp seen
   SteadyTime newest_ts_arrival_{};
-  std::deque<int64_t> recent_steps_;  // forward steps between new timestamps
+  common::BoundedWindow<int64_t> recent_steps_{32};  // forward steps between new timestamps
   PictureLedger ledger_{[this](int64_t ts) { return ts_held_.count(ts) > 0; }};
   bool markers_seen_ = false;
   bool marker_trusted_ = true;         // a marker ends an access unit
   bool last_take_had_marker_ = false;  // the last access unit taken ended at a marker
   HeldMap packets_;
-  std::map<int64_t, TimestampHeld> ts_held_;  // per timestamp
-  std::set<int64_t> fillers_;                 // sequences fillers took, not yet passed
-  std::set<int64_t> released_;                // recent sequences, to tell duplicates
-  std::deque<int64_t> released_order_;
-  std::set<int64_t> released_ts_;  // recent access units gone: their stragglers are late
-  std::deque<int64_t> released_ts_order_;
+  std::map<int64_t, TimestampHeld> ts_held_;   // per timestamp
+  std::set<int64_t> fillers_;                  // sequences fillers took, not yet passed
+  common::RecentSet<int64_t> released_{4096};  // recent sequences, to tell duplicates
+  // Recent access units gone: their stragglers are late.
+  common::RecentSet<int64_t> released_ts_{256};
   std::vector<uint16_t> new_gaps_;
   std::set<int64_t> asked_;  // sequences a NACK asked for
-  std::deque<int64_t> recent_intervals_;
+  common::BoundedWindow<int64_t> recent_intervals_{32};
   std::optional<int64_t> next_seq_;  // first sequence of the next access unit
   std::optional<int64_t> base_seq_;
   int64_t highest_seq_ = -1;

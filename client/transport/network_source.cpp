@@ -15,15 +15,14 @@ constexpr auto kReportInterval = std::chrono::milliseconds(500);
 constexpr auto kSampleInterval = std::chrono::milliseconds(50);
 }  // namespace
 
-NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer,
-                             SteadyTime launched)
-    : NetworkSource(options, buffer, launched,
+NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched)
+    : NetworkSource(options, path, launched,
                     [&options](asio::io_context& io) { return make_transport(options, io); }) {}
 
-NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer,
-                             SteadyTime launched, const TransportMaker& make)
+NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched,
+                             const TransportMaker& make)
     : options_(options),
-      buffer_(buffer),
+      path_(path),
       launched_(launched),
       transport_(make(io_)),
       bye_timer_(io_),
@@ -33,8 +32,8 @@ NetworkSource::NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer
       payload_type_(options.payload_type()) {
   std::random_device rd;
   own_ssrc_ = static_cast<uint32_t>(rd());
-  pipe(buffer);
-  buffer.on_drain([this] {
+  pipe(path);
+  path.on_drain([this] {
     asio::post(io_, [this] {
       buffer_blocked_ = false;
       apply_reading();
@@ -356,7 +355,7 @@ void NetworkSource::follow_candidate(SteadyTime now) {
   candidate_.reset();
   bye_seen_ = false;
   bye_timer_.cancel();
-  buffer_.restart();
+  path_.restart();
   count([&](SourceCounters& counters) {
     ++counters.ssrc_changes;
     counters.foreign_ssrc -= std::min<uint64_t>(counters.foreign_ssrc, earlier.size());
@@ -372,24 +371,25 @@ void NetworkSource::follow_candidate(SteadyTime now) {
 }
 
 void NetworkSource::on_sender_report(const common::SenderReport& report) {
-  if (!sender_clock_ || !media_ssrc_ || report.sender_ssrc != *media_ssrc_ || !last_media_ts_)
-    return;
+  if (!media_ssrc_ || report.sender_ssrc != *media_ssrc_) return;
+  const auto now = Clock::now();
+  path_.on_sender_report(report.ntp_time, now);
+  if (!sender_clock_ || !last_media_ts_) return;
   // RFC 3550 A.3: expected = extended highest sequence - first + 1, which is
   // what arrived plus what is lost. The report's count wraps modulo 2^32.
-  const auto snapshot = buffer_.snapshot();
-  const auto expected = static_cast<uint32_t>(static_cast<int64_t>(snapshot.counters.received) +
-                                              snapshot.cumulative_lost);
+  const auto statistics = path_.statistics();
+  const auto expected = static_cast<uint32_t>(statistics.counters.expected());
   const bool all_received = static_cast<int32_t>(report.packet_count - expected) <= 0;
   // On the buffer's timeline, which follows the sender's discontinuities.
-  const int64_t media_ts = buffer_.timeline_of(report.rtp_time);
-  sender_clock_->on_sender_report(Clock::now(), media_ts, all_received);
+  const int64_t media_ts = path_.buffer().timeline_of(report.rtp_time);
+  sender_clock_->on_sender_report(now, media_ts, all_received);
 }
 
 void NetworkSource::send_nacks() {
   if (!options_.nack || !media_ssrc_ || status_ != SourceStatus::streaming ||
       !transport_->traits().sends_feedback)
     return;
-  auto gaps = buffer_.take_new_gaps();
+  auto gaps = path_.buffer().take_new_gaps();
   if (gaps.empty()) return;
   std::vector<uint8_t> packet;
   common::write_nack(common::GenericNack{own_ssrc_, *media_ssrc_, std::move(gaps)}, packet);
@@ -442,23 +442,7 @@ void NetworkSource::send_receiver_report() {
   common::ReceiverReport rr;
   rr.sender_ssrc = own_ssrc_;
   if (media_ssrc_) {
-    common::ReportBlock b;
-    b.ssrc = *media_ssrc_;
-    const auto snapshot = buffer_.snapshot();
-    const int64_t received = static_cast<int64_t>(snapshot.counters.received);
-    const int64_t lost = snapshot.cumulative_lost;
-    const int64_t expected = lost + received;
-    const int64_t d_expected = expected - last_expected_;
-    const int64_t d_lost = d_expected - (received - last_received_);
-    last_expected_ = expected;
-    last_received_ = received;
-    // RFC 3550 §6.4.1: the fraction lost since the last report, in 1/256.
-    b.fraction_lost =
-        d_expected > 0 && d_lost > 0 ? static_cast<uint8_t>((d_lost << 8) / d_expected) : 0;
-    b.cumulative_lost = static_cast<int32_t>(std::clamp<int64_t>(lost, -0x800000, 0x7fffff));
-    b.highest_sequence = static_cast<uint32_t>(snapshot.extended_highest_sequence);
-    b.jitter = snapshot.jitter;
-    rr.blocks.push_back(b);
+    if (auto block = path_.report_block(*media_ssrc_, Clock::now())) rr.blocks.push_back(*block);
   }
   std::vector<uint8_t> packet;
   common::write_receiver_report(rr, packet);

@@ -3,7 +3,8 @@
 // RtpTransport (TCP, UDP or listen; make_transport() picks it). It is the
 // same for every transport:
 //  - RTP of the expected payload type from the first SSRC heard goes to the
-//    Writable it is piped to (the ReceiveBuffer). Packets of that SSRC that
+//    Writable it is piped to (the stream's ReceivePath: receiver statistics,
+//    then the jitter buffer). Packets of that SSRC that
 //    carry nothing of the stream (padding only, another payload type: FEC,
 //    RTX) go as fillers: they take their sequence number, so they are not
 //    loss. Other SSRCs are counted and dropped;
@@ -19,8 +20,10 @@
 //       packet of the old one, without a pause or a BYE;
 //     * otherwise after kSwitchPackets packets in sequence, once the current
 //       one sent BYE or fell silent for kSwitchSilence;
-//  - a receiver report (fraction lost, cumulative lost, extended highest
-//    sequence, jitter) every 500 ms, a PLI when asked, NACKs after a read
+//  - a receiver report every 500 ms: the ReceivePath's report block
+//    (fraction lost, cumulative lost, extended highest sequence, jitter, and
+//    the echo of the sender's last SR, LSR and DLSR, from which the sender
+//    computes the round trip; RFC 3550 §6.4.1), a PLI when asked, NACKs after a read
 //    (--nack), a BYE on stop: where the transport can send feedback;
 //  - the stream ends on the sender's BYE (as the transport's traits say),
 //    or after its silence; a transport's failure fails it. Any RTCP from
@@ -45,7 +48,7 @@
 #include <vector>
 
 #include "client/client_options.hpp"
-#include "client/playout/receive_buffer.hpp"
+#include "client/playout/receive_path.hpp"
 #include "client/playout/sender_clock.hpp"
 #include "client/transport/rtp_transport.hpp"
 #include "common/rtp/rtcp.hpp"
@@ -90,13 +93,14 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   static constexpr size_t kMaxCandidateBytes = 4 << 20;
   // Makes the transport, on the source's io_context (its network thread).
   using TransportMaker = std::function<std::unique_ptr<RtpTransport>(asio::io_context&)>;
-  // Pipes itself into buffer, installs the buffer's drain callback, and
-  // reads the buffer's counters for its receiver reports. Borrows both. The
-  // transport is make_transport()'s: what the options ask for.
-  NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched);
+  // Pipes itself into path, installs its drain callback, and tells it the
+  // sender's reports; its receiver reports are the path's report blocks.
+  // Borrows both. The transport is make_transport()'s: what the options ask
+  // for.
+  NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched);
   // The same over the transport `make` gives: one without sockets drives the
   // receiver side with bytes of its own (tests/fuzz/fuzz_network_source.cpp).
-  NetworkSource(const ClientOptions& options, ReceiveBuffer& buffer, SteadyTime launched,
+  NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched,
                 const TransportMaker& make);
   ~NetworkSource() override;
 
@@ -149,8 +153,9 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   // The payload opens a keyframe, where decoding can start.
   bool opens_keyframe(std::span<const uint8_t> payload) const;
   void deliver(ReceivedPacket packet);
-  // An RTCP SR of the sender we play: where its media clock is, and whether
-  // every packet it counts has arrived.
+  // An RTCP SR of the sender we play: recorded for the receiver reports'
+  // LSR/DLSR; where its media clock is, and whether every packet it counts
+  // has arrived.
   void on_sender_report(const common::SenderReport& report);
   void apply_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
@@ -171,7 +176,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   }
 
   const ClientOptions& options_;
-  ReceiveBuffer& buffer_;
+  ReceivePath& path_;
   SteadyTime launched_;
   asio::io_context io_;
   std::thread thread_;
@@ -188,10 +193,8 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   bool stopped_ = false;
   uint32_t own_ssrc_;
   std::optional<uint32_t> media_ssrc_;  // the sender locked onto
-  int64_t last_expected_ = 0;
-  int64_t last_received_ = 0;
-  SteadyTime last_heard_;  // the last packet from the sender: silence counts from here
-  SteadyTime last_media_;  // the last RTP packet of the SSRC played
+  SteadyTime last_heard_;               // the last packet from the sender: silence counts from here
+  SteadyTime last_media_;               // the last RTP packet of the SSRC played
   // The longest gap between packets of the SSRC played, in the current and
   // the previous half of kGapWindow; none until two of its packets arrived.
   std::optional<SteadyTime> last_gap_packet_;

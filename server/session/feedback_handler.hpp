@@ -4,7 +4,9 @@
 // session, and the client's silence noticed.
 //
 // Any well-formed RTCP packet is a keepalive. handle() counts it, then tells
-// the listener, in this order: the receiver reports, the PLIs, the NACKs of
+// the listener, in this order: the receiver reports, each of their report
+// blocks with the reports' arrival on the server's NTP clock (RFC 3550
+// §6.4.1: the round trip is computed from it), the PLIs, the NACKs of
 // the compound packet together (so the answers leave as one burst), and last
 // a BYE. What does not parse is ignored. watch() checks every second, and
 // tells the listener once the client has sent no RTCP for kTimeout (TCP and
@@ -33,6 +35,12 @@ class FeedbackHandler {
    public:
     // `count` receiver reports arrived (at least one).
     virtual void on_receiver_reports(size_t count) = 0;
+    // One report block of a receiver report, about whichever SSRC it names;
+    // `arrival_ntp_middle`: when the report arrived, as the middle 32 bits
+    // of the server's 64-bit NTP clock (ntp_now(); 1/65536 s), the A of RFC
+    // 3550 §6.4.1's round trip A - LSR - DLSR.
+    virtual void on_report_block(const common::ReportBlock& /*block*/,
+                                 uint32_t /*arrival_ntp_middle*/) {}
     // `count` picture loss indications arrived (at least one).
     virtual void on_plis(size_t count) = 0;
     // The generic NACKs of one compound packet, in wire order (at least one).
@@ -54,8 +62,10 @@ class FeedbackHandler {
 
   FeedbackHandler(asio::io_context& io, Listener& listener);
 
-  // One RTCP packet (compound or not) from the client.
+  // One RTCP packet (compound or not) from the client, arrived now.
   void handle(std::span<const uint8_t> packet);
+  // The same, arrived at `arrival_ntp` on the server's NTP clock (64 bits).
+  void handle(std::span<const uint8_t> packet, uint64_t arrival_ntp);
   // Counts the silence from `now`, as if the client had just spoken (the
   // session starts).
   void restart(Clock::time_point now) { last_heard_ = now; }

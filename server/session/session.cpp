@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/rtp/receiver_statistics.hpp"
 #include "common/rtp/rtcp.hpp"
 
 namespace flowcast::server {
@@ -406,6 +407,16 @@ std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
 
 void Session::on_receiver_reports(size_t count) {
   stats_.receiver_reports += count;
+}
+
+void Session::on_report_block(const common::ReportBlock& block, uint32_t arrival_ntp_middle) {
+  if (block.ssrc != rtp_.ssrc()) return;
+  const auto rtt = common::round_trip_time(block, arrival_ntp_middle);
+  if (!rtt) return;
+  const double ms = std::chrono::duration<double, std::milli>(*rtt).count();
+  stats_.round_trip_time_ms = ms;
+  stats_.total_round_trip_time_ms += ms;
+  ++stats_.round_trip_time_measurements;
 }
 
 void Session::on_plis(size_t count) {

@@ -183,6 +183,8 @@ class Session : public std::enable_shared_from_this<Session>,
   void send_control(OutboundPacket&& packet) override;
   // FeedbackHandler::Listener: what the client said.
   void on_receiver_reports(size_t count) override;
+  // A block about our SSRC that echoes an SR: one round-trip measurement.
+  void on_report_block(const common::ReportBlock& block, uint32_t arrival_ntp_middle) override;
   void on_plis(size_t count) override;
   void on_nacks(std::span<const common::GenericNack> nacks) override;
   void on_bye() override;

@@ -70,6 +70,13 @@ struct SessionStats {
   uint64_t packets_resent = 0;  // answered a NACK
   ResendMetrics resends;
   uint64_t receiver_reports = 0;
+  // The round trip to the client, from each receiver report that echoes an
+  // SR of this session (RFC 3550 §6.4.1: A - LSR - DLSR), in ms; named as
+  // W3C webrtc-stats' RTCRemoteInboundRtpStreamStats: the latest, the sum,
+  // and how many. 0 before the first.
+  double round_trip_time_ms = 0;
+  double total_round_trip_time_ms = 0;
+  uint64_t round_trip_time_measurements = 0;
   // The file's timestamps jumped and its timeline was re-anchored.
   uint64_t timestamp_discontinuities = 0;
   uint64_t sender_reports = 0;  // RTCP SR sent
@@ -85,6 +92,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SessionStats, id, transport, peer, frames_sen
                                    peak_kernel_unsent_bytes, peak_queue_bytes, link, plis_received,
                                    nacks_received, packets_resent, resends, receiver_reports,
                                    timestamp_discontinuities, sender_reports, duration_ms,
-                                   end_reason, protocol, frames_skipped_overload)
+                                   end_reason, protocol, frames_skipped_overload,
+                                   round_trip_time_ms, total_round_trip_time_ms,
+                                   round_trip_time_measurements)
 
 }  // namespace flowcast::server

@@ -27,6 +27,7 @@
 
 #include "client/client_options.hpp"
 #include "client/playout/receive_buffer.hpp"
+#include "client/playout/receive_path.hpp"
 #include "client/transport/network_source.hpp"
 #include "client/transport/rtp_transport.hpp"
 #include "common/rtp/rfc4571.hpp"
@@ -103,12 +104,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.policy = static_cast<client::OverflowPolicy>((setup >> 1) & 3);
   config.capacity = std::chrono::milliseconds(100) * ((setup >> 3) + 1);
   config.track_gaps = options.nack;
-  ReceiveBuffer buffer(config);
+  client::ReceivePath path(config);
+  ReceiveBuffer& buffer = path.buffer();
   {
     client::NetworkSource source(
-        options, buffer, std::chrono::steady_clock::now(), [&](asio::io_context&) {
-          return std::make_unique<ByteStreamTransport>(stream, buffer);
-        });
+        options, path, std::chrono::steady_clock::now(),
+        [&](asio::io_context&) { return std::make_unique<ByteStreamTransport>(stream, buffer); });
     source.start();
     // The whole stream is read, then the transport closes: the source ends.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -131,6 +132,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(s.end_of_stream);
     FUZZ_CHECK(s.bytes <= s.byte_bound && s.held_packets <= s.packet_bound);
     FUZZ_CHECK(s.jitter <= ReceiveBuffer::kMaxJitter90k);
+    // The receiver statistics: numbers within the space, jitter bounded.
+    const auto statistics = path.statistics();
+    FUZZ_CHECK(statistics.jitter <= ReceiveBuffer::kMaxJitter90k);
+    const auto& c = statistics.counters;
+    FUZZ_CHECK(c.duplicate + c.strays <= c.received);
+    FUZZ_CHECK(c.received == 0 || c.highest >= c.base);
     // Drained while the source (whose drain callback the buffer calls) lives.
     while (const auto unit = buffer.take_incomplete_at_end()) check_unit(*unit);
     const auto last = buffer.snapshot();

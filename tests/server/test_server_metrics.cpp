@@ -84,6 +84,7 @@ TEST_CASE("Server metrics keep their keys", "[unit][server][metrics]") {
                                           "load.overloaded_ms",
                                           "load.refused",
                                           "refused_full",
+                                          "round_trip_time_measurements",
                                           "rtsp",
                                           "rtsp.bad_requests",
                                           "rtsp.connections",
@@ -122,6 +123,8 @@ TEST_CASE("Server metrics keep their keys", "[unit][server][metrics]") {
                                           "sessions.#.plis_received",
                                           "sessions.#.protocol",
                                           "sessions.#.receiver_reports",
+                                          "sessions.#.round_trip_time_measurements",
+                                          "sessions.#.round_trip_time_ms",
                                           "sessions.#.sender_reports",
                                           "sessions.#.timestamp_discontinuities",
                                           "sessions.#.resends",
@@ -132,8 +135,10 @@ TEST_CASE("Server metrics keep their keys", "[unit][server][metrics]") {
                                           "sessions.#.resends.unknown",
                                           "sessions.#.rwnd_limited_ms",
                                           "sessions.#.sndbuf_limited_ms",
+                                          "sessions.#.total_round_trip_time_ms",
                                           "sessions.#.transport",
                                           "source",
+                                          "total_round_trip_time_ms",
                                           "udp_stray_datagrams"};
   CHECK(keys == expected);
   CHECK(j["schema"] == "flowcast.server-metrics/1");

@@ -69,3 +69,35 @@ TEST_CASE("FeedbackHandler tells only what arrived, and ignores what does not pa
   handler.handle({});
   CHECK(recorder.events.size() == 1);
 }
+
+TEST_CASE("FeedbackHandler hands each report block on with the report's NTP arrival",
+          "[unit][server][rtt]") {
+  class Blocks : public Recorder {
+   public:
+    std::vector<common::ReportBlock> blocks;
+    std::vector<uint32_t> arrivals;
+    void on_report_block(const common::ReportBlock& block, uint32_t arrival) override {
+      blocks.push_back(block);
+      arrivals.push_back(arrival);
+    }
+  };
+  asio::io_context io;
+  Blocks listener;
+  FeedbackHandler handler(io, listener);
+  common::ReportBlock block;
+  block.ssrc = 0x22;
+  block.last_sr = 0xb705'2000;
+  block.delay_since_last_sr = 0x0005'4000;
+  common::ReportBlock other = block;
+  other.ssrc = 0x33;
+  std::vector<uint8_t> packet;
+  common::write_receiver_report({0x11, {block, other}}, packet);
+  // RFC 3550 §6.4.1's example arrival, 46864.500 s: middle bits 0xb710:8000.
+  handler.handle(packet, (uint64_t{0xb710} << 32) | (uint64_t{0x8000} << 16));
+  REQUIRE(listener.blocks.size() == 2);
+  CHECK(listener.blocks[0].ssrc == 0x22);
+  CHECK(listener.blocks[0].last_sr == 0xb705'2000);
+  CHECK(listener.blocks[1].ssrc == 0x33);
+  CHECK(listener.arrivals == std::vector<uint32_t>{0xb710'8000, 0xb710'8000});
+  CHECK(listener.events == std::vector<std::string>{"rr1"});
+}
