@@ -45,7 +45,7 @@ struct SenderReport {
   uint32_t rtp_time = 0;
   uint32_t packet_count = 0;
   uint32_t octet_count = 0;
-  std::vector<ReportBlock> blocks;
+  std::vector<ReportBlock> blocks{};
 };
 
 struct PictureLossIndication {
