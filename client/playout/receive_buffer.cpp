@@ -11,8 +11,8 @@ namespace {
 constexpr int64_t kBytesPerSecondOfCapacity = 1 << 20;
 }
 
-ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config)
-    : config_(config), capacity_(config.capacity) {
+ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config, std::function<void()> drained)
+    : drained_(std::move(drained)), config_(config), capacity_(config.capacity) {
   const double seconds = std::chrono::duration<double>(config.capacity).count();
   capacity_bytes_ =
       config.capacity_bytes > 0
@@ -106,52 +106,26 @@ void ReceiveBuffer::restart() {
   restart_pending_ = true;
 }
 
-bool ReceiveBuffer::write(ReceivedPacket packet) {
+bool ReceiveBuffer::insert(int64_t extended, ReceivedPacket packet) {
   std::lock_guard lock(mutex_);
   if (restart_pending_) {
     restart_pending_ = false;
-    probation_.reset();
-    if (highest_raw_) {
-      resync_sequence(packet.sequence);
+    if (newest_ts_) {
       ts_unwrap_ = common::TimestampUnwrapper{};
       force_ts_anchor_ = true;
     }
-    return insert(std::move(packet));
   }
-  if (highest_raw_) {
-    const int32_t delta = common::sequence_delta(packet.sequence, *highest_raw_);
-    if (delta > kMaxDropout || delta < -kMaxMisorder) {
-      // RFC 3550 Appendix A.1: a jump. Two packets in sequence restart the
-      // sequence space; one alone is a stray.
-      if (probation_ && packet.sequence == static_cast<uint16_t>(probation_->sequence + 1)) {
-        ReceivedPacket first = std::move(*probation_);
-        probation_.reset();
-        resync_sequence(first.sequence);
-        insert(std::move(first));
-        return insert(std::move(packet));
-      }
-      if (probation_) {
-        ++counters_.received;
-        ++counters_.late;
-      }
-      probation_ = std::move(packet);
-      return !writer_blocked_;
-    }
-    if (probation_) {
-      ++counters_.received;
-      ++counters_.late;
-      probation_.reset();
-    }
-  }
-  return insert(std::move(packet));
+  return insert_locked(extended, std::move(packet));
 }
 
-void ReceiveBuffer::resync_sequence(uint16_t first) {
-  seq_unwrap_ = common::SequenceUnwrapper{};
-  // The first unwrap returns the number itself: it continues the extended
-  // sequence right after the highest, so the jump is no loss.
-  seq_offset_ = highest_seq_ + 1 - first;
-  ++counters_.sequence_resyncs;
+void ReceiveBuffer::drop_stray() {
+  std::lock_guard lock(mutex_);
+  ++counters_.late;
+}
+
+bool ReceiveBuffer::accepting() const {
+  std::lock_guard lock(mutex_);
+  return !writer_blocked_;
 }
 
 std::optional<int64_t> ReceiveBuffer::map_timestamp(int64_t seq, uint32_t timestamp,
@@ -227,14 +201,10 @@ int64_t ReceiveBuffer::skip_fillers(int64_t seq) const {
 }
 
 bool ReceiveBuffer::insert_filler(int64_t seq) {
-  if (!base_seq_) {
-    base_seq_ = seq;
-    next_seq_ = seq;
-  }
+  if (!next_seq_) next_seq_ = seq;
   if (seq < *next_seq_ || released_.contains(seq) || packets_.count(seq) || fillers_.count(seq))
     return !writer_blocked_;
   fillers_.insert(seq);
-  ++counters_.fillers;
   while (fillers_.size() > kMaxTrackedFillers) fillers_.erase(fillers_.begin());
   highest_seq_ = std::max(highest_seq_, seq);
   // It may close the access unit before it.
@@ -256,13 +226,9 @@ void ReceiveBuffer::release_bytes(int64_t ts, size_t bytes) {
   if (--it->second.packets == 0) ts_held_.erase(it);
 }
 
-bool ReceiveBuffer::insert(ReceivedPacket packet) {
-  const int64_t seq = seq_unwrap_.unwrap(packet.sequence) + seq_offset_;
-  if (!highest_raw_ || seq > highest_seq_) highest_raw_ = packet.sequence;
+bool ReceiveBuffer::insert_locked(int64_t seq, ReceivedPacket packet) {
   if (packet.filler) return insert_filler(seq);
   const std::optional<int64_t> mapped = map_timestamp(seq, packet.timestamp, packet.arrival);
-  ++counters_.received;
-  counters_.bytes += packet.wire_bytes;
   if (!mapped) {
     // Out of order with a timestamp nothing held is near: a stray.
     ++counters_.late;
@@ -270,30 +236,14 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   }
   const int64_t ts = *mapped;
   ledger_.seen(ts);
-  if (!base_seq_) {
-    base_seq_ = seq;
-    next_seq_ = seq;
-  }
-  // Interarrival jitter, RFC 3550 §6.4.1, on the 90 kHz clock.
-  const double arrival_90k =
-      std::chrono::duration<double>(packet.arrival.time_since_epoch()).count() * 90000.0;
-  const double transit = arrival_90k - static_cast<double>(ts);
-  if (last_transit_) {
-    const double d = std::min(std::abs(transit - *last_transit_), double{kMaxJitter90k});
-    jitter_ += (d - jitter_) / 16.0;
-  }
-  last_transit_ = transit;
-
-  if (released_.contains(seq) || packets_.count(seq)) {
-    ++counters_.duplicate;
-    return true;
-  }
+  if (!next_seq_) next_seq_ = seq;
+  // A number held or recently released: the statistics count the duplicate.
+  if (released_.contains(seq) || packets_.count(seq)) return true;
   // A filler took this number first: it was a stray, this is the stream.
-  if (fillers_.erase(seq)) --counters_.fillers;
+  fillers_.erase(seq);
   if (seq < *next_seq_ && released_.empty()) {
     // Nothing has left yet: an earlier packet overtaken at the very start.
     next_seq_ = seq;
-    base_seq_ = std::min(*base_seq_, seq);
   }
   if (oversized_ts_ && ts == *oversized_ts_) {
     // The rest of an access unit too large for the buffer: it went whole.
@@ -324,7 +274,6 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
         (packet.marker && after != packets_.end() && after->second.ts == ts))
       marker_trusted_ = false;
   }
-  if (seq < highest_seq_) ++counters_.reordered;
   // The decode thread only needs waking when an access unit may have become
   // complete (its marker, or a packet filling a gap), a new one begins (the
   // buffered span grows; the front now has later data and is closed), or
@@ -715,9 +664,6 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
   s.packet_bound = packet_bound();
   s.frame_interval_90k = frame_interval_90k_;
   s.counters = counters_;
-  s.cumulative_lost = cumulative_lost();
-  s.extended_highest_sequence = highest_seq_;
-  s.jitter = static_cast<uint32_t>(jitter_);
   return s;
 }
 
@@ -727,7 +673,7 @@ void ReceiveBuffer::after_take() {
   if (writer_blocked_ && !full()) {
     writer_blocked_ = false;
     // The source resumes on its own thread; the callback only posts to it.
-    emit_drain();
+    if (drained_) drained_();
   }
 }
 
@@ -753,13 +699,6 @@ std::vector<uint16_t> ReceiveBuffer::take_new_gaps() {
   std::vector<uint16_t> out;
   out.swap(new_gaps_);
   return out;
-}
-
-int64_t ReceiveBuffer::cumulative_lost() const {
-  if (!base_seq_) return 0;
-  const int64_t expected = highest_seq_ - *base_seq_ + 1;
-  return expected - static_cast<int64_t>(counters_.received - counters_.duplicate) -
-         static_cast<int64_t>(counters_.fillers);
 }
 
 }  // namespace flowcast::client
