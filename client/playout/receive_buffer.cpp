@@ -570,21 +570,6 @@ AccessUnitPayloads ReceiveBuffer::take_front(const FrontRun& run) {
   return au;
 }
 
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
-  std::lock_guard lock(mutex_);
-  return take_complete_locked();
-}
-
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete() {
-  std::lock_guard lock(mutex_);
-  return take_incomplete_locked();
-}
-
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
-  std::lock_guard lock(mutex_);
-  return take_incomplete_at_end_locked();
-}
-
 BufferState ReceiveBuffer::state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const {
   BufferState b;
   b.empty = packets_.empty();
@@ -599,6 +584,28 @@ BufferState ReceiveBuffer::state_for_policy(const PlayoutPolicy& policy, SteadyT
   return b;
 }
 
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_as(PlayoutDecision::Action action) {
+  using Action = PlayoutDecision::Action;
+  switch (action) {
+    case Action::take_complete:
+      return take_complete_locked();
+    case Action::take_incomplete:
+      return take_incomplete_locked();
+    case Action::take_at_end:
+      return take_incomplete_at_end_locked();
+    case Action::finished:
+    case Action::wait:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::poll_next(const PlayoutPolicy& policy,
+                                                           SteadyTime now) {
+  std::lock_guard lock(mutex_);
+  return take_as(policy.decide(state_for_policy(policy, now), now).action);
+}
+
 std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& policy,
                                                            const std::atomic<bool>& stop) {
   using Action = PlayoutDecision::Action;
@@ -606,18 +613,8 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& 
   while (!stop) {
     const auto now = std::chrono::steady_clock::now();
     const PlayoutDecision d = policy.decide(state_for_policy(policy, now), now);
-    switch (d.action) {
-      case Action::take_complete:
-        return take_complete_locked();
-      case Action::take_incomplete:
-        return take_incomplete_locked();
-      case Action::take_at_end:
-        return take_incomplete_at_end_locked();
-      case Action::finished:
-        return std::nullopt;
-      case Action::wait:
-        break;
-    }
+    if (d.action == Action::finished) return std::nullopt;
+    if (d.action != Action::wait) return take_as(d.action);
     // A write that may let an access unit go, the end, a discard or wake()
     // notify; the policy's own deadline bounds the wait.
     if (d.wake_at)

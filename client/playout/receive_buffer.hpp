@@ -71,8 +71,8 @@
 // discarded whole, and the rest of its packets with it, under every policy.
 //
 // It is flushed on a timer (the playout clock: an access unit due with a gap
-// leaves as it is), when full (drop-old), when asked and at the end
-// (take_incomplete_at_end()).
+// leaves as it is), when full (drop-old), and at the end, as the playout
+// policy decides (wait_next(), poll_next()).
 //
 // Threads: the network thread inserts; the decode thread waits in wait_next()
 // for what the playout policy lets go; the render and network threads read
@@ -218,16 +218,13 @@ class ReceiveBuffer {
   // Wakes wait_next() to look at its stop flag. Any thread.
   void wake();
 
-  // --- Any thread; each takes the lock itself.
-  // The next access unit if all its packets are there.
-  std::optional<AccessUnitPayloads> take_complete();
-  // The next access unit as it is, gaps and all, when later data is held
-  // (so the gap is a loss, not a delay). nullopt otherwise.
-  std::optional<AccessUnitPayloads> take_incomplete();
-  // The next access unit as it is, even with nothing after it (the stream
-  // ended). nullopt when empty.
-  std::optional<AccessUnitPayloads> take_incomplete_at_end();
+  // What the playout policy lets go at `now`, without waiting: the next
+  // access unit, or nullopt when the policy says wait or finished. wait_next()
+  // decides the same way at the steady clock's now; tests drive this one with
+  // a fake clock.
+  std::optional<AccessUnitPayloads> poll_next(const PlayoutPolicy& policy, SteadyTime now);
 
+  // --- Any thread; each takes the lock itself.
   // The buffer's state and counters at one moment.
   struct Snapshot {
     bool empty = true;
@@ -338,6 +335,8 @@ class ReceiveBuffer {
   size_t counted_bytes() const;
   size_t counted_packets() const;
   BufferState state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const;
+  // The access unit the policy's action lets go (nullopt for wait, finished).
+  std::optional<AccessUnitPayloads> take_as(PlayoutDecision::Action action);
 
   // Takes the front access unit, as front_run() found it just now.
   AccessUnitPayloads take_front(const FrontRun& run);

@@ -2,15 +2,14 @@
 // statistics number the packets), written a sequence of RTP packets
 // (sequence, timestamp, marker, payload size; an empty one is a filler, a
 // rare step a sequence jump or a restart) under the overflow policy and
-// bounds the input's header chooses, with take_complete() / take_incomplete()
-// between writes as the decode thread takes, and take_incomplete_at_end()
-// after end(). Input: the header and packet records of fuzz_input.hpp.
-// Asserts, after every write (from snapshot()): at most byte_bound payload
-// bytes and packet_bound packets are held, and an empty buffer holds nothing;
-// a NACK list never passes kMaxTrackedGaps; what the sender controls stays in
-// its range: the frame interval in 1..kMaxFrameInterval90k, the jitter at
-// most kMaxJitter90k, and every timestamp (held or taken) within what the
-// packets written can move the timeline (kMaxTimestampLead plus 1 ms of
+// bounds the input's header chooses, taken through the playout policy
+// (poll_next() with a fake clock) between writes as the decode thread takes:
+// whole access units, or the next one as a loss; after end(), the rest. Input: the header and
+// packet records of fuzz_input.hpp. Asserts, after every write (from snapshot()): at most
+// byte_bound payload bytes and packet_bound packets are held, and an empty buffer holds nothing; a
+// NACK list never passes kMaxTrackedGaps; what the sender controls stays in its range: the frame
+// interval in 1..kMaxFrameInterval90k, the jitter at most kMaxJitter90k, and every timestamp (held
+// or taken) within what the packets written can move the timeline (kMaxTimestampLead plus 1 ms of
 // arrival each, twice that backward, from the first timestamp's unwrapping).
 // For every access unit taken: one gap flag per payload, and its byte count
 // is its payloads' sizes. After the last take nothing is left, and the byte
@@ -21,9 +20,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "client/playout/playout_clock.hpp"
+#include "client/playout/playout_policy.hpp"
 #include "client/playout/receive_buffer.hpp"
 #include "client/playout/receive_path.hpp"
 #include "fuzz_input.hpp"
@@ -59,6 +61,22 @@ void check_bounds(const ReceiveBuffer::Snapshot& s, uint32_t jitter, int64_t pac
   FUZZ_CHECK(s.buffered.count() >= 0);
   FUZZ_CHECK(s.buffered.count() <=
              (2 * timeline_reach(packets) + ReceiveBuffer::kMaxFrameInterval90k) * 1000 / 90);
+}
+
+// The decode thread's takes: through the playout policy (poll_next) at a
+// fake time, with every access unit due in the far future (whole ones
+// leave, and at the end the rest) or long ago (a gap before later data is a
+// loss).
+constexpr int64_t kFarTicks = int64_t{1} << 40;
+const client::SteadyTime kNow = client::SteadyTime{} + std::chrono::hours(10000);
+std::optional<client::AccessUnitPayloads> take(client::ReceiveBuffer& buffer, bool due) {
+  client::PlayoutClock clock;
+  if (due)
+    clock.start(client::SteadyTime{}, kFarTicks);
+  else
+    clock.start(kNow + std::chrono::hours(10000), -kFarTicks);
+  const client::PlayoutPolicy policy(client::PlayoutConfig{}, clock);
+  return buffer.poll_next(policy, kNow);
 }
 
 void check_unit(const client::AccessUnitPayloads& unit, int64_t packets) {
@@ -118,14 +136,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (config.track_gaps && (record->take & 2))
       FUZZ_CHECK(buffer.take_new_gaps().size() <= ReceiveBuffer::kMaxTrackedGaps);
     if (record->take & 1) {
-      while (const auto unit = buffer.take_complete()) check_unit(*unit, written);
+      while (const auto unit = take(buffer, false)) check_unit(*unit, written);
     }
     if (record->take & 2) {
-      if (const auto unit = buffer.take_incomplete()) check_unit(*unit, written);
+      if (const auto unit = take(buffer, true)) check_unit(*unit, written);
     }
   }
   path.end();
-  while (const auto unit = buffer.take_incomplete_at_end()) check_unit(*unit, written);
+  while (const auto unit = take(buffer, false)) check_unit(*unit, written);
   const auto last = buffer.snapshot();
   FUZZ_CHECK(last.empty && last.bytes == 0 && last.held_packets == 0);
   return 0;

@@ -10,6 +10,8 @@
 #include <optional>
 #include <vector>
 
+#include "client/playout/playout_clock.hpp"
+#include "client/playout/playout_policy.hpp"
 #include "client/playout/receive_buffer.hpp"
 #include "client/playout/receive_path.hpp"
 
@@ -60,15 +62,31 @@ void write_all(ReceivePath& b, std::vector<ReceivedPacket> packets) {
   for (auto& p : packets) b.write(std::move(p));
 }
 
-// The take methods and snapshot() take the buffer's lock themselves.
+// The decode thread's takes: through the playout policy (poll_next) at a
+// fake time, with playback under way and every access unit due either in
+// the far future or long ago.
+const SteadyTime kNow = SteadyTime{} + 10000h;
+constexpr int64_t kFarTicks = int64_t{1} << 40;
+std::optional<AccessUnitPayloads> take_with_clock(ReceivePath& b, SteadyTime base,
+                                                  int64_t first_ts) {
+  PlayoutClock clock;
+  clock.start(base, first_ts);
+  const PlayoutPolicy policy(PlayoutConfig{}, clock);
+  return b.buffer().poll_next(policy, kNow);
+}
+// Nothing is due yet: the next access unit leaves if it is whole (or, once
+// the stream ended, as it is).
 std::optional<AccessUnitPayloads> take_complete(ReceivePath& b) {
-  return b.buffer().take_complete();
+  return take_with_clock(b, kNow + 10000h, -kFarTicks);
 }
+// Everything is due: the next access unit leaves as it is when later data
+// is held (a gap is a loss, not a delay).
 std::optional<AccessUnitPayloads> take_incomplete(ReceivePath& b) {
-  return b.buffer().take_incomplete();
+  return take_with_clock(b, SteadyTime{}, kFarTicks);
 }
+// The stream ended: the next access unit leaves as it is.
 std::optional<AccessUnitPayloads> take_at_end(ReceivePath& b) {
-  return b.buffer().take_incomplete_at_end();
+  return take_complete(b);
 }
 // The buffer's state, with the counters of the whole receive path (the
 // statistics' and the buffer's own) and the statistics' loss and jitter.
@@ -483,11 +501,11 @@ TEST_CASE("ReceiveBuffer: end() marks the end and a partial last access unit can
   b.write(std::move(last[0]));
   b.write(std::move(last[1]));  // its marker never comes
   CHECK_FALSE(state(b).end_of_stream);
-  b.end();
-  CHECK(state(b).end_of_stream);
   REQUIRE(take_complete(b));
   CHECK_FALSE(take_complete(b));
-  CHECK_FALSE(take_incomplete(b));
+  CHECK_FALSE(take_incomplete(b));  // nothing later held: a delay, not a loss
+  b.end();
+  CHECK(state(b).end_of_stream);
   auto a = take_at_end(b);
   REQUIRE(a);
   CHECK(a->timestamp == kTick);
