@@ -9,7 +9,8 @@ namespace flowcast::client {
 
 namespace {
 constexpr int64_t kBytesPerSecondOfCapacity = 1 << 20;
-}
+static_assert(TimestampTimeline::kMaxLead90k == ReceiveBuffer::kMaxTimestampLead.count() * 90'000);
+}  // namespace
 
 ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config, std::function<void()> drained)
     : drained_(std::move(drained)), config_(config), capacity_(config.capacity) {
@@ -97,24 +98,16 @@ bool ReceiveBuffer::full() const {
 
 int64_t ReceiveBuffer::timeline_of(uint32_t rtp_timestamp) const {
   std::lock_guard lock(mutex_);
-  const int64_t offset = ts_offsets_.empty() ? 0 : ts_offsets_.rbegin()->second.offset;
-  return ts_unwrap_.peek(rtp_timestamp) + offset;
+  return timeline_.timeline_of(rtp_timestamp);
 }
 
 void ReceiveBuffer::restart() {
   std::lock_guard lock(mutex_);
-  restart_pending_ = true;
+  timeline_.restart();
 }
 
 bool ReceiveBuffer::insert(int64_t extended, ReceivedPacket packet) {
   std::lock_guard lock(mutex_);
-  if (restart_pending_) {
-    restart_pending_ = false;
-    if (newest_ts_) {
-      ts_unwrap_ = common::TimestampUnwrapper{};
-      force_ts_anchor_ = true;
-    }
-  }
   return insert_locked(extended, std::move(packet));
 }
 
@@ -126,73 +119,6 @@ void ReceiveBuffer::drop_stray() {
 bool ReceiveBuffer::accepting() const {
   std::lock_guard lock(mutex_);
   return !writer_blocked_;
-}
-
-std::optional<int64_t> ReceiveBuffer::map_timestamp(int64_t seq, uint32_t timestamp,
-                                                    SteadyTime arrival) {
-  const auto lead_90k = static_cast<int64_t>(kMaxTimestampLead.count()) * 90'000;
-  if (newest_ts_ && seq <= highest_seq_) {
-    // Out of sequence order: on the timeline of the stretch it was sent in,
-    // never re-anchored, and it does not move the unwrapper on.
-    auto it = ts_offsets_.upper_bound(seq);
-    if (it == ts_offsets_.begin()) return std::nullopt;  // before every stretch kept
-    --it;
-    const bool newest_stretch = std::next(it) == ts_offsets_.end();
-    const int64_t ts =
-        (newest_stretch ? ts_unwrap_ : it->second.unwrap).peek(timestamp) + it->second.offset;
-    const int64_t behind_90k = lead_90k + capacity_.count() * 9 / 100;
-    if (ts - *newest_ts_ > lead_90k || *newest_ts_ - ts > behind_90k) return std::nullopt;
-    if (ts > *newest_ts_) {
-      newest_ts_ = ts;
-      newest_ts_arrival_ = arrival;
-    }
-    return ts;
-  }
-  if (ts_offsets_.empty()) {
-    // The first packet: the first stretch also takes what overtook it.
-    ts_offsets_[std::numeric_limits<int64_t>::min()] = {};
-  }
-  int64_t ts = ts_unwrap_.peek(timestamp) + ts_offsets_.rbegin()->second.offset;
-  if (newest_ts_) {
-    // In sequence order: is the step one the sender's clock explains?
-    const int64_t step = ts - *newest_ts_;
-    bool jump = force_ts_anchor_;
-    if (step > 0) {
-      const double waited_90k =
-          std::chrono::duration<double>(arrival - newest_ts_arrival_).count() * 90000.0;
-      jump = jump || static_cast<double>(step) - waited_90k > static_cast<double>(lead_90k);
-    } else {
-      int64_t largest = 0;
-      for (int64_t s : recent_steps_) largest = std::max(largest, s);
-      jump = jump || -step > std::max(kMinBackwardJump90k, 2 * largest);
-    }
-    if (jump) {
-      // Continue one frame after the newest: the playout clock runs on. The
-      // new stretch unwraps from this packet, so the unwrapped values stay
-      // near the timestamps as sent however often a sender jumps.
-      ts_offsets_.rbegin()->second.unwrap = ts_unwrap_;
-      ts_unwrap_ = common::TimestampUnwrapper{};
-      const int64_t anchored = *newest_ts_ + frame_interval_90k_;
-      ts_offsets_[seq] = {anchored - ts_unwrap_.unwrap(timestamp), {}};
-      if (ts_offsets_.size() > 16) ts_offsets_.erase(ts_offsets_.begin());
-      ts = anchored;
-      ++counters_.timestamp_jumps;
-      recent_steps_.clear();
-    } else {
-      ts_unwrap_.unwrap(timestamp);
-      if (step > 0) {
-        recent_steps_.push(step);
-      }
-    }
-  } else {
-    ts_unwrap_.unwrap(timestamp);
-  }
-  force_ts_anchor_ = false;
-  if (!newest_ts_ || ts > *newest_ts_) {
-    newest_ts_ = ts;
-    newest_ts_arrival_ = arrival;
-  }
-  return ts;
 }
 
 int64_t ReceiveBuffer::skip_fillers(int64_t seq) const {
@@ -228,7 +154,11 @@ void ReceiveBuffer::release_bytes(int64_t ts, size_t bytes) {
 
 bool ReceiveBuffer::insert_locked(int64_t seq, ReceivedPacket packet) {
   if (packet.filler) return insert_filler(seq);
-  const std::optional<int64_t> mapped = map_timestamp(seq, packet.timestamp, packet.arrival);
+  // Out of sequence order, a packet may lie behind the newest by the lead
+  // plus the capacity.
+  const std::optional<int64_t> mapped =
+      timeline_.map(seq, packet.timestamp, packet.arrival, seq <= highest_seq_, frame_interval_90k_,
+                    capacity_.count() * 9 / 100);
   if (!mapped) {
     // Out of order with a timestamp nothing held is near: a stray.
     ++counters_.late;
@@ -661,6 +591,7 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
   s.packet_bound = packet_bound();
   s.frame_interval_90k = frame_interval_90k_;
   s.counters = counters_;
+  s.counters.timestamp_jumps = timeline_.jumps();
   return s;
 }
 

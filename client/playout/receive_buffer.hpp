@@ -92,7 +92,7 @@
 #include "client/client_options.hpp"
 #include "client/playout/picture_ledger.hpp"
 #include "client/playout/playout_policy.hpp"
-#include "common/rtp/sequence.hpp"
+#include "client/playout/timestamp_timeline.hpp"
 #include "common/stream/bounded_history.hpp"
 #include "media/payload/access_unit_limits.hpp"
 
@@ -168,9 +168,6 @@ class ReceiveBuffer {
   // still is long (its presentation time leads its decode time): stills of
   // up to a minute are not jumps.
   static constexpr std::chrono::seconds kMaxTimestampLead{60};
-  // A timestamp this far behind the newest (at least; twice the largest
-  // recent step forward, for B-frames at low frame rates) is a jump.
-  static constexpr int64_t kMinBackwardJump90k = 45'000;
   // The byte capacity following the stream's rate (see the class comment).
   static constexpr int64_t kRateWindow90k = 22'500;  // 250 ms
   static constexpr double kRateHeadroom = 1.5;
@@ -308,10 +305,6 @@ class ReceiveBuffer {
   // --- Called with mutex_ held.
   bool insert_locked(int64_t seq, ReceivedPacket packet);
   bool insert_filler(int64_t seq);
-  // The unwrapped, re-anchored timestamp of the packet of extended sequence
-  // seq; re-anchors at a jump. nullopt: a stray out of sequence order (see
-  // the class comment).
-  std::optional<int64_t> map_timestamp(int64_t seq, uint32_t timestamp, SteadyTime arrival);
   // The first sequence number at or after seq that no filler took.
   int64_t skip_fillers(int64_t seq) const;
   FrontRun front_run() const;
@@ -380,20 +373,7 @@ class ReceiveBuffer {
   std::optional<int64_t> rate_from_ts_, rate_to_ts_;
   uint64_t rate_bytes_ = 0;
   double peak_rate_ = 0;  // payload bytes per second of media, the highest window
-  bool restart_pending_ = false;
-  bool force_ts_anchor_ = false;          // the next timestamp is re-anchored (restart)
-  common::TimestampUnwrapper ts_unwrap_;  // of the newest stretch of the timeline
-  // A stretch of the timeline between re-anchors: the shift added to its
-  // unwrapped timestamps, and its unwrapper as it was when the next began.
-  struct TimestampStretch {
-    int64_t offset = 0;
-    common::TimestampUnwrapper unwrap;
-  };
-  // By the first extended sequence they apply from; the newest 16.
-  std::map<int64_t, TimestampStretch> ts_offsets_;
-  std::optional<int64_t> newest_ts_;  // the highest (re-anchored) timestamp seen
-  SteadyTime newest_ts_arrival_{};
-  common::BoundedWindow<int64_t> recent_steps_{32};  // forward steps between new timestamps
+  TimestampTimeline timeline_;
   PictureLedger ledger_{[this](int64_t ts) { return ts_held_.count(ts) > 0; }};
   bool markers_seen_ = false;
   bool marker_trusted_ = true;         // a marker ends an access unit
