@@ -139,7 +139,7 @@ int Player::run() {
 }
 
 void Player::note_edges(SteadyTime now) {
-  if (!first_packet_ && buffer_.snapshot().counters.received > 0) first_packet_ = now;
+  if (!first_packet_ && path_.statistics().counters.received > 0) first_packet_ = now;
   const SourceStatus status = source_.status();
   if (!stream_end_seen_ && (status == SourceStatus::ended || status == SourceStatus::failed))
     stream_end_seen_ = now;
@@ -254,11 +254,12 @@ void Player::sample_timeline(SteadyTime now) {
   s.t_ms = ms_between(launched_, now);
   s.state = session_state(now);
   const auto b = buffer_.snapshot();
+  const ReceiveCounters rc = path_.counters();
   s.buffer_ms = std::chrono::duration<double, std::milli>(b.buffered).count();
   s.buffer_bytes = b.bytes;
-  s.lost = std::max<int64_t>(0, b.cumulative_lost);
-  const uint64_t bytes = b.counters.bytes;
-  s.late = b.counters.late;
+  s.lost = std::max<int64_t>(0, rc.cumulative_lost);
+  const uint64_t bytes = rc.bytes;
+  s.late = rc.late;
   s.buffer_ms += static_cast<double>(frames_.size()) * frame_interval_90k_ / 90.0;
   s.kernel_bytes = source_.counters().kernel_queued;
   double dt = ms_between(last_sample_time_, now);
@@ -311,7 +312,7 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.freezes = stats_.freezes.count();
   st.freeze_ms = stats_.freezes.total_ms();
   st.lost = sample.lost;
-  st.received = b.counters.received;
+  st.received = path_.counters().received;
   st.rendered = stats_.rendered;
   st.corrupt = stats_.corrupt;
   st.tainted = stats_.tainted;
@@ -333,7 +334,7 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
 MetricsDocument Player::metrics() const {
   const auto now = ended_at_;
   const auto b = buffer_.snapshot();
-  const ReceiveCounters& rc = b.counters;
+  const ReceiveCounters rc = path_.counters();
   const auto sc = source_.counters();
   const auto dc = decode_.counters();
   auto ms = [](auto duration) {
@@ -371,7 +372,7 @@ MetricsDocument Player::metrics() const {
   m.rebuffering_ratio = outcome.rebuffering_ratio;
   m.freezes = {.count = stats_.freezes.count(), .total_ms = stats_.freezes.total_ms()};
   m.packets = {.received = rc.received,
-               .lost = std::max<int64_t>(0, b.cumulative_lost),
+               .lost = std::max<int64_t>(0, rc.cumulative_lost),
                .late = rc.late,
                .duplicate = rc.duplicate,
                .reordered = rc.reordered,
@@ -392,7 +393,7 @@ MetricsDocument Player::metrics() const {
   // Pictures of which nothing came are counted from timestamp gaps; no
   // more of them than packets went missing (a sender's pause is no loss).
   const uint64_t missing = std::min<uint64_t>(
-      pt.missing, static_cast<uint64_t>(std::max<int64_t>(0, b.cumulative_lost)));
+      pt.missing, static_cast<uint64_t>(std::max<int64_t>(0, rc.cumulative_lost)));
   m.frames = {.decoded = dc.decoded,
               .rendered = stats_.rendered,
               .dropped_late = stats_.dropped_late,

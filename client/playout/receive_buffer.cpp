@@ -9,10 +9,11 @@ namespace flowcast::client {
 
 namespace {
 constexpr int64_t kBytesPerSecondOfCapacity = 1 << 20;
-}
+static_assert(TimestampTimeline::kMaxLead90k == ReceiveBuffer::kMaxTimestampLead.count() * 90'000);
+}  // namespace
 
-ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config)
-    : config_(config), capacity_(config.capacity) {
+ReceiveBuffer::ReceiveBuffer(ReceiveBufferConfig config, std::function<void()> drained)
+    : drained_(std::move(drained)), config_(config), capacity_(config.capacity) {
   const double seconds = std::chrono::duration<double>(config.capacity).count();
   capacity_bytes_ =
       config.capacity_bytes > 0
@@ -97,128 +98,27 @@ bool ReceiveBuffer::full() const {
 
 int64_t ReceiveBuffer::timeline_of(uint32_t rtp_timestamp) const {
   std::lock_guard lock(mutex_);
-  const int64_t offset = ts_offsets_.empty() ? 0 : ts_offsets_.rbegin()->second.offset;
-  return ts_unwrap_.peek(rtp_timestamp) + offset;
+  return timeline_.timeline_of(rtp_timestamp);
 }
 
 void ReceiveBuffer::restart() {
   std::lock_guard lock(mutex_);
-  restart_pending_ = true;
+  timeline_.restart();
 }
 
-bool ReceiveBuffer::write(ReceivedPacket packet) {
+bool ReceiveBuffer::insert(int64_t extended, ReceivedPacket packet) {
   std::lock_guard lock(mutex_);
-  if (restart_pending_) {
-    restart_pending_ = false;
-    probation_.reset();
-    if (highest_raw_) {
-      resync_sequence(packet.sequence);
-      ts_unwrap_ = common::TimestampUnwrapper{};
-      force_ts_anchor_ = true;
-    }
-    return insert(std::move(packet));
-  }
-  if (highest_raw_) {
-    const int32_t delta = common::sequence_delta(packet.sequence, *highest_raw_);
-    if (delta > kMaxDropout || delta < -kMaxMisorder) {
-      // RFC 3550 Appendix A.1: a jump. Two packets in sequence restart the
-      // sequence space; one alone is a stray.
-      if (probation_ && packet.sequence == static_cast<uint16_t>(probation_->sequence + 1)) {
-        ReceivedPacket first = std::move(*probation_);
-        probation_.reset();
-        resync_sequence(first.sequence);
-        insert(std::move(first));
-        return insert(std::move(packet));
-      }
-      if (probation_) {
-        ++counters_.received;
-        ++counters_.late;
-      }
-      probation_ = std::move(packet);
-      return !writer_blocked_;
-    }
-    if (probation_) {
-      ++counters_.received;
-      ++counters_.late;
-      probation_.reset();
-    }
-  }
-  return insert(std::move(packet));
+  return insert_locked(extended, std::move(packet));
 }
 
-void ReceiveBuffer::resync_sequence(uint16_t first) {
-  seq_unwrap_ = common::SequenceUnwrapper{};
-  // The first unwrap returns the number itself: it continues the extended
-  // sequence right after the highest, so the jump is no loss.
-  seq_offset_ = highest_seq_ + 1 - first;
-  ++counters_.sequence_resyncs;
+void ReceiveBuffer::drop_stray() {
+  std::lock_guard lock(mutex_);
+  ++counters_.late;
 }
 
-std::optional<int64_t> ReceiveBuffer::map_timestamp(int64_t seq, uint32_t timestamp,
-                                                    SteadyTime arrival) {
-  const auto lead_90k = static_cast<int64_t>(kMaxTimestampLead.count()) * 90'000;
-  if (newest_ts_ && seq <= highest_seq_) {
-    // Out of sequence order: on the timeline of the stretch it was sent in,
-    // never re-anchored, and it does not move the unwrapper on.
-    auto it = ts_offsets_.upper_bound(seq);
-    if (it == ts_offsets_.begin()) return std::nullopt;  // before every stretch kept
-    --it;
-    const bool newest_stretch = std::next(it) == ts_offsets_.end();
-    const int64_t ts =
-        (newest_stretch ? ts_unwrap_ : it->second.unwrap).peek(timestamp) + it->second.offset;
-    const int64_t behind_90k = lead_90k + capacity_.count() * 9 / 100;
-    if (ts - *newest_ts_ > lead_90k || *newest_ts_ - ts > behind_90k) return std::nullopt;
-    if (ts > *newest_ts_) {
-      newest_ts_ = ts;
-      newest_ts_arrival_ = arrival;
-    }
-    return ts;
-  }
-  if (ts_offsets_.empty()) {
-    // The first packet: the first stretch also takes what overtook it.
-    ts_offsets_[std::numeric_limits<int64_t>::min()] = {};
-  }
-  int64_t ts = ts_unwrap_.peek(timestamp) + ts_offsets_.rbegin()->second.offset;
-  if (newest_ts_) {
-    // In sequence order: is the step one the sender's clock explains?
-    const int64_t step = ts - *newest_ts_;
-    bool jump = force_ts_anchor_;
-    if (step > 0) {
-      const double waited_90k =
-          std::chrono::duration<double>(arrival - newest_ts_arrival_).count() * 90000.0;
-      jump = jump || static_cast<double>(step) - waited_90k > static_cast<double>(lead_90k);
-    } else {
-      int64_t largest = 0;
-      for (int64_t s : recent_steps_) largest = std::max(largest, s);
-      jump = jump || -step > std::max(kMinBackwardJump90k, 2 * largest);
-    }
-    if (jump) {
-      // Continue one frame after the newest: the playout clock runs on. The
-      // new stretch unwraps from this packet, so the unwrapped values stay
-      // near the timestamps as sent however often a sender jumps.
-      ts_offsets_.rbegin()->second.unwrap = ts_unwrap_;
-      ts_unwrap_ = common::TimestampUnwrapper{};
-      const int64_t anchored = *newest_ts_ + frame_interval_90k_;
-      ts_offsets_[seq] = {anchored - ts_unwrap_.unwrap(timestamp), {}};
-      if (ts_offsets_.size() > 16) ts_offsets_.erase(ts_offsets_.begin());
-      ts = anchored;
-      ++counters_.timestamp_jumps;
-      recent_steps_.clear();
-    } else {
-      ts_unwrap_.unwrap(timestamp);
-      if (step > 0) {
-        recent_steps_.push(step);
-      }
-    }
-  } else {
-    ts_unwrap_.unwrap(timestamp);
-  }
-  force_ts_anchor_ = false;
-  if (!newest_ts_ || ts > *newest_ts_) {
-    newest_ts_ = ts;
-    newest_ts_arrival_ = arrival;
-  }
-  return ts;
+bool ReceiveBuffer::accepting() const {
+  std::lock_guard lock(mutex_);
+  return !writer_blocked_;
 }
 
 int64_t ReceiveBuffer::skip_fillers(int64_t seq) const {
@@ -227,14 +127,10 @@ int64_t ReceiveBuffer::skip_fillers(int64_t seq) const {
 }
 
 bool ReceiveBuffer::insert_filler(int64_t seq) {
-  if (!base_seq_) {
-    base_seq_ = seq;
-    next_seq_ = seq;
-  }
+  if (!next_seq_) next_seq_ = seq;
   if (seq < *next_seq_ || released_.contains(seq) || packets_.count(seq) || fillers_.count(seq))
     return !writer_blocked_;
   fillers_.insert(seq);
-  ++counters_.fillers;
   while (fillers_.size() > kMaxTrackedFillers) fillers_.erase(fillers_.begin());
   highest_seq_ = std::max(highest_seq_, seq);
   // It may close the access unit before it.
@@ -256,13 +152,13 @@ void ReceiveBuffer::release_bytes(int64_t ts, size_t bytes) {
   if (--it->second.packets == 0) ts_held_.erase(it);
 }
 
-bool ReceiveBuffer::insert(ReceivedPacket packet) {
-  const int64_t seq = seq_unwrap_.unwrap(packet.sequence) + seq_offset_;
-  if (!highest_raw_ || seq > highest_seq_) highest_raw_ = packet.sequence;
+bool ReceiveBuffer::insert_locked(int64_t seq, ReceivedPacket packet) {
   if (packet.filler) return insert_filler(seq);
-  const std::optional<int64_t> mapped = map_timestamp(seq, packet.timestamp, packet.arrival);
-  ++counters_.received;
-  counters_.bytes += packet.wire_bytes;
+  // Out of sequence order, a packet may lie behind the newest by the lead
+  // plus the capacity.
+  const std::optional<int64_t> mapped =
+      timeline_.map(seq, packet.timestamp, packet.arrival, seq <= highest_seq_, frame_interval_90k_,
+                    capacity_.count() * 9 / 100);
   if (!mapped) {
     // Out of order with a timestamp nothing held is near: a stray.
     ++counters_.late;
@@ -270,30 +166,14 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
   }
   const int64_t ts = *mapped;
   ledger_.seen(ts);
-  if (!base_seq_) {
-    base_seq_ = seq;
-    next_seq_ = seq;
-  }
-  // Interarrival jitter, RFC 3550 §6.4.1, on the 90 kHz clock.
-  const double arrival_90k =
-      std::chrono::duration<double>(packet.arrival.time_since_epoch()).count() * 90000.0;
-  const double transit = arrival_90k - static_cast<double>(ts);
-  if (last_transit_) {
-    const double d = std::min(std::abs(transit - *last_transit_), double{kMaxJitter90k});
-    jitter_ += (d - jitter_) / 16.0;
-  }
-  last_transit_ = transit;
-
-  if (released_.contains(seq) || packets_.count(seq)) {
-    ++counters_.duplicate;
-    return true;
-  }
+  if (!next_seq_) next_seq_ = seq;
+  // A number held or recently released: the statistics count the duplicate.
+  if (released_.contains(seq) || packets_.count(seq)) return true;
   // A filler took this number first: it was a stray, this is the stream.
-  if (fillers_.erase(seq)) --counters_.fillers;
+  fillers_.erase(seq);
   if (seq < *next_seq_ && released_.empty()) {
     // Nothing has left yet: an earlier packet overtaken at the very start.
     next_seq_ = seq;
-    base_seq_ = std::min(*base_seq_, seq);
   }
   if (oversized_ts_ && ts == *oversized_ts_) {
     // The rest of an access unit too large for the buffer: it went whole.
@@ -324,7 +204,6 @@ bool ReceiveBuffer::insert(ReceivedPacket packet) {
         (packet.marker && after != packets_.end() && after->second.ts == ts))
       marker_trusted_ = false;
   }
-  if (seq < highest_seq_) ++counters_.reordered;
   // The decode thread only needs waking when an access unit may have become
   // complete (its marker, or a packet filling a gap), a new one begins (the
   // buffered span grows; the front now has later data and is closed), or
@@ -621,21 +500,6 @@ AccessUnitPayloads ReceiveBuffer::take_front(const FrontRun& run) {
   return au;
 }
 
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_complete() {
-  std::lock_guard lock(mutex_);
-  return take_complete_locked();
-}
-
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete() {
-  std::lock_guard lock(mutex_);
-  return take_incomplete_locked();
-}
-
-std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end() {
-  std::lock_guard lock(mutex_);
-  return take_incomplete_at_end_locked();
-}
-
 BufferState ReceiveBuffer::state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const {
   BufferState b;
   b.empty = packets_.empty();
@@ -650,6 +514,28 @@ BufferState ReceiveBuffer::state_for_policy(const PlayoutPolicy& policy, SteadyT
   return b;
 }
 
+std::optional<AccessUnitPayloads> ReceiveBuffer::take_as(PlayoutDecision::Action action) {
+  using Action = PlayoutDecision::Action;
+  switch (action) {
+    case Action::take_complete:
+      return take_complete_locked();
+    case Action::take_incomplete:
+      return take_incomplete_locked();
+    case Action::take_at_end:
+      return take_incomplete_at_end_locked();
+    case Action::finished:
+    case Action::wait:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<AccessUnitPayloads> ReceiveBuffer::poll_next(const PlayoutPolicy& policy,
+                                                           SteadyTime now) {
+  std::lock_guard lock(mutex_);
+  return take_as(policy.decide(state_for_policy(policy, now), now).action);
+}
+
 std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& policy,
                                                            const std::atomic<bool>& stop) {
   using Action = PlayoutDecision::Action;
@@ -657,18 +543,8 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& 
   while (!stop) {
     const auto now = std::chrono::steady_clock::now();
     const PlayoutDecision d = policy.decide(state_for_policy(policy, now), now);
-    switch (d.action) {
-      case Action::take_complete:
-        return take_complete_locked();
-      case Action::take_incomplete:
-        return take_incomplete_locked();
-      case Action::take_at_end:
-        return take_incomplete_at_end_locked();
-      case Action::finished:
-        return std::nullopt;
-      case Action::wait:
-        break;
-    }
+    if (d.action == Action::finished) return std::nullopt;
+    if (d.action != Action::wait) return take_as(d.action);
     // A write that may let an access unit go, the end, a discard or wake()
     // notify; the policy's own deadline bounds the wait.
     if (d.wake_at)
@@ -715,9 +591,7 @@ ReceiveBuffer::Snapshot ReceiveBuffer::snapshot() const {
   s.packet_bound = packet_bound();
   s.frame_interval_90k = frame_interval_90k_;
   s.counters = counters_;
-  s.cumulative_lost = cumulative_lost();
-  s.extended_highest_sequence = highest_seq_;
-  s.jitter = static_cast<uint32_t>(jitter_);
+  s.counters.timestamp_jumps = timeline_.jumps();
   return s;
 }
 
@@ -727,7 +601,7 @@ void ReceiveBuffer::after_take() {
   if (writer_blocked_ && !full()) {
     writer_blocked_ = false;
     // The source resumes on its own thread; the callback only posts to it.
-    emit_drain();
+    if (drained_) drained_();
   }
 }
 
@@ -753,13 +627,6 @@ std::vector<uint16_t> ReceiveBuffer::take_new_gaps() {
   std::vector<uint16_t> out;
   out.swap(new_gaps_);
   return out;
-}
-
-int64_t ReceiveBuffer::cumulative_lost() const {
-  if (!base_seq_) return 0;
-  const int64_t expected = highest_seq_ - *base_seq_ + 1;
-  return expected - static_cast<int64_t>(counters_.received - counters_.duplicate) -
-         static_cast<int64_t>(counters_.fillers);
 }
 
 }  // namespace flowcast::client

@@ -1,10 +1,13 @@
 #pragma once
-// The client's receive/jitter buffer, a Writable of RTP packets: packets in,
-// whole access units out in sequence (decode) order. It orders packets across
-// the 16-bit wrap, spots duplicates, reordering, late packets and gaps, and
-// counts each. It is bounded in media time (--buffer-max) and in bytes, and
-// what it does when full is its overflow policy:
-//   block     write() returns false: the source stops reading the socket.
+// The client's jitter buffer: it stores the packets of one media stream,
+// bounds them, and releases whole access units in sequence (decode) order
+// as the playout policy lets them go. Packets come keyed by the extended
+// sequence numbers the RFC 3550 receiver statistics of the stream hand out
+// (ReceivePath: sequence validation, counts, jitter); the buffer counts what
+// is its own: packets late for playout and packets its bounds discard. It is
+// bounded in media time (--buffer-max) and in bytes, and what it does when
+// full is its overflow policy:
+//   block     insert() returns false: the source stops reading the socket.
 //   drop-new  the arriving packet is discarded.
 //   drop-old  the oldest whole access unit is discarded.
 //   grow      both bounds grow by half, counted, up to --grow-max bytes;
@@ -20,18 +23,16 @@
 // sequence number but start no access unit, and are neither payload nor loss.
 //
 // Discontinuities of one sender (encoder restarts, splices):
-//  - A sequence number more than kMaxDropout ahead of or kMaxMisorder
-//    behind the highest is held on probation; when the next packet follows
-//    it in sequence, the sequence space restarts there (RFC 3550 Appendix
-//    A.1), continuing the extended numbers without a gap. A lone stray is
-//    counted late and dropped.
+//  - A sequence jump is the statistics' to judge (RFC 3550 Appendix A.1):
+//    the extended numbers continue without a gap, and a lone stray is
+//    counted late here (drop_stray()).
 //  - A timestamp that jumps, in sequence order, further ahead than the time
 //    between the arrivals explains (by kMaxTimestampLead), or further back
 //    than reordering explains, is re-anchored: from that packet on, the
 //    timestamps are shifted to continue one frame interval after the newest
 //    held before, so the playout clock runs on and nothing of the new
 //    timeline counts late. Counted in timestamp_jumps.
-//  - restart() (a new SSRC): the next packet begins both anew.
+//  - restart() (a new SSRC): the next packet begins the timeline anew.
 // Timestamps handed out (AccessUnitPayloads::timestamp) are these
 // re-anchored, unwrapped 90 kHz values.
 //
@@ -56,9 +57,6 @@
 //    further than kMaxTimestampLead ahead of the newest, or further behind
 //    it than kMaxTimestampLead plus the capacity, or from before the last 16
 //    re-anchors, is a stray, counted late and dropped;
-//  - the interarrival jitter counts each packet's transit difference up to
-//    kMaxJitter90k, so it never passes that (RFC 3550 §6.4.1 keeps it in 32
-//    bits);
 //  - one access unit alone never makes the buffer full by media time (it
 //    adds one frame interval, which may be longer than a small capacity):
 //    only bytes and packets do, so a blocked source never waits on the
@@ -73,10 +71,10 @@
 // discarded whole, and the rest of its packets with it, under every policy.
 //
 // It is flushed on a timer (the playout clock: an access unit due with a gap
-// leaves as it is), when full (drop-old), when asked and at the end
-// (take_incomplete_at_end()).
+// leaves as it is), when full (drop-old), and at the end, as the playout
+// policy decides (wait_next(), poll_next()).
 //
-// Threads: the network thread writes; the decode thread waits in wait_next()
+// Threads: the network thread inserts; the decode thread waits in wait_next()
 // for what the playout policy lets go; the render and network threads read
 // snapshot(). The lock is private: every public method takes it.
 #include <atomic>
@@ -84,6 +82,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -93,9 +92,8 @@
 #include "client/client_options.hpp"
 #include "client/playout/picture_ledger.hpp"
 #include "client/playout/playout_policy.hpp"
-#include "common/rtp/sequence.hpp"
+#include "client/playout/timestamp_timeline.hpp"
 #include "common/stream/bounded_history.hpp"
-#include "common/stream/stream.hpp"
 #include "media/payload/access_unit_limits.hpp"
 
 namespace flowcast::client {
@@ -128,23 +126,19 @@ struct AccessUnitPayloads {
   size_t bytes = 0;
 };
 
-struct ReceiveCounters {
-  uint64_t received = 0;  // every RTP packet that reached the buffer
-  uint64_t duplicate = 0;
-  uint64_t reordered = 0;
+// What the buffer itself counts, in packets unless named otherwise.
+struct BufferCounters {
+  // Arrived after playout passed their access unit, or strays: a lone
+  // packet after a sequence jump, or one out of order whose timestamp is
+  // far from everything held.
   uint64_t late = 0;
-  uint64_t dropped_overflow = 0;
+  uint64_t dropped_overflow = 0;  // discarded by the bounds or the overflow policy
   uint64_t grow_events = 0;
   uint64_t recovered = 0;  // arrived in time after a NACK asked for them
-  // Sequence numbers taken by fillers (not in received, not lost).
-  uint64_t fillers = 0;
-  // The sequence space restarted after a jump (RFC 3550 Appendix A.1).
-  uint64_t sequence_resyncs = 0;
   // Timestamp jumps re-anchored (see the class comment).
   uint64_t timestamp_jumps = 0;
-  uint64_t bytes = 0;
-  uint64_t peak_bytes = 0;
-  double peak_ms = 0;
+  uint64_t peak_bytes = 0;  // payload bytes held, the most at once
+  double peak_ms = 0;       // media held, the most at once
 };
 
 struct ReceiveBufferConfig {
@@ -156,7 +150,7 @@ struct ReceiveBufferConfig {
   bool track_gaps = false;     // --nack
 };
 
-class ReceiveBuffer : public common::Writable<ReceivedPacket> {
+class ReceiveBuffer {
  public:
   // Under block, one read of the source (a TCP read of 64 KiB, or a
   // recvmmsg batch of 16 datagrams) may land after write() said false.
@@ -168,19 +162,12 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   static constexpr size_t kMaxTrackedGaps = 1024;
   // Sequence numbers taken by fillers, ahead of the next access unit.
   static constexpr size_t kMaxTrackedFillers = 4096;
-  // RFC 3550 Appendix A.1: a sequence number this far from the highest is a
-  // jump, not loss or reordering.
-  static constexpr int32_t kMaxDropout = 3000;
-  static constexpr int32_t kMaxMisorder = 3000;
   // A timestamp ahead of the newest by more than the arrival times explain
   // plus this is a jump. A pause in sending moves both, but a file sender
   // pacing by decode time sends the picture after a still as early as the
   // still is long (its presentation time leads its decode time): stills of
   // up to a minute are not jumps.
   static constexpr std::chrono::seconds kMaxTimestampLead{60};
-  // A timestamp this far behind the newest (at least; twice the largest
-  // recent step forward, for B-frames at low frame rates) is a jump.
-  static constexpr int64_t kMinBackwardJump90k = 45'000;
   // The byte capacity following the stream's rate (see the class comment).
   static constexpr int64_t kRateWindow90k = 22'500;  // 250 ms
   static constexpr double kRateHeadroom = 1.5;
@@ -189,18 +176,30 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // access units taken (a still, a pause, a hostile sender) counts as this.
   static constexpr int64_t kMaxFrameInterval90k = 90'000;
   // The most one packet's transit difference adds to the interarrival
-  // jitter, and so the most the jitter reaches: kMaxTimestampLead, in ticks.
+  // jitter, and so the most the jitter reaches: kMaxTimestampLead, in
+  // ticks. The receive path's statistics are configured with it, so that
+  // what the timeline accepts as one step never reads as more jitter.
   static constexpr int64_t kMaxJitter90k = 60 * 90'000;
 
-  explicit ReceiveBuffer(ReceiveBufferConfig config);
+  // drained runs each time the buffer falls back below its bounds after
+  // insert() returned false: on the decode thread, with the buffer's lock
+  // held, so it only posts to the source's thread.
+  explicit ReceiveBuffer(ReceiveBufferConfig config, std::function<void()> drained = {});
 
-  // Network thread. false: full under the block policy; stop reading and
-  // wait for drain.
-  bool write(ReceivedPacket packet) override;
+  // Network thread: the packet of extended sequence number `extended` (RFC
+  // 3550 A.1, as ReceiverStatistics::on_packet judged it). A number already
+  // held or recently released is not stored again. false: full under the
+  // block policy; stop reading and wait for drained.
+  bool insert(int64_t extended, ReceivedPacket packet);
+  // Network thread: a packet the statistics found to be a stray (alone
+  // after a sequence jump) is dropped: counted late.
+  void drop_stray();
+  // Whether the source may read on (false: blocked, wait for drained).
+  bool accepting() const;
   // The stream ended: what is held is all there is.
-  void end() override;
+  void end();
   // Network thread: the sender restarted (a new SSRC); the next packet begins
-  // a new sequence space and timeline.
+  // a new timeline.
   void restart();
   // A timestamp of the sender's clock as sent (an RTCP SR's RTP timestamp),
   // on the timeline the buffer hands out: unwrapped next to the newest
@@ -216,16 +215,13 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // Wakes wait_next() to look at its stop flag. Any thread.
   void wake();
 
-  // --- Any thread; each takes the lock itself.
-  // The next access unit if all its packets are there.
-  std::optional<AccessUnitPayloads> take_complete();
-  // The next access unit as it is, gaps and all, when later data is held
-  // (so the gap is a loss, not a delay). nullopt otherwise.
-  std::optional<AccessUnitPayloads> take_incomplete();
-  // The next access unit as it is, even with nothing after it (the stream
-  // ended). nullopt when empty.
-  std::optional<AccessUnitPayloads> take_incomplete_at_end();
+  // What the playout policy lets go at `now`, without waiting: the next
+  // access unit, or nullopt when the policy says wait or finished. wait_next()
+  // decides the same way at the steady clock's now; tests drive this one with
+  // a fake clock.
+  std::optional<AccessUnitPayloads> poll_next(const PlayoutPolicy& policy, SteadyTime now);
 
+  // --- Any thread; each takes the lock itself.
   // The buffer's state and counters at one moment.
   struct Snapshot {
     bool empty = true;
@@ -256,11 +252,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
     // which costs more than their payload.
     size_t packet_bound = 0;
     int64_t frame_interval_90k = 3000;  // smallest recent step between access units
-    ReceiveCounters counters;
-    // RFC 3550 §6.4.1: expected minus received (may be negative with duplicates).
-    int64_t cumulative_lost = 0;
-    int64_t extended_highest_sequence = -1;
-    uint32_t jitter = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
+    BufferCounters counters;
     // Pictures by what the buffer did with them (frame conservation).
     PictureTally pictures;
   };
@@ -311,15 +303,8 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   };
 
   // --- Called with mutex_ held.
-  // write() once the sequence number is known to be in the sequence space.
-  bool insert(ReceivedPacket packet);
+  bool insert_locked(int64_t seq, ReceivedPacket packet);
   bool insert_filler(int64_t seq);
-  // Starts a new sequence space at `first`, continuing the extended numbers.
-  void resync_sequence(uint16_t first);
-  // The unwrapped, re-anchored timestamp of the packet of extended sequence
-  // seq; re-anchors at a jump. nullopt: a stray out of sequence order (see
-  // the class comment).
-  std::optional<int64_t> map_timestamp(int64_t seq, uint32_t timestamp, SteadyTime arrival);
   // The first sequence number at or after seq that no filler took.
   int64_t skip_fillers(int64_t seq) const;
   FrontRun front_run() const;
@@ -342,8 +327,9 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   TimestampHeld front_allowance() const;
   size_t counted_bytes() const;
   size_t counted_packets() const;
-  int64_t cumulative_lost() const;
   BufferState state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const;
+  // The access unit the policy's action lets go (nullopt for wait, finished).
+  std::optional<AccessUnitPayloads> take_as(PlayoutDecision::Action action);
 
   // Takes the front access unit, as front_run() found it just now.
   AccessUnitPayloads take_front(const FrontRun& run);
@@ -376,6 +362,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   // Notified on every write that may let an access unit go, at the end of
   // the stream, on a discard and by wake().
   std::condition_variable changed_;
+  const std::function<void()> drained_;
   // --- Protected by mutex_.
   ReceiveBufferConfig config_;
   std::chrono::microseconds capacity_;
@@ -386,24 +373,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::optional<int64_t> rate_from_ts_, rate_to_ts_;
   uint64_t rate_bytes_ = 0;
   double peak_rate_ = 0;  // payload bytes per second of media, the highest window
-  common::SequenceUnwrapper seq_unwrap_;
-  int64_t seq_offset_ = 0;                   // added to the unwrapped sequence number
-  std::optional<uint16_t> highest_raw_;      // the sequence number of the highest, as sent
-  std::optional<ReceivedPacket> probation_;  // a packet after a sequence jump
-  bool restart_pending_ = false;
-  bool force_ts_anchor_ = false;          // the next timestamp is re-anchored (restart)
-  common::TimestampUnwrapper ts_unwrap_;  // of the newest stretch of the timeline
-  // A stretch of the timeline between re-anchors: the shift added to its
-  // unwrapped timestamps, and its unwrapper as it was when the next began.
-  struct TimestampStretch {
-    int64_t offset = 0;
-    common::TimestampUnwrapper unwrap;
-  };
-  // By the first extended sequence they apply from; the newest 16.
-  std::map<int64_t, TimestampStretch> ts_offsets_;
-  std::optional<int64_t> newest_ts_;  // the highest (re-anchored) timestamp seen
-  SteadyTime newest_ts_arrival_{};
-  common::BoundedWindow<int64_t> recent_steps_{32};  // forward steps between new timestamps
+  TimestampTimeline timeline_;
   PictureLedger ledger_{[this](int64_t ts) { return ts_held_.count(ts) > 0; }};
   bool markers_seen_ = false;
   bool marker_trusted_ = true;         // a marker ends an access unit
@@ -418,8 +388,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   std::set<int64_t> asked_;  // sequences a NACK asked for
   common::BoundedWindow<int64_t> recent_intervals_{32};
   std::optional<int64_t> next_seq_;  // first sequence of the next access unit
-  std::optional<int64_t> base_seq_;
-  int64_t highest_seq_ = -1;
+  int64_t highest_seq_ = -1;         // the highest extended number inserted
   std::optional<int64_t> last_released_ts_;
   int64_t frame_interval_90k_ = 3000;
   size_t bytes_ = 0;
@@ -427,9 +396,7 @@ class ReceiveBuffer : public common::Writable<ReceivedPacket> {
   bool discontinuity_ = false;           // an access unit was discarded before the next
   std::optional<int64_t> oversized_ts_;  // the last access unit discarded as too large
   bool writer_blocked_ = false;
-  double jitter_ = 0;  // RFC 3550 interarrival jitter, 90 kHz ticks
-  std::optional<double> last_transit_;
-  ReceiveCounters counters_;
+  BufferCounters counters_;
 };
 
 }  // namespace flowcast::client

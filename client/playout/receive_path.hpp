@@ -3,8 +3,12 @@
 // sender (common::ReceiverStatistics: sequence validation, counts, jitter,
 // the report block with LSR/DLSR) beside its jitter buffer (ReceiveBuffer:
 // store, bounds, release under the playout policy). NetworkSource writes each
-// packet of the stream here: the statistics count it, then the buffer takes
-// it. A session holds one per media stream, chosen by SSRC and payload type
+// packet of the stream here: the statistics judge and count it (RFC 3550
+// A.1), then the buffer stores it under the extended sequence number they
+// handed out. A packet after a sequence jump waits here on probation until
+// the statistics say whether the sequence space restarted at it (the buffer
+// gets it) or it was a stray (the buffer counts it late). A session holds
+// one per media stream, chosen by SSRC and payload type
 // (video today; audio will be a second ReceivePath with its own buffer,
 // depacketizer and decoder).
 //
@@ -13,8 +17,8 @@
 // buffer's lock or a snapshot of it.
 //
 // Threads: the network thread calls write(), end(), restart(),
-// on_sender_report() and report_block(); statistics() is for any thread;
-// buffer() is the decode and render threads' (its own lock).
+// on_sender_report() and report_block(); statistics() and counters() are for
+// any thread; buffer() is the decode and render threads' (its own lock).
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -32,8 +36,39 @@ struct ReceiveStatistics {
   uint32_t jitter = 0;  // RFC 3550 A.8 interarrival jitter, 90 kHz ticks
 };
 
+// The stream's packet counters as the metrics report them (docs/METRICS.md
+// "packets"): the statistics' and the buffer's own, at one moment.
+struct ReceiveCounters {
+  // RTP packets of the stream that carry media (fillers not), duplicates,
+  // late ones and strays included.
+  uint64_t received = 0;
+  uint64_t duplicate = 0;         // a number seen before (RFC 3550 A.3)
+  uint64_t reordered = 0;         // older than the highest, not a duplicate
+  uint64_t fillers = 0;           // padding only, or another payload type: not lost
+  uint64_t sequence_resyncs = 0;  // the sequence space restarted (A.1, or a new SSRC)
+  uint64_t bytes = 0;             // wire bytes of every packet received
+  // §6.4.1: expected minus received, fillers taking their numbers; may be
+  // negative (duplicates).
+  int64_t cumulative_lost = 0;
+  uint32_t jitter = 0;  // A.8 interarrival jitter, 90 kHz ticks
+  // The buffer's own (BufferCounters).
+  uint64_t late = 0;
+  uint64_t dropped_overflow = 0;
+  uint64_t grow_events = 0;
+  uint64_t recovered = 0;
+  uint64_t timestamp_jumps = 0;
+  uint64_t peak_bytes = 0;
+  double peak_ms = 0;
+};
+
 class ReceivePath : public common::Writable<ReceivedPacket> {
  public:
+  // RFC 3550 Appendix A.1: a sequence number this far from the highest is a
+  // jump, not loss or reordering (wider than A.1's 100 behind, for links
+  // that reorder widely).
+  static constexpr int32_t kMaxDropout = 3000;
+  static constexpr int32_t kMaxMisorder = 3000;
+
   explicit ReceivePath(ReceiveBufferConfig config);
 
   // Network thread. Counts the packet, then hands it to the buffer. false:
@@ -52,11 +87,15 @@ class ReceivePath : public common::Writable<ReceivedPacket> {
 
   // Any thread.
   ReceiveStatistics statistics() const;
+  // The statistics' counters and the buffer's (takes both locks in turn).
+  ReceiveCounters counters() const;
   ReceiveBuffer& buffer() { return buffer_; }
   const ReceiveBuffer& buffer() const { return buffer_; }
 
  private:
   ReceiveBuffer buffer_;
+  // --- Network thread only.
+  std::optional<ReceivedPacket> probation_;  // the packet the statistics hold on probation
   mutable std::mutex mutex_;
   // --- Protected by mutex_.
   common::ReceiverStatistics statistics_;

@@ -100,8 +100,8 @@ inline uint32_t first_timestamp(const BufferHeader& h) {
 }
 
 // Packet record:
-//   op         bits 0..1: then take (0 nothing, 1 take_complete() until none,
-//              2 take_incomplete() once, 3 both); bit 2: marker; bit 3: the
+//   op         bits 0..1: then take (0 nothing, 1 whole access units until none,
+//              2 the next as a loss once, 3 both); bit 2: marker; bit 3: the
 //              timestamp step is in units of 2^20 ticks instead of 1500;
 //              bits 4..7: bits 8..11 of the payload size
 //   seq_step   int8 + 1 added to the sequence number (0: the next one)

@@ -1,15 +1,15 @@
-// Fuzz target: client::ReceiveBuffer written a sequence of RTP packets
+// Fuzz target: client::ReceiveBuffer, through its ReceivePath (the receiver
+// statistics number the packets), written a sequence of RTP packets
 // (sequence, timestamp, marker, payload size; an empty one is a filler, a
 // rare step a sequence jump or a restart) under the overflow policy and
-// bounds the input's header chooses, with take_complete() / take_incomplete()
-// between writes as the decode thread takes, and take_incomplete_at_end()
-// after end(). Input: the header and packet records of fuzz_input.hpp.
-// Asserts, after every write (from snapshot()): at most byte_bound payload
-// bytes and packet_bound packets are held, and an empty buffer holds nothing;
-// a NACK list never passes kMaxTrackedGaps; what the sender controls stays in
-// its range: the frame interval in 1..kMaxFrameInterval90k, the jitter at
-// most kMaxJitter90k, and every timestamp (held or taken) within what the
-// packets written can move the timeline (kMaxTimestampLead plus 1 ms of
+// bounds the input's header chooses, taken through the playout policy
+// (poll_next() with a fake clock) between writes as the decode thread takes:
+// whole access units, or the next one as a loss; after end(), the rest. Input: the header and
+// packet records of fuzz_input.hpp. Asserts, after every write (from snapshot()): at most
+// byte_bound payload bytes and packet_bound packets are held, and an empty buffer holds nothing; a
+// NACK list never passes kMaxTrackedGaps; what the sender controls stays in its range: the frame
+// interval in 1..kMaxFrameInterval90k, the jitter at most kMaxJitter90k, and every timestamp (held
+// or taken) within what the packets written can move the timeline (kMaxTimestampLead plus 1 ms of
 // arrival each, twice that backward, from the first timestamp's unwrapping).
 // For every access unit taken: one gap flag per payload, and its byte count
 // is its payloads' sizes. After the last take nothing is left, and the byte
@@ -18,12 +18,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "client/playout/playout_clock.hpp"
+#include "client/playout/playout_policy.hpp"
 #include "client/playout/receive_buffer.hpp"
+#include "client/playout/receive_path.hpp"
 #include "fuzz_input.hpp"
 
 using namespace flowcast;
@@ -42,7 +46,8 @@ int64_t timeline_reach(int64_t packets) {
 
 // The buffer's hard bounds, whatever arrives and under every policy; the
 // byte capacity follows the stream's rate up to its ceiling at most.
-void check_bounds(const ReceiveBuffer::Snapshot& s, int64_t packets, int64_t start_capacity_bytes) {
+void check_bounds(const ReceiveBuffer::Snapshot& s, uint32_t jitter, int64_t packets,
+                  int64_t start_capacity_bytes) {
   FUZZ_CHECK(s.capacity_bytes <=
              std::max(ReceiveBuffer::kMaxFollowedCapacityBytes, start_capacity_bytes));
   FUZZ_CHECK(s.bytes <= s.byte_bound);
@@ -51,11 +56,27 @@ void check_bounds(const ReceiveBuffer::Snapshot& s, int64_t packets, int64_t sta
   if (s.empty) FUZZ_CHECK(s.bytes == 0 && s.held_packets == 0);
   FUZZ_CHECK(s.frame_interval_90k >= 1 &&
              s.frame_interval_90k <= ReceiveBuffer::kMaxFrameInterval90k);
-  FUZZ_CHECK(s.jitter <= ReceiveBuffer::kMaxJitter90k);
+  FUZZ_CHECK(jitter <= ReceiveBuffer::kMaxJitter90k);
   if (s.front_timestamp) FUZZ_CHECK(std::llabs(*s.front_timestamp) <= timeline_reach(packets));
   FUZZ_CHECK(s.buffered.count() >= 0);
   FUZZ_CHECK(s.buffered.count() <=
              (2 * timeline_reach(packets) + ReceiveBuffer::kMaxFrameInterval90k) * 1000 / 90);
+}
+
+// The decode thread's takes: through the playout policy (poll_next) at a
+// fake time, with every access unit due in the far future (whole ones
+// leave, and at the end the rest) or long ago (a gap before later data is a
+// loss).
+constexpr int64_t kFarTicks = int64_t{1} << 40;
+const client::SteadyTime kNow = client::SteadyTime{} + std::chrono::hours(10000);
+std::optional<client::AccessUnitPayloads> take(client::ReceiveBuffer& buffer, bool due) {
+  client::PlayoutClock clock;
+  if (due)
+    clock.start(client::SteadyTime{}, kFarTicks);
+  else
+    clock.start(kNow + std::chrono::hours(10000), -kFarTicks);
+  const client::PlayoutPolicy policy(client::PlayoutConfig{}, clock);
+  return buffer.poll_next(policy, kNow);
 }
 
 void check_unit(const client::AccessUnitPayloads& unit, int64_t packets) {
@@ -78,13 +99,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.capacity_bytes = int64_t{header.capacity_kib} * 1024;
   config.grow_max_bytes = int64_t{header.grow_max_4kib} * 4096;
   config.capacity = std::chrono::milliseconds(40) * (header.capacity_40ms + 1);
-  ReceiveBuffer buffer(config);
+  client::ReceivePath path(config);
+  ReceiveBuffer& buffer = path.buffer();
   // Under grow, --grow-max (four times the start without one) bounds it.
   const int64_t start = buffer.snapshot().capacity_bytes;
-  const int64_t start_capacity_bytes =
-      config.policy != OverflowPolicy::grow ? start
-      : config.grow_max_bytes > 0           ? config.grow_max_bytes
-                                            : 4 * start;
+  const int64_t start_capacity_bytes = config.policy != OverflowPolicy::grow ? start
+                                       : config.grow_max_bytes > 0           ? config.grow_max_bytes
+                                                                             : 4 * start;
 
   uint16_t sequence = fuzz::first_sequence(header);
   uint32_t timestamp = fuzz::first_timestamp(header);
@@ -93,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (const auto record = fuzz::next_packet_record(in)) {
     // The rarest steps stand for what a sender's discontinuities do: a new
     // SSRC (the network source restarts the buffer) and a sequence jump.
-    if (record->seq_step == -127) buffer.restart();
+    if (record->seq_step == -127) path.restart();
     if (record->seq_step == 128) sequence = static_cast<uint16_t>(sequence + 20000);
     client::ReceivedPacket packet;
     packet.sequence = sequence = static_cast<uint16_t>(sequence + record->seq_step);
@@ -105,9 +126,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     packet.wire_bytes = record->size + 12;
     // As the network source passes a packet of the stream without payload.
     packet.filler = record->size == 0;
-    buffer.write(std::move(packet));
+    path.write(std::move(packet));
     ++written;
-    check_bounds(buffer.snapshot(), written, start_capacity_bytes);
+    check_bounds(buffer.snapshot(), path.statistics().jitter, written, start_capacity_bytes);
     // What the decode thread reads before playback starts, now and then.
     if (record->take == 3) (void)buffer.startup_held(arrival);
 
@@ -115,14 +136,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (config.track_gaps && (record->take & 2))
       FUZZ_CHECK(buffer.take_new_gaps().size() <= ReceiveBuffer::kMaxTrackedGaps);
     if (record->take & 1) {
-      while (const auto unit = buffer.take_complete()) check_unit(*unit, written);
+      while (const auto unit = take(buffer, false)) check_unit(*unit, written);
     }
     if (record->take & 2) {
-      if (const auto unit = buffer.take_incomplete()) check_unit(*unit, written);
+      if (const auto unit = take(buffer, true)) check_unit(*unit, written);
     }
   }
-  buffer.end();
-  while (const auto unit = buffer.take_incomplete_at_end()) check_unit(*unit, written);
+  path.end();
+  while (const auto unit = take(buffer, false)) check_unit(*unit, written);
   const auto last = buffer.snapshot();
   FUZZ_CHECK(last.empty && last.bytes == 0 && last.held_packets == 0);
   return 0;

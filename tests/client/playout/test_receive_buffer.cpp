@@ -1,6 +1,7 @@
-// ReceiveBuffer: packets in (built by hand, arrival times injected), whole
-// access units out in sequence order, with every counter and each overflow
-// policy at its limit. No sockets, no threads, no sleeping.
+// ReceiveBuffer, written through its ReceivePath (the receiver statistics
+// number the packets): packets in (built by hand, arrival times injected),
+// whole access units out in sequence order, with every counter and each
+// overflow policy at its limit. No sockets, no threads, no sleeping.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -9,7 +10,10 @@
 #include <optional>
 #include <vector>
 
+#include "client/playout/playout_clock.hpp"
+#include "client/playout/playout_policy.hpp"
 #include "client/playout/receive_buffer.hpp"
+#include "client/playout/receive_path.hpp"
 
 using namespace flowcast::client;
 namespace media = flowcast::media;
@@ -54,42 +58,70 @@ std::vector<ReceivedPacket> access_unit(uint16_t first, uint32_t ts, int count, 
   return out;
 }
 
-void write_all(ReceiveBuffer& b, std::vector<ReceivedPacket> packets) {
+void write_all(ReceivePath& b, std::vector<ReceivedPacket> packets) {
   for (auto& p : packets) b.write(std::move(p));
 }
 
-// The take methods and snapshot() take the buffer's lock themselves.
-std::optional<AccessUnitPayloads> take_complete(ReceiveBuffer& b) {
-  return b.take_complete();
+// The decode thread's takes: through the playout policy (poll_next) at a
+// fake time, with playback under way and every access unit due either in
+// the far future or long ago.
+const SteadyTime kNow = SteadyTime{} + 10000h;
+constexpr int64_t kFarTicks = int64_t{1} << 40;
+std::optional<AccessUnitPayloads> take_with_clock(ReceivePath& b, SteadyTime base,
+                                                  int64_t first_ts) {
+  PlayoutClock clock;
+  clock.start(base, first_ts);
+  const PlayoutPolicy policy(PlayoutConfig{}, clock);
+  return b.buffer().poll_next(policy, kNow);
 }
-std::optional<AccessUnitPayloads> take_incomplete(ReceiveBuffer& b) {
-  return b.take_incomplete();
+// Nothing is due yet: the next access unit leaves if it is whole (or, once
+// the stream ended, as it is).
+std::optional<AccessUnitPayloads> take_complete(ReceivePath& b) {
+  return take_with_clock(b, kNow + 10000h, -kFarTicks);
 }
-std::optional<AccessUnitPayloads> take_at_end(ReceiveBuffer& b) {
-  return b.take_incomplete_at_end();
+// Everything is due: the next access unit leaves as it is when later data
+// is held (a gap is a loss, not a delay).
+std::optional<AccessUnitPayloads> take_incomplete(ReceivePath& b) {
+  return take_with_clock(b, SteadyTime{}, kFarTicks);
 }
-ReceiveBuffer::Snapshot state(const ReceiveBuffer& b) {
-  return b.snapshot();
+// The stream ended: the next access unit leaves as it is.
+std::optional<AccessUnitPayloads> take_at_end(ReceivePath& b) {
+  return take_complete(b);
 }
-ReceiveCounters counters(ReceiveBuffer& b) {
+// The buffer's state, with the counters of the whole receive path (the
+// statistics' and the buffer's own) and the statistics' loss and jitter.
+struct State : ReceiveBuffer::Snapshot {
+  ReceiveCounters counters;
+  int64_t cumulative_lost = 0;
+  uint32_t jitter = 0;
+};
+State state(const ReceivePath& b) {
+  State s;
+  static_cast<ReceiveBuffer::Snapshot&>(s) = b.buffer().snapshot();
+  s.counters = b.counters();
+  s.cumulative_lost = s.counters.cumulative_lost;
+  s.jitter = s.counters.jitter;
+  return s;
+}
+ReceiveCounters counters(ReceivePath& b) {
   return state(b).counters;
 }
-int64_t lost(ReceiveBuffer& b) {
+int64_t lost(ReceivePath& b) {
   return state(b).cumulative_lost;
 }
-bool is_empty(ReceiveBuffer& b) {
+bool is_empty(ReceivePath& b) {
   return state(b).empty;
 }
-bool is_full(ReceiveBuffer& b) {
+bool is_full(ReceivePath& b) {
   return state(b).full;
 }
-bool playable(ReceiveBuffer& b) {
+bool playable(ReceivePath& b) {
   return state(b).playable;
 }
-std::chrono::microseconds buffered(ReceiveBuffer& b) {
+std::chrono::microseconds buffered(ReceivePath& b) {
   return state(b).buffered;
 }
-std::optional<int64_t> front_ts(ReceiveBuffer& b) {
+std::optional<int64_t> front_ts(ReceivePath& b) {
   return state(b).front_timestamp;
 }
 
@@ -107,7 +139,7 @@ ReceiveBufferConfig config(OverflowPolicy policy, std::chrono::microseconds capa
 
 TEST_CASE("ReceiveBuffer: in-order access units come out whole and in order",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   const uint32_t ts0 = 90000;
   write_all(b, access_unit(100, ts0, 3, 50));
   write_all(b, access_unit(103, ts0 + kTick, 2, 50));
@@ -146,7 +178,7 @@ TEST_CASE("ReceiveBuffer: in-order access units come out whole and in order",
 
 TEST_CASE("ReceiveBuffer: an access unit without its marker yet is not complete",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   auto au = access_unit(10, 0, 3);
   b.write(std::move(au[0]));
   b.write(std::move(au[1]));
@@ -162,7 +194,7 @@ TEST_CASE("ReceiveBuffer: an access unit without its marker yet is not complete"
 
 TEST_CASE("ReceiveBuffer: reordered packets are counted and still assemble",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   // The first access unit arrives in order, so the stream's start is known.
   write_all(b, access_unit(10, 0, 3));
 
@@ -224,7 +256,7 @@ TEST_CASE("ReceiveBuffer: reordered packets are counted and still assemble",
 // nothing has left yet, so the first access unit takes it in.
 TEST_CASE("ReceiveBuffer: packets swapped at the very start of the stream still assemble",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   auto au = access_unit(10, 0, 3);
   b.write(std::move(au[1]));
   b.write(std::move(au[0]));
@@ -241,7 +273,7 @@ TEST_CASE("ReceiveBuffer: packets swapped at the very start of the stream still 
 
 TEST_CASE("ReceiveBuffer: duplicates count as duplicate, once in the access unit",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   auto au = access_unit(10, 0, 3);
   b.write(au[0]);
   b.write(au[1]);
@@ -271,7 +303,7 @@ TEST_CASE("ReceiveBuffer: duplicates count as duplicate, once in the access unit
 }
 
 TEST_CASE("ReceiveBuffer: a gap is a loss only once later data is held", "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   write_all(b, access_unit(10, 0, 2));
   auto gappy = access_unit(12, kTick, 3);  // 13 never arrives
   b.write(std::move(gappy[0]));
@@ -305,7 +337,7 @@ TEST_CASE("ReceiveBuffer: a gap is a loss only once later data is held", "[unit]
 
 TEST_CASE("ReceiveBuffer: cumulative_lost is expected minus received (RFC 3550)",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   // 20 packets in 5 access units; 3 of them never arrive.
   int written = 0;
   for (uint16_t s = 0; s < 20; ++s) {
@@ -335,7 +367,7 @@ TEST_CASE("ReceiveBuffer: cumulative_lost is expected minus received (RFC 3550)"
 
 TEST_CASE("ReceiveBuffer: a packet after its access unit left with a gap is late",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   write_all(b, access_unit(10, 0, 2));
   auto gappy = access_unit(12, kTick, 3);
   b.write(gappy[0]);
@@ -364,7 +396,7 @@ TEST_CASE("ReceiveBuffer: a packet after its access unit left with a gap is late
 // is late: it must not come back as an access unit of its own.
 TEST_CASE("ReceiveBuffer: the missing marker packet arriving after its access unit left is late",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   write_all(b, access_unit(10, 0, 2));
   auto tail_lost = access_unit(12, kTick, 2);  // 13 (the marker) is late
   b.write(tail_lost[0]);
@@ -386,7 +418,7 @@ TEST_CASE("ReceiveBuffer: the missing marker packet arriving after its access un
 }
 
 TEST_CASE("ReceiveBuffer: sequence numbers wrap from 65535 to 0", "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
 
   SECTION("inside one access unit") {
     write_all(b, access_unit(65534, 0, 4));  // 65534, 65535, 0, 1
@@ -437,7 +469,7 @@ TEST_CASE("ReceiveBuffer: sequence numbers wrap from 65535 to 0", "[unit][receiv
 
 TEST_CASE("ReceiveBuffer: buffered() is the timestamp span plus one frame interval",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   CHECK(buffered(b) == 0us);
   write_all(b, access_unit(0, 0, 1));
   // One access unit: one (default, 30 fps) frame interval.
@@ -447,7 +479,7 @@ TEST_CASE("ReceiveBuffer: buffered() is the timestamp span plus one frame interv
   CHECK(buffered(b) == 100000us);
 
   SECTION("the interval is learned from the access units taken") {
-    ReceiveBuffer f(config(OverflowPolicy::block));
+    ReceivePath f(config(OverflowPolicy::block));
     for (uint16_t i = 0; i < 5; ++i) write_all(f, access_unit(i, i * 1500u, 1));  // 60 fps
     REQUIRE(take_complete(f));
     REQUIRE(take_complete(f));
@@ -463,17 +495,17 @@ TEST_CASE("ReceiveBuffer: buffered() is the timestamp span plus one frame interv
 
 TEST_CASE("ReceiveBuffer: end() marks the end and a partial last access unit can leave",
           "[unit][receive_buffer]") {
-  ReceiveBuffer b(config(OverflowPolicy::block));
+  ReceivePath b(config(OverflowPolicy::block));
   write_all(b, access_unit(10, 0, 2));
   auto last = access_unit(12, kTick, 3);
   b.write(std::move(last[0]));
   b.write(std::move(last[1]));  // its marker never comes
   CHECK_FALSE(state(b).end_of_stream);
-  b.end();
-  CHECK(state(b).end_of_stream);
   REQUIRE(take_complete(b));
   CHECK_FALSE(take_complete(b));
-  CHECK_FALSE(take_incomplete(b));
+  CHECK_FALSE(take_incomplete(b));  // nothing later held: a delay, not a loss
+  b.end();
+  CHECK(state(b).end_of_stream);
   auto a = take_at_end(b);
   REQUIRE(a);
   CHECK(a->timestamp == kTick);
@@ -488,7 +520,7 @@ TEST_CASE("ReceiveBuffer overflow: block returns false at the limit and drains",
   int drains = 0;
 
   SECTION("bounded in media time: three 33 ms access units fill 100 ms") {
-    ReceiveBuffer b(config(OverflowPolicy::block, 100ms));
+    ReceivePath b(config(OverflowPolicy::block, 100ms));
     b.on_drain([&] { ++drains; });
     auto a0 = access_unit(0, 0, 2);
     auto a1 = access_unit(2, kTick, 2);
@@ -516,7 +548,7 @@ TEST_CASE("ReceiveBuffer overflow: block returns false at the limit and drains",
   }
 
   SECTION("bounded in bytes") {
-    ReceiveBuffer b(config(OverflowPolicy::block, 10s, 500));
+    ReceivePath b(config(OverflowPolicy::block, 10s, 500));
     b.on_drain([&] { ++drains; });
     for (uint16_t s = 0; s < 4; ++s) CHECK(b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100)));
     CHECK_FALSE(b.write(packet(4, 2 * kTick, false, 100)));  // 500 bytes
@@ -537,7 +569,7 @@ TEST_CASE("ReceiveBuffer overflow: block returns false at the limit and drains",
 TEST_CASE("ReceiveBuffer overflow: drop-new discards and counts the arriving packet",
           "[unit][receive_buffer][overflow]") {
   // 600 bytes: three access units of two 100-byte packets.
-  ReceiveBuffer b(config(OverflowPolicy::drop_new, 10s, 600));
+  ReceivePath b(config(OverflowPolicy::drop_new, 10s, 600));
   for (uint16_t s = 0; s < 6; ++s) CHECK(b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100)));
   CHECK(is_full(b));
   CHECK(counters(b).dropped_overflow == 0);
@@ -574,7 +606,7 @@ TEST_CASE("ReceiveBuffer overflow: drop-new discards and counts the arriving pac
 // the frame that reaches the bound is kept whole.
 TEST_CASE("ReceiveBuffer overflow: drop-new keeps an access unit whole once its first packet is in",
           "[unit][receive_buffer][overflow]") {
-  ReceiveBuffer b(config(OverflowPolicy::drop_new, 100ms));
+  ReceivePath b(config(OverflowPolicy::drop_new, 100ms));
   write_all(b, access_unit(0, 0, 2));
   write_all(b, access_unit(2, kTick, 2));
   write_all(b, access_unit(4, 2 * kTick, 2));
@@ -588,7 +620,7 @@ TEST_CASE("ReceiveBuffer overflow: drop-new keeps an access unit whole once its 
 
 TEST_CASE("ReceiveBuffer overflow: drop-old discards the oldest whole access unit",
           "[unit][receive_buffer][overflow]") {
-  ReceiveBuffer b(config(OverflowPolicy::drop_old, 100ms));
+  ReceivePath b(config(OverflowPolicy::drop_old, 100ms));
   // Write access units of three packets until the policy acts.
   uint16_t seq = 0;
   uint32_t au = 0;
@@ -627,7 +659,7 @@ TEST_CASE("ReceiveBuffer overflow: drop-old discards the oldest whole access uni
 // holds three 33 ms frames.
 TEST_CASE("ReceiveBuffer overflow: drop-old discards only past the bound",
           "[unit][receive_buffer][overflow]") {
-  ReceiveBuffer b(config(OverflowPolicy::drop_old, 100ms));
+  ReceivePath b(config(OverflowPolicy::drop_old, 100ms));
   write_all(b, access_unit(0, 0, 2));
   write_all(b, access_unit(2, kTick, 2));
   write_all(b, access_unit(4, 2 * kTick, 2));
@@ -640,7 +672,7 @@ TEST_CASE("ReceiveBuffer overflow: drop-old discards only past the bound",
 TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, and grow_max holds",
           "[unit][receive_buffer][overflow]") {
   // 400 bytes to start, at most 1000: 100-byte packets, two per access unit.
-  ReceiveBuffer b(config(OverflowPolicy::grow, 10s, 400, 1000));
+  ReceivePath b(config(OverflowPolicy::grow, 10s, 400, 1000));
   {
     const auto s = state(b);
     CHECK(s.capacity_bytes == 400);
@@ -680,7 +712,7 @@ TEST_CASE("ReceiveBuffer overflow: grow enlarges the bound up to grow_max, and g
 // grow tells the source to stop only when it cannot grow any more.
 TEST_CASE("ReceiveBuffer overflow: grow does not tell the source to stop below grow_max",
           "[unit][receive_buffer][overflow]") {
-  ReceiveBuffer b(config(OverflowPolicy::grow, 10s, 400, 1000));
+  ReceivePath b(config(OverflowPolicy::grow, 10s, 400, 1000));
   for (uint16_t s = 0; s < 9; ++s) {  // 900 bytes: below grow_max
     INFO("packet " << s);
     CHECK(b.write(packet(s, (s / 2) * kTick, s % 2 == 1, 100)));
@@ -698,7 +730,7 @@ TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow t
   const auto policy = GENERATE(OverflowPolicy::block, OverflowPolicy::drop_new,
                                OverflowPolicy::drop_old, OverflowPolicy::grow);
   INFO("policy " << static_cast<int>(policy));
-  ReceiveBuffer b(config(policy, 2s, 64 * 1024, 128 * 1024));
+  ReceivePath b(config(policy, 2s, 64 * 1024, 128 * 1024));
   size_t bound = 0;
   {
     const auto s = state(b);
@@ -722,8 +754,8 @@ TEST_CASE("ReceiveBuffer bounds: an access unit that never ends cannot outgrow t
   seq += 3;
   write_all(b, access_unit(seq, 2 * kTick, 3, 1000));
   std::optional<AccessUnitPayloads> a;
-  a = playable(b) ? b.take_complete() : std::nullopt;
-  if (!a) a = b.take_incomplete();
+  a = playable(b) ? take_complete(b) : std::nullopt;
+  if (!a) a = take_incomplete(b);
   REQUIRE(a);
   CHECK(a->timestamp >= 0);
   CHECK(a->payloads.size() <= 3);
@@ -743,7 +775,7 @@ TEST_CASE("ReceiveBuffer bounds: tiny packets are bounded in count",
           "[unit][receive_buffer][overflow][hostile]") {
   const auto policy = GENERATE(OverflowPolicy::drop_new, OverflowPolicy::drop_old);
   // A long capacity in time, so the count is what binds.
-  ReceiveBuffer b(config(policy, 1000s, 64 * 1024));
+  ReceivePath b(config(policy, 1000s, 64 * 1024));
   size_t limit = 0;
   {
     const auto s = state(b);
@@ -764,7 +796,7 @@ TEST_CASE("ReceiveBuffer bounds: tiny packets are bounded in count",
 // limit of one access unit.
 TEST_CASE("ReceiveBuffer bounds: one access unit of tiny packets is held up to its limit",
           "[unit][receive_buffer][overflow][hostile]") {
-  ReceiveBuffer b(config(OverflowPolicy::drop_new, 2s, 64 * 1024));
+  ReceivePath b(config(OverflowPolicy::drop_new, 2s, 64 * 1024));
   const size_t bound = state(b).packet_bound;
   for (size_t i = 0; i < media::kMaxAccessUnitPackets + 100; ++i)
     b.write(packet(static_cast<uint16_t>(i), 0, false, 2));
@@ -780,10 +812,10 @@ TEST_CASE("ReceiveBuffer bounds: one access unit of tiny packets is held up to i
 // to, and drops nothing on the way.
 TEST_CASE("ReceiveBuffer: the byte capacity follows the stream's rate, so --buffer-max is time",
           "[unit][receive_buffer][overflow]") {
-  const auto policy = GENERATE(OverflowPolicy::drop_old, OverflowPolicy::drop_new,
-                               OverflowPolicy::block);
+  const auto policy =
+      GENERATE(OverflowPolicy::drop_old, OverflowPolicy::drop_new, OverflowPolicy::block);
   INFO("policy " << static_cast<int>(policy));
-  ReceiveBuffer b(config(policy, 2s));
+  ReceivePath b(config(policy, 2s));
   const int64_t start = state(b).capacity_bytes;
   CHECK(start == 2 << 20);
   uint16_t seq = 0;
@@ -811,7 +843,7 @@ TEST_CASE("ReceiveBuffer: a fixed byte capacity stays fixed when asked",
           "[unit][receive_buffer][overflow]") {
   ReceiveBufferConfig c = config(OverflowPolicy::drop_old, 2s);
   c.follow_rate = false;
-  ReceiveBuffer b(c);
+  ReceivePath b(c);
   uint16_t seq = 0;
   for (uint32_t frame = 0; frame < 60; ++frame)
     for (int i = 0; i < 70; ++i) b.write(packet(seq++, frame * kTick, i == 69, 1190));
@@ -829,7 +861,7 @@ TEST_CASE("ReceiveBuffer bounds: the byte capacity follows a hostile rate only t
   const auto policy = GENERATE(OverflowPolicy::block, OverflowPolicy::drop_new,
                                OverflowPolicy::drop_old, OverflowPolicy::grow);
   INFO("policy " << static_cast<int>(policy));
-  ReceiveBuffer b(config(policy, 2s));
+  ReceivePath b(config(policy, 2s));
   const size_t ceiling = policy == OverflowPolicy::grow
                              ? 4u * (2u << 20)  // --grow-max: four times the start
                              : static_cast<size_t>(ReceiveBuffer::kMaxFollowedCapacityBytes);
@@ -877,7 +909,7 @@ constexpr int64_t kSecond90k = 90'000;
 // 12.8 hours, and the jitter passed 2^32 within nine packets).
 TEST_CASE("ReceiveBuffer edges: timestamp jumps after a restart move the timeline by at most 1 s",
           "[unit][receive_buffer][hostile]") {
-  ReceiveBuffer b(config(OverflowPolicy::drop_old, 2s));
+  ReceivePath b(config(OverflowPolicy::drop_old, 2s));
   SteadyTime at = kOrigin;
   uint16_t seq = 100;
   uint32_t ts = 5000;
@@ -885,7 +917,7 @@ TEST_CASE("ReceiveBuffer edges: timestamp jumps after a restart move the timelin
   // long as it gets.
   for (int i = 0; i < 3; ++i) {
     b.write(frame_at(seq++, ts, at));
-    REQUIRE(b.take_complete());
+    REQUIRE(take_complete(b));
     ts += 20 * kSecond90k;
     at += 20s;
   }
@@ -897,7 +929,7 @@ TEST_CASE("ReceiveBuffer edges: timestamp jumps after a restart move the timelin
     b.write(frame_at(seq++, ts, at));
     ts += 0x7fff0000u;  // half the 32-bit clock, each packet
     at += 1ms;
-    while (auto a = b.take_complete()) {
+    while (auto a = take_complete(b)) {
       CHECK(a->timestamp > *last);
       CHECK(a->timestamp - *last <= ReceiveBuffer::kMaxFrameInterval90k);
       last = a->timestamp;
@@ -917,11 +949,11 @@ TEST_CASE("ReceiveBuffer edges: timestamp jumps after a restart move the timelin
 // times explain the steps): the interval counts as 1 s, the longest.
 TEST_CASE("ReceiveBuffer edges: the frame interval is at most 1 s",
           "[unit][receive_buffer][hostile]") {
-  ReceiveBuffer b(config(OverflowPolicy::block, 2s));
+  ReceivePath b(config(OverflowPolicy::block, 2s));
   for (uint16_t i = 0; i < 4; ++i)
     b.write(frame_at(i, i * 20u * kSecond90k, kOrigin + std::chrono::seconds(20 * i)));
-  REQUIRE(b.take_complete());
-  REQUIRE(b.take_complete());
+  REQUIRE(take_complete(b));
+  REQUIRE(take_complete(b));
   const auto s = state(b);
   CHECK(s.counters.timestamp_jumps == 0);
   CHECK(s.frame_interval_90k == ReceiveBuffer::kMaxFrameInterval90k);
@@ -935,7 +967,7 @@ TEST_CASE("ReceiveBuffer edges: the frame interval is at most 1 s",
 // it counts as kMaxJitter90k.
 TEST_CASE("ReceiveBuffer edges: the jitter stays within kMaxJitter90k",
           "[unit][receive_buffer][hostile]") {
-  ReceiveBuffer b(config(OverflowPolicy::drop_old, 2s));
+  ReceivePath b(config(OverflowPolicy::drop_old, 2s));
   SteadyTime at = kOrigin;
   uint16_t seq = 0;
   uint32_t ts = 0;
@@ -943,7 +975,7 @@ TEST_CASE("ReceiveBuffer edges: the jitter stays within kMaxJitter90k",
     at += wait;
     ts += step;
     b.write(frame_at(seq++, ts, at));
-    while (b.take_complete()) {
+    while (take_complete(b)) {
     }
   };
   for (int i = 0; i < 10; ++i) send(33333us, kTick);
@@ -978,12 +1010,12 @@ TEST_CASE("ReceiveBuffer edges: a packet out of order with a far timestamp is a 
   const auto policy = GENERATE(OverflowPolicy::block, OverflowPolicy::drop_new,
                                OverflowPolicy::drop_old, OverflowPolicy::grow);
   INFO("policy " << static_cast<int>(policy));
-  ReceiveBuffer b(config(policy, 2s));
+  ReceivePath b(config(policy, 2s));
   // 0, 1, 2, then 4: 3 is missing.
   for (uint16_t s : {0, 1, 2, 4}) b.write(packet(s, s * kTick, true));
   const auto before = state(b);
-  const uint32_t far = GENERATE(0x7fff0000u, 0x80010000u, 3 * kTick + 61 * 90'000u,
-                                3 * kTick - 63 * 90'000u);
+  const uint32_t far =
+      GENERATE(0x7fff0000u, 0x80010000u, 3 * kTick + 61 * 90'000u, 3 * kTick - 63 * 90'000u);
   INFO("timestamp " << far);
   b.write(packet(3, far, true));
   auto s = state(b);
@@ -997,11 +1029,11 @@ TEST_CASE("ReceiveBuffer edges: a packet out of order with a far timestamp is a 
   CHECK(s.buffered == std::chrono::microseconds(6 * kTick * 1000 / 90));
 
   SECTION("one near the others is the stream's, and fills the gap") {
-    ReceiveBuffer c(config(policy, 2s));
+    ReceivePath c(config(policy, 2s));
     for (uint16_t q : {0, 1, 2, 4}) c.write(packet(q, q * kTick, true));
     c.write(packet(3, 3 * kTick, true));
     for (uint32_t i = 0; i < 5; ++i) {
-      auto a = c.take_complete();
+      auto a = take_complete(c);
       REQUIRE(a);
       CHECK(a->timestamp == i * kTick);
       CHECK(a->complete);
@@ -1021,12 +1053,12 @@ TEST_CASE("ReceiveBuffer edges: one access unit longer than the capacity is held
   const auto policy = GENERATE(OverflowPolicy::block, OverflowPolicy::drop_new,
                                OverflowPolicy::drop_old, OverflowPolicy::grow);
   INFO("policy " << static_cast<int>(policy));
-  ReceiveBuffer b(config(policy, 100ms));
+  ReceivePath b(config(policy, 100ms));
   // Learn the 1 s interval from two pictures taken.
   b.write(frame_at(0, 0, kOrigin));
-  REQUIRE(b.take_complete());
+  REQUIRE(take_complete(b));
   b.write(frame_at(1, kSecond90k, kOrigin + 1s));
-  REQUIRE(b.take_complete());
+  REQUIRE(take_complete(b));
   REQUIRE(state(b).frame_interval_90k == kSecond90k);
   auto unit = access_unit(2, 2 * kSecond90k, 3);
   for (auto& p : unit) {
@@ -1034,7 +1066,7 @@ TEST_CASE("ReceiveBuffer edges: one access unit longer than the capacity is held
     CHECK(b.write(std::move(p)));
   }
   CHECK_FALSE(state(b).full);
-  auto a = b.take_complete();
+  auto a = take_complete(b);
   REQUIRE(a);
   CHECK(a->complete);
   CHECK(seqs_of(*a) == std::vector<uint16_t>{2, 3, 4});
