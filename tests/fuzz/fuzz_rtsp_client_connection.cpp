@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -158,11 +159,16 @@ ServerSaid read_server(std::span<const uint8_t> input) {
   return said;
 }
 
-// The nc= of a Digest Authorization (1 without one).
+// The nc= of a Digest Authorization (1 without one). It is the last
+// parameter but our cnonce: the server's realm, nonce and opaque, before it,
+// may hold ", nc=" themselves.
 unsigned nonce_count(std::string_view value) {
-  const size_t at = value.find(", nc=");
+  const size_t at = value.rfind(", nc=");
   if (at == std::string_view::npos) return 1;
-  return static_cast<unsigned>(std::stoul(std::string(value.substr(at + 5, 8)), nullptr, 16));
+  const std::string_view digits = value.substr(at + 5, 8);
+  unsigned nc = 1;
+  std::from_chars(digits.data(), digits.data() + digits.size(), nc, 16);
+  return nc;
 }
 
 void check_authorization(const common::RtspMessage& request, const ServerSaid& said,
