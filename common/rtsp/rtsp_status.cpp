@@ -12,6 +12,8 @@ const char* rtsp_reason_phrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 414:
+      return "Request-URI Too Large";
     case 454:
       return "Session Not Found";
     case 455:

@@ -233,6 +233,10 @@ void RtspServerProtocol::on_request(const common::RtspMessage& request) {
     respond(request, 400);
     return;
   }
+  if (request.uri.size() > kMaxUriBytes) {
+    respond(request, 414);
+    return;
+  }
   if (auto require = request.header("Require")) {
     // RFC 2326 §12.32: no option extensions are supported.
     respond(request, 551, {{"Unsupported", std::string(*require)}});

@@ -18,7 +18,8 @@
 //   a request line that is not "METHOD URI RTSP/1.0") is answered 400 and
 //   the connection closed once that answer has left; nothing else happens,
 //   and what the client sends after it is not read;
-// - a request without CSeq is answered 400; the connection goes on;
+// - a request without CSeq is answered 400, one with a URI longer than
+//   kMaxUriBytes 414 (RFC 2326 §7.1.1); the connection goes on;
 // - a request begun and not finished within request_timeout, or no request
 //   for request_timeout on a connection without a session, closes it;
 // - at most kMaxSessions sessions per connection; the server's --max-clients
@@ -50,6 +51,9 @@ class RtspServerProtocol : public std::enable_shared_from_this<RtspServerProtoco
   using Clock = std::chrono::steady_clock;
   static constexpr size_t kMaxSessions = 4;
   static constexpr size_t kResponseAllowance = 64 * 1024;
+  // A longer request URI is answered 414: answers copy it (Content-Base,
+  // RTP-Info), and must stay within the RtspLimits clients read with.
+  static constexpr size_t kMaxUriBytes = 2048;
 
   // What the protocol needs from the connection that carries it. Called on
   // the network thread, from within the protocol's own calls.

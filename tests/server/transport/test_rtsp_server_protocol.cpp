@@ -214,6 +214,20 @@ TEST_CASE("the answers name what is wrong with a request", "[unit]") {
   CHECK_FALSE(f.wire.closing);  // a missing CSeq does not end the connection
 }
 
+TEST_CASE("a request URI too long to copy into an answer is answered 414", "[unit]") {
+  Fixture f;
+  f.feed(request("SETUP", kUrl, 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+  REQUIRE(f.answer().status == 200);
+  // PLAY's RTP-Info would copy it past the line a client reads (RtspLimits).
+  const std::string uri = kUrl + "/" + std::string(RtspServerProtocol::kMaxUriBytes, 'a');
+  f.feed(request("PLAY", uri, 2, "Session: " + kSession + "\r\n"));
+  const auto answer = f.answer();
+  CHECK(answer.status == 414);
+  CHECK(answer.reason == "Request-URI Too Large");
+  f.feed(request("PLAY", kUrl, 3, "Session: " + kSession + "\r\n"));
+  CHECK(f.answer().status == 200);
+}
+
 TEST_CASE("a stream that is not RTSP is answered 400 and closed; nothing after is read", "[unit]") {
   Fixture f;
   f.feed("GET / HTTP/1.1\r\n\r\n");
