@@ -22,14 +22,12 @@ const common::AuthHashes kHashes{&md5_text, &base64_text};
 
 }  // namespace
 
-RtspConnection::RtspConnection(asio::io_context& io, common::RtspUrl url, std::string user,
-                               std::string password)
-    : io_(io),
+RtspConnection::RtspConnection(std::unique_ptr<RtspByteStream> stream, common::RtspUrl url,
+                               std::string user, std::string password)
+    : stream_(std::move(stream)),
       url_(std::move(url)),
       user_(std::move(user)),
-      password_(std::move(password)),
-      socket_(io),
-      deadline_(io) {}
+      password_(std::move(password)) {}
 
 RtspConnection::~RtspConnection() {
   close();
@@ -48,41 +46,17 @@ void RtspConnection::fail(const std::string& error) {
 
 void RtspConnection::connect(std::chrono::milliseconds timeout,
                              std::function<void(const std::string&)> done) {
-  const std::string where = url_.host + ":" + std::to_string(url_.port);
-  asio::error_code ec;
-  asio::ip::tcp::resolver resolver(io_);
-  const auto endpoints = resolver.resolve(url_.host, std::to_string(url_.port), ec);
-  if (ec || endpoints.empty()) {
-    closed_ = true;
-    done("cannot resolve the RTSP host '" + url_.host + "': " + ec.message());
-    return;
-  }
-  deadline_.expires_after(timeout);
-  deadline_.async_wait([this, done, where, timeout](const asio::error_code& e) {
-    if (e || connected_ || closed_) return;
-    close();
-    done("no answer from the RTSP server at " + where + " within " +
-         std::to_string(timeout.count() / 1000) + " s");
+  stream_->connect(url_.host, url_.port, timeout, [this, done](const std::string& error) {
+    if (closed_ || connected_) return;
+    if (!error.empty()) {
+      closed_ = true;  // the stream closed itself
+      done(error);
+      return;
+    }
+    connected_ = true;
+    done("");
+    do_read();
   });
-  // Every address in turn, as a name may resolve to ::1 before 127.0.0.1.
-  asio::async_connect(
-      socket_, endpoints,
-      [this, done, where](const asio::error_code& e, const asio::ip::tcp::endpoint&) {
-        if (closed_ || connected_) return;
-        deadline_.cancel();
-        if (e) {
-          close();
-          done(e == asio::error::connection_refused
-                   ? "connection refused: no RTSP server listens on " + where
-                   : "cannot connect to the RTSP server at " + where + ": " + e.message());
-          return;
-        }
-        connected_ = true;
-        asio::error_code ec2;
-        socket_.set_option(asio::ip::tcp::no_delay(true), ec2);
-        done("");
-        do_read();
-      });
 }
 
 void RtspConnection::request(const std::string& method, std::string uri, Headers headers,
@@ -115,41 +89,25 @@ void RtspConnection::send(Pending pending) {
     // an RTSP server reads: sent, it would be refused or cut.
     if (pending.handler) pending.handler(nullptr);
     fail("the " + m.method + " request built from the RTSP server's answer (its control URL or " +
-         "challenge) is longer than an RTSP request may be (" +
-         std::to_string(text.size()) + " bytes)");
+         "challenge) is longer than an RTSP request may be (" + std::to_string(text.size()) +
+         " bytes)");
     return;
   }
-  pending_write_.insert(pending_write_.end(), text.begin(), text.end());
   in_flight_.emplace(cseq, std::move(pending));
-  if (!write_pending_) do_write();
+  write(text);
+}
+
+void RtspConnection::write(std::string_view text) {
+  stream_->write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 
 void RtspConnection::send_frame(uint8_t channel, std::span<const uint8_t> data) {
   if (closed_ || !connected_ || data.size() > 0xFFFF) return;
-  if (pending_write_.size() + data.size() + 4 > kMaxPendingWrite) return;
-  common::write_interleaved(channel, data, pending_write_);
-  if (!write_pending_) do_write();
-}
-
-void RtspConnection::do_write() {
-  if (pending_write_.empty() || closed_) return;
-  // What the kernel takes now goes now: a TEARDOWN written just before
-  // close() is not lost to the close.
-  asio::error_code ec;
-  socket_.non_blocking(true, ec);
-  const size_t n = socket_.write_some(asio::buffer(pending_write_), ec);
-  if (!ec)
-    pending_write_.erase(pending_write_.begin(), pending_write_.begin() + static_cast<long>(n));
-  if (pending_write_.empty()) return;
-  writing_.swap(pending_write_);
-  pending_write_.clear();
-  write_pending_ = true;
-  asio::async_write(socket_, asio::buffer(writing_), [this](const asio::error_code& e, size_t) {
-    write_pending_ = false;
-    writing_.clear();
-    if (e || closed_) return;
-    do_write();
-  });
+  if (stream_->pending_write() + data.size() + 4 > kMaxPendingWrite) return;
+  std::vector<uint8_t> frame;
+  frame.reserve(data.size() + 4);
+  common::write_interleaved(channel, data, frame);
+  stream_->write(frame);
 }
 
 void RtspConnection::set_reading(bool reading) {
@@ -160,31 +118,34 @@ void RtspConnection::set_reading(bool reading) {
 void RtspConnection::do_read() {
   if (!reading_ || read_pending_ || closed_ || !connected_) return;
   read_pending_ = true;
-  socket_.async_read_some(asio::buffer(read_buffer_), [this](const asio::error_code& e, size_t n) {
-    read_pending_ = false;
-    if (e == asio::error::operation_aborted || closed_) return;
-    if (e) {
-      fail(e == asio::error::eof ? "" : "the RTSP connection was lost: " + e.message());
-      return;
-    }
-    std::vector<common::RtspStreamReader::Item> items;
-    const bool ok = reader_.feed(std::span<const uint8_t>(read_buffer_.data(), n), items);
-    for (auto& item : items) {
-      if (closed_) return;
-      if (auto* frame = std::get_if<common::InterleavedFrame>(&item)) {
-        if (on_frame_) on_frame_(*frame);
-      } else {
-        handle(std::move(std::get<common::RtspMessage>(item)));
-      }
-    }
+  stream_->read(
+      [this](std::span<const uint8_t> bytes, const asio::error_code& e) { on_read(bytes, e); });
+}
+
+void RtspConnection::on_read(std::span<const uint8_t> bytes, const asio::error_code& e) {
+  read_pending_ = false;
+  if (e == asio::error::operation_aborted || closed_) return;
+  if (e) {
+    fail(e == asio::error::eof ? "" : "the RTSP connection was lost: " + e.message());
+    return;
+  }
+  std::vector<common::RtspStreamReader::Item> items;
+  const bool ok = reader_.feed(bytes, items);
+  for (auto& item : items) {
     if (closed_) return;
-    if (!ok) {
-      fail("the RTSP server sent what is not RTSP: " + reader_.error());
-      return;
+    if (auto* frame = std::get_if<common::InterleavedFrame>(&item)) {
+      if (on_frame_) on_frame_(*frame);
+    } else {
+      handle(std::move(std::get<common::RtspMessage>(item)));
     }
-    if (on_read_done_) on_read_done_();
-    if (!closed_) do_read();
-  });
+  }
+  if (closed_) return;
+  if (!ok) {
+    fail("the RTSP server sent what is not RTSP: " + reader_.error());
+    return;
+  }
+  if (on_read_done_) on_read_done_();
+  if (!closed_) do_read();
 }
 
 void RtspConnection::handle(common::RtspMessage message) {
@@ -197,9 +158,7 @@ void RtspConnection::handle(common::RtspMessage message) {
     reply.status = known ? 200 : 501;
     reply.reason = known ? "OK" : "Not Implemented";
     if (auto cseq = message.header("CSeq")) reply.set_header("CSeq", std::string(*cseq));
-    const std::string text = common::write_rtsp(reply);
-    pending_write_.insert(pending_write_.end(), text.begin(), text.end());
-    if (!write_pending_) do_write();
+    write(common::write_rtsp(reply));
     return;
   }
   const auto cseq = message.cseq();
@@ -225,23 +184,10 @@ void RtspConnection::handle(common::RtspMessage message) {
   if (pending.handler) pending.handler(&message);
 }
 
-asio::ip::address RtspConnection::remote_address() const {
-  asio::error_code ec;
-  const auto endpoint = socket_.remote_endpoint(ec);
-  return ec ? asio::ip::address() : endpoint.address();
-}
-
 void RtspConnection::close() {
   if (closed_) return;
   closed_ = true;
-  deadline_.cancel();
-  if (socket_.is_open() && !pending_write_.empty()) {
-    asio::error_code ec;
-    socket_.non_blocking(true, ec);
-    socket_.write_some(asio::buffer(pending_write_), ec);
-  }
-  asio::error_code ec;
-  socket_.close(ec);
+  stream_->close();
 }
 
 }  // namespace flowcast::client

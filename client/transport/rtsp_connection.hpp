@@ -1,7 +1,8 @@
 #pragma once
 // The client's end of one RTSP connection (RFC 2326) to any RTSP server: a
-// camera, GStreamer's or MediaMTX's server, flowcast-server. It connects
-// (every resolved address in turn), sends requests with CSeq, User-Agent,
+// camera, GStreamer's or MediaMTX's server, flowcast-server. The protocol
+// over an RtspByteStream (TcpByteStream: the socket; a test or a fuzz
+// target can hand in another): it connects, sends requests with CSeq, User-Agent,
 // Session and, once a server has asked, Authorization (Basic or Digest,
 // common/rtsp/rtsp_auth.hpp); it answers a 401 once with the credentials,
 // and hands each response to the handler of its request. Interleaved frames
@@ -12,7 +13,6 @@
 // blocks. Bounded: the reader by common::RtspLimits, requests in flight to
 // 16, frames waiting to be written to 256 KiB (more are dropped: they are
 // RTCP, best effort).
-#include <array>
 #include <asio.hpp>
 #include <functional>
 #include <map>
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "client/transport/rtsp_byte_stream.hpp"
 #include "common/rtsp/rtsp_auth.hpp"
 #include "common/rtsp/rtsp_message.hpp"
 
@@ -36,7 +37,11 @@ class RtspConnection {
   // The connection ended: by the server (error empty) or a failure.
   using ClosedHandler = std::function<void(const std::string& error)>;
 
-  RtspConnection(asio::io_context& io, common::RtspUrl url, std::string user, std::string password);
+  // Over `stream`, not connected yet; requests name `url` unless told
+  // otherwise, and answer a 401 with user and password when user is not
+  // empty.
+  RtspConnection(std::unique_ptr<RtspByteStream> stream, common::RtspUrl url, std::string user,
+                 std::string password);
   ~RtspConnection();
   RtspConnection(const RtspConnection&) = delete;
   RtspConnection& operator=(const RtspConnection&) = delete;
@@ -62,10 +67,11 @@ class RtspConnection {
 
   bool has_credentials() const { return !user_.empty(); }
   const common::RtspUrl& url() const { return url_; }
-  int native_handle() { return socket_.native_handle(); }
+  // The stream's socket, or -1 when it has none.
+  int native_handle() { return stream_->native_handle(); }
   // The server's address once connected.
-  asio::ip::address remote_address() const;
-  bool is_open() const { return socket_.is_open() && !closed_; }
+  asio::ip::address remote_address() const { return stream_->remote_address(); }
+  bool is_open() const { return stream_->is_open() && !closed_; }
 
  private:
   struct Pending {
@@ -77,20 +83,16 @@ class RtspConnection {
   };
   void send(Pending pending);
   void do_read();
-  void do_write();
+  void on_read(std::span<const uint8_t> bytes, const asio::error_code& error);
+  void write(std::string_view text);
   void handle(common::RtspMessage message);
   void fail(const std::string& error);
 
-  asio::io_context& io_;
+  std::unique_ptr<RtspByteStream> stream_;
   common::RtspUrl url_;
   std::string user_;
   std::string password_;
-  asio::ip::tcp::socket socket_;
-  asio::steady_timer deadline_;
   common::RtspStreamReader reader_;
-  std::array<uint8_t, 65536> read_buffer_{};
-  std::vector<uint8_t> pending_write_;
-  std::vector<uint8_t> writing_;
   std::map<uint32_t, Pending> in_flight_;
   std::optional<common::AuthChallenge> challenge_;
   unsigned nonce_count_ = 0;
@@ -102,7 +104,6 @@ class RtspConnection {
   bool connected_ = false;
   bool reading_ = true;
   bool read_pending_ = false;
-  bool write_pending_ = false;
   bool closed_ = false;
 };
 

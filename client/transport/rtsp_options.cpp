@@ -6,6 +6,7 @@
 
 #include "client/transport/listen_options.hpp"
 #include "client/transport/rtsp_connection.hpp"
+#include "client/transport/tcp_byte_stream.hpp"
 #include "media/sdp/sdp.hpp"
 
 namespace flowcast::client {
@@ -45,9 +46,11 @@ std::string describe_failure(const RtspOptions& o, const common::RtspMessage& re
 
 }  // namespace
 
-void describe_rtsp(RtspOptions& options, std::chrono::milliseconds timeout) {
+void describe_rtsp(RtspOptions& options, std::chrono::milliseconds timeout,
+                   const RtspStreamMaker& make_stream) {
   asio::io_context io;
-  RtspConnection connection(io, options.url, options.user, options.password);
+  RtspConnection connection(make_stream ? make_stream(io) : TcpByteStream::make(io), options.url,
+                            options.user, options.password);
   std::optional<std::string> error;
   std::optional<common::RtspMessage> described;
   connection.on_closed([&](const std::string& e) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "client/transport/rtsp_byte_stream.hpp"
 #include "common/rtsp/rtsp_message.hpp"
 #include "media/payload/payload_format.hpp"
 
@@ -42,7 +43,9 @@ RtspOptions rtsp_options(std::string_view url, std::string user, std::string pas
 // Connects, sends DESCRIBE (answering a 401 with the credentials) and reads
 // the SDP into options. Blocks for timeout at most. Throws
 // std::runtime_error with a message for the user: no server, credentials
-// needed or refused, no such stream, or an SDP flowcast cannot play.
-void describe_rtsp(RtspOptions& options, std::chrono::milliseconds timeout);
+// needed or refused, no such stream, or an SDP flowcast cannot play. The
+// connection runs over what make_stream makes (TCP when empty).
+void describe_rtsp(RtspOptions& options, std::chrono::milliseconds timeout,
+                   const RtspStreamMaker& make_stream = {});
 
 }  // namespace flowcast::client

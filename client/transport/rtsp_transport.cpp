@@ -20,10 +20,11 @@ constexpr int kPortAttempts = 32;
 }  // namespace
 
 RtspTransport::RtspTransport(asio::io_context& io, RtspOptions options,
-                             std::optional<int> so_rcvbuf)
+                             std::optional<int> so_rcvbuf, RtspStreamMaker make_stream)
     : io_(io),
       options_(std::move(options)),
       so_rcvbuf_(so_rcvbuf),
+      make_stream_(std::move(make_stream)),
       rtp_(io),
       rtcp_(io),
       keepalive_timer_(io),
@@ -47,8 +48,8 @@ void RtspTransport::fail(const std::string& message) {
 
 void RtspTransport::start(TransportEvents& events) {
   events_ = &events;
-  connection_ =
-      std::make_unique<RtspConnection>(io_, options_.url, options_.user, options_.password);
+  connection_ = std::make_unique<RtspConnection>(make_stream_(io_), options_.url, options_.user,
+                                                 options_.password);
   connection_->on_frame([this](const common::InterleavedFrame& f) { on_frame(f); });
   connection_->on_read_done([this] {
     if (tcp_ && playing_) events_->on_read_done();
@@ -71,7 +72,8 @@ void RtspTransport::start(TransportEvents& events) {
       // After connect (the connection opens its own socket); the kernel
       // applies it to the window it offers from now on.
       const int size = *so_rcvbuf_;
-      ::setsockopt(connection_->native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+      if (connection_->native_handle() >= 0)
+        ::setsockopt(connection_->native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
     server_address_ = connection_->remote_address();
     setup(options_.lower == RtspLower::tcp);
@@ -205,7 +207,7 @@ void RtspTransport::play() {
                            socklen_t length = sizeof size;
                            const int fd =
                                tcp_ ? connection_->native_handle() : rtp_.native_handle();
-                           ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length);
+                           if (fd >= 0) ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length);
                            events_->on_connected(size);
                          }
                          schedule_keepalive();

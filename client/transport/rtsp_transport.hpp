@@ -22,12 +22,16 @@
 #include "client/transport/rtp_transport.hpp"
 #include "client/transport/rtsp_connection.hpp"
 #include "client/transport/rtsp_options.hpp"
+#include "client/transport/tcp_byte_stream.hpp"
 
 namespace flowcast::client {
 
 class RtspTransport : public RtpTransport {
  public:
-  RtspTransport(asio::io_context& io, RtspOptions options, std::optional<int> so_rcvbuf);
+  // The RTSP connection runs over what make_stream makes (a TCP connection
+  // to options.url by default).
+  RtspTransport(asio::io_context& io, RtspOptions options, std::optional<int> so_rcvbuf,
+                RtspStreamMaker make_stream = &TcpByteStream::make);
 
   void start(TransportEvents& events) override;
   void send_rtcp(std::span<const uint8_t> packet) override;
@@ -53,6 +57,7 @@ class RtspTransport : public RtpTransport {
   asio::io_context& io_;
   RtspOptions options_;
   std::optional<int> so_rcvbuf_;
+  RtspStreamMaker make_stream_;
   std::unique_ptr<RtspConnection> connection_;
   asio::ip::udp::socket rtp_;
   asio::ip::udp::socket rtcp_;

@@ -208,8 +208,12 @@ bool RtspStreamReader::parse_head(std::string_view head) {
     const std::string_view line = lines[i];
     if (line.empty()) continue;
     if ((line.front() == ' ' || line.front() == '\t') && !m.headers.empty()) {
-      // A folded continuation of the previous header.
-      m.headers.back().second += " " + std::string(trim(line));
+      // A folded continuation of the previous header: one space between
+      // the parts (RFC 2616 §2.2), none before or after, so the value
+      // reads back the same once written on one line.
+      const std::string_view more = trim(line);
+      std::string& value = m.headers.back().second;
+      if (!more.empty()) value += (value.empty() ? "" : " ") + std::string(more);
       continue;
     }
     const auto colon = line.find(':');

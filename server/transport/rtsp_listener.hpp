@@ -1,13 +1,14 @@
 #pragma once
 // The RTSP server (RFC 2326) beside flowcast's own protocol: a TCP listener
-// on --rtsp-port whose connections (RtspConnection) answer OPTIONS,
+// on --rtsp-port whose connections (RtspConnection, with the requests
+// handled by its RtspServerProtocol) answer OPTIONS,
 // DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN and GET_PARAMETER for the one
 // stream at rtsp://HOST:PORT/stream, and the two UDP ports (RTP, RTCP) that
 // RtspSessions over UDP send from and hear their clients' RTCP on.
 //
 // Bounds: at most max_connections connections at once (more are closed at
 // accept); every session is admitted by the server (--max-clients counts
-// them); see RtspConnection for the per-connection ones.
+// them); see RtspServerProtocol for the per-connection ones.
 //
 // Threads: the server's network thread only.
 #include <asio.hpp>
@@ -24,6 +25,7 @@
 namespace flowcast::server {
 
 class RtspConnection;
+class RtspServerProtocol;
 class RtspSession;
 
 // The UDP ports RTSP sessions over UDP share: RTP leaves from the first,
@@ -119,6 +121,7 @@ class RtspListener {
 
  private:
   friend class RtspConnection;
+  friend class RtspServerProtocol;
   void do_accept();
   void forget(const std::shared_ptr<RtspConnection>& connection) { connections_.erase(connection); }
 

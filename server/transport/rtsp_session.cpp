@@ -1,8 +1,8 @@
 #include "server/transport/rtsp_session.hpp"
 
 #include "common/rtp/rtp_packet.hpp"
-#include "server/transport/rtsp_connection.hpp"
 #include "server/transport/rtsp_listener.hpp"
+#include "server/transport/rtsp_server_protocol.hpp"
 
 namespace flowcast::server {
 
@@ -29,7 +29,7 @@ SessionSource held_at_end(SessionSource source) {
 }  // namespace
 
 RtspSession::RtspSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-                         std::string rtsp_id, std::weak_ptr<RtspConnection> connection,
+                         std::string rtsp_id, std::weak_ptr<RtspServerProtocol> connection,
                          uint8_t rtp_channel, std::string peer, size_t queue_capacity)
     : Session(io, host, held_at_end(std::move(source)), id, Transport::tcp),
       rtsp_id_(std::move(rtsp_id)),
@@ -44,7 +44,7 @@ RtspSession::RtspSession(asio::io_context& io, SessionHost& host, SessionSource 
 }
 
 RtspSession::RtspSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-                         std::string rtsp_id, std::weak_ptr<RtspConnection> connection,
+                         std::string rtsp_id, std::weak_ptr<RtspServerProtocol> connection,
                          RtspUdpPorts& ports, asio::ip::udp::endpoint rtp_to,
                          asio::ip::udp::endpoint rtcp_to)
     : Session(io, host, held_at_end(std::move(source)), id, Transport::udp),

@@ -22,7 +22,7 @@
 
 namespace flowcast::server {
 
-class RtspConnection;
+class RtspServerProtocol;
 class RtspUdpPorts;
 
 class RtspSession : public Session {
@@ -34,12 +34,12 @@ class RtspSession : public Session {
   // Interleaved on `connection`: RTP on channel rtp_channel, RTCP on
   // rtp_channel + 1.
   RtspSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-              std::string rtsp_id, std::weak_ptr<RtspConnection> connection, uint8_t rtp_channel,
-              std::string peer, size_t queue_capacity);
+              std::string rtsp_id, std::weak_ptr<RtspServerProtocol> connection,
+              uint8_t rtp_channel, std::string peer, size_t queue_capacity);
   // Over UDP: RTP to rtp_to, RTCP to rtcp_to, from the listener's ports.
   RtspSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-              std::string rtsp_id, std::weak_ptr<RtspConnection> connection, RtspUdpPorts& ports,
-              asio::ip::udp::endpoint rtp_to, asio::ip::udp::endpoint rtcp_to);
+              std::string rtsp_id, std::weak_ptr<RtspServerProtocol> connection,
+              RtspUdpPorts& ports, asio::ip::udp::endpoint rtp_to, asio::ip::udp::endpoint rtcp_to);
 
   // Opens the source, paused until play(). Throws media::SourceError.
   void begin() override;
@@ -76,7 +76,7 @@ class RtspSession : public Session {
  private:
   std::string rtsp_id_;
   bool interleaved_;
-  std::weak_ptr<RtspConnection> connection_;
+  std::weak_ptr<RtspServerProtocol> connection_;
   uint8_t rtp_channel_ = 0;
   size_t capacity_ = 0;
   RtspUdpPorts* ports_ = nullptr;

@@ -48,6 +48,24 @@ TEST_CASE("RTSP: a request is written and read back, body and all", "[unit][rtsp
   CHECK(reader.pending() == 0);
 }
 
+TEST_CASE("RTSP: a folded header is one value without spaces at either end", "[unit][rtsp]") {
+  RtspStreamReader reader;
+  std::vector<RtspStreamReader::Item> items;
+  REQUIRE(reader.feed(bytes("OPTIONS * RTSP/1.0\nCSeq:\n\t\nSession: 12\n  ;timeout=60\n"
+                            "X-Empty:\n \n  \n\n"),
+                      items));
+  REQUIRE(items.size() == 1);
+  const auto& m = std::get<RtspMessage>(items[0]);
+  CHECK(m.header("CSeq") == "");  // a server echoes it: it must read back the same
+  CHECK(m.header("Session") == "12 ;timeout=60");
+  CHECK(m.header("X-Empty") == "");
+  std::vector<RtspStreamReader::Item> again;
+  RtspStreamReader second;
+  REQUIRE(second.feed(bytes(write_rtsp(m)), again));
+  REQUIRE(again.size() == 1);
+  CHECK(std::get<RtspMessage>(again[0]).headers == m.headers);
+}
+
 TEST_CASE("RTSP: responses and interleaved frames share the stream in order", "[unit][rtsp]") {
   std::string stream = "RTSP/1.0 200 OK\r\nCSeq: 3\r\nSession: 1234abcd;timeout=60\r\n\r\n";
   std::vector<uint8_t> frame;
@@ -171,8 +189,7 @@ TEST_CASE("RTSP: Digest answers as RFC 2617's example, Basic as RFC 7617's", "[u
   CHECK(parse_challenges({"Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256"}).empty());
 }
 
-TEST_CASE("Range in normal play time: what players send, and what is refused",
-          "[unit][rtsp]") {
+TEST_CASE("Range in normal play time: what players send, and what is refused", "[unit][rtsp]") {
   // RFC 2326 §3.6 and §12.29.
   auto open = parse_npt_range("npt=5-");
   REQUIRE(open);
@@ -189,9 +206,9 @@ TEST_CASE("Range in normal play time: what players send, and what is refused",
   auto now = parse_npt_range("npt=now-");
   REQUIRE(now);
   CHECK_FALSE(now->start_s);
-  for (const char* bad : {"smpte=10:07:00-10:07:33:05.01", "clock=19961108T142300Z-", "npt=",
-                          "npt=5", "npt=-5", "npt=abc-", "npt=1e400-", "npt=nan-", "npt=5-now",
-                          "npt=1:2:3:4-", "npt=99999999999-"}) {
+  for (const char* bad :
+       {"smpte=10:07:00-10:07:33:05.01", "clock=19961108T142300Z-", "npt=", "npt=5", "npt=-5",
+        "npt=abc-", "npt=1e400-", "npt=nan-", "npt=5-now", "npt=1:2:3:4-", "npt=99999999999-"}) {
     INFO(bad);
     CHECK_FALSE(parse_npt_range(bad));
   }

@@ -1,0 +1,482 @@
+#include "server/transport/rtsp_server_protocol.hpp"
+
+#include <cstdio>
+#include <random>
+
+#include "common/rtsp/rtsp_status.hpp"
+
+namespace flowcast::server {
+
+namespace {
+
+const char* kPublic = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER";
+
+// 64 random bits in hex: a session identifier (RFC 2326 §3.4) no other
+// client can guess.
+std::string new_session_id() {
+  static std::random_device rd;
+  const uint64_t value = (static_cast<uint64_t>(rd()) << 32) | rd();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llX", static_cast<unsigned long long>(value));
+  return text;
+}
+
+// The path of a request URI ("rtsp://h:p/stream/track1" → "/stream/track1"),
+// without a trailing '/'; "" when it is no rtsp:// URL.
+std::string path_of(const std::string& uri) {
+  const auto url = common::parse_rtsp_url(uri);
+  if (!url) return "";
+  std::string path = url->path;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// The URI without credentials and without a trailing '/'.
+std::string base_of(const std::string& uri) {
+  const auto url = common::parse_rtsp_url(uri);
+  std::string base = url ? url->without_credentials() : uri;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+constexpr std::string_view kStreamPath = "/stream";
+constexpr std::string_view kTrackPath = "/stream/track1";
+
+}  // namespace
+
+RtspServerProtocol::RtspServerProtocol(RtspListener& listener, Wire& wire,
+                                       asio::ip::address peer_address, std::string peer,
+                                       Clock::time_point now, SessionIds session_ids)
+    : listener_(listener),
+      wire_(&wire),
+      peer_address_(std::move(peer_address)),
+      peer_(std::move(peer)),
+      session_ids_(session_ids ? std::move(session_ids) : SessionIds(&new_session_id)),
+      now_(now),
+      last_request_(now) {}
+
+void RtspServerProtocol::feed(std::span<const uint8_t> bytes, Clock::time_point now) {
+  if (closed_ || closing_) return;  // after the 400 that ends it: drained unread
+  now_ = now;
+  std::vector<common::RtspStreamReader::Item> items;
+  const bool ok = reader_.feed(bytes, items);
+  for (auto& item : items) {
+    if (closed_ || closing_) break;
+    if (auto* message = std::get_if<common::RtspMessage>(&item)) {
+      if (!message->is_response) on_request(*message);  // answers to us: none asked
+    } else {
+      on_frame(std::get<common::InterleavedFrame>(item));
+    }
+  }
+  if (closed_) return;
+  if (!ok && !closing_) {
+    // The stream cannot be read on: 400, and the connection ends.
+    ++listener_.counters_.bad_requests;
+    common::RtspMessage none;
+    respond(none, 400);
+    close_when_done();
+  }
+  if (reader_.pending() == 0) {
+    partial_since_.reset();
+  } else if (!partial_since_) {
+    partial_since_ = now;
+  }
+}
+
+void RtspServerProtocol::tick(Clock::time_point now) {
+  if (closed_) return;
+  now_ = now;
+  const auto limit = listener_.config_.request_timeout;
+  bool active = false;
+  for (auto& [id, session] : sessions_)
+    if (!session->ended()) active = true;
+  if (!closing_ && partial_since_ && now - *partial_since_ > limit) {
+    ++listener_.counters_.timed_out;
+    close("a request was not finished within " +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) + " s");
+    return;
+  }
+  if (!active && now - last_request_ > limit) {
+    ++listener_.counters_.timed_out;
+    close("no request and no session");
+    return;
+  }
+  auto sessions = sessions_;
+  for (auto& [id, session] : sessions) {
+    if (!session->ended() && now - session->last_heard() > RtspSession::kTimeout) {
+      ++listener_.counters_.sessions_timed_out;
+      session->stop("no RTSP request or RTCP for 60 s");
+    }
+  }
+}
+
+void RtspServerProtocol::note_probe(const TcpProbe& probe) {
+  for (auto& [id, session] : sessions_) {
+    if (session->interleaved() && !session->ended())
+      session->note_probe(static_cast<double>(probe.rwnd_limited_us) / 1000.0,
+                          static_cast<double>(probe.sndbuf_limited_us) / 1000.0,
+                          probe.unsent_bytes);
+  }
+}
+
+size_t RtspServerProtocol::queued_bytes() const {
+  return wire_ ? wire_->queued_bytes() : 0;
+}
+
+bool RtspServerProtocol::send_interleaved(uint8_t channel, std::span<const uint8_t> packet) {
+  if (closed_ || closing_ || !wire_ || packet.size() > 0xFFFF) return false;
+  if (queued_bytes() + packet.size() > listener_.config_.send_queue_bytes + kResponseAllowance)
+    return false;
+  std::vector<uint8_t> frame;
+  frame.reserve(packet.size() + 4);
+  common::write_interleaved(channel, packet, frame);
+  wire_->write(frame);
+  return true;
+}
+
+void RtspServerProtocol::drained() {
+  std::vector<std::shared_ptr<RtspSession>> waiting;
+  for (auto& [id, session] : sessions_)
+    if (session->interleaved() && !session->ended()) waiting.push_back(session);
+  for (auto& session : waiting) session->drained();
+}
+
+void RtspServerProtocol::close_when_done() {
+  closing_ = true;
+  if (wire_) wire_->close_after_write();
+}
+
+void RtspServerProtocol::close(const std::string& reason) {
+  if (closed_) return;
+  closed_ = true;
+  // The Wire first: its last probe still finds the sessions running.
+  if (wire_) wire_->close(reason);
+  auto sessions = std::move(sessions_);
+  sessions_.clear();
+  for (auto& [id, session] : sessions) {
+    if (session->ended()) {
+      if (!session->interleaved()) listener_.udp_.detach(*session);
+      continue;
+    }
+    if (session->interleaved())
+      session->connection_closed(reason);
+    else
+      session->stop("the RTSP connection closed: " + reason);  // its BYE over UDP
+  }
+}
+
+void RtspServerProtocol::detach() {
+  // Its sessions are left as they are: the server that owns them is going
+  // too, or has closed the connection (and so ended them) already.
+  wire_ = nullptr;
+  closed_ = true;
+}
+
+void RtspServerProtocol::stop() {
+  stopping_ = true;
+  session_ended();
+}
+
+void RtspServerProtocol::session_ended() {
+  if (!stopping_ || closed_) return;
+  for (auto& [id, session] : sessions_)
+    if (!session->ended()) return;
+  close_when_done();
+}
+
+void RtspServerProtocol::respond(const common::RtspMessage& request, int status,
+                                 std::vector<std::pair<std::string, std::string>> headers,
+                                 std::string body, std::string content_type) {
+  if (closed_ || !wire_) return;
+  common::RtspMessage response;
+  response.is_response = true;
+  response.status = status;
+  response.reason = common::rtsp_reason_phrase(status);
+  if (auto cseq = request.header("CSeq")) response.set_header("CSeq", std::string(*cseq));
+  response.set_header("Server", "flowcast");
+  for (auto& [name, value] : headers) response.set_header(std::move(name), std::move(value));
+  if (!content_type.empty()) response.set_header("Content-Type", content_type);
+  response.body = std::move(body);
+  if (status >= 400 && status != 400) ++listener_.counters_.error_responses;
+  if (queued_bytes() > listener_.config_.send_queue_bytes + kResponseAllowance) {
+    close("the client does not read its answers");
+    return;
+  }
+  const std::string text = common::write_rtsp(response);
+  wire_->write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
+
+std::string RtspServerProtocol::session_header(const RtspSession& session) const {
+  return session.rtsp_id() + ";timeout=" + std::to_string(RtspSession::kTimeout.count());
+}
+
+void RtspServerProtocol::on_frame(const common::InterleavedFrame& frame) {
+  // RTCP from the client on a session's odd channel (RFC 2326 §10.12).
+  for (auto& [id, session] : sessions_) {
+    if (session->interleaved() && !session->ended() &&
+        (frame.channel == session->rtp_channel() + 1 || frame.channel == session->rtp_channel())) {
+      auto keep = session;
+      keep->on_rtcp(frame.data);
+      return;
+    }
+  }
+}
+
+void RtspServerProtocol::on_request(const common::RtspMessage& request) {
+  ++listener_.counters_.requests;
+  last_request_ = now_;
+  // Any request on the connection keeps its sessions (RFC 2326 §12.37 asks
+  // for the session's; clients that send OPTIONS without it are common).
+  for (auto& [id, session] : sessions_) session->heard();
+  if (!request.cseq()) {
+    ++listener_.counters_.bad_requests;
+    respond(request, 400);
+    return;
+  }
+  if (request.uri.size() > kMaxUriBytes) {
+    respond(request, 414);
+    return;
+  }
+  if (auto require = request.header("Require")) {
+    // RFC 2326 §12.32: no option extensions are supported.
+    respond(request, 551, {{"Unsupported", std::string(*require)}});
+    return;
+  }
+  const std::string& method = request.method;
+  if (method == "OPTIONS") {
+    respond(request, 200, {{"Public", kPublic}});
+  } else if (method == "DESCRIBE") {
+    describe(request);
+  } else if (method == "SETUP") {
+    setup(request);
+  } else if (method == "PLAY" || method == "PAUSE" || method == "TEARDOWN" ||
+             method == "GET_PARAMETER") {
+    in_session(request);
+  } else if (method == "ANNOUNCE" || method == "RECORD" || method == "SET_PARAMETER" ||
+             method == "REDIRECT") {
+    // RFC 2326 §11.3.5: a method flowcast knows and does not allow here.
+    respond(request, 405, {{"Allow", kPublic}});
+  } else {
+    respond(request, 501, {{"Public", kPublic}});
+  }
+}
+
+void RtspServerProtocol::describe(const common::RtspMessage& request) {
+  const std::string path = path_of(request.uri);
+  if (path != kStreamPath && path != kTrackPath) {
+    respond(request, 404);
+    return;
+  }
+  const auto sdp = listener_.sdp();
+  if (!sdp) {
+    // The live pattern has not produced its first keyframe yet.
+    respond(request, 503, {{"Retry-After", "1"}});
+    return;
+  }
+  respond(request, 200, {{"Content-Base", base_of(request.uri) + "/"}}, *sdp, "application/sdp");
+}
+
+std::shared_ptr<RtspSession> RtspServerProtocol::find_session(const common::RtspMessage& request,
+                                                              bool required) {
+  const auto value = request.header("Session");
+  if (!value) {
+    if (required) respond(request, 454);
+    return nullptr;
+  }
+  const auto parsed = common::parse_session(*value);
+  auto it = parsed ? sessions_.find(parsed->id) : sessions_.end();
+  if (it == sessions_.end()) {
+    respond(request, 454);
+    return nullptr;
+  }
+  return it->second;
+}
+
+std::optional<common::RtspTransportSpec> RtspServerProtocol::choose_transport(
+    const common::RtspMessage& request) {
+  const auto header = request.header("Transport");
+  const auto specs =
+      header ? common::parse_transports(*header) : std::vector<common::RtspTransportSpec>{};
+  const auto& config = listener_.config_;
+  for (const auto& spec : specs) {
+    if (spec.tcp) {
+      if (!config.allow_tcp) continue;
+      // The channels asked for, or the first pair no session here uses.
+      uint8_t channel =
+          spec.interleaved && spec.interleaved->first < 255 ? spec.interleaved->first : 0;
+      auto taken = [&](uint8_t c) {
+        for (auto& [id, s] : sessions_)
+          if (s->interleaved() && !s->ended() &&
+              (s->rtp_channel() == c || s->rtp_channel() + 1 == c || s->rtp_channel() == c + 1))
+            return true;
+        return false;
+      };
+      while (taken(channel) && channel < 252) channel = static_cast<uint8_t>(channel + 2);
+      if (taken(channel)) continue;
+      auto chosen = spec;
+      chosen.interleaved = std::pair<uint8_t, uint8_t>{channel, static_cast<uint8_t>(channel + 1)};
+      return chosen;
+    }
+    if (!config.allow_udp || !spec.unicast || !spec.client_port) continue;
+    if (spec.client_port->first == 0 || spec.client_port->second == 0) continue;
+    if (spec.destination) {
+      // Media goes only to the address that asked (no third party is sent
+      // a stream): a destination elsewhere is refused.
+      asio::error_code ec;
+      const auto address = asio::ip::make_address(*spec.destination, ec);
+      if (ec || address != peer_address_) continue;
+    }
+    const asio::ip::udp::endpoint rtp_to(peer_address_, spec.client_port->first);
+    const asio::ip::udp::endpoint rtcp_to(peer_address_, spec.client_port->second);
+    if (listener_.udp_.in_use(rtp_to) || listener_.udp_.in_use(rtcp_to)) continue;
+    return spec;
+  }
+  return std::nullopt;
+}
+
+void RtspServerProtocol::setup(const common::RtspMessage& request) {
+  const std::string path = path_of(request.uri);
+  if (path != kStreamPath && path != kTrackPath) {
+    respond(request, 404);
+    return;
+  }
+  if (request.header("Session")) {
+    // One stream per session: a second SETUP in a session is refused, and
+    // changing the transport of a session is not offered.
+    if (find_session(request, true)) respond(request, 459);
+    return;
+  }
+  const auto chosen = choose_transport(request);
+  if (!chosen) {
+    respond(request, 461);
+    return;
+  }
+  // Ended sessions are kept for their TEARDOWN, up to the bound.
+  if (sessions_.size() >= kMaxSessions) {
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (!it->second->ended()) {
+        ++it;
+        continue;
+      }
+      if (!it->second->interleaved()) listener_.udp_.detach(*it->second);
+      it = sessions_.erase(it);
+    }
+  }
+  if (sessions_.size() >= kMaxSessions) {
+    respond(request, 503);
+    return;
+  }
+  const std::string rtsp_id = session_ids_();
+  auto& io = listener_.io_;
+  const auto& config = listener_.config_;
+  std::shared_ptr<RtspSession> session;
+  const Transport transport = chosen->tcp ? Transport::tcp : Transport::udp;
+  auto admitted = listener_.admit_(transport, peer_, [&](uint64_t id) -> std::shared_ptr<Session> {
+    if (chosen->tcp) {
+      session = std::make_shared<RtspSession>(io, listener_.host_, listener_.source_, id, rtsp_id,
+                                              weak_from_this(), chosen->interleaved->first, peer_,
+                                              config.send_queue_bytes);
+    } else {
+      session = std::make_shared<RtspSession>(
+          io, listener_.host_, listener_.source_, id, rtsp_id, weak_from_this(), listener_.udp_,
+          asio::ip::udp::endpoint(peer_address_, chosen->client_port->first),
+          asio::ip::udp::endpoint(peer_address_, chosen->client_port->second));
+      listener_.udp_.attach(session);
+    }
+    return session;
+  });
+  if (!admitted || !session) {
+    respond(request, 503);  // --max-clients, or the server is stopping
+    return;
+  }
+  sessions_[rtsp_id] = session;
+  if (session->ended()) {
+    respond(request, 500);  // the source did not open (the server's log says why)
+    return;
+  }
+  common::RtspTransportSpec answer;
+  answer.tcp = chosen->tcp;
+  answer.unicast = true;
+  answer.ssrc = session->ssrc();
+  if (chosen->tcp) {
+    answer.interleaved = chosen->interleaved;
+  } else {
+    answer.client_port = chosen->client_port;
+    answer.server_port =
+        std::pair<uint16_t, uint16_t>{listener_.udp_.rtp_port(), listener_.udp_.rtcp_port()};
+  }
+  respond(request, 200,
+          {{"Transport", common::write_transport(answer)}, {"Session", session_header(*session)}});
+}
+
+void RtspServerProtocol::in_session(const common::RtspMessage& request) {
+  const std::string& method = request.method;
+  auto session = find_session(request, method != "GET_PARAMETER");
+  if (!session) {
+    if (method == "GET_PARAMETER" && !request.header("Session")) respond(request, 200);
+    return;
+  }
+  const std::vector<std::pair<std::string, std::string>> id = {
+      {"Session", session_header(*session)}};
+  if (method == "GET_PARAMETER") {
+    respond(request, 200, id);
+  } else if (method == "TEARDOWN") {
+    respond(request, 200, id);
+    sessions_.erase(session->rtsp_id());
+    if (!session->ended())
+      session->stop("teardown");  // its BYE, then it leaves the UDP ports
+    else if (!session->interleaved())
+      listener_.udp_.detach(*session);
+  } else if (method == "PAUSE") {
+    // A stream that is over is paused already (GStreamer pauses at its end).
+    if (!session->ended()) session->hold();
+    respond(request, 200, id);
+  } else if (session->ended()) {
+    respond(request, 455, id);  // the session is over: only TEARDOWN is left
+  } else {
+    play(request, *session, id);
+  }
+}
+
+void RtspServerProtocol::play(const common::RtspMessage& request, RtspSession& session,
+                              const std::vector<std::pair<std::string, std::string>>& id) {
+  std::string range = "npt=now-";
+  if (!session.live()) {
+    // RFC 2326 §12.29: a Range starts the file at the keyframe at or before
+    // its start; at the end of the file, a PLAY without one starts it again.
+    // The answer's Range says where it did start, and how long the file is.
+    std::optional<double> start;
+    if (auto asked = request.header("Range")) {
+      const auto npt = common::parse_npt_range(*asked);
+      if (!npt || (npt->end_s && npt->start_s && *npt->end_s < *npt->start_s)) {
+        respond(request, 457, id);  // Invalid Range (smpte=, clock=, or malformed)
+        return;
+      }
+      start = npt->start_s;
+    }
+    if (!start && session.at_end()) start = 0.0;
+    if (start) {
+      try {
+        session.seek(*start);
+      } catch (const std::exception&) {
+        respond(request, 457, id);  // the file cannot seek
+        return;
+      }
+    }
+    range = common::write_npt_range(session.position_s(), session.duration_s());
+  }
+  const std::string path = path_of(request.uri);
+  const std::string track =
+      path == kTrackPath ? base_of(request.uri) : base_of(request.uri) + "/track1";
+  const std::string rtp_info = "url=" + track +
+                               ";seq=" + std::to_string(session.next_rtp_sequence()) +
+                               ";rtptime=" + std::to_string(session.next_rtp_timestamp());
+  auto headers = id;
+  headers.emplace_back("Range", range);
+  headers.emplace_back("RTP-Info", rtp_info);
+  // The answer leaves before the first packet of the stream.
+  respond(request, 200, std::move(headers));
+  session.play();
+}
+
+}  // namespace flowcast::server
