@@ -74,6 +74,9 @@ class Server : public SessionHost {
   // Every second: per-session send rate, send-queue fill and held-back time.
   void schedule_status();
   void print_status();
+  // The payload format of what the server sends: the input's, or the
+  // pattern's (--codec).
+  const media::PayloadFormat& stream_format() const;
   // Once, when the live encoder has fallen behind the pattern: says by how
   // much, and what to do.
   void warn_if_encoder_behind();
