@@ -3,7 +3,11 @@
 namespace flowcast::client {
 
 bool DepacketizeStage::transform(AccessUnitPayloads au) {
-  if (!format_ && !au.payloads.empty()) format_ = media::detect_payload_format(au.payloads.front());
+  // The first payload that opens a keyframe says the format: the first of
+  // the access unit, or a later one when a file's first keyframe begins with
+  // an SEI and its parameter sets follow.
+  for (size_t i = 0; !format_ && i < au.payloads.size(); ++i)
+    format_ = media::detect_payload_format(au.payloads[i]);
   if (!format_) {
     // No format is known yet: the stream's first keyframe was lost. Nothing
     // can be decoded before one (its parameter sets come with it), so the
