@@ -172,13 +172,6 @@ void Server::warn_if_encoder_behind() {
   log(text);
 }
 
-const media::PayloadFormat& Server::stream_format() const {
-  // A file or URL is sent in its own format (FileSource transcodes what no
-  // payload format carries); the test pattern in --codec's.
-  if (file_info_) return media::payload_format_for(file_info_->codec_id);
-  return *options_.pattern_format;
-}
-
 void Server::print_status() {
   ++status_tick_;
   // On a terminal, one line redrawn every second; elsewhere every 5 s.

@@ -1,6 +1,6 @@
 #include "client/decode/decoder_stage.hpp"
 
-#include "media/payload/h264_packetizer.hpp"
+#include "media/payload/annexb.hpp"
 
 namespace flowcast::client {
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "media/payload/access_unit_limits.hpp"
+#include "media/payload/annexb.hpp"  // split_annexb, which the packetizer splits with
 #include "media/payload/nal_depacketizer.hpp"
 
 namespace flowcast::media {
@@ -20,12 +21,6 @@ inline constexpr uint8_t kNalTypePps = 8;
 inline constexpr uint8_t kNalTypeAud = 9;
 inline constexpr uint8_t kNalTypeStapA = 24;
 inline constexpr uint8_t kNalTypeFuA = 28;
-
-// Splits an Annex B buffer (3- or 4-byte start codes) into NAL units without
-// start codes. The spans borrow from `annexb`. Trailing zero bytes of a NAL
-// are trimmed, empty NALs skipped, and bytes before the first start code
-// ignored (so a buffer without any start code gives no NALs).
-std::vector<std::span<const uint8_t>> split_annexb(std::span<const uint8_t> annexb);
 
 // RFC 6184 packetization-mode 1: each NAL of the access unit as a single-NAL
 // payload when it fits max_payload, otherwise FU-A fragments of at most

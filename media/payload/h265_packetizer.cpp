@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "media/payload/h264_packetizer.hpp"  // split_annexb: Annex B is the same
+#include "media/payload/annexb.hpp"
 #include "media/payload/rbsp.hpp"
 
 namespace flowcast::media {

@@ -1,6 +1,6 @@
 #include "server/source/file_description.hpp"
 
-#include "media/payload/h264_packetizer.hpp"
+#include "media/payload/annexb.hpp"
 #include "media/payload/payload_format.hpp"
 #include "media/sdp/sdp.hpp"
 #include "media/source/file_source.hpp"

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "common/util/atomic_file.hpp"
-#include "media/payload/h264_packetizer.hpp"
+#include "media/payload/annexb.hpp"
 #include "media/sdp/sdp.hpp"
 #include "media/source/file_source.hpp"
 
