@@ -11,26 +11,10 @@
 namespace flowcast::media {
 namespace {
 
-std::string lower(std::string_view s) {
-  return lower_fmtp(s);
-}
-std::string_view trim(std::string_view s) {
-  return trim_fmtp(s);
-}
-std::vector<std::string_view> split(std::string_view s, char separator) {
-  return split_fmtp(s, separator);
-}
-std::optional<uint32_t> parse_uint(std::string_view s, uint32_t max) {
-  return parse_fmtp_uint(s, max);
-}
-std::string quoted(std::string_view s) {
-  return quote_fmtp(s);
-}
-
 std::vector<std::string_view> words(std::string_view s) {
   std::vector<std::string_view> out;
-  for (std::string_view w : split(s, ' '))
-    if (!trim(w).empty()) out.push_back(trim(w));
+  for (std::string_view w : split_fmtp(s, ' '))
+    if (!trim_fmtp(w).empty()) out.push_back(trim_fmtp(w));
   return out;
 }
 
@@ -73,38 +57,40 @@ struct VideoSection {
 
 void parse_video_attribute(std::string_view value, VideoSection& section) {
   const size_t colon = value.find(':');
-  const std::string name = lower(value.substr(0, colon));
+  const std::string name = lower_fmtp(value.substr(0, colon));
   const std::string_view rest = colon == std::string_view::npos ? "" : value.substr(colon + 1);
   if (name == "rtcp-mux") {
     section.rtcp_mux = true;
     return;
   }
   if (name == "control") {
-    section.control = std::string(trim(rest));
+    section.control = std::string(trim_fmtp(rest));
     return;
   }
   if (name != "rtpmap" && name != "fmtp" && name != "rtcp") return;
   const size_t space = rest.find(' ');
   const std::string_view head = rest.substr(0, space);
-  const std::string_view tail = space == std::string_view::npos ? "" : trim(rest.substr(space));
+  const std::string_view tail =
+      space == std::string_view::npos ? "" : trim_fmtp(rest.substr(space));
   if (name == "rtcp") {
-    auto port = parse_uint(head, 65535);
+    auto port = parse_fmtp_uint(head, 65535);
     if (!port || *port == 0) throw SdpError("a=rtcp:" + std::string(rest) + " has no valid port");
     section.rtcp_port = static_cast<uint16_t>(*port);
     return;
   }
-  auto pt = parse_uint(head, 127);
+  auto pt = parse_fmtp_uint(head, 127);
   if (!pt) throw SdpError("a=" + name + ":" + std::string(rest) + " has no valid payload type");
   if (name == "fmtp") {
     section.fmtps[static_cast<uint8_t>(*pt)] = std::string(tail);
     return;
   }
   // rtpmap: <encoding name>/<clock rate>[/<encoding parameters>]
-  const auto parts = split(tail, '/');
-  const uint32_t rate = parts.size() >= 2 ? parse_uint(trim(parts[1]), 10'000'000).value_or(0) : 0;
-  if (trim(parts[0]).empty() || rate == 0)
+  const auto parts = split_fmtp(tail, '/');
+  const uint32_t rate =
+      parts.size() >= 2 ? parse_fmtp_uint(trim_fmtp(parts[1]), 10'000'000).value_or(0) : 0;
+  if (trim_fmtp(parts[0]).empty() || rate == 0)
     throw SdpError("a=rtpmap:" + std::string(rest) + " is not 'PT NAME/RATE'");
-  section.rtpmaps[static_cast<uint8_t>(*pt)] = {std::string(trim(parts[0])), rate};
+  section.rtpmaps[static_cast<uint8_t>(*pt)] = {std::string(trim_fmtp(parts[0])), rate};
 }
 
 // m=video <port>[/<count>] <proto> <fmt> ...: true if it is RTP we can read.
@@ -116,13 +102,13 @@ bool parse_media(std::string_view value, VideoSection& section, std::string& ski
     skipped = "its m=video uses " + proto + ", not plain RTP (RTP/AVP or RTP/AVPF)";
     return false;
   }
-  auto port = parse_uint(w[1].substr(0, w[1].find('/')), 65535);
+  auto port = parse_fmtp_uint(w[1].substr(0, w[1].find('/')), 65535);
   if (!port) throw SdpError("m=" + std::string(value) + " has no valid port");
   section.port = static_cast<uint16_t>(*port);
   for (size_t i = 3; i < w.size(); ++i) {
-    auto pt = parse_uint(w[i], 127);
+    auto pt = parse_fmtp_uint(w[i], 127);
     if (!pt)
-      throw SdpError("m=" + std::string(value) + " lists " + quoted(w[i]) +
+      throw SdpError("m=" + std::string(value) + " lists " + quote_fmtp(w[i]) +
                      ", which is not an RTP payload type");
     section.formats.push_back(static_cast<uint8_t>(*pt));
   }
@@ -172,7 +158,7 @@ std::string write_sdp(const SdpDescription& d) {
   const std::string id = std::to_string(d.session_id);
   const PayloadFormat* format = find_payload_format(d.encoding_name);
   if (!format)
-    throw SdpError("cannot describe " + quoted(d.encoding_name) + ": flowcast sends " +
+    throw SdpError("cannot describe " + quote_fmtp(d.encoding_name) + ": flowcast sends " +
                    payload_format_names());
   const std::string fmtp = format->write_fmtp(
       FormatParameters{d.packetization_mode, d.profile_level_id, d.parameter_sets});
@@ -201,8 +187,9 @@ std::string write_sdp(const SdpDescription& d) {
 SdpDescription parse_sdp(std::string_view text) {
   if (text.size() > kMaxSdpBytes)
     throw SdpError("it is larger than 64 KiB, which no stream description is");
-  const auto lines = split(text, '\n');
-  if (trim(lines.front()) != "v=0") throw SdpError("it is not SDP: it does not begin with v=0");
+  const auto lines = split_fmtp(text, '\n');
+  if (trim_fmtp(lines.front()) != "v=0")
+    throw SdpError("it is not SDP: it does not begin with v=0");
 
   std::optional<Connection> session_connection;
   std::optional<std::string> session_control;
@@ -212,10 +199,10 @@ SdpDescription parse_sdp(std::string_view text) {
   bool found_video = false;
   std::string skipped;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string_view line = trim(lines[i]);
+    const std::string_view line = trim_fmtp(lines[i]);
     if (line.empty()) continue;
     if (line.size() < 2 || line[1] != '=')
-      throw SdpError("line " + std::to_string(i + 1) + " " + quoted(line) +
+      throw SdpError("line " + std::to_string(i + 1) + " " + quote_fmtp(line) +
                      " is not of the form x=value");
     const char type = line[0];
     const std::string_view value = line.substr(2);
@@ -231,7 +218,7 @@ SdpDescription parse_sdp(std::string_view text) {
     } else if (type == 'a' && in_video) {
       parse_video_attribute(value, video);
     } else if (type == 'a' && !in_media && value.substr(0, 8) == "control:") {
-      session_control = std::string(trim(value.substr(8)));
+      session_control = std::string(trim_fmtp(value.substr(8)));
     }
   }
   if (!found_video)
