@@ -8,6 +8,7 @@ extern "C" {
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/util/cli_units.hpp"
 #include "common/util/cli_usage.hpp"
@@ -67,15 +68,22 @@ int main(int argc, char** argv) {
   app.add_option("--gop", opt.gop, "frames between keyframes of the pattern (default two seconds)")
       ->check(common::IsWithin(0))
       ->type_name("FRAMES");
+  std::vector<std::string> codecs;
+  std::string codec_help;
+  for (const media::PayloadFormat* f : media::payload_formats()) {
+    codecs.emplace_back(f->option_name);
+    codec_help += (codec_help.empty() ? "" : " or ") + std::string(f->option_name) + " (" +
+                  std::string(f->encoder.name) + (codec_help.empty() ? ", default)" : ")");
+  }
   app.add_option_function<std::string>(
          "--codec",
          [&](const std::string& name) {
-           opt.pattern_format = media::find_payload_format(name == "h265" ? "H265" : "H264");
+           opt.pattern_format = media::find_payload_format_option(name);
          },
-         "codec of the test pattern: h264 (libx264, default) or h265 (libx265); a file's H.264 "
-         "or H.265 is sent as it is")
-      ->check(common::IsOneOf({"h264", "h265"}))
-      ->type_name("h264|h265");
+         "codec of the test pattern: " + codec_help + "; a file's " +
+             media::payload_format_names() + " is sent as it is")
+      ->check(common::IsOneOf(codecs))
+      ->type_name(CLI::detail::join(codecs, "|"));
   app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
   app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)")
       ->check(common::IsWithin(100, 65000))

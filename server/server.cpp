@@ -86,7 +86,7 @@ Server::Server(ServerOptions options)
     // With --push the SDP describes the push target, so receivers can read it.
     sdp_.emplace(*options_.sdp_path, options_.bind,
                  push_to_ ? push_to_->address().to_string() : options_.bind,
-                 push_to_ ? push_to_->port() : port_, *options_.pattern_format);
+                 push_to_ ? push_to_->port() : port_, stream_format());
     if (options_.input && !relay_) {
       sdp_->offer_file(*options_.input);
       log("wrote the SDP to " + sdp_->path());
@@ -153,16 +153,19 @@ void Server::warn_if_encoder_behind() {
   if (!fps) return;
   encoder_warned_ = true;
   const EncoderMetrics e = live_->encoder_metrics();
+  const media::PayloadFormat& format = *options_.pattern_format;
+  const media::PayloadFormat& fastest = *media::payload_formats().front();
+  const std::string other =
+      &format == &fastest ? "" : ", or use --codec " + std::string(fastest.option_name);
   char text[400];
   std::snprintf(text, sizeof text,
                 "the %s encoder cannot keep up with the %dx%d@%d pattern: %.1f of %d pictures a "
-                "second over %d s (%.0f ms a picture, against %.0f ms; libx%s preset %s); "
+                "second over %d s (%.0f ms a picture, against %.0f ms; %s preset %s); "
                 "viewers get fewer pictures. Lower --pattern%s",
-                e.codec == "h265" ? "H.265" : "H.264", options_.width, options_.height,
+                std::string(format.display_name).c_str(), options_.width, options_.height,
                 options_.fps, *fps, options_.fps, EncoderMeter::kBehindSeconds,
                 live_->encoder_picture_ms(), 1000.0 / options_.fps,
-                e.codec == "h265" ? "265" : "264", e.preset.c_str(),
-                e.codec == "h265" ? ", or use --codec h264" : "");
+                std::string(format.encoder.name).c_str(), e.preset.c_str(), other.c_str());
   log(text);
 }
 
@@ -185,8 +188,8 @@ void Server::print_status() {
     char encoder[120];
     std::snprintf(
         encoder, sizeof encoder, ", %s encoder %.0f/%d pictures/s, %.0f ms each%s",
-        options_.pattern_format->codec_id == AV_CODEC_ID_HEVC ? "H.265" : "H.264",
-        live_->encoder_fps(), options_.fps, live_->encoder_picture_ms(),
+        std::string(options_.pattern_format->display_name).c_str(), live_->encoder_fps(),
+        options_.fps, live_->encoder_picture_ms(),
         encoder_warned_ && live_->encoder_fps() < EncoderMeter::kBehindShare * options_.fps
             ? " BEHIND"
             : "");
@@ -320,10 +323,9 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
     }
   }
   if (rtsp_ && !rtsp_->has_description() && frame->keyframe) {
-    // The pattern's format (--codec); a relayed URL is H.264.
-    const auto& format = relay_ ? media::h264_payload_format() : *options_.pattern_format;
     std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
-    if (auto d = describe_stream(format, payloads, "0.0.0.0", 0)) rtsp_->set_description(*d);
+    if (auto d = media::describe_stream(stream_format(), payloads, "0.0.0.0", 0))
+      rtsp_->set_description(*d);
   }
   // A copy (kept, so no allocation per frame): a session may end, and leave
   // the set, while it sends.

@@ -74,6 +74,12 @@ class Server : public SessionHost {
   // Every second: per-session send rate, send-queue fill and held-back time.
   void schedule_status();
   void print_status();
+  // The payload format of what the server sends: a file's or URL's own
+  // (FileSource transcodes what no payload format carries), or the test
+  // pattern's (--codec).
+  const media::PayloadFormat& stream_format() const {
+    return file_info_ ? media::payload_format_for(file_info_->codec_id) : *options_.pattern_format;
+  }
   // Once, when the live encoder has fallen behind the pattern: says by how
   // much, and what to do.
   void warn_if_encoder_behind();

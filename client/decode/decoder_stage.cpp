@@ -1,7 +1,6 @@
 #include "client/decode/decoder_stage.hpp"
 
-#include "media/payload/h264_hidden_picture.hpp"
-#include "media/payload/h264_packetizer.hpp"
+#include "media/payload/annexb.hpp"
 
 namespace flowcast::client {
 
@@ -58,10 +57,20 @@ void DecoderStage::ask_for_keyframe() {
 }
 
 bool DecoderStage::transform(CodedAccessUnit au) {
-  if (!decoder_) {
-    format_ = au.format ? au.format : &media::h264_payload_format();
-    decoder_.emplace(format_->codec_id, 2, limit_);
+  if (!decoder_ && au.format) format_ = au.format;
+  if (!decoder_ && !format_) {
+    // Before the stream's format is known (DepacketizeStage): nothing to
+    // decode, a keyframe to ask for.
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.access_units;
+      ++counters_.incomplete_access_units;
+    }
+    loss_seen_ = true;
+    ask_for_keyframe();
+    return true;
   }
+  if (!decoder_) decoder_.emplace(format_->codec_id, 2, limit_);
   {
     std::lock_guard lock(mutex_);
     ++counters_.access_units;
@@ -121,7 +130,7 @@ bool DecoderStage::transform(CodedAccessUnit au) {
     while (tainted_pts_.size() > 256) tainted_pts_.erase(tainted_pts_.begin());
   }
   if (!au.complete) last_incomplete_input_ = inputs_;
-  if (format_->codec_id == AV_CODEC_ID_H264 && media::is_h264_hidden(au.annexb)) {
+  if (format_->is_hidden && format_->is_hidden(au.annexb)) {
     // A picture the sender's edit list hides: decoded, never shown.
     std::lock_guard lock(mutex_);
     ++counters_.undecodable;

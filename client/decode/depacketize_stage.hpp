@@ -17,8 +17,10 @@ class DepacketizeStage : public common::Transform<AccessUnitPayloads, CodedAcces
   // brings no SPS of its own, so decoding can start (and restart after a
   // freeze) when the sender never sends them in-band.
   // format: nullptr for flowcast-server's own TCP and UDP, which have no
-  // SDP: it is then found from the first access unit
-  // (media::detect_payload_format), H.264 when nothing says otherwise.
+  // SDP: it is then found from the first access unit with a payload that
+  // opens a keyframe (media::detect_payload_format, payloads in order, the
+  // formats in theirs); access units before it go on empty,
+  // incomplete and without a format.
   explicit DepacketizeStage(const media::PayloadFormat* format,
                             std::vector<uint8_t> parameter_sets = {})
       : format_(format), parameter_sets_(std::move(parameter_sets)) {}

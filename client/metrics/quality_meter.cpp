@@ -13,10 +13,6 @@
 
 namespace flowcast::client {
 
-// FileSource hands out H.264 whatever the file holds (it transcodes other
-// video), as the server sends it.
-constexpr AVCodecID kReferenceCodec = AV_CODEC_ID_H264;
-
 namespace {
 // The worker may fall this far behind before pictures go uncompared.
 constexpr size_t kMaxQueuedBytes = 256u << 20;
@@ -37,14 +33,18 @@ size_t picture_bytes(const AVFrame* f) {
 }  // namespace
 
 // The reference file decoded picture by picture in presentation order, the
-// way the server reads it (same timestamps, same decoder).
+// way the server reads it (same timestamps, same decoder). FileSource hands
+// out the access units the server sends for this file, in the payload
+// format it sends them in (the file's own H.264 or H.265, or other video
+// transcoded): that format's codec decodes them.
 class ReferenceTrack {
  public:
   explicit ReferenceTrack(std::string path) : path_(std::move(path)) { restart(); }
 
   void restart() {
     source_ = std::make_unique<media::FileSource>(path_);
-    decoder_ = std::make_unique<media::VideoDecoder>(kReferenceCodec, 1);
+    codec_ = media::payload_format_for(source_->info().codec_id).codec_id;
+    decoder_ = std::make_unique<media::VideoDecoder>(codec_, 1);
     ready_.clear();
     current_.reset();
     eof_ = false;
@@ -75,7 +75,7 @@ class ReferenceTrack {
       if (!f) {
         if (rewound || !current_) return nullptr;
         source_->rewind();
-        decoder_ = std::make_unique<media::VideoDecoder>(kReferenceCodec, 1);
+        decoder_ = std::make_unique<media::VideoDecoder>(codec_, 1);
         eof_ = false;
         rewound = true;
         continue;
@@ -88,6 +88,7 @@ class ReferenceTrack {
  private:
   std::string path_;
   std::unique_ptr<media::FileSource> source_;
+  AVCodecID codec_ = AV_CODEC_ID_NONE;  // what source_ hands out
   std::unique_ptr<media::VideoDecoder> decoder_;
   std::deque<media::DecodedFrame> ready_;
   std::optional<media::DecodedFrame> current_;

@@ -18,7 +18,7 @@ struct ListenOptions {
   bool ipv6 = false;                  // the SDP's address is IPv6: listen on IPv6
   uint8_t payload_type = 96;          // other payload types are counted and dropped
   // The payload format the SDP's a=rtpmap names for payload_type.
-  const media::PayloadFormat* format = &media::h264_payload_format();
+  const media::PayloadFormat* format = nullptr;  // set from the SDP
   // sprop-parameter-sets as Annex B (start codes), for senders that do not
   // repeat SPS/PPS in-band; empty when the SDP has none.
   std::vector<uint8_t> parameter_sets;

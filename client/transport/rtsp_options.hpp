@@ -30,8 +30,8 @@ struct RtspOptions {
   // From DESCRIBE.
   std::string control_url;  // what SETUP names: the video's a=control, resolved
   uint8_t payload_type = 96;
-  const media::PayloadFormat* format = &media::h264_payload_format();
-  std::vector<uint8_t> parameter_sets;  // sprop-parameter-sets as Annex B
+  const media::PayloadFormat* format = nullptr;  // set from the SDP
+  std::vector<uint8_t> parameter_sets;           // sprop-parameter-sets as Annex B
 };
 
 // The options for an rtsp:// URL; --user and --password (when not empty)

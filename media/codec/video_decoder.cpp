@@ -4,11 +4,12 @@
 #include <new>
 
 #include "media/ffmpeg/av_error.hpp"
-#include "media/payload/h264_hidden_picture.hpp"
+#include "media/payload/payload_format.hpp"
 
 namespace flowcast::media {
 
 VideoDecoder::VideoDecoder(AVCodecID codec_id, int threads, PictureLimit limit) {
+  if (const PayloadFormat* format = find_payload_format(codec_id)) is_hidden_ = format->is_hidden;
   const AVCodec* codec = avcodec_find_decoder(codec_id);
   if (!codec)
     throw std::runtime_error(std::string("this FFmpeg has no ") + avcodec_get_name(codec_id) +
@@ -38,7 +39,7 @@ std::vector<DecodedFrame> VideoDecoder::decode(std::span<const uint8_t> annexb, 
   packet_->dts = AV_NOPTS_VALUE;
   // A picture an edit list hides: decoded (others may refer to it), not
   // output, as libavcodec does for ffmpeg with AV_PKT_FLAG_DISCARD.
-  if (ctx_->codec_id == AV_CODEC_ID_H264 && is_h264_hidden(annexb)) {
+  if (is_hidden_ && is_hidden_(annexb)) {
     packet_->flags |= AV_PKT_FLAG_DISCARD;
     ++hidden_;
   }

@@ -41,7 +41,7 @@ class VideoDecoder {
 
   uint64_t rejected() const { return rejected_; }
   // Access units decoded but not output: marked hidden by the sender
-  // (media/payload/h264_hidden_picture.hpp).
+  // (PayloadFormat::is_hidden).
   uint64_t hidden() const { return hidden_; }
 
  private:
@@ -49,6 +49,8 @@ class VideoDecoder {
 
   CodecContext ctx_;
   Packet packet_;
+  // The payload format's hidden-picture mark, if it has one.
+  bool (*is_hidden_)(std::span<const uint8_t> annexb) = nullptr;
   uint64_t rejected_ = 0;
   uint64_t hidden_ = 0;
 };

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "media/ffmpeg/av_error.hpp"
+#include "media/payload/payload_format.hpp"
 
 extern "C" {
 #include <libavutil/opt.h>
@@ -12,11 +13,12 @@ extern "C" {
 namespace flowcast::media {
 
 VideoEncoder::VideoEncoder(const EncoderConfig& config) : config_(config) {
-  const bool hevc = config.codec == AV_CODEC_ID_HEVC;
-  const char* name = hevc ? "libx265" : "libx264";
-  const AVCodec* codec = avcodec_find_encoder_by_name(name);
+  // The codec's encoder and its live settings come from its payload format.
+  const EncoderChoice& choice = payload_format_for(config.codec).encoder;
+  const std::string name(choice.name);
+  const AVCodec* codec = avcodec_find_encoder_by_name(name.c_str());
   if (!codec)
-    throw std::runtime_error(std::string("this FFmpeg has no ") + name +
+    throw std::runtime_error("this FFmpeg has no " + name +
                              " encoder: install Debian's libavcodec59");
   ctx_ = CodecContext(avcodec_alloc_context3(codec));
   if (!ctx_) throw std::bad_alloc();
@@ -33,21 +35,17 @@ VideoEncoder::VideoEncoder(const EncoderConfig& config) : config_(config) {
   ctx_->gop_size = config.gop;
   ctx_->max_b_frames = config.max_b_frames;
   ctx_->thread_count = 2;
-  if (config_.preset.empty()) config_.preset = hevc ? "ultrafast" : "veryfast";
+  if (config_.preset.empty()) config_.preset = choice.default_preset;
   av_opt_set(ctx_->priv_data, "preset", config_.preset.c_str(), 0);
   if (config.low_latency) av_opt_set(ctx_->priv_data, "tune", "zerolatency", 0);
   // Scene cuts would add keyframes the GOP does not ask for.
-  std::string params = "scenecut=0:repeat-headers=1";
-  if (hevc) {
-    params += ":log-level=error";
-  } else if (config.slice_max_bytes > 0) {
-    params += ":slice-max-size=" + std::to_string(config.slice_max_bytes);
-  }
-  av_opt_set(ctx_->priv_data, hevc ? "x265-params" : "x264-params", params.c_str(), 0);
-  // A requested keyframe (a PLI) is an IDR for libx265 too, not an open CRA.
-  if (hevc) av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
-  check_av(avcodec_open2(ctx_.get(), codec, nullptr),
-           std::string("opening the ") + name + " encoder");
+  std::string params = "scenecut=0:repeat-headers=1" + std::string(choice.extra_params);
+  if (!choice.slice_size_param.empty() && config.slice_max_bytes > 0)
+    params +=
+        ":" + std::string(choice.slice_size_param) + "=" + std::to_string(config.slice_max_bytes);
+  av_opt_set(ctx_->priv_data, std::string(choice.params_option).c_str(), params.c_str(), 0);
+  if (choice.forced_idr) av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
+  check_av(avcodec_open2(ctx_.get(), codec, nullptr), "opening the " + name + " encoder");
 }
 
 std::vector<EncodedFrame> VideoEncoder::encode(const Frame& frame) {
@@ -72,7 +70,7 @@ std::vector<EncodedFrame> VideoEncoder::drain() {
   for (;;) {
     int ret = avcodec_receive_packet(ctx_.get(), packet_.get());
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
-    check_av(ret, "receiving a packet from libx264");
+    check_av(ret, "receiving a packet from the encoder");
     EncodedFrame ef;
     ef.annexb.assign(packet_->data, packet_->data + packet_->size);
     const AVRational rtp_tb{1, 90000};

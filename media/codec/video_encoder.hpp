@@ -1,6 +1,7 @@
 #pragma once
-// libx264 (H.264) or libx265 (H.265) through libavcodec: raw YUV 4:2:0
-// frames in, Annex B access units out (the parameter sets repeated before
+// The encoder a payload format chooses (PayloadFormat::encoder: libx264 for
+// H.264, libx265 for H.265) through libavcodec: raw YUV 4:2:0 frames in,
+// Annex B access units out (the parameter sets repeated before
 // every keyframe, so a receiver can join at any of them).
 // Not thread-safe: one thread drives an encoder, except request_keyframe(),
 // which any thread may call.
@@ -18,7 +19,9 @@ extern "C" {
 namespace flowcast::media {
 
 struct EncoderConfig {
-  AVCodecID codec = AV_CODEC_ID_H264;  // or AV_CODEC_ID_HEVC
+  // A payload format's codec (find_payload_format); the default is the
+  // preferred format's.
+  AVCodecID codec = AV_CODEC_ID_H264;
   int width = 1280;
   int height = 720;
   int fps = 30;  // nominal rate: rate control, the GOP in frames, frame durations
@@ -30,12 +33,12 @@ struct EncoderConfig {
   int gop = 60;                 // frames between IDRs
   int max_b_frames = 0;         // live sources send none: no reordering delay
   bool low_latency = true;      // tune zerolatency: no lookahead, no frame threads
-  // The libx264/libx265 speed preset. Empty: the fastest that stays clean
-  // for each, veryfast for libx264 and ultrafast for libx265, whose
-  // veryfast makes about 20 pictures a second of 1280x720 on two cores, not
-  // 30. The constructor writes the one chosen here.
+  // The encoder's speed preset. Empty: the payload format's
+  // EncoderChoice::default_preset, the fastest that stays clean live. The
+  // constructor writes the one chosen here.
   std::string preset;
-  // Largest slice NAL in bytes (0: one slice per frame; libx264 only).
+  // Largest slice NAL in bytes (0: one slice per frame; only encoders with
+  // an EncoderChoice::slice_size_param).
   // Slices that fit one RTP packet make a lost packet cost one slice, which
   // the decoder conceals, instead of the whole frame.
   int slice_max_bytes = 0;
@@ -43,7 +46,8 @@ struct EncoderConfig {
 
 class VideoEncoder {
  public:
-  // Throws AvError (or std::runtime_error when the encoder is missing).
+  // Throws AvError, std::invalid_argument when no payload format has the
+  // codec, or std::runtime_error when this FFmpeg lacks its encoder.
   explicit VideoEncoder(const EncoderConfig& config);
 
   // Encodes one frame (its pts in the config's time base, increasing). Returns the access units

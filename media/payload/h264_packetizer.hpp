@@ -1,7 +1,7 @@
 // H.264 over RTP (RFC 6184, packetization-mode 1): Annex B splitting,
-// packetization into single-NAL and FU-A payloads, and the depacketizer that
-// rebuilds Annex B access units. Pure byte code: no FFmpeg, no RTP headers
-// (the caller owns sequence numbers, timestamps and the marker bit).
+// packetization into single-NAL and FU-A payloads, and H.264's NAL unit
+// header rules for the depacketizer that rebuilds Annex B access units. Pure byte code: no FFmpeg,
+// no RTP headers (the caller owns sequence numbers, timestamps and the marker bit).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "media/payload/access_unit_limits.hpp"
+#include "media/payload/annexb.hpp"  // split_annexb, which the packetizer splits with
+#include "media/payload/nal_depacketizer.hpp"
 
 namespace flowcast::media {
 
@@ -19,12 +21,6 @@ inline constexpr uint8_t kNalTypePps = 8;
 inline constexpr uint8_t kNalTypeAud = 9;
 inline constexpr uint8_t kNalTypeStapA = 24;
 inline constexpr uint8_t kNalTypeFuA = 28;
-
-// Splits an Annex B buffer (3- or 4-byte start codes) into NAL units without
-// start codes. The spans borrow from `annexb`. Trailing zero bytes of a NAL
-// are trimmed, empty NALs skipped, and bytes before the first start code
-// ignored (so a buffer without any start code gives no NALs).
-std::vector<std::span<const uint8_t>> split_annexb(std::span<const uint8_t> annexb);
 
 // RFC 6184 packetization-mode 1: each NAL of the access unit as a single-NAL
 // payload when it fits max_payload, otherwise FU-A fragments of at most
@@ -41,21 +37,18 @@ std::vector<std::vector<uint8_t>> packetize_h264(std::span<const uint8_t> annexb
 // than 65535 bytes.
 std::vector<uint8_t> make_stap_a(const std::vector<std::span<const uint8_t>>& nals);
 
-// Rebuilds Annex B (4-byte start codes 00 00 00 01) from the RTP payloads of
-// one access unit. Single-threaded: one receiver owns it. Memory is bounded
-// by kMaxAccessUnitBytes.
+// H.264's NAL unit header (RFC 6184 §1.3) for the shared depacketizer:
+// single NAL unit packets (types 1..23), STAP-A (24) and FU-A (28); STAP-B,
+// MTAP, FU-B and the reserved 0, 30 and 31 are dropped and counted.
+const NalRules& h264_nal_rules();
+
+// The RFC 6184 depacketizer (media/payload/nal_depacketizer.hpp) with its
+// access unit in H.264's terms. Single-threaded: one receiver owns it.
+// Memory is bounded by kMaxAccessUnitBytes.
 class H264Depacketizer {
  public:
-  // One RTP payload, in sequence order; copies what it keeps. gap_before: a
-  // packet is known to be missing right before this one (an FU-A in progress
-  // is then discarded). Accepts single NAL (types 1..23), STAP-A (24) and
-  // FU-A (28); other types (STAP-B, MTAP, FU-B, 0, 30, 31) are dropped and
-  // counted. Malformed payloads (empty, a STAP-A whose sizes do not add up,
-  // an FU-A with no data, fragments of one NAL that disagree on its type)
-  // are dropped and counted, never crash. An FU-A with both S and E set
-  // (RFC 6184 §5.8 forbids it) is taken as a whole NAL unit and counted in
-  // nonconformant_packets.
-  void push(std::span<const uint8_t> payload, bool gap_before);
+  // One RTP payload, in sequence order (NalDepacketizer::push).
+  void push(std::span<const uint8_t> payload, bool gap_before) { core_.push(payload, gap_before); }
 
   struct AccessUnit {
     std::vector<uint8_t> annexb;
@@ -68,32 +61,12 @@ class H264Depacketizer {
   };
 
   // Ends the access unit: returns what was assembled (an FU-A without its end
-  // fragment is dropped, complete=false), and resets for the next one.
+  // fragment is kept truncated, complete=false), and resets for the next one.
   // complete is false when any gap or drop happened in this access unit.
   AccessUnit finish();
 
  private:
-  enum class FragmentState {
-    kIdle,        // no FU-A in progress
-    kAssembling,  // fragment_ holds the start of a NAL
-    kDiscarding,  // the NAL in progress was dropped; skip its remaining fragments
-  };
-
-  void push_fragment(std::span<const uint8_t> payload);
-  // Appends a NAL (without start code) to the access unit, or drops it if too large.
-  void append_nal(std::span<const uint8_t> nal);
-  // Counts one dropped NAL and marks the access unit incomplete.
-  void drop();
-  // Ends the FU-A in progress, if any, at a gap: what arrived of it goes into
-  // the access unit as a truncated NAL (the decoder decodes the slice's first
-  // macroblocks and conceals the rest), and the rest of its fragments are
-  // skipped.
-  // keep_prefix false: the fragments contradict each other, keep nothing.
-  void abandon_fragment(bool keep_prefix = true);
-
-  AccessUnit unit_;
-  std::vector<uint8_t> fragment_;  // the NAL being reassembled from FU-A, header byte first
-  FragmentState fragment_state_ = FragmentState::kIdle;
+  NalDepacketizer core_{h264_nal_rules()};
 };
 
 }  // namespace flowcast::media

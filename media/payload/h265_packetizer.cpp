@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "media/payload/h264_packetizer.hpp"  // split_annexb: Annex B is the same
+#include "media/payload/annexb.hpp"
 #include "media/payload/rbsp.hpp"
 
 namespace flowcast::media {
 
 namespace {
 
-constexpr uint8_t kStartCode[] = {0, 0, 0, 1};
 constexpr size_t kNalHeader = 2;
 constexpr size_t kFuOverhead = 3;  // PayloadHdr, FU header
 constexpr uint8_t kFuStart = 0x80;
@@ -74,151 +73,46 @@ std::vector<uint8_t> make_h265_ap(const std::vector<std::span<const uint8_t>>& n
   return out;
 }
 
-void H265Depacketizer::drop() {
-  ++unit_.dropped_nals;
-  unit_.complete = false;
+namespace {
+
+bool is_h265_nal_unit(uint8_t type) {
+  return type < kH265NalAp;
+}
+// RFC 7798 §4.4.3: F, LayerId and TID from the PayloadHdr, the type from the FU header.
+void h265_fragment_header(std::span<const uint8_t> payload, uint8_t type, uint8_t* out) {
+  out[0] = static_cast<uint8_t>((payload[0] & 0x81) | (type << 1));
+  out[1] = payload[1];
 }
 
-void H265Depacketizer::append_nal(std::span<const uint8_t> nal) {
-  if (unit_.annexb.size() + sizeof(kStartCode) + nal.size() > kMaxAccessUnitBytes) {
-    drop();
-    return;
-  }
-  unit_.annexb.insert(unit_.annexb.end(), std::begin(kStartCode), std::end(kStartCode));
-  unit_.annexb.insert(unit_.annexb.end(), nal.begin(), nal.end());
-  const uint8_t type = h265_nal_type(nal);
-  if (type >= kH265NalBlaWLp && type <= kH265NalIrapMax) unit_.irap = true;
-  if (type == kH265NalSps) unit_.parameter_sets = true;
-}
+const NalRules kH265Rules{
+    kNalHeader,
+    0x3F,
+    kH265NalAp,
+    kH265NalFu,
+    &h265_nal_type,
+    &is_h265_nal_unit,
+    &h265_fragment_header,
+    [](uint8_t type) { return type >= kH265NalBlaWLp && type <= kH265NalIrapMax; },
+    [](uint8_t type) { return type == kH265NalSps; },
+};
 
-void H265Depacketizer::abandon_fragment(bool keep_prefix) {
-  if (state_ == FragmentState::kAssembling) {
-    unit_.complete = false;
-    if (keep_prefix && fragment_.size() > kNalHeader) {
-      ++unit_.truncated_nals;
-      append_nal(fragment_);
-    } else {
-      drop();
-    }
-    fragment_.clear();
-    state_ = FragmentState::kDiscarding;
-  }
-}
+}  // namespace
 
-void H265Depacketizer::push(std::span<const uint8_t> payload, bool gap_before) {
-  if (gap_before) {
-    unit_.complete = false;
-    abandon_fragment();
-  }
-  if (payload.size() < kNalHeader) {
-    drop();
-    return;
-  }
-  const uint8_t type = h265_nal_type(payload);
-  if (type == kH265NalFu) {
-    push_fragment(payload);
-    return;
-  }
-  // Any other packet ends an FU: its end never came.
-  abandon_fragment();
-  state_ = FragmentState::kIdle;
-  if (type < kH265NalAp) {
-    append_nal(payload);
-    return;
-  }
-  if (type != kH265NalAp) {
-    drop();  // PACI and the reserved types
-    return;
-  }
-  // The whole AP is checked before anything is taken: sizes tile it exactly.
-  size_t pos = kNalHeader, count = 0;
-  while (pos < payload.size()) {
-    if (payload.size() - pos < 2) break;
-    const size_t size = (size_t{payload[pos]} << 8) | payload[pos + 1];
-    const size_t room = payload.size() - pos - 2;
-    if (size < kNalHeader || size > room) break;
-    if (h265_nal_type(payload.subspan(pos + 2)) >= kH265NalAp) break;  // aggregates do not nest
-    pos += 2 + size;
-    ++count;
-  }
-  if (pos != payload.size() || count == 0) {
-    drop();
-    return;
-  }
-  for (pos = kNalHeader; pos < payload.size();) {
-    const size_t size = (size_t{payload[pos]} << 8) | payload[pos + 1];
-    append_nal(payload.subspan(pos + 2, size));
-    pos += 2 + size;
-  }
-}
-
-void H265Depacketizer::push_fragment(std::span<const uint8_t> payload) {
-  if (payload.size() < kFuOverhead + 1) {
-    abandon_fragment();
-    if (state_ == FragmentState::kIdle) drop();
-    return;
-  }
-  const uint8_t fu = payload[2];
-  const bool start = (fu & kFuStart) != 0;
-  const bool end = (fu & kFuEnd) != 0;
-  const uint8_t type = fu & 0x3F;
-  const std::span<const uint8_t> data = payload.subspan(kFuOverhead);
-  const uint8_t h0 = static_cast<uint8_t>((payload[0] & 0x81) | (type << 1));
-  const uint8_t h1 = payload[1];
-  if (start) {
-    abandon_fragment();
-    if (type >= kH265NalAp) {
-      drop();  // only NAL unit types are fragmented
-      state_ = FragmentState::kIdle;
-      return;
-    }
-    if (end) {
-      // RFC 7798 §4.4.3 forbids S and E together; the NAL unit is whole.
-      ++unit_.nonconformant_packets;
-      std::vector<uint8_t> nal = {h0, h1};
-      nal.insert(nal.end(), data.begin(), data.end());
-      append_nal(nal);
-      state_ = FragmentState::kIdle;
-      return;
-    }
-    fragment_ = {h0, h1};
-    fragment_.insert(fragment_.end(), data.begin(), data.end());
-    state_ = FragmentState::kAssembling;
-    return;
-  }
-  switch (state_) {
-    case FragmentState::kIdle:
-      drop();  // a continuation whose start was lost
-      state_ = end ? FragmentState::kIdle : FragmentState::kDiscarding;
-      return;
-    case FragmentState::kDiscarding:
-      if (end) state_ = FragmentState::kIdle;
-      return;
-    case FragmentState::kAssembling:
-      break;
-  }
-  if (type != h265_nal_type(fragment_) ||
-      fragment_.size() + data.size() > kMaxAccessUnitBytes - unit_.annexb.size()) {
-    abandon_fragment(false);
-    if (end) state_ = FragmentState::kIdle;
-    return;
-  }
-  fragment_.insert(fragment_.end(), data.begin(), data.end());
-  if (end) {
-    append_nal(fragment_);
-    fragment_.clear();
-    state_ = FragmentState::kIdle;
-  }
+const NalRules& h265_nal_rules() {
+  return kH265Rules;
 }
 
 H265Depacketizer::AccessUnit H265Depacketizer::finish() {
-  abandon_fragment();
-  AccessUnit unit = std::move(unit_);
-  unit_ = AccessUnit{};
-  fragment_.clear();
-  state_ = FragmentState::kIdle;
-  if (unit.dropped_nals > 0 || unit.truncated_nals > 0) unit.complete = false;
-  return unit;
+  DepacketizedUnit unit = core_.finish();
+  AccessUnit out;
+  out.annexb = std::move(unit.annexb);
+  out.complete = unit.complete;
+  out.irap = unit.keyframe;
+  out.parameter_sets = unit.parameter_sets;
+  out.dropped_nals = unit.dropped_nals;
+  out.truncated_nals = unit.truncated_nals;
+  out.nonconformant_packets = unit.nonconformant_packets;
+  return out;
 }
 
 std::optional<PictureSize> h265_sps_picture_size(std::span<const uint8_t> nal) {

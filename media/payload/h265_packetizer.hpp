@@ -1,7 +1,8 @@
 // H.265 over RTP (RFC 7798, without DONL: sprop-max-don-diff 0):
 // packetization into single NAL unit packets and fragmentation units (FU,
-// type 49), aggregation packets (AP, type 48) for tests and peers, and the
-// depacketizer that rebuilds Annex B access units; the picture size an SPS
+// type 49), aggregation packets (AP, type 48) for tests and peers, and
+// H.265's NAL unit header rules for the depacketizer that rebuilds Annex B
+// access units; the picture size an SPS
 // declares (ITU-T H.265 §7.3.2.2). Pure byte code: no FFmpeg, no RTP headers
 // (the caller owns sequence numbers, timestamps and the marker bit).
 #pragma once
@@ -14,6 +15,7 @@
 
 #include "media/payload/access_unit_limits.hpp"
 #include "media/payload/h264_sps.hpp"
+#include "media/payload/nal_depacketizer.hpp"
 
 namespace flowcast::media {
 
@@ -46,17 +48,17 @@ std::vector<std::vector<uint8_t>> packetize_h265(std::span<const uint8_t> annexb
 // shorter than 2 or longer than 65535 bytes.
 std::vector<uint8_t> make_h265_ap(const std::vector<std::span<const uint8_t>>& nals);
 
-// Rebuilds Annex B (4-byte start codes) from the RTP payloads of one access
-// unit. Accepts single NAL unit packets (types 0..47), APs (48) and FUs (49);
-// PACI (50) and reserved types (51..63) are dropped and counted, as are
-// malformed payloads (shorter than the header, an AP whose sizes do not tile
-// it, an FU without data, fragmenting an AP/FU, or disagreeing on the type).
-// An FU with both S and E set is taken as a whole NAL unit and counted in
-// nonconformant_packets. Memory is bounded by kMaxAccessUnitBytes. One
-// thread.
+// H.265's NAL unit header (RFC 7798 §1.1.4) for the shared depacketizer:
+// single NAL unit packets (types 0..47), APs (48) and FUs (49), without
+// DONL; PACI (50) and the reserved types (51..63) are dropped and counted.
+const NalRules& h265_nal_rules();
+
+// The RFC 7798 depacketizer (media/payload/nal_depacketizer.hpp) with its
+// access unit in H.265's terms. Memory is bounded by kMaxAccessUnitBytes.
+// One thread.
 class H265Depacketizer {
  public:
-  void push(std::span<const uint8_t> payload, bool gap_before);
+  void push(std::span<const uint8_t> payload, bool gap_before) { core_.push(payload, gap_before); }
 
   struct AccessUnit {
     std::vector<uint8_t> annexb;
@@ -72,14 +74,7 @@ class H265Depacketizer {
   AccessUnit finish();
 
  private:
-  void append_nal(std::span<const uint8_t> nal);
-  void drop();
-  void abandon_fragment(bool keep_prefix = true);
-  void push_fragment(std::span<const uint8_t> payload);
-
-  AccessUnit unit_;
-  std::vector<uint8_t> fragment_;  // the NAL unit being reassembled, header first
-  enum class FragmentState { kIdle, kAssembling, kDiscarding } state_ = FragmentState::kIdle;
+  NalDepacketizer core_{h265_nal_rules()};
 };
 
 // The coded size (pic_width/height_in_luma_samples) an H.265 SPS NAL unit

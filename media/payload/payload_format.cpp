@@ -4,6 +4,10 @@
 #include <array>
 #include <cctype>
 
+extern "C" {
+#include <libavcodec/avcodec.h>
+}
+
 namespace flowcast::media {
 
 std::span<const PayloadFormat* const> payload_formats() {
@@ -35,6 +39,28 @@ const PayloadFormat* find_payload_format(AVCodecID codec_id) {
   for (const PayloadFormat* f : payload_formats())
     if (f->codec_id == codec_id) return f;
   return nullptr;
+}
+
+const PayloadFormat* find_payload_format_option(std::string_view option_name) {
+  for (const PayloadFormat* f : payload_formats())
+    if (f->option_name == option_name) return f;
+  return nullptr;
+}
+
+const PayloadFormat& payload_format_for(AVCodecID codec_id) {
+  if (const PayloadFormat* f = find_payload_format(codec_id)) return *f;
+  throw std::invalid_argument("flowcast sends " + payload_format_names() + ", not " +
+                              avcodec_get_name(codec_id));
+}
+
+std::string payload_format_names() {
+  std::string names;
+  const auto formats = payload_formats();
+  for (size_t i = 0; i < formats.size(); ++i) {
+    if (i > 0) names += i + 1 == formats.size() ? " or " : ", ";
+    names += formats[i]->display_name;
+  }
+  return names;
 }
 
 }  // namespace flowcast::media

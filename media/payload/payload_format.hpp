@@ -3,8 +3,11 @@
 // access units of one codec travel in RTP, and what a receiver must
 // recognise in them. Everything codec-specific that the transports, the
 // jitter buffer, the playout and the server's sessions must not know lives
-// behind this table; adding a codec (H.265, RFC 7798) is one file that fills
-// a PayloadFormat and one line in payload_formats().
+// behind this table: the SDP's rtpmap and fmtp (media/sdp), the file source's
+// Annex B filter, the encoder's choice and settings (media/codec), the
+// decoder's FFmpeg codec id and the server's --codec. Adding a codec is its
+// payload files (a PayloadFormat and its NalRules) and one line in
+// payload_formats().
 //
 // Access units are Annex B (start codes) on both sides of a payload format.
 // Threads: the table is constant; a Depacketizer belongs to one thread.
@@ -13,7 +16,10 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 extern "C" {
@@ -49,11 +55,59 @@ class Depacketizer {
   virtual DepacketizedUnit finish() = 0;
 };
 
+// The most parameter sets an SDP's fmtp may carry.
+inline constexpr size_t kMaxParameterSets = 16;
+
+// A stream's fmtp parameters (a=fmtp, RFC 8866 §6.15), as its payload
+// format reads and writes them.
+struct FormatParameters {
+  // H.264 (RFC 6184 §8.1): 1 is non-interleaved; absent in an SDP means 0.
+  int packetization_mode = 1;
+  std::string profile_level_id;  // H.264: six hex digits, from the SPS
+  // sprop-parameter-sets, or sprop-vps/sps/pps: NAL units without start
+  // codes, in order.
+  std::vector<std::vector<uint8_t>> parameter_sets;
+};
+
+// An fmtp line's parameters: each key in lower case with its value, trimmed,
+// in order.
+using FmtpItems = std::vector<std::pair<std::string, std::string_view>>;
+
+// An fmtp parameter a payload format cannot use; the message is for the user.
+class FormatParameterError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// How the codec's live encoder is chosen and set (media/codec/video_encoder).
+struct EncoderChoice {
+  std::string_view name;            // the libavcodec encoder, "libx264"
+  std::string_view default_preset;  // the fastest preset that stays clean live
+  std::string_view params_option;   // its private option taking "key=value:..."
+  std::string_view extra_params;    // ":key=value..." appended to flowcast's own
+  // The parameter that caps a slice NAL unit's bytes; empty: the encoder has none.
+  std::string_view slice_size_param;
+  // Set the encoder's "forced-idr": a requested keyframe is an IDR, not an
+  // open intra picture a joining receiver cannot start at.
+  bool forced_idr = false;
+};
+
 struct PayloadFormat {
   std::string_view encoding_name;  // SDP a=rtpmap, "H264"
-  std::string_view specification;  // "RFC 6184"
+  std::string_view specification;  // "RFC 6184", named in the SDP's errors
+  std::string_view display_name;   // "H.264", for people
+  std::string_view option_name;    // "h264": flowcast-server --codec
   AVCodecID codec_id = AV_CODEC_ID_NONE;
-  uint32_t clock_rate = 90000;  // RTP timestamp ticks per second
+  // RTP timestamp ticks per second: what the SDP's rtpmap says, and the only
+  // rate its parser accepts.
+  uint32_t clock_rate = 90000;
+  // FFmpeg's bitstream filter from a container's NAL units to Annex B with
+  // the parameter sets before every keyframe ("h264_mp4toannexb").
+  std::string_view annexb_filter;
+  // A stream without timestamps can be put in presentation order by
+  // libavcodec's parser of this codec (its output_picture_number).
+  bool parser_orders_pictures = false;
+  EncoderChoice encoder;
   std::unique_ptr<Depacketizer> (*make_depacketizer)() = nullptr;
   // An Annex B access unit as RTP payloads of at most max_payload bytes,
   // in order; the caller sets the marker on the last.
@@ -68,14 +122,37 @@ struct PayloadFormat {
   // decoding starts: a parameter set or a keyframe slice, alone, aggregated
   // or as the first fragment.
   bool (*opens_keyframe)(std::span<const uint8_t> payload) = nullptr;
+  // The fmtp parameters of a stream whose keyframe holds these NAL units
+  // (without start codes; RTP payloads work too): its parameter sets, the
+  // first of each kind the SDP needs. nullopt when one is missing.
+  std::optional<FormatParameters> (*describe)(const std::vector<std::span<const uint8_t>>& nals) =
+      nullptr;
+  // The a=fmtp value (without "a=fmtp:PT "); empty for none.
+  std::string (*write_fmtp)(const FormatParameters& parameters) = nullptr;
+  // Reads an fmtp line's parameters into `parameters` (which holds the
+  // SDP's defaults). Throws FormatParameterError on what it cannot use.
+  void (*read_fmtp)(const FmtpItems& items, FormatParameters& parameters) = nullptr;
+  // Pictures to decode and not show (an edit list's): the codec's in-band
+  // mark on an Annex B access unit (media/payload/h264_hidden_picture.hpp).
+  // nullptr: the format has none, and such pictures are shown.
+  bool (*is_hidden)(std::span<const uint8_t> annexb) = nullptr;
+  void (*mark_hidden)(std::vector<uint8_t>& annexb) = nullptr;
 };
 
-// Every payload format flowcast speaks, in order of preference.
+// Every payload format flowcast speaks, in order of preference: the first
+// is the server's --codec default and what other video is transcoded to.
 std::span<const PayloadFormat* const> payload_formats();
 // The format with this SDP encoding name (case-insensitive), or nullptr.
 const PayloadFormat* find_payload_format(std::string_view encoding_name);
 // The format for this FFmpeg codec, or nullptr.
 const PayloadFormat* find_payload_format(AVCodecID codec_id);
+// The format flowcast-server's --codec names ("h264"), or nullptr.
+const PayloadFormat* find_payload_format_option(std::string_view option_name);
+// The format for this FFmpeg codec. Throws std::invalid_argument naming the
+// codec ("flowcast sends H.264 or H.265, not vp8") when there is none.
+const PayloadFormat& payload_format_for(AVCodecID codec_id);
+// The names of every format, "H.264 or H.265", for messages.
+std::string payload_format_names();
 // The format whose keyframe opens with this payload (the first of a
 // stream's first access unit), in the order of payload_formats(), or
 // nullptr. For flowcast-server's own TCP and UDP streams, which have no SDP

@@ -1,6 +1,9 @@
-// SDP (RFC 8866) for one H.264 or H.265 video stream over RTP, as RFC 6184
-// §8 and RFC 7798 §7 describe it: the writer behind flowcast-server --sdp, and the parser behind
-// flowcast-client --listen. Text in, text out: no sockets, no files.
+// SDP (RFC 8866) for one video stream over RTP in one of flowcast's payload
+// formats (media/payload/payload_format.hpp: H.264 as RFC 6184 §8 describes
+// it, H.265 as RFC 7798 §7): the writer behind flowcast-server --sdp, and the
+// parser behind flowcast-client --listen. The payload format writes and
+// reads its own a=fmtp; this file knows no codec. Text in, text out: no
+// sockets, no files.
 //
 // The parser reads what real senders write (ffmpeg's -sdp_file, GStreamer,
 // VLC): CRLF or LF, "; " or ";" between fmtp parameters, any case in the
@@ -17,6 +20,9 @@
 #include <string_view>
 #include <vector>
 
+#include "media/payload/h264_fmtp.hpp"  // H264ParameterSets, for describe_h264_stream
+#include "media/payload/payload_format.hpp"
+
 namespace flowcast::media {
 
 // The SDP is malformed, or describes nothing flowcast can receive.
@@ -26,22 +32,8 @@ class SdpError : public std::runtime_error {
 };
 
 inline constexpr size_t kMaxSdpBytes = 64 * 1024;
-inline constexpr size_t kMaxParameterSets = 16;
 
-// An H.264 stream's SPS and PPS, each one NAL unit without a start code.
-struct H264ParameterSets {
-  std::vector<uint8_t> sps;
-  std::vector<uint8_t> pps;
-};
-
-// The first SPS (at least 4 bytes: profile, constraints, level) and the first
-// PPS among these NAL units. NAL units of other types are skipped, so RTP
-// payloads work too (an FU-A or STAP-A is skipped as a whole). nullopt unless
-// both are found.
-std::optional<H264ParameterSets> find_parameter_sets(
-    const std::vector<std::span<const uint8_t>>& nals);
-
-// One H.264 stream as an SDP describes it.
+// One video stream as an SDP describes it.
 struct SdpDescription {
   uint64_t session_id = 0;                       // o= sess-id and sess-version
   std::string origin_address = "127.0.0.1";      // o= unicast-address
@@ -51,11 +43,16 @@ struct SdpDescription {
   std::optional<uint16_t> rtcp_port;
   bool rtcp_mux = false;  // a=rtcp-mux: RTCP shares the RTP port (RFC 5761)
   uint8_t payload_type = 96;
-  std::string encoding_name = "H264";  // a=rtpmap: picks the payload format
-  uint32_t clock_rate = 90000;
+  // a=rtpmap: picks the payload format (find_payload_format); write_sdp
+  // refuses a name no format has.
+  std::string encoding_name = "H264";
+  uint32_t clock_rate = 90000;  // as read; written from the payload format
+  // The payload format's fmtp (FormatParameters): H.264's
+  // packetization-mode and profile-level-id (six hex digits, from the SPS).
   int packetization_mode = 1;
-  std::string profile_level_id;  // six hex digits, from the SPS
-  // sprop-parameter-sets: NAL units (without start codes), in order.
+  std::string profile_level_id;
+  // sprop-parameter-sets, or sprop-vps/sps/pps: NAL units (without start
+  // codes), in order.
   std::vector<std::vector<uint8_t>> parameter_sets;
   // a=control (RFC 2326 Appendix C.1.1) of the video, or else of the
   // session: the URL an RTSP client sets the stream up with, absolute or
@@ -66,32 +63,42 @@ struct SdpDescription {
   std::optional<double> range_end_s;
 };
 
-// Describes a stream sent to address:port, packetization-mode 1, with the
-// profile-level-id and sprop-parameter-sets of these parameter sets.
+// Describes a stream of this payload format sent to address:port, with the
+// fmtp the format makes of these NAL units (without start codes; RTP
+// payloads work too) of a keyframe; nullopt when its parameter sets are not
+// all among them.
+std::optional<SdpDescription> describe_stream(const PayloadFormat& format,
+                                              const std::vector<std::span<const uint8_t>>& nals,
+                                              std::string address, uint16_t port);
+// For tests and peers that build an SDP from known parameter sets: an H.264
+// stream, packetization-mode 1, with the profile-level-id and
+// sprop-parameter-sets of these (throws std::invalid_argument when the SPS
+// is shorter than 4 bytes) ...
 SdpDescription describe_h264_stream(const H264ParameterSets& sets, std::string address,
                                     uint16_t port);
-// Describes an H.265 stream sent to address:port (RFC 7798, no DONL), with
-// these parameter sets (VPS, SPS and PPS NAL units, without start codes) as
-// sprop-vps, sprop-sps and sprop-pps.
+// ... and an H.265 stream (RFC 7798, no DONL) with these VPS, SPS and PPS
+// as sprop-vps, sprop-sps and sprop-pps.
 SdpDescription describe_h265_stream(std::vector<std::vector<uint8_t>> parameter_sets,
                                     std::string address, uint16_t port);
 
 // The SDP text (CRLF line ends): v=, o=, s=, c=, t=, m=video PORT RTP/AVP PT,
-// a=rtpmap:PT H264/90000 with a=fmtp:PT packetization-mode, profile-level-id
-// and sprop-parameter-sets (base64), or a=rtpmap:PT H265/90000 with
-// sprop-vps, sprop-sps and sprop-pps, and a=range (session level) / a=rtcp /
-// a=rtcp-mux / a=control when set.
+// a=rtpmap:PT NAME/RATE from the payload format, a=fmtp:PT as the format
+// writes it (H.264: packetization-mode, profile-level-id and
+// sprop-parameter-sets in base64; H.265: sprop-vps, sprop-sps and
+// sprop-pps), and a=range (session level) / a=rtcp / a=rtcp-mux / a=control
+// when set. Throws SdpError when no payload format has the encoding name.
 std::string write_sdp(const SdpDescription& description);
 
 // Reads the first m=video section with an RTP/AVP or RTP/AVPF profile and
-// the first of its payload types whose rtpmap says H264 or H265 (parameter
-// sets then in the order VPS, SPS, PPS, each kind by its NAL unit type;
+// the first of its payload types whose rtpmap names a payload format
+// (find_payload_format), whose read_fmtp reads the a=fmtp (H.265: parameter
+// sets in the order VPS, SPS, PPS, each kind by its NAL unit type;
 // sprop-max-don-diff above 0 refused). Throws SdpError when
 // the text is larger than kMaxSdpBytes, does not begin with v=0, has a line
 // that is not "x=value", has no such section or payload type, no c= for it,
-// a clock rate other than 90000 (RFC 6184 fixes it), packetization-mode 2
-// (interleaved), or sprop-parameter-sets that are not base64 of non-empty NAL
-// units (or more than kMaxParameterSets of them).
+// a clock rate other than the format's (90000: RFC 6184 and RFC 7798 fix
+// it), packetization-mode 2 (interleaved), or sprop-parameter-sets that are
+// not base64 of non-empty NAL units (or more than kMaxParameterSets of them).
 SdpDescription parse_sdp(std::string_view text);
 
 }  // namespace flowcast::media

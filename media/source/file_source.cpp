@@ -6,7 +6,7 @@
 #include "media/codec/video_encoder.hpp"
 #include "media/ffmpeg/av_error.hpp"
 #include "media/ffmpeg/av_types.hpp"
-#include "media/payload/h264_hidden_picture.hpp"
+#include "media/payload/payload_format.hpp"
 #include "media/source/source_timeline.hpp"
 
 extern "C" {
@@ -51,7 +51,8 @@ struct FileSource::Impl {
   int64_t loop_offset_90k = 0;
   int64_t last_end_90k = 0;
 
-  // Pass-through of H.264.
+  // Pass-through of video a payload format carries (its format here).
+  const PayloadFormat* format_of_stream = nullptr;
   std::unique_ptr<AVBSFContext, BsfFreer> bsf;
   // Transcoding of anything else.
   CodecContext decoder;
@@ -75,8 +76,9 @@ struct FileSource::Impl {
   // Every packet's times pass through the timeline, and leave in 90 kHz
   // ticks: what follows (the filter, the decoder) works in kRtpTimeBase.
   std::optional<SourceTimeline> timeline;
-  // A stream without timestamps: H.264's picture order count, from
-  // libavcodec's parser, gives the presentation order.
+  // A stream without timestamps: the picture order count, from libavcodec's
+  // parser (PayloadFormat::parser_orders_pictures), gives the presentation
+  // order.
   std::unique_ptr<AVCodecParserContext, ParserCloser> order_parser;
   CodecContext order_parser_context;
 
@@ -115,21 +117,22 @@ struct FileSource::Impl {
     timeline.emplace(timing);
     // A raw elementary stream: libavformat finds no timestamp at all.
     info.timestamps_from_rate = st->start_time == AV_NOPTS_VALUE;
-    if (info.timestamps_from_rate && st->codecpar->codec_id == AV_CODEC_ID_H264)
-      open_order_parser();
     const AVCodecDescriptor* desc = avcodec_descriptor_get(st->codecpar->codec_id);
     info.codec_name = desc ? desc->name : "unknown";
-    // H.264 and H.265 go as they are (RFC 6184, RFC 7798); the rest is
-    // transcoded to H.264.
-    const AVCodecID id = st->codecpar->codec_id;
-    if (id == AV_CODEC_ID_H264 || id == AV_CODEC_ID_HEVC)
-      open_passthrough(st, id);
+    // Video a payload format carries goes as it is (H.264: RFC 6184, H.265:
+    // RFC 7798); the rest is transcoded to the preferred format, on purpose:
+    // any file plays.
+    format_of_stream = find_payload_format(st->codecpar->codec_id);
+    if (info.timestamps_from_rate && format_of_stream && format_of_stream->parser_orders_pictures)
+      open_order_parser();
+    if (format_of_stream)
+      open_passthrough(st);
     else
       open_transcoder(st);
   }
 
   void open_order_parser() {
-    order_parser.reset(av_parser_init(AV_CODEC_ID_H264));
+    order_parser.reset(av_parser_init(format_of_stream->codec_id));
     order_parser_context = CodecContext(avcodec_alloc_context3(nullptr));
     if (!order_parser || !order_parser_context) {
       order_parser.reset();
@@ -173,9 +176,9 @@ struct FileSource::Impl {
 
   // Annex B with the parameter sets before every keyframe, from MP4's
   // length-prefixed form (a stream already in Annex B passes unchanged).
-  void open_passthrough(AVStream* st, AVCodecID id) {
-    info.codec_id = id;
-    const std::string name = id == AV_CODEC_ID_HEVC ? "hevc_mp4toannexb" : "h264_mp4toannexb";
+  void open_passthrough(AVStream* st) {
+    info.codec_id = format_of_stream->codec_id;
+    const std::string name(format_of_stream->annexb_filter);
     const AVBitStreamFilter* filter = av_bsf_get_by_name(name.c_str());
     if (!filter) throw SourceError("this FFmpeg lacks the " + name + " filter");
     AVBSFContext* raw = nullptr;
@@ -188,6 +191,8 @@ struct FileSource::Impl {
 
   void open_transcoder(AVStream* st) {
     info.transcoded = true;
+    const PayloadFormat& target = *payload_formats().front();
+    info.codec_id = target.codec_id;
     const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec)
       throw SourceError("no decoder for the video codec " + info.codec_name + " of " + path);
@@ -201,6 +206,7 @@ struct FileSource::Impl {
     // own times (a rate that rounds to 0, one picture every 3 s, included).
     if (info.fps <= 0) info.fps = 25;
     EncoderConfig cfg;
+    cfg.codec = target.codec_id;
     cfg.time_base_den = 90000;
     cfg.width = info.width & ~1;
     cfg.height = info.height & ~1;
@@ -237,7 +243,7 @@ struct FileSource::Impl {
       }
       place_on_timeline(packet.get());
       if (bsf) {
-        check_av(av_bsf_send_packet(bsf.get(), packet.get()), "filtering H.264");
+        check_av(av_bsf_send_packet(bsf.get(), packet.get()), "filtering " + info.codec_name);
         drain_bsf();
       } else {
         feed_decoder(packet.get());
@@ -272,11 +278,11 @@ struct FileSource::Impl {
       ef.duration_90k = packet->duration;
       ef.keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;
       // Hidden by an edit list: the decoder needs it, the viewer must not
-      // see it (h264_hidden_picture.hpp).
+      // see it (PayloadFormat::mark_hidden).
       const bool hidden = (packet->flags & AV_PKT_FLAG_DISCARD) != 0;
-      // H.265 has no such mark yet: its hidden pictures are shown, as
-      // ffmpeg's own -f rtp shows them to other receivers.
-      if (hidden && info.codec_id == AV_CODEC_ID_H264) mark_h264_hidden(ef.annexb);
+      // A format without such a mark (H.265) shows them, as ffmpeg's own
+      // -f rtp shows them to other receivers.
+      if (hidden && format_of_stream->mark_hidden) format_of_stream->mark_hidden(ef.annexb);
       av_packet_unref(packet.get());
       deliver(std::move(ef), hidden);
     }

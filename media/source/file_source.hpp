@@ -1,12 +1,13 @@
 #pragma once
-// A media file as a sequence of H.264 access units in decode order. H.264
-// video is sent as is (converted to Annex B, SPS/PPS before each IDR); other
-// video is decoded and encoded with libx264, each picture keeping its
-// presentation time. Audio is ignored. Every access unit's times come from
-// the file's timestamps through a SourceTimeline (source_timeline.hpp):
-// they only move forward, in 90 kHz ticks, and a file without timestamps
-// is timed by its frame rate. Pacing is the caller's business: next()
-// returns as fast as it can read. One thread at a time.
+// A media file as a sequence of access units in decode order. Video a
+// payload format carries (media/payload/payload_format.hpp: H.264, H.265) is
+// sent as is (converted to Annex B by the format's filter, parameter sets
+// before each keyframe); other video is decoded and encoded to the preferred
+// format (H.264, libx264), each picture keeping its presentation time. Audio is ignored. Every
+// access unit's times come from the file's timestamps through a SourceTimeline
+// (source_timeline.hpp): they only move forward, in 90 kHz ticks, and a file without timestamps is
+// timed by its frame rate. Pacing is the caller's business: next() returns as fast as it can read.
+// One thread at a time.
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -34,8 +35,9 @@ struct SourceInfo {
   // The file has no timestamps (a raw elementary stream): its pictures are
   // timed by frame_rate (FFmpeg's 25 fps when the stream does not say).
   bool timestamps_from_rate = false;
-  // What the frames are: the file's own H.264 or H.265, sent as is, or
-  // anything else transcoded to H.264 (transcoded is then true).
+  // What the frames are (a payload format's codec): the file's own, sent as
+  // is, or anything else transcoded to the preferred format (transcoded is
+  // then true).
   AVCodecID codec_id = AV_CODEC_ID_H264;
   bool transcoded = false;
   std::string codec_name;  // the file's video codec, as FFmpeg names it

@@ -95,6 +95,7 @@ struct UrlSource::Impl {
     if (st->codecpar->codec_id != AV_CODEC_ID_H264)
       throw SourceError(url + " carries " + info.codec_name +
                         ": a live URL is relayed as it is, and only H.264 can be");
+    info.codec_id = st->codecpar->codec_id;
     const AVBitStreamFilter* filter = av_bsf_get_by_name("h264_mp4toannexb");
     if (!filter) throw SourceError("this FFmpeg lacks the h264_mp4toannexb filter");
     AVBSFContext* b = nullptr;

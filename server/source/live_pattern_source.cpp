@@ -15,8 +15,7 @@ LivePatternSource::LivePatternSource(asio::io_context& io, const media::EncoderC
       mtu_(mtu),
       format_(format),
       on_frame_(std::move(on_frame)),
-      meter_(config.codec == AV_CODEC_ID_HEVC ? "h265" : "h264", encoder_.config().preset,
-             config.fps) {}
+      meter_(std::string(format.option_name), encoder_.config().preset, config.fps) {}
 
 EncoderMetrics LivePatternSource::encoder_metrics() const {
   std::lock_guard lock(meter_mutex_);

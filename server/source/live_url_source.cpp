@@ -7,6 +7,7 @@ LiveUrlSource::LiveUrlSource(asio::io_context& io, const std::string& url, size_
     : io_(io),
       source_(url),
       mtu_(mtu),
+      format_(media::payload_format_for(source_.info().codec_id)),
       on_frame_(std::move(on_frame)),
       on_end_(std::move(on_end)) {}
 
@@ -31,7 +32,7 @@ void LiveUrlSource::run() {
     while (running_) {
       auto frame = source_.next();
       if (!frame) break;
-      auto packetized = packetize_frame(*frame, mtu_);
+      auto packetized = packetize_frame(*frame, mtu_, format_);
       asio::post(io_, [this, packetized] { on_frame_(packetized); });
     }
   } catch (const std::exception& e) {

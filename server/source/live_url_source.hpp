@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "media/payload/payload_format.hpp"
 #include "media/source/url_source.hpp"
 #include "server/source/packetized_frame.hpp"
 
@@ -43,6 +44,7 @@ class LiveUrlSource {
   asio::io_context& io_;
   media::UrlSource source_;
   size_t mtu_;
+  const media::PayloadFormat& format_;  // the URL's video's
   FrameHandler on_frame_;
   EndHandler on_end_;
   std::atomic<bool> running_{false};

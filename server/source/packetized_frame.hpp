@@ -23,8 +23,7 @@ struct PacketizedFrame {
 
 // Packetizes with the stream's payload format for a largest RTP packet of
 // `mtu` bytes (header included).
-std::shared_ptr<const PacketizedFrame> packetize_frame(
-    const media::EncodedFrame& frame, size_t mtu,
-    const media::PayloadFormat& format = media::h264_payload_format());
+std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame& frame, size_t mtu,
+                                                       const media::PayloadFormat& format);
 
 }  // namespace flowcast::server

@@ -4,8 +4,7 @@
 #include <stdexcept>
 
 #include "common/util/atomic_file.hpp"
-#include "media/payload/h264_packetizer.hpp"
-#include "media/payload/h265_packetizer.hpp"
+#include "media/payload/annexb.hpp"
 #include "media/sdp/sdp.hpp"
 #include "media/source/file_source.hpp"
 
@@ -23,30 +22,9 @@ SdpFile::SdpFile(std::string path, std::string origin, std::string address, uint
       address_(std::move(address)),
       port_(port) {}
 
-std::optional<media::SdpDescription> describe_stream(
-    const media::PayloadFormat& format, const std::vector<std::span<const uint8_t>>& nals,
-    const std::string& address, uint16_t port) {
-  if (format.codec_id == AV_CODEC_ID_H264) {
-    const auto sets = media::find_parameter_sets(nals);
-    if (!sets) return std::nullopt;
-    return media::describe_h264_stream(*sets, address, port);
-  }
-  // H.265 (RFC 7798 §7.1): the first VPS, SPS and PPS.
-  std::vector<std::vector<uint8_t>> sets;
-  bool seen[3] = {};
-  for (auto nal : nals) {
-    const uint8_t type = media::h265_nal_type(nal);
-    if (!format.is_parameter_set(nal) || seen[type - media::kH265NalVps]) continue;
-    seen[type - media::kH265NalVps] = true;
-    sets.emplace_back(nal.begin(), nal.end());
-  }
-  if (!seen[0] || !seen[1] || !seen[2]) return std::nullopt;
-  return media::describe_h265_stream(std::move(sets), address, port);
-}
-
 std::optional<media::SdpDescription> SdpFile::describe(
     const std::vector<std::span<const uint8_t>>& nals) const {
-  return describe_stream(*format_, nals, address_, port_);
+  return media::describe_stream(*format_, nals, address_, port_);
 }
 
 bool SdpFile::offer(const std::vector<std::span<const uint8_t>>& nals) {
@@ -73,7 +51,7 @@ bool SdpFile::offer(const PacketizedFrame& frame) {
 
 void SdpFile::offer_file(const std::string& input) {
   media::FileSource file(input);
-  if (auto* format = media::find_payload_format(file.info().codec_id)) format_ = format;
+  format_ = &media::payload_format_for(file.info().codec_id);
   for (int i = 0; i < kParameterSetSearchFrames; ++i) {
     auto frame = file.next();
     if (!frame) break;

@@ -1,6 +1,7 @@
 #pragma once
 // --sdp FILE: the stream's SDP (media/sdp/sdp.hpp), written once, as soon as the
-// parameter sets are known (H.264: SPS and PPS; H.265: VPS, SPS and PPS): for a file, from its
+// parameter sets are known (the payload format's describe: H.264's SPS and PPS, H.265's VPS, SPS
+// and PPS): for a file, from its
 // first keyframe when the server starts; for the live pattern, from the encoder's first keyframe.
 // It is written through a temporary file and a rename, so a receiver that
 // polls for it never reads half of it.
@@ -17,21 +18,13 @@
 
 namespace flowcast::server {
 
-// The SDP description of a stream of this payload format sent to
-// address:port, from the parameter sets among these NAL units (H.264: the
-// first SPS and PPS; H.265, RFC 7798 §7.1: the first VPS, SPS and PPS), or
-// nullopt when they are not all there.
-std::optional<media::SdpDescription> describe_stream(
-    const media::PayloadFormat& format, const std::vector<std::span<const uint8_t>>& nals,
-    const std::string& address, uint16_t port);
-
 class SdpFile {
  public:
   // address:port is where the RTP goes (the push target, or without one the
   // server's own address); origin is the server's address, for o=.
   // format: the stream's payload format (a file's own is found by offer_file()).
   SdpFile(std::string path, std::string origin, std::string address, uint16_t port,
-          const media::PayloadFormat& format = media::h264_payload_format());
+          const media::PayloadFormat& format);
 
   // Writes the file unless it is written already, if these NAL units hold
   // the parameter sets (Annex B split into NALs, or RTP payloads). Returns true

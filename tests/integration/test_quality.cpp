@@ -98,6 +98,28 @@ TEST_CASE("a clean TCP run of a clip with --reference is bit-exact: PSNR at the 
   CHECK(csv_rows(dir.file("frames.csv")) == rendered);
 }
 
+TEST_CASE("--reference with an H.265 file decodes it as H.265: PSNR at the cap on clean TCP",
+          "[integration][quality][h265]") {
+  TempDir dir;
+  // 3 s of the pattern in H.265 with B-frames, sent as it is (RFC 7798).
+  const std::string clip = dir.file("hevc.mp4");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 3 "
+                    "-c:v libx265 -pix_fmt yuv420p -x265-params "
+                    "log-level=error:bframes=3:keyint=30 '" +
+                    clip + "'") == 0);
+  auto r = play(dir, clip, {}, {"--reference", clip});
+  INFO(r.log);
+  REQUIRE(r.code == 0);
+  const json& q = r.metrics["quality"];
+  INFO(q.dump(1));
+  CHECK(q["reference_matched"] == true);
+  CHECK(q["psnr_min"].get<double>() >= 99);
+  CHECK(q["psnr_mean"].get<double>() >= 99);
+  const auto rendered = r.metrics["frames"]["rendered"].get<uint64_t>();
+  CHECK(rendered >= 60);  // of 90: a loaded machine may drop a few as late
+  CHECK(q["frames_compared"].get<uint64_t>() == rendered);
+}
+
 TEST_CASE("UDP through a lossy link: PSNR and MOS drop, and the damage is in the snapshots",
           "[integration][quality]") {
   TempDir dir;
