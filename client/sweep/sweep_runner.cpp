@@ -51,6 +51,13 @@ std::optional<nlohmann::json> read_json(const std::string& path) {
   }
 }
 
+// "flowcast-client exited (1): no server", or without the colon when the
+// program said nothing.
+std::string exited(const std::string& program, int code, const std::string& log) {
+  const std::string word = last_line(log);
+  return program + " exited (" + std::to_string(code) + ")" + (word.empty() ? "" : ": " + word);
+}
+
 std::string format_seconds(double seconds) {
   const long s = static_cast<long>(seconds + 0.5);
   char text[32];
@@ -91,8 +98,7 @@ Try try_once(const GridSpec& spec, const Run& run, const RunnerOptions& options,
     while (!log_says(server_log, rtsp ? "RTSP at" : "streaming")) {
       if (const auto code = server.wait_for(50ms)) {
         if (log_says(server_log, "cannot listen")) return finish(Outcome::port_clash);
-        return finish(Outcome::failed, "flowcast-server exited (" + std::to_string(*code) +
-                                           "): " + last_line(server_log));
+        return finish(Outcome::failed, exited("flowcast-server", *code, server_log));
       }
       if (stop) return finish(Outcome::interrupted);
       if (std::chrono::steady_clock::now() > ready_by)
@@ -115,9 +121,7 @@ Try try_once(const GridSpec& spec, const Run& run, const RunnerOptions& options,
     }
     server.stop(5s);
     if (stop) return finish(Outcome::interrupted);
-    if (*code != 0)
-      return finish(Outcome::failed, "flowcast-client exited (" + std::to_string(*code) +
-                                         "): " + last_line(client_log));
+    if (*code != 0) return finish(Outcome::failed, exited("flowcast-client", *code, client_log));
     const auto client_metrics = read_json(dir + "/client.json");
     if (!client_metrics) return finish(Outcome::failed, "flowcast-client wrote no metrics");
     t.headline = headline_of(*client_metrics);

@@ -132,3 +132,23 @@ TEST_CASE("flowcast-sweep merge joins shards into the whole", "[integration][swe
   CHECK(client::sweep::read_records(dir.file("one/runs.jsonl")).size() ==
         client::sweep::take_shard(grid, 1, 3).size());
 }
+
+TEST_CASE("a failed run is recorded with its error and the sweep goes on",
+          "[integration][sweep]") {
+  test::TempDir dir;
+  test::Process sweep({test::kSweep, "--link-rate", "2M", "--seeds", "2", "--duration", "2s",
+                       "--pattern", "320x240@30", "--jobs", "1", "--client-bin", "/bin/false",
+                       "--out", dir.file("out")},
+                      dir.file("sweep.log"));
+  const auto code = sweep.wait_for(60s);
+  INFO(sweep.log());
+  REQUIRE(code);
+  CHECK(*code == 1);
+  const auto records = client::sweep::read_records(dir.file("out/runs.jsonl"));
+  REQUIRE(records.size() == 2);
+  for (const auto& r : records) {
+    CHECK(r.status == client::sweep::RunStatus::failed);
+    CHECK(r.error == "flowcast-client exited (1)");
+  }
+  CHECK_THAT(test::read_file(dir.file("out/runs.csv")), Catch::Contains(",failed,1,"));
+}
