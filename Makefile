@@ -30,9 +30,10 @@ demo: build
 # TCP versus UDP on links below and above a 600k stream, two buffers, 3
 # seeds: 36 runs of 8 s into out/sweep-demo (resumed if interrupted).
 sweep-demo: build
-	@build/$(PRESET)/client/flowcast-sweep --bitrate 600k --link-rate 400k,1M,2M \
+	-@build/$(PRESET)/client/flowcast-sweep --bitrate 600k --link-rate 400k,1M,2M \
 	  --transport tcp,udp --buffer 250ms,1s --seeds 3 --duration 8s --pattern 320x240@30 \
 	  --out out/sweep-demo
+	@build/$(PRESET)/client/flowcast-sweep report out/sweep-demo -o out/sweep-demo/sweep.html
 
 test: build
 	@ctest --preset $(PRESET)

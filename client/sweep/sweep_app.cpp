@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "client/sweep/sweep_grid.hpp"
+#include "client/sweep/sweep_report.hpp"
 #include "client/sweep/sweep_results.hpp"
 #include "client/sweep/sweep_runner.hpp"
 #include "client/sweep/sweep_tables.hpp"
@@ -100,6 +101,20 @@ int merge(const std::vector<std::string>& inputs_given, std::string out) {
   return 0;
 }
 
+int report(const std::string& dir, const std::string& page, const std::string& title) {
+  const std::string file = fs::is_directory(dir) ? dir + "/runs.jsonl" : dir;
+  if (!fs::exists(file)) return fail(2, file + ": no such file; give a sweep's --out folder");
+  std::string error;
+  try {
+    if (!common::write_file_atomic(page, render_sweep_html(read_records(file), title), error))
+      return fail(1, error + " (check that its folder exists and is writable)");
+  } catch (const std::exception& e) {
+    return fail(1, e.what());
+  }
+  std::printf("%s\n", page.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int sweep_main(int argc, char** argv) {
@@ -166,6 +181,13 @@ int sweep_main(int argc, char** argv) {
       "merge", "join the results of shards: merge OUT IN... or merge IN... --out OUT");
   merge_cmd->add_option("DIRS", merge_inputs, "sweep folders or runs.jsonl files")->required();
   merge_cmd->add_option("--out", merge_out, "the folder to write")->type_name("DIR");
+  std::string report_dir, report_page, report_title = "flowcast sweep";
+  auto* report_cmd = app.add_subcommand(
+      "report", "one HTML page (inline SVG, no script): report DIR -o PAGE.html");
+  report_cmd->add_option("DIR", report_dir, "a sweep's --out folder, or its runs.jsonl")
+      ->required();
+  report_cmd->add_option("-o,--output", report_page, "the page to write")->required();
+  report_cmd->add_option("--title", report_title, "the page's title");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -174,6 +196,7 @@ int sweep_main(int argc, char** argv) {
     return fail(2, std::string(e.what()) + " (see flowcast-sweep --help)");
   }
   if (merge_cmd->parsed()) return merge(merge_inputs, merge_out);
+  if (report_cmd->parsed()) return report(report_dir, report_page, report_title);
   if (out.empty()) return fail(2, "no results folder given; add --out DIR");
   if (!file.empty()) {
     const GridSpec given = spec;

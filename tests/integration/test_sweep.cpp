@@ -74,6 +74,14 @@ TEST_CASE("a sweep runs its grid, tells TCP from UDP, and resumes after Ctrl-C",
   CHECK(csv_rows(out + "/runs.csv") == 4);
   CHECK(csv_rows(out + "/conditions.csv") == 4);
 
+  // The page of the sweep: one plot, the runs it rests on.
+  test::Process report({test::kSweep, "report", out, "-o", dir.file("sweep.html")},
+                       dir.file("report.log"));
+  REQUIRE(report.wait_for(20s) == 0);
+  const std::string html = test::read_file(dir.file("sweep.html"));
+  CHECK_THAT(html, Catch::Contains("id=\"chart-rebuffering\""));
+  CHECK_THAT(html, Catch::Contains(" ok runs in "));
+
   std::map<std::string, const client::sweep::RunRecord*> by;
   for (const auto& r : records) {
     INFO(r.id << " " << r.error);
@@ -133,13 +141,12 @@ TEST_CASE("flowcast-sweep merge joins shards into the whole", "[integration][swe
         client::sweep::take_shard(grid, 1, 3).size());
 }
 
-TEST_CASE("a failed run is recorded with its error and the sweep goes on",
-          "[integration][sweep]") {
+TEST_CASE("a failed run is recorded with its error and the sweep goes on", "[integration][sweep]") {
   test::TempDir dir;
-  test::Process sweep({test::kSweep, "--link-rate", "2M", "--seeds", "2", "--duration", "2s",
-                       "--pattern", "320x240@30", "--jobs", "1", "--client-bin", "/bin/false",
-                       "--out", dir.file("out")},
-                      dir.file("sweep.log"));
+  test::Process sweep(
+      {test::kSweep, "--link-rate", "2M", "--seeds", "2", "--duration", "2s", "--pattern",
+       "320x240@30", "--jobs", "1", "--client-bin", "/bin/false", "--out", dir.file("out")},
+      dir.file("sweep.log"));
   const auto code = sweep.wait_for(60s);
   INFO(sweep.log());
   REQUIRE(code);
