@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "client/sweep/sweep_p1203.hpp"
 #include "client/sweep/sweep_process.hpp"
 #include "common/util/units.hpp"
 
@@ -130,6 +131,8 @@ Try try_once(const GridSpec& spec, const Run& run, const RunnerOptions& options,
       return finish(Outcome::failed, "flowcast-server wrote no metrics: " + last_line(server_log));
     const std::string busy = busy_reason(*server_metrics);
     if (!busy.empty()) return finish(Outcome::busy, busy);
+    if (const auto p1203 = p1203_input(*client_metrics, run.condition, spec.pattern))
+      std::ofstream(dir + "/p1203.json") << p1203->dump(2) << "\n";
     return finish(Outcome::ok);
   } catch (const std::exception& e) {
     return finish(Outcome::failed, e.what());

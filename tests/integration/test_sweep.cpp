@@ -91,6 +91,7 @@ TEST_CASE("a sweep runs its grid, tells TCP from UDP, and resumes after Ctrl-C",
     REQUIRE(r.headline);
     CHECK(test::file_exists(out + "/runs/" + r.id + "/client.json"));
     CHECK(test::file_exists(out + "/runs/" + r.id + "/server.json"));
+    CHECK(test::read_json(out + "/runs/" + r.id + "/p1203.json")["I13"]["segments"].size() >= 2);
     CHECK_THAT(r.server_command, Catch::Contains("--link-seed 1"));
     by[r.condition.at("transport") + "@" + r.condition.at("link-rate")] = &r;
   }
