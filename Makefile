@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build (release), play the built-in stream and measure it
 #   make test   install what is missing, build (release), run the whole test suite
 #   make bench  install what is missing, build (release), run every benchmark into bench/RESULTS.md
+#   make sweep-demo  a small sweep: TCP versus UDP below and above the stream's rate, two buffers
 #   make bench-fanout  only the fan-out benchmark (one stream to many UDP viewers)
 #   make fuzz   install what is missing, build the fuzz targets (clang), run each FUZZ_SECONDS
 #   make format        format every C++ file (.clang-format)
@@ -12,7 +13,7 @@ RUNS   ?= 5
 FANOUT_RUNS ?= 3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo test test-asan bench bench-fanout fuzz format format-check clean
+.PHONY: all deps configure build demo sweep-demo test test-asan bench bench-fanout fuzz format format-check clean
 
 all: build
 
@@ -27,6 +28,14 @@ build: configure
 
 demo: build
 	@scripts/demo.sh build/$(PRESET)
+
+# TCP versus UDP on links below and above a 600k stream, two buffers, 3
+# seeds: 36 runs of 8 s into out/sweep-demo (resumed if interrupted).
+sweep-demo: build
+	-@build/$(PRESET)/client/flowcast-sweep --bitrate 600k --link-rate 400k,1M,2M \
+	  --transport tcp,udp --buffer 250ms,1s --seeds 3 --duration 8s --pattern 320x240@30 \
+	  --out out/sweep-demo
+	@build/$(PRESET)/client/flowcast-sweep report out/sweep-demo -o out/sweep-demo/sweep.html
 
 test: build
 	@ctest --preset $(PRESET)

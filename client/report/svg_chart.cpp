@@ -49,6 +49,11 @@ SvgChart::SvgChart(std::string id, std::string y_label, double x_max_ms, double 
       y_max_(finite_or(y_max, 0) > 0 ? y_max : 1),
       plot_height_(std::max(plot_height, 20)) {}
 
+void SvgChart::set_x_axis(std::string label, double divisor) {
+  x_label_ = std::move(label);
+  x_divisor_ = finite_or(divisor, 0) > 0 ? divisor : 1;
+}
+
 void SvgChart::set_lanes(std::vector<std::string> names, std::vector<std::string> colours) {
   lanes_ = std::move(names);
   lane_colours_ = std::move(colours);
@@ -101,6 +106,23 @@ void SvgChart::add_points(const std::vector<Point>& points, std::string_view col
   series_ += "</g>\n";
 }
 
+void SvgChart::add_area(const std::vector<Point>& lower, const std::vector<Point>& upper,
+                        std::string_view colour, std::string_view tooltip, int run) {
+  if (lower.empty() || upper.empty()) return;
+  std::string coords;
+  auto add = [&](const Point& p) {
+    if (!coords.empty()) coords += ' ';
+    coords += num(px(p.x));
+    coords += ',';
+    coords += num(py(p.y));
+  };
+  for (const auto& p : lower) add(p);
+  for (auto it = upper.rbegin(); it != upper.rend(); ++it) add(*it);
+  bands_ += "<polygon class=\"area\"" + run_attr(run) + " points=\"" + coords + "\" fill=\"" +
+            html_escape(colour) + "\" fill-opacity=\"0.18\"><title>" + html_escape(tooltip) +
+            "</title></polygon>\n";
+}
+
 void SvgChart::add_hline(double y, std::string_view colour, std::string_view label,
                          std::string_view dash) {
   const double yy = py(y);
@@ -131,17 +153,17 @@ std::string SvgChart::render() const {
                   num(height) + "\" data-x-max=\"" + num(x_max_) + "\" role=\"img\">\n";
   s += "<rect class=\"plot\" x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" +
        num(kPlotWidth) + "\" height=\"" + num(plot_height_) + "\" fill=\"#fcfcfc\"/>\n";
-  // The time axis, in seconds.
-  const double x_step = nice_step(x_max_ / 1000.0, 10);
-  for (int i = 0; i <= kMaxTicks && i * x_step <= x_max_ / 1000.0 + 1e-9; ++i) {
+  // The x axis: time in seconds, unless set_x_axis said otherwise.
+  const double x_step = nice_step(x_max_ / x_divisor_, 10);
+  for (int i = 0; i <= kMaxTicks && i * x_step <= x_max_ / x_divisor_ + 1e-9; ++i) {
     const double t = i * x_step;
-    const double x = px(t * 1000.0);
+    const double x = px(t * x_divisor_);
     s += "<line class=\"grid\" x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(kTop) +
          "\" y2=\"" + num(bottom + 4) + "\" stroke=\"#e4e4e4\"/><text x=\"" + num(x) + "\" y=\"" +
          num(bottom + 16) + "\" text-anchor=\"middle\">" + axis_label(t, x_step) + "</text>\n";
   }
   s += "<text class=\"axis-label\" x=\"" + num(kLeft + kPlotWidth / 2) + "\" y=\"" +
-       num(height - 3) + "\" text-anchor=\"middle\">time since launch (s)</text>\n";
+       num(height - 3) + "\" text-anchor=\"middle\">" + html_escape(x_label_) + "</text>\n";
   if (lanes_.empty()) {
     const double y_step = nice_step(y_max_, 4);
     for (int i = 0; i <= kMaxTicks && i * y_step <= y_max_ * (1 + 1e-9); ++i) {

@@ -22,6 +22,11 @@ class SvgChart {
   SvgChart(std::string id, std::string y_label, double x_max_ms, double y_max,
            int plot_height = 170);
 
+  // Another x axis than time since launch: x values are divided by
+  // `divisor` for the tick labels, and the axis is named `label` ("link
+  // rate ÷ stream bitrate"). Default: "time since launch (s)", 1000 (ms).
+  void set_x_axis(std::string label, double divisor);
+
   // Replaces the numeric y axis with lanes, top to bottom; lane i spans y in
   // [lane_bottom(i), lane_bottom(i) + 1).
   void set_lanes(std::vector<std::string> names, std::vector<std::string> colours);
@@ -33,6 +38,10 @@ class SvgChart {
                 int run);
   void add_line(const std::vector<Point>& points, std::string_view colour, std::string_view tooltip,
                 int run);
+  // The region between two curves over the same x values (a confidence
+  // interval), filled translucent.
+  void add_area(const std::vector<Point>& lower, const std::vector<Point>& upper,
+                std::string_view colour, std::string_view tooltip, int run);
   void add_points(const std::vector<Point>& points, std::string_view colour,
                   std::string_view tooltip, int run);
   // A horizontal mark across the plot, labelled at its right end unless
@@ -54,6 +63,8 @@ class SvgChart {
   double py(double y) const;
 
   std::string id_, y_label_;
+  std::string x_label_ = "time since launch (s)";
+  double x_divisor_ = 1000;
   double x_max_, y_max_;
   int plot_height_;
   std::vector<std::string> lanes_, lane_colours_;
