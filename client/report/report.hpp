@@ -18,10 +18,10 @@ struct ReportRun {
   nlohmann::json metrics;
   // Relative snapshot paths are taken from here (the metrics file's folder);
   // empty means the current directory.
-  std::string base_dir;
+  std::string base_dir{};
   // The emulated link the run went through, in words ("rate 2.8 Mbit/s,
   // queue 200 ms"), from flowcast-server's metrics; empty: not known.
-  std::string link;
+  std::string link{};
 };
 
 // The words for a flowcast-server metrics file's "link_config" (schema
