@@ -68,8 +68,7 @@ Server::Server(ServerOptions options)
     // With both, UDP shares the port TCP was given (also when it was 0).
     asio::ip::udp::endpoint ep(address, port_ ? port_ : options_.port);
     udp_ = std::make_unique<UdpService>(
-        io_, ep,
-        [this](const asio::ip::udp::endpoint& peer, const UdpService::Accept& accept) {
+        io_, ep, [this](const asio::ip::udp::endpoint& peer, const UdpService::Accept& accept) {
           const std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
           return admit(Transport::udp, name, [&](uint64_t id) {
                    auto s =

@@ -37,8 +37,8 @@ class SdlRenderer : public Renderer {
   void render();
   void draw_overlay();
   void draw_text(const std::string& text, int x, int y, uint8_t r, uint8_t g, uint8_t b);
-  void draw_bar(int x, int y, int w, int h, double fill, std::optional<double> mark,
-                uint8_t r, uint8_t g, uint8_t b);
+  void draw_bar(int x, int y, int w, int h, double fill, std::optional<double> mark, uint8_t r,
+                uint8_t g, uint8_t b);
   void save_png();
 
   SDL_Window* window_ = nullptr;

@@ -69,8 +69,8 @@ LinkEmulator::Outcome LinkEmulator::offer(size_t bytes, TimePoint now) {
   }
   microseconds jitter(0);
   if (config_.jitter.count() > 0)
-    jitter = microseconds(
-        static_cast<int64_t>((2.0 * jitter_draw - 1.0) * static_cast<double>(config_.jitter.count())));
+    jitter = microseconds(static_cast<int64_t>((2.0 * jitter_draw - 1.0) *
+                                               static_cast<double>(config_.jitter.count())));
   TimePoint at = sent + std::max(microseconds(0), config_.delay + jitter);
   if (config_.reliable) {
     // TCP delivers in order, and a loss holds everything behind it.

@@ -47,9 +47,9 @@ inline constexpr std::chrono::milliseconds kTcpRetransmissionTimeout{200};
 struct LinkCounters {
   uint64_t offered = 0;
   uint64_t dropped_queue = 0;
-  uint64_t dropped_loss = 0;     // UDP only
-  uint64_t delayed = 0;          // later than their own transmit time: queued, delayed, or lost over TCP
-  uint64_t retransmitted = 0;    // TCP: a loss, delivered after the RTO
+  uint64_t dropped_loss = 0;  // UDP only
+  uint64_t delayed = 0;  // later than their own transmit time: queued, delayed, or lost over TCP
+  uint64_t retransmitted = 0;  // TCP: a loss, delivered after the RTO
   uint64_t duplicated = 0;
   uint64_t reordered = 0;
 };
@@ -62,9 +62,9 @@ class LinkEmulator {
   explicit LinkEmulator(LinkConfig config);
 
   struct Outcome {
-    bool dropped = false;                  // gone (UDP: queue full, or lost)
-    TimePoint deliver_at{};                // when it reaches the receiver
-    std::optional<TimePoint> duplicate_at; // a second copy arrives then
+    bool dropped = false;                   // gone (UDP: queue full, or lost)
+    TimePoint deliver_at{};                 // when it reaches the receiver
+    std::optional<TimePoint> duplicate_at;  // a second copy arrives then
   };
 
   // A packet of `bytes` enters the link at `now` (offers come in time order).

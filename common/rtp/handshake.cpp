@@ -10,10 +10,14 @@ constexpr uint8_t kMagic1 = 'C';
 
 char type_letter(HandshakeType t) {
   switch (t) {
-    case HandshakeType::hello: return 'H';
-    case HandshakeType::cookie: return 'C';
-    case HandshakeType::accept: return 'A';
-    case HandshakeType::full: return 'F';
+    case HandshakeType::hello:
+      return 'H';
+    case HandshakeType::cookie:
+      return 'C';
+    case HandshakeType::accept:
+      return 'A';
+    case HandshakeType::full:
+      return 'F';
   }
   return '?';
 }
@@ -39,11 +43,20 @@ std::optional<HandshakeMessage> parse_handshake(std::span<const uint8_t> d) {
     return std::nullopt;
   HandshakeMessage m;
   switch (d[2]) {
-    case 'H': m.type = HandshakeType::hello; break;
-    case 'C': m.type = HandshakeType::cookie; break;
-    case 'A': m.type = HandshakeType::accept; break;
-    case 'F': m.type = HandshakeType::full; break;
-    default: return std::nullopt;
+    case 'H':
+      m.type = HandshakeType::hello;
+      break;
+    case 'C':
+      m.type = HandshakeType::cookie;
+      break;
+    case 'A':
+      m.type = HandshakeType::accept;
+      break;
+    case 'F':
+      m.type = HandshakeType::full;
+      break;
+    default:
+      return std::nullopt;
   }
   std::copy(d.begin() + 4, d.begin() + 20, m.cookie.begin());
   return m;

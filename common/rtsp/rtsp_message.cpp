@@ -135,8 +135,8 @@ bool within_limits(std::string_view written, const RtspLimits& limits) {
   // The reader a peer with these limits runs: one whole message, nothing left.
   RtspStreamReader reader(limits);
   std::vector<RtspStreamReader::Item> items;
-  const bool ok = reader.feed(
-      {reinterpret_cast<const uint8_t*>(written.data()), written.size()}, items);
+  const bool ok =
+      reader.feed({reinterpret_cast<const uint8_t*>(written.data()), written.size()}, items);
   return ok && items.size() == 1 && reader.pending() == 0;
 }
 
@@ -403,8 +403,8 @@ bool parse_npt_time(std::string_view text, std::optional<double>& out) {
   }
   if (rest.find(':') != std::string_view::npos) return false;
   double tail = 0;
-  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), tail,
-                                         std::chars_format::fixed);
+  const auto [end, ec] =
+      std::from_chars(rest.data(), rest.data() + rest.size(), tail, std::chars_format::fixed);
   if (ec != std::errc() || end != rest.data() + rest.size()) return false;
   if (text.find(':') != std::string_view::npos) seconds *= 60;
   seconds += tail;

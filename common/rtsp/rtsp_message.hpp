@@ -62,9 +62,9 @@ struct RtspLimits {
 // Whether a message as write_rtsp wrote it keeps within `limits` (each line
 // with its CRLF, the header count, the head with its blank line, the body):
 // whether an RtspStreamReader with those limits (flowcast-server's, and most
-// servers' of about that size) reads it as one whole message. flowcast-client sends no request that does
-// not: one built from a server's overlong control URL or challenge fails
-// with a clear error instead.
+// servers' of about that size) reads it as one whole message. flowcast-client sends no request that
+// does not: one built from a server's overlong control URL or challenge fails with a clear error
+// instead.
 bool within_limits(std::string_view written, const RtspLimits& limits);
 
 // Cuts a byte stream into RTSP messages and interleaved frames, in order.

@@ -54,10 +54,9 @@ void write_png_rgb24(const std::string& path, const uint8_t* pixels, int width, 
 }
 
 void write_png(const std::string& path, const Frame& frame) {
-  SwsContext* sws = sws_getContext(frame->width, frame->height,
-                                   static_cast<AVPixelFormat>(frame->format), frame->width,
-                                   frame->height, AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr,
-                                   nullptr);
+  SwsContext* sws = sws_getContext(
+      frame->width, frame->height, static_cast<AVPixelFormat>(frame->format), frame->width,
+      frame->height, AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr);
   if (!sws) throw AvError("converting a picture for PNG", AVERROR(EINVAL));
   Frame rgb = Frame::allocate(frame->width, frame->height, AV_PIX_FMT_RGB24);
   sws_scale(sws, frame->data, frame->linesize, 0, frame->height, rgb->data, rgb->linesize);

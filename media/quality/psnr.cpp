@@ -23,8 +23,8 @@ void require_8bit_luma(const AVFrame& f) {
 double luma_mse(const AVFrame& a, const AVFrame& b) {
   if (a.width != b.width || a.height != b.height)
     throw std::invalid_argument("the pictures differ in size: " + std::to_string(a.width) + "x" +
-                                std::to_string(a.height) + " and " + std::to_string(b.width) +
-                                "x" + std::to_string(b.height));
+                                std::to_string(a.height) + " and " + std::to_string(b.width) + "x" +
+                                std::to_string(b.height));
   require_8bit_luma(a);
   require_8bit_luma(b);
   if (a.width <= 0 || a.height <= 0) throw std::invalid_argument("empty picture");

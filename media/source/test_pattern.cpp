@@ -15,21 +15,21 @@ constexpr std::array<uint8_t, 10> kSegments = {0x3f, 0x06, 0x5b, 0x4f, 0x66,
 void fill_rect(AVFrame* f, int x0, int y0, int w, int h, uint8_t luma) {
   int x1 = std::min(f->width, x0 + w), y1 = std::min(f->height, y0 + h);
   for (int y = std::max(0, y0); y < y1; ++y)
-    std::fill(f->data[0] + y * f->linesize[0] + std::max(0, x0), f->data[0] + y * f->linesize[0] + x1,
-              luma);
+    std::fill(f->data[0] + y * f->linesize[0] + std::max(0, x0),
+              f->data[0] + y * f->linesize[0] + x1, luma);
 }
 
 void draw_digit(AVFrame* f, int x, int y, int s, int digit) {
   // s: segment thickness; a digit is 3s wide and 5s tall plus strokes.
   uint8_t m = kSegments[digit];
   int w = 4 * s, h = 7 * s;
-  if (m & 0x01) fill_rect(f, x, y, w, s, 235);                  // a
+  if (m & 0x01) fill_rect(f, x, y, w, s, 235);                      // a
   if (m & 0x02) fill_rect(f, x + w - s, y, s, h / 2 + s / 2, 235);  // b
   if (m & 0x04) fill_rect(f, x + w - s, y + h / 2, s, h / 2, 235);  // c
-  if (m & 0x08) fill_rect(f, x, y + h - s, w, s, 235);          // d
-  if (m & 0x10) fill_rect(f, x, y + h / 2, s, h / 2, 235);      // e
-  if (m & 0x20) fill_rect(f, x, y, s, h / 2 + s / 2, 235);      // f
-  if (m & 0x40) fill_rect(f, x, y + h / 2 - s / 2, w, s, 235);  // g
+  if (m & 0x08) fill_rect(f, x, y + h - s, w, s, 235);              // d
+  if (m & 0x10) fill_rect(f, x, y + h / 2, s, h / 2, 235);          // e
+  if (m & 0x20) fill_rect(f, x, y, s, h / 2 + s / 2, 235);          // f
+  if (m & 0x40) fill_rect(f, x, y + h / 2 - s / 2, w, s, 235);      // g
 }
 
 }  // namespace

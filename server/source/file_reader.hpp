@@ -34,8 +34,7 @@ class FileReader {
   // moves to the keyframe at or before `start_90k` (90 kHz ticks from the
   // file's start; media::FileSource::seek) when it is above 0, and, if the
   // file is transcoded, starts the worker.
-  FileReader(const std::string& path, bool loop, std::function<void()> wake,
-             int64_t start_90k = 0);
+  FileReader(const std::string& path, bool loop, std::function<void()> wake, int64_t start_90k = 0);
   ~FileReader();
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;

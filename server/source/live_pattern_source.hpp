@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "media/codec/video_encoder.hpp"
-#include "server/source/packetized_frame.hpp"
 #include "server/source/encoder_meter.hpp"
+#include "server/source/packetized_frame.hpp"
 
 namespace flowcast::server {
 

@@ -86,8 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(sets->sps.size() >= 4 && (sets->sps[0] & 0x1F) == media::kNalTypeSps);
     FUZZ_CHECK(!sets->pps.empty() && (sets->pps[0] & 0x1F) == media::kNalTypePps);
     const auto is_one_of = [&](const std::vector<uint8_t>& set) {
-      return std::any_of(nals.begin(), nals.end(),
-                         [&](Nal n) { return std::equal(n.begin(), n.end(), set.begin(), set.end()); });
+      return std::any_of(nals.begin(), nals.end(), [&](Nal n) {
+        return std::equal(n.begin(), n.end(), set.begin(), set.end());
+      });
     };
     FUZZ_CHECK(is_one_of(sets->sps) && is_one_of(sets->pps));
   }

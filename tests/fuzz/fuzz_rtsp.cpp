@@ -139,8 +139,8 @@ void check_message(const RtspMessage& m) {
   FUZZ_CHECK(items.size() == 1);
   const auto* back = std::get_if<RtspMessage>(&items[0]);
   FUZZ_CHECK(back != nullptr);
-  FUZZ_CHECK(back->is_response == m.is_response && back->method == m.method &&
-             back->uri == m.uri && back->status == m.status && back->body == m.body);
+  FUZZ_CHECK(back->is_response == m.is_response && back->method == m.method && back->uri == m.uri &&
+             back->status == m.status && back->body == m.body);
 }
 
 }  // namespace

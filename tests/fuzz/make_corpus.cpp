@@ -581,7 +581,9 @@ std::vector<Bytes> sender_packets(const Payloads& payloads, uint32_t ssrc, uint1
 void make_network_source(const std::vector<Payloads>& units) {
   const std::string t = "network_source";
   constexpr uint32_t kFirst = 0x5EED0001, kSecond = 0x5EED0002;
-  const auto frame = [](const Bytes& packet, Bytes& stream) { common::frame_rfc4571(packet, stream); };
+  const auto frame = [](const Bytes& packet, Bytes& stream) {
+    common::frame_rfc4571(packet, stream);
+  };
   const auto rtcp = [&](uint32_t ssrc, uint32_t rtp_time, bool bye, Bytes& stream) {
     Bytes compound;
     common::write_sender_report(
@@ -615,7 +617,8 @@ void make_network_source(const std::vector<Payloads>& units) {
   rtcp(kFirst, 3000 * units.size(), true, restart);
   uint16_t second_sequence = 40000;
   for (size_t u = 0; u < units.size(); ++u)
-    for (const Bytes& p : sender_packets(units[u], kSecond, second_sequence, 0x80000000u + 3000 * u)) {
+    for (const Bytes& p :
+         sender_packets(units[u], kSecond, second_sequence, 0x80000000u + 3000 * u)) {
       frame(p, restart);
       ++second_sequence;
     }
@@ -665,9 +668,9 @@ int main(int argc, char** argv) {
       else
         streams.push_back(read_file(name));
     }
-    for (const char* target : {"rtp", "rtcp", "rfc4571", "handshake", "h264_depacketizer",
-                               "h264_sps", "receive_buffer", "sdp", "units", "payload",
-                               "network_source"})
+    for (const char* target :
+         {"rtp", "rtcp", "rfc4571", "handshake", "h264_depacketizer", "h264_sps", "receive_buffer",
+          "sdp", "units", "payload", "network_source"})
       fs::remove_all(g_out / "corpus" / target);
 
     std::vector<Payloads> packetized;

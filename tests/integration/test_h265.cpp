@@ -238,9 +238,10 @@ TEST_CASE("flowcast-server pushes an H.265 file to ffmpeg and to GStreamer", "[p
   }
 }
 
-TEST_CASE("the live pattern as H.265 (--codec h265): clean over TCP, and under loss a PLI "
-          "brings an IRAP picture",
-          "[integration][h265]") {
+TEST_CASE(
+    "the live pattern as H.265 (--codec h265): clean over TCP, and under loss a PLI "
+    "brings an IRAP picture",
+    "[integration][h265]") {
   const bool lossy = GENERATE(false, true);
   INFO((lossy ? "UDP, 3% loss, --on-loss freeze" : "TCP, clean"));
   TempDir dir;
@@ -250,8 +251,8 @@ TEST_CASE("the live pattern as H.265 (--codec h265): clean over TCP, and under l
                   lossy ? "3%" : "0%", "--link-seed", "3", "--metrics", dir.file("server.json")},
                  dir.file("server.log"));
   REQUIRE(wait_for_log(server, "(H265)", 10s));
-  std::vector<std::string> argv = {kClient, "127.0.0.1:" + port, "--headless", "--duration", "4s",
-                                   "--metrics", dir.file("m.json")};
+  std::vector<std::string> argv = {kClient, "127.0.0.1:" + port, "--headless",      "--duration",
+                                   "4s",    "--metrics",         dir.file("m.json")};
   for (std::string a : lossy ? std::vector<std::string>{"--transport", "udp", "--on-loss", "freeze"}
                              : std::vector<std::string>{"--transport", "tcp"})
     argv.push_back(a);

@@ -27,15 +27,16 @@ Result play_through_link(const std::string& transport, std::vector<std::string> 
   const std::string clip = dir.file("clip.mp4");
   REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 10 "
                     "-c:v libx264 -preset veryfast -b:v 2M -maxrate 2M -bufsize 1M -bf 2 -g 60 "
-                    "-pix_fmt yuv420p '" + clip + "'") == 0);
+                    "-pix_fmt yuv420p '" +
+                    clip + "'") == 0);
   const auto port = std::to_string(free_port());
-  std::vector<std::string> server_args = {kServer, clip, "--port", port, "--duration", "60s",
-                                          "--metrics", dir.file("server.json")};
+  std::vector<std::string> server_args = {
+      kServer, clip, "--port", port, "--duration", "60s", "--metrics", dir.file("server.json")};
   server_args.insert(server_args.end(), link_args.begin(), link_args.end());
   Process server(server_args, dir.file("server.log"));
   REQUIRE(wait_for_log(server, "streaming", 10s));
-  Process client({kClient, "127.0.0.1:" + port, "--transport", transport, "--headless",
-                  "--buffer", "1s", "--metrics", dir.file("client.json")},
+  Process client({kClient, "127.0.0.1:" + port, "--transport", transport, "--headless", "--buffer",
+                  "1s", "--metrics", dir.file("client.json")},
                  dir.file("client.log"));
   auto code = client.wait_for(60s);
   INFO(client.log());
@@ -71,8 +72,8 @@ TEST_CASE("a link capped at 70% of the bitrate: UDP smears, and never stalls",
   CHECK(r.client["frames"]["corrupt"].get<int>() + r.client["frames"]["tainted"].get<int>() > 0);
   // What the client missed is what the link dropped, give or take the
   // packets still in flight when the run ended.
-  const int link_dropped = r.server["link"]["dropped_queue"].get<int>() +
-                           r.server["link"]["dropped_loss"].get<int>();
+  const int link_dropped =
+      r.server["link"]["dropped_queue"].get<int>() + r.server["link"]["dropped_loss"].get<int>();
   CHECK(link_dropped > 0);
   CHECK(std::abs(r.client["packets"]["lost"].get<int>() - link_dropped) <= 10);
 }
@@ -109,9 +110,9 @@ TEST_CASE("UDP with --nack: the server resends, and lost packets come back as re
                  dir.file("server.log"));
   REQUIRE(wait_for_log(server, "streaming", 10s));
   auto play = [&](const std::string& name, std::vector<std::string> extra) {
-    std::vector<std::string> args = {kClient,     "127.0.0.1:" + port, "--transport", "udp",
-                                     "--headless", "--duration",       "6s",          "--metrics",
-                                     dir.file(name)};
+    std::vector<std::string> args = {kClient, "127.0.0.1:" + port, "--transport",
+                                     "udp",   "--headless",        "--duration",
+                                     "6s",    "--metrics",         dir.file(name)};
     args.insert(args.end(), extra.begin(), extra.end());
     Process client(args, dir.file(name + ".log"));
     auto code = client.wait_for(30s);

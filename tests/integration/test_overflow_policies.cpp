@@ -29,16 +29,24 @@ Run run_paused(const TempDir& dir, std::vector<std::string> client_args) {
   const std::string clip = dir.file("clip.mp4");
   REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 6 "
                     "-c:v libx264 -preset veryfast -b:v 2M -maxrate 2M -bufsize 1M -bf 2 -g 60 "
-                    "-pix_fmt yuv420p '" + clip + "'") == 0);
+                    "-pix_fmt yuv420p '" +
+                    clip + "'") == 0);
   const auto port = std::to_string(free_port());
-  Process server({kServer, clip, "--port", port, "--duration", "40s", "--metrics",
-                  dir.file("server.json")},
-                 dir.file("server.log"));
+  Process server(
+      {kServer, clip, "--port", port, "--duration", "40s", "--metrics", dir.file("server.json")},
+      dir.file("server.log"));
   REQUIRE(wait_for_log(server, "streaming", 10s));
-  std::vector<std::string> args = {kClient,          "127.0.0.1:" + port,       "--headless",
-                                   "--buffer",       "500ms",                   "--consumer-pause",
-                                   "2s+2s",          "--metrics",               dir.file("c.json"),
-                                   "--framemd5",     dir.file("got.framemd5")};
+  std::vector<std::string> args = {kClient,
+                                   "127.0.0.1:" + port,
+                                   "--headless",
+                                   "--buffer",
+                                   "500ms",
+                                   "--consumer-pause",
+                                   "2s+2s",
+                                   "--metrics",
+                                   dir.file("c.json"),
+                                   "--framemd5",
+                                   dir.file("got.framemd5")};
   args.insert(args.end(), client_args.begin(), client_args.end());
   Process client(args, dir.file("client.log"));
   auto code = client.wait_for(40s);
@@ -57,8 +65,7 @@ Run run_paused(const TempDir& dir, std::vector<std::string> client_args) {
 
 }  // namespace
 
-TEST_CASE("TCP with block: the consumer pause stalls playback and loses nothing",
-          "[integration]") {
+TEST_CASE("TCP with block: the consumer pause stalls playback and loses nothing", "[integration]") {
   TempDir dir;
   Run r = run_paused(dir, {"--transport", "tcp", "--buffer-max", "1s"});
   const json& m = r.client;
@@ -112,8 +119,8 @@ TEST_CASE("UDP with a small kernel buffer: the consumer pause drops packets, pla
 TEST_CASE("TCP with drop-new: the loss happens in the application, so artifacts appear over TCP",
           "[integration]") {
   TempDir dir;
-  Run r = run_paused(dir, {"--transport", "tcp", "--overflow", "drop-new", "--buffer-max",
-                           "600ms"});
+  Run r =
+      run_paused(dir, {"--transport", "tcp", "--overflow", "drop-new", "--buffer-max", "600ms"});
   const json& m = r.client;
   INFO(m.dump(1));
   CHECK(m["config"]["overflow"] == "drop-new");
@@ -147,8 +154,7 @@ TEST_CASE("grow: the buffer takes the burst by growing, within --grow-max", "[in
 // away. Over TCP, so that the kernel loses nothing and only the buffer's
 // policy could drop; playback starts once the buffer is full (block) or
 // holds 1.8 s (drop-old, which would drop the oldest past 2 s).
-TEST_CASE("a 20 Mbit/s stream through a 2 s buffer holds 2 s and drops nothing",
-          "[integration]") {
+TEST_CASE("a 20 Mbit/s stream through a 2 s buffer holds 2 s and drops nothing", "[integration]") {
   const std::string policy = GENERATE("block", "drop-old");
   INFO("--overflow " << policy);
   TempDir dir;
@@ -163,11 +169,11 @@ TEST_CASE("a 20 Mbit/s stream through a 2 s buffer holds 2 s and drops nothing",
                   "--duration", "40s"},
                  dir.file("server.log"));
   REQUIRE(wait_for_log(server, "streaming", 10s));
-  Process client({kClient, "127.0.0.1:" + port, "--transport", "tcp", "--overflow", policy,
-                  "--buffer", policy == "block" ? "2s" : "1800ms", "--buffer-max", "2s",
-                  "--headless", "--metrics", dir.file("c.json"), "--framemd5",
-                  dir.file("got.framemd5")},
-                 dir.file("client.log"));
+  Process client(
+      {kClient, "127.0.0.1:" + port, "--transport", "tcp", "--overflow", policy, "--buffer",
+       policy == "block" ? "2s" : "1800ms", "--buffer-max", "2s", "--headless", "--metrics",
+       dir.file("c.json"), "--framemd5", dir.file("got.framemd5")},
+      dir.file("client.log"));
   const auto code = client.wait_for(40s);
   INFO(client.log());
   REQUIRE(code == 0);

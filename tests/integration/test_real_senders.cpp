@@ -37,8 +37,8 @@ std::string make_sliced_clip(const TempDir& dir, int gop) {
   const std::string clip = dir.file("clip.mp4");
   REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 "
                     "-c:v libx264 -preset veryfast -bf 2 -g " +
-                    std::to_string(gop) +
-                    " -b:v 1M -x264-params slices=4 -pix_fmt yuv420p '" + clip + "'") == 0);
+                    std::to_string(gop) + " -b:v 1M -x264-params slices=4 -pix_fmt yuv420p '" +
+                    clip + "'") == 0);
   return clip;
 }
 

@@ -182,8 +182,8 @@ std::vector<Interleaved> interleaved_from(const std::string& received, size_t fr
       at = end + 4;
       continue;
     }
-    const size_t size = (static_cast<uint8_t>(received[at + 2]) << 8) |
-                        static_cast<uint8_t>(received[at + 3]);
+    const size_t size =
+        (static_cast<uint8_t>(received[at + 2]) << 8) | static_cast<uint8_t>(received[at + 3]);
     if (at + 4 + size > received.size()) break;
     Interleaved f;
     f.channel = static_cast<uint8_t>(received[at + 1]);
@@ -235,7 +235,7 @@ std::set<uint32_t> pictures_of(const std::vector<Interleaved>& rtp) {
 
 // A session set up (interleaved 0-1) and played.
 struct Played {
-  std::string session;  // the Session header line to send with later requests
+  std::string session;     // the Session header line to send with later requests
   size_t stream_from = 0;  // where the bytes after the PLAY answer begin
 };
 
@@ -394,7 +394,8 @@ TEST_CASE("RTSP PLAY with a Range starts a file at the keyframe at or before it"
   const std::string& got = c.received();
   CHECK(got.find("Range: npt=4.000-8.000") != std::string::npos);
   std::smatch info;
-  REQUIRE(std::regex_search(got, info, std::regex("RTP-Info: url=[^;]+;seq=(\\d+);rtptime=(\\d+)")));
+  REQUIRE(
+      std::regex_search(got, info, std::regex("RTP-Info: url=[^;]+;seq=(\\d+);rtptime=(\\d+)")));
   const auto seq = static_cast<uint16_t>(std::stoul(info[1].str()));
   const auto rtptime = static_cast<uint32_t>(std::stoul(info[2].str()));
   // Until the BYE: 4 s of pictures from the keyframe at 4 s.
@@ -435,9 +436,9 @@ TEST_CASE("RTCP crosses the emulated link: sender reports are no earlier than th
     for (const auto& sr : rtcp->sender_reports) {
       // The NTP time is the server's wall clock when it sent the report.
       constexpr uint64_t kUnixToNtp = 2'208'988'800ULL;
-      const auto sent = std::chrono::system_clock::time_point(std::chrono::microseconds(
-          ((sr.ntp_time >> 32) - kUnixToNtp) * 1'000'000 +
-          (((sr.ntp_time & 0xFFFFFFFFULL) * 1'000'000) >> 32)));
+      const auto sent = std::chrono::system_clock::time_point(
+          std::chrono::microseconds(((sr.ntp_time >> 32) - kUnixToNtp) * 1'000'000 +
+                                    (((sr.ntp_time & 0xFFFFFFFFULL) * 1'000'000) >> 32)));
       const auto delay = c.arrival(f.offset) - sent;
       INFO("sender report after "
            << std::chrono::duration_cast<std::chrono::milliseconds>(delay).count() << " ms");

@@ -49,10 +49,16 @@ struct LiveServer {
   std::unique_ptr<Process> process;
 
   LiveServer(const TempDir& dir, std::vector<std::string> extra) {
-    std::vector<std::string> argv = {kServer,       "--port",   std::to_string(port),
-                                     "--rtsp-port", std::to_string(rtsp_port),
-                                     "--duration",  "40s",      "--metrics",
-                                     dir.file("server.json"),   "--sdp",
+    std::vector<std::string> argv = {kServer,
+                                     "--port",
+                                     std::to_string(port),
+                                     "--rtsp-port",
+                                     std::to_string(rtsp_port),
+                                     "--duration",
+                                     "40s",
+                                     "--metrics",
+                                     dir.file("server.json"),
+                                     "--sdp",
                                      dir.file("live.sdp")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(argv, dir.file("server.log"));
@@ -98,9 +104,9 @@ TEST_CASE("the live pattern reaches every player in the order it was numbered",
   for (auto& v : viewers) {
     std::vector<std::string> argv = {kClient};
     argv.insert(argv.end(), v.where.begin(), v.where.end());
-    for (const std::string& a : {std::string("--headless"), std::string("--duration"),
-                                 std::string("8s"),
-                                 std::string("--metrics"), dir.file(v.name + ".json")})
+    for (const std::string& a :
+         {std::string("--headless"), std::string("--duration"), std::string("8s"),
+          std::string("--metrics"), dir.file(v.name + ".json")})
       argv.push_back(a);
     v.process = std::make_unique<Process>(argv, dir.file(v.name + ".log"));
   }

@@ -14,7 +14,7 @@ namespace flowcast::test {
 inline const std::string kServer = FLOWCAST_SERVER_BIN;
 inline const std::string kClient = FLOWCAST_CLIENT_BIN;
 inline const std::string kReport = FLOWCAST_REPORT_BIN;
-inline const std::string kLoad = FLOWCAST_LOAD_BIN;  // bench/load: many viewers
+inline const std::string kLoad = FLOWCAST_LOAD_BIN;    // bench/load: many viewers
 inline const std::string kSweep = FLOWCAST_SWEEP_BIN;  // grids of runs
 
 inline nlohmann::json read_json(const std::string& path) {

@@ -68,9 +68,13 @@ void Process::signal(int sig) {
   if (!status_ && pid_ > 0) kill(pid_, sig);
 }
 
-bool Process::running() { return !wait_for(std::chrono::milliseconds(0)).has_value(); }
+bool Process::running() {
+  return !wait_for(std::chrono::milliseconds(0)).has_value();
+}
 
-std::string Process::log() const { return read_file(log_path_); }
+std::string Process::log() const {
+  return read_file(log_path_);
+}
 
 int run_shell(const std::string& command) {
   int st = std::system(command.c_str());
@@ -115,7 +119,9 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
+bool file_exists(const std::string& path) {
+  return std::filesystem::exists(path);
+}
 
 bool wait_for_log(Process& p, const std::string& needle, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -143,8 +149,8 @@ bool make_clip(const std::string& path, const std::string& size, int fps, double
                int b_frames, const std::string& bitrate) {
   std::ostringstream cmd;
   cmd << "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" << size << ":rate=" << fps
-      << " -t " << seconds << " -c:v libx264 -preset veryfast -bf " << b_frames << " -g "
-      << 2 * fps << " -b:v " << bitrate << " -pix_fmt yuv420p '" << path << "'";
+      << " -t " << seconds << " -c:v libx264 -preset veryfast -bf " << b_frames << " -g " << 2 * fps
+      << " -b:v " << bitrate << " -pix_fmt yuv420p '" << path << "'";
   return run_shell(cmd.str()) == 0;
 }
 

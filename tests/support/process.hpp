@@ -1,12 +1,12 @@
 #pragma once
 // Test support: real processes (the project's binaries, ffmpeg, Xvfb) with
 // their output in files, deadlines instead of sleeps, and temporary folders.
+#include <sys/types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace flowcast::test {
 

@@ -34,12 +34,13 @@ sockaddr_in loopback(uint16_t port) {
 }
 
 UdpSender::UdpSender() : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {}
-UdpSender::~UdpSender() { close(fd_); }
+UdpSender::~UdpSender() {
+  close(fd_);
+}
 
 bool UdpSender::send(const std::vector<uint8_t>& datagram, uint16_t port) const {
   const sockaddr_in addr = loopback(port);
-  return sendto(fd_, datagram.data(), datagram.size(), 0,
-                reinterpret_cast<const sockaddr*>(&addr),
+  return sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr*>(&addr),
                 sizeof addr) == static_cast<ssize_t>(datagram.size());
 }
 

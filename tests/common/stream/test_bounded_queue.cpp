@@ -176,7 +176,8 @@ TEST_CASE("BoundedQueue: wait_until_not_empty", "[unit][bounded_queue]") {
   }
 
   SECTION("is woken by close() with nothing to take") {
-    std::thread reader([&] { CHECK_FALSE(q.wait_until_not_empty(Clock::now() + std::chrono::hours(1))); });
+    std::thread reader(
+        [&] { CHECK_FALSE(q.wait_until_not_empty(Clock::now() + std::chrono::hours(1))); });
     q.close();
     reader.join();
   }

@@ -13,7 +13,8 @@ namespace {
 Frame flat_picture(int width, int height, int value) {
   Frame f = Frame::allocate(width, height, AV_PIX_FMT_YUV420P);
   for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) f->data[0][y * f->linesize[0] + x] = static_cast<uint8_t>(value);
+    for (int x = 0; x < width; ++x)
+      f->data[0][y * f->linesize[0] + x] = static_cast<uint8_t>(value);
   for (int p = 1; p < 3; ++p)
     for (int y = 0; y < height / 2; ++y)
       for (int x = 0; x < width / 2; ++x) f->data[p][y * f->linesize[p] + x] = 128;
