@@ -218,7 +218,8 @@ TEST_CASE("bad flag values are usage errors with exit 2", "[integration]") {
   }
 }
 
-TEST_CASE("--help explains every option and the kind of value it takes", "[integration]") {
+TEST_CASE("every program's --help explains every option and the kind of value it takes",
+          "[integration]") {
   TempDir dir;
   struct Case {
     std::string binary;
@@ -295,7 +296,7 @@ TEST_CASE("--help explains every option and the kind of value it takes", "[integ
   }
 }
 
-TEST_CASE("--help shows each option's choices once", "[integration]") {
+TEST_CASE("each program's --help shows each option's choices once", "[integration]") {
   TempDir dir;
   // The choices an option takes, as its value's name shows them: "h264|h265".
   const std::regex choices("[a-z0-9][a-z0-9-]*(\\|[a-z0-9][a-z0-9-]*)+");

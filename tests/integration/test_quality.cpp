@@ -98,7 +98,7 @@ TEST_CASE("a clean TCP run of a clip with --reference is bit-exact: PSNR at the 
   CHECK(csv_rows(dir.file("frames.csv")) == rendered);
 }
 
-TEST_CASE("--reference with an H.265 file decodes it as H.265: PSNR at the cap on clean TCP",
+TEST_CASE("a --reference H.265 file is decoded as H.265: PSNR at the cap on clean TCP",
           "[integration][quality][h265]") {
   TempDir dir;
   // 3 s of the pattern in H.265 with B-frames, sent as it is (RFC 7798).
