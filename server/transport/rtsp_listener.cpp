@@ -123,7 +123,13 @@ RtspListener::~RtspListener() = default;
 
 void RtspListener::start() {
   udp_.start();
-  do_accept();
+  started_ = true;
+  if (description_) do_accept();
+}
+
+void RtspListener::set_description(const media::SdpDescription& description) {
+  description_ = description;
+  if (started_ && !stopping_ && !accepting_) do_accept();
 }
 
 void RtspListener::stop() {
@@ -136,6 +142,7 @@ void RtspListener::stop() {
 }
 
 void RtspListener::do_accept() {
+  accepting_ = true;
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || stopping_) return;
     if (!ec) {

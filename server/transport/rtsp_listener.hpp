@@ -102,6 +102,10 @@ class RtspListener {
                RtspServerConfig config, SessionHost& host, SessionSource source, Admit admit);
   ~RtspListener();
 
+  // Starts the UDP ports, and accepting connections once the stream's
+  // description is known: a client that connects before (the live source's
+  // first keyframe) waits in the kernel's backlog and is answered when it
+  // can be, rather than refused with 503 (ffmpeg gives up on a 503).
   void start();
   // Stops accepting; every connection closes once its sessions have ended
   // and what it queued has left.
@@ -109,9 +113,9 @@ class RtspListener {
   uint16_t port() const { return counters_.port; }
 
   // The stream's description (its payload format and parameter sets), for
-  // DESCRIBE's SDP. Until known (the live source's first keyframe), DESCRIBE
-  // answers 503.
-  void set_description(const media::SdpDescription& description) { description_ = description; }
+  // DESCRIBE's SDP. Until it is known (the live source's first keyframe), no
+  // connection is accepted.
+  void set_description(const media::SdpDescription& description);
   bool has_description() const { return description_.has_value(); }
   // The SDP of the stream (RFC 2326 Appendix C): c=0.0.0.0, port 0, the
   // control URL "track1". nullopt until the description is known.
@@ -137,6 +141,8 @@ class RtspListener {
   RtspCounters counters_;
   uint64_t sdp_session_id_;
   bool stopping_ = false;
+  bool started_ = false;
+  bool accepting_ = false;
 };
 
 }  // namespace flowcast::server

@@ -269,7 +269,8 @@ void RtspServerProtocol::describe(const common::RtspMessage& request) {
   }
   const auto sdp = listener_.sdp();
   if (!sdp) {
-    // The live pattern has not produced its first keyframe yet.
+    // No description yet. The listener accepts connections only once there
+    // is one, so only a protocol driven without it (a test) gets here.
     respond(request, 503, {{"Retry-After", "1"}});
     return;
   }

@@ -337,6 +337,29 @@ TEST_CASE("GStreamer's rtspsrc decodes every picture of flowcast-server's RTSP s
   CHECK(metrics["rtsp"]["connections"] == 1);
 }
 
+TEST_CASE("a DESCRIBE sent before the live pattern's first keyframe gets the SDP, not 503",
+          "[integration][rtsp-server]") {
+  // The H.265 encoder at 1280x720 takes a while over its first picture; a
+  // client that connects as soon as the server says where it listens waits
+  // for the description instead of being refused (ffmpeg gives up on 503).
+  TempDir dir;
+  const uint16_t rtsp_port = free_port();
+  const std::string url = "rtsp://127.0.0.1:" + std::to_string(rtsp_port) + "/stream";
+  Process server({kServer, "--pattern", "1280x720@30", "--codec", "h265", "--port", "0",
+                  "--rtsp-port", std::to_string(rtsp_port), "--duration", "30s"},
+                 dir.file("server.log"));
+  REQUIRE(wait_for_log(server, "RTSP at", 10s));
+  RawConnection c(rtsp_port);
+  c.send(request("DESCRIBE", url, 1, "Accept: application/sdp\r\n"));
+  const std::string answer = c.read_until("a=control", 20s);
+  INFO(answer);
+  INFO(server.log());
+  CHECK(answer.rfind("RTSP/1.0 200 OK", 0) == 0);
+  CHECK(answer.find("H265/90000") != std::string::npos);
+  server.signal(SIGTERM);
+  CHECK(server.wait_for(10s) == 0);
+}
+
 TEST_CASE("an RTSP session outlives its file: BYE, then PAUSE, PLAY again and TEARDOWN",
           "[integration][rtsp][rtsp-server]") {
   TempDir dir;
