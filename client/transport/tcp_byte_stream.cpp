@@ -2,7 +2,8 @@
 
 namespace flowcast::client {
 
-TcpByteStream::TcpByteStream(asio::io_context& io) : io_(io), socket_(io), deadline_(io) {}
+TcpByteStream::TcpByteStream(asio::io_context& io)
+    : socket_(io), resolver_(io), deadline_(io), writer_(socket_) {}
 
 TcpByteStream::~TcpByteStream() {
   close();
@@ -15,14 +16,6 @@ std::unique_ptr<RtspByteStream> TcpByteStream::make(asio::io_context& io) {
 void TcpByteStream::connect(const std::string& host, uint16_t port,
                             std::chrono::milliseconds timeout, ConnectHandler done) {
   const std::string where = host + ":" + std::to_string(port);
-  asio::error_code ec;
-  asio::ip::tcp::resolver resolver(io_);
-  const auto endpoints = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || endpoints.empty()) {
-    closed_ = true;
-    done("cannot resolve the RTSP host '" + host + "': " + ec.message());
-    return;
-  }
   connecting_ = true;
   deadline_.expires_after(timeout);
   deadline_.async_wait([this, done, where, timeout](const asio::error_code& e) {
@@ -32,6 +25,25 @@ void TcpByteStream::connect(const std::string& host, uint16_t port,
     done("no answer from the RTSP server at " + where + " within " +
          std::to_string(timeout.count() / 1000) + " s");
   });
+  // The lookup runs on asio's resolver thread; the network thread goes on.
+  resolver_.async_resolve(
+      host, std::to_string(port),
+      [this, host, where, done](const asio::error_code& ec,
+                                const asio::ip::tcp::resolver::results_type& endpoints) {
+        if (ec == asio::error::operation_aborted || closed_ || !connecting_) return;
+        if (ec || endpoints.empty()) {
+          connecting_ = false;
+          close();
+          done("cannot resolve the RTSP host '" + host +
+               "': " + (ec ? ec.message() : "no address"));
+          return;
+        }
+        connect_to(endpoints, where, done);
+      });
+}
+
+void TcpByteStream::connect_to(const asio::ip::tcp::resolver::results_type& endpoints,
+                               const std::string& where, const ConnectHandler& done) {
   // Every address in turn, as a name may resolve to ::1 before 127.0.0.1.
   asio::async_connect(
       socket_, endpoints,
@@ -61,29 +73,7 @@ void TcpByteStream::read(ReadHandler handler) {
 
 void TcpByteStream::write(std::span<const uint8_t> bytes) {
   if (closed_) return;
-  pending_write_.insert(pending_write_.end(), bytes.begin(), bytes.end());
-  if (!write_pending_) do_write();
-}
-
-void TcpByteStream::do_write() {
-  if (pending_write_.empty() || closed_) return;
-  // What the kernel takes now goes now: a TEARDOWN written just before
-  // close() is not lost to the close.
-  asio::error_code ec;
-  socket_.non_blocking(true, ec);
-  const size_t n = socket_.write_some(asio::buffer(pending_write_), ec);
-  if (!ec)
-    pending_write_.erase(pending_write_.begin(), pending_write_.begin() + static_cast<long>(n));
-  if (pending_write_.empty()) return;
-  writing_.swap(pending_write_);
-  pending_write_.clear();
-  write_pending_ = true;
-  asio::async_write(socket_, asio::buffer(writing_), [this](const asio::error_code& e, size_t) {
-    write_pending_ = false;
-    writing_.clear();
-    if (e || closed_) return;
-    do_write();
-  });
+  writer_.write(bytes);
 }
 
 asio::ip::address TcpByteStream::remote_address() const {
@@ -95,12 +85,11 @@ asio::ip::address TcpByteStream::remote_address() const {
 void TcpByteStream::close() {
   if (closed_) return;
   closed_ = true;
+  resolver_.cancel();
   deadline_.cancel();
-  if (socket_.is_open() && !pending_write_.empty()) {
-    asio::error_code ec;
-    socket_.non_blocking(true, ec);
-    socket_.write_some(asio::buffer(pending_write_), ec);
-  }
+  // A TEARDOWN written just before is not lost to the close.
+  writer_.flush_now();
+  writer_.stop();
   asio::error_code ec;
   socket_.close(ec);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "client/transport/rtsp_byte_stream.hpp"
+#include "client/transport/tcp_write_queue.hpp"
 
 namespace flowcast::client {
 
@@ -21,7 +22,7 @@ class TcpByteStream : public RtspByteStream {
                ConnectHandler done) override;
   void read(ReadHandler handler) override;
   void write(std::span<const uint8_t> bytes) override;
-  size_t pending_write() const override { return pending_write_.size(); }
+  size_t pending_write() const override { return writer_.pending(); }
   void close() override;
   bool is_open() const override { return socket_.is_open(); }
   int native_handle() override { return socket_.native_handle(); }
@@ -31,16 +32,16 @@ class TcpByteStream : public RtspByteStream {
   static std::unique_ptr<RtspByteStream> make(asio::io_context& io);
 
  private:
-  void do_write();
+  // Connects to the first of `endpoints` that answers.
+  void connect_to(const asio::ip::tcp::resolver::results_type& endpoints, const std::string& where,
+                  const ConnectHandler& done);
 
-  asio::io_context& io_;
   asio::ip::tcp::socket socket_;
+  asio::ip::tcp::resolver resolver_;
   asio::steady_timer deadline_;
+  TcpWriteQueue writer_;
   std::array<uint8_t, 65536> read_buffer_{};
-  std::vector<uint8_t> pending_write_;
-  std::vector<uint8_t> writing_;
   bool connecting_ = false;
-  bool write_pending_ = false;
   bool closed_ = false;
 };
 

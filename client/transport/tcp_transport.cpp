@@ -22,7 +22,8 @@ TcpTransport::TcpTransport(asio::io_context& io, std::string host, uint16_t port
       so_rcvbuf_(so_rcvbuf),
       socket_(io),
       resolver_(io),
-      deadline_(io) {}
+      deadline_(io),
+      writer_(socket_) {}
 
 const TransportTraits& TcpTransport::traits() const {
   return kTraits;
@@ -139,28 +140,8 @@ void TcpTransport::send_rtcp(std::span<const uint8_t> packet) {
   if (closed_ || !connected_) return;
   std::vector<uint8_t> framed;
   if (!common::frame_rfc4571(packet, framed)) return;
-  if (pending_.size() + framed.size() > kMaxPendingRtcp) return;
-  pending_.insert(pending_.end(), framed.begin(), framed.end());
-  if (!write_pending_) do_write();
-}
-
-void TcpTransport::do_write() {
-  if (pending_.empty() || closed_) return;
-  // Without a write in flight, what the kernel takes now goes now: a BYE
-  // written just before close() is not lost to the close.
-  asio::error_code ec;
-  const size_t n = socket_.write_some(asio::buffer(pending_), ec);
-  if (!ec) pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(n));
-  if (pending_.empty()) return;
-  writing_.swap(pending_);
-  pending_.clear();
-  write_pending_ = true;
-  asio::async_write(socket_, asio::buffer(writing_), [this](const asio::error_code& e, size_t) {
-    write_pending_ = false;
-    writing_.clear();
-    if (e || closed_) return;
-    do_write();
-  });
+  if (writer_.pending() + framed.size() > kMaxPendingRtcp) return;
+  writer_.write(framed);
 }
 
 KernelQueue TcpTransport::sample_kernel() {
@@ -173,6 +154,7 @@ void TcpTransport::close() {
   closed_ = true;
   resolver_.cancel();
   deadline_.cancel();
+  writer_.stop();
   asio::error_code ec;
   socket_.close(ec);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "client/transport/rtp_transport.hpp"
+#include "client/transport/tcp_write_queue.hpp"
 #include "common/rtp/rfc4571.hpp"
 
 namespace flowcast::client {
@@ -33,7 +34,6 @@ class TcpTransport : public RtpTransport {
   // Connects to endpoints_[index] and on, one at a time.
   void connect_from(size_t index);
   void do_read();
-  void do_write();
   void fail(const std::string& message);
 
   asio::io_context& io_;
@@ -49,12 +49,10 @@ class TcpTransport : public RtpTransport {
   TransportEvents* events_ = nullptr;
   common::Rfc4571Deframer deframer_;
   std::array<uint8_t, 65536> read_buffer_{};
-  std::vector<uint8_t> pending_;  // framed RTCP not yet written
-  std::vector<uint8_t> writing_;  // the write in flight
+  TcpWriteQueue writer_;  // framed RTCP
   bool connected_ = false;
   bool reading_ = true;
   bool read_pending_ = false;
-  bool write_pending_ = false;
   bool closed_ = false;
 };
 
