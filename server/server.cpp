@@ -8,7 +8,7 @@
 #include "common/rtp/rtcp.hpp"
 #include "common/util/atomic_file.hpp"
 #include "server/source/file_description.hpp"
-#include "server/transport/tcp_session.hpp"
+#include "server/transport/tcp_session_transport.hpp"
 
 namespace flowcast::server {
 
@@ -71,10 +71,9 @@ Server::Server(ServerOptions options)
         io_, ep, [this](const asio::ip::udp::endpoint& peer, const UdpService::Accept& accept) {
           const std::string name = peer.address().to_string() + ":" + std::to_string(peer.port());
           return admit(Transport::udp, name, [&](uint64_t id) {
-                   auto s =
-                       std::make_shared<UdpSession>(io_, *this, session_source(), id, *udp_, peer);
-                   accept(s);
-                   return s;
+                   auto transport = std::make_shared<UdpSessionTransport>(*udp_, peer);
+                   accept(transport);
+                   return std::make_shared<Session>(io_, *this, session_source(), id, transport);
                  }) != nullptr;
         });
     if (!port_) port_ = udp_->local_port();
@@ -288,8 +287,9 @@ void Server::do_accept() {
       auto ep = socket.remote_endpoint(pe);
       std::string name = pe ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
       auto session = admit(Transport::tcp, name, [&](uint64_t id) {
-        return std::make_shared<TcpSession>(io_, *this, session_source(), id, std::move(socket),
-                                            options_.tcp_send_queue_bytes);
+        auto transport = std::make_shared<TcpSessionTransport>(io_, std::move(socket),
+                                                               options_.tcp_send_queue_bytes);
+        return std::make_shared<Session>(io_, *this, session_source(), id, transport);
       });
       if (!session && !refusal_.empty()) refuse_tcp(socket);
     }
@@ -336,7 +336,8 @@ void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) 
 void Server::start_push() {
   const std::string target = options_.push->host + ":" + std::to_string(options_.push->port);
   push_ = admit(Transport::push, target, [&](uint64_t id) {
-    return std::make_shared<PushSession>(io_, *this, session_source(), id, *push_to_);
+    return std::make_shared<Session>(io_, *this, session_source(), id,
+                                     std::make_shared<PushTransport>(io_, *push_to_));
   });
 }
 

@@ -18,7 +18,7 @@
 #include "server/source/live_pattern_source.hpp"
 #include "server/source/live_url_source.hpp"
 #include "server/source/sdp_file.hpp"
-#include "server/transport/push_session.hpp"
+#include "server/transport/push_transport.hpp"
 #include "server/transport/rtsp_listener.hpp"
 #include "server/transport/udp_service.hpp"
 

@@ -11,9 +11,6 @@ namespace flowcast::server {
 using Clock = std::chrono::steady_clock;
 
 namespace {
-// How far a live session may fall behind the live edge before it skips.
-constexpr int64_t kLiveBacklog90k = 4 * 90000;
-
 // The link a session emulates: over TCP, loss delays and a full queue blocks.
 common::LinkConfig link_for(common::LinkConfig link, Transport transport) {
   link.reliable = transport == Transport::tcp;
@@ -22,27 +19,34 @@ common::LinkConfig link_for(common::LinkConfig link, Transport transport) {
 }  // namespace
 
 Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-                 Transport transport)
+                 std::shared_ptr<SessionTransport> transport)
     : host_(host),
       source_(std::move(source)),
+      transport_(std::move(transport)),
+      traits_(transport_->traits()),
       pacer_(source_.pacing),
       started_(Clock::now()),
       pace_timer_(io),
       report_timer_(io),
-      delivery_(io, link_for(source_.link, transport), *this),
+      delivery_(io, link_for(source_.link, traits_.kind), *this),
       feedback_(io, *this) {
   stats_.id = id;
-  stats_.transport = transport;
+  stats_.transport = traits_.kind;
+  stats_.protocol = traits_.protocol;
 }
 
-void Session::start() {
+void Session::begin() {
+  transport_->start(*this);
+  // A client that never sends RTCP holds a --max-clients slot: after
+  // kFeedbackTimeout it is let go.
+  if (traits_.watch_silence) feedback_.watch();
   stats_.peer = peer();
   started_ = Clock::now();
   feedback_.restart(started_);
-  if (transport() != Transport::push) schedule_sender_report();
+  if (traits_.sender_reports) schedule_sender_report();
   if (source_.file) {
     file_ = open_file(0);
-    t0_ = Clock::now();
+    timeline_.restart(Clock::now());
     pump();
   } else {
     // Join at a keyframe, and do not make the new viewer wait a whole GOP.
@@ -73,7 +77,7 @@ std::optional<double> Session::seek(double npt_s) {
   // The next frame sent continues the session's timeline.
   seek_shift_90k_ = next_pts_90k_ ? *next_pts_90k_ - at : 0;
   next_.reset();
-  first_dts_.reset();
+  timeline_.restart(Clock::now());
   end_pts_90k_.reset();
   waiting_drain_ = false;
   at_end_ = false;
@@ -83,7 +87,7 @@ std::optional<double> Session::seek(double npt_s) {
     paused_at_ = Clock::now();
   }
   // Reports start again (at the end they stopped); a running timer restarts.
-  if (transport() != Transport::push) schedule_sender_report();
+  if (traits_.sender_reports) schedule_sender_report();
   pump();  // reads ahead; paused, it sends nothing yet
   return static_cast<double>(at) / 90000.0;
 }
@@ -123,17 +127,11 @@ void Session::pump() {
       next_ = std::move(read.frame);
       next_->pts_90k += seek_shift_90k_;
       next_->dts_90k += seek_shift_90k_;
-      if (!first_dts_) {
-        // The timeline starts with the first frame, however long a
-        // transcoder took to make it.
-        first_dts_ = next_->dts_90k;
-        t0_ = Clock::now();
-      }
+      timeline_.anchor(next_->dts_90k, Clock::now());
     }
     if (paused_) return;  // resume() goes on
-    auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
-    auto now = Clock::now();
-    if (due > now) {
+    const auto due = timeline_.due(next_->dts_90k);
+    if (due > Clock::now()) {
       pace_timer_.expires_at(due);
       pace_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
         if (!ec) pump();
@@ -159,13 +157,8 @@ void Session::on_drained() {
     pump_live();
     return;
   }
-  if (next_ && first_dts_) {
-    // The file paused: its timeline moves by the time it was held, so it
-    // resumes at its own rate instead of bursting to catch up.
-    auto due = t0_ + std::chrono::microseconds((next_->dts_90k - *first_dts_) * 1000 / 90);
-    auto now = Clock::now();
-    if (now > due) t0_ += now - due;
-  }
+  // The file paused: it resumes at its own rate instead of bursting.
+  if (next_ && timeline_.anchored()) timeline_.held_until(next_->dts_90k, Clock::now());
   pump();
 }
 
@@ -186,8 +179,7 @@ void Session::pause() {
   if (source_.file) {
     pace_timer_.cancel();
   } else {
-    backlog_.clear();
-    waiting_keyframe_ = true;
+    backlog_.reset();
   }
 }
 
@@ -195,11 +187,7 @@ void Session::resume() {
   if (!paused_ || ended_) return;
   paused_ = false;
   if (source_.file) {
-    // The file's timeline moves by the pause (from its first frame, when that
-    // came during the pause), so it goes on at its own rate.
-    const auto now = Clock::now();
-    const auto since = std::max(paused_at_, t0_);
-    if (now > since) t0_ += now - since;
+    timeline_.paused_from(paused_at_, Clock::now());
     waiting_drain_ = false;
     if (file_) pump();
   } else {
@@ -216,57 +204,29 @@ void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame)
   if (ended_ || closing_ || source_.file) return;
   next_pts_90k_ = frame->pts_90k;
   if (paused_) return;
-  // The server is behind: every live session skips to the next keyframe,
-  // as a TCP session with a full send queue does, and the load falls. A
-  // keyframe always goes, so every viewer keeps a picture.
-  if (!frame->keyframe && (shedding_ || host_.overloaded())) {
-    if (!waiting_keyframe_) {
-      shedding_ = true;
-      waiting_keyframe_ = true;
-    }
+  const auto offered = backlog_.offer(frame, host_.overloaded());
+  if (offered.skipped_overload) {
+    ++stats_.frames_skipped_overload;
+    host_.frame_skipped();
   }
-  if (waiting_keyframe_ && !frame->keyframe) {
-    if (shedding_) {
-      ++stats_.frames_skipped_overload;
-      host_.frame_skipped();
-    }
-    return;
-  }
-  waiting_keyframe_ = false;
-  shedding_ = false;
-  backlog_.push_back(frame);
-  if (backlog_.back()->dts_90k - backlog_.front()->dts_90k > kLiveBacklog90k) {
-    // Too far behind the live edge: skip to the newest keyframe held, or, if
-    // there is none, drop it all and ask for one.
-    auto keep =
-        std::find_if(backlog_.rbegin(), backlog_.rend(), [](const auto& f) { return f->keyframe; });
-    const size_t drop =
-        keep == backlog_.rend() ? backlog_.size() : static_cast<size_t>(backlog_.rend() - keep) - 1;
-    for (size_t i = 0; i < drop; ++i) {
-      stats_.packets_dropped_queue += backlog_.front()->payloads.size();
-      ++stats_.frames_dropped_queue;
-      backlog_.pop_front();
-    }
-    if (backlog_.empty()) {
-      waiting_keyframe_ = true;
-      host_.request_keyframe(KeyframeLimiter::Reason::join);
-    }
-  }
+  if (!offered.taken) return;
+  stats_.frames_dropped_queue += offered.frames_dropped;
+  stats_.packets_dropped_queue += offered.packets_dropped;
+  if (offered.wants_keyframe) host_.request_keyframe(KeyframeLimiter::Reason::join);
   pump_live();
 }
 
 void Session::pump_live() {
   while (!backlog_.empty() && !ended_ && !closing_) {
     if (wait_if_held_back(&Session::pump_live)) return;
-    auto frame = std::move(backlog_.front());
-    backlog_.pop_front();
+    auto frame = backlog_.pop();
     live_anchor_.emplace(Clock::now(), frame->dts_90k);
     send_frame(frame);
   }
 }
 
 bool Session::wait_if_held_back(void (Session::*resume)()) {
-  if (held_back(0)) {
+  if (transport_->held_back(0)) {
     // The transport's queue is full: on_drained() resumes.
     note_held(true);
     waiting_drain_ = true;
@@ -296,7 +256,7 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   const auto now_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
   // Padding is wasted on an emulated link, which takes packets one by one.
-  const bool pad = segments_bursts() && !source_.link.active();
+  const bool pad = transport_->segments_bursts() && !source_.link.active();
   rtp_.send(shared, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k), pad,
             [&](OutboundPacket&& packet, const common::RtpHeader& header, size_t index) {
               history_.remember(shared, index, header, packet.size());
@@ -311,9 +271,9 @@ void Session::answer_nack(std::span<const uint16_t> sequences) {
   // refused now, not queued behind it.
   size_t queued = 0;
   auto packets = history_.answer(sequences, Clock::now(), [&](size_t bytes) {
-    constexpr size_t kFraming = 2;  // RFC 4571 length, over TCP
-    if (held_back(queued + bytes + kFraming)) return false;
-    queued += bytes + kFraming;
+    const size_t framed = bytes + traits_.framing_bytes;
+    if (transport_->held_back(queued + framed)) return false;
+    queued += framed;
     return true;
   });
   const ResendCounters& resends = history_.counters();
@@ -328,28 +288,23 @@ void Session::answer_nack(std::span<const uint16_t> sequences) {
   for (auto& p : packets) route(OutboundPacket(std::move(p)), now);
 }
 
-Session::Sent Session::send_packets(std::span<OutboundPacket> packets) {
-  Sent sent;
-  for (auto& p : packets) {
-    const size_t size = p.size();
-    if (send_packet(p.bytes())) {
-      ++sent.packets;
-      sent.bytes += size;
-    }
-  }
-  return sent;
-}
-
 void Session::send_burst(std::span<OutboundPacket> packets) {
-  const Sent sent = send_packets(packets);
+  const SessionTransport::Sent sent = transport_->send_burst(packets);
+  note_queue();
   host_.sent(sent.bytes);
   stats_.packets_sent += sent.packets;
   stats_.bytes_sent += sent.bytes;
   stats_.packets_dropped_queue += packets.size() - sent.packets;
 }
 
-void Session::send_control(OutboundPacket&& packet) {
-  send_packet(packet.bytes());
+bool Session::send_now(std::vector<uint8_t>&& packet) {
+  const bool sent = transport_->send(std::move(packet));
+  note_queue();
+  return sent;
+}
+
+void Session::note_queue() {
+  stats_.peak_queue_bytes = std::max<uint64_t>(stats_.peak_queue_bytes, transport_->queued_bytes());
 }
 
 void Session::route(OutboundPacket&& packet, Clock::time_point offer_at) {
@@ -384,16 +339,13 @@ void Session::send_sender_report() {
 }
 
 std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
-  auto ticks = [](Clock::duration d) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(d).count() * 9 / 100;
-  };
   if (source_.file) {
-    if (!first_dts_) return std::nullopt;
+    if (!timeline_.anchored()) return std::nullopt;
     // While held back, the file's timeline stands still (on_drained() moves
-    // t0_ by the time it was held).
+    // it by the time it was held).
     auto at = waiting_drain_ && held_since_ ? std::min(now, *held_since_) : now;
-    if (paused_) at = std::min(at, paused_at_);  // and while paused (resume() moves t0_)
-    const int64_t clock = *first_dts_ + ticks(at - t0_);
+    if (paused_) at = std::min(at, paused_at_);  // and while paused (resume() moves it)
+    const int64_t clock = timeline_.time_at(at);
     // Never past a frame not sent yet (held back by the emulated link, or
     // late): the client reads a report that arrives behind every packet it
     // counts as "nothing more was sent up to here" (SenderClock). Every
@@ -401,8 +353,11 @@ std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
     return next_ ? std::min(clock, next_->dts_90k) : clock;
   }
   if (!live_anchor_) return std::nullopt;
-  const int64_t clock = live_anchor_->second + ticks(now - live_anchor_->first);
-  return backlog_.empty() ? clock : std::min(clock, backlog_.front()->dts_90k);
+  const int64_t clock =
+      live_anchor_->second +
+      std::chrono::duration_cast<std::chrono::microseconds>(now - live_anchor_->first).count() * 9 /
+          100;
+  return backlog_.empty() ? clock : std::min(clock, backlog_.front().dts_90k);
 }
 
 void Session::on_receiver_reports(size_t count) {
@@ -423,7 +378,7 @@ void Session::on_plis(size_t count) {
   stats_.plis_received += count;
   if (live()) {
     host_.request_keyframe(KeyframeLimiter::Reason::pli);
-    waiting_keyframe_ = true;
+    backlog_.wait_for_keyframe();
   }
 }
 
@@ -442,14 +397,25 @@ void Session::on_bye() {
 }
 
 void Session::on_silence() {
-  end_silent("no RTCP from the client for 5 s");
+  const std::string reason = "no RTCP from the client for 5 s";
+  // A viewer whose reports were lost on the way is told it was let go.
+  if (traits_.bye_on_silence) send_bye(reason);
+  transport_->abort(reason);
+}
+
+void Session::on_kernel_evidence(const KernelEvidence& evidence) {
+  stats_.rwnd_limited_ms = evidence.rwnd_limited_ms;
+  stats_.sndbuf_limited_ms = evidence.sndbuf_limited_ms;
+  stats_.peak_kernel_unsent_bytes =
+      std::max(stats_.peak_kernel_unsent_bytes, evidence.unsent_bytes);
+  note_queue();
 }
 
 void Session::end_of_stream() {
   // The last picture is held for its duration: the file ends at its end
   // time, not when its last frame is sent.
-  if (first_dts_ && end_pts_90k_) {
-    const auto end = t0_ + std::chrono::microseconds((*end_pts_90k_ - *first_dts_) * 1000 / 90);
+  if (timeline_.anchored() && end_pts_90k_) {
+    const auto end = timeline_.due(*end_pts_90k_);
     if (end > Clock::now()) {
       // A pause cancels the wait; resume() reads the end again and waits anew.
       pace_timer_.expires_at(end);
@@ -501,13 +467,13 @@ void Session::stop(const std::string& reason) {
 void Session::finish_stop() {
   if (!bye_sent_) send_bye("");
   bye_sent_ = true;
-  close_transport();
+  transport_->close();
 }
 
 void Session::send_bye(const std::string& reason) {
   std::vector<uint8_t> bye;
   common::write_goodbye(rtp_.ssrc(), reason, bye);
-  send_packet(std::move(bye));
+  send_now(std::move(bye));
 }
 
 void Session::finished(const std::string& reason) {
@@ -520,6 +486,7 @@ void Session::finished(const std::string& reason) {
   report_timer_.cancel();
   delivery_.close();
   feedback_.close();
+  transport_->release();
   stats_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
   host_.session_ended(shared_from_this());
 }

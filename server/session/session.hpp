@@ -1,8 +1,9 @@
 #pragma once
 // One client's stream, whatever the transport. A session either plays a file
 // from its start, paced by the file's timestamps (like ffmpeg -re), or relays
-// the shared live frames. The transport (TcpSession, UdpSession) only moves
-// bytes and says whether it is held back.
+// the shared live frames. It writes through a SessionTransport, which only
+// moves bytes and says whether it is held back, and hears back through the
+// transport's Events: the session is composed, never subclassed.
 //
 // Threads: everything runs on the server's network thread (the io_context),
 // except the transcoding of a file that is not H.264, which the session's
@@ -10,7 +11,6 @@
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,10 +21,13 @@
 #include "media/source/file_source.hpp"
 #include "server/session/feedback_handler.hpp"
 #include "server/session/link_delivery.hpp"
+#include "server/session/live_backlog.hpp"
 #include "server/session/pacer.hpp"
+#include "server/session/playback_timeline.hpp"
 #include "server/session/retransmission_history.hpp"
 #include "server/session/rtp_sender.hpp"
 #include "server/session/session_stats.hpp"
+#include "server/session/session_transport.hpp"
 #include "server/source/file_reader.hpp"
 #include "server/source/keyframe_limiter.hpp"
 
@@ -56,7 +59,7 @@ struct SessionSource {
   bool loop = false;
   size_t mtu = 1200;
   Pacing pacing = Pacing::smooth;
-  common::LinkConfig link;  // the transport sets link.reliable
+  common::LinkConfig link;  // the transport's kind sets link.reliable
   // At the end of a file, send the BYE and wait (paused, at_end()) for a
   // PLAY that starts it again or for the end of the session, instead of
   // ending: an RTSP session lasts until TEARDOWN or its timeout (RFC 2326
@@ -67,12 +70,15 @@ struct SessionSource {
 // A session composes its parts, each with one job: the Pacer (when a frame's
 // packets leave), the RtpSender (their headers), the RetransmissionHistory
 // (answers to NACKs), LinkDelivery (the emulated link and the queue of
-// packets not yet due) and the FeedbackHandler (the client's RTCP). It keeps
-// the source side itself: a file paced by its timestamps, or the live frames
-// and their backlog, and the backpressure from the transport and the link.
-class Session : public std::enable_shared_from_this<Session>,
-                private LinkDelivery::Sink,
-                private FeedbackHandler::Listener {
+// packets not yet due), the FeedbackHandler (the client's RTCP), the
+// LiveBacklog (live frames not sent yet) and its SessionTransport (the
+// bytes' way to the client). It keeps the source side itself: a file paced by
+// its timestamps, or the live frames, and the backpressure from the
+// transport and the link.
+class Session final : public std::enable_shared_from_this<Session>,
+                      private LinkDelivery::Sink,
+                      private FeedbackHandler::Listener,
+                      private SessionTransport::Events {
  public:
   // A client that sends no RTCP for this long is gone (TCP and UDP alike).
   static constexpr auto kFeedbackTimeout = FeedbackHandler::kTimeout;
@@ -84,14 +90,16 @@ class Session : public std::enable_shared_from_this<Session>,
   // miss a picture; 52 bytes four times a second.
   static constexpr auto kSenderReportInterval = std::chrono::milliseconds(250);
 
+  // `transport` (not null) is started by begin() and held until the session
+  // and every handler of the transport are gone.
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-          Transport transport);
-  virtual ~Session() = default;
+          std::shared_ptr<SessionTransport> transport);
 
-  // Starts the transport (for TCP and UDP: reading RTCP, watching for
-  // silence) and the stream. Called once, by the server's admission. Throws
-  // media::SourceError when the file cannot open.
-  virtual void begin() { start(); }
+  // Starts the transport (reading RTCP), the silence watch when its traits
+  // ask for it, and the stream (a session paused before begins paused).
+  // Called once, by the server's admission. Throws media::SourceError when
+  // the file cannot open.
+  void begin();
   // A frame of the live source (ignored by file sessions).
   void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // Ends the stream with an RTCP BYE (server stopping). Idempotent.
@@ -104,9 +112,9 @@ class Session : public std::enable_shared_from_this<Session>,
   // The stats with duration_ms up to now for a session still running (one
   // cut off at shutdown, or listed in the metrics while it plays).
   SessionStats stats_now() const;
-  virtual std::string peer() const = 0;
-  // Bytes waiting in the session's own send queue.
-  virtual size_t queued_bytes() const { return 0; }
+  std::string peer() const { return transport_->peer(); }
+  // Bytes waiting in the transport's own send queue.
+  size_t queued_bytes() const { return transport_->queued_bytes(); }
 
   // RTSP PAUSE (RFC 2326 §10.6): a file stops where it is, its timeline held;
   // a live session stops taking frames. Idempotent.
@@ -136,51 +144,10 @@ class Session : public std::enable_shared_from_this<Session>,
   uint32_t next_rtp_timestamp() const;
   uint32_t ssrc() const { return rtp_.ssrc(); }
 
- protected:
-  // Hands one RTP or RTCP packet to the transport. Returns false if dropped.
-  virtual bool send_packet(std::vector<uint8_t>&& packet) = 0;
-  struct Sent {
-    uint64_t packets = 0;
-    uint64_t bytes = 0;
-  };
-  // Hands a burst of packets to the transport, in order (UDP: one sendmmsg).
-  // Returns what it took; the rest were dropped. The packets are consumed.
-  // By default, each goes to send_packet() in one buffer of its own.
-  virtual Sent send_packets(std::span<OutboundPacket> packets);
-  // True when the transport sends a burst of equal-sized packets to its peer
-  // in one segmented send (UDP GSO): the pacer's bursts are then padded to
-  // one size (RtpSender::send).
-  virtual bool segments_bursts() const { return false; }
-  // The send queue is past its mark: file sessions pause, live ones drop.
-  virtual bool held_back(size_t extra_bytes) const = 0;
-  // Closes the transport once what is queued has left; calls finished() then.
-  virtual void close_transport() = 0;
-
-  // Starts the stream. Throws media::SourceError when the file cannot open.
-  void start();
-  // The transport's queue drained below its mark.
-  void on_drained();
-  // RTCP from the client: RR (keepalive), PLI, NACK, BYE.
-  void handle_rtcp(std::span<const uint8_t> packet) { feedback_.handle(packet); }
-  // The transport is gone (error, peer closed, timeout). Idempotent.
-  void finished(const std::string& reason);
-  // Ends the session once kFeedbackTimeout passes without RTCP from the
-  // client (its receiver reports are its keepalive), through end_silent().
-  void watch_silence() { feedback_.watch(); }
-  // Reads the RTCP waiting in the transport now (FeedbackHandler's
-  // read_pending_feedback); by default there is no way to.
-  virtual void read_transport_feedback() {}
-  // The client fell silent: ends the session. The transport closes itself.
-  virtual void end_silent(const std::string& reason) { finished(reason); }
-  SessionStats& mutable_stats() { return stats_; }
-  // The session's goodbye (common::write_goodbye: an empty RR, then the BYE
-  // with an optional reason) through send_packet().
-  void send_bye(const std::string& reason);
-
  private:
   // LinkDelivery::Sink: due packets, to the transport.
   void send_burst(std::span<OutboundPacket> packets) override;
-  void send_control(OutboundPacket&& packet) override;
+  void send_control(OutboundPacket&& packet) override { send_now(packet.bytes()); }
   // FeedbackHandler::Listener: what the client said.
   void on_receiver_reports(size_t count) override;
   // A block about our SSRC that echoes an SR: one round-trip measurement.
@@ -189,9 +156,31 @@ class Session : public std::enable_shared_from_this<Session>,
   void on_nacks(std::span<const common::GenericNack> nacks) override;
   void on_bye() override;
   void on_silence() override;
-  void read_pending_feedback() override { read_transport_feedback(); }
-  // Both: timer handlers hold the session.
+  void read_pending_feedback() override { transport_->read_pending(); }
+  // SessionTransport::Events: what the transport saw.
+  // A BYE in it ends the session, which its owners may then let go: the
+  // call holds it.
+  void on_rtcp(std::span<const uint8_t> packet) override {
+    auto self = shared_from_this();
+    feedback_.handle(packet);
+  }
+  void on_drained() override;
+  void on_kernel_evidence(const KernelEvidence& evidence) override;
+  void on_closed(const std::string& reason) override { finished(reason); }
+  // All three: timer and socket handlers hold the session.
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
+
+  // The transport is gone (error, peer closed, closed after close()), or the
+  // client said BYE. Idempotent.
+  void finished(const std::string& reason);
+  // One packet (RTP or RTCP) to the transport now; the send queue's peak
+  // follows. Returns false if dropped.
+  bool send_now(std::vector<uint8_t>&& packet);
+  // The send queue's peak, after a send or a probe.
+  void note_queue();
+  // The session's goodbye (common::write_goodbye: an empty RR, then the BYE
+  // with an optional reason) to the transport now.
+  void send_bye(const std::string& reason);
 
   // The session's file, read from the keyframe at or before `start_90k`.
   std::unique_ptr<FileReader> open_file(int64_t start_90k);
@@ -202,7 +191,7 @@ class Session : public std::enable_shared_from_this<Session>,
   void route(OutboundPacket&& packet, std::chrono::steady_clock::time_point offer_at);
   // RTCP across the emulated link, behind every media packet already
   // offered (a sender report describes what was sent before it, RFC 3550
-  // §6.4.1), through send_control() to send_packet().
+  // §6.4.1), through send_control() to the transport.
   void send_rtcp(std::vector<uint8_t>&& packet);
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
@@ -231,6 +220,8 @@ class Session : public std::enable_shared_from_this<Session>,
 
   SessionHost& host_;
   SessionSource source_;
+  std::shared_ptr<SessionTransport> transport_;
+  const SessionTransport::Traits& traits_;
   Pacer pacer_;
   RtpSender rtp_;
   RetransmissionHistory history_;
@@ -243,8 +234,7 @@ class Session : public std::enable_shared_from_this<Session>,
   std::unique_ptr<FileReader> file_;
   std::optional<media::EncodedFrame> next_;
   asio::steady_timer pace_timer_;
-  std::chrono::steady_clock::time_point t0_;
-  std::optional<int64_t> first_dts_;
+  PlaybackTimeline timeline_;
   // The file's end on its timeline (90 kHz): the latest pts + duration sent.
   std::optional<int64_t> end_pts_90k_;
   bool waiting_drain_ = false;
@@ -258,14 +248,10 @@ class Session : public std::enable_shared_from_this<Session>,
   bool at_end_ = false;
   bool bye_sent_ = false;
 
-  // Live relay: frames wait here while the transport or the link holds the
-  // session back, up to kLiveBacklog; past that, the session skips to the
-  // newest keyframe.
+  // Live relay: frames wait in the backlog while the transport or the link
+  // holds the session back.
   void pump_live();
-  std::deque<std::shared_ptr<const PacketizedFrame>> backlog_;
-  bool waiting_keyframe_ = true;
-  // Skipping to the next keyframe because the server is overloaded.
-  bool shedding_ = false;
+  LiveBacklog backlog_;
 
   std::optional<std::chrono::steady_clock::time_point> held_since_;
 

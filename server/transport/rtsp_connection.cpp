@@ -15,7 +15,10 @@ constexpr auto kLinger = std::chrono::seconds(1);
 
 RtspConnection::RtspConnection(asio::io_context& io, asio::ip::tcp::socket socket,
                                RtspListener& listener)
-    : socket_(std::move(socket)), listener_(listener), tick_timer_(io) {
+    : socket_(std::move(socket)),
+      listener_(listener),
+      queue_(socket_, listener.config_.send_queue_bytes / 2, *this),
+      tick_timer_(io) {
   asio::error_code ec;
   asio::ip::address peer_address;
   std::string peer = "?";
@@ -68,51 +71,14 @@ void RtspConnection::probe() {
   protocol_->note_probe(read_tcp_probe(socket_.native_handle()));
 }
 
-void RtspConnection::write(std::span<const uint8_t> bytes) {
-  pending_.insert(pending_.end(), bytes.begin(), bytes.end());
-  queued_bytes_ += bytes.size();
-  if (!write_in_flight_) do_write();
-}
-
-void RtspConnection::do_write() {
-  // One write in flight: a drain callback run by the completion handler may
-  // have started the next one already, and its buffer must stay put.
-  if (write_in_flight_) return;
-  if (closed_) return;
-  if (pending_.empty()) {
-    if (close_after_write_) {
-      asio::error_code ec;
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-      tick_timer_.cancel();
-      tick_timer_.expires_after(kLinger);
-      tick_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& e) {
-        if (!e) close("closed after the answer");
-      });
-    }
-    return;
-  }
-  writing_.swap(pending_);
-  pending_.clear();
-  write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [this, self = shared_from_this()](const asio::error_code& ec, size_t n) {
-                      write_in_flight_ = false;
-                      queued_bytes_ -= std::min(queued_bytes_, n);
-                      writing_.clear();
-                      if (closed_) return;
-                      if (ec) {
-                        close(ec.message());
-                        return;
-                      }
-                      if (queued_bytes_ <= listener_.config_.send_queue_bytes / 2)
-                        protocol_->drained();
-                      do_write();
-                    });
-}
-
-void RtspConnection::close_after_write() {
-  close_after_write_ = true;
-  if (!write_in_flight_) do_write();
+void RtspConnection::on_sent_all() {
+  // After the 400 that ends a connection, or when stopping: the client has
+  // kLinger to read the answer before the socket closes.
+  tick_timer_.cancel();
+  tick_timer_.expires_after(kLinger);
+  tick_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& e) {
+    if (!e) close("closed after the answer");
+  });
 }
 
 void RtspConnection::close(const std::string& reason) {
@@ -123,6 +89,7 @@ void RtspConnection::close(const std::string& reason) {
     return;
   }
   closed_ = true;
+  queue_.stop();
   tick_timer_.cancel();
   probe();
   asio::error_code ec;

@@ -5,7 +5,7 @@
 
 #include "common/rtp/rtp_packet.hpp"
 #include "server/transport/rtsp_connection.hpp"
-#include "server/transport/rtsp_session.hpp"
+#include "server/transport/rtsp_udp_transport.hpp"
 
 namespace flowcast::server {
 
@@ -54,25 +54,23 @@ bool RtspUdpPorts::send(std::span<const uint8_t> packet, const asio::ip::udp::en
   return !ec;
 }
 
-void RtspUdpPorts::attach(const std::shared_ptr<RtspSession>& session) {
-  owners_[session->rtp_to()] = session;
-  owners_[session->rtcp_to()] = session;
+void RtspUdpPorts::attach(const std::shared_ptr<RtspUdpTransport>& transport) {
+  owners_[transport->rtp_to()] = transport;
+  owners_[transport->rtcp_to()] = transport;
 }
 
-void RtspUdpPorts::detach(const RtspSession& session) {
-  for (const auto& endpoint : {session.rtp_to(), session.rtcp_to()}) {
+void RtspUdpPorts::detach(const RtspUdpTransport& transport) {
+  for (const auto& endpoint : {transport.rtp_to(), transport.rtcp_to()}) {
     auto it = owners_.find(endpoint);
     if (it == owners_.end()) continue;
     auto owner = it->second.lock();
-    if (!owner || owner.get() == &session) owners_.erase(it);
+    if (!owner || owner.get() == &transport) owners_.erase(it);
   }
 }
 
 bool RtspUdpPorts::in_use(const asio::ip::udp::endpoint& endpoint) const {
   auto it = owners_.find(endpoint);
-  if (it == owners_.end()) return false;
-  auto owner = it->second.lock();
-  return owner && !owner->ended();
+  return it != owners_.end() && !it->second.expired();
 }
 
 void RtspUdpPorts::receive(asio::ip::udp::socket& socket, asio::ip::udp::endpoint& from,
@@ -88,14 +86,10 @@ void RtspUdpPorts::receive(asio::ip::udp::socket& socket, asio::ip::udp::endpoin
 
 void RtspUdpPorts::on_datagram(const asio::ip::udp::endpoint& from, std::span<const uint8_t> data) {
   auto it = owners_.find(from);
-  std::shared_ptr<RtspSession> session = it == owners_.end() ? nullptr : it->second.lock();
+  auto transport = it == owners_.end() ? nullptr : it->second.lock();
   // Only RTCP is read; ffmpeg's and GStreamer's first datagrams (to open a
   // NAT) are RTP or RTCP and need no answer.
-  if (!session || session->ended() || !common::is_rtcp(data)) {
-    ++stray_;
-    return;
-  }
-  session->on_rtcp(data);
+  if (!transport || !common::is_rtcp(data) || !transport->on_datagram(data)) ++stray_;
 }
 
 RtspListener::RtspListener(asio::io_context& io, const asio::ip::address& address, uint16_t port,

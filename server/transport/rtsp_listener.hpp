@@ -4,7 +4,8 @@
 // handled by its RtspServerProtocol) answer OPTIONS,
 // DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN and GET_PARAMETER for the one
 // stream at rtsp://HOST:PORT/stream, and the two UDP ports (RTP, RTCP) that
-// RtspSessions over UDP send from and hear their clients' RTCP on.
+// RTSP sessions over UDP (RtspUdpTransport) send from and hear their
+// clients' RTCP on.
 //
 // Bounds: at most max_connections connections at once (more are closed at
 // accept); every session is admitted by the server (--max-clients counts
@@ -26,11 +27,11 @@ namespace flowcast::server {
 
 class RtspConnection;
 class RtspServerProtocol;
-class RtspSession;
+class RtspUdpTransport;
 
 // The UDP ports RTSP sessions over UDP share: RTP leaves from the first,
 // RTCP from the second (RFC 3550 §11; server_port in the SETUP answer).
-// RTCP a client sends to either is handed to the session whose client_port
+// RTCP a client sends to either is handed to the transport whose client_port
 // it comes from; anything else is counted and dropped.
 class RtspUdpPorts {
  public:
@@ -43,10 +44,11 @@ class RtspUdpPorts {
   uint16_t rtcp_port() const { return rtcp_port_; }
   // Non-blocking: false when the kernel's send buffer is full.
   bool send(std::span<const uint8_t> packet, const asio::ip::udp::endpoint& to, bool rtcp);
-  // The client endpoints of a session (its RTP and RTCP ports).
-  void attach(const std::shared_ptr<RtspSession>& session);
-  void detach(const RtspSession& session);
-  // A session still running sends to this endpoint.
+  // The client endpoints of a transport (its RTP and RTCP ports), held
+  // weakly, until detach().
+  void attach(const std::shared_ptr<RtspUdpTransport>& transport);
+  void detach(const RtspUdpTransport& transport);
+  // A transport still attached sends to this endpoint.
   bool in_use(const asio::ip::udp::endpoint& endpoint) const;
   uint64_t stray_datagrams() const { return stray_; }
 
@@ -61,7 +63,7 @@ class RtspUdpPorts {
   uint16_t rtcp_port_ = 0;
   asio::ip::udp::endpoint rtp_from_, rtcp_from_;
   std::array<uint8_t, 2048> rtp_buffer_{}, rtcp_buffer_{};
-  std::map<asio::ip::udp::endpoint, std::weak_ptr<RtspSession>> owners_;
+  std::map<asio::ip::udp::endpoint, std::weak_ptr<RtspUdpTransport>> owners_;
   uint64_t stray_ = 0;
 };
 

@@ -105,17 +105,14 @@ void RtspServerProtocol::tick(Clock::time_point now) {
   for (auto& [id, session] : sessions) {
     if (!session->ended() && now - session->last_heard() > RtspSession::kTimeout) {
       ++listener_.counters_.sessions_timed_out;
-      session->stop("no RTSP request or RTCP for 60 s");
+      session->media().stop("no RTSP request or RTCP for 60 s");
     }
   }
 }
 
 void RtspServerProtocol::note_probe(const TcpProbe& probe) {
   for (auto& [id, session] : sessions_) {
-    if (session->interleaved() && !session->ended())
-      session->note_probe(static_cast<double>(probe.rwnd_limited_us) / 1000.0,
-                          static_cast<double>(probe.sndbuf_limited_us) / 1000.0,
-                          probe.unsent_bytes);
+    if (session->interleaved() && !session->ended()) session->interleaved()->note_probe(probe);
   }
 }
 
@@ -138,7 +135,7 @@ void RtspServerProtocol::drained() {
   std::vector<std::shared_ptr<RtspSession>> waiting;
   for (auto& [id, session] : sessions_)
     if (session->interleaved() && !session->ended()) waiting.push_back(session);
-  for (auto& session : waiting) session->drained();
+  for (auto& session : waiting) session->interleaved()->drained();
 }
 
 void RtspServerProtocol::close_when_done() {
@@ -154,14 +151,11 @@ void RtspServerProtocol::close(const std::string& reason) {
   auto sessions = std::move(sessions_);
   sessions_.clear();
   for (auto& [id, session] : sessions) {
-    if (session->ended()) {
-      if (!session->interleaved()) listener_.udp_.detach(*session);
-      continue;
-    }
+    if (session->ended()) continue;
     if (session->interleaved())
-      session->connection_closed(reason);
+      session->interleaved()->connection_closed(reason);
     else
-      session->stop("the RTSP connection closed: " + reason);  // its BYE over UDP
+      session->media().stop("the RTSP connection closed: " + reason);  // its BYE over UDP
   }
 }
 
@@ -213,10 +207,12 @@ std::string RtspServerProtocol::session_header(const RtspSession& session) const
 void RtspServerProtocol::on_frame(const common::InterleavedFrame& frame) {
   // RTCP from the client on a session's odd channel (RFC 2326 §10.12).
   for (auto& [id, session] : sessions_) {
-    if (session->interleaved() && !session->ended() &&
-        (frame.channel == session->rtp_channel() + 1 || frame.channel == session->rtp_channel())) {
+    const auto* interleaved = session->interleaved();
+    if (interleaved && !session->ended() &&
+        (frame.channel == interleaved->rtp_channel() + 1 ||
+         frame.channel == interleaved->rtp_channel())) {
       auto keep = session;
-      keep->on_rtcp(frame.data);
+      keep->interleaved()->on_frame(frame.data);
       return;
     }
   }
@@ -306,10 +302,11 @@ std::optional<common::RtspTransportSpec> RtspServerProtocol::choose_transport(
       uint8_t channel =
           spec.interleaved && spec.interleaved->first < 255 ? spec.interleaved->first : 0;
       auto taken = [&](uint8_t c) {
-        for (auto& [id, s] : sessions_)
-          if (s->interleaved() && !s->ended() &&
-              (s->rtp_channel() == c || s->rtp_channel() + 1 == c || s->rtp_channel() == c + 1))
-            return true;
+        for (auto& [id, s] : sessions_) {
+          if (!s->interleaved() || s->ended()) continue;
+          const uint8_t used = s->interleaved()->rtp_channel();
+          if (used == c || used + 1 == c || used == c + 1) return true;
+        }
         return false;
       };
       while (taken(channel) && channel < 252) channel = static_cast<uint8_t>(channel + 2);
@@ -359,7 +356,6 @@ void RtspServerProtocol::setup(const common::RtspMessage& request) {
         ++it;
         continue;
       }
-      if (!it->second->interleaved()) listener_.udp_.detach(*it->second);
       it = sessions_.erase(it);
     }
   }
@@ -369,27 +365,37 @@ void RtspServerProtocol::setup(const common::RtspMessage& request) {
   }
   const std::string rtsp_id = session_ids_();
   auto& io = listener_.io_;
-  const auto& config = listener_.config_;
-  std::shared_ptr<RtspSession> session;
-  const Transport transport = chosen->tcp ? Transport::tcp : Transport::udp;
-  auto admitted = listener_.admit_(transport, peer_, [&](uint64_t id) -> std::shared_ptr<Session> {
-    if (chosen->tcp) {
-      session = std::make_shared<RtspSession>(io, listener_.host_, listener_.source_, id, rtsp_id,
-                                              weak_from_this(), chosen->interleaved->first, peer_,
-                                              config.send_queue_bytes);
-    } else {
-      session = std::make_shared<RtspSession>(
-          io, listener_.host_, listener_.source_, id, rtsp_id, weak_from_this(), listener_.udp_,
-          asio::ip::udp::endpoint(peer_address_, chosen->client_port->first),
-          asio::ip::udp::endpoint(peer_address_, chosen->client_port->second));
-      listener_.udp_.attach(session);
-    }
-    return session;
+  SessionSource source = listener_.source_;
+  // An RTSP session outlives its file: it waits at the end for PLAY or
+  // TEARDOWN.
+  source.hold_at_end = true;
+  std::shared_ptr<RtspInterleavedTransport> interleaved;
+  std::shared_ptr<RtspUdpTransport> udp;
+  std::shared_ptr<SessionTransport> transport;
+  if (chosen->tcp) {
+    transport = interleaved = std::make_shared<RtspInterleavedTransport>(
+        weak_from_this(), chosen->interleaved->first, peer_, listener_.config_.send_queue_bytes);
+  } else {
+    transport = udp = std::make_shared<RtspUdpTransport>(
+        io, weak_from_this(), listener_.udp_,
+        asio::ip::udp::endpoint(peer_address_, chosen->client_port->first),
+        asio::ip::udp::endpoint(peer_address_, chosen->client_port->second));
+  }
+  std::shared_ptr<Session> media;
+  const Transport kind = transport->traits().kind;
+  auto admitted = listener_.admit_(kind, peer_, [&](uint64_t id) -> std::shared_ptr<Session> {
+    media = std::make_shared<Session>(io, listener_.host_, source, id, transport);
+    if (udp) listener_.udp_.attach(udp);
+    // SETUP opens the source, paused: PLAY starts it.
+    media->pause();
+    return media;
   });
-  if (!admitted || !session) {
+  if (!admitted || !media) {
     respond(request, 503);  // --max-clients, or the server is stopping
     return;
   }
+  auto session = interleaved ? std::make_shared<RtspSession>(rtsp_id, media, interleaved)
+                             : std::make_shared<RtspSession>(rtsp_id, media, udp);
   sessions_[rtsp_id] = session;
   if (session->ended()) {
     respond(request, 500);  // the source did not open (the server's log says why)
@@ -398,7 +404,7 @@ void RtspServerProtocol::setup(const common::RtspMessage& request) {
   common::RtspTransportSpec answer;
   answer.tcp = chosen->tcp;
   answer.unicast = true;
-  answer.ssrc = session->ssrc();
+  answer.ssrc = media->ssrc();
   if (chosen->tcp) {
     answer.interleaved = chosen->interleaved;
   } else {
@@ -424,22 +430,20 @@ void RtspServerProtocol::in_session(const common::RtspMessage& request) {
   } else if (method == "TEARDOWN") {
     respond(request, 200, id);
     sessions_.erase(session->rtsp_id());
-    if (!session->ended())
-      session->stop("teardown");  // its BYE, then it leaves the UDP ports
-    else if (!session->interleaved())
-      listener_.udp_.detach(*session);
+    // Its BYE, then it leaves the UDP ports.
+    if (!session->ended()) session->media().stop("teardown");
   } else if (method == "PAUSE") {
     // A stream that is over is paused already (GStreamer pauses at its end).
-    if (!session->ended()) session->hold();
+    if (!session->ended()) session->media().pause();
     respond(request, 200, id);
   } else if (session->ended()) {
     respond(request, 455, id);  // the session is over: only TEARDOWN is left
   } else {
-    play(request, *session, id);
+    play(request, session->media(), id);
   }
 }
 
-void RtspServerProtocol::play(const common::RtspMessage& request, RtspSession& session,
+void RtspServerProtocol::play(const common::RtspMessage& request, Session& session,
                               const std::vector<std::pair<std::string, std::string>>& id) {
   std::string range = "npt=now-";
   if (!session.live()) {
@@ -477,7 +481,7 @@ void RtspServerProtocol::play(const common::RtspMessage& request, RtspSession& s
   headers.emplace_back("RTP-Info", rtp_info);
   // The answer leaves before the first packet of the stream.
   respond(request, 200, std::move(headers));
-  session.play();
+  session.resume();
 }
 
 }  // namespace flowcast::server

@@ -10,8 +10,9 @@
 // common::RtspStreamReader (bounded by RtspLimits), answers OPTIONS,
 // DESCRIBE, SETUP (UDP client_port or TCP interleaved), PLAY (with an npt
 // Range for a file), PAUSE, TEARDOWN and GET_PARAMETER, and owns the
-// RtspSessions it set up (each admitted by the server through the
-// listener).
+// RtspSessions it set up (each a Session admitted by the server through the
+// listener, and its transport: RtspInterleavedTransport, whose frames it
+// cuts from the stream and writes to the Wire, or RtspUdpTransport).
 //
 // Bounds and answers (docs/SECURITY.md):
 // - a stream the reader cannot read (a line, head or body past RtspLimits,
@@ -139,7 +140,8 @@ class RtspServerProtocol : public std::enable_shared_from_this<RtspServerProtoco
   std::optional<common::RtspTransportSpec> choose_transport(const common::RtspMessage& request);
   // PLAY, PAUSE, TEARDOWN, GET_PARAMETER on a session.
   void in_session(const common::RtspMessage& request);
-  void play(const common::RtspMessage& request, RtspSession& session,
+  // PLAY of a session streamed by `session`.
+  void play(const common::RtspMessage& request, Session& session,
             const std::vector<std::pair<std::string, std::string>>& id);
   // The session a request names; answers 454 and returns nullptr if none.
   std::shared_ptr<RtspSession> find_session(const common::RtspMessage& request, bool required);

@@ -9,55 +9,51 @@ namespace flowcast::server {
 
 using Clock = std::chrono::steady_clock;
 
-UdpSession::UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-                       UdpService& service, asio::ip::udp::endpoint peer)
-    : Session(io, host, std::move(source), id, Transport::udp),
-      service_(service),
-      endpoint_(peer) {}
+const SessionTransport::Traits& UdpSessionTransport::traits() const {
+  static const Traits traits{.kind = Transport::udp,
+                             .protocol = "flowcast",
+                             .sender_reports = true,
+                             .watch_silence = true,
+                             .bye_on_silence = true,
+                             .framing_bytes = 0};
+  return traits;
+}
 
-std::string UdpSession::peer() const {
+std::string UdpSessionTransport::peer() const {
   return endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
 }
 
-void UdpSession::begin() {
-  start();
-  watch_silence();
-}
-
-void UdpSession::end_silent(const std::string& reason) {
-  // A viewer whose reports were lost on the way is told it was let go.
-  send_bye(reason);
-  service_.forget(endpoint_);
-  Session::end_silent(reason);
-}
-
-bool UdpSession::send_packet(std::vector<uint8_t>&& packet) {
+bool UdpSessionTransport::send(std::vector<uint8_t>&& packet) {
   // RTCP takes the media's way, so a BYE never overtakes the last packets.
-  // It is not counted as media, so a refusal of it is not either.
-  if (ended()) return false;
+  if (!events_) return false;
   OutboundPacket p(std::move(packet));
   uint64_t bytes = 0;
   return service_.send_all(std::span<OutboundPacket>(&p, 1), endpoint_, bytes) == 1;
 }
 
-bool UdpSession::segments_bursts() const {
-  return service_.segmentation();
-}
-
-Session::Sent UdpSession::send_packets(std::span<OutboundPacket> packets) {
+SessionTransport::Sent UdpSessionTransport::send_burst(std::span<OutboundPacket> packets) {
   Sent sent;
-  if (ended()) return sent;
+  if (!events_) return sent;
   sent.packets = service_.send_all(packets, endpoint_, sent.bytes);
   return sent;
 }
 
-void UdpSession::read_transport_feedback() {
+bool UdpSessionTransport::segments_bursts() const {
+  return service_.segmentation();
+}
+
+void UdpSessionTransport::read_pending() {
   service_.read_pending();
 }
 
-void UdpSession::close_transport() {
-  service_.forget(endpoint_);
-  finished("");
+void UdpSessionTransport::abort(const std::string& reason) {
+  service_.forget(*this);
+  if (events_) events_->on_closed(reason);
+}
+
+void UdpSessionTransport::release() {
+  SessionTransport::release();
+  service_.forget(*this);
 }
 
 UdpService::UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind,
@@ -82,6 +78,11 @@ void UdpService::start() {
 void UdpService::stop() {
   asio::error_code ec;
   socket_.close(ec);
+}
+
+void UdpService::forget(const UdpSessionTransport& transport) {
+  auto it = sessions_.find(transport.endpoint());
+  if (it != sessions_.end() && it->second.get() == &transport) sessions_.erase(it);
 }
 
 bool UdpService::send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to) {
@@ -128,10 +129,10 @@ void UdpService::read_waiting(size_t limit) {
 void UdpService::on_datagram(std::span<const uint8_t> data, const asio::ip::udp::endpoint& sender) {
   if (auto it = sessions_.find(sender); it != sessions_.end()) {
     if (common::is_rtcp(data)) {
-      auto session = it->second;  // the session may end inside
-      session->on_datagram(data);
-      // Its client's BYE ended it: the address is free for a new session.
-      if (session->ended()) sessions_.erase(sender);
+      // The session may end inside (its client's BYE): its transport,
+      // released, frees the address for a new session.
+      auto transport = it->second;
+      transport->on_datagram(data);
       return;
     }
   }
@@ -160,9 +161,9 @@ void UdpService::on_datagram(std::span<const uint8_t> data, const asio::ip::udp:
     return;
   }
   const auto peer = sender;
-  const bool admitted = admission_(peer, [&](std::shared_ptr<UdpSession> session) {
+  const bool admitted = admission_(peer, [&](std::shared_ptr<UdpSessionTransport> transport) {
     send_to(common::write_handshake(*reply), peer);
-    sessions_[peer] = std::move(session);
+    sessions_[peer] = std::move(transport);
   });
   if (admitted) return;
   reply->type = common::HandshakeType::full;

@@ -1,16 +1,18 @@
 #pragma once
-// UDP on one socket: the HELLO -> cookie -> HELLO+cookie handshake, then one
-// UdpSession per proven client address. RTCP from a session's address goes to
-// that session; a session ends on BYE or after 5 s without RTCP.
+// flowcast over UDP, on one socket: the HELLO -> cookie -> HELLO+cookie
+// handshake, then one UdpSessionTransport per proven client address. RTCP
+// from a session's address goes to that session's transport; a session ends
+// on BYE or after 5 s without RTCP (its Session's silence rule).
 // Network thread only.
 #include <sys/socket.h>
 
 #include <array>
+#include <asio.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 
-#include "server/session/session.hpp"
+#include "server/session/session_transport.hpp"
 #include "server/transport/datagram_sender.hpp"
 #include "server/transport/handshake_cookies.hpp"
 
@@ -18,25 +20,32 @@ namespace flowcast::server {
 
 class UdpService;
 
-class UdpSession : public Session {
+// One proven client address of the UdpService: datagrams out through the
+// service's socket (a burst in one sendmmsg, segmented where the kernel
+// can), never held back (a full kernel buffer drops the packet), and the
+// address's RTCP in. Releasing it frees the address for a new session.
+class UdpSessionTransport final : public SessionTransport {
  public:
-  UdpSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-             UdpService& service, asio::ip::udp::endpoint peer);
+  // Borrows service, which outlives the transport's sends.
+  UdpSessionTransport(UdpService& service, asio::ip::udp::endpoint peer)
+      : service_(service), endpoint_(std::move(peer)) {}
 
-  // Starts streaming and watching for silence. Throws media::SourceError.
-  void begin() override;
-  std::string peer() const override;
-  const asio::ip::udp::endpoint& endpoint() const { return endpoint_; }
-  void on_datagram(std::span<const uint8_t> datagram) { handle_rtcp(datagram); }
-
- protected:
-  bool send_packet(std::vector<uint8_t>&& packet) override;
-  Sent send_packets(std::span<OutboundPacket> packets) override;
+  bool send(std::vector<uint8_t>&& packet) override;
+  Sent send_burst(std::span<OutboundPacket> packets) override;
   bool segments_bursts() const override;
-  bool held_back(size_t) const override { return false; }
-  void close_transport() override;
-  void end_silent(const std::string& reason) override;
-  void read_transport_feedback() override;
+  void read_pending() override;
+  std::string peer() const override;
+  const Traits& traits() const override;
+  // Nothing waits to leave: closed at once.
+  void close() override { abort(""); }
+  void abort(const std::string& reason) override;
+  void release() override;
+
+  const asio::ip::udp::endpoint& endpoint() const { return endpoint_; }
+  // A datagram from the client's address that is RTCP.
+  void on_datagram(std::span<const uint8_t> datagram) {
+    if (events_) events_->on_rtcp(datagram);
+  }
 
  private:
   UdpService& service_;
@@ -45,13 +54,15 @@ class UdpSession : public Session {
 
 class UdpService {
  public:
-  // Hands a new session for a proven address to the service: the ACCEPT
-  // goes out, and the address's RTCP goes to the session from then on.
-  using Accept = std::function<void(std::shared_ptr<UdpSession>)>;
+  // Hands the transport of a new session for a proven address to the
+  // service: the ACCEPT goes out, and the address's RTCP goes to the
+  // transport from then on.
+  using Accept = std::function<void(std::shared_ptr<UdpSessionTransport>)>;
   // The server's admission of a proven address with no session yet: builds
-  // the session, calls accept() with it before it begins (so the ACCEPT
-  // leaves before any media), and returns true; or returns false when the
-  // server is full, and the service answers FULL.
+  // the session and its transport, calls accept() with the transport before
+  // the session begins (so the ACCEPT leaves before any media), and returns
+  // true; or returns false when the server is full, and the service answers
+  // FULL.
   using Admission = std::function<bool(const asio::ip::udp::endpoint& peer, const Accept& accept)>;
   // Throws asio::system_error when the port cannot be bound.
   UdpService(asio::io_context& io, const asio::ip::udp::endpoint& bind, Admission admission);
@@ -68,7 +79,8 @@ class UdpService {
   void read_pending();
   static constexpr size_t kReadBatch = 1024;
   static constexpr int kReceiveBuffer = 4 << 20;
-  void forget(const asio::ip::udp::endpoint& peer) { sessions_.erase(peer); }
+  // The transport's address is free again (for a new session from it).
+  void forget(const UdpSessionTransport& transport);
   // Non-blocking send: false when the kernel's send buffer is full.
   bool send_to(std::span<const uint8_t> data, const asio::ip::udp::endpoint& to);
   // Sends a burst of datagrams to `to`, in order, without blocking
@@ -97,7 +109,7 @@ class UdpService {
   std::array<uint8_t, 65536> buffer_{};   // the asynchronous read's
   std::array<uint8_t, 65536> waiting_{};  // read_waiting's
   asio::ip::udp::endpoint sender_;
-  std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSession>> sessions_;
+  std::map<asio::ip::udp::endpoint, std::shared_ptr<UdpSessionTransport>> sessions_;
   HandshakeCookies cookies_;
   uint64_t stray_ = 0;
   std::chrono::steady_clock::time_point cookie_second_{};

@@ -1,14 +1,10 @@
-#include "server/transport/push_session.hpp"
+#include "server/transport/push_transport.hpp"
 
 #include <stdexcept>
 
 #include "common/rtp/rtp_packet.hpp"
 
 namespace flowcast::server {
-namespace {
-// How long the BYE trails the last RTP packet.
-constexpr auto kByeDelay = std::chrono::milliseconds(200);
-}  // namespace
 
 asio::ip::udp::endpoint resolve_push_target(asio::io_context& io, const common::HostPort& target) {
   asio::ip::udp::resolver resolver(io);
@@ -22,28 +18,32 @@ asio::ip::udp::endpoint resolve_push_target(asio::io_context& io, const common::
   return results.begin()->endpoint();
 }
 
-PushSession::PushSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-                         asio::ip::udp::endpoint destination)
-    : Session(io, host, std::move(source), id, Transport::push),
-      socket_(io),
-      rtp_(destination),
-      rtcp_(destination),
-      linger_timer_(io) {
-  mutable_stats().protocol = "rtp";
+PushTransport::PushTransport(asio::io_context& io, asio::ip::udp::endpoint destination)
+    : socket_(io), rtp_(destination), rtcp_(destination), linger_timer_(io) {
   // RFC 3550 §11: RTCP on the next port up (65535 has none: share it).
   if (destination.port() < 65535) rtcp_.port(static_cast<uint16_t>(destination.port() + 1));
   socket_.open(destination.protocol());
   socket_.non_blocking(true);
 }
 
-std::string PushSession::peer() const {
+const SessionTransport::Traits& PushTransport::traits() const {
+  static const Traits traits{.kind = Transport::push,
+                             .protocol = "rtp",
+                             .sender_reports = false,
+                             .watch_silence = false,
+                             .bye_on_silence = false,
+                             .framing_bytes = 0};
+  return traits;
+}
+
+std::string PushTransport::peer() const {
   const auto address = rtp_.address();
   return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
          std::to_string(rtp_.port());
 }
 
-bool PushSession::send_to(std::span<const uint8_t> packet, const asio::ip::udp::endpoint& to) {
-  if (ended() || !socket_.is_open()) return false;
+bool PushTransport::send_to(std::span<const uint8_t> packet, const asio::ip::udp::endpoint& to) {
+  if (!events_ || !socket_.is_open()) return false;
   asio::error_code ec;
   // Unconnected: an ICMP refusal from a receiver that is not there (yet) does
   // not come back as an error, and the stream goes on.
@@ -51,22 +51,24 @@ bool PushSession::send_to(std::span<const uint8_t> packet, const asio::ip::udp::
   return !ec;
 }
 
-bool PushSession::send_packet(std::vector<uint8_t>&& packet) {
+bool PushTransport::send(std::vector<uint8_t>&& packet) {
   if (!common::is_rtcp(packet)) return send_to(packet, rtp_);
   bye_ = std::move(packet);
   return true;
 }
 
-void PushSession::close_transport() {
-  // ffmpeg reads its RTCP socket before its RTP socket: a BYE right behind
-  // the last packets would overtake them and cut the last frame short.
+void PushTransport::close() {
   linger_timer_.expires_after(kByeDelay);
-  linger_timer_.async_wait([this, self = shared_from_this()](const asio::error_code&) {
+  linger_timer_.async_wait([this, keep = hold()](const asio::error_code&) {
     if (!bye_.empty()) send_to(bye_, rtcp_);
-    asio::error_code ec;
-    socket_.close(ec);
-    finished("");
+    abort("");
   });
+}
+
+void PushTransport::abort(const std::string& reason) {
+  asio::error_code ec;
+  socket_.close(ec);
+  if (events_) events_->on_closed(reason);
 }
 
 }  // namespace flowcast::server

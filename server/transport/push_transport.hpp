@@ -6,16 +6,20 @@
 // need not send RTCP, and what it sends is not read. RTP goes to PORT, RTCP
 // (the BYE at the end) to PORT + 1 (RFC 3550 §11).
 //
-// It is a Session like the others, so it relays the shared live frames or
-// plays the file from its start, paced, and the link emulation applies to it
-// as to a UDP client. It starts with the server; at the end of a file it
-// sends its BYE and ends, and the server goes on serving.
+// It is the transport of a Session like the others, so the session relays the
+// shared live frames or plays the file from its start, paced, and the link
+// emulation applies to it as to a UDP client. It starts with the server; at
+// the end of a file it sends its BYE and ends, and the server goes on
+// serving.
 //
 // Threads: the server's network thread only.
+#include <asio.hpp>
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/util/units.hpp"
-#include "server/session/session.hpp"
+#include "server/session/session_transport.hpp"
 
 namespace flowcast::server {
 
@@ -24,23 +28,27 @@ namespace flowcast::server {
 // user, when the name does not resolve.
 asio::ip::udp::endpoint resolve_push_target(asio::io_context& io, const common::HostPort& target);
 
-class PushSession : public Session {
+class PushTransport final : public SessionTransport {
  public:
+  // How long the BYE trails the last RTP packet: ffmpeg reads its RTCP
+  // socket before its RTP socket, and a BYE right behind the last packets
+  // would overtake them and cut the last frame short.
+  static constexpr auto kByeDelay = std::chrono::milliseconds(200);
+
   // Opens its own UDP socket (non-blocking) towards destination. Throws
   // asio::system_error when no socket can be opened.
-  PushSession(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
-              asio::ip::udp::endpoint destination);
+  PushTransport(asio::io_context& io, asio::ip::udp::endpoint destination);
 
-  std::string peer() const override;
-
- protected:
   // RTP to the destination now; false when the kernel's send buffer is full
   // (the packet is dropped, as on a UDP session). RTCP (the BYE) is held for
-  // close_transport.
-  bool send_packet(std::vector<uint8_t>&& packet) override;
-  bool held_back(size_t) const override { return false; }
-  // Sends the BYE to port + 1 a little after the last RTP packet, then closes.
-  void close_transport() override;
+  // close().
+  bool send(std::vector<uint8_t>&& packet) override;
+  std::string peer() const override;
+  const Traits& traits() const override;
+  // Sends the BYE to port + 1 kByeDelay after the last RTP packet, then
+  // closes.
+  void close() override;
+  void abort(const std::string& reason) override;
 
  private:
   bool send_to(std::span<const uint8_t> packet, const asio::ip::udp::endpoint& to);

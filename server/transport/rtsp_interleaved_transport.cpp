@@ -1,0 +1,73 @@
+#include "server/transport/rtsp_interleaved_transport.hpp"
+
+#include "common/rtp/rtp_packet.hpp"
+#include "server/transport/rtsp_server_protocol.hpp"
+
+namespace flowcast::server {
+
+RtspInterleavedTransport::RtspInterleavedTransport(std::weak_ptr<RtspServerProtocol> connection,
+                                                   uint8_t rtp_channel, std::string peer,
+                                                   size_t queue_capacity)
+    : connection_(std::move(connection)),
+      rtp_channel_(rtp_channel),
+      peer_(std::move(peer)),
+      capacity_(queue_capacity),
+      last_rtcp_(Clock::now()) {}
+
+const SessionTransport::Traits& RtspInterleavedTransport::traits() const {
+  static const Traits traits{.kind = Transport::tcp,
+                             .protocol = "rtsp",
+                             .sender_reports = true,
+                             .watch_silence = false,
+                             .bye_on_silence = false,
+                             .framing_bytes = 4};
+  return traits;
+}
+
+bool RtspInterleavedTransport::send(std::vector<uint8_t>&& packet) {
+  if (!events_) return false;
+  auto connection = connection_.lock();
+  if (!connection) return false;
+  const bool rtcp = common::is_rtcp(packet);
+  return connection->send_interleaved(static_cast<uint8_t>(rtp_channel_ + (rtcp ? 1 : 0)), packet);
+}
+
+bool RtspInterleavedTransport::held_back(size_t extra_bytes) const {
+  auto connection = connection_.lock();
+  return connection && connection->queued_bytes() + extra_bytes > capacity_;
+}
+
+size_t RtspInterleavedTransport::queued_bytes() const {
+  auto connection = connection_.lock();
+  return connection ? connection->queued_bytes() : 0;
+}
+
+void RtspInterleavedTransport::close() {
+  // The BYE is queued on the connection, which stays for TEARDOWN.
+  auto connection = connection_.lock();
+  abort("");
+  if (connection) connection->session_ended();
+}
+
+void RtspInterleavedTransport::abort(const std::string& reason) {
+  if (events_) events_->on_closed(reason);
+}
+
+void RtspInterleavedTransport::on_frame(std::span<const uint8_t> packet) {
+  last_rtcp_ = Clock::now();
+  if (events_) events_->on_rtcp(packet);
+}
+
+void RtspInterleavedTransport::drained() {
+  if (events_) events_->on_drained();
+}
+
+void RtspInterleavedTransport::note_probe(const TcpProbe& probe) {
+  if (!events_) return;
+  events_->on_kernel_evidence(
+      {.rwnd_limited_ms = static_cast<double>(probe.rwnd_limited_us) / 1000.0,
+       .sndbuf_limited_ms = static_cast<double>(probe.sndbuf_limited_us) / 1000.0,
+       .unsent_bytes = probe.unsent_bytes});
+}
+
+}  // namespace flowcast::server

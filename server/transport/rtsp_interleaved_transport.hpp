@@ -1,0 +1,64 @@
+#pragma once
+// RTSP interleaved (RFC 2326 §10.12): a session's transport on its RTSP
+// connection. RTP goes out on the even channel and RTCP on the odd one, each
+// packet framed as '$', channel, 16-bit length, into the connection's one
+// send queue (RtspServerProtocol::send_interleaved, through its Wire); the
+// client's RTCP comes in on either channel of the pair, cut from the
+// connection's byte stream by the protocol, which hands it over (on_frame()).
+//
+// A file session is held back once the connection's queue holds more than
+// queue_capacity bytes, as over flowcast's TCP, and goes on when the
+// connection says it drained. close() queues nothing more and is closed at
+// once (the BYE is queued; the connection stays for TEARDOWN); when the
+// connection closes, the transport is closed with it.
+//
+// Threads: the server's network thread only.
+#include <chrono>
+#include <memory>
+
+#include "server/session/session_transport.hpp"
+#include "server/transport/tcp_probe.hpp"
+
+namespace flowcast::server {
+
+class RtspServerProtocol;
+
+class RtspInterleavedTransport final : public SessionTransport {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // On `connection` (held weakly: it owns the RTSP session that owns this):
+  // RTP on channel rtp_channel, RTCP on rtp_channel + 1. `peer` names the
+  // connection's client ("ADDRESS:PORT").
+  RtspInterleavedTransport(std::weak_ptr<RtspServerProtocol> connection, uint8_t rtp_channel,
+                           std::string peer, size_t queue_capacity);
+
+  bool send(std::vector<uint8_t>&& packet) override;
+  bool held_back(size_t extra_bytes) const override;
+  size_t queued_bytes() const override;
+  std::string peer() const override { return peer_; }
+  const Traits& traits() const override;
+  void close() override;
+  void abort(const std::string& reason) override;
+
+  uint8_t rtp_channel() const { return rtp_channel_; }
+  // An interleaved frame on the session's channels from the client: RTCP.
+  void on_frame(std::span<const uint8_t> packet);
+  // The connection's send queue drained below half its capacity.
+  void drained();
+  // TCP_INFO of the connection's socket.
+  void note_probe(const TcpProbe& probe);
+  // The RTSP connection is gone: the transport is closed, for `reason`.
+  void connection_closed(const std::string& reason) { abort(reason); }
+  // When RTCP last came from the client (construction time before any).
+  Clock::time_point last_rtcp() const { return last_rtcp_; }
+
+ private:
+  std::weak_ptr<RtspServerProtocol> connection_;
+  uint8_t rtp_channel_;
+  std::string peer_;
+  size_t capacity_;
+  Clock::time_point last_rtcp_;
+};
+
+}  // namespace flowcast::server

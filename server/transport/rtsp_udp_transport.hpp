@@ -1,0 +1,64 @@
+#pragma once
+// RTSP over UDP (RFC 2326 §12.39, RTP/AVP unicast): a session's transport
+// from the RTSP listener's two UDP ports (RtspUdpPorts: RTP from the first,
+// RTCP from the second) to the client_port pair of the address the RTSP
+// connection comes from. The client's RTCP, sent to either port from either
+// of its ports, is handed over by RtspUdpPorts (on_datagram()).
+//
+// Never held back (a full kernel buffer drops the packet). The BYE trails the
+// last RTP packet by kByeDelay: ffmpeg reads its RTCP socket before its RTP
+// socket, and a BYE right behind the last packets would overtake them and
+// cut the last frame short. close() sends it (if it has not left yet), gives
+// the client's ports back, and tells the connection (which, when stopping,
+// closes once every session has ended).
+//
+// Threads: the server's network thread only.
+#include <asio.hpp>
+#include <chrono>
+#include <memory>
+
+#include "server/session/session_transport.hpp"
+
+namespace flowcast::server {
+
+class RtspServerProtocol;
+class RtspUdpPorts;
+
+class RtspUdpTransport final : public SessionTransport {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr auto kByeDelay = std::chrono::milliseconds(200);
+
+  // RTP to rtp_to, RTCP to rtcp_to, from `ports` (borrowed: the listener
+  // that owns them outlives every session's end). `connection` is held
+  // weakly.
+  RtspUdpTransport(asio::io_context& io, std::weak_ptr<RtspServerProtocol> connection,
+                   RtspUdpPorts& ports, asio::ip::udp::endpoint rtp_to,
+                   asio::ip::udp::endpoint rtcp_to);
+
+  bool send(std::vector<uint8_t>&& packet) override;
+  std::string peer() const override;
+  const Traits& traits() const override;
+  void close() override;
+  void abort(const std::string& reason) override;
+  void release() override;
+
+  const asio::ip::udp::endpoint& rtp_to() const { return rtp_to_; }
+  const asio::ip::udp::endpoint& rtcp_to() const { return rtcp_to_; }
+  // An RTCP datagram from the client's ports. false when the transport is
+  // not (or no longer) started: the datagram is a stray.
+  bool on_datagram(std::span<const uint8_t> packet);
+  // When RTCP last came from the client (construction time before any).
+  Clock::time_point last_rtcp() const { return last_rtcp_; }
+
+ private:
+  std::weak_ptr<RtspServerProtocol> connection_;
+  RtspUdpPorts& ports_;
+  asio::ip::udp::endpoint rtp_to_;
+  asio::ip::udp::endpoint rtcp_to_;
+  Clock::time_point last_rtcp_;
+  asio::steady_timer linger_timer_;
+  std::vector<uint8_t> bye_;  // held until kByeDelay passes or close()
+};
+
+}  // namespace flowcast::server
