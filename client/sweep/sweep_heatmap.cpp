@@ -77,6 +77,9 @@ std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& wan
     x_axis = wanted[0];
     y_axis = wanted[1];
   } else {
+    // Files (long names) only when nothing else varies.
+    std::stable_partition(varying.begin(), varying.end(),
+                          [](const std::string& axis) { return axis != "input"; });
     const bool transport = std::count(varying.begin(), varying.end(), "transport") > 0;
     for (const auto& axis : varying)
       if (x_axis.empty() && axis != "transport")

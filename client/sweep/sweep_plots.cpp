@@ -37,6 +37,14 @@ std::string legend_item(size_t index, const std::string& name) {
          "\">&#9632;</span> " + html_escape(name) + "</li>\n";
 }
 
+// Each line's (transport × buffer) place among all the records' lines, so
+// that a line has one colour on every plot of the page.
+size_t series_index(const std::vector<RunRecord>& records, const std::string& name) {
+  std::set<std::string> names;
+  for (const auto& r : records) names.insert(series_name(r.condition));
+  return static_cast<size_t>(std::distance(names.begin(), names.find(name)));
+}
+
 std::string link_of(const PlotInput& in, const RunRecord& r) {
   const auto it = in.links.find(r.id);
   return it == in.links.end() ? std::string() : it->second;
@@ -63,12 +71,12 @@ std::string section(const std::string& heading, size_t placed, const std::string
 
 // The axes that take more than one value over the records (a missing value
 // counting as one).
-std::set<std::string> varying_axes(const std::vector<RunRecord>& records) {
+std::set<std::string> varying_axes(const std::vector<const RunRecord*>& records) {
   std::map<std::string, std::set<std::string>> values;
   for (const auto& axis : axes())
-    for (const auto& r : records) {
-      const auto it = r.condition.find(axis.name);
-      values[axis.name].insert(it == r.condition.end() ? std::string() : "=" + it->second);
+    for (const RunRecord* r : records) {
+      const auto it = r->condition.find(axis.name);
+      values[axis.name].insert(it == r->condition.end() ? std::string() : "=" + it->second);
     }
   std::set<std::string> varying;
   for (const auto& [axis, seen] : values)
@@ -134,11 +142,7 @@ std::string line_plot(const LinePlot& p, const PlotInput& in) {
   std::map<std::string, Line> lines;
   size_t placed = 0, left_out = 0;
   std::set<double> xs;
-  std::set<std::string> mixed;
-  for (const auto& axis : varying_axes(in.records))
-    if (axis != "transport" && axis != "buffer" &&
-        std::find(p.x_axes.begin(), p.x_axes.end(), axis) == p.x_axes.end())
-      mixed.insert(axis);
+  std::vector<const RunRecord*> drawn;
   for (const auto& r : in.records) {
     const auto x = r.headline ? p.x(r.condition) : std::nullopt;
     const auto y = r.headline ? p.y(*r.headline) : std::nullopt;
@@ -150,8 +154,15 @@ std::string line_plot(const LinePlot& p, const PlotInput& in) {
     line.by_x[*x].push_back(*y);
     line.runs.push_back({{*x, *y}, &r});
     xs.insert(*x);
+    drawn.push_back(&r);
     ++placed;
   }
+  // Axes that vary among the runs drawn and neither x nor a line tells apart.
+  std::set<std::string> mixed;
+  for (const auto& axis : varying_axes(drawn))
+    if (axis != "transport" && axis != "buffer" &&
+        std::find(p.x_axes.begin(), p.x_axes.end(), axis) == p.x_axes.end())
+      mixed.insert(axis);
   double x_max = xs.empty() ? 0 : *xs.rbegin(), y_max = p.y_min_max;
   for (const auto& [name, line] : lines) {
     for (const auto& [x, samples] : line.by_x) {
@@ -165,8 +176,8 @@ std::string line_plot(const LinePlot& p, const PlotInput& in) {
   SvgChart chart(p.id, p.y_label, SvgChart::nice_ceiling(x_max * 1.05), y_max, kPlotHeight);
   chart.set_x_axis(p.x_label, 1);
   std::string legend;
-  size_t index = 0;
   for (const auto& [name, line] : lines) {
+    const size_t index = series_index(in.records, name);
     const std::string c = colour(index);
     const int run = static_cast<int>(index);
     std::vector<SvgChart::Point> mean, low, high;
@@ -188,7 +199,7 @@ std::string line_plot(const LinePlot& p, const PlotInput& in) {
     for (const auto& [point, r] : line.runs)
       chart.add_linked_point(point, c, run_tip(*r, p.y_label + " " + fixed(point.y, 3)),
                              link_of(in, *r), run);
-    legend += legend_item(index++, name);
+    legend += legend_item(index, name);
   }
   std::string note = std::to_string(placed) + " ok runs in " + std::to_string(lines.size()) +
                      " lines; " + std::to_string(left_out) + " runs left out (not ok, or " +
@@ -220,8 +231,8 @@ std::string tradeoff_plot(const PlotInput& in) {
                  std::min(1.0, SvgChart::nice_ceiling(y_max)), kPlotHeight);
   chart.set_x_axis("send→render latency p95 (ms)", 1);
   std::string legend;
-  size_t index = 0;
   for (const auto& [name, runs] : lines) {
+    const size_t index = series_index(in.records, name);
     for (const RunRecord* r : runs) {
       const Headline& h = *r->headline;
       chart.add_linked_point(
@@ -230,7 +241,7 @@ std::string tradeoff_plot(const PlotInput& in) {
                           fixed(*h.rebuffering_ratio, 3)),
           link_of(in, *r), static_cast<int>(index), 3.2);
     }
-    legend += legend_item(index++, name);
+    legend += legend_item(index, name);
   }
   const std::string note =
       std::to_string(placed) + " ok runs, one dot each (linked to its own report); " +
@@ -258,7 +269,9 @@ std::string cdf_plot(const CdfPlot& p, const PlotInput& in) {
     ++placed;
   }
   x_max = SvgChart::nice_ceiling(x_max * 1.05);
-  const std::set<std::string> varying = varying_axes(in.records);
+  std::vector<const RunRecord*> all;
+  for (const auto& r : in.records) all.push_back(&r);
+  const std::set<std::string> varying = varying_axes(all);
   SvgChart chart(p.id, "share of runs, per condition", x_max, 1, kPlotHeight);
   chart.set_x_axis(p.x_label, 1);
   std::string legend;

@@ -72,7 +72,8 @@ std::string cdf_plot(const CdfPlot& plot, const PlotInput& in);
 // other axis and the seeds mixed within a cell), coloured from 1 (red) to 5
 // (green). `axes` names the two (x, y); empty: the transport down the side
 // when it varies, and across the first other axis of the grid that takes
-// more than one value (without the transport, the first two such axes). A
+// more than one value (without the transport, the first two such axes; the
+// input files only when no other axis varies). A
 // grid that varies fewer has one row or one cell.
 std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& axes);
 

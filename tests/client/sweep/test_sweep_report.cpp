@@ -113,6 +113,10 @@ TEST_CASE("stalls, stall length, damage and PSNR are plotted against loss and de
   CHECK_THAT(delay, Catch::Contains("link delay, one way (ms)"));
   CHECK_THAT(delay, Catch::Contains("delay ms 40.00, mean 1.500"));
   CHECK_THAT(html, Catch::Contains("Every run is at one x (40.00)"));
+  // Every run has 40 ms of delay: against loss nothing is mixed within a
+  // point; against delay, the loss is.
+  CHECK_THAT(html, Catch::Contains("0 runs left out (not ok, or no picture shown). Lines join"));
+  CHECK_THAT(html, Catch::Contains("(mixed within each point): link-loss. Lines join"));
   const std::string damaged = svg_of(html, "chart-damaged-loss");
   CHECK_THAT(damaged, Catch::Contains("udp, buffer 500ms (default): loss % 2.00, mean 15.000"));
   // No run has a PSNR: the chart is drawn empty, and says why.
