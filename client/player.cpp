@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "client/metrics/qoe_score.hpp"
+
 namespace flowcast::client {
 
 using Clock = std::chrono::steady_clock;
@@ -436,6 +438,7 @@ MetricsDocument Player::metrics() const {
     }
   }
   m.timeline = timeline_;
+  m.qoe = qoe_of(m);
   return m;
 }
 

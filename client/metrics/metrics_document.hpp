@@ -326,6 +326,25 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimelineSample, t_ms, state, buf
                                                 buffer_bytes, kernel_bytes, received_kbps, lost,
                                                 late, corrupt, tainted, damaged)
 
+// "qoe": flowcast's open QoE score and its two terms (docs/METRICS.md "QoE
+// score"; computed by client/metrics/qoe_score). Scores are MOS on 1..5;
+// null when no picture was shown.
+struct QoeFigures {
+  std::optional<double> score;        // 1 + (stall_mos − 1)·(picture_mos − 1)/4
+  std::optional<double> stall_mos;    // Hoßfeld et al.'s exponential in N and L
+  std::optional<double> picture_mos;  // EvalVid's PSNR → MOS, or the damaged share
+  // What picture_mos rests on: "psnr" (pictures compared with --reference) or
+  // "damaged_share" (no PSNR: clean pictures 5, damaged ones 1); null with
+  // no picture shown.
+  std::optional<std::string> picture_basis;
+  uint64_t interruptions = 0;           // N: stalls and the freezes no stall caused
+  double interruption_mean_ms = 0;      // L (in ms; the model takes seconds); 0 when N is 0
+  std::optional<double> damaged_share;  // frames.damaged / frames.rendered
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QoeFigures, score, stall_mos, picture_mos,
+                                                picture_basis, interruptions, interruption_mean_ms,
+                                                damaged_share)
+
 // The whole file. Times are in ms.
 struct MetricsDocument {
   std::string schema = kMetricsSchema;
@@ -345,11 +364,13 @@ struct MetricsDocument {
   Quality quality;
   std::vector<SnapshotRecord> snapshots;
   std::vector<TimelineSample> timeline;
+  QoeFigures qoe;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
                                                 duration_ms, session, startup_ms, stalls,
                                                 rebuffering_ratio, freezes, packets, frames, buffer,
-                                                kernel, latency_ms, quality, snapshots, timeline)
+                                                kernel, latency_ms, quality, snapshots, timeline,
+                                                qoe)
 
 // Where readers find figures in a file: the one list of JSON pointers for
 // code that reads files as they come (flowcast-report), checked against the
@@ -428,6 +449,11 @@ inline const Pointer kQualityPerFrame{"/quality/per_frame"};
 inline const Pointer kQualityMosHistogram{"/quality/mos_histogram"};
 inline const Pointer kSnapshots{"/snapshots"};
 inline const Pointer kTimeline{"/timeline"};
+inline const Pointer kQoe{"/qoe"};
+inline const Pointer kQoeScore{"/qoe/score"};
+inline const Pointer kQoeStallMos{"/qoe/stall_mos"};
+inline const Pointer kQoePictureMos{"/qoe/picture_mos"};
+inline const Pointer kQoePictureBasis{"/qoe/picture_basis"};
 
 // In one entry of "timeline".
 inline const Pointer kSampleTMs{"/t_ms"};

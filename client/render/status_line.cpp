@@ -218,6 +218,16 @@ std::string format_summary(const MetricsDocument& m) {
     row("PSNR mean/min", num(q.psnr_mean, "%.2f") + " / " + num(q.psnr_min, "%.2f") + " dB, MOS " +
                              num(q.mos_mean, "%.2f"));
   }
+  if (m.qoe.score) {
+    // flowcast's open score (docs/METRICS.md "QoE score") and its two terms.
+    const QoeFigures& q = m.qoe;
+    row("QoE score", format("%.2f of 5 (stalls %.2f, picture %.2f from ", *q.score, *q.stall_mos,
+                            *q.picture_mos) +
+                         (q.picture_basis == "psnr"
+                              ? std::string("PSNR")
+                              : format("%.1f%% damaged", 100.0 * q.damaged_share.value_or(0))) +
+                         ")");
+  }
   if (!m.snapshots.empty()) {
     std::string where = std::to_string(m.snapshots.size());
     where += " PNG in ";

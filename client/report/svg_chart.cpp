@@ -54,6 +54,10 @@ void SvgChart::set_x_axis(std::string label, double divisor) {
   x_divisor_ = finite_or(divisor, 0) > 0 ? divisor : 1;
 }
 
+void SvgChart::set_x_labels(std::vector<std::pair<double, std::string>> labels) {
+  x_labels_ = std::move(labels);
+}
+
 void SvgChart::set_lanes(std::vector<std::string> names, std::vector<std::string> colours) {
   lanes_ = std::move(names);
   lane_colours_ = std::move(colours);
@@ -123,6 +127,30 @@ void SvgChart::add_area(const std::vector<Point>& lower, const std::vector<Point
             "</title></polygon>\n";
 }
 
+void SvgChart::add_linked_point(Point point, std::string_view colour, std::string_view tooltip,
+                                std::string_view href, int run, double r) {
+  const std::string circle =
+      "<circle class=\"run-point\"" + run_attr(run) + " cx=\"" + num(px(point.x)) + "\" cy=\"" +
+      num(py(point.y)) + "\" r=\"" + num(r) + "\" fill=\"" + html_escape(colour) +
+      "\" fill-opacity=\"0.75\"><title>" + html_escape(tooltip) + "</title></circle>";
+  series_ +=
+      href.empty() ? circle + "\n" : "<a href=\"" + html_escape(href) + "\">" + circle + "</a>\n";
+}
+
+void SvgChart::add_cell(double x0, double x1, double y0, double y1, std::string_view fill,
+                        std::string_view tooltip, std::string_view label, int run) {
+  const double a = px(std::min(x0, x1)), b = px(std::max(x0, x1));
+  const double top = py(std::max(y0, y1)), bottom = py(std::min(y0, y1));
+  bands_ += "<g class=\"cell\"" + run_attr(run) + "><rect x=\"" + num(a) + "\" y=\"" + num(top) +
+            "\" width=\"" + num(std::max(b - a, 1.0)) + "\" height=\"" +
+            num(std::max(bottom - top, 1.0)) + "\" fill=\"" + html_escape(fill) +
+            "\" stroke=\"#fff\"><title>" + html_escape(tooltip) + "</title></rect>";
+  if (!label.empty())
+    bands_ += "<text x=\"" + num((a + b) / 2) + "\" y=\"" + num((top + bottom) / 2 + 4) +
+              "\" text-anchor=\"middle\">" + html_escape(label) + "</text>";
+  bands_ += "</g>\n";
+}
+
 void SvgChart::add_hline(double y, std::string_view colour, std::string_view label,
                          std::string_view dash) {
   const double yy = py(y);
@@ -153,14 +181,19 @@ std::string SvgChart::render() const {
                   num(height) + "\" data-x-max=\"" + num(x_max_) + "\" role=\"img\">\n";
   s += "<rect class=\"plot\" x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" +
        num(kPlotWidth) + "\" height=\"" + num(plot_height_) + "\" fill=\"#fcfcfc\"/>\n";
-  // The x axis: time in seconds, unless set_x_axis said otherwise.
-  const double x_step = nice_step(x_max_ / x_divisor_, 10);
-  for (int i = 0; i <= kMaxTicks && i * x_step <= x_max_ / x_divisor_ + 1e-9; ++i) {
-    const double t = i * x_step;
-    const double x = px(t * x_divisor_);
+  // The x axis: time in seconds, unless set_x_axis or set_x_labels said
+  // otherwise.
+  auto x_tick = [&](double x, const std::string& label) {
     s += "<line class=\"grid\" x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(kTop) +
          "\" y2=\"" + num(bottom + 4) + "\" stroke=\"#e4e4e4\"/><text x=\"" + num(x) + "\" y=\"" +
-         num(bottom + 16) + "\" text-anchor=\"middle\">" + axis_label(t, x_step) + "</text>\n";
+         num(bottom + 16) + "\" text-anchor=\"middle\">" + label + "</text>\n";
+  };
+  if (!x_labels_.empty()) {
+    for (const auto& [at, label] : x_labels_) x_tick(px(at), html_escape(label));
+  } else {
+    const double x_step = nice_step(x_max_ / x_divisor_, 10);
+    for (int i = 0; i <= kMaxTicks && i * x_step <= x_max_ / x_divisor_ + 1e-9; ++i)
+      x_tick(px(i * x_step * x_divisor_), axis_label(i * x_step, x_step));
   }
   s += "<text class=\"axis-label\" x=\"" + num(kLeft + kPlotWidth / 2) + "\" y=\"" +
        num(height - 3) + "\" text-anchor=\"middle\">" + html_escape(x_label_) + "</text>\n";

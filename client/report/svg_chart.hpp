@@ -6,6 +6,7 @@
 // thread; a value object.
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace flowcast::client {
@@ -27,6 +28,11 @@ class SvgChart {
   // rate ÷ stream bitrate"). Default: "time since launch (s)", 1000 (ms).
   void set_x_axis(std::string label, double divisor);
 
+  // Named x ticks instead of the numeric ones: each label drawn at its x (in
+  // the same units as the points, before the divisor). For categories drawn
+  // as cells: x_max = the number of categories, labels at i + 0.5.
+  void set_x_labels(std::vector<std::pair<double, std::string>> labels);
+
   // Replaces the numeric y axis with lanes, top to bottom; lane i spans y in
   // [lane_bottom(i), lane_bottom(i) + 1).
   void set_lanes(std::vector<std::string> names, std::vector<std::string> colours);
@@ -44,6 +50,15 @@ class SvgChart {
                 std::string_view colour, std::string_view tooltip, int run);
   void add_points(const std::vector<Point>& points, std::string_view colour,
                   std::string_view tooltip, int run);
+  // One point that is a link (to a run's own page, say): a circle of radius
+  // r px inside <a href>, its tooltip naming what it is. An empty href draws
+  // the point without a link.
+  void add_linked_point(Point point, std::string_view colour, std::string_view tooltip,
+                        std::string_view href, int run, double r = 2.6);
+  // A filled rectangle in data coordinates (a heatmap's cell), with its
+  // tooltip, and `label` written at its centre unless empty.
+  void add_cell(double x0, double x1, double y0, double y1, std::string_view fill,
+                std::string_view tooltip, std::string_view label, int run);
   // A horizontal mark across the plot, labelled at its right end unless
   // label is empty; dash is an SVG stroke-dasharray.
   void add_hline(double y, std::string_view colour, std::string_view label, std::string_view dash);
@@ -68,6 +83,7 @@ class SvgChart {
   double x_max_, y_max_;
   int plot_height_;
   std::vector<std::string> lanes_, lane_colours_;
+  std::vector<std::pair<double, std::string>> x_labels_;
   std::string bands_, hlines_, series_, ticks_;
 };
 

@@ -14,6 +14,7 @@
 #include "client/sweep/sweep_grid.hpp"
 #include "client/sweep/sweep_report.hpp"
 #include "client/sweep/sweep_results.hpp"
+#include "client/sweep/sweep_run_pages.hpp"
 #include "client/sweep/sweep_runner.hpp"
 #include "client/sweep/sweep_tables.hpp"
 #include "common/util/atomic_file.hpp"
@@ -101,12 +102,20 @@ int merge(const std::vector<std::string>& inputs_given, std::string out) {
   return 0;
 }
 
-int report(const std::string& dir, const std::string& page, const std::string& title) {
-  const std::string file = fs::is_directory(dir) ? dir + "/runs.jsonl" : dir;
+// The page of dir's runs.jsonl, and each run's own page for it to link to.
+int report(const std::string& dir, const std::string& page, SweepPageOptions options) {
+  const bool is_dir = fs::is_directory(dir);
+  const std::string file = is_dir ? dir + "/runs.jsonl" : dir;
   if (!fs::exists(file)) return fail(2, file + ": no such file; give a sweep's --out folder");
+  const std::string sweep_dir = is_dir ? dir : fs::path(dir).parent_path().string();
   std::string error;
   try {
-    if (!common::write_file_atomic(page, render_sweep_html(read_records(file), title), error))
+    const auto records = read_records(file);
+    std::vector<std::string> problems;
+    options.links = write_run_pages(sweep_dir.empty() ? "." : sweep_dir, records, page, problems);
+    for (const auto& problem : problems)
+      std::fprintf(stderr, "flowcast-sweep: no page for a run: %s\n", problem.c_str());
+    if (!common::write_file_atomic(page, render_sweep_html(records, options), error))
       return fail(1, error + " (check that its folder exists and is writable)");
   } catch (const std::exception& e) {
     return fail(1, e.what());
@@ -181,13 +190,28 @@ int sweep_main(int argc, char** argv) {
       "merge", "join the results of shards: merge OUT IN... or merge IN... --out OUT");
   merge_cmd->add_option("DIRS", merge_inputs, "sweep folders or runs.jsonl files")->required();
   merge_cmd->add_option("--out", merge_out, "the folder to write")->type_name("DIR");
-  std::string report_dir, report_page, report_title = "flowcast sweep";
+  std::string report_dir, report_page;
+  SweepPageOptions page_options;
   auto* report_cmd = app.add_subcommand(
-      "report", "one HTML page (inline SVG, no script): report DIR -o PAGE.html");
+      "report",
+      "one HTML page of plots (inline SVG, no script): report DIR -o PAGE.html; also writes "
+      "each run's flowcast-report page, runs/<id>/report.html, which the plots link to");
   report_cmd->add_option("DIR", report_dir, "a sweep's --out folder, or its runs.jsonl")
       ->required();
   report_cmd->add_option("-o,--output", report_page, "the page to write")->required();
-  report_cmd->add_option("--title", report_title, "the page's title");
+  report_cmd->add_option("--title", page_options.title, "the page's title");
+  report_cmd
+      ->add_option("--heatmap", page_options.heatmap_axes,
+                   "the QoE heatmap's two grid axes, x,y (default: the first two that vary)")
+      ->delimiter(',')
+      ->expected(2)
+      ->type_name("AXIS,AXIS")
+      ->check(CLI::Validator(
+          [](std::string& name) {
+            return find_axis(name) ? std::string()
+                                   : "'" + name + "' is no grid axis (link-loss, transport, ...)";
+          },
+          "", ""));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -196,7 +220,7 @@ int sweep_main(int argc, char** argv) {
     return fail(2, std::string(e.what()) + " (see flowcast-sweep --help)");
   }
   if (merge_cmd->parsed()) return merge(merge_inputs, merge_out);
-  if (report_cmd->parsed()) return report(report_dir, report_page, report_title);
+  if (report_cmd->parsed()) return report(report_dir, report_page, page_options);
   if (out.empty()) return fail(2, "no results folder given; add --out DIR");
   if (!file.empty()) {
     const GridSpec given = spec;

@@ -197,7 +197,12 @@ Commands commands_for(const GridSpec& spec, const Run& run, const std::string& s
     }
     argv.insert(argv.end(), {"--" + name, value});
   }
-  if (!input.empty()) c.server.push_back(input);
+  if (!input.empty()) {
+    c.server.push_back(input);
+    // The file streamed is the reference: the client measures PSNR and the
+    // QoE score's picture term rests on it (docs/METRICS.md).
+    c.client.insert(c.client.end(), {"--reference", input});
+  }
   return c;
 }
 

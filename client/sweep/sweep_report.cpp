@@ -1,120 +1,165 @@
 #include "client/sweep/sweep_report.hpp"
 
-#include <algorithm>
-#include <cstdio>
-#include <map>
-#include <set>
+#include <array>
+#include <optional>
 
 #include "client/report/html_text.hpp"
-#include "client/report/svg_chart.hpp"
-#include "client/sweep/sweep_tables.hpp"
 #include "common/util/units.hpp"
 
 namespace flowcast::client::sweep {
 
 namespace {
 
-const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-
-std::string fixed(double value, int decimals) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
+std::optional<double> rate_ratio(const Condition& c) {
+  const auto rate = c.count("link-rate") ? common::parse_rate(c.at("link-rate")) : std::nullopt;
+  const auto bitrate = c.count("bitrate") ? common::parse_rate(c.at("bitrate")) : std::nullopt;
+  if (!rate || !bitrate) return std::nullopt;
+  return static_cast<double>(*rate) / static_cast<double>(*bitrate);
 }
 
-// "tcp, buffer 250ms": a line's name; the programs' defaults where the grid
-// has no such axis.
-std::string series_name(const Condition& c) {
-  const std::string transport = c.count("transport") ? c.at("transport") : "tcp";
-  return transport + ", buffer " + (c.count("buffer") ? c.at("buffer") : "500ms (default)");
+std::optional<double> loss(const Condition& c) {
+  return condition_number(c, "link-loss");
+}
+
+std::optional<double> delay(const Condition& c) {
+  return condition_number(c, "link-delay");
+}
+
+std::optional<double> stalls(const Headline& h) {
+  return h.stalls;
+}
+
+std::optional<double> mean_stall_s(const Headline& h) {
+  if (h.stalls <= 0) return std::nullopt;
+  return h.stall_ms / h.stalls / 1000.0;
+}
+
+std::optional<double> damaged_percent(const Headline& h) {
+  if (h.rendered <= 0) return std::nullopt;
+  return 100.0 * h.damaged / h.rendered;
+}
+
+// The four plots of stalls: count and mean length, against loss and delay.
+LinePlot stall_plot(bool length, bool against_loss) {
+  const std::string what = length ? "Mean stall length" : "Stalls";
+  return {.id = std::string("chart-stall") + (length ? "-length" : "s") +
+                (against_loss ? "-loss" : "-delay"),
+          .heading = what + " against link " + (against_loss ? "loss" : "delay"),
+          .x_label = against_loss ? "link loss (%)" : "link delay, one way (ms)",
+          .y_label = length ? "mean stall length (s)" : "stalls per run",
+          .x_name = against_loss ? "loss %" : "delay ms",
+          .x = against_loss ? loss : delay,
+          .y = length ? mean_stall_s : stalls,
+          .x_axes = {against_loss ? "link-loss" : "link-delay"},
+          .y_min_max = 1,
+          .y_cap = std::nullopt,
+          .left_out_why = length ? "no stall" : "no loss or delay value"};
 }
 
 }  // namespace
 
-std::string render_sweep_html(const std::vector<RunRecord>& records, const std::string& title) {
-  // series -> x -> samples
-  std::map<std::string, std::map<double, std::vector<double>>> series;
-  size_t placed = 0, left_out = 0;
-  std::set<std::string> other_axes;
+const std::vector<std::string>& sweep_plot_ids() {
+  static const std::vector<std::string> ids = {
+      "chart-rebuffering",     "chart-stalls-loss",        "chart-stall-length-loss",
+      "chart-stalls-delay",    "chart-stall-length-delay", "chart-psnr-loss",
+      "chart-damaged-loss",    "chart-tradeoff",           "chart-cdf-startup",
+      "chart-cdf-rebuffering", "chart-cdf-latency",        "chart-qoe-heatmap"};
+  return ids;
+}
+
+std::string render_sweep_html(const std::vector<RunRecord>& records,
+                              const SweepPageOptions& options) {
+  const PlotInput in{records, options.links};
+  size_t counts[3] = {0, 0, 0};
+  std::map<Condition, int> conditions;
   for (const auto& r : records) {
-    const auto rate = r.condition.count("link-rate")
-                          ? common::parse_rate(r.condition.at("link-rate"))
-                          : std::nullopt;
-    const auto bitrate =
-        r.condition.count("bitrate") ? common::parse_rate(r.condition.at("bitrate")) : std::nullopt;
-    if (r.status != RunStatus::ok || !r.headline || !r.headline->rebuffering_ratio || !rate ||
-        !bitrate) {
-      ++left_out;
-      continue;
-    }
-    for (const auto& [axis, value] : r.condition)
-      if (axis != "link-rate" && axis != "bitrate" && axis != "transport" && axis != "buffer")
-        other_axes.insert(axis);
-    series[series_name(r.condition)][double(*rate) / double(*bitrate)].push_back(
-        *r.headline->rebuffering_ratio);
-    ++placed;
-  }
-  double x_max = 0, y_max = 0.05;
-  for (const auto& [name, by_x] : series)
-    for (const auto& [x, samples] : by_x) {
-      x_max = std::max(x_max, x);
-      const Summary s = summarize(samples);
-      y_max = std::max(y_max, s.ci_high.value_or(s.mean));
-    }
-  SvgChart chart("chart-rebuffering", "rebuffering ratio (stall time / (play + stall))",
-                 SvgChart::nice_ceiling(x_max * 1.05), std::min(1.0, SvgChart::nice_ceiling(y_max)),
-                 240);
-  chart.set_x_axis("link rate ÷ stream bitrate (1: the link carries the stream exactly)", 1);
-  std::string legend;
-  int index = 0;
-  for (const auto& [name, by_x] : series) {
-    const std::string colour = kColours[index % 8];
-    std::vector<SvgChart::Point> mean, low, high;
-    for (const auto& [x, samples] : by_x) {
-      const Summary s = summarize(samples);
-      mean.push_back({x, s.mean});
-      low.push_back({x, std::max(0.0, s.ci_low.value_or(s.mean))});
-      high.push_back({x, s.ci_high.value_or(s.mean)});
-      const std::string tip =
-          name + ": link ÷ bitrate " + fixed(x, 2) + ", mean " + fixed(s.mean, 3) + ", median " +
-          fixed(s.median, 3) +
-          (s.ci_low ? ", 95% CI " + fixed(*s.ci_low, 3) + ".." + fixed(*s.ci_high, 3)
-                    : std::string(", one run: no interval")) +
-          " (n = " + std::to_string(s.n) + ")";
-      chart.add_points({{x, s.mean}}, colour, tip, index);
-    }
-    chart.add_area(low, high, colour, name + ": 95% confidence interval of the mean", index);
-    chart.add_line(mean, colour, name + ": mean over the seeds", index);
-    legend += "<li data-run=\"" + std::to_string(index) + "\"><span style=\"color:" + colour +
-              "\">&#9632;</span> " + html_escape(name) + "</li>\n";
-    ++index;
-  }
-  std::string note = std::to_string(placed) + " ok runs in " + std::to_string(series.size()) +
-                     " lines; " + std::to_string(left_out) +
-                     " runs left out (not ok, no rebuffering ratio, or no --link-rate and "
-                     "--bitrate in their condition).";
-  if (!other_axes.empty()) {
-    std::string names;
-    for (const auto& axis : other_axes) names += (names.empty() ? "" : ", ") + axis;
-    note += " Not told apart here (mixed within each point): " + names + ".";
+    ++counts[static_cast<int>(r.status)];
+    conditions[r.condition] = 1;
   }
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
-      html_escape(title) +
-      "</title>\n<style>body{font:14px sans-serif;margin:1.5em;color:#222}"
-      "svg text{font:11px sans-serif}ul.legend{list-style:none;padding:0}"
-      "ul.legend li{display:inline;margin-right:1.5em}</style></head>\n<body>\n<h1>" +
-      html_escape(title) +
-      "</h1>\n<h2>Rebuffering ratio against link rate ÷ stream bitrate</h2>\n"
-      "<p class=\"runs\">" +
-      html_escape(note) +
-      " Lines join the means over the seeds; bands are 95% confidence intervals "
-      "(Student's t).</p>\n<ul class=\"legend\">\n" +
-      legend + "</ul>\n";
-  html += series.empty() ? "<p>No run to plot.</p>\n" : chart.render();
+      html_escape(options.title) +
+      "</title>\n<style>body{font:14px sans-serif;margin:1.5em;color:#222;max-width:1040px}"
+      "svg text{font:11px sans-serif}ul.legend{list-style:none;padding:0;margin:.3em 0}"
+      "ul.legend li{display:inline;margin-right:1.5em}"
+      "ul.conditions{columns:2;font-size:12px}ul.conditions "
+      "li{display:block;margin:0}p.runs{color:#555;margin:.3em 0}"
+      "section.plot{margin-bottom:1.6em}h2{font-size:17px;margin:.2em 0}"
+      "svg a circle:hover{stroke:#000;stroke-width:1.5}</style></head>\n<body>\n<h1>" +
+      html_escape(options.title) + "</h1>\n<p class=\"summary\">" + std::to_string(records.size()) +
+      " runs of " + std::to_string(conditions.size()) +
+      " conditions: " + std::to_string(counts[0]) + " ok, " + std::to_string(counts[2]) +
+      " failed, " + std::to_string(counts[1]) +
+      " invalid (the machine was too busy). Plots draw ok runs only; each says how many it "
+      "rests on. Every dot is one run: follow it to the run's own flowcast-report page. Times "
+      "in ms unless the axis says otherwise.</p>\n";
+  html +=
+      line_plot({.id = "chart-rebuffering",
+                 .heading = "Rebuffering ratio against link rate ÷ stream bitrate",
+                 .x_label = "link rate ÷ stream bitrate (1: the link carries the stream exactly)",
+                 .y_label = "rebuffering ratio (0..1)",
+                 .x_name = "link ÷ bitrate",
+                 .x = rate_ratio,
+                 .y = [](const Headline& h) { return h.rebuffering_ratio; },
+                 .x_axes = {"link-rate", "bitrate"},
+                 .y_min_max = 0.05,
+                 .y_cap = 1.0,
+                 .left_out_why = "no rebuffering ratio, or no --link-rate and --bitrate"},
+                in);
+  for (const bool against_loss : {true, false})
+    for (const bool length : {false, true}) html += line_plot(stall_plot(length, against_loss), in);
+  html += line_plot({.id = "chart-psnr-loss",
+                     .heading = "PSNR against link loss",
+                     .x_label = "link loss (%)",
+                     .y_label = "PSNR mean (dB)",
+                     .x_name = "loss %",
+                     .x = loss,
+                     .y = [](const Headline& h) { return h.psnr_mean; },
+                     .x_axes = {"link-loss"},
+                     .y_min_max = 40,
+                     .y_cap = std::nullopt,
+                     .left_out_why = "no PSNR: only runs of a file (--input) have a reference"},
+                    in);
+  html += line_plot({.id = "chart-damaged-loss",
+                     .heading = "Damaged pictures against link loss",
+                     .x_label = "link loss (%)",
+                     .y_label = "damaged (% of shown)",
+                     .x_name = "loss %",
+                     .x = loss,
+                     .y = damaged_percent,
+                     .x_axes = {"link-loss"},
+                     .y_min_max = 1,
+                     .y_cap = 100.0,
+                     .left_out_why = "no picture shown"},
+                    in);
+  html += tradeoff_plot(in);
+  html += cdf_plot({.id = "chart-cdf-startup",
+                    .heading = "Startup: CDF over each condition's runs",
+                    .x_label = "startup, launch to first picture (ms)",
+                    .value = [](const Headline& h) { return h.startup_ms; },
+                    .x_min_max = 100},
+                   in);
+  html += cdf_plot({.id = "chart-cdf-rebuffering",
+                    .heading = "Rebuffering ratio: CDF over each condition's runs",
+                    .x_label = "rebuffering ratio (0..1)",
+                    .value = [](const Headline& h) { return h.rebuffering_ratio; },
+                    .x_min_max = 0.05},
+                   in);
+  html += cdf_plot({.id = "chart-cdf-latency",
+                    .heading = "Latency: CDF over each condition's runs",
+                    .x_label = "send→render latency p95 (ms)",
+                    .value = [](const Headline& h) { return h.latency_p95_ms; },
+                    .x_min_max = 100},
+                   in);
+  html += qoe_heatmap(in, options.heatmap_axes);
   html += "</body></html>\n";
   return html;
+}
+
+std::string render_sweep_html(const std::vector<RunRecord>& records, const std::string& title) {
+  SweepPageOptions options;
+  options.title = title;
+  return render_sweep_html(records, options);
 }
 
 }  // namespace flowcast::client::sweep

@@ -10,6 +10,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "client/metrics/qoe_score.hpp"
+
 namespace flowcast::client::sweep {
 
 namespace {
@@ -58,6 +60,17 @@ Headline headline_of(const nlohmann::json& m) {
   h.latency_p50_ms = maybe_at(m, P("/latency_ms/p50"));
   h.latency_p95_ms = maybe_at(m, P("/latency_ms/p95"));
   h.buffer_peak_ms = number_at(m, P("/buffer/peak_ms"));
+  namespace keys = metrics_keys;
+  if (m.contains(keys::kQoe)) {
+    h.qoe_score = maybe_at(m, keys::kQoeScore);
+    h.qoe_stall_mos = maybe_at(m, keys::kQoeStallMos);
+    h.qoe_picture_mos = maybe_at(m, keys::kQoePictureMos);
+  } else if (m.is_object()) {
+    const QoeFigures q = qoe_of(m.get<MetricsDocument>());
+    h.qoe_score = q.score;
+    h.qoe_stall_mos = q.stall_mos;
+    h.qoe_picture_mos = q.picture_mos;
+  }
   return h;
 }
 

@@ -47,14 +47,22 @@ struct Headline {
   std::optional<double> latency_p50_ms;
   std::optional<double> latency_p95_ms;
   double buffer_peak_ms = 0;
+  // The open QoE score and its terms (docs/METRICS.md "QoE score").
+  std::optional<double> qoe_score;
+  std::optional<double> qoe_stall_mos;
+  std::optional<double> qoe_picture_mos;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Headline, startup_ms, stalls, stall_ms,
                                                 rebuffering_ratio, freezes, freeze_ms, lost, late,
                                                 damaged, rendered, psnr_mean, mos_mean,
-                                                latency_p50_ms, latency_p95_ms, buffer_peak_ms)
+                                                latency_p50_ms, latency_p95_ms, buffer_peak_ms,
+                                                qoe_score, qoe_stall_mos, qoe_picture_mos)
 
 // The headline of a client metrics file (flowcast.metrics/1); missing keys
-// read as 0 or null. Throws nlohmann::json::exception on wrong types.
+// read as 0 or null. The QoE figures are the file's "qoe" block, or, in a
+// file written before the score existed, computed from the file the way the
+// client computes them (client/metrics/qoe_score). Throws
+// nlohmann::json::exception on wrong types.
 Headline headline_of(const nlohmann::json& client_metrics);
 // Why the server's metrics say the machine was too busy for the run to
 // count ("" when it kept up): load.overloaded_ms > 0, load.frames_skipped

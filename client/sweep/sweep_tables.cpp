@@ -102,6 +102,9 @@ const std::vector<Figure>& figures() {
       {"latency_p50_ms", [](const Headline& h) { return h.latency_p50_ms; }},
       {"latency_p95_ms", [](const Headline& h) { return h.latency_p95_ms; }},
       {"buffer_peak_ms", plain<&Headline::buffer_peak_ms>},
+      {"qoe_score", [](const Headline& h) { return h.qoe_score; }},
+      {"qoe_stall_mos", [](const Headline& h) { return h.qoe_stall_mos; }},
+      {"qoe_picture_mos", [](const Headline& h) { return h.qoe_picture_mos; }},
   };
   return list;
 }

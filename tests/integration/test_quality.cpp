@@ -96,6 +96,12 @@ TEST_CASE("a clean TCP run of a clip with --reference is bit-exact: PSNR at the 
   CHECK(q["per_frame"][0]["pts_ms"].get<double>() < 200);
   CHECK(last > 2500);
   CHECK(csv_rows(dir.file("frames.csv")) == rendered);
+  // The open QoE score's picture term rests on the PSNR: every picture at
+  // the cap is EvalVid's 5.
+  const json& qoe = r.metrics["qoe"];
+  CHECK(qoe["picture_basis"] == "psnr");
+  CHECK(qoe["picture_mos"].get<double>() == Approx(5));
+  CHECK(qoe["score"].get<double>() <= qoe["stall_mos"].get<double>() + 1e-9);
 }
 
 TEST_CASE("a --reference H.265 file is decoded as H.265: PSNR at the cap on clean TCP",
@@ -143,6 +149,13 @@ TEST_CASE("UDP through a lossy link: PSNR and MOS drop, and the damage is in the
   uint64_t sum = 0;
   for (auto& [score, n] : q["mos_histogram"].items()) sum += n.get<uint64_t>();
   CHECK(sum == q["frames_compared"].get<uint64_t>());
+  // The QoE score sees the smearing that P.1203 would not: the picture term
+  // from the PSNR falls below 5, and the score with it.
+  const json& qoe = r.metrics["qoe"];
+  CHECK(qoe["picture_basis"] == "psnr");
+  CHECK(qoe["picture_mos"].get<double>() < 5);
+  CHECK(qoe["score"].get<double>() < qoe["stall_mos"].get<double>());
+  CHECK_THAT(r.log, Catch::Contains("QoE score"));
 
   const json& shots = r.metrics["snapshots"];
   REQUIRE(shots.is_array());

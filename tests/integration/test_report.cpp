@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "support/binaries.hpp"
+#include "support/chromium.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
@@ -22,56 +23,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-// The first Chromium on PATH.
-std::optional<std::string> find_chromium() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-      const std::string candidate = dir + "/" + name;
-      if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-  }
-  return std::nullopt;
-}
-
-// Runs headless Chromium on url with extra arguments; its stdout and stderr
-// go to log. Killed after 60 s.
-int run_chromium(const std::string& chromium, const TempDir& dir, const std::string& url,
-                 const std::vector<std::string>& extra, const std::string& log) {
-  std::vector<std::string> argv = {chromium,
-                                   "--headless",
-                                   "--no-sandbox",
-                                   "--disable-gpu",
-                                   "--disable-dev-shm-usage",
-                                   "--no-first-run",
-                                   "--user-data-dir=" + dir.file("chromium-profile")};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  argv.push_back(url);
-  Process browser(argv, log);
-  auto code = browser.wait_for(60s);
-  if (!code) {
-    browser.signal(SIGKILL);
-    FAIL("chromium did not finish within 60 s:\n" << browser.log());
-  }
-  return *code;
-}
-
-// Distinct RGB colours of a PNG, decoded by the ffmpeg command line.
-size_t distinct_colours(const TempDir& dir, const std::string& png) {
-  const std::string raw = dir.file("screenshot.rgb");
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -i '" + png + "' -f rawvideo -pix_fmt rgb24 '" +
-                    raw + "'") == 0);
-  const std::string pixels = read_file(raw);
-  std::set<uint32_t> colours;
-  for (size_t i = 0; i + 2 < pixels.size(); i += 3)
-    colours.insert(static_cast<uint32_t>(static_cast<uint8_t>(pixels[i])) << 16 |
-                   static_cast<uint32_t>(static_cast<uint8_t>(pixels[i + 1])) << 8 |
-                   static_cast<uint8_t>(pixels[i + 2]));
-  return colours.size();
-}
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;

@@ -116,6 +116,13 @@ MetricsDocument populated() {
                  .lost = 1,
                  .late = 2,
                  .corrupt = 3}};
+  m.qoe = {.score = 3.25,
+           .stall_mos = 4.5,
+           .picture_mos = 3.5,
+           .picture_basis = "psnr",
+           .interruptions = 2,
+           .interruption_mean_ms = 955.375,
+           .damaged_share = 0.0118644};
   return m;
 }
 
@@ -232,6 +239,19 @@ TEST_CASE("flowcast.metrics/1 keeps its keys and value types", "[unit][metrics]"
       ".packets.sequence_resyncs int",
       ".packets.ssrc_changes int",
       ".packets.timestamp_jumps int",
+      ".qoe dict",
+      ".qoe.damaged_share NoneType",
+      ".qoe.damaged_share float",
+      ".qoe.interruption_mean_ms float",
+      ".qoe.interruptions int",
+      ".qoe.picture_basis NoneType",
+      ".qoe.picture_basis str",
+      ".qoe.picture_mos NoneType",
+      ".qoe.picture_mos float",
+      ".qoe.score NoneType",
+      ".qoe.score float",
+      ".qoe.stall_mos NoneType",
+      ".qoe.stall_mos float",
       ".quality dict",
       ".quality.frames_compared int",
       ".quality.frames_not_compared int",
@@ -332,6 +352,10 @@ TEST_CASE("a run that measured nothing writes nulls and empty lists", "[unit][me
   // nothing else.
   CHECK(j.at("quality") ==
         json({{"psnr_mean", nullptr}, {"psnr_min", nullptr}, {"mos_mean", nullptr}}));
+  // No picture shown: no score, nothing interrupted.
+  CHECK(j.at("qoe").at("score").is_null());
+  CHECK(j.at("qoe").at("picture_basis").is_null());
+  CHECK(j.at("qoe").at("interruptions") == 0);
 }
 
 TEST_CASE("a document written and read back is the same document", "[unit][metrics]") {
@@ -482,7 +506,12 @@ TEST_CASE("metrics_keys point at what the document writes", "[unit][metrics]") {
                         &keys::kQualityPerFrame,
                         &keys::kQualityMosHistogram,
                         &keys::kSnapshots,
-                        &keys::kTimeline}) {
+                        &keys::kTimeline,
+                        &keys::kQoe,
+                        &keys::kQoeScore,
+                        &keys::kQoeStallMos,
+                        &keys::kQoePictureMos,
+                        &keys::kQoePictureBasis}) {
     INFO(p->to_string());
     CHECK(j.contains(*p));
   }

@@ -288,3 +288,22 @@ TEST_CASE("a lossy UDP run keeps the long form at 160 columns", "[unit][status]"
   CHECK(line.find("damaged 90 (corrupt 0, tainted 90)") != std::string::npos);
   CHECK(line.find("latency 638ms") != std::string::npos);
 }
+
+TEST_CASE("the summary gives the QoE score with its terms and what the picture term rests on",
+          "[unit][status]") {
+  MetricsDocument m = udp_run_with_reference();
+  m.qoe = {.score = 2.6464,
+           .stall_mos = 3.1951,
+           .picture_mos = 4,
+           .picture_basis = "damaged_share",
+           .interruptions = 2,
+           .interruption_mean_ms = 1150,
+           .damaged_share = 0.25};
+  CHECK(format_summary(m).find("  QoE score              2.65 of 5 (stalls 3.20, picture 4.00 "
+                               "from 25.0% damaged)\n") != std::string::npos);
+  m.qoe.picture_basis = "psnr";
+  CHECK(format_summary(m).find("  QoE score              2.65 of 5 (stalls 3.20, picture 4.00 "
+                               "from PSNR)\n") != std::string::npos);
+  m.qoe = {};  // no picture shown: no score, no row
+  CHECK(format_summary(m).find("QoE") == std::string::npos);
+}

@@ -129,4 +129,13 @@ TEST_CASE("a run's command lines carry its condition and link seed", "[unit][swe
              Catch::Contains("rtsp://127.0.0.1:23458/stream --transport udp"));
   CHECK_THAT(shell_text(r.client), !Catch::Contains("--nack"));
   CHECK(shell_text({"a b", "it's"}) == "'a b' 'it'\\''s'");
+  CHECK_THAT(shell_text(c.client), !Catch::Contains("--reference"));
+
+  // A file is streamed and is the client's reference, for its PSNR.
+  run.condition.erase("bitrate");
+  run.condition["input"] = "clips/a b.mp4";
+  const Commands f = commands_for(spec, run, "/bin/server", "/bin/client", "/out/r", 23456, 23458);
+  CHECK_THAT(shell_text(f.server), Catch::EndsWith(" 'clips/a b.mp4'"));
+  CHECK_THAT(shell_text(f.server), !Catch::Contains("--pattern"));
+  CHECK_THAT(shell_text(f.client), Catch::Contains("--reference 'clips/a b.mp4'"));
 }

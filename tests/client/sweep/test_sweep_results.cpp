@@ -107,6 +107,18 @@ TEST_CASE("the headline of a metrics file, and a server that fell behind", "[uni
   CHECK(h.latency_p95_ms == 120);
   CHECK(!h.psnr_mean);
   CHECK(!headline_of(nlohmann::json::parse(R"({"rebuffering_ratio": null})")).rebuffering_ratio);
+  // A file without a qoe block gets the client's score computed from it:
+  // N = 2 stalls of 1.55 s mean, 3.5 · e^−(0.3825 · 2) + 1.5 = 3.003451;
+  // picture 5 − 4 · 7 / 590 = 4.952542; score 1 + 2.003451 · 3.952542 / 4.
+  CHECK(*h.qoe_stall_mos == Approx(3.003451).epsilon(1e-6));
+  CHECK(*h.qoe_picture_mos == Approx(4.952542).epsilon(1e-6));
+  CHECK(*h.qoe_score == Approx(2.979681).epsilon(1e-6));
+  // A file with one is taken as it is.
+  const Headline given = headline_of(nlohmann::json::parse(
+      R"({"startup_ms": 400, "qoe": {"score": 3.5, "stall_mos": 5, "picture_mos": 3.5}})"));
+  CHECK(given.qoe_score == 3.5);
+  CHECK(given.qoe_stall_mos == 5);
+  CHECK(!headline_of(nlohmann::json::parse(R"({"qoe": {"score": null}})")).qoe_score);
 
   CHECK(busy_reason(nlohmann::json::parse(R"({"load": {"overloaded_ms": 0, "frames_skipped": 0,
         "encoder": {"fell_behind": false, "pictures_skipped": 0}}})"))

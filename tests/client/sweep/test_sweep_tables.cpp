@@ -94,3 +94,25 @@ TEST_CASE("conditions.csv summarizes each condition's ok runs", "[unit][sweep]")
   CHECK_THAT(lines[2], Catch::StartsWith("400k,udp,2,2,0,0,"));
   CHECK_THAT(lines[2], Catch::Contains(",20,20,-107.06,147.06,"));
 }
+
+TEST_CASE("the QoE score is a column of runs.csv and aggregated in conditions.csv",
+          "[unit][sweep]") {
+  std::vector<RunRecord> runs;
+  for (const double score : {4.0, 3.0, 2.0}) {
+    runs.push_back(ok_run("udp", static_cast<int64_t>(runs.size() + 1), 0, 0));
+    runs.back().headline->qoe_score = score;
+    runs.back().headline->qoe_stall_mos = 5;
+    runs.back().headline->qoe_picture_mos = score;
+  }
+  const auto table = lines_of(runs_csv(runs));
+  CHECK_THAT(table[0], Catch::Contains(",qoe_score,qoe_stall_mos,qoe_picture_mos,seconds,"));
+  CHECK_THAT(table[1], Catch::Contains(",4,5,4,"));
+  const auto conditions = lines_of(conditions_csv(runs));
+  REQUIRE(conditions.size() == 2);
+  CHECK_THAT(
+      conditions[0],
+      Catch::Contains(",qoe_score_mean,qoe_score_median,qoe_score_ci_low,qoe_score_ci_high,"));
+  // 4, 3, 2: mean 3, median 3, s = 1, half-width 4.303 / √3 = 2.484338; the
+  // stall term, 5 in every run, has an interval of no width.
+  CHECK_THAT(conditions[1], Catch::Contains(",3,3,0.515662,5.48434,5,5,5,5,3,3,0.515662,5.48434"));
+}
