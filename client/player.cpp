@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 
 namespace flowcast::client {
 
@@ -16,6 +17,13 @@ namespace {
 // Frames the decoder may run ahead of the renderer: enough to cover B-frame
 // reordering, few enough that the receive buffer holds the rest.
 constexpr size_t kRenderQueueFrames = 8;
+// With nothing to show past a picture's stall check, yet no stall (see
+// next_wake()), the loop looks again this often.
+constexpr milliseconds kStallRecheck{10};
+
+// The loop request_stop() wakes: the running Player's renderer.
+std::mutex stop_mutex;
+Renderer* stop_wakes = nullptr;
 
 double ms_between(SteadyTime a, SteadyTime b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -63,18 +71,31 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       decode_(options_, buffer_, policy_, frames_, [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet) {
   if (options_.quality.active()) quality_ = std::make_unique<QualityMeter>(options_.quality);
+  // The render loop sleeps until a picture is due or one of these wakes it.
+  frames_.on_ready([this] { renderer_->wake(); });
+  source_.on_change([this] { renderer_->wake(); });
+  {
+    std::lock_guard lock(stop_mutex);
+    stop_wakes = renderer_.get();
+  }
   // A gap in the source, which the sender's reports show, is not a stall.
   source_.set_sender_clock(sender_clock_);
   policy_.set_sender_clock(&sender_clock_);
 }
 
 Player::~Player() {
+  {
+    std::lock_guard lock(stop_mutex);
+    if (stop_wakes == renderer_.get()) stop_wakes = nullptr;
+  }
   decode_.stop();
   source_.stop();
 }
 
 void Player::request_stop() {
   stop_requested_.store(true);
+  std::lock_guard lock(stop_mutex);
+  if (stop_wakes) stop_wakes->wake();
 }
 
 int Player::run() {
@@ -122,20 +143,29 @@ int Player::run() {
       code = source_.status() == SourceStatus::failed ? 1 : 0;
       break;
     }
-    // Sleep until the next frame is due, but wake for input and sampling;
-    // with nothing queued, a frame that arrives wakes the loop at once (with
-    // --buffer 0ms it is due already).
-    auto wake = now + milliseconds(10);
-    const bool queued = frames_.peek([&](const RenderFrame& f) {
-      if (auto due = clock_.due(f.pts_90k)) wake = std::min(wake, std::max(now, *due));
-    });
-    if (queued)
-      std::this_thread::sleep_until(wake);
-    else
-      frames_.wait_until_not_empty(wake);
+    renderer_->wait_until(next_wake(now));
   }
   finish(code);
   return code;
+}
+
+SteadyTime Player::next_wake(SteadyTime now) {
+  // Besides this time, the events wake the loop (Renderer::wake): a picture
+  // queued while none was, the render queue closing, the source's status or
+  // first packet, a stop request, the user's input.
+  SteadyTime wake = next_sample_;
+  if (options_.duration) wake = std::min(wake, launched_ + *options_.duration);
+  const bool queued = frames_.peek([&](const RenderFrame& f) {
+    if (auto due = clock_.due(f.pts_90k)) wake = std::min(wake, std::max(now, *due));
+  });
+  if (queued || !last_pts_ || stream_end_seen_) return wake;
+  // Nothing to show: a stall may begin once the next picture is a frame late.
+  if (auto check = policy_.stall_check_time(*last_pts_, frame_interval_90k_))
+    // Past that time and no stall: the buffer holds something playable (the
+    // decoder is on it) or the sender's reports show it idle; no event tells
+    // when that changes, so look again as often as the loop always did.
+    wake = std::min(wake, *check > now ? *check : now + kStallRecheck);
+  return wake;
 }
 
 void Player::note_edges(SteadyTime now) {
@@ -244,7 +274,9 @@ void Player::report_oversized() {
 void Player::detect_stall(SteadyTime now) {
   if (clock_.state() != PlayState::playing || !last_pts_ || frames_.size() > 0) return;
   const auto b = buffer_.playout_view();
-  policy_.check_stall(now, *last_pts_, frame_interval_90k_, b.playable, b.end_of_stream);
+  // The decode thread waits on the buffer: a stall changes what it waits for.
+  if (policy_.check_stall(now, *last_pts_, frame_interval_90k_, b.playable, b.end_of_stream))
+    buffer_.wake();
 }
 
 void Player::sample_timeline(SteadyTime now) {

@@ -31,13 +31,18 @@ class Player {
   // Plays until the stream ends (0), --duration passes (0), the user quits
   // (0), a stop is requested (0), or the network fails (1).
   int run();
-  // Async-signal-safe request to stop (SIGINT, SIGTERM).
+  // Asks the running Player (or the next) to stop, and wakes its render
+  // loop. Any thread, but not a signal handler: main.cpp takes SIGINT and
+  // SIGTERM on a thread of its own.
   static void request_stop();
 
   // The metrics file's content; after run() has returned.
   MetricsDocument metrics() const;
 
  private:
+  // When the loop must look again by itself: the next picture due, the next
+  // timeline sample, --duration, the next stall check.
+  SteadyTime next_wake(SteadyTime now);
   void render_due_frames(SteadyTime now);
   void detect_stall(SteadyTime now);
   // Says once that the stream's pictures exceed --max-picture.

@@ -1,5 +1,7 @@
 #include "client/decode/decode_stage.hpp"
 
+#include <pthread.h>
+
 namespace flowcast::client {
 
 DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer,
@@ -20,7 +22,10 @@ DecodeStage::~DecodeStage() {
 }
 
 void DecodeStage::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fc-decode");  // for top -H, /proc/PID/task
+    run();
+  });
 }
 
 void DecodeStage::stop() {

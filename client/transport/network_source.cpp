@@ -1,5 +1,7 @@
 #include "client/transport/network_source.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <random>
 
@@ -58,7 +60,10 @@ SourceCounters NetworkSource::counters() const {
 void NetworkSource::start() {
   asio::post(io_, [this] { transport_->start(*this); });
   schedule_consumer_pause();
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fc-network");  // for top -H, /proc/PID/task
+    io_.run();
+  });
 }
 
 void NetworkSource::stop() {
@@ -139,6 +144,7 @@ void NetworkSource::fail(const std::string& message) {
   report_timer_.cancel();
   sample_timer_.cancel();
   end_downstream();
+  changed();
 }
 
 void NetworkSource::finish_stream() {
@@ -148,11 +154,17 @@ void NetworkSource::finish_stream() {
   bye_timer_.cancel();
   report_timer_.cancel();
   end_downstream();
+  changed();
+}
+
+void NetworkSource::changed() {
+  if (changed_) changed_();
 }
 
 void NetworkSource::on_connected(int rcvbuf_bytes) {
   count([&](SourceCounters& c) { c.rcvbuf_bytes = rcvbuf_bytes; });
   status_ = SourceStatus::streaming;
+  changed();
   last_heard_ = Clock::now();
   last_media_ = last_heard_;
   schedule_report();
@@ -285,6 +297,10 @@ void NetworkSource::deliver(ReceivedPacket packet) {
   if (!push(std::move(packet)) && !buffer_blocked_) {
     buffer_blocked_ = true;
     apply_reading();
+  }
+  if (!delivered_) {
+    delivered_ = true;
+    changed();
   }
 }
 

@@ -116,6 +116,10 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   // Tells `clock` what the sender's reports say. Borrows it (it outlives
   // the source); call before start().
   void set_sender_clock(SenderClock& clock) { sender_clock_ = &clock; }
+  // Calls changed (on the network thread) when status() changes and when
+  // the stream's first packet went to the path: what a loop waiting on
+  // other things as well needs to hear. Call before start().
+  void on_change(std::function<void()> changed) { changed_ = std::move(changed); }
 
   SourceStatus status() const { return status_.load(); }
   StreamEnd stream_end() const { return stream_end_.load(); }
@@ -159,6 +163,8 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   void on_sender_report(const common::SenderReport& report);
   void apply_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
+  // Tells on_change()'s callback.
+  void changed();
   // Every 500 ms: the silence check, and a receiver report.
   void schedule_report();
   void send_receiver_report();
@@ -216,6 +222,8 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   };
   std::optional<Candidate> candidate_;
   SenderClock* sender_clock_ = nullptr;
+  std::function<void()> changed_;
+  bool delivered_ = false;  // a packet went to the path
   // The last RTP timestamp of the media, as sent: media began.
   std::optional<uint32_t> last_media_ts_;
   std::atomic<SourceStatus> status_{SourceStatus::connecting};
