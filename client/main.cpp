@@ -60,7 +60,7 @@ void take_stop_signals() {
   }).detach();
 }
 
-// Each value of an enumeration with its name (client_options.hpp), for
+// Each value of an enumeration with its name (the table beside the enum), for
 // common::OneOf.
 template <typename Enum>
 std::vector<std::pair<std::string, Enum>> named(std::initializer_list<Enum> values) {
@@ -223,10 +223,7 @@ int main(int argc, char** argv) {
     if (!rtsp_url.empty()) {
       if (listen->count())
         throw CLI::ValidationError("--listen receives plain RTP: drop the rtsp:// URL");
-      const auto lower = opt.transport == Transport::udp         ? client::RtspLower::udp
-                         : opt.transport == Transport::automatic ? client::RtspLower::automatic
-                                                                 : client::RtspLower::tcp;
-      opt.rtsp = client::rtsp_options(rtsp_url, rtsp_user, rtsp_password, lower);
+      opt.rtsp = client::rtsp_options(rtsp_url, rtsp_user, rtsp_password, opt.transport);
       opt.host = opt.rtsp->url.host;
       opt.port = opt.rtsp->url.port;
     }

@@ -25,6 +25,21 @@ double ms(std::chrono::microseconds duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
 
+SourceOptions source_options(const ClientOptions& o) {
+  return {.payload_type = o.payload_type(),
+          .payload_format = o.payload_format,
+          .nack = o.nack,
+          .consumer_pause = o.consumer_pause};
+}
+
+DecodeOptions decode_options(const ClientOptions& o) {
+  return {.payload_format = o.payload_format,
+          .parameter_sets = o.sdp_parameter_sets(),
+          .on_loss = o.on_loss,
+          .keep_digests = o.framemd5_path.has_value(),
+          .max_picture = o.max_picture};
+}
+
 ReceiveBufferConfig buffer_config(const ClientOptions& o) {
   ReceiveBufferConfig c;
   c.capacity = o.buffer_max;
@@ -41,11 +56,12 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       renderer_(std::move(renderer)),
       path_(buffer_config(options_)),
       policy_(PlayoutConfig{options_.buffer, options_.rebuffer_or_default()}, clock_),
-      source_(options_, path_, launched),
+      source_(source_options(options_), path_, launched,
+              [this](asio::io_context& io) { return make_transport(options_, io); }),
       quality_(options_.quality.active() ? std::make_unique<QualityMeter>(options_.quality)
                                          : nullptr),
       render_(*renderer_, clock_, quality_.get(), launched),
-      decode_(options_, path_.buffer(), policy_, render_.queue(),
+      decode_(decode_options(options_), path_.buffer(), policy_, render_.queue(),
               [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet),
       timeline_(launched) {
@@ -298,9 +314,7 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
 MetricsDocument Player::metrics() const {
   SessionFacts facts = facts_;
   // RTSP's auto settles on UDP or TCP; the metrics name the one used.
-  if (options_.rtsp)
-    facts.transport =
-        source_.transport_name() == std::string("udp") ? Transport::udp : Transport::tcp;
+  if (options_.rtsp) facts.transport = source_.carrier();
   const PartReadings parts{.buffer = path_.buffer().snapshot(),
                            .receive = path_.counters(),
                            .source = source_.counters(),

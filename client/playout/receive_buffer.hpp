@@ -90,7 +90,7 @@
 #include <set>
 #include <vector>
 
-#include "client/client_options.hpp"
+#include "client/playout/overflow_policy.hpp"
 #include "client/playout/picture_ledger.hpp"
 #include "client/playout/playout_policy.hpp"
 #include "client/playout/timestamp_timeline.hpp"

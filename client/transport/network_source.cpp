@@ -17,13 +17,9 @@ constexpr auto kReportInterval = std::chrono::milliseconds(500);
 constexpr auto kSampleInterval = std::chrono::milliseconds(50);
 }  // namespace
 
-NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched)
-    : NetworkSource(options, path, launched,
-                    [&options](asio::io_context& io) { return make_transport(options, io); }) {}
-
-NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched,
+NetworkSource::NetworkSource(SourceOptions options, ReceivePath& path, SteadyTime launched,
                              const TransportMaker& make)
-    : options_(options),
+    : options_(std::move(options)),
       path_(path),
       launched_(launched),
       transport_(make(io_)),
@@ -31,7 +27,7 @@ NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, St
       report_timer_(io_),
       sample_timer_(io_),
       pause_timer_(io_),
-      payload_type_(options.payload_type()) {
+      payload_type_(options_.payload_type) {
   std::random_device rd;
   own_ssrc_ = static_cast<uint32_t>(rd());
   pipe(path);
@@ -446,7 +442,7 @@ void NetworkSource::schedule_report() {
         finish_stream();
       else
         fail("the server is gone: no packet from " + transport_->where() + " for " +
-             std::to_string(traits.silence->count()) + " s over " + traits.name);
+             std::to_string(traits.silence->count()) + " s over " + to_string(traits.carrier));
       return;
     }
     if (traits.sends_feedback) send_receiver_report();
