@@ -2,12 +2,15 @@
 // flowcast-client's settings, as parsed from the command line (main.cpp).
 #include <chrono>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "client/decode/loss_policy.hpp"
+#include "client/metrics/quality_options.hpp"
+#include "client/playout/overflow_policy.hpp"
 #include "client/transport/listen_options.hpp"
 #include "client/transport/rtsp_options.hpp"
+#include "client/transport/transport_kind.hpp"
 #include "common/util/units.hpp"
 #include "media/payload/h264_sps.hpp"
 #include "media/payload/payload_format.hpp"
@@ -16,44 +19,9 @@ namespace flowcast::client {
 
 using std::chrono::microseconds;
 
-// automatic: only for RTSP sources (UDP, then TCP; RtspLower::automatic).
-enum class Transport { tcp, udp, automatic };
-enum class OverflowPolicy { block, drop_new, drop_old, grow };
-enum class LossPolicy { conceal, freeze };
-
-// How each value is spelled: on the command line (--transport, --overflow,
-// --on-loss), in the metrics file ("transport", config.overflow,
-// config.on_loss) and on the status line. These tables are the only place.
-NLOHMANN_JSON_SERIALIZE_ENUM(Transport, {{Transport::tcp, "tcp"},
-                                         {Transport::udp, "udp"},
-                                         {Transport::automatic, "auto"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(OverflowPolicy, {{OverflowPolicy::block, "block"},
-                                              {OverflowPolicy::drop_new, "drop-new"},
-                                              {OverflowPolicy::drop_old, "drop-old"},
-                                              {OverflowPolicy::grow, "grow"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(LossPolicy,
-                             {{LossPolicy::conceal, "conceal"}, {LossPolicy::freeze, "freeze"}})
-
-// The name of a value, from the tables above.
-inline std::string to_string(Transport t) {
-  return nlohmann::json(t).get<std::string>();
-}
-inline std::string to_string(OverflowPolicy p) {
-  return nlohmann::json(p).get<std::string>();
-}
-inline std::string to_string(LossPolicy p) {
-  return nlohmann::json(p).get<std::string>();
-}
-
-// --reference, --snapshot, --frames: see QualityMeter.
-struct QualityOptions {
-  std::optional<std::string> reference;     // --reference FILE
-  std::optional<std::string> snapshot_dir;  // --snapshot DIR (created at start)
-  int snapshot_max = 12;                    // --snapshot-max
-  std::optional<std::string> frames_path;   // --frames FILE
-  bool active() const { return reference || snapshot_dir || frames_path; }
-};
-
+// The whole command line. The Player hands each part only its own options
+// (DecodeOptions, SourceOptions, QualityOptions, ReceiveBufferConfig,
+// PlayoutConfig); the transports are made from it (make_transport).
 struct ClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 5004;

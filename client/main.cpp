@@ -5,6 +5,9 @@
 extern "C" {
 #include <libavutil/log.h>
 }
+#include <pthread.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +15,7 @@ extern "C" {
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -28,11 +32,35 @@ namespace {
 // Where the client connects without HOST[:PORT], and without :PORT.
 constexpr uint16_t kDefaultPort = 5004;
 
-void on_signal(int) {
-  flowcast::client::Player::request_stop();
+// Set once a stop can end playback with its files written: before that,
+// SIGINT and SIGTERM end the process as they do by default.
+std::atomic<bool> signals_stop_playback{false};
+
+// Blocks SIGINT and SIGTERM in this thread and every thread it starts, and
+// takes them on a thread of their own (sigwait): a stop must wake the render
+// loop, which a signal handler may not do. Call before starting any thread.
+void take_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (signals_stop_playback) {
+        flowcast::client::Player::request_stop();
+        continue;
+      }
+      std::signal(sig, SIG_DFL);
+      pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+      raise(sig);
+    }
+  }).detach();
 }
 
-// Each value of an enumeration with its name (client_options.hpp), for
+// Each value of an enumeration with its name (the table beside the enum), for
 // common::OneOf.
 template <typename Enum>
 std::vector<std::pair<std::string, Enum>> named(std::initializer_list<Enum> values) {
@@ -49,6 +77,7 @@ int main(int argc, char** argv) {
   using client::OverflowPolicy;
   using client::Transport;
   const auto launched = std::chrono::steady_clock::now();
+  take_stop_signals();
   client::ClientOptions opt;
   CLI::App app{
       "flowcast-client: plays a flowcast stream and measures it.\n"
@@ -194,10 +223,7 @@ int main(int argc, char** argv) {
     if (!rtsp_url.empty()) {
       if (listen->count())
         throw CLI::ValidationError("--listen receives plain RTP: drop the rtsp:// URL");
-      const auto lower = opt.transport == Transport::udp         ? client::RtspLower::udp
-                         : opt.transport == Transport::automatic ? client::RtspLower::automatic
-                                                                 : client::RtspLower::tcp;
-      opt.rtsp = client::rtsp_options(rtsp_url, rtsp_user, rtsp_password, lower);
+      opt.rtsp = client::rtsp_options(rtsp_url, rtsp_user, rtsp_password, opt.transport);
       opt.host = opt.rtsp->url.host;
       opt.port = opt.rtsp->url.port;
     }
@@ -262,11 +288,7 @@ int main(int argc, char** argv) {
   }
   if (!renderer) renderer = std::make_unique<client::HeadlessRenderer>();
 
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  signals_stop_playback = true;
   std::signal(SIGPIPE, SIG_IGN);
 
   std::optional<client::Player> player;

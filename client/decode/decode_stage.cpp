@@ -1,16 +1,18 @@
 #include "client/decode/decode_stage.hpp"
 
+#include <pthread.h>
+
 namespace flowcast::client {
 
-DecodeStage::DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer,
+DecodeStage::DecodeStage(const DecodeOptions& options, ReceiveBuffer& buffer,
                          const PlayoutPolicy& policy, common::BoundedQueue<RenderFrame>& out,
                          std::function<void()> request_keyframe)
     : buffer_(buffer),
       policy_(policy),
       out_(out),
-      depacketizer_(options.payload_format, options.sdp_parameter_sets()),
+      depacketizer_(options.payload_format, options.parameter_sets),
       decoder_(options.payload_format, options.on_loss, std::move(request_keyframe),
-               options.framemd5_path.has_value(), options.max_picture) {
+               options.keep_digests, options.max_picture) {
   depacketizer_.pipe(decoder_);
   decoder_.pipe(out_);
 }
@@ -20,7 +22,10 @@ DecodeStage::~DecodeStage() {
 }
 
 void DecodeStage::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fc-decode");  // for top -H, /proc/PID/task
+    run();
+  });
 }
 
 void DecodeStage::stop() {

@@ -9,9 +9,11 @@
 // condition variable and on the render queue. stop() may be called from any
 // thread.
 #include <atomic>
+#include <cstdint>
+#include <functional>
 #include <thread>
+#include <vector>
 
-#include "client/client_options.hpp"
 #include "client/decode/decoder_stage.hpp"
 #include "client/decode/depacketize_stage.hpp"
 #include "client/playout/playout_policy.hpp"
@@ -20,10 +22,22 @@
 
 namespace flowcast::client {
 
+// What decoding needs of the command line.
+struct DecodeOptions {
+  // The stream's payload format; nullptr: found from its first keyframe.
+  const media::PayloadFormat* payload_format = nullptr;
+  // The SDP's sprop parameter sets as Annex B (--listen, RTSP), or empty.
+  std::vector<uint8_t> parameter_sets;
+  LossPolicy on_loss = LossPolicy::conceal;  // --on-loss
+  bool keep_digests = false;                 // --framemd5
+  media::PictureLimit max_picture;           // --max-picture
+};
+
 class DecodeStage {
  public:
-  // Borrows everything; request_keyframe may be called from the decode thread.
-  DecodeStage(const ClientOptions& options, ReceiveBuffer& buffer, const PlayoutPolicy& policy,
+  // Borrows buffer, policy and out; request_keyframe may be called from the
+  // decode thread.
+  DecodeStage(const DecodeOptions& options, ReceiveBuffer& buffer, const PlayoutPolicy& policy,
               common::BoundedQueue<RenderFrame>& out, std::function<void()> request_keyframe);
   ~DecodeStage();
 

@@ -40,10 +40,11 @@
 #include <mutex>
 #include <set>
 
-#include "client/client_options.hpp"
 #include "client/decode/coded_access_unit.hpp"
+#include "client/decode/loss_policy.hpp"
 #include "common/stream/stream.hpp"
 #include "media/codec/video_decoder.hpp"
+#include "media/payload/h264_sps.hpp"
 #include "media/payload/payload_format.hpp"
 #include "media/quality/frame_md5.hpp"
 

@@ -71,4 +71,16 @@ bool write_timeline_csv(const std::string& path, const std::vector<TimelineSampl
   return write_file_atomic(path, csv.str(), error);
 }
 
+TimelineSample TimelineRecorder::begin(SteadyTime now, uint64_t bytes) {
+  next_ += kInterval;
+  if (next_ < now) next_ = now + kInterval;
+  TimelineSample s;
+  s.t_ms = std::chrono::duration<double, std::milli>(now - start_).count();
+  const double dt = std::chrono::duration<double, std::milli>(now - last_time_).count();
+  if (dt > 0) s.received_kbps = static_cast<double>(bytes - last_bytes_) * 8.0 / dt;
+  last_bytes_ = bytes;
+  last_time_ = now;
+  return s;
+}
+
 }  // namespace flowcast::client

@@ -50,6 +50,32 @@ class FreezeDetector {
   double total_ms_ = 0;
 };
 
+// The 10 Hz timeline ("timeline", --timeline): when the next sample is due,
+// and the received rate between samples.
+class TimelineRecorder {
+ public:
+  static constexpr std::chrono::milliseconds kInterval{100};
+
+  // The first sample is due at `start`, and t_ms counts from it.
+  explicit TimelineRecorder(SteadyTime start) : start_(start), next_(start), last_time_(start) {}
+
+  SteadyTime next() const { return next_; }
+  // A sample at `now` with t_ms and received_kbps filled in (from `bytes`,
+  // the wire bytes received so far); the next is due kInterval later, or
+  // kInterval after now if the caller fell behind. The caller fills the rest
+  // and add()s it.
+  TimelineSample begin(SteadyTime now, uint64_t bytes);
+  void add(TimelineSample sample) { samples_.push_back(std::move(sample)); }
+  const std::vector<TimelineSample>& samples() const { return samples_; }
+
+ private:
+  SteadyTime start_;
+  SteadyTime next_;
+  SteadyTime last_time_;
+  uint64_t last_bytes_ = 0;
+  std::vector<TimelineSample> samples_;
+};
+
 // Percentiles (nearest rank) of latencies in ms; nulls when empty.
 LatencySummary summarize_latency(std::vector<double> latencies_ms);
 

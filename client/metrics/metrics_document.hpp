@@ -26,8 +26,10 @@
 #include <string>
 #include <vector>
 
-#include "client/client_options.hpp"
+#include "client/decode/loss_policy.hpp"
 #include "client/metrics/session_state.hpp"
+#include "client/playout/overflow_policy.hpp"
+#include "client/transport/transport_kind.hpp"
 #include "common/util/json_optional.hpp"
 
 namespace flowcast::client {

@@ -27,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "client/client_options.hpp"
 #include "client/metrics/metrics_document.hpp"
+#include "client/metrics/quality_options.hpp"
 #include "media/ffmpeg/av_types.hpp"
 #include "media/quality/psnr.hpp"
 

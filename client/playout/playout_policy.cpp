@@ -4,19 +4,13 @@
 
 namespace flowcast::client {
 
-namespace {
-// A waiting decode thread looks again at least this often, so a stop or a
-// clock change is never missed for long.
-constexpr std::chrono::milliseconds kRecheck{50};
-}  // namespace
-
 PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) const {
   using Action = PlayoutDecision::Action;
   const PlayState state = clock_.state();
   if (state == PlayState::starting || state == PlayState::stalled) {
     if (b.empty) {
       if (b.end_of_stream) return {Action::finished, std::nullopt};
-      return {Action::wait, now + kRecheck};
+      return {Action::wait, std::nullopt};
     }
     // Startup counts how long the front has waited (so the median latency is
     // the buffer asked, B-frames or not), which grows between packets too;
@@ -26,9 +20,10 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
     const auto held = starting ? b.held_for : b.buffered;
     // A full buffer cannot wait for more, and an ended stream will get none.
     if (held < need && !b.end_of_stream && !b.full) {
-      auto wake = now + kRecheck;
-      if (starting) wake = std::min(wake, now + (need - held));
-      return {Action::wait, wake};
+      // The time held grows by itself at startup; media held only as it
+      // arrives.
+      if (starting) return {Action::wait, now + (need - held)};
+      return {Action::wait, std::nullopt};
     }
     if (starting)
       clock_.start(now, *b.front_timestamp);
@@ -38,7 +33,7 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
   if (b.front_complete) return {Action::take_complete, std::nullopt};
   if (b.empty) {
     if (b.end_of_stream) return {Action::finished, std::nullopt};
-    return {Action::wait, now + kRecheck};
+    return {Action::wait, std::nullopt};
   }
   auto due = clock_.due(*b.front_timestamp);
   if (due) *due -= config_.decode_lead;
@@ -48,8 +43,8 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
   // A gap, not yet due: wait for the missing packets or the due time. One
   // already due waits for the next packet instead (it may complete the
   // access unit, or be later data): a deadline in the past would spin.
-  if (due && *due > now) return {Action::wait, std::min(*due, now + kRecheck)};
-  return {Action::wait, now + kRecheck};
+  if (due && *due > now) return {Action::wait, *due};
+  return {Action::wait, std::nullopt};
 }
 
 bool PlayoutPolicy::sender_idle_past(int64_t timestamp, SteadyTime now) const {
@@ -58,15 +53,21 @@ bool PlayoutPolicy::sender_idle_past(int64_t timestamp, SteadyTime now) const {
   return idle && timestamp <= *idle;
 }
 
+std::optional<SteadyTime> PlayoutPolicy::stall_check_time(int64_t last_pts,
+                                                          int64_t frame_interval_90k) const {
+  if (clock_.state() != PlayState::playing) return std::nullopt;
+  const auto expected = clock_.due(last_pts + frame_interval_90k);
+  if (!expected) return std::nullopt;
+  // One frame of grace for the decoder, then it is the network's fault.
+  return *expected + std::chrono::microseconds(frame_interval_90k * 1000 / 90);
+}
+
 bool PlayoutPolicy::check_stall(SteadyTime now, int64_t last_pts, int64_t frame_interval_90k,
                                 bool buffer_playable, bool end_of_stream) const {
-  if (clock_.state() != PlayState::playing) return false;
-  auto expected = clock_.due(last_pts + frame_interval_90k);
-  if (!expected) return false;
-  // One frame of grace for the decoder, then it is the network's fault.
-  const auto grace = std::chrono::microseconds(frame_interval_90k * 1000 / 90);
-  if (now < *expected + grace) return false;
-  if (end_of_stream || buffer_playable) return false;
+  const auto check_at = stall_check_time(last_pts, frame_interval_90k);
+  if (!check_at || now < *check_at) return false;
+  const auto expected = clock_.due(last_pts + frame_interval_90k);
+  if (!expected || end_of_stream || buffer_playable) return false;
   if (sender_idle_past(last_pts + frame_interval_90k, now)) return false;
   clock_.begin_stall(*expected, "underrun");
   return true;

@@ -62,7 +62,10 @@ struct PlayoutDecision {
     finished,         // the stream ended and the buffer is empty
   };
   Action action = Action::wait;
-  std::optional<SteadyTime> wake_at;  // wait: the latest time to look again
+  // wait: the time at which waiting alone lets something go (startup's held
+  // time, a gap's release); nullopt: only a change to the buffer or the
+  // clock does (the buffer wakes its waiter on those).
+  std::optional<SteadyTime> wake_at;
 };
 
 class PlayoutPolicy {
@@ -80,6 +83,10 @@ class PlayoutPolicy {
   // so; returns true if it did.
   bool check_stall(SteadyTime now, int64_t last_pts, int64_t frame_interval_90k,
                    bool buffer_playable, bool end_of_stream) const;
+  // The earliest time check_stall() may begin a stall for these arguments:
+  // the missing picture's due time plus one frame of grace; nullopt while
+  // not playing.
+  std::optional<SteadyTime> stall_check_time(int64_t last_pts, int64_t frame_interval_90k) const;
 
   // Lets check_stall() ask the sender's media clock whether a missing
   // picture was ever sent. Borrows clock (it outlives the policy); nullptr:

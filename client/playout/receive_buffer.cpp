@@ -546,7 +546,7 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& 
     if (d.action == Action::finished) return std::nullopt;
     if (d.action != Action::wait) return take_as(d.action);
     // A write that may let an access unit go, the end, a discard or wake()
-    // notify; the policy's own deadline bounds the wait.
+    // notify; the policy's deadline (startup, a gap's release), if any.
     if (d.wake_at)
       changed_.wait_until(lock, *d.wake_at);
     else

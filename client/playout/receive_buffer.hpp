@@ -75,8 +75,9 @@
 // policy decides (wait_next(), poll_next()).
 //
 // Threads: the network thread inserts; the decode thread waits in wait_next()
-// for what the playout policy lets go; the render and network threads read
-// snapshot(). The lock is private: every public method takes it.
+// for what the playout policy lets go, woken by the writes that may change
+// its answer and by wake(), with no timer but the policy's own deadlines; the render and network
+// threads read snapshot(). The lock is private: every public method takes it.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -89,7 +90,7 @@
 #include <set>
 #include <vector>
 
-#include "client/client_options.hpp"
+#include "client/playout/overflow_policy.hpp"
 #include "client/playout/picture_ledger.hpp"
 #include "client/playout/playout_policy.hpp"
 #include "client/playout/timestamp_timeline.hpp"
@@ -212,7 +213,8 @@ class ReceiveBuffer {
   // is set (wake() wakes it to see that).
   std::optional<AccessUnitPayloads> wait_next(const PlayoutPolicy& policy,
                                               const std::atomic<bool>& stop);
-  // Wakes wait_next() to look at its stop flag. Any thread.
+  // Wakes wait_next() to look again: at its stop flag, or at a playout
+  // clock another thread changed (a stall begun). Any thread.
   void wake();
 
   // What the playout policy lets go at `now`, without waiting: the next

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "media/quality/png_writer.hpp"
@@ -43,6 +44,7 @@ SdlRenderer::SdlRenderer(const std::string& title, std::string snapshot_dir)
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
     throw std::runtime_error("cannot create a renderer: " + why);
   }
+  wake_event_ = SDL_RegisterEvents(1);
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
   SDL_RenderClear(renderer_);
   SDL_ShowWindow(window_);
@@ -129,6 +131,7 @@ void SdlRenderer::render() {
       dst.y = (out_h - dst.h) / 2;
     }
   }
+  wake_event_ = SDL_RegisterEvents(1);
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
   SDL_RenderClear(renderer_);
   if (texture_) SDL_RenderCopy(renderer_, texture_, nullptr, &dst);
@@ -280,9 +283,31 @@ void SdlRenderer::save_png() {
   }
 }
 
+void SdlRenderer::wake() {
+  if (wake_event_ == static_cast<uint32_t>(-1) || wake_queued_.exchange(true)) return;
+  SDL_Event ev{};
+  ev.type = wake_event_;
+  // SDL_PushEvent is thread-safe and ends a wait in SDL_WaitEventTimeout.
+  if (SDL_PushEvent(&ev) != 1) wake_queued_ = false;
+}
+
+void SdlRenderer::wait_until(std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono;
+  const auto left = deadline - steady_clock::now();
+  if (left <= steady_clock::duration::zero()) return;
+  // SDL waits in whole milliseconds: the rest, under one, is slept.
+  const auto whole_ms = duration_cast<milliseconds>(left).count();
+  if (whole_ms > 0 &&
+      SDL_WaitEventTimeout(nullptr, static_cast<int>(std::min<int64_t>(whole_ms, 1 << 30))) == 1)
+    return;  // an event: poll() takes it
+  std::this_thread::sleep_until(deadline);
+}
+
 UserAction SdlRenderer::poll() {
   SDL_Event ev;
   UserAction action = UserAction::none;
+  // A wake() from now on queues an event again.
+  wake_queued_ = false;
   while (SDL_PollEvent(&ev)) {
     if (ev.type == SDL_QUIT) action = UserAction::quit;
     if (ev.type == SDL_KEYDOWN && !ev.key.repeat) {

@@ -3,7 +3,11 @@
 // kept (letterboxed), with an overlay drawn by SDL2_ttf: the state, the
 // kernel and receive buffer fills as bars, and the running counters.
 // Keys: q/Esc quit, o overlay, f full screen, s save a PNG of the window,
-// b hold the network reader busy (toggle). Main thread only.
+// b hold the network reader busy (toggle). Main thread only, but wake().
+// The render loop waits in SDL's event queue (SDL_WaitEventTimeout), so a
+// key wakes it; wake() pushes an event of flowcast's own to end the wait.
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +33,8 @@ class SdlRenderer : public Renderer {
 
   void show(const AVFrame* frame) override;
   UserAction poll() override;
+  void wait_until(std::chrono::steady_clock::time_point deadline) override;
+  void wake() override;
   void set_status(const PlaybackStatus& status) override;
   bool headless() const override { return false; }
 
@@ -55,6 +61,9 @@ class SdlRenderer : public Renderer {
   std::string snapshot_dir_;
   int saved_ = 0;
   std::optional<PlaybackStatus> status_;
+  uint32_t wake_event_ = 0;  // SDL_RegisterEvents' type for wake()
+  // A wake event is in SDL's queue, not yet polled: wake() adds no other.
+  std::atomic<bool> wake_queued_{false};
 };
 
 }  // namespace flowcast::client

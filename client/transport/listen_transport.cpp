@@ -7,7 +7,7 @@
 
 namespace flowcast::client {
 namespace {
-const TransportTraits kTraits{"listen", false, std::chrono::milliseconds(100),
+const TransportTraits kTraits{Transport::udp, false, std::chrono::milliseconds(100),
                               std::chrono::seconds(5), true};
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "client/transport/network_source.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <random>
 
@@ -15,13 +17,9 @@ constexpr auto kReportInterval = std::chrono::milliseconds(500);
 constexpr auto kSampleInterval = std::chrono::milliseconds(50);
 }  // namespace
 
-NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched)
-    : NetworkSource(options, path, launched,
-                    [&options](asio::io_context& io) { return make_transport(options, io); }) {}
-
-NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched,
+NetworkSource::NetworkSource(SourceOptions options, ReceivePath& path, SteadyTime launched,
                              const TransportMaker& make)
-    : options_(options),
+    : options_(std::move(options)),
       path_(path),
       launched_(launched),
       transport_(make(io_)),
@@ -29,7 +27,7 @@ NetworkSource::NetworkSource(const ClientOptions& options, ReceivePath& path, St
       report_timer_(io_),
       sample_timer_(io_),
       pause_timer_(io_),
-      payload_type_(options.payload_type()) {
+      payload_type_(options_.payload_type) {
   std::random_device rd;
   own_ssrc_ = static_cast<uint32_t>(rd());
   pipe(path);
@@ -58,7 +56,10 @@ SourceCounters NetworkSource::counters() const {
 void NetworkSource::start() {
   asio::post(io_, [this] { transport_->start(*this); });
   schedule_consumer_pause();
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fc-network");  // for top -H, /proc/PID/task
+    io_.run();
+  });
 }
 
 void NetworkSource::stop() {
@@ -139,6 +140,7 @@ void NetworkSource::fail(const std::string& message) {
   report_timer_.cancel();
   sample_timer_.cancel();
   end_downstream();
+  changed();
 }
 
 void NetworkSource::finish_stream() {
@@ -148,11 +150,17 @@ void NetworkSource::finish_stream() {
   bye_timer_.cancel();
   report_timer_.cancel();
   end_downstream();
+  changed();
+}
+
+void NetworkSource::changed() {
+  if (changed_) changed_();
 }
 
 void NetworkSource::on_connected(int rcvbuf_bytes) {
   count([&](SourceCounters& c) { c.rcvbuf_bytes = rcvbuf_bytes; });
   status_ = SourceStatus::streaming;
+  changed();
   last_heard_ = Clock::now();
   last_media_ = last_heard_;
   schedule_report();
@@ -285,6 +293,10 @@ void NetworkSource::deliver(ReceivedPacket packet) {
   if (!push(std::move(packet)) && !buffer_blocked_) {
     buffer_blocked_ = true;
     apply_reading();
+  }
+  if (!delivered_) {
+    delivered_ = true;
+    changed();
   }
 }
 
@@ -430,7 +442,7 @@ void NetworkSource::schedule_report() {
         finish_stream();
       else
         fail("the server is gone: no packet from " + transport_->where() + " for " +
-             std::to_string(traits.silence->count()) + " s over " + traits.name);
+             std::to_string(traits.silence->count()) + " s over " + to_string(traits.carrier));
       return;
     }
     if (traits.sends_feedback) send_receiver_report();

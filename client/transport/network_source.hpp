@@ -47,12 +47,13 @@
 #include <thread>
 #include <vector>
 
-#include "client/client_options.hpp"
 #include "client/playout/receive_path.hpp"
 #include "client/playout/sender_clock.hpp"
 #include "client/transport/rtp_transport.hpp"
 #include "common/rtp/rtcp.hpp"
 #include "common/stream/stream.hpp"
+#include "common/util/units.hpp"
+#include "media/payload/payload_format.hpp"
 
 namespace flowcast::client {
 
@@ -77,6 +78,17 @@ struct SourceCounters {
   bool reading_paused = false;  // not reading the socket right now
 };
 
+// What the receiver side needs of the command line.
+struct SourceOptions {
+  // The stream's RTP payload type (ClientOptions::payload_type()).
+  uint8_t payload_type = 96;
+  // The stream's payload format; nullptr (flowcast-server's own TCP and
+  // UDP): found from the stream's first keyframe.
+  const media::PayloadFormat* payload_format = nullptr;
+  bool nack = false;                            // --nack
+  std::optional<common::AtFor> consumer_pause;  // --consumer-pause AT+FOR
+};
+
 class NetworkSource : public common::Readable<ReceivedPacket>, private TransportEvents {
  public:
   // A restarted sender that does not start at a keyframe: packets in
@@ -95,12 +107,11 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   using TransportMaker = std::function<std::unique_ptr<RtpTransport>(asio::io_context&)>;
   // Pipes itself into path, installs its drain callback, and tells it the
   // sender's reports; its receiver reports are the path's report blocks.
-  // Borrows both. The transport is make_transport()'s: what the options ask
-  // for.
-  NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched);
-  // The same over the transport `make` gives: one without sockets drives the
-  // receiver side with bytes of its own (tests/fuzz/fuzz_network_source.cpp).
-  NetworkSource(const ClientOptions& options, ReceivePath& path, SteadyTime launched,
+  // Borrows path. Receives over the transport `make` gives: make_transport()
+  // for what the command line asks; one without sockets drives the receiver
+  // side with bytes of its own (tests/fuzz/fuzz_network_source.cpp).
+  // launched: what --consumer-pause counts from.
+  NetworkSource(SourceOptions options, ReceivePath& path, SteadyTime launched,
                 const TransportMaker& make);
   ~NetworkSource() override;
 
@@ -116,15 +127,19 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   // Tells `clock` what the sender's reports say. Borrows it (it outlives
   // the source); call before start().
   void set_sender_clock(SenderClock& clock) { sender_clock_ = &clock; }
+  // Calls changed (on the network thread) when status() changes and when
+  // the stream's first packet went to the path: what a loop waiting on
+  // other things as well needs to hear. Call before start().
+  void on_change(std::function<void()> changed) { changed_ = std::move(changed); }
 
   SourceStatus status() const { return status_.load(); }
   StreamEnd stream_end() const { return stream_end_.load(); }
   // What went wrong, for the user (when status() is failed).
   std::string error() const;
   SourceCounters counters() const;
-  // The word of the transport in use ("tcp", "udp", "listen"): RTSP's
-  // --transport auto settles on one. Read it once the source is stopped.
-  std::string transport_name() const { return transport_->traits().name; }
+  // What carried the stream: RTSP's --transport auto settles on one. Read it
+  // once the source is stopped.
+  Transport carrier() const { return transport_->traits().carrier; }
 
  private:
   // TransportEvents, on the network thread.
@@ -159,6 +174,8 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   void on_sender_report(const common::SenderReport& report);
   void apply_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
+  // Tells on_change()'s callback.
+  void changed();
   // Every 500 ms: the silence check, and a receiver report.
   void schedule_report();
   void send_receiver_report();
@@ -175,7 +192,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
     change(counters_);
   }
 
-  const ClientOptions& options_;
+  const SourceOptions options_;
   ReceivePath& path_;
   SteadyTime launched_;
   asio::io_context io_;
@@ -216,6 +233,8 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   };
   std::optional<Candidate> candidate_;
   SenderClock* sender_clock_ = nullptr;
+  std::function<void()> changed_;
+  bool delivered_ = false;  // a packet went to the path
   // The last RTP timestamp of the media, as sent: media began.
   std::optional<uint32_t> last_media_ts_;
   std::atomic<SourceStatus> status_{SourceStatus::connecting};

@@ -19,6 +19,8 @@
 #include <span>
 #include <string>
 
+#include "client/transport/transport_kind.hpp"
+
 namespace flowcast::client {
 
 struct ClientOptions;
@@ -49,7 +51,9 @@ class TransportEvents {
 
 // How the end of a stream shows on a transport.
 struct TransportTraits {
-  const char* name = "";  // the metrics' session.protocol / transport word
+  // What carries the packets: the metrics' "transport" (RTSP's automatic
+  // settles on one; --listen is UDP).
+  Transport carrier = Transport::tcp;
   // Receiver reports, PLIs, NACKs and a BYE can be sent (a listener has no
   // address to send them to).
   bool sends_feedback = true;

@@ -12,7 +12,7 @@
 namespace flowcast::client {
 
 RtspOptions rtsp_options(std::string_view url, std::string user, std::string password,
-                         RtspLower lower) {
+                         Transport lower) {
   auto parsed = common::parse_rtsp_url(url);
   if (!parsed) throw std::invalid_argument("not an rtsp:// URL: '" + std::string(url) + "'");
   RtspOptions o;

@@ -10,15 +10,11 @@
 #include <vector>
 
 #include "client/transport/rtsp_byte_stream.hpp"
+#include "client/transport/transport_kind.hpp"
 #include "common/rtsp/rtsp_message.hpp"
 #include "media/payload/payload_format.hpp"
 
 namespace flowcast::client {
-
-// How RTP travels under RTSP (--transport): interleaved on the RTSP
-// connection (RFC 2326 §10.12), on UDP client ports, or UDP first and TCP
-// when the server refuses UDP or no RTP arrives within kAutoUdpWait.
-enum class RtspLower { tcp, udp, automatic };
 
 struct RtspOptions {
   static constexpr std::chrono::seconds kAutoUdpWait{2};
@@ -26,7 +22,8 @@ struct RtspOptions {
   common::RtspUrl url;  // its credentials moved to user and password
   std::string user;
   std::string password;
-  RtspLower lower = RtspLower::tcp;
+  // How RTP travels under RTSP (--transport; transport_kind.hpp).
+  Transport lower = Transport::tcp;
   // From DESCRIBE.
   std::string control_url;  // what SETUP names: the video's a=control, resolved
   uint8_t payload_type = 96;
@@ -38,7 +35,7 @@ struct RtspOptions {
 // take precedence over the URL's credentials. Throws std::invalid_argument
 // when the URL is not one.
 RtspOptions rtsp_options(std::string_view url, std::string user, std::string password,
-                         RtspLower lower);
+                         Transport lower);
 
 // Connects, sends DESCRIBE (answering a 401 with the credentials) and reads
 // the SDP into options. Blocks for timeout at most. Throws

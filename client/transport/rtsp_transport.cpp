@@ -11,10 +11,10 @@ namespace {
 // Interleaved (the RTSP connection's window holds the server back) and UDP.
 // A BYE ends the stream 100 ms later (RTP still queued is read); 5 s
 // without a packet, the server is gone.
-const TransportTraits kTcpTraits{
-    "tcp", true, std::chrono::milliseconds(100), std::chrono::seconds(5), false, true};
-const TransportTraits kUdpTraits{
-    "udp", true, std::chrono::milliseconds(100), std::chrono::seconds(5), false, false};
+const TransportTraits kTcpTraits{Transport::tcp,          true,  std::chrono::milliseconds(100),
+                                 std::chrono::seconds(5), false, true};
+const TransportTraits kUdpTraits{Transport::udp,          true,  std::chrono::milliseconds(100),
+                                 std::chrono::seconds(5), false, false};
 constexpr auto kConnectTimeout = std::chrono::seconds(3);
 constexpr int kPortAttempts = 32;
 }  // namespace
@@ -29,7 +29,7 @@ RtspTransport::RtspTransport(asio::io_context& io, RtspOptions options,
       rtcp_(io),
       keepalive_timer_(io),
       udp_wait_(io),
-      tcp_(options_.lower == RtspLower::tcp) {}
+      tcp_(options_.lower == Transport::tcp) {}
 
 const TransportTraits& RtspTransport::traits() const {
   return tcp_ ? kTcpTraits : kUdpTraits;
@@ -76,7 +76,7 @@ void RtspTransport::start(TransportEvents& events) {
         ::setsockopt(connection_->native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
     server_address_ = connection_->remote_address();
-    setup(options_.lower == RtspLower::tcp);
+    setup(options_.lower == Transport::tcp);
   });
 }
 
@@ -127,7 +127,7 @@ void RtspTransport::setup(bool tcp) {
   } else {
     std::string error;
     if (!open_udp_ports(error)) {
-      if (options_.lower == RtspLower::automatic) {
+      if (options_.lower == Transport::automatic) {
         fall_back_to_tcp();  // no UDP ports
         return;
       }
@@ -144,7 +144,7 @@ void RtspTransport::setup(bool tcp) {
         if (!response || closed_) return;
         if (response->status != 200) {
           const std::string status = std::to_string(response->status) + " " + response->reason;
-          if (!tcp && options_.lower == RtspLower::automatic) {
+          if (!tcp && options_.lower == Transport::automatic) {
             fall_back_to_tcp();  // the server refused UDP
             return;
           }
@@ -214,7 +214,7 @@ void RtspTransport::play() {
                          if (!tcp_) {
                            do_read_udp();
                            do_read_rtcp();
-                           if (options_.lower == RtspLower::automatic) {
+                           if (options_.lower == Transport::automatic) {
                              udp_wait_.expires_after(RtspOptions::kAutoUdpWait);
                              udp_wait_.async_wait([this](const asio::error_code& e) {
                                if (e || closed_ || media_seen_) return;

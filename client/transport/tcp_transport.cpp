@@ -11,7 +11,7 @@ constexpr auto kConnectTimeout = std::chrono::seconds(3);
 // and a server that does not read must not grow the client.
 constexpr size_t kMaxPendingRtcp = 64 * 1024;
 
-const TransportTraits kTraits{"tcp", true, std::nullopt, std::nullopt, false, true};
+const TransportTraits kTraits{Transport::tcp, true, std::nullopt, std::nullopt, false, true};
 }  // namespace
 
 TcpTransport::TcpTransport(asio::io_context& io, std::string host, uint16_t port,

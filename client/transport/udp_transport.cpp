@@ -11,8 +11,8 @@ namespace {
 constexpr auto kHandshakeTimeout = std::chrono::seconds(3);
 constexpr auto kHelloInterval = std::chrono::milliseconds(250);
 
-const TransportTraits kTraits{"udp", true, std::chrono::milliseconds(0), std::chrono::seconds(5),
-                              false};
+const TransportTraits kTraits{Transport::udp, true, std::chrono::milliseconds(0),
+                              std::chrono::seconds(5), false};
 }  // namespace
 
 UdpTransport::UdpTransport(asio::io_context& io, std::string host, uint16_t port,

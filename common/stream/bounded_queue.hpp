@@ -5,11 +5,13 @@
 // pops, blocking while the queue is empty. end() closes the queue and wakes
 // every waiter; what is written after that is discarded, and counted
 // (discarded()), so a writer that raced the close loses nothing unseen.
-// Values are moved, never copied.
+// Values are moved, never copied. A reader that waits on other things as
+// well (a render loop) hears of the queue through on_ready().
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -22,20 +24,30 @@ class BoundedQueue : public Writable<T> {
  public:
   explicit BoundedQueue(size_t high_water) : high_water_(high_water ? high_water : 1) {}
 
+  // Calls ready on the writer's thread, outside the queue's lock, when a
+  // write finds the queue empty and when it closes: the moments a reader
+  // with nothing to take must look again. Set it before the first write.
+  void on_ready(std::function<void()> ready) { ready_ = std::move(ready); }
+
   // Takes value (dropped once closed). false: at or past the mark.
   bool write(T value) override {
-    std::lock_guard lock(mutex_);
-    if (closed_) {
-      ++discarded_;
-      return false;
+    bool first = false, below_mark = true;
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) {
+        ++discarded_;
+        return false;
+      }
+      first = items_.empty();
+      items_.push_back(std::move(value));
+      not_empty_.notify_one();
+      if (items_.size() >= high_water_) {
+        writer_waiting_ = true;
+        below_mark = false;
+      }
     }
-    items_.push_back(std::move(value));
-    not_empty_.notify_one();
-    if (items_.size() >= high_water_) {
-      writer_waiting_ = true;
-      return false;
-    }
-    return true;
+    if (first && ready_) ready_();
+    return below_mark;
   }
 
   // Blocks until the queue is below its mark or closed. false once closed.
@@ -80,10 +92,13 @@ class BoundedQueue : public Writable<T> {
 
   // No more writes; pops drain what is left. Wakes every waiter.
   void close() {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    not_full_.notify_all();
-    not_empty_.notify_all();
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+      not_full_.notify_all();
+      not_empty_.notify_all();
+    }
+    if (ready_) ready_();
   }
 
   size_t size() const {
@@ -115,6 +130,7 @@ class BoundedQueue : public Writable<T> {
     return value;
   }
 
+  std::function<void()> ready_;
   // --- Protected by mutex_.
   mutable std::mutex mutex_;
   std::condition_variable not_full_;

@@ -48,7 +48,7 @@ class ByteStreamTransport : public client::RtpTransport {
  public:
   ByteStreamTransport(std::span<const uint8_t> stream, const ReceiveBuffer& buffer)
       : stream_(stream), buffer_(buffer) {
-    traits_.name = "fuzz";
+    traits_.carrier = client::Transport::tcp;
     traits_.sends_feedback = true;
     // As over TCP: after a BYE the close ends the stream.
   }
@@ -112,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t setup = in.u8();
   const std::span<const uint8_t> stream = in.rest();
 
-  client::ClientOptions options;
+  client::SourceOptions options;
   options.nack = (setup & 1) != 0;
   client::ReceiveBufferConfig config;
   config.policy = static_cast<client::OverflowPolicy>((setup >> 1) & 3);

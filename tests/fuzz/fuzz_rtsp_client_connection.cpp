@@ -207,10 +207,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   client::RtspOptions options =
       client::rtsp_options("rtsp://camera.example:8554/live", credentials ? "viewer" : "",
-                           credentials ? "secret" : "", client::RtspLower::tcp);
-  options.lower = mode == 1   ? client::RtspLower::udp
-                  : mode == 2 ? client::RtspLower::automatic
-                              : client::RtspLower::tcp;
+                           credentials ? "secret" : "", client::Transport::tcp);
+  options.lower = mode == 1   ? client::Transport::udp
+                  : mode == 2 ? client::Transport::automatic
+                              : client::Transport::tcp;
   options.control_url = "rtsp://camera.example:8554/live/trackID=0";
   std::vector<uint8_t> written;
   auto make = [&](asio::io_context& io) {

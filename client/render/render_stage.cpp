@@ -1,0 +1,81 @@
+#include "client/render/render_stage.hpp"
+
+#include <algorithm>
+
+namespace flowcast::client {
+
+namespace {
+
+double ms_between(SteadyTime a, SteadyTime b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+uint64_t steady_now_us() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+RenderStage::RenderStage(Renderer& renderer, const PlayoutClock& clock, QualityMeter* quality,
+                         SteadyTime launched)
+    : renderer_(renderer), clock_(clock), quality_(quality), launched_(launched) {}
+
+std::optional<SteadyTime> RenderStage::next_due() {
+  std::optional<SteadyTime> due;
+  queue_.peek([&](const RenderFrame& f) { due = clock_.due(f.pts_90k); });
+  return due;
+}
+
+void RenderStage::show_due(SteadyTime now, std::optional<SteadyTime> stream_end,
+                           SteadyTime startup_from) {
+  for (;;) {
+    const auto due = next_due();
+    if (!due || *due > now) return;
+    auto f = queue_.try_pop();
+    if (!f) return;
+    if (last_pts_ && f->pts_90k > *last_pts_)
+      frame_interval_90k_ = std::clamp<int64_t>(f->pts_90k - *last_pts_, 300, 90000);
+    last_pts_ = f->pts_90k;
+    if (f->skipped) {
+      // The freeze policy: the last good picture stays on screen.
+      ++skipped_;
+      continue;
+    }
+    // Too late to show when the next one is already due as well. Once the
+    // stream has ended nothing more is coming: the pictures the decoder held
+    // until the end are all shown, not dropped.
+    const auto next = next_due();
+    if (next && *next <= now && !stream_end) {
+      ++stats_.dropped_late;
+      continue;
+    }
+    show(std::move(*f), now, stream_end, startup_from);
+  }
+}
+
+void RenderStage::show(RenderFrame f, SteadyTime now, std::optional<SteadyTime> stream_end,
+                       SteadyTime startup_from) {
+  const bool corrupt = f.corrupt, tainted = f.tainted;
+  const auto send_time = f.send_time_us;
+  if (quality_) quality_->submit(f.frame, f.pts_90k, ms_between(launched_, now), corrupt, tainted);
+  renderer_.write(std::move(f));
+  ++stats_.rendered;
+  if (corrupt) ++stats_.corrupt;
+  if (tainted) ++stats_.tainted;
+  if (corrupt || tainted) ++stats_.damaged;
+  last_damaged_ = corrupt || tainted;
+  if (!stats_.first_picture) {
+    stats_.first_picture = now;
+    stats_.startup_ms = ms_between(startup_from, now);
+  }
+  if (send_time) {
+    const uint64_t now_us = steady_now_us();
+    if (now_us >= *send_time)
+      stats_.latencies_ms.push_back(static_cast<double>(now_us - *send_time) / 1000.0);
+  }
+  stats_.freezes.on_rendered(now, stream_end);
+}
+
+}  // namespace flowcast::client
