@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "client/metrics/qoe_score.hpp"
+
 namespace flowcast::client {
 
 namespace {
