@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target of the fuzz build (cmake --preset fuzz), one
-# after another, each on a fresh copy of its corpus and regressions, then
+# Runs every libFuzzer target of the fuzz build (cmake --preset fuzz), as many
+# at a time as --jobs says (each is one process on one core), each on a fresh
+# copy of its corpus and regressions, then
 # prints per target the executions, executions per second, and the coverage
 # reached (cov: code edges covered; ft: libFuzzer's features, edges with hit
 # counts; corp: inputs in the corpus at the end), so a shallow run shows
@@ -9,10 +10,11 @@
 # taking over 10 s or the process over 2 GiB. What a run finds (crash-*,
 # leak-*, timeout-*, oom-*) stays in BUILD/findings/TIME/TARGET/, never in the
 # committed corpus; the corpus copies the fuzzers grew are in BUILD/fuzz-run/.
-#   tests/fuzz/run.sh [--build DIR] [--seconds N] [--runs N] [TARGET...]
+#   tests/fuzz/run.sh [--build DIR] [--seconds N] [--runs N] [--jobs N] [TARGET...]
 #     --build DIR  the fuzz build (default build/fuzz)
 #     --seconds N  time per target (default 60)
 #     --runs N     also stop a target after N executions
+#     --jobs N     targets fuzzed at once (default: the machine's cores)
 #     TARGET       only these (default: every folder of tests/fuzz/corpus)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,11 +23,13 @@ cd "$here/../.."
 build=build/fuzz
 seconds=60
 runs=
+jobs=$(nproc)
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -39,14 +43,11 @@ work=$build/fuzz-run
 findings=$build/findings/$(date +%Y%m%d-%H%M%S)
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-failed=()
-rows=()
-for t in "${targets[@]}"; do
-  bin=$build/tests/fuzz/fuzz_$t
-  if [ ! -x "$bin" ]; then
-    echo "run.sh: $bin is missing: build it with cmake --build --preset fuzz" >&2
-    exit 2
-  fi
+# One target: its log in $work/TARGET.log, its row of the table in
+# $work/TARGET.row, and $work/TARGET.failed when it crashed.
+fuzz_one() {
+  local t=$1 bin=$build/tests/fuzz/fuzz_$t log start rc elapsed execs rate last cov ft corp result
+  local extra=()
   rm -rf "${work:?}/$t"
   mkdir -p "$work/$t/corpus" "$work/$t/regressions" "$findings/$t"
   cp -R "$here/corpus/$t/." "$work/$t/corpus/"
@@ -56,7 +57,6 @@ for t in "${targets[@]}"; do
   start=$(date +%s%N)
   set +e
   # tests/fuzz/options/TARGET: more libFuzzer flags for that target, if any.
-  extra=()
   if [ -f "$here/options/$t" ]; then read -r -a extra <"$here/options/$t"; fi
   "$bin" -max_total_time="$seconds" ${runs:+-runs=$runs} -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$findings/$t/" "${extra[@]}" \
@@ -78,11 +78,37 @@ for t in "${targets[@]}"; do
   result=ok
   if [ $rc -ne 0 ]; then
     result=FAILED
-    failed+=("$t")
+    : >"$work/$t.failed"
   fi
-  rows+=("$(printf '%-20s %-7s %12s %6d.%d %10s %7s %7s %6s' "$t" "$result" "${execs:-?}" \
+  printf '%-20s %-7s %12s %6d.%d %10s %7s %7s %6s\n' "$t" "$result" "${execs:-?}" \
     $((elapsed / 1000)) $((elapsed % 1000 / 100)) "${rate:-?}" "${cov:-?}" "${ft:-?}" \
-    "${corp:-?}")")
+    "${corp:-?}" >"$work/$t.row"
+}
+
+for t in "${targets[@]}"; do
+  if [ ! -x "$build/tests/fuzz/fuzz_$t" ]; then
+    echo "run.sh: $build/tests/fuzz/fuzz_$t is missing: build it with cmake --build --preset fuzz" >&2
+    exit 2
+  fi
+  rm -f "$work/$t.row" "$work/$t.failed"
+done
+mkdir -p "$work"
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+wait || true
+
+failed=()
+rows=()
+for t in "${targets[@]}"; do
+  rows+=("$(cat "$work/$t.row")")
+  if [ -f "$work/$t.failed" ]; then failed+=("$t"); fi
 done
 
 echo

@@ -47,7 +47,8 @@ bool has_number(const std::string& cell) {
 
 }  // namespace
 
-TEST_CASE("bench/run.sh --smoke produces every benchmark's figures", "[integration][bench-smoke]") {
+TEST_CASE("bench/run.sh --smoke produces every benchmark's figures",
+          "[integration][bench-smoke][long]") {
   TempDir dir;
   const std::string results = dir.file("RESULTS.md");
   Process bench({"bash", kSourceDir + "/bench/run.sh", "--smoke", "--out", results, "--build",
@@ -98,7 +99,7 @@ TEST_CASE("bench/run.sh --smoke produces every benchmark's figures", "[integrati
 }
 
 TEST_CASE("bench/fanout.sh --smoke writes the fan-out figures and keeps the rest of the file",
-          "[integration][bench-smoke]") {
+          "[integration][bench-smoke][long]") {
   TempDir dir;
   const std::string results = dir.file("RESULTS.md");
   {

@@ -311,7 +311,7 @@ void mkv_without_first_decode_times(const std::string& transport) {
 }  // namespace
 
 TEST_CASE("a file's last picture is held for its duration before the end",
-          "[integration][timing]") {
+          "[integration][timing][long]") {
   // 12 s of streaming: one transport is enough, the end is the session's.
   last_picture_held("tcp");
 }
@@ -337,32 +337,32 @@ TEST_CASE("a raw H.264 stream without timestamps plays in real time over UDP",
 }
 
 TEST_CASE("MPEG-TS files joined with cat play through their jump over TCP",
-          "[integration][timing]") {
+          "[integration][timing][long]") {
   joined_transport_streams("tcp");
 }
 
 TEST_CASE("MPEG-TS files joined with cat play through their jump over UDP",
-          "[integration][timing]") {
+          "[integration][timing][long]") {
   joined_transport_streams("udp");
 }
 
-TEST_CASE("a 7 s still is neither a stall nor an end over TCP", "[integration][timing]") {
+TEST_CASE("a 7 s still is neither a stall nor an end over TCP", "[integration][timing][long]") {
   long_still("tcp");
 }
 
-TEST_CASE("a 7 s still is neither a stall nor an end over UDP", "[integration][timing]") {
+TEST_CASE("a 7 s still is neither a stall nor an end over UDP", "[integration][timing][long]") {
   long_still("udp");
 }
 
 TEST_CASE("a transcoded file at one picture every 2.5 s keeps its times over TCP",
-          "[integration][timing]") {
+          "[integration][timing][long]") {
   // The rate, 0.4 fps, rounds to 0. Pictures at 0, 2.5 and 5 s: the file
   // ends at 7.5 s, when its last picture's 2.5 s are over.
   transcoded_keeps_times("tcp", "-i testsrc2=size=320x240:rate=2/5 -t 7", 3, 7.5, 8.8);
 }
 
 TEST_CASE("a transcoded file at one picture every 2.5 s keeps its times over UDP",
-          "[integration][timing]") {
+          "[integration][timing][long]") {
   transcoded_keeps_times("udp", "-i testsrc2=size=320x240:rate=2/5 -t 7", 3, 7.5, 8.8);
 }
 

@@ -182,7 +182,7 @@ TEST_CASE("H.265 over UDP with 2% loss: damage is counted, and freeze recovers a
   }
 }
 
-TEST_CASE("flowcast-server pushes an H.265 file to ffmpeg and to GStreamer", "[peer][h265]") {
+TEST_CASE("flowcast-server pushes an H.265 file to ffmpeg and to GStreamer", "[peer][h265][long]") {
   TempDir dir;
   const std::string clip = make_hevc_clip(dir);
   const uint16_t port = free_rtp_port();
@@ -282,7 +282,7 @@ TEST_CASE(
 TEST_CASE(
     "the 1280x720@30 pattern as H.265 for 10 s: no freeze, or the server says its "
     "encoder fell behind and by how much",
-    "[integration][h265][load]") {
+    "[integration][h265][load][long]") {
   TempDir dir;
   const std::string port = std::to_string(free_port());
   Process server({kServer, "--codec", "h265", "--port", port, "--rtsp-port", "0", "--duration",

@@ -50,7 +50,7 @@ Result play_through_link(const std::string& transport, std::vector<std::string> 
 }  // namespace
 
 TEST_CASE("a link capped at 70% of the bitrate: TCP stalls, and loses nothing",
-          "[integration][link]") {
+          "[integration][link][long]") {
   auto r = play_through_link("tcp", {"--link-rate", "1.4M"});
   INFO(r.client.dump(1));
   CHECK(r.client["stalls"]["count"].get<int>() >= 1);
@@ -78,7 +78,7 @@ TEST_CASE("a link capped at 70% of the bitrate: UDP smears, and never stalls",
   CHECK(std::abs(r.client["packets"]["lost"].get<int>() - link_dropped) <= 10);
 }
 
-TEST_CASE("2% loss and no cap: TCP delays and loses nothing", "[integration][link]") {
+TEST_CASE("2% loss and no cap: TCP delays and loses nothing", "[integration][link][long]") {
   auto r = play_through_link("tcp", {"--link-loss", "2%", "--link-seed", "7"});
   INFO(r.client.dump(1));
   CHECK(r.client["packets"]["lost"] == 0);
@@ -90,7 +90,7 @@ TEST_CASE("2% loss and no cap: TCP delays and loses nothing", "[integration][lin
   CHECK((stalled || later));
 }
 
-TEST_CASE("2% loss and no cap: UDP smears and does not stall", "[integration][link]") {
+TEST_CASE("2% loss and no cap: UDP smears and does not stall", "[integration][link][long]") {
   auto r = play_through_link("udp", {"--link-loss", "2%", "--link-seed", "7"});
   INFO(r.client.dump(1));
   CHECK(r.client["stalls"]["count"] == 0);

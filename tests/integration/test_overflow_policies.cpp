@@ -89,7 +89,7 @@ TEST_CASE("TCP with block: the consumer pause stalls playback and loses nothing"
 }
 
 TEST_CASE("UDP with a small kernel buffer: the consumer pause drops packets, playback smears",
-          "[integration]") {
+          "[integration][long]") {
   const std::string on_loss = GENERATE("conceal", "freeze");
   INFO("--on-loss " << on_loss);
   TempDir dir;
@@ -154,7 +154,8 @@ TEST_CASE("grow: the buffer takes the burst by growing, within --grow-max", "[in
 // away. Over TCP, so that the kernel loses nothing and only the buffer's
 // policy could drop; playback starts once the buffer is full (block) or
 // holds 1.8 s (drop-old, which would drop the oldest past 2 s).
-TEST_CASE("a 20 Mbit/s stream through a 2 s buffer holds 2 s and drops nothing", "[integration]") {
+TEST_CASE("a 20 Mbit/s stream through a 2 s buffer holds 2 s and drops nothing",
+          "[integration][long]") {
   const std::string policy = GENERATE("block", "drop-old");
   INFO("--overflow " << policy);
   TempDir dir;

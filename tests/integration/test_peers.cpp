@@ -129,7 +129,7 @@ std::vector<Bytes> payloads_for(const std::vector<std::span<const uint8_t>>& nal
 
 }  // namespace
 
-TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[peer]") {
+TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[peer][long]") {
   TempDir dir;
   const std::string clip = dir.file("clip.mp4");
   REQUIRE(make_clip(clip, "320x240", 30, 3, 3));  // B-frames: decode order is not display order

@@ -745,7 +745,7 @@ LinkResult play_rtsp_through_link(const std::string& transport,
 }  // namespace
 
 TEST_CASE("through RTSP, a link capped at 70% of the bitrate: TCP stalls and loses nothing",
-          "[integration][link][rtsp][rtsp-server]") {
+          "[integration][link][rtsp][rtsp-server][long]") {
   auto r = play_rtsp_through_link("tcp", {"--link-rate", "1.4M"});
   INFO(r.client.dump(1));
   INFO(r.server.dump(1));
@@ -760,7 +760,7 @@ TEST_CASE("through RTSP, a link capped at 70% of the bitrate: TCP stalls and los
 }
 
 TEST_CASE("through RTSP, a link capped at 70% of the bitrate: UDP loses and never stalls",
-          "[integration][link][rtsp][rtsp-server]") {
+          "[integration][link][rtsp][rtsp-server][long]") {
   auto r = play_rtsp_through_link("udp", {"--link-rate", "1.4M"});
   INFO(r.client.dump(1));
   INFO(r.server.dump(1));

@@ -84,7 +84,7 @@ std::unique_ptr<Process> ffmpeg_rtsp(const TempDir& dir, const LiveServer& serve
 }  // namespace
 
 TEST_CASE("the live pattern reaches every player in the order it was numbered",
-          "[peer][integration][pacing][rtsp]") {
+          "[peer][integration][pacing][rtsp][long]") {
   const std::string pacing = GENERATE("smooth", "burst");
   INFO("--pacing " << pacing);
   TempDir dir;
@@ -130,7 +130,7 @@ TEST_CASE("the live pattern reaches every player in the order it was numbered",
 }
 
 TEST_CASE("ffmpeg decodes the H.265 live pattern over RTSP without an error",
-          "[peer][integration][pacing][rtsp][h265]") {
+          "[peer][integration][pacing][rtsp][h265][long]") {
   TempDir dir;
   LiveServer server(dir, {"--codec", "h265", "--pattern", "640x360@30", "--bitrate", "2M"});
   INFO(server.process->log());

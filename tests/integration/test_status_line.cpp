@@ -41,7 +41,7 @@ TEST_CASE("on a terminal the status line refreshes in place and ends with the su
     CHECK(out.find(row, summary) != std::string::npos);
 }
 
-TEST_CASE("make demo's story runs with no display and no terminal", "[integration][demo]") {
+TEST_CASE("make demo's story runs with no display and no terminal", "[integration][demo][long]") {
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
   const std::string log = dir.file("demo.log");

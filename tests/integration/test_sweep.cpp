@@ -37,7 +37,7 @@ size_t csv_rows(const std::string& path) {
 }  // namespace
 
 TEST_CASE("a sweep runs its grid, tells TCP from UDP, and resumes after Ctrl-C",
-          "[integration][sweep]") {
+          "[integration][sweep][long]") {
   test::TempDir dir;
   const std::string out = dir.file("sweep");
   // Interrupted once the first run is recorded: SIGINT stops the one in flight.

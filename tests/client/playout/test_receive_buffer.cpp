@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -783,9 +784,15 @@ TEST_CASE("ReceiveBuffer bounds: tiny packets are bounded in count",
   }
   CHECK(limit == ReceiveBuffer::kMinPacketBound);
   // Two packets per access unit: no access unit is larger than the
-  // capacity, so no allowance for one is used.
-  for (int i = 0; i < 3 * static_cast<int>(limit); ++i) {
+  // capacity, so no allowance for one is used. Nothing is taken, so the
+  // count only grows until the bound holds it: checked around the bound
+  // after every write, elsewhere after every 16th (a snapshot tallies up to
+  // PictureLedger::kMaxOpen pictures, too slow for 12,288 of them).
+  const int writes = 3 * static_cast<int>(limit);
+  for (int i = 0; i < writes; ++i) {
     b.write(packet(static_cast<uint16_t>(i), (i / 2) * kTick, i % 2 == 1, 2));
+    const bool near_bound = std::abs(i - static_cast<int>(limit)) <= 64 || i >= writes - 64;
+    if (!near_bound && i % 16 != 0) continue;
     const auto s = state(b);
     REQUIRE(s.held_packets <= limit);
   }
