@@ -8,8 +8,9 @@
 // holds every parameter set, with its length: the SDP an RTSP DESCRIBE
 // answers before any client plays it, and --sdp writes.
 //
-// Threads: the network thread (the constructor: the server's); a session's
-// FileReader runs its own worker when it transcodes.
+// Threads: built with the server, before its network thread runs; then
+// open_reader() on the network thread (a session's FileReader runs a worker
+// of its own when it transcodes).
 #include <string>
 
 #include "media/source/file_source.hpp"
