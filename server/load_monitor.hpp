@@ -44,7 +44,7 @@ struct LoadMetrics {
   uint64_t refused = 0;          // viewers refused with FULL past capacity
   int64_t egress_limit_bps = 0;  // --egress-limit; 0: none
   double egress_bps_peak = 0;    // bits sent in the busiest second
-  // The live pattern's encoder (Server fills it from LivePatternSource).
+  // The live pattern's encoder (Server fills it from MediaSource::encoder()).
   EncoderMetrics encoder;
 };
 

@@ -7,7 +7,9 @@
 #include "common/rtp/rfc4571.hpp"
 #include "common/rtp/rtcp.hpp"
 #include "common/util/atomic_file.hpp"
-#include "server/source/file_description.hpp"
+#include "server/source/live_pattern_source.hpp"
+#include "server/source/live_url_source.hpp"
+#include "server/source/stored_file_source.hpp"
 #include "server/transport/tcp_session_transport.hpp"
 
 namespace flowcast::server {
@@ -22,38 +24,7 @@ Server::Server(ServerOptions options)
       keyframe_timer_(io_),
       load_(io_, options_.egress_limit_bps),
       tty_(isatty(fileno(stderr)) != 0) {
-  if (options_.input && media::is_url(*options_.input)) {
-    // A live URL: read once, relayed to every viewer on its own timeline.
-    relay_ = std::make_unique<LiveUrlSource>(
-        io_, *options_.input, options_.mtu, [this](auto frame) { on_live_frame(frame); },
-        [this](const std::string& why) {
-          log(why + ": stopping");
-          shutdown();
-        });
-    file_info_ = relay_->info();
-  } else if (options_.input) {
-    // Open once up front so a bad INPUT is an error now, not per client.
-    media::FileSource probe(*options_.input);
-    file_info_ = probe.info();
-    if (file_info_->timestamps_from_rate) {
-      char rate[32];
-      std::snprintf(rate, sizeof rate, "%g", file_info_->frame_rate);
-      log(*options_.input + " has no timestamps: its pictures are timed at " + rate +
-          " fps, the stream's frame rate");
-    }
-  } else {
-    media::EncoderConfig cfg;
-    cfg.width = options_.width;
-    cfg.height = options_.height;
-    cfg.fps = options_.fps;
-    cfg.bitrate = options_.bitrate;
-    cfg.gop = options_.gop > 0 ? options_.gop : 2 * options_.fps;
-    cfg.codec = options_.pattern_format->codec_id;
-    // One slice per RTP packet (header and FU overhead left out).
-    cfg.slice_max_bytes = static_cast<int>(options_.mtu) - 40;
-    live_ = std::make_unique<LivePatternSource>(io_, cfg, options_.mtu, *options_.pattern_format,
-                                                [this](auto frame) { on_live_frame(frame); });
-  }
+  source_ = open_source();
   auto address = asio::ip::make_address(options_.bind);
   if (options_.transport != TransportSet::udp) {
     acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(io_);
@@ -84,17 +55,58 @@ Server::Server(ServerOptions options)
     // With --push the SDP describes the push target, so receivers can read it.
     sdp_.emplace(*options_.sdp_path, options_.bind,
                  push_to_ ? push_to_->address().to_string() : options_.bind,
-                 push_to_ ? push_to_->port() : port_, stream_format());
-    if (options_.input && !relay_) {
-      sdp_->offer_file(*options_.input);
-      log("wrote the SDP to " + sdp_->path());
-    }
+                 push_to_ ? push_to_->port() : port_);
+    const MediaStreamDescription& video = source_->description().video();
+    if (!source_->live() && !video.sdp)
+      throw std::runtime_error(
+          "cannot write the SDP: " + *options_.input + " has no " +
+          std::string(video.format->encoding_name) + " parameter sets in its first " +
+          std::to_string(StoredFileSource::kParameterSetSearchFrames) + " frames");
   }
+  // A file's description is known now; a live source's comes with its first
+  // keyframe (on_live_frame).
+  publish_description();
 }
 
 Server::~Server() {
-  if (live_) live_->stop();
-  if (relay_) relay_->stop();
+  if (source_) source_->stop();
+}
+
+std::unique_ptr<MediaSource> Server::open_source() {
+  if (!options_.input) {
+    media::EncoderConfig cfg;
+    cfg.width = options_.width;
+    cfg.height = options_.height;
+    cfg.fps = options_.fps;
+    cfg.bitrate = options_.bitrate;
+    cfg.gop = options_.gop > 0 ? options_.gop : 2 * options_.fps;
+    cfg.codec = options_.pattern_format->codec_id;
+    // One slice per RTP packet (header and FU overhead left out).
+    cfg.slice_max_bytes = static_cast<int>(options_.mtu) - 40;
+    return std::make_unique<LivePatternSource>(io_, cfg, options_.mtu, *options_.pattern_format);
+  }
+  // A live URL: read once, relayed to every viewer on its own timeline.
+  if (media::is_url(*options_.input))
+    return std::make_unique<LiveUrlSource>(io_, *options_.input, options_.mtu);
+  // Opened once up front so a bad INPUT is an error now, not per client.
+  auto file = std::make_unique<StoredFileSource>(*options_.input, options_.loop);
+  if (file->info().timestamps_from_rate) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", file->info().frame_rate);
+    log(*options_.input + " has no timestamps: its pictures are timed at " + rate +
+        " fps, the stream's frame rate");
+  }
+  return file;
+}
+
+void Server::publish_description() {
+  const auto& sdp = source_->description().video().sdp;
+  if (!sdp) return;
+  if (rtsp_ && !rtsp_->has_description()) rtsp_->set_description(*sdp);
+  if (sdp_ && !sdp_->written()) {
+    sdp_->write(*sdp);
+    log("wrote the SDP to " + sdp_->path());
+  }
 }
 
 void Server::open_rtsp(const asio::ip::address& address) {
@@ -118,15 +130,21 @@ void Server::open_rtsp(const asio::ip::address& address) {
         e.code().message() + "); pick another with --rtsp-port");
     return;
   }
-  if (options_.input && !relay_) {
-    if (auto description = file_description(*options_.input)) rtsp_->set_description(*description);
-  }
 }
 
 SessionSource Server::session_source() const {
-  // Relayed frames are live: sessions take them as they come.
-  return {relay_ ? std::nullopt : options_.input, options_.loop, options_.mtu, options_.pacing,
-          options_.link};
+  SessionSource s;
+  // A live source's frames come through on_live_frame; a file, each session
+  // reads itself.
+  if (!source_->live()) {
+    s.file = [source = source_.get()](int64_t start_90k, std::function<void()> wake) {
+      return source->open_reader(start_90k, std::move(wake));
+    };
+  }
+  s.mtu = options_.mtu;
+  s.pacing = options_.pacing;
+  s.link = options_.link;
+  return s;
 }
 
 void Server::log(const std::string& line) const {
@@ -146,12 +164,11 @@ void Server::schedule_status() {
 }
 
 void Server::warn_if_encoder_behind() {
-  if (!live_ || encoder_warned_) return;
-  const auto fps = live_->encoder_behind_fps();
-  if (!fps) return;
+  if (encoder_warned_) return;
+  const auto e = source_->encoder();
+  if (!e || !e->behind_fps) return;
   encoder_warned_ = true;
-  const EncoderMetrics e = live_->encoder_metrics();
-  const media::PayloadFormat& format = *options_.pattern_format;
+  const media::PayloadFormat& format = *source_->description().video().format;
   const media::PayloadFormat& fastest = *media::payload_formats().front();
   const std::string other =
       &format == &fastest ? "" : ", or use --codec " + std::string(fastest.option_name);
@@ -161,9 +178,9 @@ void Server::warn_if_encoder_behind() {
                 "second over %d s (%.0f ms a picture, against %.0f ms; %s preset %s); "
                 "viewers get fewer pictures. Lower --pattern%s",
                 std::string(format.display_name).c_str(), options_.width, options_.height,
-                options_.fps, *fps, options_.fps, EncoderMeter::kBehindSeconds,
-                live_->encoder_picture_ms(), 1000.0 / options_.fps,
-                std::string(format.encoder.name).c_str(), e.preset.c_str(), other.c_str());
+                options_.fps, *e->behind_fps, options_.fps, EncoderMeter::kBehindSeconds,
+                e->last_second_picture_ms, 1000.0 / options_.fps,
+                std::string(format.encoder.name).c_str(), e->run.preset.c_str(), other.c_str());
   log(text);
 }
 
@@ -181,14 +198,14 @@ void Server::print_status() {
                 sessions_.size(), sessions_.size() == 1 ? "" : "s", load_.egress_bps() / 1e6,
                 load_.busy() * 100, load_.lag_ms(), load_.overloaded() ? " OVERLOADED" : "");
   std::string tail;
-  if (live_) {
+  if (const auto e = source_->encoder()) {
     // The live encoder is the other half of the server's load.
     char encoder[120];
     std::snprintf(
-        encoder, sizeof encoder, ", %s encoder %.0f/%d pictures/s, %.0f ms each%s",
-        std::string(options_.pattern_format->display_name).c_str(), live_->encoder_fps(),
-        options_.fps, live_->encoder_picture_ms(),
-        encoder_warned_ && live_->encoder_fps() < EncoderMeter::kBehindShare * options_.fps
+        encoder, sizeof encoder, ", %s encoder %.0f/%.0f pictures/s, %.0f ms each%s",
+        std::string(source_->description().video().format->display_name).c_str(),
+        e->last_second_fps, e->run.target_fps, e->last_second_picture_ms,
+        encoder_warned_ && e->last_second_fps < EncoderMeter::kBehindShare * e->run.target_fps
             ? " BEHIND"
             : "");
     tail += encoder;
@@ -313,18 +330,14 @@ void Server::refuse_tcp(asio::ip::tcp::socket& socket) {
 }
 
 void Server::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
-  if (sdp_ && !sdp_->written() && frame->keyframe) {
+  // The source has described itself from its keyframe by now.
+  if (frame->keyframe) {
     try {
-      if (sdp_->offer(*frame)) log("wrote the SDP to " + sdp_->path());
+      publish_description();
     } catch (const std::exception& e) {
       log(e.what());
       sdp_.reset();
     }
-  }
-  if (rtsp_ && !rtsp_->has_description() && frame->keyframe) {
-    std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
-    if (auto d = media::describe_stream(stream_format(), payloads, "0.0.0.0", 0))
-      rtsp_->set_description(*d);
   }
   // A copy (kept, so no allocation per frame): a session may end, and leave
   // the set, while it sends.
@@ -342,16 +355,16 @@ void Server::start_push() {
 }
 
 void Server::request_keyframe(KeyframeLimiter::Reason reason) {
-  if (!live_) return;
+  if (!source_->forces_keyframes()) return;
   switch (keyframes_.request(Clock::now(), reason)) {
     case KeyframeLimiter::Decision::force_now:
-      live_->request_keyframe();
+      source_->request_keyframe();
       break;
     case KeyframeLimiter::Decision::deferred:
       keyframe_timer_.expires_at(keyframes_.due_at());
       keyframe_timer_.async_wait([this](const asio::error_code& ec) {
         if (ec || stopping_) return;
-        if (keyframes_.fire(Clock::now())) live_->request_keyframe();
+        if (keyframes_.fire(Clock::now())) source_->request_keyframe();
       });
       break;
     case KeyframeLimiter::Decision::coalesced:
@@ -382,8 +395,7 @@ void Server::stop() {
 void Server::shutdown() {
   if (stopping_) return;
   stopping_ = true;
-  if (live_) live_->stop();
-  if (relay_) relay_->stop();
+  source_->stop();
   asio::error_code ec;
   if (acceptor_) acceptor_->close(ec);
   if (rtsp_) rtsp_->stop();
@@ -418,17 +430,13 @@ int Server::run() {
   if (acceptor_) do_accept();
   if (udp_) udp_->start();
   if (rtsp_) rtsp_->start();
-  if (live_) live_->start();
-  if (relay_) relay_->start();
+  source_->start([this](auto frame) { on_live_frame(frame); },
+                 [this](const std::string& why) {
+                   log(why + ": stopping");
+                   shutdown();
+                 });
   schedule_status();
-  std::string what =
-      relay_ ? *options_.input + " (" + file_info_->codec_name + ", relayed live)"
-      : options_.input
-          ? *options_.input + " (" + file_info_->codec_name +
-                (file_info_->transcoded ? ", transcoded to H.264" : ", sent as is") + ")"
-          : "the test pattern " + std::to_string(options_.width) + "x" +
-                std::to_string(options_.height) + "@" + std::to_string(options_.fps) + " (" +
-                std::string(options_.pattern_format->encoding_name) + ")";
+  const std::string& what = source_->description().what;
   std::string transports = options_.transport == TransportSet::both  ? "tcp+udp"
                            : options_.transport == TransportSet::tcp ? "tcp"
                                                                      : "udp";
@@ -444,24 +452,9 @@ int Server::run() {
   io_.run();
   // The status line is redrawn in place: the prompt goes below it.
   if (tty_ && !options_.quiet && status_tick_ > 0) std::fputc('\n', stderr);
-  if (live_) live_->stop();
-  if (relay_) relay_->stop();
-  if (live_) {
-    warn_if_encoder_behind();
-    const EncoderMetrics e = live_->encoder_metrics();
-    if (e.fell_behind) {
-      char text[300];
-      std::snprintf(text, sizeof text,
-                    "the encoder fell behind: %llu pictures encoded, %.1f a second of %.0f "
-                    "(%.0f%%), %llu skipped; %.0f ms a picture, at most %.0f ms",
-                    static_cast<unsigned long long>(e.pictures_encoded), e.pictures_per_second_mean,
-                    e.target_fps,
-                    e.target_fps > 0 ? 100 * e.pictures_per_second_mean / e.target_fps : 0.0,
-                    static_cast<unsigned long long>(e.pictures_skipped), e.picture_ms_mean,
-                    e.picture_ms_peak);
-      log(text);
-    }
-  }
+  source_->stop();
+  warn_if_encoder_behind();
+  if (const auto e = source_->encoder(); e && e->run.fell_behind) log(fell_behind_summary(e->run));
   // Sessions cut off by the grace timer still count.
   for (auto& s : sessions_) finished_.push_back(s->stats_now());
   sessions_.clear();
@@ -485,7 +478,7 @@ ServerMetrics Server::metrics() const {
   m.link_config = LinkConfigMetrics::of(options_.link);
   if (rtsp_) m.rtsp = rtsp_->counters();
   m.load = load_.metrics();
-  if (live_) m.load.encoder = live_->encoder_metrics();
+  if (const auto e = source_->encoder()) m.load.encoder = e->run;
   for (const auto& st : finished_) m.add(st);
   for (const auto& s : sessions_) m.add(s->stats_now());
   return m;

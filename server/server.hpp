@@ -1,7 +1,8 @@
 #pragma once
 // flowcast-server: a TCP acceptor and a UDP service on the same port, the
-// sessions they create, the shared live source, and the server's metrics.
-// Everything but the live encoder runs on one network thread (run()).
+// sessions they create, the source they stream (a MediaSource: the test
+// pattern, a relayed URL or a file), and the server's metrics. Everything
+// but a live source's thread runs on one network thread (run()).
 #include <asio.hpp>
 #include <functional>
 #include <map>
@@ -9,14 +10,12 @@
 #include <set>
 #include <vector>
 
-#include "media/source/file_source.hpp"
 #include "server/load_monitor.hpp"
 #include "server/server_metrics.hpp"
 #include "server/server_options.hpp"
 #include "server/session/session.hpp"
 #include "server/source/keyframe_limiter.hpp"
-#include "server/source/live_pattern_source.hpp"
-#include "server/source/live_url_source.hpp"
+#include "server/source/media_source.hpp"
 #include "server/source/sdp_file.hpp"
 #include "server/transport/push_transport.hpp"
 #include "server/transport/rtsp_listener.hpp"
@@ -27,7 +26,8 @@ namespace flowcast::server {
 class Server : public SessionHost {
  public:
   // Opens the source and binds the sockets. Throws media::SourceError for a
-  // bad INPUT and asio::system_error when the port is taken.
+  // bad INPUT, asio::system_error when the port is taken, and
+  // std::runtime_error when --sdp cannot be written for a file.
   explicit Server(ServerOptions options);
   ~Server() override;
 
@@ -62,8 +62,14 @@ class Server : public SessionHost {
   // a BYE. Exceptions from make() pass through.
   std::shared_ptr<Session> admit(Transport transport, const std::string& peer,
                                  const std::function<std::shared_ptr<Session>(uint64_t id)>& make);
+  // INPUT, or without one the test pattern. Throws what its constructor
+  // throws (media::SourceError, media::AvError).
+  std::unique_ptr<MediaSource> open_source();
+  // Hands the source's description, once it has one, to the RTSP listener
+  // and the --sdp file (each once). Throws what SdpFile::write throws.
+  void publish_description();
   void on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame);
-  // What every session plays, and how: from the options.
+  // What every session plays, and how: from the source and the options.
   SessionSource session_source() const;
   // --push: the push session, started with the server.
   void start_push();
@@ -74,12 +80,6 @@ class Server : public SessionHost {
   // Every second: per-session send rate, send-queue fill and held-back time.
   void schedule_status();
   void print_status();
-  // The payload format of what the server sends: a file's or URL's own
-  // (FileSource transcodes what no payload format carries), or the test
-  // pattern's (--codec).
-  const media::PayloadFormat& stream_format() const {
-    return file_info_ ? media::payload_format_for(file_info_->codec_id) : *options_.pattern_format;
-  }
   // Once, when the live encoder has fallen behind the pattern: says by how
   // much, and what to do.
   void warn_if_encoder_behind();
@@ -101,9 +101,7 @@ class Server : public SessionHost {
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<UdpService> udp_;
   std::unique_ptr<RtspListener> rtsp_;  // --rtsp-port
-  std::unique_ptr<LivePatternSource> live_;
-  std::unique_ptr<LiveUrlSource> relay_;  // INPUT is a URL
-  std::optional<media::SourceInfo> file_info_;
+  std::unique_ptr<MediaSource> source_;
   std::optional<SdpFile> sdp_;                      // --sdp, until written
   std::optional<asio::ip::udp::endpoint> push_to_;  // --push
   std::shared_ptr<Session> push_;

@@ -57,14 +57,11 @@ void Session::begin() {
 std::unique_ptr<FileReader> Session::open_file(int64_t start_90k) {
   // A transcoding worker wakes the session through the network thread;
   // a session gone by then is not woken.
-  return std::make_unique<FileReader>(
-      *source_.file, source_.loop,
-      [ex = pace_timer_.get_executor(), weak = weak_from_this()] {
-        asio::post(ex, [weak] {
-          if (auto self = weak.lock()) self->pump();
-        });
-      },
-      start_90k);
+  return source_.file(start_90k, [ex = pace_timer_.get_executor(), weak = weak_from_this()] {
+    asio::post(ex, [weak] {
+      if (auto self = weak.lock()) self->pump();
+    });
+  });
 }
 
 std::optional<double> Session::seek(double npt_s) {

@@ -11,6 +11,7 @@
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -55,8 +56,11 @@ class SessionHost {
 
 // Where a session's frames come from, and how they leave.
 struct SessionSource {
-  std::optional<std::string> file;  // none: the live pattern
-  bool loop = false;
+  // The session's file: opens a reader of its own from the keyframe at or
+  // before `start_90k` (MediaSource::open_reader of a per-session source).
+  // Empty for a live source: the session takes the frames the server hands
+  // it.
+  std::function<std::unique_ptr<FileReader>(int64_t start_90k, std::function<void()> wake)> file;
   size_t mtu = 1200;
   Pacing pacing = Pacing::smooth;
   common::LinkConfig link;  // the transport's kind sets link.reliable

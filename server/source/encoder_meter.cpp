@@ -1,6 +1,7 @@
 #include "server/source/encoder_meter.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace flowcast::server {
 
@@ -9,6 +10,18 @@ double ms(EncoderMeter::Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 }  // namespace
+
+std::string fell_behind_summary(const EncoderMetrics& e) {
+  char text[300];
+  std::snprintf(
+      text, sizeof text,
+      "the encoder fell behind: %llu pictures encoded, %.1f a second of %.0f "
+      "(%.0f%%), %llu skipped; %.0f ms a picture, at most %.0f ms",
+      static_cast<unsigned long long>(e.pictures_encoded), e.pictures_per_second_mean, e.target_fps,
+      e.target_fps > 0 ? 100 * e.pictures_per_second_mean / e.target_fps : 0.0,
+      static_cast<unsigned long long>(e.pictures_skipped), e.picture_ms_mean, e.picture_ms_peak);
+  return text;
+}
 
 EncoderMeter::EncoderMeter(std::string codec, std::string preset, double target_fps) {
   metrics_.codec = std::move(codec);

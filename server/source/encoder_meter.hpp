@@ -37,6 +37,23 @@ struct EncoderMetrics {
   bool fell_behind = false;   // kBehindSeconds in a row under kBehindShare of target_fps
 };
 
+// The live encoder as the server reads it, taken at once: the run so far
+// (the metrics' "load.encoder"), the last whole second (the status line),
+// and whether it fell behind (the warning).
+struct EncoderReading {
+  EncoderMetrics run;
+  double last_second_fps = 0;         // pictures encoded in the last whole second
+  double last_second_picture_ms = 0;  // their mean time, rendering + encoding
+  // Pictures per second over the seconds that first made it behind; nullopt
+  // while it keeps up.
+  std::optional<double> behind_fps;
+};
+
+// The server's last word on an encoder that fell behind: "the encoder fell
+// behind: 1200 pictures encoded, 20.0 a second of 30 (67%), 400 skipped;
+// 48 ms a picture, at most 90 ms".
+std::string fell_behind_summary(const EncoderMetrics& e);
+
 class EncoderMeter {
  public:
   using Clock = std::chrono::steady_clock;
@@ -59,6 +76,10 @@ class EncoderMeter {
   bool fell_behind() const { return metrics_.fell_behind; }
   // Pictures per second over the seconds that first made it behind.
   std::optional<double> first_behind_fps() const { return first_behind_fps_; }
+  // All of the above as of `now`.
+  EncoderReading reading(Clock::time_point now) const {
+    return {metrics(now), last_fps_, last_picture_ms_, first_behind_fps_};
+  }
 
  private:
   void roll(Clock::time_point now);

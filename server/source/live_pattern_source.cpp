@@ -6,49 +6,29 @@
 #include "media/source/test_pattern.hpp"
 
 namespace flowcast::server {
+namespace {
+
+// "the test pattern 1280x720@30 (H264)", for the log.
+std::string pattern_name(const media::EncoderConfig& config, const media::PayloadFormat& format) {
+  return "the test pattern " + std::to_string(config.width) + "x" + std::to_string(config.height) +
+         "@" + std::to_string(config.fps) + " (" + std::string(format.encoding_name) + ")";
+}
+
+}  // namespace
 
 LivePatternSource::LivePatternSource(asio::io_context& io, const media::EncoderConfig& config,
-                                     size_t mtu, const media::PayloadFormat& format,
-                                     FrameHandler on_frame)
-    : io_(io),
+                                     size_t mtu, const media::PayloadFormat& format)
+    : LiveSource(io, mtu, format, pattern_name(config, format)),
       encoder_(config),
-      mtu_(mtu),
-      format_(format),
-      on_frame_(std::move(on_frame)),
       meter_(std::string(format.option_name), encoder_.config().preset, config.fps) {}
-
-EncoderMetrics LivePatternSource::encoder_metrics() const {
-  std::lock_guard lock(meter_mutex_);
-  return meter_.metrics(std::chrono::steady_clock::now());
-}
-
-double LivePatternSource::encoder_fps() const {
-  std::lock_guard lock(meter_mutex_);
-  return meter_.last_second_fps();
-}
-
-double LivePatternSource::encoder_picture_ms() const {
-  std::lock_guard lock(meter_mutex_);
-  return meter_.last_second_picture_ms();
-}
-
-std::optional<double> LivePatternSource::encoder_behind_fps() const {
-  std::lock_guard lock(meter_mutex_);
-  return meter_.first_behind_fps();
-}
 
 LivePatternSource::~LivePatternSource() {
   stop();
 }
 
-void LivePatternSource::start() {
-  running_ = true;
-  thread_ = std::thread([this] { run(); });
-}
-
-void LivePatternSource::stop() {
-  running_ = false;
-  if (thread_.joinable()) thread_.join();
+std::optional<EncoderReading> LivePatternSource::encoder() const {
+  std::lock_guard lock(meter_mutex_);
+  return meter_.reading(std::chrono::steady_clock::now());
 }
 
 void LivePatternSource::run() {
@@ -56,7 +36,7 @@ void LivePatternSource::run() {
   media::TestPattern pattern(cfg.width, cfg.height);
   const auto start = std::chrono::steady_clock::now();
   const auto interval = std::chrono::duration<double>(1.0 / cfg.fps);
-  for (int64_t n = 0; running_; ++n) {
+  for (int64_t n = 0; running(); ++n) {
     auto due =
         start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(n * interval);
     auto now = std::chrono::steady_clock::now();
@@ -77,13 +57,11 @@ void LivePatternSource::run() {
         std::lock_guard lock(meter_mutex_);
         meter_.encoded(due, began, std::chrono::steady_clock::now());
       }
-      for (auto& ef : encoded) {
-        auto packetized = packetize_frame(ef, mtu_, format_);
-        asio::post(io_, [this, packetized] { on_frame_(packetized); });
-      }
+      for (auto& ef : encoded) deliver(ef);
     } catch (const std::exception& e) {
+      // The pattern stops; the server and its sessions go on without frames.
       std::fprintf(stderr, "flowcast-server: the test pattern encoder failed: %s\n", e.what());
-      running_ = false;
+      return;
     }
   }
 }

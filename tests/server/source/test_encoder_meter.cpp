@@ -66,6 +66,27 @@ TEST_CASE("an encoder at two thirds of the rate fell behind, and by how much", "
   CHECK(m.fell_behind);
   REQUIRE(meter.first_behind_fps());
   CHECK(*meter.first_behind_fps() == Approx(20));
+  // One reading holds it all, as the server's status line and warning read it.
+  const EncoderReading r = meter.reading(end);
+  CHECK(r.run.pictures_encoded == 100);
+  CHECK(r.run.fell_behind);
+  CHECK(r.last_second_fps == meter.last_second_fps());
+  CHECK(r.last_second_picture_ms == Approx(50));
+  REQUIRE(r.behind_fps);
+  CHECK(*r.behind_fps == Approx(20));
+}
+
+TEST_CASE("the server's last word on an encoder that fell behind", "[unit][server]") {
+  EncoderMetrics m;
+  m.target_fps = 30;
+  m.pictures_encoded = 1200;
+  m.pictures_per_second_mean = 20;
+  m.pictures_skipped = 400;
+  m.picture_ms_mean = 48;
+  m.picture_ms_peak = 90.4;
+  CHECK(fell_behind_summary(m) ==
+        "the encoder fell behind: 1200 pictures encoded, 20.0 a second of 30 (67%), 400 skipped; "
+        "48 ms a picture, at most 90 ms");
 }
 
 TEST_CASE("a slow start or one slow second is not falling behind", "[unit][server]") {

@@ -1,0 +1,284 @@
+// The server's three sources behind one interface (MediaSource), each on
+// real media: stored files made by the ffmpeg command line, the test
+// pattern encoded by libx264, and a file:// URL relayed as a live stream
+// (the same libavformat reader as rtsp:// or srt://). And SdpFile, which
+// writes what a source describes.
+#include <asio.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/rtp/rtp_packet.hpp"
+#include "media/sdp/sdp.hpp"
+#include "media/source/file_source.hpp"
+#include "server/source/live_pattern_source.hpp"
+#include "server/source/live_url_source.hpp"
+#include "server/source/sdp_file.hpp"
+#include "server/source/stored_file_source.hpp"
+#include "support/process.hpp"
+
+using namespace flowcast;
+using namespace flowcast::server;
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Frames = std::vector<std::shared_ptr<const PacketizedFrame>>;
+
+// Runs io's handlers until done() or the time limit; returns done().
+bool run_until(asio::io_context& io, const std::function<bool()>& done,
+               std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    if (io.run_one_for(50ms) == 0 && io.stopped()) io.restart();
+  }
+  return done();
+}
+
+// The first frame of a reader, waiting for a transcoding worker's wake.
+std::optional<media::EncodedFrame> first_frame(FileReader& reader) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    auto next = reader.next();
+    if (!next.pending || std::chrono::steady_clock::now() > deadline) return next.frame;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a stored file is described once, and each session reads it from where it asks",
+          "[unit][server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  // 3 s at 25 fps, a keyframe every 2 s (make_clip's GOP is two seconds).
+  REQUIRE(make_clip(clip, "320x240", 25, 3, 0));
+  StoredFileSource file(clip, false);
+  const MediaSource& source = file;
+  const SourceDescription& d = source.description();
+  CHECK_FALSE(source.live());
+  CHECK(d.timeline == Timeline::per_session);
+  CHECK(d.what == clip + " (h264, sent as is)");
+  CHECK(d.duration_90k == Approx(3 * 90000).margin(3600));
+  REQUIRE(d.streams.size() == 1);
+  CHECK(d.video().format == &media::h264_payload_format());
+  CHECK(d.video().clock_rate() == 90000);
+  // What a DESCRIBE answers before anyone plays: addressed to no one, the
+  // SPS and PPS of the first keyframe, and the file's length.
+  REQUIRE(d.video().sdp);
+  const media::SdpDescription& sdp = *d.video().sdp;
+  CHECK(sdp.connection_address == "0.0.0.0");
+  CHECK(sdp.port == 0);
+  CHECK(sdp.encoding_name == "H264");
+  CHECK(sdp.parameter_sets.size() == 2);
+  REQUIRE(sdp.range_end_s);
+  CHECK(*sdp.range_end_s == Approx(static_cast<double>(d.duration_90k) / 90000));
+  CHECK(media::parse_sdp(media::write_sdp(sdp)).parameter_sets == sdp.parameter_sets);
+  // Nothing to start, no keyframe to force, no encoder of its own.
+  CHECK_FALSE(source.forces_keyframes());
+  CHECK_FALSE(source.encoder());
+
+  // Each session has a reader of its own: reading one moves no other.
+  auto a = source.open_reader(0, [] {});
+  auto b = source.open_reader(0, [] {});
+  CHECK(a->start_90k() == 0);
+  std::vector<int64_t> a_dts;
+  for (int i = 0; i < 10; ++i) {
+    auto next = a->next();
+    REQUIRE(next.frame);
+    a_dts.push_back(next.frame->dts_90k);
+  }
+  auto b_first = b->next();
+  REQUIRE(b_first.frame);
+  CHECK(b_first.frame->keyframe);
+  CHECK(b_first.frame->dts_90k == a_dts.front());
+  // A position lands on the keyframe at or before it: 2.5 s is 2 s's.
+  auto c = source.open_reader(225000, [] {});
+  CHECK(c->start_90k() == 180000);
+  auto c_first = c->next();
+  REQUIRE(c_first.frame);
+  CHECK(c_first.frame->keyframe);
+}
+
+TEST_CASE("a stored H.265 file is described as H.265, with its VPS, SPS and PPS",
+          "[unit][server]") {
+  TempDir dir;
+  const std::string clip = dir.file("hevc.mp4");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=25 -t 1 "
+                    "-c:v libx265 -x265-params log-level=error:keyint=25 -pix_fmt yuv420p '" +
+                    clip + "'") == 0);
+  StoredFileSource source(clip, false);
+  const SourceDescription& d = source.description();
+  CHECK(d.what == clip + " (hevc, sent as is)");
+  CHECK(d.video().format == &media::h265_payload_format());
+  REQUIRE(d.video().sdp);
+  CHECK(d.video().sdp->encoding_name == "H265");
+  CHECK(d.video().sdp->parameter_sets.size() == 3);
+  auto reader = source.open_reader(0, [] {});
+  CHECK(&reader->format() == d.video().format);
+}
+
+TEST_CASE("a stored file no payload format carries is described as the H.264 it is sent as",
+          "[unit][server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.webm");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=25 -t 1 "
+                    "-c:v libvpx-vp9 -deadline realtime '" +
+                    clip + "'") == 0);
+  StoredFileSource source(clip, false);
+  const SourceDescription& d = source.description();
+  CHECK(d.what == clip + " (vp9, transcoded to H.264)");
+  CHECK(source.info().transcoded);
+  CHECK(d.video().format == &media::h264_payload_format());
+  REQUIRE(d.video().sdp);
+  CHECK(d.video().sdp->parameter_sets.size() == 2);
+  // A session's reader transcodes on its worker, and hands out H.264 too.
+  auto reader = source.open_reader(0, [] {});
+  CHECK(reader->threaded());
+  auto first = first_frame(*reader);
+  REQUIRE(first);
+  CHECK(first->keyframe);
+}
+
+TEST_CASE("a stored file that cannot be opened is a SourceError when the source opens",
+          "[unit][server]") {
+  TempDir dir;
+  CHECK_THROWS_AS(StoredFileSource(dir.file("nope.mp4"), false), media::SourceError);
+}
+
+TEST_CASE("the test pattern describes itself from its first keyframe, and makes one when asked",
+          "[unit][server]") {
+  asio::io_context io;
+  media::EncoderConfig config;
+  config.width = 160;
+  config.height = 120;
+  config.fps = 30;
+  config.bitrate = 300'000;
+  config.gop = 1000;  // no keyframe but the first, unless asked
+  config.slice_max_bytes = 1160;
+  LivePatternSource pattern(io, config, 1200, media::h264_payload_format());
+  MediaSource& source = pattern;
+  const SourceDescription& d = source.description();
+  CHECK(source.live());
+  CHECK(d.what == "the test pattern 160x120@30 (H264)");
+  CHECK(d.duration_90k == 0);
+  CHECK(d.video().format == &media::h264_payload_format());
+  CHECK_FALSE(d.video().sdp);  // not before its first keyframe
+  CHECK(source.forces_keyframes());
+  CHECK_THROWS_AS(source.open_reader(0, [] {}), std::logic_error);
+
+  Frames frames;
+  bool described_at_first = false;
+  source.start(
+      [&](std::shared_ptr<const PacketizedFrame> frame) {
+        if (frames.empty()) described_at_first = source.description().video().sdp.has_value();
+        frames.push_back(std::move(frame));
+      },
+      [](const std::string& why) { FAIL("the pattern ended: " << why); });
+  REQUIRE(run_until(
+      io, [&] { return frames.size() >= 10; }, 20s));
+  CHECK(frames.front()->keyframe);
+  CHECK(described_at_first);
+  REQUIRE(d.video().sdp);
+  CHECK(d.video().sdp->parameter_sets.size() == 2);
+  CHECK_FALSE(d.video().sdp->range_end_s);
+  // Payloads cut for 1200-byte RTP packets, the header included.
+  common::RtpHeader header;
+  header.send_time_us = 0;
+  for (const auto& f : frames)
+    for (const auto& p : f->payloads) CHECK(p.size() + common::rtp_header_size(header) <= 1200);
+
+  const size_t asked_at = frames.size();
+  source.request_keyframe();
+  auto keyframe_since = [&] {
+    for (size_t i = asked_at; i < frames.size(); ++i)
+      if (frames[i]->keyframe) return true;
+    return false;
+  };
+  CHECK(run_until(
+      io, [&] { return keyframe_since() || frames.size() > asked_at + 30; }, 20s));
+  CHECK(keyframe_since());
+  source.stop();
+  source.stop();  // twice is safe
+
+  const auto reading = source.encoder();
+  REQUIRE(reading);
+  CHECK(reading->run.codec == "h264");
+  CHECK(reading->run.target_fps == 30);
+  CHECK(reading->run.pictures_encoded >= frames.size());
+}
+
+TEST_CASE("a relayed URL is live, described from its first keyframe, and says when it ends",
+          "[unit][server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 30, 1, 0));
+  asio::io_context io;
+  const std::string url = "file://" + clip;
+  LiveUrlSource relay(io, url, 1200);
+  MediaSource& source = relay;
+  const SourceDescription& d = source.description();
+  CHECK(source.live());
+  CHECK(d.what == url + " (h264, relayed live)");
+  CHECK(d.video().format == &media::h264_payload_format());
+  CHECK_FALSE(d.video().sdp);
+  // Keyframes come when the source sends them.
+  CHECK_FALSE(source.forces_keyframes());
+  CHECK_FALSE(source.encoder());
+
+  Frames frames;
+  bool described_at_first = false;
+  std::vector<std::string> ends;
+  source.start(
+      [&](std::shared_ptr<const PacketizedFrame> frame) {
+        if (frames.empty()) described_at_first = source.description().video().sdp.has_value();
+        frames.push_back(std::move(frame));
+      },
+      [&](const std::string& why) { ends.push_back(why); });
+  // The end is posted after the last frame.
+  REQUIRE(run_until(
+      io, [&] { return !ends.empty(); }, 20s));
+  CHECK(frames.size() == 30);
+  CHECK(frames.front()->keyframe);
+  CHECK(described_at_first);
+  CHECK(ends == std::vector<std::string>{"the source ended"});
+  source.stop();
+}
+
+TEST_CASE("SdpFile writes a source's description once, addressed to the receiver",
+          "[unit][server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  REQUIRE(make_clip(clip, "320x240", 25, 1, 0));
+  StoredFileSource source(clip, false);
+  const media::SdpDescription& stream = *source.description().video().sdp;
+  REQUIRE(stream.range_end_s);
+
+  SdpFile sdp(dir.file("stream.sdp"), "127.0.0.1", "127.0.0.2", 6000);
+  CHECK_FALSE(sdp.written());
+  sdp.write(stream);
+  CHECK(sdp.written());
+  const std::string text = read_file(sdp.path());
+  const media::SdpDescription parsed = media::parse_sdp(text);
+  CHECK(parsed.connection_address == "127.0.0.2");
+  CHECK(parsed.port == 6000);
+  CHECK(parsed.parameter_sets == stream.parameter_sets);
+  CHECK(text.find("IN IP4 127.0.0.1\r\n") != std::string::npos);  // o=
+  // Its reader takes the RTP as it comes: nothing to seek.
+  CHECK(text.find("a=range") == std::string::npos);
+  // Once: a later description changes nothing.
+  media::SdpDescription other = stream;
+  other.parameter_sets.pop_back();
+  sdp.write(other);
+  CHECK(read_file(sdp.path()) == text);
+
+  SdpFile nowhere(dir.file("no/such/folder/stream.sdp"), "127.0.0.1", "127.0.0.2", 6000);
+  CHECK_THROWS_AS(nowhere.write(stream), std::runtime_error);
+  CHECK_FALSE(nowhere.written());
+}
