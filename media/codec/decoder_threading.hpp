@@ -5,8 +5,13 @@
 // allows. Pure functions; read_stream_shape() runs libavcodec's parser. Any
 // thread.
 //
-// What the choice weighs (measured with bench/decode: 720p30 4 Mbit/s x264,
-// 3 B-frames, on a 2-core EPYC; docs in decoder_threading.cpp):
+// What the choice weighs. Measured with flowcast-decode-bench (bench/decode)
+// on bench/run.sh's clip (720p30, 4 Mbit/s, x264 veryfast, one slice a
+// picture, 3 B-frames), 2-core EPYC, access units fed at their decode times
+// as a live stream, 4 interleaved rounds: one thread 1.50 s CPU for 600
+// pictures; two slice threads 4.2% more (2.4-8.7%, round by round); two
+// frame threads (libavcodec's default, `ffmpeg -threads 2`) 13% more
+// (4-19%). Fed as fast as it decodes, slice threads cost the same as one.
 //  - Slice threads decode the slices of one picture at once: no picture is
 //    held back, but a picture of one slice (x264's default) has nothing to
 //    share, and libavcodec's H.264 decoder then postpones the deblocking
@@ -61,10 +66,11 @@ struct DecoderThreading {
 
 // A stream whose pixel rate (width * height * frame rate) is at most this is
 // decoded on one thread: 1920x1080 at 50 fps. One thread decodes 720p30 at
-// 4 Mbit/s in about 2.1 ms a picture (6% of a core), 1080p30 at 4 Mbit/s in
-// 3.0 ms, 720p30 at 16 Mbit/s in 5.8 ms (6.3 ns a pixel): a 1080p50 stream at
-// that density takes about two thirds of a core, the most left to one thread
-// so that an intra picture (three times the average) still fits its interval.
+// 4 Mbit/s in about 2.2 ms a picture (7% of a core); bench/RESULTS.md's
+// decode-only figures give 3.0 ms for 1080p30 at 4 Mbit/s and 5.8 ms for
+// 720p30 at 16 Mbit/s (6.3 ns a pixel): a 1080p50 stream that dense takes
+// about two thirds of a core, the most left to one thread so that an intra
+// picture (several times the average) still fits a few intervals.
 inline constexpr double kOneThreadPixelRate = 1920.0 * 1080.0 * 50.0;
 // A stream that does not declare its rate is taken for this many pictures a
 // second (the player's streams are 24 to 60).

@@ -30,8 +30,9 @@ void VideoDecoder::open(std::span<const uint8_t> annexb) {
   // thread_count and thread_type only count before avcodec_open2, so the
   // codec opens with the first access unit, once the stream's shape is
   // known (decoder_threading.hpp for the choice and its numbers). The old
-  // fixed choice, two slice threads, cost 5 to 8% more CPU than one thread on
-  // x264's one slice a picture (bench/decode) and gained nothing.
+  // fixed choice, two slice threads, cost 4% more CPU than one thread on
+  // x264's one slice a picture fed live (flowcast-decode-bench --pace), and
+  // gained nothing.
   shape_ = read_stream_shape(codec_id_, annexb);
   if (request_.fixed_threads) {
     const int n = std::max(1, *request_.fixed_threads);
