@@ -25,6 +25,14 @@ bool is_slice(AVCodecID codec_id, std::span<const uint8_t> nal) {
   return false;
 }
 
+// A sequence parameter set: H.264 type 7 (§7.4.1.2), H.265 type 33 (§7.4.2.2).
+bool is_sps(AVCodecID codec_id, std::span<const uint8_t> nal) {
+  if (nal.empty()) return false;
+  if (codec_id == AV_CODEC_ID_H264) return (nal[0] & 0x1F) == 7;
+  if (codec_id == AV_CODEC_ID_HEVC) return ((nal[0] >> 1) & 0x3F) == 33;
+  return false;
+}
+
 struct ParserFree {
   void operator()(AVCodecParserContext* p) const { av_parser_close(p); }
 };
@@ -36,8 +44,13 @@ struct ContextFree {
 
 StreamShape read_stream_shape(AVCodecID codec_id, std::span<const uint8_t> annexb) {
   StreamShape shape;
-  for (std::span<const uint8_t> nal : split_annexb(annexb))
+  bool has_sps = false;
+  for (std::span<const uint8_t> nal : split_annexb(annexb)) {
     if (is_slice(codec_id, nal)) ++shape.slices;
+    has_sps = has_sps || is_sps(codec_id, nal);
+  }
+  // Without its SPS the parser can say nothing (and logs that it lacks one).
+  if (!has_sps) return shape;
   std::unique_ptr<AVCodecParserContext, ParserFree> parser(av_parser_init(codec_id));
   std::unique_ptr<AVCodecContext, ContextFree> ctx(avcodec_alloc_context3(nullptr));
   if (!parser || !ctx || annexb.empty()) return shape;
