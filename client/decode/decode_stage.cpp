@@ -3,6 +3,16 @@
 #include <pthread.h>
 
 namespace flowcast::client {
+namespace {
+
+// Frame threads hold a picture back each: the decoder may add one picture of
+// delay when the playout buffer covers the policy's decode lead (the default
+// 500 ms buffer), none on the low-latency path (--buffer 0ms).
+media::ThreadingLimits decoder_threading(const PlayoutConfig& config) {
+  return {.max_added_delay = config.buffer >= config.decode_lead ? 1 : 0, .cores = 0};
+}
+
+}  // namespace
 
 DecodeStage::DecodeStage(const DecodeOptions& options, ReceiveBuffer& buffer,
                          const PlayoutPolicy& policy, common::BoundedQueue<RenderFrame>& out,
@@ -12,7 +22,7 @@ DecodeStage::DecodeStage(const DecodeOptions& options, ReceiveBuffer& buffer,
       out_(out),
       depacketizer_(options.payload_format, options.parameter_sets),
       decoder_(options.payload_format, options.on_loss, std::move(request_keyframe),
-               options.keep_digests, options.max_picture) {
+               options.keep_digests, options.max_picture, decoder_threading(policy.config())) {
   depacketizer_.pipe(decoder_);
   decoder_.pipe(out_);
 }

@@ -6,13 +6,15 @@ namespace flowcast::client {
 
 DecoderStage::DecoderStage(const media::PayloadFormat* format, LossPolicy policy,
                            std::function<void()> request_keyframe, bool keep_digests,
-                           media::PictureLimit limit)
+                           media::PictureLimit limit, media::ThreadingLimits threading)
     : policy_(policy),
       request_keyframe_(std::move(request_keyframe)),
       keep_digests_(keep_digests),
       format_(format),
-      limit_(limit) {
-  if (format_) decoder_.emplace(format_->codec_id, 2, limit_);
+      limit_(limit),
+      threading_(threading) {
+  if (format_)
+    decoder_.emplace(format_->codec_id, media::DecoderThreadingRequest::chosen(threading_), limit_);
 }
 
 bool DecoderStage::refuse_oversized(const CodedAccessUnit& au) {
@@ -70,7 +72,8 @@ bool DecoderStage::transform(CodedAccessUnit au) {
     ask_for_keyframe();
     return true;
   }
-  if (!decoder_) decoder_.emplace(format_->codec_id, 2, limit_);
+  if (!decoder_)
+    decoder_.emplace(format_->codec_id, media::DecoderThreadingRequest::chosen(threading_), limit_);
   {
     std::lock_guard lock(mutex_);
     ++counters_.access_units;

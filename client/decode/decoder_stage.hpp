@@ -98,10 +98,11 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   // access units whose SPS declares a larger picture, and those after them
   // until an SPS within the limit, are counted in oversized, not decoded.
   // format: nullptr to take the first access unit's (CodedAccessUnit::format);
-  // the decoder opens then.
+  // the decoder opens then. threading: what the decoder's threads may cost
+  // in delay (media/codec/decoder_threading.hpp).
   DecoderStage(const media::PayloadFormat* format, LossPolicy policy,
                std::function<void()> request_keyframe, bool keep_digests,
-               media::PictureLimit limit = {});
+               media::PictureLimit limit = {}, media::ThreadingLimits threading = {});
 
   DecodeCounters counters() const;
   std::vector<media::FrameMd5Line> digests() const;
@@ -133,6 +134,7 @@ class DecoderStage : public common::Transform<CodedAccessUnit, RenderFrame> {
   bool keep_digests_;
   const media::PayloadFormat* format_;
   media::PictureLimit limit_;
+  media::ThreadingLimits threading_;
   std::optional<media::VideoDecoder> decoder_;
   bool oversized_ = false;  // the latest SPS is beyond limit_
   bool tainted_ = false;

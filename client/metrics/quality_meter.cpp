@@ -44,7 +44,8 @@ class ReferenceTrack {
   void restart() {
     source_ = std::make_unique<media::FileSource>(path_);
     codec_ = media::payload_format_for(source_->info().codec_id).codec_id;
-    decoder_ = std::make_unique<media::VideoDecoder>(codec_, 1);
+    decoder_ =
+        std::make_unique<media::VideoDecoder>(codec_, media::DecoderThreadingRequest::exactly(1));
     ready_.clear();
     current_.reset();
     eof_ = false;
@@ -75,7 +76,8 @@ class ReferenceTrack {
       if (!f) {
         if (rewound || !current_) return nullptr;
         source_->rewind();
-        decoder_ = std::make_unique<media::VideoDecoder>(codec_, 1);
+        decoder_ = std::make_unique<media::VideoDecoder>(
+            codec_, media::DecoderThreadingRequest::exactly(1));
         eof_ = false;
         rewound = true;
         continue;
