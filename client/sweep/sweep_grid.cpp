@@ -1,5 +1,6 @@
 #include "client/sweep/sweep_grid.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -67,23 +68,15 @@ std::string check_axis_value(const std::string& axis, const std::string& value) 
   return validator_for(info->kind)(copy);
 }
 
-GridSpec read_sweep_file(const std::string& text) {
-  GridSpec spec;
-  try {
-    spec = nlohmann::json::parse(text).get<GridSpec>();
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(std::string("not a sweep file: ") + e.what());
-  }
-  const std::string problem = check_grid(spec);
-  if (!problem.empty()) throw std::runtime_error(problem);
-  return spec;
-}
-
 std::string check_grid(const GridSpec& spec) {
   for (const auto& [name, values] : spec.axes) {
     if (!find_axis(name)) return "axes: \"" + name + "\" is no grid option (see --help)";
     if (values.empty()) return "axes: \"" + name + "\" has no values";
-    for (const auto& value : values) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      const std::string& value = values[i];
+      // The same value twice would be the same runs twice, under one id.
+      if (std::find(values.begin(), values.begin() + i, value) != values.begin() + i)
+        return "--" + name + " lists '" + value + "' twice";
       const std::string problem = check_axis_value(name, value);
       if (!problem.empty()) return "--" + name + " " + problem;
     }

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "client/sweep/sweep_file.hpp"
 #include "client/sweep/sweep_grid.hpp"
 
 using namespace flowcast::client::sweep;
@@ -99,6 +100,10 @@ TEST_CASE("a grid's values are checked by the unit parsers", "[unit][sweep]") {
   CHECK_THROWS_WITH(read_sweep_file("{"), Catch::Contains("not a sweep file"));
   GridSpec no_seeds = two_by_two(0);
   CHECK_THAT(check_grid(no_seeds), Catch::Contains("seeds"));
+  // A value twice would run the same runs twice under one id.
+  GridSpec twice = two_by_two(1);
+  twice.axes["transport"] = {"tcp", "udp", "tcp"};
+  CHECK(check_grid(twice) == "--transport lists 'tcp' twice");
 }
 
 TEST_CASE("a run's command lines carry its condition and link seed", "[unit][sweep]") {
