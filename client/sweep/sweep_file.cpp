@@ -109,9 +109,9 @@ GridSpec grid_from(const json& doc, const Where& where) {
       refuse(where, key, "\"" + key + "\" is no key of a sweep file (" + kKeys + ")");
     }
   }
-  // What no single key shows: two axes that exclude each other, a value twice.
+  // What no single key shows: axes that exclude each other, seeds past the last.
   if (const std::string problem = check_grid(spec); !problem.empty())
-    refuse(where, "axes", problem);
+    refuse(where, problem.rfind("seed_base", 0) == 0 ? "seed_base" : "axes", problem);
   return spec;
 }
 

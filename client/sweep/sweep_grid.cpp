@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 #include "common/util/cli_units.hpp"
@@ -84,6 +85,12 @@ std::string check_grid(const GridSpec& spec) {
   if (spec.axes.count("input") && spec.axes.count("bitrate"))
     return "--bitrate is the pattern's: drop it, or drop the input files";
   if (spec.seeds < 1) return "seeds must be at least 1, not " + std::to_string(spec.seeds);
+  // The server's --link-seed is unsigned; the last seed must not wrap.
+  if (spec.seed_base < 0)
+    return "seed_base must be 0 or more (a --link-seed), not " + std::to_string(spec.seed_base);
+  if (spec.seed_base > std::numeric_limits<int64_t>::max() - (spec.seeds - 1))
+    return "seed_base " + std::to_string(spec.seed_base) + " leaves no room for " +
+           std::to_string(spec.seeds) + " seeds";
   if (!common::parse_duration(spec.duration))
     return "duration wants a duration like 20s, not '" + spec.duration + "'";
   if (!common::parse_pattern(spec.pattern))

@@ -63,8 +63,9 @@ struct Run {
 };
 
 // Every problem of spec, "" when none: unknown axes, values the axes do not
-// take, a value listed twice, empty lists, seeds < 1, a bad duration or
-// pattern. (Sweep files: sweep_file.hpp.)
+// take, a value listed twice, empty lists, seeds < 1, a seed_base below 0
+// or too large for its seeds to fit an int64, a bad duration or pattern. (Sweep files:
+// sweep_file.hpp.)
 std::string check_grid(const GridSpec& spec);
 
 // "link-rate=1M transport=tcp": the condition as text, in axis order.

@@ -105,6 +105,8 @@ TEST_CASE("a bad TOML sweep file is refused with its line", "[unit][sweep]") {
   CHECK(refusal("\nseeds = \"3\"\n", SweepFormat::toml) ==
         "line 2: seeds wants a whole number, not text \"3\"");
   CHECK(refusal("seeds = 0\n", SweepFormat::toml) == "line 1: seeds must be in 1..10000, not 0");
+  CHECK(refusal("seed_base = 9223372036854775807\nseeds = 2\n", SweepFormat::toml) ==
+        "line 1: seed_base 9223372036854775807 leaves no room for 2 seeds");
   CHECK(refusal("duration = 4\n", SweepFormat::toml) ==
         "line 1: duration wants text like \"20s\", not a number");
   CHECK(refusal("pattern = \"big\"\n", SweepFormat::toml) ==

@@ -2,6 +2,7 @@
 // partition it, and the command lines of a run.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -104,6 +105,15 @@ TEST_CASE("a grid's values are checked by the unit parsers", "[unit][sweep]") {
   GridSpec twice = two_by_two(1);
   twice.axes["transport"] = {"tcp", "udp", "tcp"};
   CHECK(check_grid(twice) == "--transport lists 'tcp' twice");
+  // Link seeds are unsigned and must not wrap.
+  GridSpec negative = two_by_two(2);
+  negative.seed_base = -1;
+  CHECK_THAT(check_grid(negative), Catch::Contains("0 or more"));
+  GridSpec last = two_by_two(2);
+  last.seed_base = std::numeric_limits<int64_t>::max();
+  CHECK_THAT(check_grid(last), Catch::Contains("leaves no room for 2 seeds"));
+  last.seeds = 1;
+  CHECK(check_grid(last).empty());
 }
 
 TEST_CASE("a run's command lines carry its condition and link seed", "[unit][sweep]") {
