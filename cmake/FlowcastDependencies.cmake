@@ -72,3 +72,19 @@ function(flowcast_precompile target)
     target_precompile_headers(${target} PRIVATE ${ARGN})
   endif()
 endfunction()
+
+# toml++ 3 reads the sweep files written in TOML (client/sweep/sweep_file.cpp),
+# header-only: Debian's package also ships it as a shared library, but the
+# header-only form compiles the parser with the file that uses it, so the
+# sanitizers and the fuzzer (fuzz_sweep_file) see into it.
+find_path(TOMLPLUSPLUS_INCLUDE_DIR toml++/toml.h)
+if(TOMLPLUSPLUS_INCLUDE_DIR)
+  file(STRINGS ${TOMLPLUSPLUS_INCLUDE_DIR}/toml++/impl/version.h _toml_major
+       REGEX "^#define TOML_LIB_MAJOR [0-9]+")
+endif()
+if(NOT TOMLPLUSPLUS_INCLUDE_DIR OR NOT _toml_major MATCHES "TOML_LIB_MAJOR 3$")
+  message(FATAL_ERROR "toml++ 3 (toml++/toml.h) not found: install the Debian package 'libtomlplusplus-dev' (or run `make deps`).")
+endif()
+add_library(flowcast_toml INTERFACE)
+target_include_directories(flowcast_toml SYSTEM INTERFACE ${TOMLPLUSPLUS_INCLUDE_DIR})
+target_compile_definitions(flowcast_toml INTERFACE TOML_HEADER_ONLY=1)

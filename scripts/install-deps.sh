@@ -10,6 +10,8 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   libasio-dev libcli11-dev nlohmann-json3-dev
+  # sweep files in TOML (flowcast-sweep --file), header-only toml++ 3
+  libtomlplusplus-dev
   # tests: Catch2 v2, the ffmpeg command line as a peer, a headless X server,
   # a headless browser that opens the HTML report, a terminal multiplexer
   # that shows the status line at a given width

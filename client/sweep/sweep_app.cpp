@@ -1,5 +1,6 @@
 #include "client/sweep/sweep_app.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -9,8 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <thread>
 
+#include "client/sweep/sweep_file.hpp"
 #include "client/sweep/sweep_grid.hpp"
 #include "client/sweep/sweep_report.hpp"
 #include "client/sweep/sweep_results.hpp"
@@ -124,6 +127,35 @@ int report(const std::string& dir, const std::string& page, SweepPageOptions opt
   return 0;
 }
 
+// --dry-run: the runs, those of `todo` not yet done.
+int list_runs(const std::vector<Run>& runs, const std::vector<Run>& todo) {
+  std::set<std::string> to_run;
+  for (const auto& run : todo) to_run.insert(run.id);
+  for (const auto& run : runs)
+    std::printf("%s seed %lld %s%s\n", run.id.c_str(), static_cast<long long>(run.seed),
+                condition_text(run.condition).c_str(), to_run.count(run.id) ? "" : " done");
+  std::fprintf(stderr, "flowcast-sweep: %zu runs, %zu already done, %zu to run (dry run)\n",
+               runs.size(), runs.size() - todo.size(), todo.size());
+  return 0;
+}
+
+// The CPU time of this process (its threads: start, watch and record the
+// runs) against that of the servers and clients it ran and reaped
+// (getrusage(2) RUSAGE_SELF and RUSAGE_CHILDREN): the sweep's own overhead.
+void print_cpu(size_t runs) {
+  auto seconds = [](int who) {
+    rusage usage{};
+    getrusage(who, &usage);
+    const auto s = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    return s(usage.ru_utime) + s(usage.ru_stime);
+  };
+  const double self = seconds(RUSAGE_SELF), children = seconds(RUSAGE_CHILDREN);
+  std::fprintf(stderr,
+               "flowcast-sweep: CPU %.3f s in the sweep itself (%.3f s a run), %.2f s in the "
+               "servers and clients it ran\n",
+               self, runs ? self / runs : 0.0, children);
+}
+
 }  // namespace
 
 int sweep_main(int argc, char** argv) {
@@ -167,7 +199,8 @@ int sweep_main(int argc, char** argv) {
           ->check(common::IsParsedBy(common::parse_pattern, "WxH@FPS like 640x360@30"))
           ->type_name("WxH@FPS");
   app.add_option("--file", file,
-                 "a sweep file (JSON, docs/SWEEPS.md); options given here replace its values")
+                 "a sweep file, TOML (.toml) or JSON (docs/SWEEPS.md); options given here "
+                 "replace its values")
       ->check(common::ExistingFile("give a sweep file"))
       ->type_name("FILE");
   app.add_option("--out", out, "the results folder (created; a sweep there is resumed)")
@@ -179,7 +212,13 @@ int sweep_main(int argc, char** argv) {
       ->check(common::IsWithin(0, 100));
   app.add_option("--shard", shard_text, "run only the K-th of N disjoint parts of the grid")
       ->type_name("K/N");
-  app.add_flag("--verbose", runner.verbose, "one line per finished run");
+  app.add_flag("--verbose", runner.verbose,
+               "one line per finished run, and at the end the CPU time of the sweep itself and "
+               "of the programs it ran");
+  bool dry_run = false;
+  app.add_flag("--dry-run", dry_run,
+               "list the runs of the grid (of the --shard) and run none: one line each, "
+               "'ID seed N CONDITION', with ' done' when --out already has it");
   app.add_option("--server-bin", runner.server_bin, "flowcast-server to run (default: beside this)")
       ->type_name("FILE");
   app.add_option("--client-bin", runner.client_bin, "flowcast-client to run (default: beside this)")
@@ -221,12 +260,13 @@ int sweep_main(int argc, char** argv) {
   }
   if (merge_cmd->parsed()) return merge(merge_inputs, merge_out);
   if (report_cmd->parsed()) return report(report_dir, report_page, page_options);
-  if (out.empty()) return fail(2, "no results folder given; add --out DIR");
+  if (out.empty() && !dry_run) return fail(2, "no results folder given; add --out DIR");
   if (!file.empty()) {
     const GridSpec given = spec;
     std::ifstream in(file);
     try {
-      spec = read_sweep_file(std::string(std::istreambuf_iterator<char>(in), {}));
+      const std::string text(std::istreambuf_iterator<char>(in), {});
+      spec = read_sweep_file(text, sweep_format_of(file, text));
     } catch (const std::exception& e) {
       return fail(2, file + ": " + e.what());
     }
@@ -246,18 +286,21 @@ int sweep_main(int argc, char** argv) {
       return fail(2, "--shard wants K/N with 1 <= K <= N, like 2/4, not '" + shard_text + "'");
     runs = take_shard(runs, k, n);
   }
+  std::vector<Run> todo = runs;
+  if (!out.empty()) {
+    try {
+      todo = missing_runs(runs, read_records(out + "/runs.jsonl"));
+    } catch (const std::exception& e) {
+      return fail(1, std::string(e.what()) + " (fix or move that file)");
+    }
+  }
+  if (dry_run) return list_runs(runs, todo);
   std::error_code ec;
   fs::create_directories(out + "/runs", ec);
   if (ec) return fail(1, out + ": " + ec.message() + " (check that it can be created)");
   std::string error;
   if (!common::write_file_atomic(out + "/sweep.json", nlohmann::json(spec).dump(2) + "\n", error))
     return fail(1, error);
-  std::vector<Run> todo;
-  try {
-    todo = missing_runs(runs, read_records(out + "/runs.jsonl"));
-  } catch (const std::exception& e) {
-    return fail(1, std::string(e.what()) + " (fix or move that file)");
-  }
   if (runner.server_bin.empty()) runner.server_bin = find_program("flowcast-server", "server");
   if (runner.client_bin.empty()) runner.client_bin = find_program("flowcast-client", "client");
   runner.out_dir = out;
@@ -277,6 +320,7 @@ int sweep_main(int argc, char** argv) {
     return fail(130, "interrupted: the finished runs are kept; run the same command to resume");
   std::fprintf(stderr, "flowcast-sweep: %zu ok, %zu failed, %zu invalid; tables in %s\n", tally.ok,
                tally.failed, tally.invalid, out.c_str());
+  if (runner.verbose) print_cpu(tally.ok + tally.failed + tally.invalid);
   return tally.failed + tally.invalid > 0 ? 1 : 0;
 }
 

@@ -1,6 +1,8 @@
 #include "client/sweep/sweep_grid.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 #include "common/util/cli_units.hpp"
@@ -67,23 +69,15 @@ std::string check_axis_value(const std::string& axis, const std::string& value) 
   return validator_for(info->kind)(copy);
 }
 
-GridSpec read_sweep_file(const std::string& text) {
-  GridSpec spec;
-  try {
-    spec = nlohmann::json::parse(text).get<GridSpec>();
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(std::string("not a sweep file: ") + e.what());
-  }
-  const std::string problem = check_grid(spec);
-  if (!problem.empty()) throw std::runtime_error(problem);
-  return spec;
-}
-
 std::string check_grid(const GridSpec& spec) {
   for (const auto& [name, values] : spec.axes) {
     if (!find_axis(name)) return "axes: \"" + name + "\" is no grid option (see --help)";
     if (values.empty()) return "axes: \"" + name + "\" has no values";
-    for (const auto& value : values) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      const std::string& value = values[i];
+      // The same value twice would be the same runs twice, under one id.
+      if (std::find(values.begin(), values.begin() + i, value) != values.begin() + i)
+        return "--" + name + " lists '" + value + "' twice";
       const std::string problem = check_axis_value(name, value);
       if (!problem.empty()) return "--" + name + " " + problem;
     }
@@ -91,6 +85,12 @@ std::string check_grid(const GridSpec& spec) {
   if (spec.axes.count("input") && spec.axes.count("bitrate"))
     return "--bitrate is the pattern's: drop it, or drop the input files";
   if (spec.seeds < 1) return "seeds must be at least 1, not " + std::to_string(spec.seeds);
+  // The server's --link-seed is unsigned; the last seed must not wrap.
+  if (spec.seed_base < 0)
+    return "seed_base must be 0 or more (a --link-seed), not " + std::to_string(spec.seed_base);
+  if (spec.seed_base > std::numeric_limits<int64_t>::max() - (spec.seeds - 1))
+    return "seed_base " + std::to_string(spec.seed_base) + " leaves no room for " +
+           std::to_string(spec.seeds) + " seeds";
   if (!common::parse_duration(spec.duration))
     return "duration wants a duration like 20s, not '" + spec.duration + "'";
   if (!common::parse_pattern(spec.pattern))

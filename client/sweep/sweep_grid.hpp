@@ -62,11 +62,10 @@ struct Run {
   int64_t seed = 0;
 };
 
-// Reads a sweep file (JSON, docs/SWEEPS.md). Throws std::runtime_error that
-// names the key and what is wrong (unknown axis, bad value, not JSON).
-GridSpec read_sweep_file(const std::string& text);
 // Every problem of spec, "" when none: unknown axes, values the axes do not
-// take, empty lists, seeds < 1, a bad duration or pattern.
+// take, a value listed twice, empty lists, seeds < 1, a seed_base below 0
+// or too large for its seeds to fit an int64, a bad duration or pattern. (Sweep files:
+// sweep_file.hpp.)
 std::string check_grid(const GridSpec& spec);
 
 // "link-rate=1M transport=tcp": the condition as text, in axis order.

@@ -58,6 +58,7 @@ flowcast_fuzz_target(receive_buffer flowcast_client)
 flowcast_fuzz_target(network_source flowcast_client)
 flowcast_fuzz_target(rtsp_client_connection flowcast_client)
 flowcast_fuzz_target(rtsp_server_connection flowcast_server)
+flowcast_fuzz_target(sweep_file flowcast_sweep)
 
 # The seed corpora's generator (make-corpus.sh builds and runs it); not built by default.
 if(FLOWCAST_BUILD_TESTS)

@@ -2,10 +2,12 @@
 // partition it, and the command lines of a run.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <string>
 
+#include "client/sweep/sweep_file.hpp"
 #include "client/sweep/sweep_grid.hpp"
 
 using namespace flowcast::client::sweep;
@@ -99,6 +101,19 @@ TEST_CASE("a grid's values are checked by the unit parsers", "[unit][sweep]") {
   CHECK_THROWS_WITH(read_sweep_file("{"), Catch::Contains("not a sweep file"));
   GridSpec no_seeds = two_by_two(0);
   CHECK_THAT(check_grid(no_seeds), Catch::Contains("seeds"));
+  // A value twice would run the same runs twice under one id.
+  GridSpec twice = two_by_two(1);
+  twice.axes["transport"] = {"tcp", "udp", "tcp"};
+  CHECK(check_grid(twice) == "--transport lists 'tcp' twice");
+  // Link seeds are unsigned and must not wrap.
+  GridSpec negative = two_by_two(2);
+  negative.seed_base = -1;
+  CHECK_THAT(check_grid(negative), Catch::Contains("0 or more"));
+  GridSpec last = two_by_two(2);
+  last.seed_base = std::numeric_limits<int64_t>::max();
+  CHECK_THAT(check_grid(last), Catch::Contains("leaves no room for 2 seeds"));
+  last.seeds = 1;
+  CHECK(check_grid(last).empty());
 }
 
 TEST_CASE("a run's command lines carry its condition and link seed", "[unit][sweep]") {
