@@ -4,6 +4,7 @@
 #   make bench  install what is missing, build (release), run every benchmark into bench/RESULTS.md
 #   make sweep-demo  a small sweep: TCP versus UDP below and above the stream's rate, two buffers
 #   make bench-fanout  only the fan-out benchmark (one stream to many UDP viewers)
+#   make bench-sweep   only the sweep benchmark (its own cost per run, runs at once)
 #   make fuzz   install what is missing, build the fuzz targets (clang), run each FUZZ_SECONDS
 #   make format        format every C++ file (.clang-format)
 #   make format-check  fail when make format would change a file (CI runs it)
@@ -13,7 +14,7 @@ RUNS   ?= 5
 FANOUT_RUNS ?= 3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo sweep-demo test test-asan bench bench-fanout fuzz format format-check clean
+.PHONY: all deps configure build demo sweep-demo test test-asan bench bench-fanout bench-sweep fuzz format format-check clean
 
 all: build
 
@@ -46,6 +47,9 @@ bench: build
 
 bench-fanout: build
 	@bench/fanout.sh --runs $(FANOUT_RUNS) --build build/$(PRESET)
+
+bench-sweep: build
+	@bench/sweep.sh --build build/$(PRESET)
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan

@@ -375,9 +375,11 @@ growth_rate_ok=$(verdict "$(med "$gr_x")" 1.10)
 
 history=""
 fanout=""   # bench/fanout.sh's section, kept as it is
+sweep=""    # bench/sweep.sh's section, kept as it is
 if [ -f "$out" ]; then
   history=$(sed -n '/^<!-- history: kept by bench\/run.sh -->$/,$p' "$out")
   fanout=$(sed -n '/^<!-- fanout: /,/^<!-- \/fanout -->$/p' "$out")
+  sweep=$(sed -n '/^<!-- sweep: /,/^<!-- \/sweep -->$/p' "$out")
 fi
 
 {
@@ -434,6 +436,10 @@ fi
   echo
   if [ -n "$fanout" ]; then
     echo "$fanout"
+    echo
+  fi
+  if [ -n "$sweep" ]; then
+    echo "$sweep"
     echo
   fi
   if [ -n "$history" ]; then

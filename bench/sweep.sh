@@ -168,7 +168,7 @@ if why:
         print("- --jobs %s: %s" % (jobs, reasons))
 EOF
 {
-  echo "<!-- sweep: written by bench/sweep.sh -->"
+  echo "<!-- sweep: written by bench/sweep.sh; bench/run.sh keeps it -->"
   echo "## Sweeps: the sweep's own cost, and runs at once"
   echo
   echo "Written by \`bench/sweep.sh\`."

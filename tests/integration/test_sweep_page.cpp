@@ -42,7 +42,7 @@ void sweep(const test::TempDir& dir, std::vector<std::string> args, const std::s
 }  // namespace
 
 TEST_CASE("the sweep page renders in Chromium with every plot, each run linked to its report",
-          "[integration][sweep]") {
+          "[integration][sweep][long]") {
   test::TempDir dir;
   // The pattern at 600k over a 450k link: TCP stalls, UDP loses; 3% loss
   // and 40 ms of delay on top.
