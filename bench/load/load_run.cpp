@@ -1,11 +1,9 @@
 #include "bench/load/load_run.hpp"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,90 +13,11 @@
 #include <random>
 #include <stdexcept>
 
+#include "bench/load/load_sockets.hpp"
+#include "bench/load/stop_signals.hpp"
 #include "common/rtp/rtcp.hpp"
 
 namespace flowcast::bench {
-
-namespace {
-
-volatile sig_atomic_t g_stop = 0;
-
-void on_signal(int) {
-  g_stop = 1;
-}
-
-// SIGINT and SIGTERM end the run early (every viewer still leaves with BYE
-// and the results are still written); the old handlers come back after.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-std::string address_of(const sockaddr_storage& addr) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  uint16_t port = 0;
-  if (addr.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
-  }
-  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
-  inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-  port = ntohs(in6->sin6_port);
-  std::string out = "[";  // built step by step: GCC 12 warns about "[" + string
-  out += host;
-  out += "]:";
-  out += std::to_string(port);
-  return out;
-}
-
-std::string local_address_of(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
-  return address_of(addr);
-}
-
-// Sets SO_RCVBUF and returns what the kernel granted (it doubles the request
-// for its bookkeeping and caps it at net.core.rmem_max).
-int set_rcvbuf(int fd, int bytes) {
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-  int granted = 0;
-  socklen_t len = sizeof granted;
-  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &len);
-  return granted;
-}
-
-// 500 viewers and more need more descriptors than the usual soft limit.
-void raise_fd_limit(size_t needed) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  if (limit.rlim_cur >= needed + 64) return;
-  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, needed + 64);
-  setrlimit(RLIMIT_NOFILE, &limit);
-}
-
-double seconds_of(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-}  // namespace
 
 LoadRun::LoadRun(LoadOptions options) : options_(std::move(options)) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -167,7 +86,7 @@ LoadReport LoadRun::run() {
   StopSignals signals;
   std::array<epoll_event, 256> events{};
   Clock::time_point next_tick = start_;
-  while (!g_stop) {
+  while (!StopSignals::requested()) {
     Clock::time_point now = Clock::now();
     if (now >= end_at) break;
     if (now >= next_tick) {
@@ -188,7 +107,7 @@ LoadReport LoadRun::run() {
     for (int i = 0; i < n; ++i) on_ready(viewers_[events[i].data.u32], events[i].events, now);
   }
 
-  interrupted_ = g_stop != 0;
+  interrupted_ = StopSignals::requested();
   // Everyone leaves; a UDP viewer that stalls sends no RTCP, so no BYE.
   const Clock::time_point stop = Clock::now();
   for (auto& v : viewers_) {
@@ -517,83 +436,7 @@ LoadReport LoadRun::report(Clock::time_point stop) const {
   r.tool_cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   r.tool_cpu_cores = r.run_ms > 0 ? r.tool_cpu_s / (r.run_ms / 1000) : 0;
-
-  for (const auto& v : viewers_) {
-    ViewerRow row;
-    row.index = v.index;
-    row.local_address = v.local_address;
-    row.stalled = v.stalled;
-    switch (v.state) {
-      case State::waiting:
-        row.state = "waiting";
-        break;
-      case State::handshaking:
-        row.state = "handshaking";
-        break;
-      case State::connecting:
-        row.state = "connecting";
-        break;
-      case State::joined:
-      case State::ended:
-        row.state = "joined";
-        break;
-      case State::full:
-        row.state = "full";
-        break;
-      case State::timed_out:
-        row.state = "handshake_timeout";
-        break;
-      case State::failed:
-        row.state = "connect_failed";
-        break;
-    }
-    const auto& c = v.counter;
-    if (v.joined_at) {
-      row.joined_at_ms = ms_since_start(*v.joined_at);
-      row.join_ms =
-          std::chrono::duration<double, std::milli>(*v.joined_at - v.join_started).count();
-    }
-    row.ssrc = c.ssrc();
-    row.packets_received = c.all().packets;
-    row.bytes_received = c.all().bytes;
-    if (c.all().packets > 0) {
-      row.first_sequence = c.all().first;
-      row.highest_sequence = c.all().highest;
-    }
-    row.packets_expected = c.all().expected();
-    row.packets_lost = c.all().lost();
-    if (v.joined_at) {
-      const Clock::time_point window_end = v.ended_at.value_or(stop);
-      const auto& m = c.measured();
-      row.measured.start_ms = ms_since_start(c.measure_from());
-      const double seconds = std::max(0.0, seconds_of(window_end - c.measure_from()));
-      row.measured.duration_ms = seconds * 1000;
-      row.measured.packets_received = m.packets;
-      row.measured.bytes_received = m.bytes;
-      row.measured.packets_expected = m.expected();
-      row.measured.packets_lost = m.lost();
-      row.measured.fraction_received =
-          m.expected() > 0 ? static_cast<double>(m.packets) / static_cast<double>(m.expected()) : 0;
-      row.measured.packets_per_s = seconds > 0 ? static_cast<double>(m.packets) / seconds : 0;
-      row.measured.frames_per_s = seconds > 0 ? static_cast<double>(m.frames) / seconds : 0;
-    }
-    row.sender_reports_received = c.sender_reports();
-    row.receiver_reports_sent = v.receiver_reports;
-    row.other_ssrc_packets = c.other_ssrc_packets();
-    row.malformed = c.malformed();
-    row.dropped_kernel = v.dropped_kernel;
-    row.ended_by_server = v.ended_by_server;
-    if (const auto heard = c.last_heard()) row.last_heard_ms = ms_since_start(*heard);
-    if (v.joined_at && v.end_reason == "left" && !v.stalled && !options_.passive_port) {
-      const auto heard = c.last_heard().value_or(*v.joined_at);
-      row.went_silent = stop - heard > kSilence && stop - *v.joined_at > kSilence;
-    }
-    if (v.ended_at) {
-      row.ended_at_ms = ms_since_start(*v.ended_at);
-      row.end_reason = v.end_reason;
-    }
-    r.viewers.push_back(std::move(row));
-  }
+  for (const auto& v : viewers_) r.viewers.push_back(viewer_row(v, start_, stop, passive));
   r.summarize();
   return r;
 }

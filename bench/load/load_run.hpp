@@ -18,9 +18,7 @@
 
 #include "bench/load/load_options.hpp"
 #include "bench/load/load_report.hpp"
-#include "bench/load/receive_counter.hpp"
-#include "common/rtp/handshake.hpp"
-#include "common/rtp/rfc4571.hpp"
+#include "bench/load/load_viewer.hpp"
 
 namespace flowcast::bench {
 
@@ -44,33 +42,11 @@ class LoadRun {
   // SO_RCVBUF of a stalled TCP viewer (the kernel's minimum applies).
   static constexpr int kStalledRcvbuf = 4096;
   // A viewer that heard nothing for this long when it left went silent.
-  static constexpr auto kSilence = std::chrono::seconds(2);
+  static constexpr auto kSilence = kViewerSilence;
 
  private:
-  enum class State { waiting, handshaking, connecting, joined, full, timed_out, failed, ended };
-
-  struct Viewer {
-    int index = 0;
-    int fd = -1;
-    bool stalled = false;
-    State state = State::waiting;
-    uint32_t own_ssrc = 0;
-    std::string local_address;
-    Clock::time_point join_at{};  // when its join starts
-    Clock::time_point join_started{};
-    std::optional<Clock::time_point> joined_at;
-    Clock::time_point next_hello{};
-    Clock::time_point next_report{};
-    std::optional<Clock::time_point> ended_at;
-    std::string end_reason;
-    bool ended_by_server = false;
-    common::Cookie cookie{};
-    ReceiveCounter counter;
-    common::Rfc4571Deframer deframer;  // TCP
-    std::vector<uint8_t> outbox;       // TCP: framed RTCP not yet written
-    uint64_t dropped_kernel = 0;       // SO_RXQ_OVFL, cumulative
-    uint64_t receiver_reports = 0;
-  };
+  using State = ViewerState;
+  using Viewer = LoadViewer;
 
   void open_passive();
   void start_join(Viewer& v, Clock::time_point now);

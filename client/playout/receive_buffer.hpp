@@ -78,18 +78,23 @@
 // for what the playout policy lets go, woken by the writes that may change
 // its answer and by wake(), with no timer but the policy's own deadlines; the render and network
 // threads read snapshot(). The lock is private: every public method takes it.
+//
+// Its parts, each called with the lock held: HeldPackets stores the packets
+// and assembles access units, BufferCapacity holds the capacity and bounds,
+// TimestampTimeline places timestamps, GapTracker finds what a NACK asks
+// for, and PictureLedger counts the pictures.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <vector>
 
+#include "client/playout/buffer_capacity.hpp"
+#include "client/playout/gap_tracker.hpp"
+#include "client/playout/held_packets.hpp"
 #include "client/playout/overflow_policy.hpp"
 #include "client/playout/picture_ledger.hpp"
 #include "client/playout/playout_policy.hpp"
@@ -98,8 +103,6 @@
 #include "media/payload/access_unit_limits.hpp"
 
 namespace flowcast::client {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct ReceivedPacket {
   uint16_t sequence = 0;
@@ -113,18 +116,6 @@ struct ReceivedPacket {
   // only (RFC 3550 §5.1, P bit), or another payload type of the same SSRC
   // (FEC, RTX). Its payload and timestamp are not read.
   bool filler = false;
-};
-
-struct AccessUnitPayloads {
-  int64_t timestamp = 0;  // unwrapped 90 kHz
-  // Payloads in order; gap_before[i]: packets are missing before payload i.
-  std::vector<std::vector<uint8_t>> payloads;
-  std::vector<bool> gap_before;
-  // false when packets of it are missing, or an earlier access unit was
-  // discarded (its references are gone).
-  bool complete = true;
-  std::optional<uint64_t> send_time_us;  // of its first packet
-  size_t bytes = 0;
 };
 
 // What the buffer itself counts, in packets unless named otherwise.
@@ -155,14 +146,14 @@ class ReceiveBuffer {
  public:
   // Under block, one read of the source (a TCP read of 64 KiB, or a
   // recvmmsg batch of 16 datagrams) may land after write() said false.
-  static constexpr size_t kBlockSlackBytes = 1 << 20;
-  static constexpr size_t kBytesPerHeldPacket = 64;
-  static constexpr size_t kMinPacketBound = 4096;
+  static constexpr size_t kBlockSlackBytes = BufferCapacity::kBlockSlackBytes;
+  static constexpr size_t kBytesPerHeldPacket = BufferCapacity::kBytesPerHeldPacket;
+  static constexpr size_t kMinPacketBound = BufferCapacity::kMinPacketBound;
   // Sequence numbers found missing and not yet asked for, and asked for and
   // not yet answered, are each kept up to this many (the newest).
-  static constexpr size_t kMaxTrackedGaps = 1024;
+  static constexpr size_t kMaxTrackedGaps = GapTracker::kMaxTracked;
   // Sequence numbers taken by fillers, ahead of the next access unit.
-  static constexpr size_t kMaxTrackedFillers = 4096;
+  static constexpr size_t kMaxTrackedFillers = HeldPackets::kMaxFillers;
   // A timestamp ahead of the newest by more than the arrival times explain
   // plus this is a jump. A pause in sending moves both, but a file sender
   // pacing by decode time sends the picture after a still as early as the
@@ -170,9 +161,9 @@ class ReceiveBuffer {
   // up to a minute are not jumps.
   static constexpr std::chrono::seconds kMaxTimestampLead{60};
   // The byte capacity following the stream's rate (see the class comment).
-  static constexpr int64_t kRateWindow90k = 22'500;  // 250 ms
-  static constexpr double kRateHeadroom = 1.5;
-  static constexpr int64_t kMaxFollowedCapacityBytes = int64_t{64} << 20;
+  static constexpr int64_t kRateWindow90k = BufferCapacity::kRateWindow90k;  // 250 ms
+  static constexpr double kRateHeadroom = BufferCapacity::kRateHeadroom;
+  static constexpr int64_t kMaxFollowedCapacityBytes = BufferCapacity::kMaxFollowedCapacityBytes;
   // The longest frame interval counted: 1 s (1 fps). A longer step between
   // access units taken (a still, a pause, a hostile sender) counts as this.
   static constexpr int64_t kMaxFrameInterval90k = 90'000;
@@ -283,50 +274,22 @@ class ReceiveBuffer {
   std::vector<uint16_t> take_new_gaps();
 
  private:
-  struct Held {
-    int64_t ts = 0;
-    bool marker = false;
-    std::vector<uint8_t> payload;
-    std::optional<uint64_t> send_time_us;
-    size_t bytes = 0;
-    SteadyTime arrival;
-  };
-  using HeldMap = std::map<int64_t, Held>;  // by extended sequence
-  // Packets and payload bytes held of one timestamp.
-  struct TimestampHeld {
-    size_t packets = 0;
-    size_t bytes = 0;
-  };
-  // How the front access unit ends, from what is held.
-  struct FrontRun {
-    HeldMap::const_iterator end;  // one past its last packet held in sequence
-    bool closed = false;          // nothing missing, and ended (marker or next unit)
-    bool marker = false;          // its last packet carries a trusted marker
-  };
+  using FrontRun = HeldPackets::FrontRun;
 
   // --- Called with mutex_ held.
   bool insert_locked(int64_t seq, ReceivedPacket packet);
   bool insert_filler(int64_t seq);
-  // The first sequence number at or after seq that no filler took.
-  int64_t skip_fillers(int64_t seq) const;
   FrontRun front_run() const;
   std::optional<AccessUnitPayloads> take_complete_locked();
   std::optional<AccessUnitPayloads> take_incomplete_locked();
   std::optional<AccessUnitPayloads> take_incomplete_at_end_locked();
   bool playable() const;
-  bool has_later_data() const;
   std::chrono::microseconds buffered() const;
-  std::chrono::microseconds held_for(SteadyTime now) const;
   bool full() const;
-  size_t byte_bound() const;
-  size_t packet_bound() const;
-  // The bound without the allowance for one access unit beyond capacity.
-  size_t base_byte_bound() const;
-  size_t base_packet_bound() const;
   // The front access unit, when it alone is larger than the byte capacity:
   // its bytes and packets (up to the limits of one access unit) do not count
   // against the capacity. {0, 0} otherwise.
-  TimestampHeld front_allowance() const;
+  HeldPackets::PerTimestamp front_allowance() const;
   size_t counted_bytes() const;
   size_t counted_packets() const;
   BufferState state_for_policy(const PlayoutPolicy& policy, SteadyTime now) const;
@@ -339,7 +302,11 @@ class ReceiveBuffer {
   // dropped_overflow. oversized: it is too large to hold at all, so the rest
   // of its packets are dropped as they come.
   void discard_front(bool oversized = false);
+  // A packet of `bytes` with timestamp `ts` arrives: true when it may go in
+  // (making room as the policy says), false to discard it.
   bool make_room(int64_t ts, size_t bytes);
+  // drop-old: the oldest access units make way for what was just stored.
+  void evict_oldest();
   bool over_capacity() const;
   bool bytes_over_capacity() const;
   // The buffer holds a single access unit, still open, and a packet of
@@ -350,14 +317,10 @@ class ReceiveBuffer {
   // than the capacity: whether it fits the limits of one access unit.
   // nullopt: it is not such a packet, the usual bounds apply.
   std::optional<bool> joins_large_front(int64_t ts, size_t bytes) const;
-  void hold_bytes(int64_t ts, size_t bytes);
-  void release_bytes(int64_t ts, size_t bytes);
-  void remember_released_ts(int64_t ts);
+  // Whether the sender's markers end access units, from a packet of
+  // timestamp ts that arrives next to what is held.
+  void judge_markers(int64_t seq, int64_t ts, bool marker);
   void note_interval(int64_t ts);
-  // A packet of `bytes` of payload at timestamp ts counts towards the
-  // stream's rate; the byte capacity follows it.
-  void measure_rate(int64_t ts, size_t bytes);
-  void remember_released(int64_t seq);
   void after_take();
 
   mutable std::mutex mutex_;
@@ -367,33 +330,22 @@ class ReceiveBuffer {
   const std::function<void()> drained_;
   // --- Protected by mutex_.
   ReceiveBufferConfig config_;
-  std::chrono::microseconds capacity_;
-  int64_t capacity_bytes_;
-  int64_t grow_max_bytes_;
-  int64_t followed_ceiling_bytes_;  // the most the byte capacity follows the rate to
-  // The window the rate is measured over: its timestamps and payload bytes.
-  std::optional<int64_t> rate_from_ts_, rate_to_ts_;
-  uint64_t rate_bytes_ = 0;
-  double peak_rate_ = 0;  // payload bytes per second of media, the highest window
+  BufferCapacity capacity_;
   TimestampTimeline timeline_;
-  PictureLedger ledger_{[this](int64_t ts) { return ts_held_.count(ts) > 0; }};
+  HeldPackets held_;
+  PictureLedger ledger_{[this](int64_t ts) { return held_.holds_timestamp(ts); }};
+  GapTracker gaps_;
   bool markers_seen_ = false;
-  bool marker_trusted_ = true;         // a marker ends an access unit
-  bool last_take_had_marker_ = false;  // the last access unit taken ended at a marker
-  HeldMap packets_;
-  std::map<int64_t, TimestampHeld> ts_held_;   // per timestamp
-  std::set<int64_t> fillers_;                  // sequences fillers took, not yet passed
+  bool marker_trusted_ = true;                 // a marker ends an access unit
+  bool last_take_had_marker_ = false;          // the last access unit taken ended at a marker
   common::RecentSet<int64_t> released_{4096};  // recent sequences, to tell duplicates
   // Recent access units gone: their stragglers are late.
   common::RecentSet<int64_t> released_ts_{256};
-  std::vector<uint16_t> new_gaps_;
-  std::set<int64_t> asked_;  // sequences a NACK asked for
   common::BoundedWindow<int64_t> recent_intervals_{32};
   std::optional<int64_t> next_seq_;  // first sequence of the next access unit
   int64_t highest_seq_ = -1;         // the highest extended number inserted
   std::optional<int64_t> last_released_ts_;
   int64_t frame_interval_90k_ = 3000;
-  size_t bytes_ = 0;
   bool end_of_stream_ = false;
   bool discontinuity_ = false;           // an access unit was discarded before the next
   std::optional<int64_t> oversized_ts_;  // the last access unit discarded as too large

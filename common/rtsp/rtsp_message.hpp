@@ -3,8 +3,8 @@
 // written and read, and the interleaved binary frames of RFC 2326 §10.12
 // ('$', a channel byte, a 16-bit big-endian length, then an RTP or RTCP
 // packet) that share the connection with them once media flows over TCP.
-// Also the header values flowcast reads: Transport (§12.39), Session
-// (§12.37), RTP-Info (§12.33), and rtsp:// URLs (§3.2).
+// The header values flowcast reads (Transport, Session, RTP-Info, Range:
+// rtsp_headers.hpp) and rtsp:// URLs (rtsp_url.hpp) come with it.
 //
 // Pure byte code: no sockets. The reader is bounded whatever the peer sends
 // (RtspLimits); a stream it cannot read is an error the caller answers with
@@ -18,6 +18,9 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "common/rtsp/rtsp_headers.hpp"
+#include "common/rtsp/rtsp_url.hpp"
 
 namespace flowcast::common {
 
@@ -94,71 +97,5 @@ class RtspStreamReader {
   size_t body_length_ = 0;
   std::string error_;
 };
-
-// RFC 2326 §12.39 Transport, the one transport spec flowcast reads or
-// writes: RTP/AVP over UDP (client_port / server_port) or TCP (interleaved).
-struct RtspTransportSpec {
-  bool tcp = false;  // RTP/AVP/TCP
-  bool unicast = true;
-  std::optional<std::pair<uint16_t, uint16_t>> client_port;
-  std::optional<std::pair<uint16_t, uint16_t>> server_port;
-  std::optional<std::pair<uint8_t, uint8_t>> interleaved;
-  std::optional<std::string> destination;
-  std::optional<std::string> source;
-  std::optional<uint32_t> ssrc;
-};
-// The first spec of a Transport header (specs are comma-separated, in order
-// of preference) that is RTP/AVP over UDP or TCP; nullopt when none is.
-std::optional<RtspTransportSpec> parse_transport(std::string_view value);
-// Every spec of the header that parse_transport() would accept, in order.
-std::vector<RtspTransportSpec> parse_transports(std::string_view value);
-std::string write_transport(const RtspTransportSpec& spec);
-
-// RFC 2326 §12.37 Session: "ID" or "ID;timeout=SECONDS".
-struct RtspSessionHeader {
-  std::string id;
-  std::optional<int> timeout_s;
-};
-std::optional<RtspSessionHeader> parse_session(std::string_view value);
-
-// RFC 2326 §12.33 RTP-Info: url=...;seq=N;rtptime=T per stream.
-struct RtpInfo {
-  std::string url;
-  std::optional<uint16_t> seq;
-  std::optional<uint32_t> rtptime;
-};
-std::vector<RtpInfo> parse_rtp_info(std::string_view value);
-
-// RFC 2326 §12.29 Range in Normal Play Time (§3.6): "npt=START-[END]", each
-// time "now", seconds ("12.5") or "H:MM:SS[.frac]"; parameters after ';'
-// (";time=...") are ignored. Times are seconds from the start of the
-// presentation, within [0, kMaxNptSeconds].
-struct NptRange {
-  static constexpr double kMaxNptSeconds = 1e9;
-  std::optional<double> start_s;  // nullopt: "now" (a live stream)
-  std::optional<double> end_s;    // nullopt: open-ended
-};
-// nullopt for another unit (smpte=, clock=) or a malformed value.
-std::optional<NptRange> parse_npt_range(std::string_view value);
-// "npt=START-" or "npt=START-END", in seconds with three decimals.
-std::string write_npt_range(double start_s, std::optional<double> end_s);
-
-// rtsp://[USER[:PASS]@]HOST[:PORT][/PATH] (RFC 2326 §3.2; userinfo as in
-// RFC 3986, percent-decoded). HOST may be a bracketed IPv6 literal.
-struct RtspUrl {
-  std::string user;
-  std::string password;
-  std::string host;
-  uint16_t port = 554;
-  std::string path;  // from the first '/', "/" when absent
-  // rtsp://HOST:PORT/PATH, without the credentials: what requests name.
-  std::string without_credentials() const;
-};
-std::optional<RtspUrl> parse_rtsp_url(std::string_view url);
-// url resolved against base (a=control, Content-Base): absolute as is, "*"
-// as the base, otherwise appended to the base with one '/'. Bytes a URI
-// cannot hold (space, controls, non-ASCII) come out percent-encoded, so the
-// result is always one token of a request line.
-std::string resolve_control(std::string_view base, std::string_view control);
 
 }  // namespace flowcast::common

@@ -62,7 +62,9 @@ flowcast_fuzz_target(sweep_file flowcast_sweep)
 
 # The seed corpora's generator (make-corpus.sh builds and runs it); not built by default.
 if(FLOWCAST_BUILD_TESTS)
-  add_executable(fuzz_make_corpus EXCLUDE_FROM_ALL ${_fuzz_dir}/make_corpus.cpp)
+  add_executable(fuzz_make_corpus EXCLUDE_FROM_ALL ${_fuzz_dir}/make_corpus.cpp
+                 ${_fuzz_dir}/corpus_writer.cpp ${_fuzz_dir}/corpus_wire.cpp
+                 ${_fuzz_dir}/corpus_media.cpp ${_fuzz_dir}/corpus_client.cpp)
   target_include_directories(fuzz_make_corpus PRIVATE ${_fuzz_dir})
   target_link_libraries(fuzz_make_corpus PRIVATE flowcast_media)
   set_target_properties(fuzz_make_corpus PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${_fuzz_bin})
