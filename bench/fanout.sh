@@ -32,6 +32,8 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/results_section.sh
+. "$here/results_section.sh"
 root=$(cd "$here/.." && pwd)
 runs=""
 smoke=0
@@ -437,20 +439,7 @@ section="$work/section.md"
   echo "<!-- /fanout -->"
 } >"$section"
 
-# The section replaces the old one, or goes before the history (or at the
-# end); everything else in the file is kept.
-if [ -f "$out" ] && grep -q '^<!-- fanout: ' "$out"; then
-  awk -v f="$section" '
-    /^<!-- fanout: / { while ((getline l < f) > 0) print l; skip = 1; next }
-    skip && /^<!-- \/fanout -->$/ { skip = 0; next }
-    !skip { print }' "$out" >"$out.tmp"
-elif [ -f "$out" ] && grep -q '^<!-- history: ' "$out"; then
-  awk -v f="$section" '
-    /^<!-- history: / { while ((getline l < f) > 0) print l; print "" }
-    { print }' "$out" >"$out.tmp"
-else
-  { [ -f "$out" ] && cat "$out" && echo; cat "$section"; } >"$out.tmp"
-fi
-mv "$out.tmp" "$out"
+# The section replaces the old one; everything else in the file is kept.
+write_results_section fanout "$section" "$out"
 cp "$values" "$out.fanout.tsv" 2>/dev/null || true
 log "wrote the Fan-out section of $out"

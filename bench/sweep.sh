@@ -30,6 +30,8 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/results_section.sh
+. "$here/results_section.sh"
 root=$(cd "$here/.." && pwd)
 levels="1 2 4 6 8 10 12"
 seeds=4
@@ -190,21 +192,8 @@ EOF
   echo "<!-- /sweep -->"
 } >"$section"
 
-# The section replaces the old one, or goes before the history (or at the
-# end); everything else in the file is kept.
-if [ -f "$out" ] && grep -q '^<!-- sweep: ' "$out"; then
-  awk -v f="$section" '
-    /^<!-- sweep: / { while ((getline l < f) > 0) print l; skip = 1; next }
-    skip && /^<!-- \/sweep -->$/ { skip = 0; next }
-    !skip { print }' "$out" >"$out.tmp"
-elif [ -f "$out" ] && grep -q '^<!-- history: ' "$out"; then
-  awk -v f="$section" '
-    /^<!-- history: / { while ((getline l < f) > 0) print l; print "" }
-    { print }' "$out" >"$out.tmp"
-else
-  { [ -f "$out" ] && cat "$out" && echo; cat "$section"; } >"$out.tmp"
-fi
-mv "$out.tmp" "$out"
+# The section replaces the old one; everything else in the file is kept.
+write_results_section sweep "$section" "$out"
 cp "$values" "$out.sweep.tsv" 2>/dev/null || true
 cat "$work/table.md"
 log "wrote the Sweeps section of $out"
