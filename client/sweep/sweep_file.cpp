@@ -157,7 +157,30 @@ GridSpec read_json(const std::string& text) {
   return grid_from(doc, [](const std::string&) { return std::string(); });
 }
 
+// toml++ 3.3 (Debian's) classifies a non-ASCII character as whitespace or
+// not through a table that reaches TOML_UNREACHABLE for most of U+00A1 to
+// U+FEFE (é included): undefined behaviour on any such byte. So a TOML sweep
+// file is ASCII; a non-ASCII name is written as a \uXXXX escape in a string
+// or in a JSON sweep file.
+void require_ascii(const std::string& text) {
+  size_t line = 1, column = 1;
+  for (const char ch : text) {
+    if (static_cast<unsigned char>(ch) >= 0x80)
+      throw std::runtime_error("not a sweep file: line " + std::to_string(line) + ", column " +
+                               std::to_string(column) +
+                               ": a TOML sweep file is ASCII; write other characters as "
+                               "\\uXXXX in a string, or use a JSON sweep file");
+    if (ch == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+}
+
 GridSpec read_toml(const std::string& text) {
+  require_ascii(text);
   toml::table table;
   try {
     table = toml::parse(std::string_view(text));

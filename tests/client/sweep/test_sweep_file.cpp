@@ -151,3 +151,16 @@ TEST_CASE("a sweep file's format is told by its name, else by its text", "[unit]
   CHECK(sweep_format_of("grid", "seeds = 3") == SweepFormat::toml);
   CHECK(sweep_format_of("-", "") == SweepFormat::toml);
 }
+
+// toml++ 3.3 reaches undefined behaviour on most non-ASCII characters
+// (sweep_file.cpp, require_ascii): a TOML file with one is refused at its
+// place, and an escaped one is read.
+TEST_CASE("a TOML sweep file is ASCII; other characters are escaped", "[unit][sweep]") {
+  CHECK_THAT(
+      refusal("seeds = 1\n# caf\xc3\xa9\n", SweepFormat::toml),
+      Catch::StartsWith("not a sweep file: line 2, column 6:") && Catch::Contains("\\uXXXX"));
+  CHECK_THAT(refusal("seeds = 1\n[axes]\ntransport = [\"tcp\"]\nbitrate = [\"600k\"]\n"
+                     "pattern = \"vid\\u00e9o\"\n",
+                     SweepFormat::toml),
+             !Catch::Contains("ASCII"));
+}
