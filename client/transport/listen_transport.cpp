@@ -64,7 +64,7 @@ void ListenTransport::start(TransportEvents& events) {
 }
 
 void ListenTransport::do_read() {
-  if (read_pending_ || closed_ || !reading_) return;
+  if (read_pending_ || closed_ || !reading()) return;
   read_pending_ = true;
   rtp_.async_wait(asio::ip::udp::socket::wait_read, [this](const asio::error_code& e) {
     read_pending_ = false;
@@ -74,9 +74,9 @@ void ListenTransport::do_read() {
       return;
     }
     const int err = reader_.read(
-        rtp_.native_handle(), [this] { return !closed_ && reading_; },
+        rtp_.native_handle(), [this] { return !closed_ && reading(); },
         [this](std::span<const uint8_t> d) {
-          events_->on_packet(d);
+          deliver(d);
           return !closed_;
         },
         [this](uint32_t drops) { events_->on_kernel_drops(drops); });
@@ -94,17 +94,18 @@ void ListenTransport::do_read_rtcp() {
   rtcp_.async_receive(asio::buffer(rtcp_buffer_), [this](const asio::error_code& e, size_t n) {
     if (e || closed_) return;
     const std::span<const uint8_t> packet(rtcp_buffer_.data(), n);
+    // RTCP is read whatever the receiver said: it is small, and it carries
+    // the BYE.
     if (common::is_rtcp(packet))
-      events_->on_packet(packet);
+      deliver(packet);
     else
       events_->on_stray();
     if (!closed_) do_read_rtcp();
   });
 }
 
-void ListenTransport::set_reading(bool reading) {
-  reading_ = reading;
-  if (reading) do_read();
+void ListenTransport::resume_reading() {
+  do_read();
 }
 
 KernelQueue ListenTransport::sample_kernel() {

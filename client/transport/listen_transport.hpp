@@ -20,12 +20,15 @@ class ListenTransport : public RtpTransport {
   ListenTransport(asio::io_context& io, ListenOptions listen, std::optional<int> so_rcvbuf);
 
   void start(TransportEvents& events) override;
-  void send_rtcp(std::span<const uint8_t>) override {}
-  void set_reading(bool reading) override;
+  // A listener has no address to send RTCP to (traits().sends_feedback).
+  bool write(RtcpPacket) override { return false; }
   KernelQueue sample_kernel() override;
   void close() override;
   const TransportTraits& traits() const override;
   std::string where() const override;
+
+ protected:
+  void resume_reading() override;
 
  private:
   void open(asio::ip::udp::socket& socket, uint16_t port, asio::error_code& ec);
@@ -40,7 +43,6 @@ class ListenTransport : public RtpTransport {
   TransportEvents* events_ = nullptr;
   DatagramReader reader_;
   std::array<uint8_t, 8192> rtcp_buffer_{};
-  bool reading_ = true;
   bool read_pending_ = false;
   bool closed_ = false;
 };

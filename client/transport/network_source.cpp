@@ -31,6 +31,7 @@ NetworkSource::NetworkSource(SourceOptions options, ReceivePath& path, SteadyTim
   std::random_device rd;
   own_ssrc_ = static_cast<uint32_t>(rd());
   pipe(path);
+  transport_->pipe_receiver(*this);
   path.on_drain([this] {
     asio::post(io_, [this] {
       buffer_blocked_ = false;
@@ -70,7 +71,7 @@ void NetworkSource::stop() {
     if (status_ == SourceStatus::streaming && transport_->traits().sends_feedback) {
       std::vector<uint8_t> bye;
       common::write_bye(common::Goodbye{{own_ssrc_}}, bye);
-      transport_->send_rtcp(bye);
+      transport_->write(std::move(bye));
     }
     transport_->close();
     io_.stop();
@@ -84,7 +85,7 @@ void NetworkSource::request_keyframe() {
       return;
     std::vector<uint8_t> pli;
     common::write_pli(common::PictureLossIndication{own_ssrc_, *media_ssrc_}, pli);
-    transport_->send_rtcp(pli);
+    transport_->write(std::move(pli));
     count([](SourceCounters& c) { ++c.plis_sent; });
   });
 }
@@ -124,7 +125,8 @@ void NetworkSource::apply_reading() {
   if (reading && !reading_ && last_gap_packet_) last_gap_packet_ = Clock::now();
   reading_ = reading;
   if (!reading && sender_clock_) sender_clock_->on_not_reading(Clock::now());
-  transport_->set_reading(reading);
+  // Stopping takes effect at the transport's next write(), which says so.
+  if (reading) emit_drain();
 }
 
 void NetworkSource::fail(const std::string& message) {
@@ -172,7 +174,7 @@ void NetworkSource::on_failed(const std::string& message) {
   fail(message);
 }
 
-void NetworkSource::on_peer_closed() {
+void NetworkSource::end() {
   if (bye_seen_) {
     finish_stream();
   } else {
@@ -194,12 +196,13 @@ void NetworkSource::on_read_done() {
   if (transport_->traits().sample_after_read) sample_kernel();
 }
 
-void NetworkSource::on_packet(std::span<const uint8_t> packet) {
-  if (status_ != SourceStatus::streaming) return;
+bool NetworkSource::write(ReceivedDatagram packet) {
+  if (status_ != SourceStatus::streaming) return true;
   if (common::is_rtcp(packet))
     on_rtcp(packet);
   else
     on_rtp(packet);
+  return reading_;
 }
 
 void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
@@ -405,7 +408,7 @@ void NetworkSource::send_nacks() {
   if (gaps.empty()) return;
   std::vector<uint8_t> packet;
   common::write_nack(common::GenericNack{own_ssrc_, *media_ssrc_, std::move(gaps)}, packet);
-  transport_->send_rtcp(packet);
+  transport_->write(std::move(packet));
   count([](SourceCounters& c) { ++c.nacks_sent; });
 }
 
@@ -458,7 +461,7 @@ void NetworkSource::send_receiver_report() {
   }
   std::vector<uint8_t> packet;
   common::write_receiver_report(rr, packet);
-  transport_->send_rtcp(packet);
+  transport_->write(std::move(packet));
 }
 
 }  // namespace flowcast::client

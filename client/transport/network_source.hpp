@@ -89,7 +89,12 @@ struct SourceOptions {
   std::optional<common::AtFor> consumer_pause;  // --consumer-pause AT+FOR
 };
 
-class NetworkSource : public common::Readable<ReceivedPacket>, private TransportEvents {
+// A Readable of the packets it plays, piped into the ReceivePath; the
+// transport below it is piped into it (a private Writable of what the
+// transport receives) and is written the RTCP it sends.
+class NetworkSource : public common::Readable<ReceivedPacket>,
+                      private common::Writable<ReceivedDatagram>,
+                      private TransportEvents {
  public:
   // A restarted sender that does not start at a keyframe: packets in
   // sequence from the new SSRC, and how long the current one must have been
@@ -142,12 +147,17 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   Transport carrier() const { return transport_->traits().carrier; }
 
  private:
+  // Writable<ReceivedDatagram>, on the network thread: one packet from the
+  // transport. Returns false while the transport should not read (the
+  // buffer is full under the block policy, or the consumer is busy);
+  // emit_drain() tells it to read again.
+  bool write(ReceivedDatagram packet) override;
+  // The peer closed the connection.
+  void end() override;
   // TransportEvents, on the network thread.
   void on_connected(int rcvbuf_bytes) override;
-  void on_packet(std::span<const uint8_t> packet) override;
   void on_stray() override;
   void on_kernel_drops(uint32_t total) override;
-  void on_peer_closed() override;
   void on_failed(const std::string& message) override;
   void on_read_done() override;
 
@@ -219,7 +229,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>, private Transport
   std::chrono::steady_clock::duration longest_gap_{0};
   std::chrono::steady_clock::duration longest_gap_before_{0};
   bool replaying_ = false;  // a followed SSRC's kept packets are played
-  bool reading_ = true;     // the transport reads (as apply_reading last said)
+  bool reading_ = true;     // the transport may read (as apply_reading last said)
   // Another SSRC of the expected payload type, and its recent packets.
   struct Candidate {
     uint32_t ssrc = 0;

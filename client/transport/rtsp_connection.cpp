@@ -101,13 +101,14 @@ void RtspConnection::write(std::string_view text) {
   stream_->write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 
-void RtspConnection::send_frame(uint8_t channel, std::span<const uint8_t> data) {
-  if (closed_ || !connected_ || data.size() > 0xFFFF) return;
-  if (stream_->pending_write() + data.size() + 4 > kMaxPendingWrite) return;
+bool RtspConnection::send_frame(uint8_t channel, std::span<const uint8_t> data) {
+  if (closed_ || !connected_ || data.size() > 0xFFFF) return false;
+  if (stream_->pending_write() + data.size() + 4 > kMaxPendingWrite) return false;
   std::vector<uint8_t> frame;
   frame.reserve(data.size() + 4);
   common::write_interleaved(channel, data, frame);
   stream_->write(frame);
+  return true;
 }
 
 void RtspConnection::set_reading(bool reading) {

@@ -57,8 +57,9 @@ class RtspConnection {
   void on_closed(ClosedHandler handler) { on_closed_ = std::move(handler); }
   // After a batch of frames was handed over.
   void on_read_done(std::function<void()> handler) { on_read_done_ = std::move(handler); }
-  // An interleaved frame, best effort.
-  void send_frame(uint8_t channel, std::span<const uint8_t> data);
+  // An interleaved frame, best effort: false when it was dropped (the
+  // connection is not up, or its write queue is past its bound).
+  bool send_frame(uint8_t channel, std::span<const uint8_t> data);
   // false: read nothing more after the read in progress (TCP flow control
   // then holds the server back); true: read again.
   void set_reading(bool reading);

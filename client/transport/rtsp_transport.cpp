@@ -61,7 +61,7 @@ void RtspTransport::start(TransportEvents& events) {
       return;
     }
     close();
-    events_->on_peer_closed();
+    end_downstream();
   });
   connection_->connect(kConnectTimeout, [this](const std::string& error) {
     if (!error.empty()) {
@@ -251,14 +251,14 @@ void RtspTransport::on_frame(const common::InterleavedFrame& frame) {
   if (!tcp_ || !playing_) return;
   if (frame.channel == rtp_channel_) {
     media_seen_ = true;
-    events_->on_packet(frame.data);
+    if (!deliver(frame.data)) connection_->set_reading(false);
   } else if (frame.channel == rtcp_channel_) {
-    events_->on_packet(frame.data);
+    if (!deliver(frame.data)) connection_->set_reading(false);
   }
 }
 
 void RtspTransport::do_read_udp() {
-  if (udp_read_pending_ || closed_ || !reading_ || tcp_ || !rtp_.is_open()) return;
+  if (udp_read_pending_ || closed_ || !reading() || tcp_ || !rtp_.is_open()) return;
   udp_read_pending_ = true;
   rtp_.async_wait(asio::ip::udp::socket::wait_read, [this](const asio::error_code& e) {
     udp_read_pending_ = false;
@@ -268,10 +268,10 @@ void RtspTransport::do_read_udp() {
       return;
     }
     const int err = reader_.read(
-        rtp_.native_handle(), [this] { return !closed_ && reading_ && !tcp_; },
+        rtp_.native_handle(), [this] { return !closed_ && reading() && !tcp_; },
         [this](std::span<const uint8_t> d) {
           media_seen_ = true;
-          events_->on_packet(d);
+          deliver(d);
           return !closed_;
         },
         [this](uint32_t drops) { events_->on_kernel_drops(drops); });
@@ -290,31 +290,30 @@ void RtspTransport::do_read_rtcp() {
   rtcp_.async_receive(asio::buffer(rtcp_buffer_), [this](const asio::error_code& e, size_t n) {
     if (e || closed_ || tcp_) return;
     const std::span<const uint8_t> packet(rtcp_buffer_.data(), n);
+    // RTCP is read whatever the receiver said: it is small, and it carries
+    // the BYE.
     if (common::is_rtcp(packet))
-      events_->on_packet(packet);
+      deliver(packet);
     else
       events_->on_stray();
     if (!closed_) do_read_rtcp();
   });
 }
 
-void RtspTransport::send_rtcp(std::span<const uint8_t> packet) {
-  if (closed_ || !playing_) return;
-  if (tcp_) {
-    connection_->send_frame(rtcp_channel_, packet);
-    return;
-  }
-  if (!server_rtcp_ || !rtcp_.is_open()) return;
+bool RtspTransport::write(RtcpPacket packet) {
+  if (closed_ || !playing_) return false;
+  if (tcp_) return connection_->send_frame(rtcp_channel_, packet);
+  if (!server_rtcp_ || !rtcp_.is_open()) return false;
   asio::error_code ec;
   rtcp_.send_to(asio::buffer(packet.data(), packet.size()), *server_rtcp_, 0, ec);
+  return !ec;
 }
 
-void RtspTransport::set_reading(bool reading) {
-  reading_ = reading;
+void RtspTransport::resume_reading() {
   if (!connection_) return;
   if (tcp_)
-    connection_->set_reading(reading);
-  else if (reading)
+    connection_->set_reading(true);
+  else
     do_read_udp();
 }
 

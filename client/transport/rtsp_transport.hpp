@@ -34,12 +34,14 @@ class RtspTransport : public RtpTransport {
                 RtspStreamMaker make_stream = &TcpByteStream::make);
 
   void start(TransportEvents& events) override;
-  void send_rtcp(std::span<const uint8_t> packet) override;
-  void set_reading(bool reading) override;
+  bool write(RtcpPacket packet) override;
   KernelQueue sample_kernel() override;
   void close() override;
   const TransportTraits& traits() const override;
   std::string where() const override;
+
+ protected:
+  void resume_reading() override;
 
  private:
   void setup(bool tcp);
@@ -75,7 +77,6 @@ class RtspTransport : public RtpTransport {
   bool playing_ = false;
   bool connected_reported_ = false;
   bool media_seen_ = false;
-  bool reading_ = true;
   bool udp_read_pending_ = false;
   bool closed_ = false;
 };

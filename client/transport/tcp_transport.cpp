@@ -109,7 +109,7 @@ void TcpTransport::connect_from(size_t index) {
 }
 
 void TcpTransport::do_read() {
-  if (!reading_ || read_pending_ || closed_ || !connected_) return;
+  if (!reading() || read_pending_ || closed_ || !connected_) return;
   read_pending_ = true;
   socket_.async_read_some(asio::buffer(read_buffer_), [this](const asio::error_code& e, size_t n) {
     read_pending_ = false;
@@ -117,31 +117,31 @@ void TcpTransport::do_read() {
     if (e) {
       if (e == asio::error::eof) {
         close();
-        events_->on_peer_closed();
+        end_downstream();
       } else {
         fail("the TCP connection was lost: " + e.message());
       }
       return;
     }
     deframer_.feed(std::span<const uint8_t>(read_buffer_.data(), n),
-                   [this](std::span<const uint8_t> p) { events_->on_packet(p); });
+                   [this](std::span<const uint8_t> p) { deliver(p); });
     if (closed_) return;
     events_->on_read_done();
     do_read();
   });
 }
 
-void TcpTransport::set_reading(bool reading) {
-  reading_ = reading;
-  if (reading) do_read();
+void TcpTransport::resume_reading() {
+  do_read();
 }
 
-void TcpTransport::send_rtcp(std::span<const uint8_t> packet) {
-  if (closed_ || !connected_) return;
+bool TcpTransport::write(RtcpPacket packet) {
+  if (closed_ || !connected_) return false;
   std::vector<uint8_t> framed;
-  if (!common::frame_rfc4571(packet, framed)) return;
-  if (writer_.pending() + framed.size() > kMaxPendingRtcp) return;
+  if (!common::frame_rfc4571(packet, framed)) return false;
+  if (writer_.pending() + framed.size() > kMaxPendingRtcp) return false;
   writer_.write(framed);
+  return true;
 }
 
 KernelQueue TcpTransport::sample_kernel() {

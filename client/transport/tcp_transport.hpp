@@ -23,12 +23,14 @@ class TcpTransport : public RtpTransport {
   TcpTransport(asio::io_context& io, std::string host, uint16_t port, std::optional<int> so_rcvbuf);
 
   void start(TransportEvents& events) override;
-  void send_rtcp(std::span<const uint8_t> packet) override;
-  void set_reading(bool reading) override;
+  bool write(RtcpPacket packet) override;
   KernelQueue sample_kernel() override;
   void close() override;
   const TransportTraits& traits() const override;
   std::string where() const override;
+
+ protected:
+  void resume_reading() override;
 
  private:
   // Connects to endpoints_[index] and on, one at a time.
@@ -51,7 +53,6 @@ class TcpTransport : public RtpTransport {
   std::array<uint8_t, 65536> read_buffer_{};
   TcpWriteQueue writer_;  // framed RTCP
   bool connected_ = false;
-  bool reading_ = true;
   bool read_pending_ = false;
   bool closed_ = false;
 };

@@ -109,7 +109,7 @@ void UdpTransport::do_read() {
     }
     // The handshake is read whatever the consumer does.
     const int err = reader_.read(
-        socket_.native_handle(), [this] { return !closed_ && (!accepted_ || reading_); },
+        socket_.native_handle(), [this] { return !closed_ && (!accepted_ || reading()); },
         [this](std::span<const uint8_t> d) { return on_datagram(d); },
         [this](uint32_t drops) { events_->on_kernel_drops(drops); });
     if (closed_) return;
@@ -129,13 +129,13 @@ void UdpTransport::do_read() {
       return;
     }
     if (accepted_) events_->on_read_done();
-    if (!accepted_ || reading_) do_read();
+    if (!accepted_ || reading()) do_read();
   });
 }
 
 bool UdpTransport::on_datagram(std::span<const uint8_t> data) {
   if (!common::is_handshake(data)) {
-    if (accepted_) events_->on_packet(data);
+    if (accepted_) deliver(data);
     return !closed_;
   }
   auto m = common::parse_handshake(data);
@@ -161,15 +161,15 @@ bool UdpTransport::on_datagram(std::span<const uint8_t> data) {
   return true;
 }
 
-void UdpTransport::set_reading(bool reading) {
-  reading_ = reading;
-  if (reading) do_read();
+void UdpTransport::resume_reading() {
+  do_read();
 }
 
-void UdpTransport::send_rtcp(std::span<const uint8_t> packet) {
-  if (closed_) return;
+bool UdpTransport::write(RtcpPacket packet) {
+  if (closed_) return false;
   asio::error_code ec;
   socket_.send(asio::buffer(packet.data(), packet.size()), 0, ec);
+  return !ec;
 }
 
 KernelQueue UdpTransport::sample_kernel() {

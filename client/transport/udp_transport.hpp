@@ -21,12 +21,14 @@ class UdpTransport : public RtpTransport {
   UdpTransport(asio::io_context& io, std::string host, uint16_t port, std::optional<int> so_rcvbuf);
 
   void start(TransportEvents& events) override;
-  void send_rtcp(std::span<const uint8_t> packet) override;
-  void set_reading(bool reading) override;
+  bool write(RtcpPacket packet) override;
   KernelQueue sample_kernel() override;
   void close() override;
   const TransportTraits& traits() const override;
   std::string where() const override;
+
+ protected:
+  void resume_reading() override;
 
  private:
   // Opens the socket to endpoints_[next_endpoint_++] and says HELLO; false
@@ -52,7 +54,6 @@ class UdpTransport : public RtpTransport {
   DatagramReader reader_;
   std::array<uint8_t, 16> cookie_{};
   bool accepted_ = false;
-  bool reading_ = true;
   bool read_pending_ = false;
   bool closed_ = false;
 };

@@ -58,28 +58,31 @@ class ByteStreamTransport : public client::RtpTransport {
     for (size_t at = 0; at < stream_.size() && !closed_; at += 1500) {
       const auto chunk = stream_.subspan(at, std::min<size_t>(1500, stream_.size() - at));
       deframer.feed(chunk, [&](std::span<const uint8_t> packet) {
-        if (!closed_) events.on_packet(packet);
+        if (!closed_) deliver(packet);  // read on whatever it says: all is read at once
       });
       if (closed_) return;
       events.on_read_done();
       const auto s = buffer_.snapshot();
       FUZZ_CHECK(s.bytes <= s.byte_bound && s.held_packets <= s.packet_bound);
     }
-    if (!closed_) events.on_peer_closed();
+    if (!closed_) end_downstream();
   }
-  void send_rtcp(std::span<const uint8_t> packet) override {
+  bool write(client::RtcpPacket packet) override {
     FUZZ_CHECK(common::is_rtcp(packet));
     const auto rtcp = common::parse_rtcp(packet);
     FUZZ_CHECK(rtcp.has_value());
     for (const auto& nack : rtcp->nacks)
       FUZZ_CHECK(nack.lost_sequences.size() <= ReceiveBuffer::kMaxTrackedGaps);
     sent_.fetch_add(1);
+    return true;
   }
-  void set_reading(bool) override {}  // the stream is all read at once
   client::KernelQueue sample_kernel() override { return {}; }
   void close() override { closed_ = true; }
   const client::TransportTraits& traits() const override { return traits_; }
   std::string where() const override { return "a fuzzed byte stream"; }
+
+ protected:
+  void resume_reading() override {}  // the stream is all read at once
 
  private:
   std::span<const uint8_t> stream_;

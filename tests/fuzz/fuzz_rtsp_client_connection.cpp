@@ -94,16 +94,20 @@ class MemoryStream : public client::RtspByteStream {
   bool closed_ = false;
 };
 
-class Events : public client::TransportEvents {
+class Events : public client::TransportEvents, public common::Writable<client::ReceivedDatagram> {
  public:
   void on_connected(int) override {
     FUZZ_CHECK(!ended && !connected);
     connected = true;
   }
-  void on_packet(std::span<const uint8_t>) override { FUZZ_CHECK(!ended && connected); }
+  // The packets the transport pipes into its receiver.
+  bool write(client::ReceivedDatagram) override {
+    FUZZ_CHECK(!ended && connected);
+    return true;
+  }
   void on_stray() override { FUZZ_CHECK(!ended); }
   void on_kernel_drops(uint32_t) override { FUZZ_CHECK(!ended); }
-  void on_peer_closed() override {
+  void end() override {
     FUZZ_CHECK(!ended);
     ended = true;
   }
@@ -113,7 +117,7 @@ class Events : public client::TransportEvents {
   }
   void on_read_done() override {
     FUZZ_CHECK(!ended);
-    if (transport && send_rtcp) transport->send_rtcp(report);
+    if (transport && send_rtcp) transport->write(report);
   }
 
   client::RtspTransport* transport = nullptr;
@@ -230,6 +234,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     {
       client::RtspTransport transport(io, options, std::nullopt, make);
       events.transport = &transport;
+      transport.pipe_receiver(events);
       transport.start(events);
       run_ready(io);
       // The stream ended: the transport with it.
