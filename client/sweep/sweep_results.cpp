@@ -98,9 +98,9 @@ std::string client_busy_reason(const nlohmann::json& c) {
   const double late_pictures = number_at(c, keys::kClientLoadLatePictures);
   if (late_pictures > 0) {
     std::snprintf(text, sizeof text,
-                  "the client dropped %.0f pictures it held in time: its render loop came back "
+                  "the client dropped %.0f picture%s it held in time: its render loop came back "
                   "late (client_load.late_pictures)",
-                  late_pictures);
+                  late_pictures, late_pictures == 1 ? "" : "s");
     return text;
   }
   const double wake_late = number_at(c, keys::kClientLoadWakeLateMax);

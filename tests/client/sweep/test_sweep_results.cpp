@@ -153,7 +153,9 @@ TEST_CASE("a run whose client fell behind is one the machine was too busy for", 
       Catch::Contains("212 ms late") && Catch::Contains("wake_late_ms.max > 150 ms"));
   CHECK_THAT(client_busy_reason(json::parse(R"({"client_load": {"late_pictures": 3,
         "wake_late_ms": {"max": 40}}})")),
-             Catch::Contains("dropped 3 pictures") && Catch::Contains("late_pictures"));
+             Catch::Contains("dropped 3 pictures it held") && Catch::Contains("late_pictures"));
+  CHECK_THAT(client_busy_reason(json::parse(R"({"client_load": {"late_pictures": 1}})")),
+             Catch::Contains("dropped 1 picture it held"));
   // The network's late pictures are the link's figures, not the machine's.
   CHECK(client_busy_reason(json::parse(R"({"frames": {"dropped_late": 9},
         "client_load": {"late_pictures": 0, "wake_late_ms": {"max": 3}}})"))
