@@ -1,5 +1,6 @@
 #include "client/player.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,6 +24,14 @@ Renderer* stop_wakes = nullptr;
 
 double ms(std::chrono::microseconds duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+// This process's CPU time, user and system, in ms (getrusage(2)).
+double process_cpu_ms() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  const auto to_ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
+  return to_ms(usage.ru_utime) + to_ms(usage.ru_stime);
 }
 
 SourceOptions source_options(const ClientOptions& o) {
@@ -324,7 +333,8 @@ MetricsDocument Player::metrics() const {
                            .skipped = render_.skipped(),
                            .left_in_render_queue = render_.left_in_queue(),
                            .stalls = clock_.stalls(),
-                           .play_time = clock_.play_time(facts.finished)};
+                           .play_time = clock_.play_time(facts.finished),
+                           .cpu_ms = process_cpu_ms()};
   return assemble_metrics(facts, parts, quality_.get(), timeline_.samples());
 }
 

@@ -137,6 +137,11 @@ MetricsDocument assemble_metrics(const SessionFacts& session, const PartReadings
   m.kernel = {.rcvbuf_bytes = parts.source.rcvbuf_bytes,
               .peak_queued_bytes = parts.source.peak_kernel_queued};
   m.latency_ms = summarize_latency(parts.render.latencies_ms);
+  const LatencySummary late = summarize_latency(parts.render.wake_late_ms);
+  m.client_load = {.wakes = parts.render.wake_late_ms.size(),
+                   .wake_late_ms = {.p50 = late.p50, .p95 = late.p95, .max = late.max},
+                   .late_pictures = parts.render.late_pictures,
+                   .cpu_ms = parts.cpu_ms};
   if (quality) fill_quality(m, *quality, session.metrics_path);
   m.timeline = std::move(timeline);
   m.qoe = qoe_of(m);

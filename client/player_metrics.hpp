@@ -33,6 +33,7 @@ struct PartReadings {
   uint64_t left_in_render_queue = 0;  // RenderStage::left_in_queue()
   std::vector<StallEvent> stalls;     // closed at the end of the run
   std::chrono::microseconds play_time{0};
+  double cpu_ms = 0;  // the process's CPU time so far (getrusage RUSAGE_SELF)
 };
 
 // The session around the pipeline: its edges, what ended it, and its

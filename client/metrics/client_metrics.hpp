@@ -89,6 +89,11 @@ struct RenderStats {
   std::optional<SteadyTime> first_picture;
   std::vector<double> latencies_ms;
   FreezeDetector freezes;
+  // The client's own lag (ClientLoad): how late the loop came for each
+  // picture it had been waiting for, in ms, and the pictures it held in
+  // time yet dropped late for coming back after their successor was due.
+  std::vector<double> wake_late_ms;
+  uint64_t late_pictures = 0;
 };
 
 // Writes the timeline as CSV with a header row.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "client/decode/loss_policy.hpp"
+#include "client/metrics/client_load.hpp"
 #include "client/metrics/session_state.hpp"
 #include "client/playout/overflow_policy.hpp"
 #include "client/transport/transport_kind.hpp"
@@ -367,12 +368,13 @@ struct MetricsDocument {
   std::vector<SnapshotRecord> snapshots;
   std::vector<TimelineSample> timeline;
   QoeFigures qoe;
+  ClientLoad client_load;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
                                                 duration_ms, session, startup_ms, stalls,
                                                 rebuffering_ratio, freezes, packets, frames, buffer,
                                                 kernel, latency_ms, quality, snapshots, timeline,
-                                                qoe)
+                                                qoe, client_load)
 
 // Where readers find figures in a file: the one list of JSON pointers for
 // code that reads files as they come (flowcast-report), checked against the
@@ -456,6 +458,10 @@ inline const Pointer kQoeScore{"/qoe/score"};
 inline const Pointer kQoeStallMos{"/qoe/stall_mos"};
 inline const Pointer kQoePictureMos{"/qoe/picture_mos"};
 inline const Pointer kQoePictureBasis{"/qoe/picture_basis"};
+inline const Pointer kClientLoad{"/client_load"};
+inline const Pointer kClientLoadWakeLateMax{"/client_load/wake_late_ms/max"};
+inline const Pointer kClientLoadWakeLateP95{"/client_load/wake_late_ms/p95"};
+inline const Pointer kClientLoadLatePictures{"/client_load/late_pictures"};
 
 // In one entry of "timeline".
 inline const Pointer kSampleTMs{"/t_ms"};

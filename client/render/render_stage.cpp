@@ -1,6 +1,7 @@
 #include "client/render/render_stage.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace flowcast::client {
 
@@ -30,11 +31,20 @@ std::optional<SteadyTime> RenderStage::next_due() {
 
 void RenderStage::show_due(SteadyTime now, std::optional<SteadyTime> stream_end,
                            SteadyTime startup_from) {
+  // The picture the loop went to sleep holding, not yet due then.
+  const std::optional<int64_t> awaited = std::exchange(awaited_pts_, std::nullopt);
   for (;;) {
     const auto due = next_due();
-    if (!due || *due > now) return;
+    if (!due) return;
+    if (*due > now) {
+      queue_.peek([&](const RenderFrame& f) { awaited_pts_ = f.pts_90k; });
+      return;
+    }
     auto f = queue_.try_pop();
     if (!f) return;
+    // Waited for and now due: how late the loop came back for it.
+    const bool held = awaited && f->pts_90k == *awaited;
+    if (held) stats_.wake_late_ms.push_back(ms_between(*due, now));
     if (last_pts_ && f->pts_90k > *last_pts_)
       frame_interval_90k_ = std::clamp<int64_t>(f->pts_90k - *last_pts_, 300, 90000);
     last_pts_ = f->pts_90k;
@@ -49,6 +59,9 @@ void RenderStage::show_due(SteadyTime now, std::optional<SteadyTime> stream_end,
     const auto next = next_due();
     if (next && *next <= now && !stream_end) {
       ++stats_.dropped_late;
+      // Held in time, its successor due strictly after it: only the loop's
+      // lateness made both due at once.
+      if (held && *next > *due) ++stats_.late_pictures;
       continue;
     }
     show(std::move(*f), now, stream_end, startup_from);

@@ -6,7 +6,11 @@
 // a skip marker (the freeze loss policy) leaves the last picture on screen.
 // It counts what it shows (RenderStats: rendered, damage, latency from the
 // send-time extension, W3C freezes) and hands each shown picture to the
-// QualityMeter.
+// QualityMeter. It measures the client's own lag too: when a pass ends with
+// a picture waiting that is not yet due (the loop then sleeps until it is),
+// the next pass that takes that picture records how late after its due time
+// it came (RenderStats::wake_late_ms), and counts it in late_pictures if it
+// must drop it because its successor is due as well.
 //
 // Threads: the decode thread writes to queue(); everything else runs on the
 // render (main) thread.
@@ -73,6 +77,8 @@ class RenderStage {
   std::optional<int64_t> last_pts_;
   int64_t frame_interval_90k_ = 3000;
   bool last_damaged_ = false;
+  // The picture at the front when the last pass ended before its due time.
+  std::optional<int64_t> awaited_pts_;
 };
 
 }  // namespace flowcast::client

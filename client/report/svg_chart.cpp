@@ -138,9 +138,11 @@ void SvgChart::add_linked_point(Point point, std::string_view colour, std::strin
 }
 
 void SvgChart::add_cell(double x0, double x1, double y0, double y1, std::string_view fill,
-                        std::string_view tooltip, std::string_view label, int run) {
+                        std::string_view tooltip, std::string_view label, int run,
+                        std::string_view href) {
   const double a = px(std::min(x0, x1)), b = px(std::max(x0, x1));
   const double top = py(std::max(y0, y1)), bottom = py(std::min(y0, y1));
+  if (!href.empty()) bands_ += "<a href=\"" + html_escape(href) + "\">";
   bands_ += "<g class=\"cell\"" + run_attr(run) + "><rect x=\"" + num(a) + "\" y=\"" + num(top) +
             "\" width=\"" + num(std::max(b - a, 1.0)) + "\" height=\"" +
             num(std::max(bottom - top, 1.0)) + "\" fill=\"" + html_escape(fill) +
@@ -148,7 +150,7 @@ void SvgChart::add_cell(double x0, double x1, double y0, double y1, std::string_
   if (!label.empty())
     bands_ += "<text x=\"" + num((a + b) / 2) + "\" y=\"" + num((top + bottom) / 2 + 4) +
               "\" text-anchor=\"middle\">" + html_escape(label) + "</text>";
-  bands_ += "</g>\n";
+  bands_ += href.empty() ? "</g>\n" : "</g></a>\n";
 }
 
 void SvgChart::add_hline(double y, std::string_view colour, std::string_view label,

@@ -56,9 +56,11 @@ class SvgChart {
   void add_linked_point(Point point, std::string_view colour, std::string_view tooltip,
                         std::string_view href, int run, double r = 2.6);
   // A filled rectangle in data coordinates (a heatmap's cell), with its
-  // tooltip, and `label` written at its centre unless empty.
+  // tooltip, and `label` written at its centre unless empty; inside <a href>
+  // unless href is empty.
   void add_cell(double x0, double x1, double y0, double y1, std::string_view fill,
-                std::string_view tooltip, std::string_view label, int run);
+                std::string_view tooltip, std::string_view label, int run,
+                std::string_view href = {});
   // A horizontal mark across the plot, labelled at its right end unless
   // label is empty; dash is an SVG stroke-dasharray.
   void add_hline(double y, std::string_view colour, std::string_view label, std::string_view dash);

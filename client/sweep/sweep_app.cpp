@@ -11,7 +11,6 @@
 #include <fstream>
 #include <iterator>
 #include <set>
-#include <thread>
 
 #include "client/sweep/sweep_file.hpp"
 #include "client/sweep/sweep_grid.hpp"
@@ -185,7 +184,7 @@ int sweep_main(int argc, char** argv) {
       ->check(CLI::Validator([](std::string& v) { return check_axis_value("input", v); }, "", ""));
   std::string out, file, shard_text;
   RunnerOptions runner;
-  runner.jobs = std::max(1u, std::thread::hardware_concurrency() / 2);
+  runner.jobs = default_jobs(usable_cores());
   auto* seeds =
       app.add_option("--seeds", spec.seeds, "runs per condition, link seeds 1..N (default 3)")
           ->check(common::IsWithin(1, 10000));
@@ -205,7 +204,11 @@ int sweep_main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_option("--out", out, "the results folder (created; a sweep there is resumed)")
       ->type_name("DIR");
-  app.add_option("--jobs", runner.jobs, "runs at once (default: half the cores, at least 1)")
+  app.add_option("--jobs", runner.jobs,
+                 "runs at once (default: 2 per core, " + std::to_string(runner.jobs) +
+                     " here; a small run uses about 0.2 cores, and 4 per core was the most a "
+                     "busy 2-core machine held without invalid runs, bench/RESULTS.md "
+                     "\"Sweeps\"; runs the machine was too busy for are run again)")
       ->check(common::IsWithin(1, 256));
   app.add_option("--retries", runner.retries,
                  "tries again of a run the machine was too busy for (default 2)")

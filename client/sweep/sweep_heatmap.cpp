@@ -1,5 +1,5 @@
 // The sweep page's heatmap of the QoE score over two grid axes
-// (sweep_plots.hpp).
+// (sweep_plots.hpp), each cell linked to the list of its runs.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -109,6 +109,9 @@ std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& wan
   for (size_t i = 0; i < xs.size(); ++i) x_labels.push_back({i + 0.5, xs[i]});
   chart.set_x_labels(x_labels);
   chart.set_lanes(ys, std::vector<std::string>(ys.size(), "#333"));
+  // Each scored cell links to its item in the list below the chart, which
+  // links each of its runs to the run's own report.
+  std::string cell_list;
   for (size_t i = 0; i < xs.size(); ++i)
     for (size_t j = 0; j < ys.size(); ++j) {
       const double x0 = static_cast<double>(i), y0 = chart.lane_bottom(j);
@@ -119,11 +122,23 @@ std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& wan
         continue;
       }
       std::vector<double> scores;
-      std::string ids;
+      std::string ids, items;
       for (const RunRecord* r : it->second) {
         scores.push_back(*r->headline->qoe_score);
         ids += (ids.empty() ? "" : ", ") + r->id;
+        const auto link = in.links.find(r->id);
+        const std::string name = html_escape(r->id);
+        items +=
+            std::string(items.empty() ? "" : ", ") +
+            (link == in.links.end()
+                 ? name
+                 : "<a href=\"" + html_escape(link->second) + "\">" + name + "</a>") +
+            html_escape(" (seed " + std::to_string(r->seed) + ", " + condition_text(r->condition) +
+                        ": " + fixed(*r->headline->qoe_score, 2) + ")");
       }
+      const std::string anchor = "qoe-cell-" + std::to_string(i) + "-" + std::to_string(j);
+      cell_list += "<li id=\"" + anchor + "\">" + html_escape(xs[i] + ", " + ys[j]) + ": " + items +
+                   "</li>\n";
       const Summary s = summarize(scores);
       chart.add_cell(x0, x0 + 1, y0, y0 + 1, score_colour(s.mean),
                      xs[i] + ", " + ys[j] + ": QoE score mean " + fixed(s.mean, 2) + ", median " +
@@ -131,7 +146,7 @@ std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& wan
                          (s.ci_low ? ", 95% CI " + fixed(*s.ci_low, 2) + ".." + fixed(*s.ci_high, 2)
                                    : std::string()) +
                          " (n = " + std::to_string(s.n) + "; runs " + ids + ")",
-                     fixed(s.mean, 2) + " (n=" + std::to_string(s.n) + ")", -1);
+                     fixed(s.mean, 2) + " (n=" + std::to_string(s.n) + ")", -1, "#" + anchor);
     }
   std::set<std::string> mixed;
   for (const auto& axis : varying)
@@ -141,7 +156,9 @@ std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& wan
                      " cells; " + std::to_string(left_out) +
                      " runs left out (not ok, or no picture shown). The seeds";
   for (const auto& axis : mixed) note += ", " + axis;
-  note += " are mixed within a cell. Red is 1 (bad), yellow 3 (fair), green 5 (excellent).";
+  note +=
+      " are mixed within a cell. Red is 1 (bad), yellow 3 (fair), green 5 (excellent). "
+      "A cell links to the list of its runs below, each linked to its own report.";
   std::string legend;
   for (int mos = 1; mos <= 5; ++mos)
     legend += "<li><span style=\"color:" + score_colour(mos) + "\">&#9632;</span> " +
@@ -150,7 +167,9 @@ std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& wan
          html_escape("QoE score over " + (x_axis.empty() ? "the grid" : "--" + x_axis) +
                      (y_axis.empty() ? "" : " and --" + y_axis)) +
          "</h2>\n<p class=\"runs\">" + (placed ? "" : "No run to plot. ") + html_escape(note) +
-         "</p>\n<ul class=\"legend\">\n" + legend + "</ul>\n" + chart.render() + "</section>\n";
+         "</p>\n<ul class=\"legend\">\n" + legend + "</ul>\n" + chart.render() +
+         (cell_list.empty() ? "" : "<ul class=\"cell-runs\">\n" + cell_list + "</ul>\n") +
+         "</section>\n";
 }
 
 }  // namespace flowcast::client::sweep

@@ -74,7 +74,9 @@ std::string cdf_plot(const CdfPlot& plot, const PlotInput& in);
 // when it varies, and across the first other axis of the grid that takes
 // more than one value (without the transport, the first two such axes; the
 // input files only when no other axis varies). A
-// grid that varies fewer has one row or one cell.
+// grid that varies fewer has one row or one cell. Each scored cell links to
+// its item (id qoe-cell-X-Y, the column and row from 0) in a list under the
+// chart that names the cell's runs, each linked to its own report.
 std::string qoe_heatmap(const PlotInput& in, const std::vector<std::string>& axes);
 
 }  // namespace flowcast::client::sweep

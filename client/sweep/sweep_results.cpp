@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -88,6 +89,28 @@ std::string busy_reason(const nlohmann::json& s) {
   if (skipped > 0)
     return "the server's encoder skipped " + std::to_string(static_cast<long>(skipped)) +
            " pictures: it was behind";
+  return {};
+}
+
+std::string client_busy_reason(const nlohmann::json& c) {
+  namespace keys = metrics_keys;
+  char text[160];
+  const double late_pictures = number_at(c, keys::kClientLoadLatePictures);
+  if (late_pictures > 0) {
+    std::snprintf(text, sizeof text,
+                  "the client dropped %.0f picture%s it held in time: its render loop came back "
+                  "late (client_load.late_pictures)",
+                  late_pictures, late_pictures == 1 ? "" : "s");
+    return text;
+  }
+  const double wake_late = number_at(c, keys::kClientLoadWakeLateMax);
+  if (wake_late > kClientWakeLateLimitMs) {
+    std::snprintf(text, sizeof text,
+                  "the client's render loop came back %.0f ms late for a picture it held "
+                  "(client_load.wake_late_ms.max > %.0f ms)",
+                  wake_late, kClientWakeLateLimitMs);
+    return text;
+  }
   return {};
 }
 

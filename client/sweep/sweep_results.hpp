@@ -21,8 +21,9 @@ namespace flowcast::client::sweep {
 
 // How a run ended:
 // - ok: both programs ran and the machine kept up;
-// - invalid: the server fell behind because the machine was busy (its
-//   metrics' load block), on every try: the figures are not the link's;
+// - invalid: the server or the client fell behind because the machine was
+//   busy (the server's load block, the client's client_load), on every
+//   try: the figures are not the link's;
 // - failed: a program could not start or run; error says why.
 enum class RunStatus { ok, invalid, failed };
 NLOHMANN_JSON_SERIALIZE_ENUM(RunStatus, {{RunStatus::ok, "ok"},
@@ -69,6 +70,21 @@ Headline headline_of(const nlohmann::json& client_metrics);
 // > 0, or the live encoder fell behind or skipped pictures (docs/METRICS.md,
 // "load").
 std::string busy_reason(const nlohmann::json& server_metrics);
+
+// The client's render loop may come back this late for a picture it holds
+// (client_load.wake_late_ms.max, ms). A picture shown L late leaves the one
+// before it on screen for T + L (T the frame interval), a W3C freeze once
+// that passes max(3T, T + 150 ms): below 150 ms of lateness the client's
+// own lag cannot make a freeze at any frame rate.
+inline constexpr double kClientWakeLateLimitMs = 150;
+// Why the client's metrics say the machine was too busy for the run to count
+// ("" when it kept up, or when the file predates "client_load"): it dropped
+// pictures it held in time (client_load.late_pictures > 0: the figures then
+// count drops that were the machine's, not the link's), or its render loop
+// came back more than kClientWakeLateLimitMs late for a picture
+// (docs/METRICS.md "The client's own lag"). Throws nlohmann::json::exception
+// on wrong types.
+std::string client_busy_reason(const nlohmann::json& client_metrics);
 
 struct RunRecord {
   std::string id;

@@ -1,5 +1,7 @@
 #include "client/sweep/sweep_runner.hpp"
 
+#include <sched.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -129,7 +131,8 @@ Try try_once(const GridSpec& spec, const Run& run, const RunnerOptions& options,
     const auto server_metrics = read_json(dir + "/server.json");
     if (!server_metrics)
       return finish(Outcome::failed, "flowcast-server wrote no metrics: " + last_line(server_log));
-    const std::string busy = busy_reason(*server_metrics);
+    std::string busy = busy_reason(*server_metrics);
+    if (busy.empty()) busy = client_busy_reason(*client_metrics);
     if (!busy.empty()) return finish(Outcome::busy, busy);
     if (const auto p1203 = p1203_input(*client_metrics, run.condition, spec.pattern))
       std::ofstream(dir + "/p1203.json") << p1203->dump(2) << "\n";
@@ -140,6 +143,17 @@ Try try_once(const GridSpec& spec, const Run& run, const RunnerOptions& options,
 }
 
 }  // namespace
+
+int default_jobs(unsigned cores) {
+  return static_cast<int>(std::min<unsigned>(std::max(cores, 1u) * kRunsPerCore, 256));
+}
+
+unsigned usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::thread::hardware_concurrency();
+}
 
 RunRecord run_one(const GridSpec& spec, const Run& run, const RunnerOptions& options,
                   const std::atomic<bool>& stop, bool& interrupted) {

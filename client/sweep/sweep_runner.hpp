@@ -9,8 +9,9 @@
 //  2. start the client for the sweep's --duration (killed 30 s past it);
 //  3. stop the server with SIGTERM so it writes its metrics;
 //  4. a server that could not listen is tried again on other ports; a run
-//     whose server says the machine was busy (busy_reason) is tried again
-//     up to `retries` times, then kept as invalid; a client that failed, or
+//     whose server or client says the machine was busy (busy_reason,
+//     client_busy_reason) is tried again up to `retries` times, then kept
+//     as invalid; a client that failed, or
 //     wrote no metrics, is a failed run with its last word as the error.
 // OUT/runs/<id>/ keeps server.json, client.json, both logs and
 // commands.txt (the exact command lines, to replay the run).
@@ -27,6 +28,22 @@
 #include "client/sweep/sweep_results.hpp"
 
 namespace flowcast::client::sweep {
+
+// Runs per core that --jobs defaults to. bench/sweep.sh (bench/RESULTS.md,
+// "Sweeps") measured a small run's server and client at about 0.2 cores,
+// and a 2-core machine, busy with other work, holding 4 runs per core
+// without an invalid run but not 5: 2 per core is half that edge, fills
+// about 40 % of the cores, and leaves room for the runs' starts (every
+// server opening its encoder at once), for heavier conditions (a larger
+// pattern, RTSP over UDP, --reference) and for other work. Too many at once
+// costs only time: runs the machine was too busy for are run again.
+inline constexpr int kRunsPerCore = 2;
+// The default --jobs for `cores` cores (0: unknown, taken as 1): cores ×
+// kRunsPerCore, at most 256.
+int default_jobs(unsigned cores);
+// The cores this process may run on (sched_getaffinity(2), as nproc counts
+// them; what hardware_concurrency says when that fails).
+unsigned usable_cores();
 
 struct RunnerOptions {
   std::string out_dir;

@@ -22,6 +22,7 @@
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
 #include "common/rtsp/rtsp_message.hpp"
+#include "integration/link_checks.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
@@ -66,22 +67,13 @@ TEST_CASE("RTCP crosses the emulated link: sender reports are no earlier than th
 
 namespace {
 
-struct LinkResult {
-  json client;
-  json server;
-};
-
 // A 10 s clip at about 2 Mbit/s through the server's emulated link, played
 // by flowcast-client over RTSP with --buffer 1s (as tests/integration/
 // test_link.cpp does over flowcast's own protocol).
-LinkResult play_rtsp_through_link(const std::string& transport,
-                                  const std::vector<std::string>& link_args) {
+LinkRun play_rtsp_through_link(const std::string& transport,
+                               const std::vector<std::string>& link_args) {
   TempDir dir;
-  const std::string clip = dir.file("clip.mp4");
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 10 "
-                    "-c:v libx264 -preset veryfast -b:v 2M -maxrate 2M -bufsize 1M -bf 2 -g 60 "
-                    "-pix_fmt yuv420p '" +
-                    clip + "'") == 0);
+  const std::string clip = make_link_clip(dir);
   RtspServer server(dir, clip, link_args);
   Process client({kClient, server.url(), "--transport", transport, "--headless", "--buffer", "1s",
                   "--metrics", dir.file("client.json")},
@@ -97,14 +89,10 @@ LinkResult play_rtsp_through_link(const std::string& transport,
 TEST_CASE("through RTSP, a link capped at 70% of the bitrate: TCP stalls and loses nothing",
           "[integration][link][rtsp][rtsp-server][long]") {
   auto r = play_rtsp_through_link("tcp", {"--link-rate", "1.4M"});
+  check_tcp_capped(r);
   INFO(r.client.dump(1));
   INFO(r.server.dump(1));
   CHECK(r.client["transport"] == "tcp");
-  CHECK(r.client["stalls"]["count"].get<int>() >= 1);
-  CHECK(r.client["packets"]["lost"] == 0);
-  CHECK(r.client["frames"]["corrupt"] == 0);
-  CHECK(r.server["link"]["dropped_queue"] == 0);
-  CHECK(r.server["link"]["delayed"].get<int>() > 0);
   CHECK(r.server["sessions"][0]["protocol"] == "rtsp");
   CHECK(r.server["sessions"][0]["held_back_ms"].get<double>() > 0);
 }
@@ -112,15 +100,9 @@ TEST_CASE("through RTSP, a link capped at 70% of the bitrate: TCP stalls and los
 TEST_CASE("through RTSP, a link capped at 70% of the bitrate: UDP loses and never stalls",
           "[integration][link][rtsp][rtsp-server][long]") {
   auto r = play_rtsp_through_link("udp", {"--link-rate", "1.4M"});
+  check_udp_capped(r);
   INFO(r.client.dump(1));
   INFO(r.server.dump(1));
   CHECK(r.client["transport"] == "udp");
-  CHECK(r.client["stalls"]["count"] == 0);
-  CHECK(r.client["packets"]["lost"].get<int>() > 0);
-  CHECK(r.client["frames"]["corrupt"].get<int>() + r.client["frames"]["tainted"].get<int>() > 0);
-  const int link_dropped =
-      r.server["link"]["dropped_queue"].get<int>() + r.server["link"]["dropped_loss"].get<int>();
-  CHECK(link_dropped > 0);
-  CHECK(std::abs(r.client["packets"]["lost"].get<int>() - link_dropped) <= 10);
   CHECK(r.server["sessions"][0]["protocol"] == "rtsp");
 }

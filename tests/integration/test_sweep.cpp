@@ -91,6 +91,10 @@ TEST_CASE("a sweep runs its grid, tells TCP from UDP, and resumes after Ctrl-C",
     REQUIRE(r.headline);
     CHECK(test::file_exists(out + "/runs/" + r.id + "/client.json"));
     CHECK(test::file_exists(out + "/runs/" + r.id + "/server.json"));
+    // The client measured its own lag, and kept up (else the run were invalid).
+    const auto load = test::read_json(out + "/runs/" + r.id + "/client.json")["client_load"];
+    CHECK(load["wakes"].get<int>() > 0);
+    CHECK(load["late_pictures"] == 0);
     CHECK(test::read_json(out + "/runs/" + r.id + "/p1203.json")["I13"]["segments"].size() >= 2);
     CHECK_THAT(r.server_command, Catch::Contains("--link-seed 1"));
     by[r.condition.at("transport") + "@" + r.condition.at("link-rate")] = &r;

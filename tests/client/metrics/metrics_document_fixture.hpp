@@ -119,6 +119,10 @@ inline MetricsDocument populated() {
            .interruptions = 2,
            .interruption_mean_ms = 955.375,
            .damaged_share = 0.0118644};
+  m.client_load = {.wakes = 580,
+                   .wake_late_ms = {.p50 = 0.25, .p95 = 1.5, .max = 12.75},
+                   .late_pictures = 1,
+                   .cpu_ms = 1830.5};
   return m;
 }
 

@@ -27,6 +27,17 @@ TEST_CASE("flowcast.metrics/1 keeps its keys and value types", "[unit][metrics]"
   // renamed or retyped: this list only grows.
   const std::set<std::string> contract = {
       ".buffer dict",
+      ".client_load dict",
+      ".client_load.cpu_ms float",
+      ".client_load.late_pictures int",
+      ".client_load.wake_late_ms dict",
+      ".client_load.wake_late_ms.max NoneType",
+      ".client_load.wake_late_ms.max float",
+      ".client_load.wake_late_ms.p50 NoneType",
+      ".client_load.wake_late_ms.p50 float",
+      ".client_load.wake_late_ms.p95 NoneType",
+      ".client_load.wake_late_ms.p95 float",
+      ".client_load.wakes int",
       ".buffer.capacity_bytes int",
       ".buffer.capacity_ms float",
       ".buffer.grow_events int",

@@ -87,7 +87,11 @@ TEST_CASE("metrics_keys point at what the document writes", "[unit][metrics]") {
                         &keys::kQoeScore,
                         &keys::kQoeStallMos,
                         &keys::kQoePictureMos,
-                        &keys::kQoePictureBasis}) {
+                        &keys::kQoePictureBasis,
+                        &keys::kClientLoad,
+                        &keys::kClientLoadWakeLateMax,
+                        &keys::kClientLoadWakeLateP95,
+                        &keys::kClientLoadLatePictures}) {
     INFO(p->to_string());
     CHECK(j.contains(*p));
   }

@@ -25,6 +25,13 @@ TEST_CASE("svg chart: named x ticks and heatmap cells", "[unit]") {
   CHECK_THAT(svg, Catch::Contains("<title>tcp &lt;3%&gt;</title>"));
   CHECK_THAT(svg,
              Catch::Contains("<text x=\"756.0\" y=\"46.0\" text-anchor=\"middle\">4.50</text>"));
+  // A cell without an href is no link; one with it is, whole.
+  CHECK_THAT(svg, !Catch::Contains("<a href"));
+  chart.add_cell(0, 1, chart.lane_bottom(0), chart.lane_bottom(0) + 1, "#d73027", "tcp 0", "1.00",
+                 -1, "#cell-0&0");
+  CHECK_THAT(chart.render(),
+             Catch::Contains("<a href=\"#cell-0&amp;0\"><g class=\"cell\"><rect x=\"72.0\""));
+  CHECK_THAT(chart.render(), Catch::Contains(">1.00</text></g></a>\n"));
 }
 
 TEST_CASE("svg chart: a point that links to a run's page, or not", "[unit]") {

@@ -167,6 +167,21 @@ TEST_CASE("the trade-off, the CDFs and the heatmap; every run links to its repor
   CHECK_THAT(heat, Catch::Contains("fill=\"#d73027\""));    // 1: red
   CHECK_THAT(heat, Catch::Contains("0, udp: no ok run with a score"));
   CHECK(count(heat, "class=\"cell\"") == 4);
+  // Each scored cell links to the list of its runs, and each run there to
+  // its own report, as the dots do; the empty cell links nowhere.
+  CHECK(count(heat, "<a href=\"#qoe-cell-") == 3);
+  CHECK_THAT(heat, Catch::Contains("<a href=\"#qoe-cell-0-0\"><g class=\"cell\">"));
+  const size_t item = html.find("<li id=\"qoe-cell-0-0\">");
+  REQUIRE(item != std::string::npos);
+  const std::string tcp_lossless = html.substr(item, html.find("</li>", item) - item);
+  CHECK_THAT(tcp_lossless, Catch::StartsWith("<li id=\"qoe-cell-0-0\">0, tcp: "));
+  for (size_t i = 0; i < 2; ++i)
+    CHECK_THAT(tcp_lossless, Catch::Contains("<a href=\"sweep/runs/" + runs[i].id +
+                                             "/report.html\">" + runs[i].id + "</a>"));
+  CHECK_THAT(tcp_lossless, Catch::Contains("(seed 2, "));
+  CHECK(count(tcp_lossless, "<a href") == 2);
+  CHECK(html.find("<li id=\"qoe-cell-1-1\">2%, udp: <a href=\"sweep/runs/" + runs[3].id) !=
+        std::string::npos);
   // Axes can be chosen; one that does not vary gives one column.
   options.heatmap_axes = {"link-delay", "transport"};
   const std::string chosen = svg_of(render_sweep_html(runs, options), "chart-qoe-heatmap");

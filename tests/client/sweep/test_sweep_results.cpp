@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/sweep/sweep_results.hpp"
+#include "client/sweep/sweep_runner.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::client::sweep;
@@ -131,4 +132,41 @@ TEST_CASE("the headline of a metrics file, and a server that fell behind", "[uni
   CHECK_THAT(
       busy_reason(nlohmann::json::parse(R"({"load": {"encoder": {"pictures_skipped": 4}}})")),
       Catch::Contains("skipped 4"));
+}
+
+TEST_CASE("a run whose client fell behind is one the machine was too busy for", "[unit][sweep]") {
+  using nlohmann::json;
+  // Kept up: a fraction of a ms late, no picture of its own dropped.
+  CHECK(client_busy_reason(json::parse(R"({"client_load": {"wakes": 580,
+        "wake_late_ms": {"p50": 0.2, "p95": 1.5, "max": 12}, "late_pictures": 0}})"))
+            .empty());
+  // A file written before client_load existed, or a run that never waited.
+  CHECK(client_busy_reason(json::parse(R"({"frames": {"dropped_late": 3}})")).empty());
+  CHECK(client_busy_reason(json::parse(R"({"client_load": {"wakes": 0,
+        "wake_late_ms": {"p50": null, "p95": null, "max": null}, "late_pictures": 0}})"))
+            .empty());
+  // At the limit still counts; past it does not.
+  CHECK(client_busy_reason(json::parse(R"({"client_load": {"wake_late_ms": {"max": 150}}})"))
+            .empty());
+  CHECK_THAT(
+      client_busy_reason(json::parse(R"({"client_load": {"wake_late_ms": {"max": 212.4}}})")),
+      Catch::Contains("212 ms late") && Catch::Contains("wake_late_ms.max > 150 ms"));
+  CHECK_THAT(client_busy_reason(json::parse(R"({"client_load": {"late_pictures": 3,
+        "wake_late_ms": {"max": 40}}})")),
+             Catch::Contains("dropped 3 pictures it held") && Catch::Contains("late_pictures"));
+  CHECK_THAT(client_busy_reason(json::parse(R"({"client_load": {"late_pictures": 1}})")),
+             Catch::Contains("dropped 1 picture it held"));
+  // The network's late pictures are the link's figures, not the machine's.
+  CHECK(client_busy_reason(json::parse(R"({"frames": {"dropped_late": 9},
+        "client_load": {"late_pictures": 0, "wake_late_ms": {"max": 3}}})"))
+            .empty());
+}
+
+TEST_CASE("--jobs defaults to two runs per core", "[unit][sweep]") {
+  CHECK(default_jobs(2) == 4);  // half the 8 the benchmark's 2 cores held
+  CHECK(default_jobs(1) == 2);
+  CHECK(default_jobs(0) == 2);  // cores unknown: taken as one
+  CHECK(default_jobs(16) == 32);
+  CHECK(default_jobs(1000) == 256);  // --jobs takes 1..256
+  CHECK(usable_cores() >= 1);
 }
