@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "client/decode/loss_policy.hpp"
+#include "client/metrics/jitter_buffer_figures.hpp"
 #include "client/metrics/session_state.hpp"
 #include "client/playout/overflow_policy.hpp"
 #include "client/transport/transport_kind.hpp"
@@ -323,10 +324,13 @@ struct TimelineSample {
   uint64_t corrupt = 0;  // rendered pictures the decoder flagged
   uint64_t tainted = 0;
   uint64_t damaged = 0;
+  double target_delay_ms = 0;      // the playout delay's target (PlayoutDelay)
+  std::optional<double> delay_ms;  // its actual value; null before playback
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimelineSample, t_ms, state, buffer_ms,
                                                 buffer_bytes, kernel_bytes, received_kbps, lost,
-                                                late, corrupt, tainted, damaged)
+                                                late, corrupt, tainted, damaged, target_delay_ms,
+                                                delay_ms)
 
 // "qoe": flowcast's open QoE score and its two terms (docs/METRICS.md "QoE
 // score"; computed by client/metrics/qoe_score). Scores are MOS on 1..5;
@@ -367,12 +371,13 @@ struct MetricsDocument {
   std::vector<SnapshotRecord> snapshots;
   std::vector<TimelineSample> timeline;
   QoeFigures qoe;
+  JitterBufferFigures jitter_buffer;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
                                                 duration_ms, session, startup_ms, stalls,
                                                 rebuffering_ratio, freezes, packets, frames, buffer,
                                                 kernel, latency_ms, quality, snapshots, timeline,
-                                                qoe)
+                                                qoe, jitter_buffer)
 
 // Where readers find figures in a file: the one list of JSON pointers for
 // code that reads files as they come (flowcast-report), checked against the
@@ -468,6 +473,8 @@ inline const Pointer kSampleCorrupt{"/corrupt"};
 inline const Pointer kSampleTainted{"/tainted"};
 inline const Pointer kSampleDamaged{"/damaged"};
 inline const Pointer kSampleState{"/state"};
+inline const Pointer kSampleTargetDelayMs{"/target_delay_ms"};
+inline const Pointer kSampleDelayMs{"/delay_ms"};
 
 // In one entry of "stalls.events".
 inline const Pointer kStallStartMs{"/start_ms"};

@@ -83,6 +83,11 @@ void PlayoutClock::end(SteadyTime now) {
   state_ = PlayState::ended;
 }
 
+void PlayoutClock::shift(microseconds delta) {
+  std::lock_guard lock(mutex_);
+  if (state_ == PlayState::playing) base_ += delta;
+}
+
 PlayState PlayoutClock::state() const {
   std::lock_guard lock(mutex_);
   return state_;
