@@ -111,7 +111,9 @@ inline MetricsDocument populated() {
                  .received_kbps = 4000.5,
                  .lost = 1,
                  .late = 2,
-                 .corrupt = 3}};
+                 .corrupt = 3,
+                 .target_delay_ms = 500.0,
+                 .delay_ms = 480.5}};
   m.qoe = {.score = 3.25,
            .stall_mos = 4.5,
            .picture_mos = 3.5,
@@ -119,6 +121,11 @@ inline MetricsDocument populated() {
            .interruptions = 2,
            .interruption_mean_ms = 955.375,
            .damaged_share = 0.0118644};
+  m.jitter_buffer = {.policy = "adaptive",
+                     .jitterBufferDelay = 15.25,
+                     .jitterBufferTargetDelay = 14.5,
+                     .jitterBufferMinimumDelay = 4.75,
+                     .jitterBufferEmittedCount = 30};
   return m;
 }
 
