@@ -5,7 +5,7 @@ namespace flowcast::client {
 void AdaptivePlayout::on_taken(const AccessUnitPayloads& unit, SteadyTime now) {
   std::lock_guard lock(mutex_);
   // A stall moved the clock's base by itself: measure afresh.
-  const size_t stalls = clock_.stalls().size();
+  const size_t stalls = clock_.stall_count();
   if (stalls != stalls_seen_) {
     stalls_seen_ = stalls;
     delay_.rebase();

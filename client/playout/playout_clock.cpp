@@ -104,6 +104,11 @@ std::vector<StallEvent> PlayoutClock::stalls() const {
   return stalls_;
 }
 
+size_t PlayoutClock::stall_count() const {
+  std::lock_guard lock(mutex_);
+  return stalls_.size();
+}
+
 microseconds PlayoutClock::stall_time(SteadyTime now) const {
   std::lock_guard lock(mutex_);
   microseconds total(0);

@@ -46,6 +46,7 @@ class PlayoutClock {
   PlayState state() const;
   std::optional<SteadyTime> due(int64_t ts) const;  // nullopt before start
   std::vector<StallEvent> stalls() const;
+  size_t stall_count() const;  // stalls().size(), without the copy
   // Time spent playing (from start, without stalls) and stalled, up to now.
   std::chrono::microseconds play_time(SteadyTime now) const;
   std::chrono::microseconds stall_time(SteadyTime now) const;
