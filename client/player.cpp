@@ -291,7 +291,8 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.t_s = sample.t_ms / 1000.0;
   st.buffer_ms = sample.buffer_ms;
   st.buffer_bytes = sample.buffer_bytes;
-  st.buffer_mark_ms = ms(options_.buffer);
+  // --buffer adaptive: the mark follows the delay's target.
+  st.buffer_mark_ms = options_.buffer_adaptive ? sample.target_delay_ms : ms(options_.buffer);
   const auto b = path_.buffer().snapshot();
   st.buffer_capacity_ms = ms(b.capacity);
   st.buffer_capacity_bytes = static_cast<uint64_t>(b.capacity_bytes);
