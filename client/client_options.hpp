@@ -26,7 +26,11 @@ struct ClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 5004;
   Transport transport = Transport::tcp;
+  // --buffer: the startup buffer and the fixed playout delay; with
+  // --buffer adaptive (buffer_adaptive), the delay follows the measured
+  // jitter (PlayoutDelay) and buffer is its floor, PlayoutDelay::kAdaptiveFloor.
   microseconds buffer{500'000};
+  bool buffer_adaptive = false;
   microseconds buffer_max{2'000'000};
   std::optional<microseconds> rebuffer;  // default: buffer
   OverflowPolicy overflow = OverflowPolicy::block;

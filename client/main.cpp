@@ -135,9 +135,19 @@ int main(int argc, char** argv) {
           ->type_name("FILE");
   listen->needs(listen_sdp);
   listen_sdp->needs(listen);
-  app.add_option("--buffer", opt.buffer, "media held before playback starts (default 500ms)")
-      ->transform(common::AsDuration())
-      ->type_name("DURATION");
+  std::string buffer_text;
+  app.add_option("--buffer", buffer_text,
+                 "media held before playback starts, and the playout delay (default 500ms); "
+                 "adaptive: the delay follows the measured jitter (libwebrtc's estimator: 2.33 "
+                 "standard deviations of the frame delay variation, plus decode and render "
+                 "time), from 40ms up to --buffer-max, moving at most 100ms per second of media")
+      ->transform(CLI::Validator(
+          [](std::string& value) -> std::string {
+            if (value == "adaptive") return {};
+            return common::AsDuration()(value);
+          },
+          "", "DURATION"))
+      ->type_name("DURATION|adaptive");
   app.add_option("--buffer-max", opt.buffer_max,
                  "receive buffer capacity in media time (default 2s)")
       ->transform(common::AsDuration())
@@ -239,6 +249,12 @@ int main(int argc, char** argv) {
       opt.payload_format = opt.listen->format;
       opt.host = opt.listen->ipv6 ? "::" : "0.0.0.0";
       opt.port = listen_port;
+    }
+    if (buffer_text == "adaptive") {
+      opt.buffer_adaptive = true;
+      opt.buffer = client::PlayoutDelay::kAdaptiveFloor;
+    } else if (!buffer_text.empty()) {
+      opt.buffer = std::chrono::microseconds(std::stoll(buffer_text));
     }
     if (opt.buffer_max < opt.buffer)
       throw CLI::ValidationError("--buffer-max must be at least --buffer");

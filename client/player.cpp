@@ -58,12 +58,22 @@ ReceiveBufferConfig buffer_config(const ClientOptions& o) {
   return c;
 }
 
+PlayoutDelayConfig delay_config(const ClientOptions& o) {
+  PlayoutDelayConfig c;
+  c.adaptive = o.buffer_adaptive;
+  c.fixed = o.buffer;
+  c.floor = PlayoutDelay::kAdaptiveFloor;
+  c.ceiling = o.buffer_max;
+  return c;
+}
+
 }  // namespace
 
 Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, SteadyTime launched)
     : options_(std::move(options)),
       renderer_(std::move(renderer)),
       path_(buffer_config(options_)),
+      delay_(delay_config(options_), clock_),
       policy_(PlayoutConfig{options_.buffer, options_.rebuffer_or_default()}, clock_),
       source_(source_options(options_), path_, launched,
               [this](asio::io_context& io) { return make_transport(options_, io); }),
@@ -83,6 +93,7 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
   // A gap in the source, which the sender's reports show, is not a stall.
   source_.set_sender_clock(sender_clock_);
   policy_.set_sender_clock(&sender_clock_);
+  policy_.set_playout_delay(&delay_);
   // The render loop sleeps until a picture is due or one of these wakes it.
   render_.queue().on_ready([this] { renderer_->wake(); });
   source_.on_change([this] { renderer_->wake(); });
@@ -263,6 +274,9 @@ void Player::sample_timeline(SteadyTime now) {
   s.corrupt = rs.corrupt;
   s.tainted = rs.tainted;
   s.damaged = rs.damaged;
+  const auto delay = delay_.readings();
+  s.target_delay_ms = delay.target_ms;
+  s.delay_ms = delay.actual_ms;
   const PlaybackStatus status = status_snapshot(now, s);
   renderer_->set_status(status);
   status_line_.update(status, now);
@@ -286,7 +300,8 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.t_s = sample.t_ms / 1000.0;
   st.buffer_ms = sample.buffer_ms;
   st.buffer_bytes = sample.buffer_bytes;
-  st.buffer_mark_ms = ms(options_.buffer);
+  // --buffer adaptive: the mark follows the delay's target.
+  st.buffer_mark_ms = options_.buffer_adaptive ? sample.target_delay_ms : ms(options_.buffer);
   const auto b = path_.buffer().snapshot();
   st.buffer_capacity_ms = ms(b.capacity);
   st.buffer_capacity_bytes = static_cast<uint64_t>(b.capacity_bytes);
@@ -334,7 +349,8 @@ MetricsDocument Player::metrics() const {
                            .left_in_render_queue = render_.left_in_queue(),
                            .stalls = clock_.stalls(),
                            .play_time = clock_.play_time(facts.finished),
-                           .cpu_ms = process_cpu_ms()};
+                           .cpu_ms = process_cpu_ms(),
+                           .delay = delay_.readings()};
   return assemble_metrics(facts, parts, quality_.get(), timeline_.samples());
 }
 

@@ -13,6 +13,7 @@
 #include "client/metrics/client_metrics.hpp"
 #include "client/metrics/quality_meter.hpp"
 #include "client/player_metrics.hpp"
+#include "client/playout/adaptive_playout.hpp"
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/playout_policy.hpp"
 #include "client/playout/receive_path.hpp"
@@ -70,6 +71,8 @@ class Player {
   std::unique_ptr<Renderer> renderer_;
   ReceivePath path_;  // the video stream's statistics and jitter buffer
   PlayoutClock clock_;
+  // The playout delay (fixed or adaptive) and the W3C jitter-buffer counters.
+  AdaptivePlayout delay_;
   SenderClock sender_clock_;  // what the sender's reports say; read by policy_
   PlayoutPolicy policy_;
   NetworkSource source_;

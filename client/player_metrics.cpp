@@ -145,6 +145,12 @@ MetricsDocument assemble_metrics(const SessionFacts& session, const PartReadings
   if (quality) fill_quality(m, *quality, session.metrics_path);
   m.timeline = std::move(timeline);
   m.qoe = qoe_of(m);
+  const JitterBufferCounters& jb = parts.delay.counters;
+  m.jitter_buffer = {.policy = parts.delay.adaptive ? "adaptive" : "fixed",
+                     .jitterBufferDelay = jb.delay_s,
+                     .jitterBufferTargetDelay = jb.target_delay_s,
+                     .jitterBufferMinimumDelay = jb.minimum_delay_s,
+                     .jitterBufferEmittedCount = jb.emitted};
   return m;
 }
 

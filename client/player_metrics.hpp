@@ -14,6 +14,7 @@
 #include "client/metrics/client_metrics.hpp"
 #include "client/metrics/quality_meter.hpp"
 #include "client/metrics/session_accounting.hpp"
+#include "client/playout/adaptive_playout.hpp"
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/receive_buffer.hpp"
 #include "client/playout/receive_path.hpp"
@@ -33,7 +34,8 @@ struct PartReadings {
   uint64_t left_in_render_queue = 0;  // RenderStage::left_in_queue()
   std::vector<StallEvent> stalls;     // closed at the end of the run
   std::chrono::microseconds play_time{0};
-  double cpu_ms = 0;  // the process's CPU time so far (getrusage RUSAGE_SELF)
+  double cpu_ms = 0;                // the process's CPU time so far (getrusage RUSAGE_SELF)
+  AdaptivePlayout::Readings delay;  // the playout delay and the W3C counters
 };
 
 // The session around the pipeline: its edges, what ended it, and its

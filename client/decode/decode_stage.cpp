@@ -49,6 +49,7 @@ void DecodeStage::run() {
   while (!stop_) {
     auto au = buffer_.wait_next(policy_, stop_);
     if (!au) break;
+    policy_.note_taken(*au, std::chrono::steady_clock::now());
     if (!depacketizer_.write(std::move(*au))) {
       // The render queue is past its mark: wait for it to drain.
       if (!out_.wait_for_drain()) break;

@@ -63,11 +63,14 @@ bool write_timeline_csv(const std::string& path, const std::vector<TimelineSampl
                         std::string& error) {
   std::ostringstream csv;
   csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt,tainted,"
-         "damaged\n";
-  for (const auto& s : samples)
+         "damaged,target_delay_ms,delay_ms\n";
+  for (const auto& s : samples) {
     csv << s.t_ms << ',' << to_string(s.state) << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
         << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ','
-        << s.corrupt << ',' << s.tainted << ',' << s.damaged << '\n';
+        << s.corrupt << ',' << s.tainted << ',' << s.damaged << ',' << s.target_delay_ms << ',';
+    if (s.delay_ms) csv << *s.delay_ms;  // empty before playback
+    csv << '\n';
+  }
   return write_file_atomic(path, csv.str(), error);
 }
 

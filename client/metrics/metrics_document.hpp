@@ -28,6 +28,8 @@
 
 #include "client/decode/loss_policy.hpp"
 #include "client/metrics/client_load.hpp"
+#include "client/metrics/jitter_buffer_figures.hpp"
+#include "client/metrics/quality_figures.hpp"
 #include "client/metrics/session_state.hpp"
 #include "client/playout/overflow_policy.hpp"
 #include "client/transport/transport_kind.hpp"
@@ -233,71 +235,6 @@ struct LatencySummary {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LatencySummary, p50, p95, max)
 
-// "quality" always has these; null without a reference, or when the stream
-// did not match it.
-struct QualityFigures {
-  std::optional<double> psnr_mean;
-  std::optional<double> psnr_min;
-  std::optional<double> mos_mean;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QualityFigures, psnr_mean, psnr_min, mos_mean)
-
-// One entry of "quality.per_frame": a compared picture.
-struct ComparedFrame {
-  double t_ms = 0;    // when shown, since launch
-  double pts_ms = 0;  // its presentation time in the source
-  double psnr = 0;
-  int mos = 0;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ComparedFrame, t_ms, pts_ms, psnr, mos)
-
-// What "quality" holds besides QualityFigures when there is a reference.
-struct ReferenceComparison {
-  std::string reference;  // the --reference file
-  bool reference_matched = false;
-  uint64_t frames_compared = 0;
-  uint64_t frames_unmatched = 0;
-  uint64_t frames_not_compared = 0;
-  std::map<std::string, uint64_t> mos_histogram;  // "1".."5": pictures per MOS score
-  std::vector<ComparedFrame> per_frame;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReferenceComparison, reference, reference_matched,
-                                                frames_compared, frames_unmatched,
-                                                frames_not_compared, mos_histogram, per_frame)
-
-// Why the stream did not match the reference; "quality" has it only then.
-struct ReferenceError {
-  std::string reference_error;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReferenceError, reference_error)
-
-// "quality": one JSON object made of the parts that apply.
-struct Quality {
-  QualityFigures figures;
-  std::optional<ReferenceComparison> comparison;  // with --reference
-  std::optional<ReferenceError> error;            // with --reference, when it did not match
-};
-inline void to_json(nlohmann::json& j, const Quality& q) {
-  j = q.figures;
-  if (q.comparison) j.update(nlohmann::json(*q.comparison));
-  if (q.error) j.update(nlohmann::json(*q.error));
-}
-inline void from_json(const nlohmann::json& j, Quality& q) {
-  q.figures = j.get<QualityFigures>();
-  // Each part reads with its defaults; a part is there when its defining
-  // member is: a reference is never an empty path, an error never empty.
-  auto comparison = j.get<ReferenceComparison>();
-  if (!comparison.reference.empty())
-    q.comparison = std::move(comparison);
-  else
-    q.comparison.reset();
-  auto error = j.get<ReferenceError>();
-  if (!error.reference_error.empty())
-    q.error = std::move(error);
-  else
-    q.error.reset();
-}
-
 // One entry of "snapshots": a PNG written under --snapshot.
 struct SnapshotRecord {
   std::string file;
@@ -324,10 +261,13 @@ struct TimelineSample {
   uint64_t corrupt = 0;  // rendered pictures the decoder flagged
   uint64_t tainted = 0;
   uint64_t damaged = 0;
+  double target_delay_ms = 0;      // the playout delay's target (PlayoutDelay)
+  std::optional<double> delay_ms;  // its actual value; null before playback
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimelineSample, t_ms, state, buffer_ms,
                                                 buffer_bytes, kernel_bytes, received_kbps, lost,
-                                                late, corrupt, tainted, damaged)
+                                                late, corrupt, tainted, damaged, target_delay_ms,
+                                                delay_ms)
 
 // "qoe": flowcast's open QoE score and its two terms (docs/METRICS.md "QoE
 // score"; computed by client/metrics/qoe_score). Scores are MOS on 1..5;
@@ -369,12 +309,13 @@ struct MetricsDocument {
   std::vector<TimelineSample> timeline;
   QoeFigures qoe;
   ClientLoad client_load;
+  JitterBufferFigures jitter_buffer;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
                                                 duration_ms, session, startup_ms, stalls,
                                                 rebuffering_ratio, freezes, packets, frames, buffer,
                                                 kernel, latency_ms, quality, snapshots, timeline,
-                                                qoe, client_load)
+                                                qoe, client_load, jitter_buffer)
 
 // Where readers find figures in a file: the one list of JSON pointers for
 // code that reads files as they come (flowcast-report), checked against the
@@ -474,6 +415,8 @@ inline const Pointer kSampleCorrupt{"/corrupt"};
 inline const Pointer kSampleTainted{"/tainted"};
 inline const Pointer kSampleDamaged{"/damaged"};
 inline const Pointer kSampleState{"/state"};
+inline const Pointer kSampleTargetDelayMs{"/target_delay_ms"};
+inline const Pointer kSampleDelayMs{"/delay_ms"};
 
 // In one entry of "stalls.events".
 inline const Pointer kStallStartMs{"/start_ms"};

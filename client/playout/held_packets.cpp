@@ -106,7 +106,13 @@ HeldPackets::Released HeldPackets::take_front(const FrontRun& run, int64_t next_
     Packet& h = it->second;
     const bool gap = it->first != skip_fillers(r.next_seq);
     if (gap) unit.complete = false;
-    if (unit.payloads.empty()) unit.send_time_us = h.send_time_us;
+    if (unit.payloads.empty()) {
+      unit.send_time_us = h.send_time_us;
+      unit.first_arrival = h.arrival;
+      unit.last_arrival = h.arrival;
+    }
+    unit.first_arrival = std::min(unit.first_arrival, h.arrival);
+    unit.last_arrival = std::max(unit.last_arrival, h.arrival);
     unit.bytes += h.bytes;
     unit.gap_before.push_back(gap);
     unit.payloads.push_back(std::move(h.payload));

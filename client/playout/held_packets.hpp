@@ -42,6 +42,8 @@ struct AccessUnitPayloads {
   bool complete = true;
   std::optional<uint64_t> send_time_us;  // of its first packet
   size_t bytes = 0;
+  SteadyTime first_arrival;  // its first packet's arrival
+  SteadyTime last_arrival;   // its last packet's (the latest) arrival
 };
 
 class HeldPackets {

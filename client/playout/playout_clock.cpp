@@ -83,6 +83,11 @@ void PlayoutClock::end(SteadyTime now) {
   state_ = PlayState::ended;
 }
 
+void PlayoutClock::shift(microseconds delta) {
+  std::lock_guard lock(mutex_);
+  if (state_ == PlayState::playing) base_ += delta;
+}
+
 PlayState PlayoutClock::state() const {
   std::lock_guard lock(mutex_);
   return state_;
@@ -97,6 +102,11 @@ std::optional<SteadyTime> PlayoutClock::due(int64_t ts) const {
 std::vector<StallEvent> PlayoutClock::stalls() const {
   std::lock_guard lock(mutex_);
   return stalls_;
+}
+
+size_t PlayoutClock::stall_count() const {
+  std::lock_guard lock(mutex_);
+  return stalls_.size();
 }
 
 microseconds PlayoutClock::stall_time(SteadyTime now) const {

@@ -39,10 +39,14 @@ class PlayoutClock {
   // one (the source had a gap there), its timestamp already holds the gap.
   void resume_for(SteadyTime now, int64_t front_ts);
   void end(SteadyTime now);
+  // While playing, every due time moves by `delta` (later when positive):
+  // the adaptive playout delay slewing. Otherwise nothing.
+  void shift(std::chrono::microseconds delta);
 
   PlayState state() const;
   std::optional<SteadyTime> due(int64_t ts) const;  // nullopt before start
   std::vector<StallEvent> stalls() const;
+  size_t stall_count() const;  // stalls().size(), without the copy
   // Time spent playing (from start, without stalls) and stalled, up to now.
   std::chrono::microseconds play_time(SteadyTime now) const;
   std::chrono::microseconds stall_time(SteadyTime now) const;

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "client/playout/adaptive_playout.hpp"
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/sender_clock.hpp"
 
@@ -92,6 +93,13 @@ class PlayoutPolicy {
   // picture was ever sent. Borrows clock (it outlives the policy); nullptr:
   // no reports (a plain RTP sender), every missing picture may stall.
   void set_sender_clock(const SenderClock* clock) { sender_clock_ = clock; }
+  // Hands every access unit taken to `delay` (the playout delay and the
+  // W3C jitter-buffer counters). Borrows it; nullptr: none.
+  void set_playout_delay(AdaptivePlayout* delay) { delay_ = delay; }
+  // Decode thread: `unit` left the receive buffer at `now`.
+  void note_taken(const AccessUnitPayloads& unit, SteadyTime now) const {
+    if (delay_) delay_->on_taken(unit, now);
+  }
 
   const PlayoutConfig& config() const { return config_; }
   // Playback has not started: decide() reads BufferState::held_for.
@@ -104,6 +112,7 @@ class PlayoutPolicy {
   PlayoutConfig config_;
   PlayoutClock& clock_;
   const SenderClock* sender_clock_ = nullptr;
+  AdaptivePlayout* delay_ = nullptr;
 };
 
 }  // namespace flowcast::client

@@ -21,7 +21,7 @@ struct PlaybackStatus {
   double t_s = 0;
   double buffer_ms = 0;
   double buffer_capacity_ms = 0;
-  double buffer_mark_ms = 0;  // --buffer: what playback needs to start
+  double buffer_mark_ms = 0;  // --buffer: what playback needs to start; adaptive: the target
   uint64_t buffer_bytes = 0;
   uint64_t buffer_capacity_bytes = 0;
   uint64_t kernel_bytes = 0;

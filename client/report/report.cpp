@@ -160,6 +160,7 @@ std::string render_report_html(const std::vector<ReportRun>& runs, const std::st
        summary_table(runs) + "</section>\n";
   s += "<section id=\"charts\">\n<h2>Over time</h2>\n";
   s += buffer_chart(runs, series, x_max);
+  s += delay_chart(runs, series, x_max);
   s += line_chart(runs, series, x_max, "chart-kernel", "kernel (bytes)",
                   "Kernel socket buffer: bytes received but not yet read by the client, "
                   "sampled every 100 ms; dotted: the peak the client measured (it samples "

@@ -102,6 +102,29 @@ std::string buffer_chart(const std::vector<ReportRun>& runs, const std::vector<R
       runs, chart.render());
 }
 
+std::string delay_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                        double x_max) {
+  double y = 1;
+  bool any = false;
+  for (const auto& r : series) {
+    y = max_y(r.delay_ms, max_y(r.target_delay_ms, y));
+    any = any || !r.delay_ms.empty();
+  }
+  if (!any) return {};
+  SvgChart chart("chart-delay", "playout delay (ms)", x_max, SvgChart::nice_ceiling(y * 1.05));
+  for (size_t i = 0; i < series.size(); ++i) {
+    chart.add_points(series[i].target_delay_ms, colour_of(i), runs[i].label + ": target (ms)",
+                     static_cast<int>(i));
+    chart.add_line(series[i].delay_ms, colour_of(i), runs[i].label + ": actual (ms)",
+                   static_cast<int>(i));
+  }
+  return figure(
+      "Playout delay (ms): how long before its due time a frame is whole, on average (line), "
+      "and what the jitter buffer aims at (dots: <code>--buffer</code>, or the adaptive "
+      "target).",
+      runs, chart.render());
+}
+
 std::string line_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
                        double x_max, const char* id, const char* y_label, const char* caption,
                        std::vector<SvgChart::Point> RunSeries::*member,

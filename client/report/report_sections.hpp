@@ -29,6 +29,10 @@ std::string summary_table(const std::vector<ReportRun>& runs);
 // The receive buffer's level, its stalls shaded, --buffer and --rebuffer marked.
 std::string buffer_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
                          double x_max);
+// The playout delay of each run: its target dotted, its actual value a
+// line; empty when no run's timeline has them.
+std::string delay_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                        double x_max);
 // One series of each run as lines (member), with each run's measured peak
 // as a dotted line when peak is given.
 std::string line_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,

@@ -30,6 +30,8 @@ RunSeries series_of(const json& m) {
       r.end_ms = std::max(r.end_ms, *t);
       if (auto v = number_at(s, keys::kSampleBufferMs)) r.buffer_ms.push_back({*t, *v});
       if (auto v = number_at(s, keys::kSampleKernelBytes)) r.kernel_bytes.push_back({*t, *v});
+      if (auto v = number_at(s, keys::kSampleTargetDelayMs)) r.target_delay_ms.push_back({*t, *v});
+      if (auto v = number_at(s, keys::kSampleDelayMs)) r.delay_ms.push_back({*t, *v});
       if (auto v = number_at(s, keys::kSampleReceivedKbps)) r.received_kbps.push_back({*t, *v});
       for (auto& c : counters) {
         // Cumulative counts: a tick where one grows. `late` is absent from

@@ -30,6 +30,9 @@ struct Stall {
 // What the charts need from one run's metrics; hostile values are skipped.
 struct RunSeries {
   std::vector<SvgChart::Point> buffer_ms, kernel_bytes, received_kbps, psnr;
+  // The playout delay: its target and its actual value (absent in files
+  // written before the timeline had them).
+  std::vector<SvgChart::Point> target_delay_ms, delay_ms;
   std::vector<Tick> lost, late, damaged;
   std::vector<Stall> stalls;
   std::optional<double> kernel_peak_bytes;

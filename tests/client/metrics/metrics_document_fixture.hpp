@@ -111,7 +111,9 @@ inline MetricsDocument populated() {
                  .received_kbps = 4000.5,
                  .lost = 1,
                  .late = 2,
-                 .corrupt = 3}};
+                 .corrupt = 3,
+                 .target_delay_ms = 500.0,
+                 .delay_ms = 480.5}};
   m.qoe = {.score = 3.25,
            .stall_mos = 4.5,
            .picture_mos = 3.5,
@@ -123,6 +125,11 @@ inline MetricsDocument populated() {
                    .wake_late_ms = {.p50 = 0.25, .p95 = 1.5, .max = 12.75},
                    .late_pictures = 1,
                    .cpu_ms = 1830.5};
+  m.jitter_buffer = {.policy = "adaptive",
+                     .jitterBufferDelay = 15.25,
+                     .jitterBufferTargetDelay = 14.5,
+                     .jitterBufferMinimumDelay = 4.75,
+                     .jitterBufferEmittedCount = 30};
   return m;
 }
 

@@ -1,0 +1,100 @@
+#include "client/playout/playout_delay.hpp"
+
+#include <algorithm>
+
+namespace flowcast::client {
+
+namespace {
+double to_ms(microseconds d) {
+  return static_cast<double>(d.count()) / 1000.0;
+}
+double to_s(SteadyTime::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+microseconds from_ms(double ms) {
+  return microseconds(static_cast<int64_t>(ms * 1000.0));
+}
+microseconds ticks(int64_t ticks_90k) {
+  return microseconds(ticks_90k * 1000 / 90);
+}
+}  // namespace
+
+microseconds PlayoutDelay::on_frame(const TakenFrame& frame) {
+  if (frame.complete) estimate(frame);
+  if (frame.due && frame.complete) measure_slack(frame);
+  const microseconds shift = frame.due ? slew(frame) : microseconds(0);
+  if (!newest_ts_ || frame.timestamp > *newest_ts_) newest_ts_ = frame.timestamp;
+  count(frame, shift);
+  return shift;
+}
+
+void PlayoutDelay::estimate(const TakenFrame& frame) {
+  // Only frames later than the last in timestamp order: a B-frame's
+  // timestamp is not when it was sent.
+  if (last_ts_ && frame.timestamp <= *last_ts_) return;
+  if (last_ts_) {
+    const auto arrival_gap =
+        std::chrono::duration_cast<microseconds>(frame.last_arrival - last_arrival_);
+    const double delay_ms = to_ms(arrival_gap) - to_ms(ticks(frame.timestamp - *last_ts_));
+    estimator_.update(delay_ms, static_cast<double>(frame.bytes), static_cast<double>(last_bytes_));
+  }
+  last_ts_ = frame.timestamp;
+  last_arrival_ = frame.last_arrival;
+  last_bytes_ = frame.bytes;
+}
+
+void PlayoutDelay::measure_slack(const TakenFrame& frame) {
+  for (auto& p : pending_) p.needed_by = std::min(p.needed_by, *frame.due);
+  pending_.push_back({*frame.due, frame.last_arrival});
+  while (pending_.size() > kReorderFrames) {
+    const Pending p = pending_.front();
+    pending_.pop_front();
+    const double slack = static_cast<double>(
+        std::chrono::duration_cast<microseconds>(p.needed_by - p.whole).count());
+    slack_us_ = slack_us_ ? *slack_us_ + (slack - *slack_us_) / kSlackFrames : slack;
+  }
+}
+
+microseconds PlayoutDelay::slew(const TakenFrame& frame) {
+  if (!config_.adaptive || !slack_us_) return microseconds(0);
+  const int64_t advanced = newest_ts_ ? std::max<int64_t>(0, frame.timestamp - *newest_ts_) : 0;
+  const auto step = microseconds(
+      static_cast<int64_t>(static_cast<double>(ticks(advanced).count()) * config_.max_slew));
+  const auto want = target() - microseconds(static_cast<int64_t>(*slack_us_));
+  const microseconds shift = std::clamp(want, -step, step);
+  *slack_us_ += static_cast<double>(shift.count());
+  for (auto& p : pending_) p.needed_by += shift;
+  return shift;
+}
+
+void PlayoutDelay::count(const TakenFrame& frame, microseconds shift) {
+  SteadyTime emit = frame.taken;
+  if (frame.due) emit = std::max(emit, *frame.due + shift);
+  counters_.delay_s += std::max(0.0, to_s(emit - frame.first_arrival));
+  counters_.target_delay_s += to_ms(target()) / 1000.0;
+  counters_.minimum_delay_s += to_ms(minimum()) / 1000.0;
+  ++counters_.emitted;
+}
+
+void PlayoutDelay::rebase() {
+  pending_.clear();
+  slack_us_.reset();
+}
+
+microseconds PlayoutDelay::minimum() const {
+  microseconds m = from_ms(estimator_.estimate_ms()) + config_.decode + config_.render;
+  if (retransmitting_ && rtt_) m += *rtt_;
+  return m;
+}
+
+microseconds PlayoutDelay::target() const {
+  if (!config_.adaptive) return config_.fixed;
+  return std::clamp(minimum(), config_.floor, std::max(config_.floor, config_.ceiling));
+}
+
+std::optional<microseconds> PlayoutDelay::actual() const {
+  if (!slack_us_) return std::nullopt;
+  return microseconds(static_cast<int64_t>(*slack_us_));
+}
+
+}  // namespace flowcast::client

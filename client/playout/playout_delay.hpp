@@ -1,0 +1,130 @@
+#pragma once
+// The playout delay: what it should be, what it is, and how fast it moves
+// (DESIGN.md: `--buffer DURATION|adaptive`), and the W3C webrtc-stats
+// jitter-buffer counters of RTCInboundRtpStreamStats, for every policy.
+//
+// Fed one frame at a time as frames leave the receive buffer, in decode
+// order: its timestamp, when its first and last packets arrived, its size,
+// and when the playout clock has it due.
+//
+//  - minimum(): what the network asks for, as libwebrtc's VCMTiming does:
+//    the JitterEstimator's estimate (frame delay variation, 2.33 standard
+//    deviations, the OS's 10 ms), plus `decode` and `render` time, plus
+//    one round trip once retransmissions are needed (--nack, when the round
+//    trip is known: set_round_trip()).
+//  - target(): fixed: `--buffer`. Adaptive: minimum() within
+//    [floor, ceiling] (kAdaptiveFloor, --buffer-max).
+//  - actual(): how long before its due time a frame is whole, on average
+//    (an exponential average over kSlackFrames frames). With B-frames a
+//    frame is needed by the earliest due time of the frames decoded after
+//    it (up to kReorderFrames): that is the due time measured.
+//  - Adaptive only: each frame moves the playout clock (shift(), the change
+//    of its base) toward target() by at most kMaxSlew of the media time the
+//    frame advanced: 100 ms per second of media, as libwebrtc: playback
+//    runs slow or fast for a while, it never freezes to catch up.
+//  - W3C counters (https://www.w3.org/TR/webrtc-stats/
+//    #dom-rtcinboundrtpstreamstats-jitterbufferdelay): a frame is emitted
+//    when it leaves flowcast's jitter buffer for the screen: at its due time
+//    (flowcast decodes ahead and holds the picture until then), or when it
+//    left the receive buffer if that was later. jitterBufferDelay sums, in
+//    seconds, emit − first packet's arrival; jitterBufferTargetDelay and
+//    jitterBufferMinimumDelay sum target() and minimum() at emit;
+//    jitterBufferEmittedCount counts the frames.
+//
+// Units: microseconds and 90 kHz ticks in, ms in readings. Pure: time comes
+// in with each frame; no threads, not thread-safe (AdaptivePlayout locks).
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "client/playout/jitter_estimator.hpp"
+#include "client/playout/playout_clock.hpp"
+
+namespace flowcast::client {
+
+using std::chrono::microseconds;
+
+struct PlayoutDelayConfig {
+  bool adaptive = false;            // --buffer adaptive
+  microseconds fixed{500'000};      // --buffer DURATION: the target when not adaptive
+  microseconds floor{40'000};       // adaptive: the least target
+  microseconds ceiling{2'000'000};  // adaptive: the most (--buffer-max)
+  microseconds decode{15'000};      // decode time allowed for
+  microseconds render{10'000};      // render delay (libwebrtc's default)
+  double max_slew = 0.1;            // delay change per media time
+};
+
+// One frame as it leaves the receive buffer.
+struct TakenFrame {
+  int64_t timestamp = 0;  // unwrapped 90 kHz
+  SteadyTime first_arrival;
+  SteadyTime last_arrival;  // when it was whole
+  size_t bytes = 0;
+  bool complete = true;           // nothing missing
+  SteadyTime taken;               // when it left the receive buffer
+  std::optional<SteadyTime> due;  // by the playout clock; nullopt: not playing
+};
+
+// The four W3C counters (seconds, as webrtc-stats has them).
+struct JitterBufferCounters {
+  double delay_s = 0;
+  double target_delay_s = 0;
+  double minimum_delay_s = 0;
+  uint64_t emitted = 0;
+};
+
+class PlayoutDelay {
+ public:
+  static constexpr microseconds kAdaptiveFloor{40'000};
+  static constexpr int kSlackFrames = 32;
+  static constexpr size_t kReorderFrames = 4;
+
+  explicit PlayoutDelay(PlayoutDelayConfig config) : config_(config) {}
+
+  // A frame left the receive buffer; returns how far to move the playout
+  // clock's base (positive: later), already counted in actual().
+  microseconds on_frame(const TakenFrame& frame);
+  // The playout clock moved by itself (a stall and its resume): what was
+  // measured against its old base is dropped.
+  void rebase();
+  // The round trip (NACK: a retransmission takes one); nullopt: unknown.
+  void set_round_trip(std::optional<microseconds> rtt) { rtt_ = rtt; }
+  // A retransmission was needed: from now on the minimum counts a round trip.
+  void note_retransmission() { retransmitting_ = true; }
+
+  microseconds minimum() const;
+  microseconds target() const;
+  // nullopt before a frame was measured against the playout clock.
+  std::optional<microseconds> actual() const;
+  const JitterBufferCounters& counters() const { return counters_; }
+  const JitterEstimator& estimator() const { return estimator_; }
+  const PlayoutDelayConfig& config() const { return config_; }
+
+ private:
+  void estimate(const TakenFrame& frame);
+  void measure_slack(const TakenFrame& frame);
+  microseconds slew(const TakenFrame& frame);
+  void count(const TakenFrame& frame, microseconds shift);
+
+  PlayoutDelayConfig config_;
+  JitterEstimator estimator_;
+  std::optional<microseconds> rtt_;
+  bool retransmitting_ = false;
+  // The previous frame in timestamp order (B-frames are skipped).
+  std::optional<int64_t> last_ts_;
+  SteadyTime last_arrival_;
+  size_t last_bytes_ = 0;
+  // The newest timestamp any frame had: media time advances with it.
+  std::optional<int64_t> newest_ts_;
+  // Frames waiting for the frames decoded after them (see actual()).
+  struct Pending {
+    SteadyTime needed_by;
+    SteadyTime whole;
+  };
+  std::deque<Pending> pending_;
+  std::optional<double> slack_us_;  // the average, µs
+  JitterBufferCounters counters_;
+};
+
+}  // namespace flowcast::client

@@ -1,0 +1,260 @@
+// PlayoutDelay and its JitterEstimator on synthetic arrival traces, with the
+// playout clock simulated by hand (a base that the delay's shifts move): a
+// steady stream, a jitter step, a delay spike, a bandwidth drop, the slew
+// rate, the way back down, and the W3C counters.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "client/playout/playout_delay.hpp"
+
+using namespace flowcast::client;
+using namespace std::chrono_literals;
+
+namespace {
+
+const SteadyTime t0 = SteadyTime{} + 1000s;
+constexpr int64_t kTick = 3000;  // 30 fps
+constexpr double kFrameMs = 1000.0 / 30.0;
+
+double ms_of(microseconds d) {
+  return static_cast<double>(d.count()) / 1000.0;
+}
+
+struct FrameResult {
+  double t_s = 0;        // media time of the frame
+  double slack_ms = 0;   // due − whole: negative is late
+  double shift_ms = 0;   // what the delay moved the clock by
+  double target_ms = 0;  // after the frame
+};
+
+// A stream of `frames` frames of 30 fps. delay(i) is how long frame i takes
+// from its sampling to being whole, size(i) its bytes. Playback starts when
+// the first frame has waited config.floor (adaptive) or config.fixed, and
+// frames leave the receive buffer as soon as they are whole, as flowcast's
+// do while playing.
+struct Trace {
+  PlayoutDelay delay;
+  SteadyTime base{};
+  bool started = false;
+  int64_t index = 0;
+  std::vector<FrameResult> results;
+
+  explicit Trace(PlayoutDelayConfig config) : delay(config) {}
+
+  void run(
+      int64_t frames, const std::function<double(int64_t)>& delay_ms,
+      const std::function<size_t(int64_t)>& size = [](int64_t) { return size_t{10'000}; }) {
+    for (int64_t n = 0; n < frames; ++n, ++index) {
+      const auto sampled = t0 + microseconds(index * kTick * 1000 / 90);
+      const auto whole = sampled + microseconds(static_cast<int64_t>(delay_ms(index) * 1000));
+      if (!started) {
+        const auto& c = delay.config();
+        base = whole + (c.adaptive ? c.floor : c.fixed);
+        started = true;
+      }
+      TakenFrame f;
+      f.timestamp = index * kTick;
+      f.first_arrival = whole - 5ms;
+      f.last_arrival = whole;
+      f.bytes = size(index);
+      f.taken = whole;
+      f.due = base + microseconds(f.timestamp * 1000 / 90);
+      const auto shift = delay.on_frame(f);
+      base += shift;
+      results.push_back({static_cast<double>(index) / 30.0,
+                         ms_of(std::chrono::duration_cast<microseconds>(*f.due + shift - whole)),
+                         ms_of(shift), ms_of(delay.target())});
+    }
+  }
+
+  // The share of frames in [from_s, to_s) whole before their due time.
+  double on_time_share(double from_s, double to_s) const {
+    int64_t all = 0, on_time = 0;
+    for (const auto& r : results) {
+      if (r.t_s < from_s || r.t_s >= to_s) continue;
+      ++all;
+      if (r.slack_ms >= 0) ++on_time;
+    }
+    return all ? static_cast<double>(on_time) / static_cast<double>(all) : 0.0;
+  }
+};
+
+PlayoutDelayConfig adaptive() {
+  PlayoutDelayConfig c;
+  c.adaptive = true;
+  return c;
+}
+
+std::function<double(int64_t)> uniform_jitter(double base_ms, double jitter_ms, unsigned seed) {
+  auto rng = std::make_shared<std::mt19937>(seed);
+  return [=](int64_t) {
+    std::uniform_real_distribution<double> d(-jitter_ms, jitter_ms);
+    return base_ms + d(*rng);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("PlayoutDelay: a steady stream settles at the floor", "[unit][playout_delay]") {
+  Trace trace(adaptive());
+  trace.run(30 * 20, [](int64_t) { return 20.0; });
+  // No variation: 2.33 × the least noise (1 ms) + 10 ms OS + 15 decode +
+  // 10 render = 37.3 ms, under the 40 ms floor.
+  CHECK(ms_of(trace.delay.minimum()) < 40.0);
+  CHECK(ms_of(trace.delay.target()) == Approx(40.0));
+  REQUIRE(trace.delay.actual());
+  CHECK(ms_of(*trace.delay.actual()) == Approx(40.0).margin(2.0));
+  CHECK(trace.on_time_share(0, 20) == 1.0);
+}
+
+TEST_CASE("PlayoutDelay: a jitter step raises the target to cover 99 % of frames",
+          "[unit][playout_delay]") {
+  Trace trace(adaptive());
+  trace.run(30 * 10, [](int64_t) { return 20.0; });
+  const double before = ms_of(trace.delay.target());
+  // Uniform ±40 ms on whole frames from 10 s on.
+  trace.run(30 * 30, uniform_jitter(60.0, 40.0, 7));
+  const double after = ms_of(trace.delay.target());
+  CHECK(before == Approx(40.0));
+  // σ of the delay variation is √2 · 40/√3 ≈ 32.7 ms: 2.33 σ ≈ 76 ms.
+  CHECK(after > 90.0);
+  CHECK(after < 200.0);
+  // Once it has adapted (the slew needs about a second, the noise a few).
+  CHECK(trace.on_time_share(20, 40) >= 0.99);
+}
+
+TEST_CASE("PlayoutDelay: it moves no faster than 100 ms per second of media",
+          "[unit][playout_delay]") {
+  Trace trace(adaptive());
+  trace.run(30 * 5, [](int64_t) { return 20.0; });
+  trace.run(30 * 20, uniform_jitter(120.0, 100.0, 3));
+  trace.run(30 * 120, [](int64_t) { return 20.0; });
+  double up = 0, down = 0;
+  for (const auto& r : trace.results) {
+    // One frame advances the media 33.3 ms: at most 3.33 ms of change.
+    CHECK(std::abs(r.shift_ms) <= 0.1 * kFrameMs + 1e-3);
+    up = std::max(up, r.shift_ms);
+    down = std::min(down, r.shift_ms);
+  }
+  // It did move both ways, at the full rate.
+  CHECK(up == Approx(0.1 * kFrameMs).margin(0.01));
+  CHECK(down == Approx(-0.1 * kFrameMs).margin(0.01));
+  // Over every second: at most 100 ms.
+  for (size_t i = 30; i < trace.results.size(); ++i) {
+    double sum = 0;
+    for (size_t k = i - 30; k < i; ++k) sum += trace.results[k].shift_ms;
+    REQUIRE(std::abs(sum) <= 100.0 + 1e-3);
+  }
+}
+
+TEST_CASE("PlayoutDelay: the target comes back down once the jitter stops",
+          "[unit][playout_delay]") {
+  Trace trace(adaptive());
+  trace.run(30 * 20, uniform_jitter(60.0, 40.0, 11));
+  const double jittery = ms_of(trace.delay.target());
+  CHECK(jittery > 90.0);
+  trace.run(30 * 120, [](int64_t) { return 20.0; });
+  CHECK(ms_of(trace.delay.target()) < 50.0);
+  REQUIRE(trace.delay.actual());
+  CHECK(ms_of(*trace.delay.actual()) == Approx(ms_of(trace.delay.target())).margin(3.0));
+  CHECK(trace.on_time_share(20, 140) == 1.0);
+}
+
+TEST_CASE("PlayoutDelay: one delay spike is an outlier, not jitter", "[unit][playout_delay]") {
+  Trace trace(adaptive());
+  trace.run(30 * 10, [](int64_t) { return 20.0; });
+  // Frame 300 is 400 ms late, and the four sent behind it arrive with it
+  // (packets keep their order).
+  const SteadyTime spike_end = t0 + microseconds(300 * kTick * 1000 / 90) + 420ms;
+  trace.run(5, [&](int64_t i) {
+    const auto sampled = t0 + microseconds(i * kTick * 1000 / 90);
+    return static_cast<double>(
+               std::chrono::duration_cast<microseconds>(spike_end - sampled).count()) /
+           1000.0;
+  });
+  trace.run(30 * 20, [](int64_t) { return 20.0; });
+  double highest = 0;
+  for (const auto& r : trace.results) highest = std::max(highest, r.target_ms);
+  // The residual counts clamped at 15 σ: the noise grows a little, once.
+  CHECK(highest < 150.0);
+  CHECK(ms_of(trace.delay.target()) < 100.0);
+  // The frames after it are on time again.
+  CHECK(trace.on_time_share(11, 30) == 1.0);
+}
+
+TEST_CASE("PlayoutDelay: frames late by their size go to the slope, not the noise",
+          "[unit][playout_delay]") {
+  // A 4 Mbit/s bottleneck: a frame is whole size · 8 / 4e6 s after it was
+  // sent; sizes vary from 2 to 12 KB (1.7 Mbit/s on average: no queue).
+  auto rng = std::make_shared<std::mt19937>(5);
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 30 * 60; ++i)
+    sizes.push_back(std::uniform_int_distribution<size_t>(2'000, 12'000)(*rng));
+  auto size = [&](int64_t i) { return sizes[static_cast<size_t>(i)]; };
+  auto serialization = [&](int64_t i) {
+    return 5.0 + static_cast<double>(size(i)) * 8.0 / 4e6 * 1000.0;
+  };
+  Trace trace(adaptive());
+  trace.run(30 * 60, serialization, size);
+  const auto& est = trace.delay.estimator();
+  // 8 / 4e6 s per byte = 0.002 ms per byte.
+  CHECK(est.slope_ms_per_byte() == Approx(0.002).epsilon(0.25));
+  // What the slope explains is not noise.
+  CHECK(est.noise_std_ms() < 5.0);
+  // The target covers the largest frame's extra time: (12000 − mean) · slope.
+  CHECK(ms_of(trace.delay.target()) > 45.0);
+  CHECK(trace.on_time_share(5, 60) >= 0.99);
+}
+
+TEST_CASE("PlayoutDelay: a fixed buffer never moves the clock, and counts the W3C sums",
+          "[unit][playout_delay]") {
+  PlayoutDelayConfig c;
+  c.fixed = 500ms;
+  Trace trace(c);
+  // The first frame takes the mean delay, 60 ms: the base is set by it.
+  auto jitter = uniform_jitter(60.0, 40.0, 1);
+  trace.run(300, [&](int64_t i) { return i == 0 ? 60.0 : jitter(i); });
+  for (const auto& r : trace.results) REQUIRE(r.shift_ms == 0.0);
+  const JitterBufferCounters& w3c = trace.delay.counters();
+  CHECK(w3c.emitted == 300);
+  CHECK(w3c.target_delay_s == Approx(300 * 0.5));
+  // The minimum is what the network needs, well under 500 ms.
+  CHECK(w3c.minimum_delay_s > 300 * 0.03);
+  CHECK(w3c.minimum_delay_s < 300 * 0.3);
+  // Each frame waits from its first packet (5 ms before it was whole) to
+  // its due time: 500 ms plus the first frame's delay less its own, 505 ms
+  // on average.
+  CHECK(w3c.delay_s / 300 == Approx(0.505).margin(0.01));
+}
+
+TEST_CASE("PlayoutDelay: a frame taken after its due time is emitted when taken",
+          "[unit][playout_delay]") {
+  PlayoutDelay delay(PlayoutDelayConfig{});
+  TakenFrame f;
+  f.first_arrival = t0;
+  f.last_arrival = t0 + 10ms;
+  f.taken = t0 + 30ms;
+  f.due = t0 + 20ms;
+  delay.on_frame(f);
+  CHECK(delay.counters().delay_s == Approx(0.030));
+  f.timestamp = kTick;
+  f.taken = t0 + 10ms;
+  f.due = std::nullopt;  // not playing: emitted as it leaves
+  delay.on_frame(f);
+  CHECK(delay.counters().delay_s == Approx(0.040));
+  CHECK(delay.counters().emitted == 2);
+}
+
+TEST_CASE("PlayoutDelay: with NACK a round trip is added once retransmissions are needed",
+          "[unit][playout_delay]") {
+  PlayoutDelay delay(adaptive());
+  const auto before = delay.minimum();
+  delay.set_round_trip(80ms);
+  CHECK(delay.minimum() == before);
+  delay.note_retransmission();
+  CHECK(delay.minimum() == before + 80ms);
+}
