@@ -10,6 +10,11 @@ void AdaptivePlayout::on_taken(const AccessUnitPayloads& unit, SteadyTime now) {
     stalls_seen_ = stalls;
     delay_.rebase();
   }
+  // A retransmission arrived: from now on the delay counts its round trip.
+  if (unit.nack_round_trip) {
+    delay_.set_round_trip(*unit.nack_round_trip);
+    delay_.note_retransmission();
+  }
   TakenFrame f;
   f.timestamp = unit.timestamp;
   f.first_arrival = unit.first_arrival;
@@ -20,11 +25,6 @@ void AdaptivePlayout::on_taken(const AccessUnitPayloads& unit, SteadyTime now) {
   if (clock_.state() == PlayState::playing) f.due = clock_.due(unit.timestamp);
   const auto shift = delay_.on_frame(f);
   if (shift.count() != 0) clock_.shift(shift);
-}
-
-void AdaptivePlayout::note_retransmission() {
-  std::lock_guard lock(mutex_);
-  delay_.note_retransmission();
 }
 
 AdaptivePlayout::Readings AdaptivePlayout::readings() const {

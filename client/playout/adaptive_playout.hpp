@@ -28,10 +28,10 @@ class AdaptivePlayout {
   // Borrows clock; it outlives this.
   AdaptivePlayout(PlayoutDelayConfig config, PlayoutClock& clock) : delay_(config), clock_(clock) {}
 
-  // Decode thread: `unit` left the receive buffer at `now`.
+  // Decode thread: `unit` left the receive buffer at `now`. Once a unit
+  // says a retransmission arrived (its nack_round_trip), the delay's
+  // minimum counts that round trip.
   void on_taken(const AccessUnitPayloads& unit, SteadyTime now);
-  // A retransmission (NACK) was needed; any thread.
-  void note_retransmission();
   Readings readings() const;
   bool adaptive() const { return delay_.config().adaptive; }
 

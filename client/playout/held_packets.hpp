@@ -44,6 +44,10 @@ struct AccessUnitPayloads {
   size_t bytes = 0;
   SteadyTime first_arrival;  // its first packet's arrival
   SteadyTime last_arrival;   // its last packet's (the latest) arrival
+  // --nack: the round trip a retransmission took (from the NACK to the
+  // packet, smoothed over those recovered so far); nullopt before the
+  // first retransmission arrived.
+  std::optional<std::chrono::microseconds> nack_round_trip;
 };
 
 class HeldPackets {

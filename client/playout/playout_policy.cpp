@@ -36,7 +36,7 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
     return {Action::wait, std::nullopt};
   }
   auto due = clock_.due(*b.front_timestamp);
-  if (due) *due -= config_.decode_lead;
+  if (due) *due -= decode_lead();
   // Due, and later data is here: the missing packets are a loss.
   if (b.has_later_data && due && now >= *due) return {Action::take_incomplete, std::nullopt};
   if (b.end_of_stream) return {Action::take_at_end, std::nullopt};
@@ -45,6 +45,12 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
   // access unit, or be later data): a deadline in the past would spin.
   if (due && *due > now) return {Action::wait, *due};
   return {Action::wait, std::nullopt};
+}
+
+std::chrono::microseconds PlayoutPolicy::decode_lead() const {
+  const int64_t learned = learned_lead_us_.load();
+  if (learned < 0) return config_.decode_lead;
+  return std::min(config_.decode_lead, std::chrono::microseconds(learned));
 }
 
 bool PlayoutPolicy::sender_idle_past(int64_t timestamp, SteadyTime now) const {

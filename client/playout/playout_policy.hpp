@@ -10,7 +10,9 @@
 //    units behind it), or the buffer is full, or the stream ended.
 //  - Due time: base + (timestamp - first) / 90 kHz (PlayoutClock). An access
 //    unit is released `decode_lead` before it: the decoder's reordering delay
-//    and the decode itself.
+//    and the decode itself. Once the decode thread has learned what they are
+//    for this stream (learn_decode_lead()), the lead is that, if shorter: a
+//    packet NACKed is waited for as long as it can still be shown on time.
 //  - Loss: an access unit still incomplete at its release time, while later
 //    data is held, leaves as it is (a loss, not a delay).
 //  - Stall: playing, the render queue ran dry one frame interval after the
@@ -26,6 +28,7 @@
 // Threads: decide() runs on the decode thread with the jitter buffer locked;
 // check_stall() on the render thread. The policy has no state of its own
 // beyond its configuration; it drives the PlayoutClock, which locks itself.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -102,6 +105,12 @@ class PlayoutPolicy {
   }
 
   const PlayoutConfig& config() const { return config_; }
+  // Decode thread: the stream's reordering delay plus a decode takes `lead`
+  // (DecodeStage measures it); decide() uses it where it is shorter than the
+  // configured decode_lead.
+  void learn_decode_lead(std::chrono::microseconds lead) const { learned_lead_us_ = lead.count(); }
+  // The lead in use.
+  std::chrono::microseconds decode_lead() const;
   // Playback has not started: decide() reads BufferState::held_for.
   bool measures_startup() const { return clock_.state() == PlayState::starting; }
 
@@ -113,6 +122,9 @@ class PlayoutPolicy {
   PlayoutClock& clock_;
   const SenderClock* sender_clock_ = nullptr;
   AdaptivePlayout* delay_ = nullptr;
+  // learn_decode_lead()'s, in µs; -1 until learned. Written by the decode
+  // thread, read where decide() runs (the same thread).
+  mutable std::atomic<int64_t> learned_lead_us_{-1};
 };
 
 }  // namespace flowcast::client

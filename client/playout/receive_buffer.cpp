@@ -114,7 +114,10 @@ bool ReceiveBuffer::insert_locked(int64_t seq, ReceivedPacket packet) {
       last_take_had_marker_ && last_released_ts_ && ts == *last_released_ts_ && seq >= *next_seq_;
   if (trailing) marker_trusted_ = false;
   if (seq < *next_seq_ || (released_ts_.contains(ts) && !trailing)) {
-    // Its access unit has already left: too late to be of use.
+    // Its access unit has already left: too late to be of use. A
+    // retransmission that came too late still times the round trip, which
+    // is what the playout delay needs to learn so the next one is not.
+    if (config_.track_gaps) track_gap(seq, packet.arrival);
     ++counters_.late;
     return true;
   }
@@ -126,7 +129,7 @@ bool ReceiveBuffer::insert_locked(int64_t seq, ReceivedPacket packet) {
   // per packet.
   const bool wake =
       packet.marker || seq < highest_seq_ || held_.empty() || !held_.holds_timestamp(ts);
-  if (config_.track_gaps && gaps_.on_packet(seq, highest_seq_)) ++counters_.recovered;
+  if (config_.track_gaps && track_gap(seq, packet.arrival)) ++counters_.recovered;
   highest_seq_ = std::max(highest_seq_, seq);
 
   if (lone_open_unit_at_bound(packet.payload.size())) {
@@ -315,6 +318,7 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::take_incomplete_at_end_locked()
 AccessUnitPayloads ReceiveBuffer::take_front(const FrontRun& run) {
   AccessUnitPayloads au;
   au.complete = !discontinuity_;
+  au.nack_round_trip = nack_round_trip_;
   discontinuity_ = false;
   const HeldPackets::Released taken = held_.take_front(run, *next_seq_, au, released_);
   // Whole when ended by its marker or the next access unit; at the end of
@@ -446,9 +450,19 @@ void ReceiveBuffer::note_interval(int64_t ts) {
   last_released_ts_ = ts;
 }
 
-std::vector<uint16_t> ReceiveBuffer::take_new_gaps() {
+bool ReceiveBuffer::track_gap(int64_t seq, SteadyTime arrival) {
+  const GapTracker::Arrival gap = gaps_.on_packet(seq, highest_seq_, arrival);
+  // Smoothed as TCP smooths its round trip (RFC 6298 §2.3, alpha 1/8).
+  if (gap.round_trip)
+    nack_round_trip_ = nack_round_trip_
+                           ? *nack_round_trip_ + (*gap.round_trip - *nack_round_trip_) / 8
+                           : *gap.round_trip;
+  return gap.recovered;
+}
+
+std::vector<uint16_t> ReceiveBuffer::take_new_gaps(SteadyTime now) {
   std::lock_guard lock(mutex_);
-  return gaps_.take_new();
+  return gaps_.take_new(now);
 }
 
 }  // namespace flowcast::client

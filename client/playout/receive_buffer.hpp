@@ -270,14 +270,19 @@ class ReceiveBuffer {
 
   // Sequence numbers found missing since the last call (a later packet
   // arrived first), for a NACK; they then count as recovered if they come in
-  // time. Only tracked when track_gaps is set in the config.
-  std::vector<uint16_t> take_new_gaps();
+  // time. Only tracked when track_gaps is set in the config. now: when the
+  // NACK asking for them goes out (the round trip a retransmission takes
+  // counts from it, and rides on the access units released).
+  std::vector<uint16_t> take_new_gaps(SteadyTime now);
 
  private:
   using FrontRun = HeldPackets::FrontRun;
 
   // --- Called with mutex_ held.
   bool insert_locked(int64_t seq, ReceivedPacket packet);
+  // --nack: the packet of extended number seq arrived (in time or late);
+  // times the round trip when a NACK asked for it. true: it was missing.
+  bool track_gap(int64_t seq, SteadyTime arrival);
   bool insert_filler(int64_t seq);
   FrontRun front_run() const;
   std::optional<AccessUnitPayloads> take_complete_locked();
@@ -335,6 +340,9 @@ class ReceiveBuffer {
   HeldPackets held_;
   PictureLedger ledger_{[this](int64_t ts) { return held_.holds_timestamp(ts); }};
   GapTracker gaps_;
+  // From a NACK to the retransmission it asked for, smoothed; nullopt
+  // before the first.
+  std::optional<std::chrono::microseconds> nack_round_trip_;
   bool markers_seen_ = false;
   bool marker_trusted_ = true;                 // a marker ends an access unit
   bool last_take_had_marker_ = false;          // the last access unit taken ended at a marker

@@ -404,7 +404,7 @@ void NetworkSource::send_nacks() {
   if (!options_.nack || !media_ssrc_ || status_ != SourceStatus::streaming ||
       !transport_->traits().sends_feedback)
     return;
-  auto gaps = path_.buffer().take_new_gaps();
+  auto gaps = path_.buffer().take_new_gaps(Clock::now());
   if (gaps.empty()) return;
   std::vector<uint8_t> packet;
   common::write_nack(common::GenericNack{own_ssrc_, *media_ssrc_, std::move(gaps)}, packet);

@@ -134,7 +134,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     // As the network thread asks for its NACKs: now and then.
     if (config.track_gaps && (record->take & 2))
-      FUZZ_CHECK(buffer.take_new_gaps().size() <= ReceiveBuffer::kMaxTrackedGaps);
+      FUZZ_CHECK(buffer.take_new_gaps(client::SteadyTime{}).size() <=
+                 ReceiveBuffer::kMaxTrackedGaps);
     if (record->take & 1) {
       while (const auto unit = take(buffer, false)) check_unit(*unit, written);
     }

@@ -18,9 +18,9 @@ using nlohmann::json;
 namespace {
 
 // The built-in pattern (640x360, 1.5 Mbit/s) through `link_args`, played
-// headless over UDP with `buffer` for `duration`.
+// headless over UDP with `buffer` for `duration`, and `client_args`.
 json play(const std::string& buffer, const std::string& duration,
-          std::vector<std::string> link_args = {}) {
+          std::vector<std::string> link_args = {}, std::vector<std::string> client_args = {}) {
   TempDir dir;
   const auto port = std::to_string(free_port());
   std::vector<std::string> server_args = {kServer, "--port",     port,         "--rtsp-port",
@@ -29,9 +29,14 @@ json play(const std::string& buffer, const std::string& duration,
   server_args.insert(server_args.end(), link_args.begin(), link_args.end());
   Process server(server_args, dir.file("server.log"));
   REQUIRE(wait_for_log(server, "streaming", 10s));
-  Process client({kClient, "127.0.0.1:" + port, "--transport", "udp", "--headless", "--quiet",
-                  "--buffer", buffer, "--duration", duration, "--metrics", dir.file("client.json")},
-                 dir.file("client.log"));
+  std::vector<std::string> argv = {kClient,       "127.0.0.1:" + port,
+                                   "--transport", "udp",
+                                   "--headless",  "--quiet",
+                                   "--buffer",    buffer,
+                                   "--duration",  duration,
+                                   "--metrics",   dir.file("client.json")};
+  argv.insert(argv.end(), client_args.begin(), client_args.end());
+  Process client(argv, dir.file("client.log"));
   const auto code = client.wait_for(60s);
   INFO(client.log());
   REQUIRE(code == 0);
@@ -106,4 +111,25 @@ TEST_CASE("fixed buffer: the W3C counters say the buffer asked", "[integration][
   CHECK(jb["jitterBufferDelay"].get<double>() / emitted == Approx(0.200).margin(0.04));
   CHECK(jb["jitterBufferMinimumDelay"].get<double>() / emitted < 0.200);
   for (const auto& s : samples_from(m, 1000)) CHECK(s["target_delay_ms"] == 200.0);
+}
+
+TEST_CASE(
+    "adaptive buffer with --nack: once retransmissions come, the target counts their round trip",
+    "[integration][adaptive_buffer][nack][long]") {
+  // 60 ms each way through the link for media and retransmissions alike; the
+  // same losses in both runs.
+  const std::vector<std::string> link = {"--link-delay", "60ms",        "--link-loss",
+                                         "2%",           "--link-seed", "7"};
+  const json with_nack = play("adaptive", "8s", link, {"--nack"});
+  const json without = play("adaptive", "8s", link);
+  INFO(with_nack["packets"].dump() << "\n" << without["packets"].dump());
+  REQUIRE(with_nack["packets"]["recovered"].get<int>() > 0);
+  const auto end_target = [](const json& m) {
+    return m["timeline"].back()["target_delay_ms"].get<double>();
+  };
+  INFO("target with --nack " << end_target(with_nack) << " ms, without " << end_target(without)
+                             << " ms");
+  // A retransmission takes at least the link's 60 ms.
+  CHECK(end_target(with_nack) >= end_target(without) + 50.0);
+  CHECK(end_target(with_nack) >= 60.0);
 }
