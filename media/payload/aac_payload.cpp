@@ -65,6 +65,11 @@ class AacDepacketizer final : public Depacketizer {
   }
 
   DepacketizedUnit finish() override {
+    // The marker is on a unit's last fragment: one still short is lost.
+    if (!fragment_.empty()) {
+      fragment_.clear();
+      drop();
+    }
     DepacketizedUnit out = std::move(unit_);
     unit_ = DepacketizedUnit{};
     out.keyframe = !out.annexb.empty();  // every AAC frame decodes on its own

@@ -29,7 +29,8 @@ inline constexpr size_t kMaxAacUnitBytes = 8191;
 std::vector<std::vector<uint8_t>> packetize_aac(std::span<const uint8_t> unit, size_t max_payload);
 
 // Rebuilds access units: each packet's units, or a fragmented unit once its
-// last fragment came (a gap drops it). At most kMaxAacUnitBytes held.
+// last fragment came (a gap drops it, and so does a finish() before it is
+// whole: the marker is on its last fragment). At most kMaxAacUnitBytes held.
 std::unique_ptr<Depacketizer> make_aac_depacketizer();
 
 }  // namespace flowcast::media
