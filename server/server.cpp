@@ -106,8 +106,7 @@ std::unique_ptr<MediaSource> Server::open_source() {
 void Server::publish_description() {
   const auto& sdp = source_->description().video().sdp;
   if (!sdp) return;
-  // Every stream that has a description, in SDP order.
-  std::vector<media::SdpDescription> streams;
+  std::vector<media::SdpDescription> streams;  // in SDP order
   for (const auto& stream : source_->description().streams)
     if (stream.sdp) streams.push_back(*stream.sdp);
   if (rtsp_ && !rtsp_->has_description()) rtsp_->set_description(streams);
@@ -149,8 +148,7 @@ SessionSource Server::session_source() const {
       return source->open_reader(start_90k, std::move(wake));
     };
   }
-  // Each medium its own payload type: the video 96, the audio 97
-  // (docs/ARCHITECTURE.md, "Media streams").
+  // Each medium its own payload type: the video 96, a file's audio 97.
   const auto& streams = source_->description().streams;
   for (size_t k = 0; k < streams.size(); ++k)
     s.streams.push_back({.payload_type = static_cast<uint8_t>(96 + k),
