@@ -3,7 +3,8 @@
 // decodes the audio without an error while the video stays bit-exact;
 // flowcast-client, which sets up the video only over RTSP and takes the
 // video's SSRC over flowcast's TCP and UDP, still plays the video bit-exact
-// and counts no loss; --no-audio describes the video only.
+// and counts no loss; --no-audio describes the video only; --push sends the
+// audio to PORT + 2, as its SDP says, and ffmpeg plays both from it.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -16,6 +17,7 @@
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
+#include "support/udp_peer.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
@@ -133,6 +135,48 @@ TEST_CASE("flowcast-client plays the video of a file with sound bit-exact, and c
   INFO(m.dump(1));
   CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
   CHECK(m["packets"]["lost"] == 0);
+  server.signal(SIGTERM);
+  CHECK(server.wait_for(10s) == 0);
+}
+
+TEST_CASE("flowcast-server --push sends a file's sound to PORT + 2, and ffmpeg plays both",
+          "[peer][audio]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  make_clip_with_sound(clip);
+  const uint16_t port = free_rtp_port();
+  const std::string push = "127.0.0.1:" + std::to_string(port);
+  const std::string sdp = dir.file("push.sdp");
+  // The SDP first (a run that stops at once), then ffmpeg, then the server.
+  Process first({kServer, clip, "--port", std::to_string(free_port()), "--push", push, "--sdp", sdp,
+                 "--duration", "100ms"},
+                dir.file("first.log"));
+  REQUIRE(first.wait_for(10s) == 0);
+  const std::string text = read_file(sdp);
+  INFO(text);
+  CHECK(text.find("m=video " + std::to_string(port) + " RTP/AVP 96\r\n") != std::string::npos);
+  CHECK(text.find("m=audio " + std::to_string(port + 2) + " RTP/AVP 97\r\n") != std::string::npos);
+  CHECK(text.find("a=rtpmap:97 mpeg4-generic/44100/2\r\n") != std::string::npos);
+  Process receiver(
+      {"ffmpeg", "-nostdin", "-v", "error", "-protocol_whitelist", "file,udp,rtp", "-i", sdp,
+       "-map", "0", "-fps_mode", "passthrough", "-f", "framemd5", "-y", dir.file("got.framemd5")},
+      dir.file("ffmpeg.log"));
+  REQUIRE(listening_for_rtp(port));
+  REQUIRE(listening_for_rtp(static_cast<uint16_t>(port + 2)));
+  Process server(
+      {kServer, clip, "--port", std::to_string(free_port()), "--push", push, "--duration", "60s"},
+      dir.file("server.log"));
+  // A BYE on each stream's RTCP port ends ffmpeg's input.
+  const auto code = receiver.wait_for(30s);
+  INFO(receiver.log());
+  INFO(server.log());
+  REQUIRE(code == 0);
+  CHECK(receiver.log().find("rror") == std::string::npos);
+  const auto got = hashes_by_stream(dir.file("got.framemd5"));
+  REQUIRE(got.count(0) == 1);
+  REQUIRE(got.count(1) == 1);
+  CHECK(got.at(0) == reference(dir, clip));
+  CHECK(got.at(1).size() >= 40);
   server.signal(SIGTERM);
   CHECK(server.wait_for(10s) == 0);
 }
