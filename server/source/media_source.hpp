@@ -71,7 +71,7 @@ struct SourceDescription {
   // Its length in 90 kHz ticks; 0 when live, or when the file does not say.
   int64_t duration_90k = 0;
   // Its media streams, in SDP order: the video first, then a stored file's
-  // audio (its a=control is "trackID=1").
+  // audio (its a=control is "track2").
   std::vector<MediaStreamDescription> streams;
 
   const MediaStreamDescription& video() const { return streams.front(); }

@@ -10,7 +10,7 @@
 namespace flowcast::server {
 
 std::string track_control(size_t stream) {
-  return stream == 0 ? "track1" : "trackID=" + std::to_string(stream);
+  return "track" + std::to_string(stream + 1);
 }
 
 RtspUdpPorts::RtspUdpPorts(asio::io_context& io, const asio::ip::address& address)

@@ -30,8 +30,8 @@ class RtspServerProtocol;
 class RtspUdpTransport;
 
 // The a=control of media stream `stream` (RFC 2326 Appendix C.1.1),
-// relative to rtsp://HOST:PORT/stream/: "track1" for the video (0), as
-// before there was sound, and "trackID=K" for stream K (the audio: 1).
+// relative to rtsp://HOST:PORT/stream/: "track" and K + 1, so "track1" for
+// the video (0), as before there was sound, and "track2" for the audio.
 std::string track_control(size_t stream);
 
 // The UDP ports RTSP sessions over UDP share: RTP leaves from the first,
@@ -126,7 +126,7 @@ class RtspListener {
   void set_description(const std::vector<media::SdpDescription>& streams);
   bool has_description() const { return description_.has_value(); }
   // The SDP of the streams (RFC 2326 Appendix C): c=0.0.0.0, port 0, the
-  // control URLs "track1" (the video) and "trackID=1" (a file's audio).
+  // control URLs "track1" (the video) and "track2" (a file's audio).
   // nullopt until the description is known.
   std::optional<std::string> sdp() const;
 

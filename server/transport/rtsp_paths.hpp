@@ -1,7 +1,7 @@
 #pragma once
 // The URLs of flowcast's RTSP presentation, for RtspServerProtocol's
 // requests: rtsp://HOST:PORT/stream, its video track "track1" and its other
-// tracks "trackID=K" (track_control()). Pure functions.
+// tracks "track2" and on (track_control()). Pure functions.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -34,7 +34,8 @@ inline constexpr std::string_view kStreamPath = "/stream";
 inline constexpr std::string_view kTrackPath = "/stream/track1";
 
 // The media stream a SETUP's path names: the stream itself or its video
-// track is 0, "/stream/trackID=K" is K (listener.hpp's track_control);
+// track ("track1") is 0, "/stream/track<K+1>" is K (rtsp_listener.hpp's
+// track_control);
 // nullopt for anything else, or a stream past `count`.
 inline std::optional<size_t> stream_of_path(const std::string& path, size_t count) {
   if (path == kStreamPath || path == kTrackPath) return 0;
