@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
       ->check(common::IsOneOf(codecs))
       ->type_name(CLI::detail::join(codecs, "|"));
   app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
+  app.add_flag("--no-audio", opt.no_audio,
+               "send a file's video only (by default its first AAC or Opus track goes with it)");
   app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)")
       ->check(common::IsWithin(100, 65000))
       ->type_name("BYTES");

@@ -89,7 +89,11 @@ std::unique_ptr<MediaSource> Server::open_source() {
   if (media::is_url(*options_.input))
     return std::make_unique<LiveUrlSource>(io_, *options_.input, options_.mtu);
   // Opened once up front so a bad INPUT is an error now, not per client.
-  auto file = std::make_unique<StoredFileSource>(*options_.input, options_.loop);
+  auto file =
+      std::make_unique<StoredFileSource>(*options_.input, options_.loop, !options_.no_audio);
+  if (!file->info().ignored_audio.empty())
+    log(*options_.input + "'s audio (" + file->info().ignored_audio +
+        ") is not sent: flowcast sends AAC or Opus as it is");
   if (file->info().timestamps_from_rate) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%g", file->info().frame_rate);
@@ -102,9 +106,12 @@ std::unique_ptr<MediaSource> Server::open_source() {
 void Server::publish_description() {
   const auto& sdp = source_->description().video().sdp;
   if (!sdp) return;
-  if (rtsp_ && !rtsp_->has_description()) rtsp_->set_description(*sdp);
+  std::vector<media::SdpDescription> streams;  // in SDP order
+  for (const auto& stream : source_->description().streams)
+    if (stream.sdp) streams.push_back(*stream.sdp);
+  if (rtsp_ && !rtsp_->has_description()) rtsp_->set_description(streams);
   if (sdp_ && !sdp_->written()) {
-    sdp_->write(*sdp);
+    sdp_->write(streams);
     log("wrote the SDP to " + sdp_->path());
   }
 }
@@ -141,6 +148,12 @@ SessionSource Server::session_source() const {
       return source->open_reader(start_90k, std::move(wake));
     };
   }
+  // Each medium its own payload type: the video 96, a file's audio 97.
+  const auto& streams = source_->description().streams;
+  for (size_t k = 0; k < streams.size(); ++k)
+    s.streams.push_back({.payload_type = static_cast<uint8_t>(96 + k),
+                         .clock_rate = streams[k].clock_rate(),
+                         .enabled = true});
   s.mtu = options_.mtu;
   s.pacing = options_.pacing;
   s.link = options_.link;

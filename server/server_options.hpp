@@ -30,6 +30,8 @@ struct ServerOptions {
   // --codec h264|h265: what the pattern is encoded as (libx264 or libx265).
   const media::PayloadFormat* pattern_format = media::payload_formats().front();
   bool loop = false;
+  // --no-audio: a file's audio track is not sent (DESIGN.md's command line).
+  bool no_audio = false;
   bool live = false;
   size_t mtu = 1200;
   int max_clients = 64;

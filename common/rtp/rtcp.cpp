@@ -226,6 +226,21 @@ void write_goodbye(uint32_t ssrc, const std::string& reason, std::vector<uint8_t
   write_bye(Goodbye{{ssrc}, reason}, out);
 }
 
+void write_sdes_cname(uint32_t ssrc, const std::string& cname, std::vector<uint8_t>& out) {
+  constexpr uint8_t kCname = 1;
+  const size_t length = std::min<size_t>(cname.size(), 255);
+  // SSRC, type, length, text, then at least one null octet up to a 32-bit
+  // boundary (§6.5: the item list ends with a null item).
+  const size_t chunk = 4 + 2 + length;
+  const size_t padded = (chunk + 1 + 3) / 4 * 4;
+  put_header(out, 1, kRtcpSourceDescription, padded);
+  put_u32(out, ssrc);
+  out.push_back(kCname);
+  out.push_back(static_cast<uint8_t>(length));
+  out.insert(out.end(), cname.begin(), cname.begin() + static_cast<std::ptrdiff_t>(length));
+  out.insert(out.end(), padded - chunk, 0);
+}
+
 std::optional<RtcpCompound> parse_rtcp(std::span<const uint8_t> compound) {
   if (compound.empty()) return std::nullopt;
   RtcpCompound result;

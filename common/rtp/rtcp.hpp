@@ -97,6 +97,11 @@ void write_bye(const Goodbye& bye, std::vector<uint8_t>& out);
 // RFC 3550 §6.1 asks of every compound packet (receivers such as ffmpeg
 // ignore a BYE on its own), then its BYE with `reason` (§6.6; empty: none).
 void write_goodbye(uint32_t ssrc, const std::string& reason, std::vector<uint8_t>& out);
+// An SDES packet (RFC 3550 §6.5) with one chunk: `ssrc` and its CNAME item
+// (§6.5.1; cut to 255 bytes), null-terminated and padded to 32 bits. The
+// streams of one sender share one CNAME, which ties them together for lip
+// sync.
+void write_sdes_cname(uint32_t ssrc, const std::string& cname, std::vector<uint8_t>& out);
 
 // Parses a compound (or RFC 5506 reduced-size) RTCP packet. Returns nullopt if
 // it is empty or any packet in it is malformed: not version 2, a length that

@@ -16,8 +16,10 @@ std::span<const PayloadFormat* const> payload_formats() {
   return formats;
 }
 
-const PayloadFormat* find_payload_format(std::string_view encoding_name) {
-  for (const PayloadFormat* f : payload_formats()) {
+namespace {
+const PayloadFormat* find_named(std::span<const PayloadFormat* const> formats,
+                                std::string_view encoding_name) {
+  for (const PayloadFormat* f : formats) {
     if (f->encoding_name.size() == encoding_name.size() &&
         std::equal(encoding_name.begin(), encoding_name.end(), f->encoding_name.begin(),
                    [](char a, char b) {
@@ -26,6 +28,27 @@ const PayloadFormat* find_payload_format(std::string_view encoding_name) {
                    }))
       return f;
   }
+  return nullptr;
+}
+}  // namespace
+
+std::span<const PayloadFormat* const> audio_payload_formats() {
+  static const std::array<const PayloadFormat*, 2> formats = {&aac_payload_format(),
+                                                              &opus_payload_format()};
+  return formats;
+}
+
+const PayloadFormat* find_payload_format(std::string_view encoding_name) {
+  return find_named(payload_formats(), encoding_name);
+}
+
+const PayloadFormat* find_audio_payload_format(std::string_view encoding_name) {
+  return find_named(audio_payload_formats(), encoding_name);
+}
+
+const PayloadFormat* find_audio_payload_format(AVCodecID codec_id) {
+  for (const PayloadFormat* f : audio_payload_formats())
+    if (f->codec_id == codec_id) return f;
   return nullptr;
 }
 

@@ -41,6 +41,9 @@ struct DepacketizedUnit {
   // Packets the payload format's RFC forbids but that are taken as their
   // evident meaning (H.264: an FU-A with both S and E set).
   size_t nonconformant_packets = 0;
+  // Audio: the sizes of the frames (access units) `annexb` holds one after
+  // the other, in order (RFC 3640 may carry several in one packet).
+  std::vector<size_t> frame_sizes;
 };
 
 // Rebuilds access units from RTP payloads, in sequence order. Bounded in
@@ -67,6 +70,9 @@ struct FormatParameters {
   // sprop-parameter-sets, or sprop-vps/sps/pps: NAL units without start
   // codes, in order.
   std::vector<std::vector<uint8_t>> parameter_sets;
+  // AAC (RFC 3640 §4.1 config): the AudioSpecificConfig (ISO 14496-3
+  // §1.6.2.1), written as hex.
+  std::vector<uint8_t> config;
 };
 
 // An fmtp line's parameters: each key in lower case with its value, trimmed,
@@ -93,14 +99,19 @@ struct EncoderChoice {
 };
 
 struct PayloadFormat {
-  std::string_view encoding_name;  // SDP a=rtpmap, "H264"
-  std::string_view specification;  // "RFC 6184", named in the SDP's errors
-  std::string_view display_name;   // "H.264", for people
-  std::string_view option_name;    // "h264": flowcast-server --codec
+  std::string_view media = "video";  // the SDP's m= media: "video" or "audio"
+  std::string_view encoding_name;    // SDP a=rtpmap, "H264"
+  std::string_view specification;    // "RFC 6184", named in the SDP's errors
+  std::string_view display_name;     // "H.264", for people
+  std::string_view option_name;      // "h264": flowcast-server --codec
   AVCodecID codec_id = AV_CODEC_ID_NONE;
   // RTP timestamp ticks per second: what the SDP's rtpmap says, and the only
-  // rate its parser accepts.
+  // rate its parser accepts. 0 for an audio format whose clock is the
+  // stream's sample rate (AAC, RFC 3640 §4.1).
   uint32_t clock_rate = 90000;
+  // Audio: the channels the rtpmap names when the format fixes them (Opus:
+  // always 2, RFC 7587 §7); 0: the stream's own.
+  uint32_t channels = 0;
   // FFmpeg's bitstream filter from a container's NAL units to Annex B with
   // the parameter sets before every keyframe ("h264_mp4toannexb").
   std::string_view annexb_filter;
@@ -165,5 +176,19 @@ const PayloadFormat* detect_payload_format(std::span<const uint8_t> first_payloa
 const PayloadFormat& h264_payload_format();
 // H.265, RFC 7798 without DONL (media/payload/h265_payload.cpp).
 const PayloadFormat& h265_payload_format();
+
+// The audio formats flowcast sends a file's first audio track in, as it is:
+// a table of their own, so that what looks for a video format (--codec, a
+// file's video, an SDP's m=video) never finds one.
+std::span<const PayloadFormat* const> audio_payload_formats();
+// The audio format with this SDP encoding name (case-insensitive), or
+// nullptr.
+const PayloadFormat* find_audio_payload_format(std::string_view encoding_name);
+// The audio format for this FFmpeg codec, or nullptr.
+const PayloadFormat* find_audio_payload_format(AVCodecID codec_id);
+// AAC, RFC 3640 mpeg4-generic in AAC-hbr mode (media/payload/aac_payload.cpp).
+const PayloadFormat& aac_payload_format();
+// Opus, RFC 7587 (media/payload/opus_payload.cpp).
+const PayloadFormat& opus_payload_format();
 
 }  // namespace flowcast::media

@@ -150,18 +150,13 @@ SdpDescription describe_h265_stream(std::vector<std::vector<uint8_t>> parameter_
   return d;
 }
 
-std::string write_sdp(const SdpDescription& d) {
-  auto family = [](const std::string& address) -> std::string {
-    return address.find(':') == std::string::npos ? "IP4 " : "IP6 ";
-  };
-  const std::string pt = std::to_string(d.payload_type);
+namespace {
+std::string family(const std::string& address) {
+  return address.find(':') == std::string::npos ? "IP4 " : "IP6 ";
+}
+
+std::string write_session(const SdpDescription& d) {
   const std::string id = std::to_string(d.session_id);
-  const PayloadFormat* format = find_payload_format(d.encoding_name);
-  if (!format)
-    throw SdpError("cannot describe " + quote_fmtp(d.encoding_name) + ": flowcast sends " +
-                   payload_format_names());
-  const std::string fmtp = format->write_fmtp(
-      FormatParameters{d.packetization_mode, d.profile_level_id, d.parameter_sets});
   std::string text;
   text += "v=0\r\n";
   text += "o=- " + id + " " + id + " IN " + family(d.origin_address) + d.origin_address + "\r\n";
@@ -174,14 +169,43 @@ std::string write_sdp(const SdpDescription& d) {
     std::snprintf(range, sizeof range, "a=range:npt=0-%.3f\r\n", *d.range_end_s);
     text += range;
   }
-  text += "m=video " + std::to_string(d.port) + " RTP/AVP " + pt + "\r\n";
+  return text;
+}
+
+std::string write_media(const SdpDescription& d) {
+  const std::string pt = std::to_string(d.payload_type);
+  const PayloadFormat* format = d.media == "audio" ? find_audio_payload_format(d.encoding_name)
+                                                   : find_payload_format(d.encoding_name);
+  if (!format)
+    throw SdpError("cannot describe " + quote_fmtp(d.encoding_name) + ": flowcast sends " +
+                   payload_format_names());
+  FormatParameters parameters{d.packetization_mode, d.profile_level_id, d.parameter_sets, d.config};
+  const std::string fmtp = format->write_fmtp(parameters);
+  const uint32_t clock = format->clock_rate ? format->clock_rate : d.clock_rate;
+  const uint32_t channels = format->channels ? format->channels : d.channels;
+  std::string text;
+  text +=
+      "m=" + std::string(format->media) + " " + std::to_string(d.port) + " RTP/AVP " + pt + "\r\n";
   if (d.rtcp_port) text += "a=rtcp:" + std::to_string(*d.rtcp_port) + "\r\n";
   if (d.rtcp_mux) text += "a=rtcp-mux\r\n";
   text += "a=rtpmap:" + pt + " " + std::string(format->encoding_name) + "/" +
-          std::to_string(format->clock_rate) + "\r\n";
+          std::to_string(clock) + (channels ? "/" + std::to_string(channels) : "") + "\r\n";
   if (!fmtp.empty()) text += "a=fmtp:" + pt + " " + fmtp + "\r\n";
   if (!d.control.empty()) text += "a=control:" + d.control + "\r\n";
   return text;
+}
+}  // namespace
+
+std::string write_sdp(const SdpDescription& d) {
+  const std::string media = write_media(d);
+  return write_session(d) + media;
+}
+
+std::string write_sdp(std::span<const SdpDescription> streams) {
+  if (streams.empty()) throw SdpError("no stream to describe");
+  std::string media;
+  for (const auto& d : streams) media += write_media(d);
+  return write_session(streams.front()) + media;
 }
 
 SdpDescription parse_sdp(std::string_view text) {
@@ -265,7 +289,7 @@ SdpDescription parse_sdp(std::string_view text) {
     throw SdpError("its " + d.encoding_name + " clock rate is " + std::to_string(d.clock_rate) +
                    ", but " + std::string(format->specification) + " fixes it at " +
                    std::to_string(format->clock_rate));
-  FormatParameters parameters{d.packetization_mode, d.profile_level_id, {}};
+  FormatParameters parameters{d.packetization_mode, d.profile_level_id, {}, {}};
   try {
     format->read_fmtp(fmtp_items(video.fmtps[d.payload_type]), parameters);
   } catch (const FormatParameterError& e) {

@@ -33,8 +33,12 @@ class SdpError : public std::runtime_error {
 
 inline constexpr size_t kMaxSdpBytes = 64 * 1024;
 
-// One video stream as an SDP describes it.
+// One stream as an SDP describes it: the video, or (written only) an audio
+// stream beside it.
 struct SdpDescription {
+  // The m= media: "video", or "audio" for an audio payload format
+  // (find_audio_payload_format).
+  std::string media = "video";
   uint64_t session_id = 0;                       // o= sess-id and sess-version
   std::string origin_address = "127.0.0.1";      // o= unicast-address
   std::string connection_address = "127.0.0.1";  // c=; IPv6 when it holds ':'
@@ -46,7 +50,14 @@ struct SdpDescription {
   // a=rtpmap: picks the payload format (find_payload_format); write_sdp
   // refuses a name no format has.
   std::string encoding_name = "H264";
-  uint32_t clock_rate = 90000;  // as read; written from the payload format
+  // As read; written from the payload format, or this when the format's
+  // clock is the stream's sample rate (AAC).
+  uint32_t clock_rate = 90000;
+  // Audio: the rtpmap's channels (its encoding parameters), when the
+  // format does not fix them; 0: none written.
+  uint32_t channels = 0;
+  // AAC: the AudioSpecificConfig (fmtp config=, RFC 3640 §4.1).
+  std::vector<uint8_t> config;
   // The payload format's fmtp (FormatParameters): H.264's
   // packetization-mode and profile-level-id (six hex digits, from the SPS).
   int packetization_mode = 1;
@@ -88,6 +99,11 @@ SdpDescription describe_h265_stream(std::vector<std::vector<uint8_t>> parameter_
 // sprop-pps), and a=range (session level) / a=rtcp / a=rtcp-mux / a=control
 // when set. Throws SdpError when no payload format has the encoding name.
 std::string write_sdp(const SdpDescription& description);
+// Several streams in one SDP (a file's video and audio): the session lines
+// (o=, c=, a=range) of the first, then one m= section per stream, each with
+// its own port, payload type, rtpmap (audio: NAME/RATE/CHANNELS), fmtp and
+// a=control. Throws SdpError as write_sdp does, and for no stream.
+std::string write_sdp(std::span<const SdpDescription> streams);
 
 // Reads the first m=video section with an RTP/AVP or RTP/AVPF profile and
 // the first of its payload types whose rtpmap names a payload format

@@ -7,6 +7,7 @@
 #include "media/ffmpeg/av_error.hpp"
 #include "media/ffmpeg/av_types.hpp"
 #include "media/payload/payload_format.hpp"
+#include "media/source/audio_track.hpp"
 #include "media/source/source_timeline.hpp"
 
 extern "C" {
@@ -67,6 +68,16 @@ struct FileSource::Impl {
   std::map<int64_t, int64_t> encoding_durations;
 
   std::deque<EncodedFrame> ready;
+
+  // The audio track (stream 1) when asked and carried, timed from the
+  // video's start (90 kHz). Reading ahead of one stream while the other has
+  // nothing (ended, or starting later) stops at kMaxAhead units.
+  bool want_audio = false;
+  int audio_index = -1;
+  AudioTrack audio_track;
+  int64_t video_origin_90k = 0;
+  std::deque<EncodedFrame> audio_ready;
+  static constexpr size_t kMaxAhead = 256;
 
   // Edit lists: hidden pictures before the first shown one, held.
   static constexpr size_t kMaxPreroll = 600;
@@ -129,6 +140,25 @@ struct FileSource::Impl {
       open_passthrough(st);
     else
       open_transcoder(st);
+    video_origin_90k = av_rescale_q(start_pts, time_base, kRtpTimeBase);
+    if (want_audio) audio_index = audio_track.open(format.get(), stream_index, info);
+  }
+
+  void push_audio(AVPacket* pkt) {
+    auto ef = audio_track.frame(pkt, video_origin_90k, loop_offset_90k);
+    if (!ef) return;
+    last_end_90k = std::max(last_end_90k, ef->pts_90k + ef->duration_90k);
+    audio_ready.push_back(std::move(*ef));
+  }
+
+  // Whether to read on: until both streams have a unit ready, or one has
+  // kMaxAhead (the other may have ended).
+  bool wants_more() const {
+    if (eof) return false;
+    const bool audio_has = audio_index < 0 || !audio_ready.empty();
+    if (!ready.empty() && audio_has) return false;
+    if (ready.empty() && (audio_index < 0 || audio_ready.size() < kMaxAhead)) return true;
+    return ready.size() < kMaxAhead && audio_ready.size() < kMaxAhead;
   }
 
   void open_order_parser() {
@@ -223,7 +253,7 @@ struct FileSource::Impl {
 
   // Reads packets until at least one access unit is ready or the file ends.
   void fill() {
-    while (ready.empty() && !eof) {
+    while (wants_more()) {
       int ret = 0;
       if (holding) {
         av_packet_move_ref(packet.get(), held.get());
@@ -237,6 +267,10 @@ struct FileSource::Impl {
         break;
       }
       check_av(ret, "reading " + path);
+      if (packet->stream_index == audio_index) {
+        push_audio(packet.get());
+        continue;
+      }
       if (packet->stream_index != stream_index) {
         av_packet_unref(packet.get());
         continue;
@@ -381,8 +415,9 @@ struct FileSource::Impl {
   }
 };
 
-FileSource::FileSource(const std::string& path) : impl_(std::make_unique<Impl>()) {
+FileSource::FileSource(const std::string& path, bool audio) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  impl_->want_audio = audio;
   impl_->open();
 }
 FileSource::~FileSource() = default;
@@ -394,10 +429,15 @@ const SourceInfo& FileSource::info() const {
 }
 
 std::optional<EncodedFrame> FileSource::next() {
-  impl_->fill();
-  if (impl_->ready.empty()) return std::nullopt;
-  EncodedFrame ef = std::move(impl_->ready.front());
-  impl_->ready.pop_front();
+  Impl& s = *impl_;
+  s.fill();
+  // The earlier decode time first; the video on a tie.
+  const bool audio = !s.audio_ready.empty() &&
+                     (s.ready.empty() || s.audio_ready.front().dts_90k < s.ready.front().dts_90k);
+  auto& queue = audio ? s.audio_ready : s.ready;
+  if (queue.empty()) return std::nullopt;
+  EncodedFrame ef = std::move(queue.front());
+  queue.pop_front();
   return ef;
 }
 
@@ -439,6 +479,7 @@ void FileSource::restart() {
   if (s.holding) av_packet_unref(s.held.get());
   s.holding = false;
   s.ready.clear();
+  s.audio_ready.clear();
   s.eof = false;
   if (s.bsf) av_bsf_flush(s.bsf.get());
   if (s.decoder) avcodec_flush_buffers(s.decoder.get());

@@ -3,7 +3,11 @@
 // payload format carries (media/payload/payload_format.hpp: H.264, H.265) is
 // sent as is (converted to Annex B by the format's filter, parameter sets
 // before each keyframe); other video is decoded and encoded to the preferred
-// format (H.264, libx264), each picture keeping its presentation time. Audio is ignored. Every
+// format (H.264, libx264), each picture keeping its presentation time. When
+// asked, the file's first audio track in a format an audio payload format
+// carries (AAC with its AudioSpecificConfig, Opus) is read too, each frame as
+// it is, on the video's timeline, and next() hands out both in decode-time
+// order (EncodedFrame::stream 1); other audio is ignored. Every
 // access unit's times come from the file's timestamps through a SourceTimeline
 // (source_timeline.hpp): they only move forward, in 90 kHz ticks, and a file without timestamps is
 // timed by its frame rate. Pacing is the caller's business: next() returns as fast as it can read.
@@ -12,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include <libavcodec/codec_id.h>
@@ -25,6 +30,16 @@ namespace flowcast::media {
 class SourceError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The audio track read with the video.
+struct AudioTrackInfo {
+  AVCodecID codec_id = AV_CODEC_ID_NONE;
+  std::string codec_name;  // as FFmpeg names it
+  int sample_rate = 0;     // Hz: AAC's RTP clock (Opus's is 48 kHz always)
+  int channels = 0;
+  // AAC: the AudioSpecificConfig (the container's extradata).
+  std::vector<uint8_t> config;
 };
 
 struct SourceInfo {
@@ -45,18 +60,25 @@ struct SourceInfo {
   // stream's duration, else the file's); 0 when it does not say. A still
   // held at the end counts: pictures at 0, 3, 6 and 9 s last 12 s.
   int64_t duration_90k = 0;
+  // The audio track read with the video (FileSource's `audio`); nullopt
+  // when not asked, when there is none, or when no audio payload format
+  // carries it (ignored_audio then names its codec).
+  std::optional<AudioTrackInfo> audio;
+  std::string ignored_audio;
 };
 
 class FileSource {
  public:
-  // Opens the file. Throws SourceError with a message for the user.
-  explicit FileSource(const std::string& path);
+  // Opens the file, with its first audio track when `audio`. Throws
+  // SourceError with a message for the user.
+  explicit FileSource(const std::string& path, bool audio = false);
   ~FileSource();
   FileSource(FileSource&&) noexcept;
   FileSource& operator=(FileSource&&) noexcept;
 
   const SourceInfo& info() const;
-  // The next access unit in decode order, or nullopt at the end of the file.
+  // The next access unit in decode order (video and audio merged by decode
+  // time), or nullopt at the end of the file.
   // Throws AvError on a read error that ends the stream.
   std::optional<EncodedFrame> next();
   // Starts again from the beginning (--loop); timestamps keep increasing.

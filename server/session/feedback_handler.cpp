@@ -22,7 +22,7 @@ void FeedbackHandler::handle(std::span<const uint8_t> packet, uint64_t arrival_n
     for (const auto& rr : rtcp->receiver_reports)
       for (const auto& block : rr.blocks) listener_.on_report_block(block, arrival);
   }
-  if (!rtcp->plis.empty()) listener_.on_plis(rtcp->plis.size());
+  if (!rtcp->plis.empty()) listener_.on_plis(rtcp->plis);
   if (!rtcp->nacks.empty()) listener_.on_nacks(rtcp->nacks);
   if (!rtcp->byes.empty()) listener_.on_bye();
 }

@@ -41,8 +41,9 @@ class FeedbackHandler {
     // 3550 §6.4.1's round trip A - LSR - DLSR.
     virtual void on_report_block(const common::ReportBlock& /*block*/,
                                  uint32_t /*arrival_ntp_middle*/) {}
-    // `count` picture loss indications arrived (at least one).
-    virtual void on_plis(size_t count) = 0;
+    // The picture loss indications of one compound packet, in wire order
+    // (at least one), each naming the stream it is about by media SSRC.
+    virtual void on_plis(std::span<const common::PictureLossIndication> plis) = 0;
     // The generic NACKs of one compound packet, in wire order (at least one).
     virtual void on_nacks(std::span<const common::GenericNack> nacks) = 0;
     // The client said goodbye.

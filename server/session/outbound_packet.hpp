@@ -43,6 +43,15 @@ class OutboundPacket {
   OutboundPacket(const common::RtpHeader& header, std::shared_ptr<const PacketizedFrame> frame,
                  size_t index, size_t padding = 0);
 
+  // The session's media stream the packet belongs to (its index in SDP
+  // order: 0 the video, 1 the audio), which the transport may carry apart
+  // (RTSP: its own channels or ports). 0 unless set.
+  size_t stream() const { return stream_; }
+  OutboundPacket& on_stream(size_t stream) {
+    stream_ = static_cast<uint8_t>(stream);
+    return *this;
+  }
+
   // Bytes on the wire (header, payload and padding).
   size_t size() const;
   size_t padding() const { return padding_; }
@@ -67,6 +76,7 @@ class OutboundPacket {
   uint32_t index_ = 0;
   uint8_t header_size_ = 0;
   uint8_t padding_ = 0;
+  uint8_t stream_ = 0;
   std::array<uint8_t, kMaxHeaderSize> header_{};
 };
 

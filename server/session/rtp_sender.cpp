@@ -22,7 +22,8 @@ uint64_t ntp_now() {
   return (seconds << 32) | fraction;
 }
 
-RtpSender::RtpSender() {
+RtpSender::RtpSender(uint8_t payload_type, uint32_t clock_rate)
+    : payload_type_(payload_type), clock_rate_(clock_rate == 0 ? 90000 : clock_rate) {
   std::random_device rd;
   std::mt19937 rng(rd());
   ssrc_ = static_cast<uint32_t>(rng());
@@ -36,8 +37,9 @@ void RtpSender::send(const std::shared_ptr<const PacketizedFrame>& frame, uint64
   const size_t n = payloads.size();
   const size_t burst = schedule.size ? schedule.size : std::max<size_t>(n, 1);
   common::RtpHeader h;
+  h.payload_type = payload_type_;
   h.ssrc = ssrc_;
-  h.timestamp = timestamp_offset_ + static_cast<uint32_t>(frame->pts_90k);
+  h.timestamp = timestamp_for(frame->pts_90k);
   for (size_t first = 0; first < n; first += burst) {
     const size_t end = std::min(n, first + burst);
     size_t largest = 0;
@@ -63,11 +65,18 @@ void RtpSender::send(const std::shared_ptr<const PacketizedFrame>& frame, uint64
 
 namespace flowcast::server {
 
+int64_t RtpSender::ticks(int64_t t_90k) const {
+  if (clock_rate_ == 90000) return t_90k;
+  const int64_t scaled = t_90k * clock_rate_;
+  // Rounded half away from zero, also for the negative times of B-frames.
+  return scaled >= 0 ? (scaled + 45000) / 90000 : -((-scaled + 45000) / 90000);
+}
+
 common::SenderReport RtpSender::sender_report(uint64_t ntp_time, int64_t media_clock_90k) const {
   common::SenderReport sr;
   sr.sender_ssrc = ssrc_;
   sr.ntp_time = ntp_time;
-  sr.rtp_time = timestamp_offset_ + static_cast<uint32_t>(media_clock_90k);
+  sr.rtp_time = timestamp_for(media_clock_90k);
   // Both counts wrap modulo 2^32 on the wire (RFC 3550 §6.4.1).
   sr.packet_count = static_cast<uint32_t>(packets_);
   sr.octet_count = static_cast<uint32_t>(payload_octets_);

@@ -1,7 +1,13 @@
 #pragma once
-// Turns encoded frames into RTP packets for one session: its own random SSRC,
-// sequence start and timestamp offset. Packetizing (fragment) is done once per
-// frame and shared; only the 28-byte header is per session.
+// Turns encoded frames into RTP packets for one media stream of one session:
+// its own random SSRC, sequence start and timestamp offset, its payload type
+// and its RTP clock. Packetizing (fragment) is done once per frame and
+// shared; only the 28-byte header is per session.
+//
+// Frames are timed in 90 kHz ticks on the session's timeline whatever the
+// stream; a stream with another clock (audio: 48000, 44100 Hz) has its
+// timestamps converted, rounded to the nearest tick, so an audio frame's
+// exact sample count survives the round trip (any clock up to 90 kHz).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,7 +27,10 @@ namespace flowcast::server {
 
 class RtpSender {
  public:
-  RtpSender();  // random SSRC, sequence and timestamp offset
+  // Random SSRC, sequence and timestamp offset; `payload_type` (7 bits) and
+  // `clock_rate` (ticks a second) as the stream's SDP says.
+  explicit RtpSender(uint8_t payload_type = common::kPayloadTypeDynamic,
+                     uint32_t clock_rate = 90000);
 
   // Calls emit once per packet, in order, with the packet, its header and
   // the index of its payload in frame; the marker is on the last one.
@@ -37,22 +46,29 @@ class RtpSender {
 
   // RFC 3550 §6.4.1: the sender report for `ntp_time` (64-bit NTP), at
   // which the session's media clock reads `media_clock_90k` (90 kHz ticks
-  // on the frames' timeline, so the report's RTP timestamp carries the same
-  // random offset as the packets), with the packets and payload octets sent
-  // so far.
+  // on the frames' timeline, converted to the stream's clock, so the
+  // report's RTP timestamp carries the same random offset as the packets,
+  // and every stream of a session maps the same instant to the same NTP
+  // time), with the packets and payload octets sent so far.
   common::SenderReport sender_report(uint64_t ntp_time, int64_t media_clock_90k) const;
 
   uint32_t ssrc() const { return ssrc_; }
   uint16_t next_sequence() const { return sequence_; }
+  uint8_t payload_type() const { return payload_type_; }
+  uint32_t clock_rate() const { return clock_rate_; }
   // The RTP timestamp a frame with this presentation time (90 kHz) carries.
   uint32_t timestamp_for(int64_t pts_90k) const {
-    return timestamp_offset_ + static_cast<uint32_t>(pts_90k);
+    return timestamp_offset_ + static_cast<uint32_t>(ticks(pts_90k));
   }
+  // 90 kHz ticks in the stream's clock, rounded to the nearest.
+  int64_t ticks(int64_t t_90k) const;
   uint64_t packets() const { return packets_; }
   // Bytes on the wire: headers, payloads and padding.
   uint64_t bytes() const { return bytes_; }
 
  private:
+  uint8_t payload_type_;
+  uint32_t clock_rate_;
   uint32_t ssrc_;
   uint16_t sequence_;
   uint32_t timestamp_offset_;

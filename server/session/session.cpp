@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <random>
 
 #include "common/rtp/receiver_statistics.hpp"
 #include "common/rtp/rtcp.hpp"
@@ -11,6 +13,14 @@ namespace flowcast::server {
 using Clock = std::chrono::steady_clock;
 
 namespace {
+// RFC 7022 §4.2: a random CNAME, 96 bits as hex, new per session.
+std::string new_cname() {
+  std::random_device rd;
+  char text[32];
+  std::snprintf(text, sizeof text, "%08x%08x%08x", rd(), rd(), rd());
+  return text;
+}
+
 // The link a session emulates: over TCP, loss delays and a full queue blocks.
 common::LinkConfig link_for(common::LinkConfig link, Transport transport) {
   link.reliable = transport == Transport::tcp;
@@ -25,11 +35,16 @@ Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, 
       transport_(std::move(transport)),
       traits_(transport_->traits()),
       pacer_(source_.pacing),
+      cname_(new_cname()),
       started_(Clock::now()),
       pace_timer_(io),
       report_timer_(io),
       delivery_(io, link_for(source_.link, traits_.kind), *this),
       feedback_(io, *this) {
+  if (source_.streams.empty()) source_.streams.emplace_back();
+  streams_.reserve(source_.streams.size());
+  for (const auto& spec : source_.streams)
+    streams_.push_back({RtpSender(spec.payload_type, spec.clock_rate), {}, spec.enabled});
   stats_.id = id;
   stats_.transport = traits_.kind;
   stats_.protocol = traits_.protocol;
@@ -137,11 +152,15 @@ void Session::pump() {
     }
     // Backpressure: the file waits, nothing is dropped.
     if (wait_if_held_back(&Session::pump)) return;
-    auto packetized = packetize_frame(*next_, source_.mtu, file_->format());
     const int64_t end = next_->pts_90k + next_->duration_90k;
     end_pts_90k_ = end_pts_90k_ ? std::max(*end_pts_90k_, end) : end;
-    next_.reset();
-    send_frame(packetized);
+    if (stream_enabled(next_->stream)) {
+      auto packetized = packetize_frame(*next_, source_.mtu, file_->format(next_->stream));
+      next_.reset();
+      send_frame(packetized);
+    } else {
+      next_.reset();  // a track not set up (RTSP) is read and not sent
+    }
   }
 }
 
@@ -192,14 +211,19 @@ void Session::resume() {
   }
 }
 
-uint32_t Session::next_rtp_timestamp() const {
-  if (next_) return rtp_.timestamp_for(next_->pts_90k);
-  return rtp_.timestamp_for(next_pts_90k_.value_or(0));
+uint32_t Session::next_rtp_timestamp(size_t stream) const {
+  const RtpSender& rtp = streams_.at(stream).rtp;
+  if (next_) return rtp.timestamp_for(next_->pts_90k);
+  return rtp.timestamp_for(next_pts_90k_.value_or(0));
+}
+
+void Session::enable_stream(size_t stream) {
+  if (stream < streams_.size()) streams_[stream].enabled = true;
 }
 
 void Session::on_live_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
   if (ended_ || closing_ || source_.file) return;
-  next_pts_90k_ = frame->pts_90k;
+  if (frame->stream == 0) next_pts_90k_ = frame->pts_90k;
   if (paused_) return;
   const auto offered = backlog_.offer(frame, host_.overloaded());
   if (offered.skipped_overload) {
@@ -244,8 +268,15 @@ bool Session::wait_if_held_back(void (Session::*resume)()) {
 
 void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
   const PacketizedFrame& frame = *shared;
-  ++stats_.frames_sent;
-  next_pts_90k_ = frame.pts_90k + frame.duration_90k;
+  if (!stream_enabled(frame.stream)) return;
+  const size_t stream = frame.stream;
+  OutgoingStream& out = streams_[stream];
+  // The metrics' frames are the video's pictures, and the session's
+  // position (RTSP Range, RTP-Info) is the video's.
+  if (stream == 0) {
+    ++stats_.frames_sent;
+    next_pts_90k_ = frame.pts_90k + frame.duration_90k;
+  }
   // A frame starts where the last one's bursts end, if they are still
   // waiting (a live frame that came early): never before them, so RTP
   // sequence order is send order.
@@ -254,35 +285,14 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
   // Padding is wasted on an emulated link, which takes packets one by one.
   const bool pad = transport_->segments_bursts() && !source_.link.active();
-  rtp_.send(shared, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k), pad,
-            [&](OutboundPacket&& packet, const common::RtpHeader& header, size_t index) {
-              history_.remember(shared, index, header, packet.size());
-              const uint64_t send_us = header.send_time_us.value_or(now_us);
-              route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
-            });
+  out.rtp.send(shared, now_us, pacer_.schedule(frame.payloads.size(), frame.duration_90k), pad,
+               [&](OutboundPacket&& packet, const common::RtpHeader& header, size_t index) {
+                 out.history.remember(shared, index, header, packet.size());
+                 const uint64_t send_us = header.send_time_us.value_or(now_us);
+                 packet.on_stream(stream);
+                 route(std::move(packet), now + std::chrono::microseconds(send_us - now_us));
+               });
   delivery_.flush();
-}
-
-void Session::answer_nack(std::span<const uint16_t> sequences) {
-  // Resends share the send queue's bound with media: what would not fit is
-  // refused now, not queued behind it.
-  size_t queued = 0;
-  auto packets = history_.answer(sequences, Clock::now(), [&](size_t bytes) {
-    const size_t framed = bytes + traits_.framing_bytes;
-    if (transport_->held_back(queued + framed)) return false;
-    queued += framed;
-    return true;
-  });
-  const ResendCounters& resends = history_.counters();
-  stats_.packets_resent = resends.resent;
-  stats_.resends = {.bytes = resends.resent_bytes,
-                    .refused_budget = resends.refused_budget,
-                    .refused_queue = resends.refused_queue,
-                    .repeated = resends.repeated,
-                    .unknown = resends.unknown};
-  // The same packets again (same sequence numbers), across the same link.
-  const auto now = Clock::now();
-  for (auto& p : packets) route(OutboundPacket(std::move(p)), now);
 }
 
 void Session::send_burst(std::span<OutboundPacket> packets) {
@@ -294,8 +304,8 @@ void Session::send_burst(std::span<OutboundPacket> packets) {
   stats_.packets_dropped_queue += packets.size() - sent.packets;
 }
 
-bool Session::send_now(std::vector<uint8_t>&& packet) {
-  const bool sent = transport_->send(std::move(packet));
+bool Session::send_now(std::vector<uint8_t>&& packet, size_t stream) {
+  const bool sent = transport_->send(std::move(packet), stream);
   note_queue();
   return sent;
 }
@@ -309,30 +319,9 @@ void Session::route(OutboundPacket&& packet, Clock::time_point offer_at) {
   stats_.link = delivery_.counters();
 }
 
-void Session::send_rtcp(std::vector<uint8_t>&& packet) {
-  delivery_.control(OutboundPacket(std::move(packet)), Clock::now());
+void Session::send_rtcp(std::vector<uint8_t>&& packet, size_t stream) {
+  delivery_.control(std::move(OutboundPacket(std::move(packet)).on_stream(stream)), Clock::now());
   stats_.link = delivery_.counters();
-}
-
-void Session::schedule_sender_report() {
-  report_timer_.expires_after(kSenderReportInterval);
-  report_timer_.async_wait([this, self = shared_from_this()](const asio::error_code& ec) {
-    if (ec || ended_ || closing_ || at_end_) return;
-    send_sender_report();
-    schedule_sender_report();
-  });
-}
-
-void Session::send_sender_report() {
-  std::vector<uint8_t> packet;
-  const auto clock = media_clock_90k(Clock::now());
-  if (rtp_.packets() > 0 && clock) {
-    common::write_sender_report(rtp_.sender_report(ntp_now(), *clock), packet);
-    ++stats_.sender_reports;
-  } else {
-    common::write_receiver_report(common::ReceiverReport{rtp_.ssrc(), {}}, packet);
-  }
-  send_rtcp(std::move(packet));
 }
 
 std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
@@ -355,37 +344,6 @@ std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
       std::chrono::duration_cast<std::chrono::microseconds>(now - live_anchor_->first).count() * 9 /
           100;
   return backlog_.empty() ? clock : std::min(clock, backlog_.front().dts_90k);
-}
-
-void Session::on_receiver_reports(size_t count) {
-  stats_.receiver_reports += count;
-}
-
-void Session::on_report_block(const common::ReportBlock& block, uint32_t arrival_ntp_middle) {
-  if (block.ssrc != rtp_.ssrc()) return;
-  const auto rtt = common::round_trip_time(block, arrival_ntp_middle);
-  if (!rtt) return;
-  const double ms = std::chrono::duration<double, std::milli>(*rtt).count();
-  stats_.round_trip_time_ms = ms;
-  stats_.total_round_trip_time_ms += ms;
-  ++stats_.round_trip_time_measurements;
-}
-
-void Session::on_plis(size_t count) {
-  stats_.plis_received += count;
-  if (live()) {
-    host_.request_keyframe(KeyframeLimiter::Reason::pli);
-    backlog_.wait_for_keyframe();
-  }
-}
-
-void Session::on_nacks(std::span<const common::GenericNack> nacks) {
-  for (const auto& nack : nacks) {
-    ++stats_.nacks_received;
-    if (!ended_ && !closing_) answer_nack(nack.lost_sequences);
-  }
-  // The answers to one compound packet leave together.
-  delivery_.flush();
 }
 
 void Session::on_bye() {
@@ -465,12 +423,6 @@ void Session::finish_stop() {
   if (!bye_sent_) send_bye("");
   bye_sent_ = true;
   transport_->close();
-}
-
-void Session::send_bye(const std::string& reason) {
-  std::vector<uint8_t> bye;
-  common::write_goodbye(rtp_.ssrc(), reason, bye);
-  send_now(std::move(bye));
 }
 
 void Session::finished(const std::string& reason) {

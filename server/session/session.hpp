@@ -54,8 +54,21 @@ class SessionHost {
   virtual void sent(uint64_t bytes) = 0;
 };
 
+// One media stream a session sends: its RTP payload type and clock (as the
+// source's SDP says), and whether it is sent (an RTSP client sets up each
+// track it wants; --push sends the video only).
+struct SessionStreamSpec {
+  uint8_t payload_type = 96;
+  uint32_t clock_rate = 90000;  // ticks a second
+  bool enabled = true;
+};
+
 // Where a session's frames come from, and how they leave.
 struct SessionSource {
+  // The source's media streams, in SDP order (0: the video). Empty: one
+  // video stream, payload type 96, 90 kHz. A frame of a stream past the
+  // list, or not enabled, is not sent.
+  std::vector<SessionStreamSpec> streams;
   // The session's file: opens a reader of its own from the keyframe at or
   // before `start_90k` (MediaSource::open_reader of a per-session source).
   // Empty for a live source: the session takes the frames the server hands
@@ -72,9 +85,10 @@ struct SessionSource {
 };
 
 // A session composes its parts, each with one job: the Pacer (when a frame's
-// packets leave), the RtpSender (their headers), the RetransmissionHistory
-// (answers to NACKs), LinkDelivery (the emulated link and the queue of
-// packets not yet due), the FeedbackHandler (the client's RTCP), the
+// packets leave), per media stream an RtpSender (their headers: its own
+// SSRC, payload type, sequence numbers and sender reports) and a
+// RetransmissionHistory (answers to NACKs, routed by their media SSRC), LinkDelivery (the emulated
+// link and the queue of packets not yet due), the FeedbackHandler (the client's RTCP), the
 // LiveBacklog (live frames not sent yet) and its SessionTransport (the
 // bytes' way to the client). It keeps the source side itself: a file paced by
 // its timestamps, or the live frames, and the backpressure from the
@@ -142,21 +156,31 @@ class Session final : public std::enable_shared_from_this<Session>,
   double position_s() const;
   // The file's length in seconds; nullopt when live or unknown.
   std::optional<double> duration_s() const;
-  // RTP-Info (RFC 2326 §12.33): the sequence number and RTP timestamp (90 kHz)
-  // of the next packet sent.
-  uint16_t next_rtp_sequence() const { return rtp_.next_sequence(); }
-  uint32_t next_rtp_timestamp() const;
-  uint32_t ssrc() const { return rtp_.ssrc(); }
+  // RTP-Info (RFC 2326 §12.33): the sequence number and RTP timestamp (in
+  // the stream's clock) of the next packet of media stream `stream` sent.
+  uint16_t next_rtp_sequence(size_t stream = 0) const {
+    return streams_.at(stream).rtp.next_sequence();
+  }
+  uint32_t next_rtp_timestamp(size_t stream = 0) const;
+  uint32_t ssrc(size_t stream = 0) const { return streams_.at(stream).rtp.ssrc(); }
+  // The media streams the session knows (SessionSource::streams).
+  size_t stream_count() const { return streams_.size(); }
+  // Sends media stream `stream` from now on (an RTSP SETUP of its track,
+  // before PLAY). Ignored past stream_count().
+  void enable_stream(size_t stream);
+  bool stream_enabled(size_t stream) const {
+    return stream < streams_.size() && streams_[stream].enabled;
+  }
 
  private:
   // LinkDelivery::Sink: due packets, to the transport.
   void send_burst(std::span<OutboundPacket> packets) override;
-  void send_control(OutboundPacket&& packet) override { send_now(packet.bytes()); }
+  void send_control(OutboundPacket&& packet) override { send_now(packet.bytes(), packet.stream()); }
   // FeedbackHandler::Listener: what the client said.
   void on_receiver_reports(size_t count) override;
   // A block about our SSRC that echoes an SR: one round-trip measurement.
   void on_report_block(const common::ReportBlock& block, uint32_t arrival_ntp_middle) override;
-  void on_plis(size_t count) override;
+  void on_plis(std::span<const common::PictureLossIndication> plis) override;
   void on_nacks(std::span<const common::GenericNack> nacks) override;
   void on_bye() override;
   void on_silence() override;
@@ -179,12 +203,18 @@ class Session final : public std::enable_shared_from_this<Session>,
   void finished(const std::string& reason);
   // One packet (RTP or RTCP) to the transport now; the send queue's peak
   // follows. Returns false if dropped.
-  bool send_now(std::vector<uint8_t>&& packet);
+  bool send_now(std::vector<uint8_t>&& packet, size_t stream = 0);
   // The send queue's peak, after a send or a probe.
   void note_queue();
   // The session's goodbye (common::write_goodbye: an empty RR, then the BYE
-  // with an optional reason) to the transport now.
+  // with an optional reason) to the transport now, one per stream sent, the
+  // video's last.
   void send_bye(const std::string& reason);
+  // The stream a NACK or PLI names by its media SSRC; the video's (0) when
+  // none has it, as a one-stream session answers whatever SSRC it names.
+  size_t stream_of(uint32_t media_ssrc) const;
+  // The resend counters of every stream, summed into the stats.
+  void note_resends();
 
   // The session's file, read from the keyframe at or before `start_90k`.
   std::unique_ptr<FileReader> open_file(int64_t start_90k);
@@ -193,10 +223,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   void send_frame(const std::shared_ptr<const PacketizedFrame>& frame);
   // One packet into the link delivery; the link's counters follow.
   void route(OutboundPacket&& packet, std::chrono::steady_clock::time_point offer_at);
-  // RTCP across the emulated link, behind every media packet already
-  // offered (a sender report describes what was sent before it, RFC 3550
-  // §6.4.1), through send_control() to the transport.
-  void send_rtcp(std::vector<uint8_t>&& packet);
+  // RTCP of media stream `stream` across the emulated link, behind every
+  // media packet already offered (a sender report describes what was sent
+  // before it, RFC 3550 §6.4.1), through send_control() to the transport.
+  void send_rtcp(std::vector<uint8_t>&& packet, size_t stream);
   // The transport or the emulated link holds the session back: notes it,
   // arranges for `resume` to run when it may go on, and returns true.
   bool wait_if_held_back(void (Session::*resume)());
@@ -209,11 +239,13 @@ class Session final : public std::enable_shared_from_this<Session>,
   void note_held(bool held);
   // Sends the BYE (behind every packet still crossing the link) and closes.
   void finish_stop();
-  // Resends what a NACK asks for, within the history's budget and the send
-  // queue's bound.
-  void answer_nack(std::span<const uint16_t> sequences);
-  // Every kSenderReportInterval: an SR once media has left (an empty RR
-  // before, as RFC 3550 §6.4 has a participant that has sent nothing do).
+  // Resends what a NACK asks for of media stream `stream`, within its
+  // history's budget and the send queue's bound.
+  void answer_nack(size_t stream, std::span<const uint16_t> sequences);
+  // Every kSenderReportInterval, per stream sent: an SR once its media has
+  // left (an empty RR before, as RFC 3550 §6.4 has a participant that has
+  // sent nothing do); with more than one stream, each with an SDES CNAME,
+  // the same for all (RFC 3550 §6.5.1).
   void schedule_sender_report();
   void send_sender_report();
   // Where the session's media clock is at `now`, in 90 kHz ticks on the
@@ -226,9 +258,16 @@ class Session final : public std::enable_shared_from_this<Session>,
   SessionSource source_;
   std::shared_ptr<SessionTransport> transport_;
   const SessionTransport::Traits& traits_;
-  Pacer pacer_;
-  RtpSender rtp_;
-  RetransmissionHistory history_;
+  Pacer pacer_;  // stateless: one serves every stream
+  struct OutgoingStream {
+    RtpSender rtp;
+    RetransmissionHistory history;
+    bool enabled = true;
+  };
+  std::vector<OutgoingStream> streams_;
+  // RFC 3550 §6.5.1: one CNAME for every stream of the session (RFC 7022:
+  // random), sent with the reports when there is more than one stream.
+  std::string cname_;
   SessionStats stats_;
   std::chrono::steady_clock::time_point started_;
   bool ended_ = false;

@@ -6,7 +6,7 @@ SessionTransport::Sent SessionTransport::send_burst(std::span<OutboundPacket> pa
   Sent sent;
   for (auto& p : packets) {
     const size_t size = p.size();
-    if (send(p.bytes())) {
+    if (send(p.bytes(), p.stream())) {
       ++sent.packets;
       sent.bytes += size;
     }

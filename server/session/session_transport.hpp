@@ -96,13 +96,20 @@ class SessionTransport : public std::enable_shared_from_this<SessionTransport> {
   // from now on it reports to `events`, which it borrows until release().
   // Called once, by Session::begin().
   virtual void start(Events& events) { events_ = &events; }
-  // Hands one RTP or RTCP packet on, after every packet handed before.
-  // Returns false when it is dropped (the send queue or the kernel's is full,
-  // or the transport is closed).
-  virtual bool send(std::vector<uint8_t>&& packet) = 0;
+  // Hands one RTP or RTCP packet of media stream `stream` (its index in the
+  // session, SDP order: 0 the video) on, after every packet handed before.
+  // flowcast's TCP and UDP carry every stream on one connection or socket
+  // pair (the receiver tells them apart by SSRC); RTSP gives each stream its
+  // own interleaved channels or UDP ports, and drops a packet of a stream
+  // not set up. Returns false when it is dropped (the send queue or the
+  // kernel's is full, the stream is not set up, or the transport is closed).
+  virtual bool send(std::vector<uint8_t>&& packet, size_t stream) = 0;
+  // The same, of stream 0.
+  bool send(std::vector<uint8_t>&& packet) { return send(std::move(packet), 0); }
   // Hands a burst of media packets on, in order (UDP: one sendmmsg, runs of
-  // equal size segmented). The packets are consumed; those not taken were
-  // dropped. By default each goes through send() in a buffer of its own.
+  // equal size segmented); each says its stream (OutboundPacket::stream()).
+  // The packets are consumed; those not taken were dropped. By default each
+  // goes through send() in a buffer of its own.
   virtual Sent send_burst(std::span<OutboundPacket> packets);
   // The burst of equal-sized packets to the client leaves in one segmented
   // send (UDP GSO): the session then pads a burst to one size.

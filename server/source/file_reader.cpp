@@ -3,12 +3,14 @@
 namespace flowcast::server {
 
 FileReader::FileReader(const std::string& path, bool loop, std::function<void()> wake,
-                       int64_t start_90k)
-    : source_(path),
+                       int64_t start_90k, bool audio)
+    : source_(path, audio),
       format_(media::find_payload_format(source_.info().codec_id)),
       loop_(loop),
       wake_(std::move(wake)) {
   if (!format_) throw media::SourceError("no RTP payload format for " + source_.info().codec_name);
+  if (source_.info().audio)
+    audio_format_ = media::find_audio_payload_format(source_.info().audio->codec_id);
   if (start_90k > 0) {
     try {
       start_90k_ = source_.seek(start_90k);
@@ -17,6 +19,10 @@ FileReader::FileReader(const std::string& path, bool loop, std::function<void()>
     }
   }
   if (source_.info().transcoded) worker_ = std::thread([this] { run(); });
+}
+
+const media::PayloadFormat& FileReader::format(size_t stream) const {
+  return stream == 1 && audio_format_ ? *audio_format_ : *format_;
 }
 
 FileReader::~FileReader() {

@@ -31,10 +31,12 @@ class FileReader {
   static constexpr size_t kAhead = 8;
 
   // Opens the file (throws media::SourceError with a message for the user),
+  // with its first audio track when `audio` (its frames are stream 1),
   // moves to the keyframe at or before `start_90k` (90 kHz ticks from the
   // file's start; media::FileSource::seek) when it is above 0, and, if the
   // file is transcoded, starts the worker.
-  FileReader(const std::string& path, bool loop, std::function<void()> wake, int64_t start_90k = 0);
+  FileReader(const std::string& path, bool loop, std::function<void()> wake, int64_t start_90k = 0,
+             bool audio = false);
   ~FileReader();
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
@@ -54,8 +56,9 @@ class FileReader {
   uint64_t discontinuities() const { return discontinuities_.load(); }
   // The file is transcoded on the worker thread.
   bool threaded() const { return worker_.joinable(); }
-  // How its frames travel in RTP: H.264, or the file's own H.265.
-  const media::PayloadFormat& format() const { return *format_; }
+  // How the frames of media stream `stream` travel in RTP: the video (0) as
+  // H.264, or the file's own H.265; the audio (1) as its codec's format.
+  const media::PayloadFormat& format(size_t stream = 0) const;
   // Frames the worker has ready (at most kAhead).
   size_t ahead() const { return ahead_.size(); }
   // Where reading started, in 90 kHz ticks from the file's start: the
@@ -72,6 +75,7 @@ class FileReader {
 
   media::FileSource source_;
   const media::PayloadFormat* format_;
+  const media::PayloadFormat* audio_format_ = nullptr;
   bool loop_;
   int64_t start_90k_ = 0;
   std::function<void()> wake_;

@@ -3,9 +3,9 @@
 // the built-in test pattern (LivePatternSource), a URL relayed live
 // (LiveUrlSource), or a stored file each session plays from its start
 // (StoredFileSource). Server holds one MediaSource and asks it:
-//  - what it streams (description()): its media streams (one now, the
-//    video; audio is the second, #27), each with its payload format, clock
-//    rate and SDP media description; its length; and whether it is live
+//  - what it streams (description()): its media streams (the video, and a
+//    stored file's audio second), each with its payload format, clock rate
+//    and SDP media description; its length; and whether it is live
 //    (one timeline for every session) or played per session;
 //  - start() and stop();
 //  - how a session gets frames. A live source makes each frame once, cut
@@ -36,8 +36,8 @@ namespace flowcast::server {
 
 // One media stream of a source: one m= section of its SDP (RFC 8866 §5.14).
 struct MediaStreamDescription {
-  // How its frames travel in RTP (H.264: RFC 6184, H.265: RFC 7798). Never
-  // null.
+  // How its frames travel in RTP (H.264: RFC 6184, H.265: RFC 7798; AAC:
+  // RFC 3640, Opus: RFC 7587). Never null.
   const media::PayloadFormat* format = nullptr;
   // Its SDP, addressed to no one (c=0.0.0.0, port 0), with the parameter
   // sets of a keyframe and, for a stored file, a=range (RFC 2326 C.1.5):
@@ -47,8 +47,13 @@ struct MediaStreamDescription {
   // none in its first frames).
   std::optional<media::SdpDescription> sdp;
 
-  // The RTP clock: ticks a second (90000 for video: RFC 6184 §8.2.1).
-  uint32_t clock_rate() const { return format->clock_rate; }
+  // The stream's own RTP clock when its format has none fixed (AAC: the
+  // sample rate, RFC 3640 §4.1); 0 otherwise.
+  uint32_t sample_rate = 0;
+
+  // The RTP clock: ticks a second (90000 for video: RFC 6184 §8.2.1; Opus
+  // 48000, RFC 7587 §4.1; AAC its sample rate).
+  uint32_t clock_rate() const { return format->clock_rate ? format->clock_rate : sample_rate; }
 };
 
 // How sessions take a source's frames.
@@ -65,7 +70,8 @@ struct SourceDescription {
   Timeline timeline = Timeline::live;
   // Its length in 90 kHz ticks; 0 when live, or when the file does not say.
   int64_t duration_90k = 0;
-  // Its media streams, in SDP order: one now, the video.
+  // Its media streams, in SDP order: the video first, then a stored file's
+  // audio (its a=control is "track2").
   std::vector<MediaStreamDescription> streams;
 
   const MediaStreamDescription& video() const { return streams.front(); }
@@ -102,9 +108,9 @@ class MediaSource {
   virtual void request_keyframe() {}
 
   // For a per-session source: a session's own reader of the file, from the
-  // keyframe at or before `start_90k` (90 kHz ticks from the file's start);
-  // `wake` as FileReader's. Throws media::SourceError when the file cannot
-  // be opened or cannot seek, and std::logic_error for a live source.
+  // keyframe at or before `start_90k` (90 kHz ticks from the file's start),
+  // with its audio when the description has it; `wake` as FileReader's. Throws media::SourceError
+  // when the file cannot be opened or cannot seek, and std::logic_error for a live source.
   virtual std::unique_ptr<FileReader> open_reader(int64_t start_90k,
                                                   std::function<void()> wake) const {
     (void)start_90k;

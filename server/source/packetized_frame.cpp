@@ -10,6 +10,7 @@ std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame
   probe.send_time_us = 0;
   const size_t header = common::rtp_header_size(probe);
   auto out = std::make_shared<PacketizedFrame>();
+  out->stream = frame.stream;
   out->pts_90k = frame.pts_90k;
   out->dts_90k = frame.dts_90k;
   out->duration_90k = frame.duration_90k;

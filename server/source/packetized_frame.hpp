@@ -13,6 +13,9 @@ namespace flowcast::server {
 
 // A frame cut into RTP payloads, shared read-only by every session.
 struct PacketizedFrame {
+  // The media stream it belongs to, in SDP order (0: the video, 1: the
+  // audio): media::EncodedFrame::stream.
+  size_t stream = 0;
   int64_t pts_90k = 0;
   int64_t dts_90k = 0;
   int64_t duration_90k = 0;

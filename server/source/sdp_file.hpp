@@ -8,6 +8,7 @@
 // Threads: the server's constructor or its network thread; one at a time.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "media/sdp/sdp.hpp"
 
@@ -26,6 +27,9 @@ class SdpFile {
   // std::runtime_error, with a message for the user, when it cannot be
   // written.
   void write(const media::SdpDescription& stream);
+  // The same for several streams (a file's video and audio): stream k's RTP
+  // to port + 2k, as --push sends it.
+  void write(const std::vector<media::SdpDescription>& streams);
   bool written() const { return written_; }
   const std::string& path() const { return path_; }
 

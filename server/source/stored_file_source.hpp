@@ -24,9 +24,11 @@ class StoredFileSource : public MediaSource {
   static constexpr int kParameterSetSearchFrames = 300;
 
   // Opens the file and reads up to kParameterSetSearchFrames access units to
-  // describe it. Throws media::SourceError when it cannot be opened, and
-  // media::AvError when a read fails.
-  StoredFileSource(std::string path, bool loop);
+  // describe it; with `audio`, its first audio track that an audio payload
+  // format carries is the second stream (--no-audio: without). Throws
+  // media::SourceError when it cannot be opened, and media::AvError when a
+  // read fails.
+  StoredFileSource(std::string path, bool loop, bool audio = true);
 
   const SourceDescription& description() const override { return description_; }
   // The file as FFmpeg found it: its codec, whether it is transcoded, and
@@ -44,6 +46,7 @@ class StoredFileSource : public MediaSource {
  private:
   std::string path_;
   bool loop_;
+  bool audio_;
   media::SourceInfo info_;
   SourceDescription description_;
 };

@@ -1,5 +1,6 @@
 #include "server/transport/push_transport.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/rtp/rtp_packet.hpp"
@@ -51,16 +52,26 @@ bool PushTransport::send_to(std::span<const uint8_t> packet, const asio::ip::udp
   return !ec;
 }
 
-bool PushTransport::send(std::vector<uint8_t>&& packet) {
-  if (!common::is_rtcp(packet)) return send_to(packet, rtp_);
-  bye_ = std::move(packet);
+asio::ip::udp::endpoint PushTransport::destination(size_t stream, bool rtcp) const {
+  if (stream == 0) return rtcp ? rtcp_ : rtp_;
+  // Stream k on PORT + 2k, its RTCP one up, as the SDP says; past 65535
+  // it shares the last port.
+  auto to = rtp_;
+  to.port(static_cast<uint16_t>(std::min<size_t>(65535, rtp_.port() + 2 * stream + rtcp)));
+  return to;
+}
+
+bool PushTransport::send(std::vector<uint8_t>&& packet, size_t stream) {
+  if (!common::is_rtcp(packet)) return send_to(packet, destination(stream, false));
+  byes_.emplace_back(destination(stream, true), std::move(packet));
   return true;
 }
 
 void PushTransport::close() {
   linger_timer_.expires_after(kByeDelay);
   linger_timer_.async_wait([this, keep = hold()](const asio::error_code&) {
-    if (!bye_.empty()) send_to(bye_, rtcp_);
+    for (const auto& [to, bye] : byes_) send_to(bye, to);
+    byes_.clear();
     abort("");
   });
 }

@@ -4,7 +4,8 @@
 // --listen). No handshake and no cookie: the address is the operator's
 // choice, not a network peer's claim. No silence timeout either: a receiver
 // need not send RTCP, and what it sends is not read. RTP goes to PORT, RTCP
-// (the BYE at the end) to PORT + 1 (RFC 3550 §11).
+// (the BYE at the end) to PORT + 1 (RFC 3550 §11); a second media stream
+// (a file's audio) to PORT + 2 and PORT + 3, as --sdp's second m= line says.
 //
 // It is the transport of a Session like the others, so the session relays the
 // shared live frames or plays the file from its start, paced, and the link
@@ -16,6 +17,7 @@
 #include <asio.hpp>
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/util/units.hpp"
@@ -42,7 +44,9 @@ class PushTransport final : public SessionTransport {
   // RTP to the destination now; false when the kernel's send buffer is full
   // (the packet is dropped, as on a UDP session). RTCP (the BYE) is held for
   // close().
-  bool send(std::vector<uint8_t>&& packet) override;
+  using SessionTransport::send;
+  // Stream k to PORT + 2k (RTCP one up).
+  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
   std::string peer() const override;
   const Traits& traits() const override;
   // Sends the BYE to port + 1 kByeDelay after the last RTP packet, then
@@ -57,7 +61,9 @@ class PushTransport final : public SessionTransport {
   asio::ip::udp::endpoint rtp_;
   asio::ip::udp::endpoint rtcp_;
   asio::steady_timer linger_timer_;
-  std::vector<uint8_t> bye_;
+  // Each stream's BYE and where it goes, held until close().
+  std::vector<std::pair<asio::ip::udp::endpoint, std::vector<uint8_t>>> byes_;
+  asio::ip::udp::endpoint destination(size_t stream, bool rtcp) const;
 };
 
 }  // namespace flowcast::server

@@ -7,12 +7,25 @@ namespace flowcast::server {
 
 RtspInterleavedTransport::RtspInterleavedTransport(std::weak_ptr<RtspServerProtocol> connection,
                                                    uint8_t rtp_channel, std::string peer,
-                                                   size_t queue_capacity)
+                                                   size_t queue_capacity, size_t stream)
     : connection_(std::move(connection)),
-      rtp_channel_(rtp_channel),
+      first_channel_(rtp_channel),
       peer_(std::move(peer)),
       capacity_(queue_capacity),
-      last_rtcp_(Clock::now()) {}
+      last_rtcp_(Clock::now()) {
+  add_stream(stream, rtp_channel);
+}
+
+void RtspInterleavedTransport::add_stream(size_t stream, uint8_t rtp_channel) {
+  if (channels_.size() <= stream) channels_.resize(stream + 1);
+  channels_[stream] = rtp_channel;
+}
+
+bool RtspInterleavedTransport::uses_channel(uint8_t channel) const {
+  for (const auto& c : channels_)
+    if (c && (channel == *c || channel == *c + 1)) return true;
+  return false;
+}
 
 const SessionTransport::Traits& RtspInterleavedTransport::traits() const {
   static const Traits traits{.kind = Transport::tcp,
@@ -24,12 +37,13 @@ const SessionTransport::Traits& RtspInterleavedTransport::traits() const {
   return traits;
 }
 
-bool RtspInterleavedTransport::send(std::vector<uint8_t>&& packet) {
-  if (!events_) return false;
+bool RtspInterleavedTransport::send(std::vector<uint8_t>&& packet, size_t stream) {
+  if (!events_ || stream >= channels_.size() || !channels_[stream]) return false;
   auto connection = connection_.lock();
   if (!connection) return false;
   const bool rtcp = common::is_rtcp(packet);
-  return connection->send_interleaved(static_cast<uint8_t>(rtp_channel_ + (rtcp ? 1 : 0)), packet);
+  return connection->send_interleaved(static_cast<uint8_t>(*channels_[stream] + (rtcp ? 1 : 0)),
+                                      packet);
 }
 
 bool RtspInterleavedTransport::held_back(size_t extra_bytes) const {

@@ -1,6 +1,7 @@
 #pragma once
 // RTSP interleaved (RFC 2326 §10.12): a session's transport on its RTSP
-// connection. RTP goes out on the even channel and RTCP on the odd one, each
+// connection. Each media stream set up (one SETUP per track) has its own
+// pair of channels: RTP goes out on the even channel and RTCP on the odd one, each
 // packet framed as '$', channel, 16-bit length, into the connection's one
 // send queue (RtspServerProtocol::send_interleaved, through its Wire); the
 // client's RTCP comes in on either channel of the pair, cut from the
@@ -15,6 +16,8 @@
 // Threads: the server's network thread only.
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "server/session/session_transport.hpp"
 #include "server/transport/tcp_probe.hpp"
@@ -28,12 +31,17 @@ class RtspInterleavedTransport final : public SessionTransport {
   using Clock = std::chrono::steady_clock;
 
   // On `connection` (held weakly: it owns the RTSP session that owns this):
-  // RTP on channel rtp_channel, RTCP on rtp_channel + 1. `peer` names the
-  // connection's client ("ADDRESS:PORT").
+  // stream `stream`'s RTP on channel rtp_channel, RTCP on rtp_channel + 1.
+  // `peer` names the connection's client ("ADDRESS:PORT").
   RtspInterleavedTransport(std::weak_ptr<RtspServerProtocol> connection, uint8_t rtp_channel,
-                           std::string peer, size_t queue_capacity);
+                           std::string peer, size_t queue_capacity, size_t stream = 0);
 
-  bool send(std::vector<uint8_t>&& packet) override;
+  // Another stream's SETUP in the same session: its RTP on rtp_channel, its
+  // RTCP on rtp_channel + 1.
+  void add_stream(size_t stream, uint8_t rtp_channel);
+  using SessionTransport::send;
+  // On the stream's channels; false for a stream not set up.
+  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
   bool held_back(size_t extra_bytes) const override;
   size_t queued_bytes() const override;
   std::string peer() const override { return peer_; }
@@ -41,7 +49,10 @@ class RtspInterleavedTransport final : public SessionTransport {
   void close() override;
   void abort(const std::string& reason) override;
 
-  uint8_t rtp_channel() const { return rtp_channel_; }
+  // The RTP channel of the first stream set up.
+  uint8_t rtp_channel() const { return first_channel_; }
+  // One of the session's channels, RTP or RTCP.
+  bool uses_channel(uint8_t channel) const;
   // An interleaved frame on the session's channels from the client: RTCP.
   void on_frame(std::span<const uint8_t> packet);
   // The connection's send queue drained below half its capacity.
@@ -55,7 +66,8 @@ class RtspInterleavedTransport final : public SessionTransport {
 
  private:
   std::weak_ptr<RtspServerProtocol> connection_;
-  uint8_t rtp_channel_;
+  uint8_t first_channel_;
+  std::vector<std::optional<uint8_t>> channels_;  // RTP channel, by stream
   std::string peer_;
   size_t capacity_;
   Clock::time_point last_rtcp_;

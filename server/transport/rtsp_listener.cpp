@@ -9,6 +9,10 @@
 
 namespace flowcast::server {
 
+std::string track_control(size_t stream) {
+  return "track" + std::to_string(stream + 1);
+}
+
 RtspUdpPorts::RtspUdpPorts(asio::io_context& io, const asio::ip::address& address)
     : rtp_(io), rtcp_(io) {
   // An even RTP port and the next one for RTCP (RFC 3550 §11) when free;
@@ -55,12 +59,11 @@ bool RtspUdpPorts::send(std::span<const uint8_t> packet, const asio::ip::udp::en
 }
 
 void RtspUdpPorts::attach(const std::shared_ptr<RtspUdpTransport>& transport) {
-  owners_[transport->rtp_to()] = transport;
-  owners_[transport->rtcp_to()] = transport;
+  for (const auto& endpoint : transport->endpoints()) owners_[endpoint] = transport;
 }
 
 void RtspUdpPorts::detach(const RtspUdpTransport& transport) {
-  for (const auto& endpoint : {transport.rtp_to(), transport.rtcp_to()}) {
+  for (const auto& endpoint : transport.endpoints()) {
     auto it = owners_.find(endpoint);
     if (it == owners_.end()) continue;
     auto owner = it->second.lock();
@@ -121,8 +124,9 @@ void RtspListener::start() {
   if (description_) do_accept();
 }
 
-void RtspListener::set_description(const media::SdpDescription& description) {
-  description_ = description;
+void RtspListener::set_description(const std::vector<media::SdpDescription>& streams) {
+  if (streams.empty()) return;
+  description_ = streams;
   if (started_ && !stopping_ && !accepting_) do_accept();
 }
 
@@ -157,19 +161,21 @@ void RtspListener::do_accept() {
 
 std::optional<std::string> RtspListener::sdp() const {
   if (!description_) return std::nullopt;
-  auto description = *description_;
-  description.connection_address = "0.0.0.0";
-  description.port = 0;
-  description.rtcp_port.reset();
-  description.rtcp_mux = false;
-  description.origin_address = acceptor_.is_open()
-                                   ? acceptor_.local_endpoint().address().to_string()
-                                   : std::string("127.0.0.1");
-  if (description.origin_address.find(':') != std::string::npos)
-    description.connection_address = "::";
-  description.session_id = sdp_session_id_;
-  description.control = "track1";
-  return media::write_sdp(description);
+  auto streams = *description_;
+  const std::string origin = acceptor_.is_open() ? acceptor_.local_endpoint().address().to_string()
+                                                 : std::string("127.0.0.1");
+  for (size_t k = 0; k < streams.size(); ++k) {
+    auto& description = streams[k];
+    description.connection_address = origin.find(':') != std::string::npos ? "::" : "0.0.0.0";
+    description.port = 0;
+    description.rtcp_port.reset();
+    description.rtcp_mux = false;
+    description.origin_address = origin;
+    description.session_id = sdp_session_id_;
+    description.control = track_control(k);
+  }
+  if (streams.size() == 1) return media::write_sdp(streams.front());
+  return media::write_sdp(streams);
 }
 
 RtspCounters RtspListener::counters() const {

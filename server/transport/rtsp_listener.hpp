@@ -29,6 +29,11 @@ class RtspConnection;
 class RtspServerProtocol;
 class RtspUdpTransport;
 
+// The a=control of media stream `stream` (RFC 2326 Appendix C.1.1),
+// relative to rtsp://HOST:PORT/stream/: "track" and K + 1, so "track1" for
+// the video (0), as before there was sound, and "track2" for the audio.
+std::string track_control(size_t stream);
+
 // The UDP ports RTSP sessions over UDP share: RTP leaves from the first,
 // RTCP from the second (RFC 3550 §11; server_port in the SETUP answer).
 // RTCP a client sends to either is handed to the transport whose client_port
@@ -44,8 +49,9 @@ class RtspUdpPorts {
   uint16_t rtcp_port() const { return rtcp_port_; }
   // Non-blocking: false when the kernel's send buffer is full.
   bool send(std::span<const uint8_t> packet, const asio::ip::udp::endpoint& to, bool rtcp);
-  // The client endpoints of a transport (its RTP and RTCP ports), held
-  // weakly, until detach().
+  // The client endpoints of a transport (the RTP and RTCP ports of each of
+  // its streams), held weakly, until detach(). Called again when the
+  // transport gains a stream.
   void attach(const std::shared_ptr<RtspUdpTransport>& transport);
   void detach(const RtspUdpTransport& transport);
   // A transport still attached sends to this endpoint.
@@ -114,13 +120,14 @@ class RtspListener {
   void stop();
   uint16_t port() const { return counters_.port; }
 
-  // The stream's description (its payload format and parameter sets), for
-  // DESCRIBE's SDP. Until it is known (the live source's first keyframe), no
-  // connection is accepted.
-  void set_description(const media::SdpDescription& description);
+  // The streams' descriptions (payload format and parameter sets; the video
+  // first), for DESCRIBE's SDP. Until it is known (the live source's first
+  // keyframe), no connection is accepted.
+  void set_description(const std::vector<media::SdpDescription>& streams);
   bool has_description() const { return description_.has_value(); }
-  // The SDP of the stream (RFC 2326 Appendix C): c=0.0.0.0, port 0, the
-  // control URL "track1". nullopt until the description is known.
+  // The SDP of the streams (RFC 2326 Appendix C): c=0.0.0.0, port 0, the
+  // control URLs "track1" (the video) and "track2" (a file's audio).
+  // nullopt until the description is known.
   std::optional<std::string> sdp() const;
 
   RtspCounters counters() const;
@@ -138,7 +145,7 @@ class RtspListener {
   SessionHost& host_;
   SessionSource source_;
   Admit admit_;
-  std::optional<media::SdpDescription> description_;
+  std::optional<std::vector<media::SdpDescription>> description_;
   std::set<std::shared_ptr<RtspConnection>> connections_;
   RtspCounters counters_;
   uint64_t sdp_session_id_;

@@ -4,8 +4,11 @@
 #include <random>
 
 #include "common/rtsp/rtsp_status.hpp"
+#include "server/transport/rtsp_paths.hpp"
 
 namespace flowcast::server {
+
+using namespace rtsp_paths;
 
 namespace {
 
@@ -20,27 +23,6 @@ std::string new_session_id() {
   std::snprintf(text, sizeof text, "%016llX", static_cast<unsigned long long>(value));
   return text;
 }
-
-// The path of a request URI ("rtsp://h:p/stream/track1" → "/stream/track1"),
-// without a trailing '/'; "" when it is no rtsp:// URL.
-std::string path_of(const std::string& uri) {
-  const auto url = common::parse_rtsp_url(uri);
-  if (!url) return "";
-  std::string path = url->path;
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
-// The URI without credentials and without a trailing '/'.
-std::string base_of(const std::string& uri) {
-  const auto url = common::parse_rtsp_url(uri);
-  std::string base = url ? url->without_credentials() : uri;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base;
-}
-
-constexpr std::string_view kStreamPath = "/stream";
-constexpr std::string_view kTrackPath = "/stream/track1";
 
 }  // namespace
 
@@ -208,9 +190,7 @@ void RtspServerProtocol::on_frame(const common::InterleavedFrame& frame) {
   // RTCP from the client on a session's odd channel (RFC 2326 §10.12).
   for (auto& [id, session] : sessions_) {
     const auto* interleaved = session->interleaved();
-    if (interleaved && !session->ended() &&
-        (frame.channel == interleaved->rtp_channel() + 1 ||
-         frame.channel == interleaved->rtp_channel())) {
+    if (interleaved && !session->ended() && interleaved->uses_channel(frame.channel)) {
       auto keep = session;
       keep->interleaved()->on_frame(frame.data);
       return;
@@ -289,133 +269,6 @@ std::shared_ptr<RtspSession> RtspServerProtocol::find_session(const common::Rtsp
   return it->second;
 }
 
-std::optional<common::RtspTransportSpec> RtspServerProtocol::choose_transport(
-    const common::RtspMessage& request) {
-  const auto header = request.header("Transport");
-  const auto specs =
-      header ? common::parse_transports(*header) : std::vector<common::RtspTransportSpec>{};
-  const auto& config = listener_.config_;
-  for (const auto& spec : specs) {
-    if (spec.tcp) {
-      if (!config.allow_tcp) continue;
-      // The channels asked for, or the first pair no session here uses.
-      uint8_t channel =
-          spec.interleaved && spec.interleaved->first < 255 ? spec.interleaved->first : 0;
-      auto taken = [&](uint8_t c) {
-        for (auto& [id, s] : sessions_) {
-          if (!s->interleaved() || s->ended()) continue;
-          const uint8_t used = s->interleaved()->rtp_channel();
-          if (used == c || used + 1 == c || used == c + 1) return true;
-        }
-        return false;
-      };
-      while (taken(channel) && channel < 252) channel = static_cast<uint8_t>(channel + 2);
-      if (taken(channel)) continue;
-      auto chosen = spec;
-      chosen.interleaved = std::pair<uint8_t, uint8_t>{channel, static_cast<uint8_t>(channel + 1)};
-      return chosen;
-    }
-    if (!config.allow_udp || !spec.unicast || !spec.client_port) continue;
-    if (spec.client_port->first == 0 || spec.client_port->second == 0) continue;
-    if (spec.destination) {
-      // Media goes only to the address that asked (no third party is sent
-      // a stream): a destination elsewhere is refused.
-      asio::error_code ec;
-      const auto address = asio::ip::make_address(*spec.destination, ec);
-      if (ec || address != peer_address_) continue;
-    }
-    const asio::ip::udp::endpoint rtp_to(peer_address_, spec.client_port->first);
-    const asio::ip::udp::endpoint rtcp_to(peer_address_, spec.client_port->second);
-    if (listener_.udp_.in_use(rtp_to) || listener_.udp_.in_use(rtcp_to)) continue;
-    return spec;
-  }
-  return std::nullopt;
-}
-
-void RtspServerProtocol::setup(const common::RtspMessage& request) {
-  const std::string path = path_of(request.uri);
-  if (path != kStreamPath && path != kTrackPath) {
-    respond(request, 404);
-    return;
-  }
-  if (request.header("Session")) {
-    // One stream per session: a second SETUP in a session is refused, and
-    // changing the transport of a session is not offered.
-    if (find_session(request, true)) respond(request, 459);
-    return;
-  }
-  const auto chosen = choose_transport(request);
-  if (!chosen) {
-    respond(request, 461);
-    return;
-  }
-  // Ended sessions are kept for their TEARDOWN, up to the bound.
-  if (sessions_.size() >= kMaxSessions) {
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if (!it->second->ended()) {
-        ++it;
-        continue;
-      }
-      it = sessions_.erase(it);
-    }
-  }
-  if (sessions_.size() >= kMaxSessions) {
-    respond(request, 503);
-    return;
-  }
-  const std::string rtsp_id = session_ids_();
-  auto& io = listener_.io_;
-  SessionSource source = listener_.source_;
-  // An RTSP session outlives its file: it waits at the end for PLAY or
-  // TEARDOWN.
-  source.hold_at_end = true;
-  std::shared_ptr<RtspInterleavedTransport> interleaved;
-  std::shared_ptr<RtspUdpTransport> udp;
-  std::shared_ptr<SessionTransport> transport;
-  if (chosen->tcp) {
-    transport = interleaved = std::make_shared<RtspInterleavedTransport>(
-        weak_from_this(), chosen->interleaved->first, peer_, listener_.config_.send_queue_bytes);
-  } else {
-    transport = udp = std::make_shared<RtspUdpTransport>(
-        io, weak_from_this(), listener_.udp_,
-        asio::ip::udp::endpoint(peer_address_, chosen->client_port->first),
-        asio::ip::udp::endpoint(peer_address_, chosen->client_port->second));
-  }
-  std::shared_ptr<Session> media;
-  const Transport kind = transport->traits().kind;
-  auto admitted = listener_.admit_(kind, peer_, [&](uint64_t id) -> std::shared_ptr<Session> {
-    media = std::make_shared<Session>(io, listener_.host_, source, id, transport);
-    if (udp) listener_.udp_.attach(udp);
-    // SETUP opens the source, paused: PLAY starts it.
-    media->pause();
-    return media;
-  });
-  if (!admitted || !media) {
-    respond(request, 503);  // --max-clients, or the server is stopping
-    return;
-  }
-  auto session = interleaved ? std::make_shared<RtspSession>(rtsp_id, media, interleaved)
-                             : std::make_shared<RtspSession>(rtsp_id, media, udp);
-  sessions_[rtsp_id] = session;
-  if (session->ended()) {
-    respond(request, 500);  // the source did not open (the server's log says why)
-    return;
-  }
-  common::RtspTransportSpec answer;
-  answer.tcp = chosen->tcp;
-  answer.unicast = true;
-  answer.ssrc = media->ssrc();
-  if (chosen->tcp) {
-    answer.interleaved = chosen->interleaved;
-  } else {
-    answer.client_port = chosen->client_port;
-    answer.server_port =
-        std::pair<uint16_t, uint16_t>{listener_.udp_.rtp_port(), listener_.udp_.rtcp_port()};
-  }
-  respond(request, 200,
-          {{"Transport", common::write_transport(answer)}, {"Session", session_header(*session)}});
-}
-
 void RtspServerProtocol::in_session(const common::RtspMessage& request) {
   const std::string& method = request.method;
   auto session = find_session(request, method != "GET_PARAMETER");
@@ -470,12 +323,16 @@ void RtspServerProtocol::play(const common::RtspMessage& request, Session& sessi
     }
     range = common::write_npt_range(session.position_s(), session.duration_s());
   }
-  const std::string path = path_of(request.uri);
-  const std::string track =
-      path == kTrackPath ? base_of(request.uri) : base_of(request.uri) + "/track1";
-  const std::string rtp_info = "url=" + track +
-                               ";seq=" + std::to_string(session.next_rtp_sequence()) +
-                               ";rtptime=" + std::to_string(session.next_rtp_timestamp());
+  // RFC 2326 §12.33: one entry per track set up.
+  const std::string presentation = presentation_of(request.uri);
+  std::string rtp_info;
+  for (size_t k = 0; k < session.stream_count(); ++k) {
+    if (!session.stream_enabled(k)) continue;
+    if (!rtp_info.empty()) rtp_info += ",";
+    rtp_info += "url=" + presentation + "/" + track_control(k) +
+                ";seq=" + std::to_string(session.next_rtp_sequence(k)) +
+                ";rtptime=" + std::to_string(session.next_rtp_timestamp(k));
+  }
   auto headers = id;
   headers.emplace_back("Range", range);
   headers.emplace_back("RTP-Info", rtp_info);

@@ -8,7 +8,8 @@
 //
 // It reads requests, and the RTCP of interleaved sessions, with
 // common::RtspStreamReader (bounded by RtspLimits), answers OPTIONS,
-// DESCRIBE, SETUP (UDP client_port or TCP interleaved), PLAY (with an npt
+// DESCRIBE, SETUP (UDP client_port or TCP interleaved; one per track, each
+// adding its stream to the session), PLAY (with an npt
 // Range for a file), PAUSE, TEARDOWN and GET_PARAMETER, and owns the
 // RtspSessions it set up (each a Session admitted by the server through the
 // listener, and its transport: RtspInterleavedTransport, whose frames it
@@ -135,6 +136,11 @@ class RtspServerProtocol : public std::enable_shared_from_this<RtspServerProtoco
                std::string content_type = "");
   void describe(const common::RtspMessage& request);
   void setup(const common::RtspMessage& request);
+  // A SETUP of media stream `stream` in `session`, which has another set up.
+  void add_track(const common::RtspMessage& request, RtspSession& session, size_t stream);
+  // SETUP's 200: the Transport chosen, with the stream's SSRC, and Session.
+  void answer_setup(const common::RtspMessage& request, const RtspSession& session,
+                    const common::RtspTransportSpec& chosen, size_t stream);
   // The transport of the first spec of the SETUP's Transport header that
   // this connection can serve (interleaved channels chosen), or nullopt.
   std::optional<common::RtspTransportSpec> choose_transport(const common::RtspMessage& request);

@@ -1,6 +1,6 @@
 #pragma once
-// One RTSP session (RFC 2326 §3: a stream set up by SETUP and named by its
-// Session header): its identifier, the Session that streams it (the same
+// One RTSP session (RFC 2326 §3: the streams set up by SETUP, one track
+// each, and named by its Session header): its identifier, the Session that streams it (the same
 // sources, pacing, link emulation, NACK and PLI as flowcast's own), and that
 // Session's transport, either interleaved on the RTSP connection
 // (RtspInterleavedTransport) or over UDP (RtspUdpTransport). The connection's
@@ -44,6 +44,8 @@ class RtspSession {
   bool ended() const { return media_->ended(); }
   // The interleaved transport; nullptr over UDP.
   RtspInterleavedTransport* interleaved() const { return interleaved_.get(); }
+  // The UDP transport; nullptr when interleaved.
+  const std::shared_ptr<RtspUdpTransport>& udp() const { return udp_; }
 
   // A request on the RTSP connection keeps the session (RFC 2326 §12.37
   // asks for the session's; clients that send OPTIONS without it are

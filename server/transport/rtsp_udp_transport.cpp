@@ -21,13 +21,36 @@ bool holds_bye(std::span<const uint8_t> packet) {
 RtspUdpTransport::RtspUdpTransport(asio::io_context& io,
                                    std::weak_ptr<RtspServerProtocol> connection,
                                    RtspUdpPorts& ports, asio::ip::udp::endpoint rtp_to,
-                                   asio::ip::udp::endpoint rtcp_to)
+                                   asio::ip::udp::endpoint rtcp_to, size_t stream)
     : connection_(std::move(connection)),
       ports_(ports),
-      rtp_to_(std::move(rtp_to)),
-      rtcp_to_(std::move(rtcp_to)),
+      rtp_to_(rtp_to),
+      rtcp_to_(rtcp_to),
       last_rtcp_(Clock::now()),
-      linger_timer_(io) {}
+      linger_timer_(io) {
+  add_stream(stream, std::move(rtp_to), std::move(rtcp_to));
+}
+
+void RtspUdpTransport::add_stream(size_t stream, asio::ip::udp::endpoint rtp_to,
+                                  asio::ip::udp::endpoint rtcp_to) {
+  if (streams_.size() <= stream) streams_.resize(stream + 1);
+  streams_[stream] = Ports{std::move(rtp_to), std::move(rtcp_to)};
+}
+
+std::vector<asio::ip::udp::endpoint> RtspUdpTransport::endpoints() const {
+  std::vector<asio::ip::udp::endpoint> all;
+  for (const auto& ports : streams_) {
+    if (!ports) continue;
+    all.push_back(ports->rtp_to);
+    all.push_back(ports->rtcp_to);
+  }
+  return all;
+}
+
+void RtspUdpTransport::send_byes() {
+  for (const auto& [to, bye] : byes_) ports_.send(bye, to, true);
+  byes_.clear();
+}
 
 const SessionTransport::Traits& RtspUdpTransport::traits() const {
   static const Traits traits{.kind = Transport::udp,
@@ -43,28 +66,30 @@ std::string RtspUdpTransport::peer() const {
   return rtp_to_.address().to_string() + ":" + std::to_string(rtp_to_.port());
 }
 
-bool RtspUdpTransport::send(std::vector<uint8_t>&& packet) {
-  if (!events_) return false;
+bool RtspUdpTransport::send(std::vector<uint8_t>&& packet, size_t stream) {
+  if (!events_ || stream >= streams_.size() || !streams_[stream]) return false;
+  const Ports& to = *streams_[stream];
   const bool rtcp = common::is_rtcp(packet);
   if (rtcp && holds_bye(packet)) {
     // Sent kByeDelay after the last RTP packet, here or by close(),
     // whichever comes first.
-    bye_ = std::move(packet);
+    const bool armed = !byes_.empty();
+    byes_.emplace_back(to.rtcp_to, std::move(packet));
+    if (armed) return true;
     linger_timer_.expires_after(kByeDelay);
     linger_timer_.async_wait([this, keep = hold()](const asio::error_code& ec) {
-      if (ec || bye_.empty() || !events_) return;
-      ports_.send(bye_, rtcp_to_, true);
-      bye_.clear();
+      if (ec || byes_.empty() || !events_) return;
+      send_byes();
     });
     return true;
   }
-  return ports_.send(packet, rtcp ? rtcp_to_ : rtp_to_, rtcp);
+  return ports_.send(packet, rtcp ? to.rtcp_to : to.rtp_to, rtcp);
 }
 
 void RtspUdpTransport::close() {
   linger_timer_.expires_after(kByeDelay);
   linger_timer_.async_wait([this, keep = hold()](const asio::error_code&) {
-    if (!bye_.empty() && events_) ports_.send(bye_, rtcp_to_, true);
+    if (events_) send_byes();
     auto connection = connection_.lock();
     abort("");
     if (connection) connection->session_ended();

@@ -67,7 +67,7 @@ void TcpSessionTransport::do_read() {
       });
 }
 
-bool TcpSessionTransport::send(std::vector<uint8_t>&& packet) {
+bool TcpSessionTransport::send(std::vector<uint8_t>&& packet, size_t /*stream*/) {
   if (!events_) return false;
   return queue_.write_with(
       [&](std::vector<uint8_t>& out) { return common::frame_rfc4571(packet, out); });

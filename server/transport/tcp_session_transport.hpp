@@ -30,7 +30,10 @@ class TcpSessionTransport final : public SessionTransport, private TcpSendQueue:
   TcpSessionTransport(asio::io_context& io, asio::ip::tcp::socket socket, size_t queue_capacity);
 
   void start(Events& events) override;
-  bool send(std::vector<uint8_t>&& packet) override;
+  using SessionTransport::send;
+  // Every stream on the one connection or socket pair: `stream` is not
+  // needed to tell them apart (their SSRCs do).
+  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
   bool held_back(size_t extra_bytes) const override;
   size_t queued_bytes() const override { return queue_.queued_bytes(); }
   std::string peer() const override { return peer_; }

@@ -23,7 +23,7 @@ std::string UdpSessionTransport::peer() const {
   return endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
 }
 
-bool UdpSessionTransport::send(std::vector<uint8_t>&& packet) {
+bool UdpSessionTransport::send(std::vector<uint8_t>&& packet, size_t /*stream*/) {
   // RTCP takes the media's way, so a BYE never overtakes the last packets.
   if (!events_) return false;
   OutboundPacket p(std::move(packet));

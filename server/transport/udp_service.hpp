@@ -30,7 +30,10 @@ class UdpSessionTransport final : public SessionTransport {
   UdpSessionTransport(UdpService& service, asio::ip::udp::endpoint peer)
       : service_(service), endpoint_(std::move(peer)) {}
 
-  bool send(std::vector<uint8_t>&& packet) override;
+  using SessionTransport::send;
+  // Every stream on the one connection or socket pair: `stream` is not
+  // needed to tell them apart (their SSRCs do).
+  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
   Sent send_burst(std::span<OutboundPacket> packets) override;
   bool segments_bursts() const override;
   void read_pending() override;

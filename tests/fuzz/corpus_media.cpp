@@ -7,6 +7,7 @@
 
 #include "corpus_targets.hpp"
 #include "fuzz_input.hpp"
+#include "media/payload/aac_payload.hpp"
 #include "media/payload/h264_packetizer.hpp"
 #include "media/payload/h265_packetizer.hpp"
 #include "media/sdp/sdp.hpp"
@@ -148,6 +149,44 @@ void make_payload(const std::vector<AccessUnit>& h264, const std::vector<AccessU
     put("h265-au0-mtu100", kMtu100 | 1, h265.front());
     put("h265-keyframe-from-vps", kMtu1020 | 1, without_aud(h265.front()));
   }
+}
+
+void make_audio() {
+  const std::string t = "audio_depacketizer";
+  // Byte 0 picks the format: 0 AAC, 1 Opus.
+  auto with_format = [](uint8_t format, const Bytes& records) {
+    Bytes out{format};
+    out.insert(out.end(), records.begin(), records.end());
+    return out;
+  };
+  Bytes unit(371);
+  for (size_t i = 0; i < unit.size(); ++i) unit[i] = static_cast<uint8_t>(i * 7);
+  seed(t, "aac-one-unit", with_format(0, records(media::packetize_aac(unit, 1172))));
+  Bytes large(2500);
+  for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<uint8_t>(i * 3);
+  const Payloads fragments = media::packetize_aac(large, 1000);
+  seed(t, "aac-fragmented", with_format(0, records(fragments)));
+  seed(t, "aac-fragment-lost", with_format(0, records(fragments, 2)));
+  Bytes two;
+  fuzz::put_payload_record(two, Bytes{0x00, 0x20, 0x00, 3 << 3, 0x00, 2 << 3, 1, 2, 3, 4, 5}, false,
+                           true);
+  seed(t, "aac-two-units", with_format(0, two));
+  const Payloads opus = {Bytes{0xFC, 0xFF, 0xFE}, Bytes(160, 0x5A), Bytes{0x08}};
+  Bytes opus_records;
+  for (const auto& p : opus) fuzz::put_payload_record(opus_records, p, false, true);
+  seed(t, "opus-packets", with_format(1, opus_records));
+
+  // The AU header's lengths: a unit size one past the data, a header
+  // length one past the packet, a length that is not whole headers.
+  Bytes past;
+  fuzz::put_payload_record(past, Bytes{0x00, 0x10, 0x00, 4 << 3, 1, 2, 3}, false, true);
+  regression(t, "aac-au-size-one-past-end", with_format(0, past));
+  Bytes header_past;
+  fuzz::put_payload_record(header_past, Bytes{0x00, 0x20, 0x00, 1 << 3}, false, true);
+  regression(t, "aac-headers-length-past-packet", with_format(0, header_past));
+  Bytes odd;
+  fuzz::put_payload_record(odd, Bytes{0x00, 0x0F, 0x00, 1 << 3, 9}, false, true);
+  regression(t, "aac-headers-length-not-whole", with_format(0, odd));
 }
 
 }  // namespace flowcast::fuzz::corpus

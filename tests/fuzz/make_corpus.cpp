@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     }
     for (const char* target :
          {"rtp", "rtcp", "rfc4571", "handshake", "h264_depacketizer", "h264_sps", "receive_buffer",
-          "sdp", "units", "payload", "network_source"})
+          "sdp", "units", "payload", "network_source", "audio_depacketizer"})
       fs::remove_all(out() / "corpus" / target);
 
     std::vector<Payloads> packetized;
@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     make_wire_boundaries(packetized);
     make_sdp_boundaries();
     make_payload(units, h265_units);
+    make_audio();
     make_network_source(packetized);
   } catch (const std::exception& e) {
     std::cerr << "fuzz_make_corpus: " << e.what() << "\n";

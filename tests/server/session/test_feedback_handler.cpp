@@ -23,7 +23,9 @@ class Recorder : public FeedbackHandler::Listener {
   void on_receiver_reports(size_t count) override {
     events.push_back("rr" + std::to_string(count));
   }
-  void on_plis(size_t count) override { events.push_back("pli" + std::to_string(count)); }
+  void on_plis(std::span<const common::PictureLossIndication> plis) override {
+    events.push_back("pli" + std::to_string(plis.size()));
+  }
   void on_nacks(std::span<const common::GenericNack> nacks) override {
     events.push_back("nack" + std::to_string(nacks.size()));
     for (const auto& n : nacks)

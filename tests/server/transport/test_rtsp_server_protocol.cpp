@@ -61,7 +61,7 @@ struct Fixture {
                  }) {
     media::SdpDescription description;
     description.profile_level_id = "42c01e";
-    listener.set_description(description);
+    listener.set_description({description});
     protocol = std::make_shared<RtspServerProtocol>(
         listener, wire, asio::ip::make_address("127.0.0.1"), "127.0.0.1:40000", now, [this] {
           char id[17];
