@@ -135,7 +135,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     media::SdpDescription description;
     description.profile_level_id = "42c01e";
     description.parameter_sets = {{0x67, 0x42, 0xc0, 0x1e}, {0x68, 0xce, 0x3c, 0x80}};
-    listener->set_description(description);
+    // A file with sound: a second track (track2) to SETUP, or not.
+    media::SdpDescription audio;
+    audio.media = "audio";
+    audio.payload_type = 97;
+    audio.encoding_name = "opus";
+    audio.clock_rate = 48000;
+    audio.channels = 2;
+    listener->set_description({description, audio});
   }
 
   MemoryWire wire;
