@@ -153,7 +153,8 @@ SessionSource Server::session_source() const {
   for (size_t k = 0; k < streams.size(); ++k)
     s.streams.push_back({.payload_type = static_cast<uint8_t>(96 + k),
                          .clock_rate = streams[k].clock_rate(),
-                         .enabled = true});
+                         .enabled = true,
+                         .marker_starts_talkspurt = streams[k].format->marker_starts_talkspurt});
   s.mtu = options_.mtu;
   s.pacing = options_.pacing;
   s.link = options_.link;

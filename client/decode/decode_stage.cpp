@@ -53,10 +53,9 @@ void DecodeStage::run() {
     if (!au) break;
     const auto taken = std::chrono::steady_clock::now();
     policy_.note_taken(*au, taken);
-    const int64_t timestamp = au->timestamp;
     const bool drained = depacketizer_.write(std::move(*au));
-    learn_lead(timestamp, std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::steady_clock::now() - taken));
+    learn_lead(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - taken));
     if (!drained) {
       // The render queue is past its mark: wait for it to drain.
       if (!out_.wait_for_drain()) break;
@@ -69,21 +68,17 @@ void DecodeStage::run() {
   out_.close();
 }
 
-void DecodeStage::learn_lead(int64_t timestamp, std::chrono::microseconds decode) {
-  // A step under 1 ms is no frame rate (a discontinuity's edge).
-  if (last_timestamp_ && timestamp >= *last_timestamp_ + 90) {
-    const int64_t step = timestamp - *last_timestamp_;
-    frame_interval_90k_ = frame_interval_90k_ == 0 ? step : std::min(frame_interval_90k_, step);
-  }
-  last_timestamp_ = timestamp;
+void DecodeStage::learn_lead(std::chrono::microseconds decode) {
   max_held_ = std::max(max_held_, decoder_.counters().held);
   decodes_[decode_count_++ % kDecodeWindow] = decode;
-  // Until a few pictures came out the reordering delay is unknown.
-  if (decode_count_ < 8 || frame_interval_90k_ == 0) return;
+  // Until a few pictures came out, whether the decoder reorders is unknown.
+  // A stream it reorders keeps the configured lead: a unit waiting for its
+  // packets holds back the pictures decoded after it but shown before it,
+  // by as much as the stream reorders, which the count of pictures held
+  // does not tell.
+  if (decode_count_ < 8 || max_held_ > 0) return;
   const auto slowest = *std::max_element(decodes_.begin(), decodes_.end());
-  const auto reorder =
-      std::chrono::microseconds(static_cast<int64_t>(max_held_) * frame_interval_90k_ * 1000 / 90);
-  policy_.learn_decode_lead(reorder + slowest + kRenderMargin);
+  policy_.learn_decode_lead(std::max<std::chrono::microseconds>(kMinLead, slowest + kRenderMargin));
 }
 
 }  // namespace flowcast::client

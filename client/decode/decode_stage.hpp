@@ -37,15 +37,18 @@ struct DecodeOptions {
 
 // The decode thread: takes access units from the jitter buffer when the
 // playout policy lets them go, and decodes them into the render queue. It
-// measures what the stream's decode costs in time (the decoder's reordering
-// delay in pictures, the frame interval, the slowest recent decode) and
-// tells the policy (PlayoutPolicy::learn_decode_lead), so a unit missing
-// packets waits for them as long as it can still be shown on time.
+// measures what the stream's decode costs in time (whether the decoder
+// reorders, the slowest recent decode) and, for a stream without
+// reordering, tells the policy (PlayoutPolicy::learn_decode_lead), so a unit
+// missing packets waits for them as long as it can still be shown on time.
 class DecodeStage {
  public:
   // Added to the measured lead: the render loop's wake-up and the picture's
   // way through the render queue.
   static constexpr std::chrono::milliseconds kRenderMargin{10};
+  // The learned lead is at least this: a keyframe's decode (often not among
+  // the recent ones) and the threads' wake-ups on a busy machine.
+  static constexpr std::chrono::milliseconds kMinLead{40};
   // The slowest decode among this many recent ones counts.
   static constexpr size_t kDecodeWindow = 64;
 
@@ -75,13 +78,11 @@ class DecodeStage {
   DepacketizeStage depacketizer_;
   DecoderStage decoder_;
   // The lead learned so far (decode thread only).
-  void learn_lead(int64_t timestamp, std::chrono::microseconds decode);
+  void learn_lead(std::chrono::microseconds decode);
 
   std::thread thread_;
   // --- Decode thread only: what learn_lead() measured.
-  std::optional<int64_t> last_timestamp_;
-  int64_t frame_interval_90k_ = 0;  // the smallest step between access units seen
-  uint64_t max_held_ = 0;           // pictures the decoder held back, at most
+  uint64_t max_held_ = 0;  // pictures the decoder held back, at most
   std::array<std::chrono::microseconds, kDecodeWindow> decodes_{};
   size_t decode_count_ = 0;
   std::atomic<bool> stop_{false};

@@ -21,6 +21,7 @@ void AdaptivePlayout::on_taken(const AccessUnitPayloads& unit, SteadyTime now) {
   f.last_arrival = unit.last_arrival;
   f.bytes = unit.bytes;
   f.complete = unit.complete;
+  f.retransmitted = unit.retransmitted;
   f.taken = now;
   if (clock_.state() == PlayState::playing) f.due = clock_.due(unit.timestamp);
   const auto shift = delay_.on_frame(f);

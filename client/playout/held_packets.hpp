@@ -48,6 +48,8 @@ struct AccessUnitPayloads {
   // packet, smoothed over those recovered so far); nullopt before the
   // first retransmission arrived.
   std::optional<std::chrono::microseconds> nack_round_trip;
+  // A packet of it came back after a NACK asked for it.
+  bool retransmitted = false;
 };
 
 class HeldPackets {

@@ -20,7 +20,9 @@ microseconds ticks(int64_t ticks_90k) {
 }  // namespace
 
 microseconds PlayoutDelay::on_frame(const TakenFrame& frame) {
-  if (frame.complete) estimate(frame);
+  // A frame a retransmission completed arrived a round trip late: that is
+  // the round trip's (counted apart), not jitter.
+  if (frame.complete && !frame.retransmitted) estimate(frame);
   if (frame.due && frame.complete) measure_slack(frame);
   const microseconds shift = frame.due ? slew(frame) : microseconds(0);
   if (!newest_ts_ || frame.timestamp > *newest_ts_) newest_ts_ = frame.timestamp;

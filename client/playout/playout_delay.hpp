@@ -62,6 +62,7 @@ struct TakenFrame {
   SteadyTime last_arrival;  // when it was whole
   size_t bytes = 0;
   bool complete = true;           // nothing missing
+  bool retransmitted = false;     // completed by a retransmission (--nack)
   SteadyTime taken;               // when it left the receive buffer
   std::optional<SteadyTime> due;  // by the playout clock; nullopt: not playing
 };

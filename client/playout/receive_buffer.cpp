@@ -129,7 +129,11 @@ bool ReceiveBuffer::insert_locked(int64_t seq, ReceivedPacket packet) {
   // per packet.
   const bool wake =
       packet.marker || seq < highest_seq_ || held_.empty() || !held_.holds_timestamp(ts);
-  if (config_.track_gaps && track_gap(seq, packet.arrival)) ++counters_.recovered;
+  if (config_.track_gaps && track_gap(seq, packet.arrival)) {
+    ++counters_.recovered;
+    recovered_ts_.insert(ts);
+    if (recovered_ts_.size() > kMaxRecoveredUnits) recovered_ts_.erase(recovered_ts_.begin());
+  }
   highest_seq_ = std::max(highest_seq_, seq);
 
   if (lone_open_unit_at_bound(packet.payload.size())) {
@@ -319,6 +323,7 @@ AccessUnitPayloads ReceiveBuffer::take_front(const FrontRun& run) {
   AccessUnitPayloads au;
   au.complete = !discontinuity_;
   au.nack_round_trip = nack_round_trip_;
+  au.retransmitted = recovered_ts_.erase(au.timestamp) > 0;
   discontinuity_ = false;
   const HeldPackets::Released taken = held_.take_front(run, *next_seq_, au, released_);
   // Whole when ended by its marker or the next access unit; at the end of

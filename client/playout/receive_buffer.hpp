@@ -90,6 +90,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "client/playout/buffer_capacity.hpp"
@@ -343,6 +344,10 @@ class ReceiveBuffer {
   // From a NACK to the retransmission it asked for, smoothed; nullopt
   // before the first.
   std::optional<std::chrono::microseconds> nack_round_trip_;
+  // Timestamps of access units a retransmission completed, not yet
+  // released (the newest kMaxRecoveredUnits).
+  static constexpr size_t kMaxRecoveredUnits = 256;
+  std::set<int64_t> recovered_ts_;
   bool markers_seen_ = false;
   bool marker_trusted_ = true;                 // a marker ends an access unit
   bool last_take_had_marker_ = false;          // the last access unit taken ended at a marker

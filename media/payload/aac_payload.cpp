@@ -38,11 +38,15 @@ class AacDepacketizer final : public Depacketizer {
     for (size_t at = 2; at < 2 + header_bytes; at += 2)
       sizes.push_back(((size_t{payload[at]} << 8) | payload[at + 1]) >> 3);
     std::span<const uint8_t> data = payload.subspan(2 + header_bytes);
+    // An access unit of no bytes is no frame (and an empty packet would put
+    // a decoder into draining).
+    if (std::find(sizes.begin(), sizes.end(), size_t{0}) != sizes.end()) return drop();
     if (sizes.size() == 1 && (sizes[0] > data.size() || !fragment_.empty())) {
       // A fragment (§3.2.3): every one says the whole unit's size.
+      // One that says another size: the unit before it is lost.
       if (!fragment_.empty() && expected_ != sizes[0]) {
         fragment_.clear();
-        ++unit_.dropped_nals;
+        drop();
       }
       if (fragment_.empty() && data.size() >= sizes[0]) return take(data.first(sizes[0]));
       expected_ = sizes[0];

@@ -71,6 +71,7 @@ const PayloadFormat kOpus = {
     .codec_id = AV_CODEC_ID_OPUS,
     .clock_rate = 48000,
     .channels = 2,
+    .marker_starts_talkspurt = true,
     .annexb_filter = {},
     .encoder = {},
     .make_depacketizer = &make_opus_depacketizer,

@@ -112,6 +112,11 @@ struct PayloadFormat {
   // Audio: the channels the rtpmap names when the format fixes them (Opus:
   // always 2, RFC 7587 §7); 0: the stream's own.
   uint32_t channels = 0;
+  // What the RTP marker bit says: the last packet of a frame (video, RFC
+  // 6184 §5.1; AAC's last fragment, RFC 3640 §3.2.1), or the first packet
+  // of a talkspurt (Opus, RFC 7587 §4.1 after RFC 3551 §4.1: a sender
+  // without silence suppression sets it on its first packet only).
+  bool marker_starts_talkspurt = false;
   // FFmpeg's bitstream filter from a container's NAL units to Annex B with
   // the parameter sets before every keyframe ("h264_mp4toannexb").
   std::string_view annexb_filter;

@@ -71,13 +71,17 @@ struct FileSource::Impl {
 
   // The audio track (stream 1) when asked and carried, timed from the
   // video's start (90 kHz). Reading ahead of one stream while the other has
-  // nothing (ended, or starting later) stops at kMaxAhead units.
+  // nothing (ended, or starting later) stops at kMaxAhead units or
+  // kMaxAheadBytes held, whichever comes first (one session holds at most
+  // that much of a file it reads ahead).
   bool want_audio = false;
   int audio_index = -1;
   AudioTrack audio_track;
   int64_t video_origin_90k = 0;
   std::deque<EncodedFrame> audio_ready;
   static constexpr size_t kMaxAhead = 256;
+  static constexpr size_t kMaxAheadBytes = 4 << 20;
+  size_t ready_bytes = 0;  // of ready and audio_ready
 
   // Edit lists: hidden pictures before the first shown one, held.
   static constexpr size_t kMaxPreroll = 600;
@@ -148,6 +152,7 @@ struct FileSource::Impl {
     auto ef = audio_track.frame(pkt, video_origin_90k, loop_offset_90k);
     if (!ef) return;
     last_end_90k = std::max(last_end_90k, ef->pts_90k + ef->duration_90k);
+    ready_bytes += ef->annexb.size();
     audio_ready.push_back(std::move(*ef));
   }
 
@@ -155,6 +160,9 @@ struct FileSource::Impl {
   // kMaxAhead (the other may have ended).
   bool wants_more() const {
     if (eof) return false;
+    // At the bound, what is held goes out first (the other stream's next
+    // unit may be far ahead).
+    if (ready_bytes >= kMaxAheadBytes && (!ready.empty() || !audio_ready.empty())) return false;
     const bool audio_has = audio_index < 0 || !audio_ready.empty();
     if (!ready.empty() && audio_has) return false;
     if (ready.empty() && (audio_index < 0 || audio_ready.size() < kMaxAhead)) return true;
@@ -411,6 +419,7 @@ struct FileSource::Impl {
     ef.dts_90k += loop_offset_90k;
     if (ef.duration_90k <= 0 && info.fps > 0) ef.duration_90k = 90000 / info.fps;
     last_end_90k = std::max(last_end_90k, ef.pts_90k + ef.duration_90k);
+    ready_bytes += ef.annexb.size();
     ready.push_back(std::move(ef));
   }
 };
@@ -438,6 +447,7 @@ std::optional<EncodedFrame> FileSource::next() {
   if (queue.empty()) return std::nullopt;
   EncodedFrame ef = std::move(queue.front());
   queue.pop_front();
+  s.ready_bytes -= ef.annexb.size();
   return ef;
 }
 
@@ -480,6 +490,7 @@ void FileSource::restart() {
   s.holding = false;
   s.ready.clear();
   s.audio_ready.clear();
+  s.ready_bytes = 0;
   s.eof = false;
   if (s.bsf) av_bsf_flush(s.bsf.get());
   if (s.decoder) avcodec_flush_buffers(s.decoder.get());

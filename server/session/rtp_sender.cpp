@@ -22,8 +22,10 @@ uint64_t ntp_now() {
   return (seconds << 32) | fraction;
 }
 
-RtpSender::RtpSender(uint8_t payload_type, uint32_t clock_rate)
-    : payload_type_(payload_type), clock_rate_(clock_rate == 0 ? 90000 : clock_rate) {
+RtpSender::RtpSender(uint8_t payload_type, uint32_t clock_rate, bool marker_starts_talkspurt)
+    : payload_type_(payload_type),
+      clock_rate_(clock_rate == 0 ? 90000 : clock_rate),
+      marker_starts_talkspurt_(marker_starts_talkspurt) {
   std::random_device rd;
   std::mt19937 rng(rd());
   ssrc_ = static_cast<uint32_t>(rng());
@@ -46,7 +48,7 @@ void RtpSender::send(const std::shared_ptr<const PacketizedFrame>& frame, uint64
     for (size_t i = first; i < end; ++i) largest = std::max(largest, payloads[i].size());
     for (size_t i = first; i < end; ++i) {
       h.sequence = sequence_++;
-      h.marker = i + 1 == n;
+      h.marker = marker_starts_talkspurt_ ? packets_ == 0 : i + 1 == n;
       h.send_time_us = start_us + schedule.offset_us(i);
       // The burst's last packet may be shorter: the kernel's last segment is.
       const size_t gap = largest - payloads[i].size();

@@ -28,12 +28,16 @@ namespace flowcast::server {
 class RtpSender {
  public:
   // Random SSRC, sequence and timestamp offset; `payload_type` (7 bits) and
-  // `clock_rate` (ticks a second) as the stream's SDP says.
+  // `clock_rate` (ticks a second) as the stream's SDP says. With
+  // `marker_starts_talkspurt` the marker is on the stream's first packet
+  // only (RFC 3551 §4.1: audio without silence suppression is one
+  // talkspurt), else on each frame's last.
   explicit RtpSender(uint8_t payload_type = common::kPayloadTypeDynamic,
-                     uint32_t clock_rate = 90000);
+                     uint32_t clock_rate = 90000, bool marker_starts_talkspurt = false);
 
   // Calls emit once per packet, in order, with the packet, its header and
-  // the index of its payload in frame; the marker is on the last one.
+  // the index of its payload in frame; the marker is on the last one (or
+  // see marker_starts_talkspurt).
   // Packet i leaves at start_us + schedule.offset_us(i) (steady clock,
   // microseconds), which its send-time extension (header.send_time_us)
   // carries. With `pad_bursts`, every packet of a burst but its last is
@@ -69,6 +73,7 @@ class RtpSender {
  private:
   uint8_t payload_type_;
   uint32_t clock_rate_;
+  bool marker_starts_talkspurt_;
   uint32_t ssrc_;
   uint16_t sequence_;
   uint32_t timestamp_offset_;

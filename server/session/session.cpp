@@ -44,7 +44,9 @@ Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, 
   if (source_.streams.empty()) source_.streams.emplace_back();
   streams_.reserve(source_.streams.size());
   for (const auto& spec : source_.streams)
-    streams_.push_back({RtpSender(spec.payload_type, spec.clock_rate), {}, spec.enabled});
+    streams_.push_back({RtpSender(spec.payload_type, spec.clock_rate, spec.marker_starts_talkspurt),
+                        {},
+                        spec.enabled});
   stats_.id = id;
   stats_.transport = traits_.kind;
   stats_.protocol = traits_.protocol;
@@ -152,9 +154,11 @@ void Session::pump() {
     }
     // Backpressure: the file waits, nothing is dropped.
     if (wait_if_held_back(&Session::pump)) return;
-    const int64_t end = next_->pts_90k + next_->duration_90k;
-    end_pts_90k_ = end_pts_90k_ ? std::max(*end_pts_90k_, end) : end;
     if (stream_enabled(next_->stream)) {
+      // The end is that of what is sent: a track not set up does not hold
+      // the BYE back past the last picture.
+      const int64_t end = next_->pts_90k + next_->duration_90k;
+      end_pts_90k_ = end_pts_90k_ ? std::max(*end_pts_90k_, end) : end;
       auto packetized = packetize_frame(*next_, source_.mtu, file_->format(next_->stream));
       next_.reset();
       send_frame(packetized);

@@ -56,11 +56,14 @@ class SessionHost {
 
 // One media stream a session sends: its RTP payload type and clock (as the
 // source's SDP says), and whether it is sent (an RTSP client sets up each
-// track it wants; --push sends the video only).
+// track it wants; --push sends stream k to PORT + 2k).
 struct SessionStreamSpec {
   uint8_t payload_type = 96;
   uint32_t clock_rate = 90000;  // ticks a second
   bool enabled = true;
+  // The marker on the stream's first packet only (PayloadFormat's
+  // marker_starts_talkspurt), not on each frame's last.
+  bool marker_starts_talkspurt = false;
 };
 
 // Where a session's frames come from, and how they leave.

@@ -87,8 +87,17 @@ void Session::send_bye(const std::string& reason) {
   // others' by then.
   for (size_t k = streams_.size(); k-- > 0;) {
     if (!streams_[k].enabled) continue;
+    const uint32_t ssrc = streams_[k].rtp.ssrc();
     std::vector<uint8_t> bye;
-    common::write_goodbye(streams_[k].rtp.ssrc(), reason, bye);
+    if (streams_.size() > 1) {
+      // A compound carries the CNAME whenever the streams share one (RFC
+      // 3550 §6.1): report, SDES, then the BYE.
+      common::write_receiver_report(common::ReceiverReport{ssrc, {}}, bye);
+      common::write_sdes_cname(ssrc, cname_, bye);
+      common::write_bye(common::Goodbye{{ssrc}, reason}, bye);
+    } else {
+      common::write_goodbye(ssrc, reason, bye);
+    }
     send_now(std::move(bye), k);
   }
 }

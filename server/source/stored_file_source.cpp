@@ -46,10 +46,13 @@ StoredFileSource::StoredFileSource(std::string path, bool loop, bool audio)
   description_.timeline = Timeline::per_session;
   description_.duration_90k = info_.duration_90k;
   MediaStreamDescription video{&format, std::nullopt};
-  for (int i = 0; i < kParameterSetSearchFrames && !video.sdp; ++i) {
+  // Pictures counted, not audio units: sound does not shorten the search.
+  for (int i = 0; i < kParameterSetSearchFrames && !video.sdp;) {
     auto frame = file.next();
     if (!frame) break;
-    if (frame->stream != 0 || !frame->keyframe) continue;
+    if (frame->stream != 0) continue;
+    ++i;
+    if (!frame->keyframe) continue;
     video.sdp = media::describe_stream(format, media::split_annexb(frame->annexb), "0.0.0.0", 0);
   }
   if (video.sdp && info_.duration_90k > 0)

@@ -162,7 +162,7 @@ TEST_CASE("a run whose client fell behind is one the machine was too busy for", 
             .empty());
 }
 
-TEST_CASE("--jobs defaults to two runs per core", "[unit][sweep]") {
+TEST_CASE("the default --jobs is two runs per core", "[unit][sweep]") {
   CHECK(default_jobs(2) == 4);  // half the 8 the benchmark's 2 cores held
   CHECK(default_jobs(1) == 2);
   CHECK(default_jobs(0) == 2);  // cores unknown: taken as one

@@ -73,9 +73,14 @@ TEST_CASE("the AAC depacketizer reads several AUs in one packet, and drops lies"
   CHECK(back.annexb == std::vector<uint8_t>{1, 2, 3, 4, 5});
   CHECK(back.frame_sizes == std::vector<size_t>{3, 2});
 
-  // Sizes past the data, a header length past the packet, a bare header.
-  for (const std::vector<uint8_t>& bad : std::vector<std::vector<uint8_t>>{
-           {0x00, 0x20, 0x00, 9 << 3, 0x00, 2 << 3, 1, 2, 3}, {0x01, 0x00, 0, 0}, {0x00}}) {
+  // Sizes past the data, a header length past the packet, a bare header,
+  // an AU of no bytes (alone, and beside one of 2).
+  for (const std::vector<uint8_t>& bad :
+       std::vector<std::vector<uint8_t>>{{0x00, 0x20, 0x00, 9 << 3, 0x00, 2 << 3, 1, 2, 3},
+                                         {0x01, 0x00, 0, 0},
+                                         {0x00},
+                                         {0x00, 0x10, 0x00, 0x00, 1, 2},
+                                         {0x00, 0x20, 0x00, 0x00, 0x00, 2 << 3, 1, 2}}) {
     depacketizer->push(bad, false);
     back = depacketizer->finish();
     CHECK(back.annexb.empty());

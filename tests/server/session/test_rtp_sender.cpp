@@ -80,3 +80,29 @@ TEST_CASE("an SDES CNAME chunk is whole 32-bit words and parses as RTCP", "[unit
     CHECK(sdes >= 2 + cname.size() + 1);
   }
 }
+
+TEST_CASE("an Opus stream's marker is on its first packet only, a video frame's on its last",
+          "[unit][server]") {
+  // RFC 7587 §4.1 after RFC 3551 §4.1: the marker opens a talkspurt, and a
+  // sender without silence suppression has one.
+  RtpSender opus(97, 48000, true);
+  RtpSender video(96, 90000);
+  std::vector<bool> opus_markers;
+  std::vector<bool> video_markers;
+  for (int n = 0; n < 4; ++n) {
+    opus.send(audio_frame(n * 1800), 0, BurstSchedule{}, false,
+              [&](OutboundPacket&&, const common::RtpHeader& h, size_t) {
+                opus_markers.push_back(h.marker);
+              });
+    auto frame = std::make_shared<PacketizedFrame>();
+    frame->pts_90k = frame->dts_90k = n * 3000;
+    frame->payloads = {std::vector<uint8_t>(100, 1), std::vector<uint8_t>(100, 2)};
+    frame->bytes = 200;
+    video.send(frame, 0, BurstSchedule{}, false,
+               [&](OutboundPacket&&, const common::RtpHeader& h, size_t) {
+                 video_markers.push_back(h.marker);
+               });
+  }
+  CHECK(opus_markers == std::vector<bool>{true, false, false, false});
+  CHECK(video_markers == std::vector<bool>{false, true, false, true, false, true, false, true});
+}
