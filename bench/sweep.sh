@@ -176,7 +176,7 @@ EOF
   echo "Written by \`bench/sweep.sh\`."
   echo
   echo "- date: $started; commit $commit$dirty"
-  echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before, at the end: $load_after. Other work (builds, tests) ran on this machine at the same time: the invalid counts are this machine under that load, not an idle one"
+  echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before, at the end: $load_after (a load from other work near the core count would make runs invalid sooner: the invalid counts are this machine under its load then)"
   echo "- grid: a ${pattern} pattern at 600k over a 2M link, transport tcp, udp, rtsp-tcp, $seeds seeds: $(( 3 * seeds )) runs of $duration per level; each level a fresh sweep with \`--retries 0\` (an invalid run is counted, not tried again)"
   echo "- CPU: flowcast-sweep's own (getrusage RUSAGE_SELF: its worker threads starting, watching and recording the runs, and writing the tables) against that of the servers and clients it started (RUSAGE_CHILDREN), as it prints with \`--verbose\`; wall per run: the run's \`seconds\` in runs.jsonl (server start to server stop) less \`--duration\`"
   echo
