@@ -249,12 +249,9 @@ void RtspTransport::schedule_keepalive() {
 
 void RtspTransport::on_frame(const common::InterleavedFrame& frame) {
   if (!tcp_ || !playing_) return;
-  if (frame.channel == rtp_channel_) {
-    media_seen_ = true;
-    if (!deliver(frame.data)) connection_->set_reading(false);
-  } else if (frame.channel == rtcp_channel_) {
-    if (!deliver(frame.data)) connection_->set_reading(false);
-  }
+  if (frame.channel != rtp_channel_ && frame.channel != rtcp_channel_) return;
+  if (frame.channel == rtp_channel_) media_seen_ = true;
+  if (!deliver(frame.data)) connection_->set_reading(false);
 }
 
 void RtspTransport::do_read_udp() {
