@@ -66,6 +66,17 @@ struct ClientOptions {
     return listen ? listen->parameter_sets : rtsp ? rtsp->parameter_sets : std::vector<uint8_t>{};
   }
 
+  // --no-audio: the audio track is not set up, nor played.
+  bool no_audio = false;
+  // The audio stream to play beside the video: the SDP's (--listen, RTSP)
+  // unless --no-audio; none over flowcast-server's own TCP and UDP.
+  const AudioStreamOptions* audio() const {
+    if (no_audio) return nullptr;
+    if (listen && listen->audio) return &*listen->audio;
+    if (rtsp && rtsp->audio) return &*rtsp->audio;
+    return nullptr;
+  }
+
   microseconds rebuffer_or_default() const { return rebuffer.value_or(buffer); }
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "client/transport/audio_stream_options.hpp"
 #include "media/payload/payload_format.hpp"
 #include "media/sdp/sdp.hpp"
 
@@ -23,6 +24,8 @@ struct ListenOptions {
   // repeat SPS/PPS in-band; empty when the SDP has none.
   std::vector<uint8_t> parameter_sets;
   std::string sdp_path;
+  // The SDP's first m=audio section flowcast can play; none without one.
+  std::optional<AudioStreamOptions> audio;
 };
 
 // sprop-parameter-sets as Annex B (start codes), for the depacketizer.

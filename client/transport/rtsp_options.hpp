@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "client/transport/audio_stream_options.hpp"
 #include "client/transport/rtsp_byte_stream.hpp"
 #include "client/transport/transport_kind.hpp"
 #include "common/rtsp/rtsp_message.hpp"
@@ -29,6 +30,9 @@ struct RtspOptions {
   uint8_t payload_type = 96;
   const media::PayloadFormat* format = nullptr;  // set from the SDP
   std::vector<uint8_t> parameter_sets;           // sprop-parameter-sets as Annex B
+  // The first audio track flowcast can play, set up beside the video
+  // (interleaved channels 2-3, or a second UDP port pair); none without one.
+  std::optional<AudioStreamOptions> audio;
 };
 
 // The options for an rtsp:// URL; --user and --password (when not empty)

@@ -1,0 +1,31 @@
+#pragma once
+// The audio stream of a session as its SDP describes it (an m=audio
+// section, RFC 8866 §5.14): what the client needs to receive it beside the
+// video, from --listen's SDP file or RTSP's DESCRIBE. flowcast-server's own
+// TCP and UDP carry no SDP.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "media/payload/payload_format.hpp"
+
+namespace flowcast::client {
+
+struct AudioStreamOptions {
+  uint8_t payload_type = 97;  // its RTP payload type (DESIGN.md: 97, or 0/8 for G.711)
+  // Its payload format: an entry of media::audio_payload_formats().
+  const media::PayloadFormat* format = nullptr;
+  uint32_t clock_rate = 0;  // RTP timestamp ticks per second: the rtpmap's rate (Hz)
+  uint32_t channels = 1;    // the rtpmap's channels (1 when it names none)
+  // AAC: the AudioSpecificConfig (fmtp config=, RFC 3640 §4.1); else empty.
+  std::vector<uint8_t> config;
+  // RTSP: the audio's a=control, resolved (what its SETUP names).
+  std::string control_url;
+  // --listen: where its RTP arrives (the m=audio port), and its RTCP
+  // (a=rtcp; none: on the RTP port with a=rtcp-mux, else port + 1).
+  uint16_t port = 0;
+  std::optional<uint16_t> rtcp_port;
+};
+
+}  // namespace flowcast::client
