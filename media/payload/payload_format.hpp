@@ -156,8 +156,16 @@ struct PayloadFormat {
 };
 
 // Every payload format flowcast speaks, in order of preference: the first
-// is the server's --codec default and what other video is transcoded to.
+// is the server's --codec default (preferred_payload_format()).
 std::span<const PayloadFormat* const> payload_formats();
+// The format flowcast prefers: the server's --codec default, and the one
+// named when another encoder cannot keep up live. H.264: libx264 is the
+// fastest encoder, and every receiver decodes it.
+const PayloadFormat& preferred_payload_format();
+// What a file's video no payload format carries (MPEG-4 Part 2, VP9, ...) is
+// transcoded to, on purpose, so any file plays: H.264 (libx264), for the
+// same reasons. A choice of the table, named, not a position in it.
+const PayloadFormat& transcode_target_format();
 // The format with this SDP encoding name (case-insensitive), or nullptr.
 const PayloadFormat* find_payload_format(std::string_view encoding_name);
 // The format for this FFmpeg codec, or nullptr.
