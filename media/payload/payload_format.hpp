@@ -123,6 +123,10 @@ struct PayloadFormat {
   // A stream without timestamps can be put in presentation order by
   // libavcodec's parser of this codec (its output_picture_number).
   bool parser_orders_pictures = false;
+  // Ticks of the stream's VUI timing one picture lasts, as libavcodec's
+  // parser must be told before libavcodec 60 to give the picture rate rather
+  // than the field rate (H.264 E.2.1: 2, a field each); 1 for the others.
+  int ticks_per_frame = 1;
   EncoderChoice encoder;
   std::unique_ptr<Depacketizer> (*make_depacketizer)() = nullptr;
   // An Annex B access unit as RTP payloads of at most max_payload bytes,
@@ -134,6 +138,10 @@ struct PayloadFormat {
   std::optional<PictureSize> (*picture_size)(std::span<const uint8_t> nal) = nullptr;
   // True for a NAL unit type that is a parameter set (in-band or in the SDP).
   bool (*is_parameter_set)(std::span<const uint8_t> nal) = nullptr;
+  // True for a NAL unit (without start code) that is one slice of a picture,
+  // a VCL NAL unit (H.264 §7.4.1.2: types 1 to 5; H.265 §7.4.2.2: types 0 to
+  // 31): how many a picture has says whether slice threads can share it.
+  bool (*is_slice)(std::span<const uint8_t> nal) = nullptr;
   // True when an RTP payload of this format can open an access unit where
   // decoding starts: a parameter set or a keyframe slice, alone, aggregated
   // or as the first fragment.
