@@ -178,3 +178,20 @@ TEST_CASE("TCP session transport: abort closes at once; evidence comes every 100
   }));
   CHECK(f.events.closes == 1);
 }
+
+TEST_CASE("TCP session transport: released, it pushes no RTCP and refuses writes",
+          "[unit][transport]") {
+  Fixture f;
+  std::vector<uint8_t> framed;
+  common::frame_rfc4571(receiver_report(), framed);
+  asio::write(*f.client, asio::buffer(framed));
+  REQUIRE(test::run_until(f.io, [&] { return f.events.rtcp.size() == 1; }));
+  // The session ended: the pipe is cut, and what the client still sends
+  // goes nowhere.
+  f.transport->release();
+  asio::write(*f.client, asio::buffer(framed));
+  f.io.run_for(100ms);
+  CHECK(f.events.rtcp.size() == 1);
+  CHECK_FALSE(f.transport->write(test::outbound(test::rtp_packet(1, 10))));
+  CHECK(f.events.drained == 0);
+}
