@@ -2,7 +2,9 @@
 // flowcast-server: a TCP acceptor and a UDP service on the same port, the
 // sessions they create, the source they stream (a MediaSource: the test
 // pattern, a relayed URL or a file), and the server's metrics. Everything
-// but a live source's thread runs on one network thread (run()).
+// but a live source's thread runs on one network thread (run()). server.cpp
+// has the sources, admission, sessions and shutdown; server_status.cpp what
+// the server tells its operator (the log and status line) and its metrics.
 #include <asio.hpp>
 #include <functional>
 #include <map>

@@ -28,7 +28,7 @@ struct ServerOptions {
   int64_t bitrate = 4'000'000;
   int gop = 0;  // 0: two seconds
   // --codec h264|h265: what the pattern is encoded as (libx264 or libx265).
-  const media::PayloadFormat* pattern_format = media::payload_formats().front();
+  const media::PayloadFormat* pattern_format = &media::preferred_payload_format();
   bool loop = false;
   // --no-audio: a file's audio track is not sent (DESIGN.md's command line).
   bool no_audio = false;

@@ -63,6 +63,8 @@ class Readable {
   virtual ~Readable() = default;
   // Sets where values go. Borrows dest, which must outlive this stage.
   void pipe(Writable<T>& dest) { dest_ = &dest; }
+  // Values go nowhere from now on (the destination is about to go).
+  void unpipe() { dest_ = nullptr; }
 
  protected:
   // Writes downstream; false is the destination's backpressure.

@@ -9,29 +9,10 @@ extern "C" {
 }
 
 #include "media/payload/annexb.hpp"
+#include "media/payload/payload_format.hpp"
 
 namespace flowcast::media {
 namespace {
-
-// A VCL NAL unit: one slice (H.264 §7.4.1.2, types 1 to 5) or slice segment
-// (H.265 §7.4.2.2, types 0 to 31).
-bool is_slice(AVCodecID codec_id, std::span<const uint8_t> nal) {
-  if (nal.empty()) return false;
-  if (codec_id == AV_CODEC_ID_H264) {
-    const uint8_t type = nal[0] & 0x1F;
-    return type >= 1 && type <= 5;
-  }
-  if (codec_id == AV_CODEC_ID_HEVC) return ((nal[0] >> 1) & 0x3F) <= 31;
-  return false;
-}
-
-// A sequence parameter set: H.264 type 7 (§7.4.1.2), H.265 type 33 (§7.4.2.2).
-bool is_sps(AVCodecID codec_id, std::span<const uint8_t> nal) {
-  if (nal.empty()) return false;
-  if (codec_id == AV_CODEC_ID_H264) return (nal[0] & 0x1F) == 7;
-  if (codec_id == AV_CODEC_ID_HEVC) return ((nal[0] >> 1) & 0x3F) == 33;
-  return false;
-}
 
 struct ParserFree {
   void operator()(AVCodecParserContext* p) const { av_parser_close(p); }
@@ -44,10 +25,14 @@ struct ContextFree {
 
 StreamShape read_stream_shape(AVCodecID codec_id, std::span<const uint8_t> annexb) {
   StreamShape shape;
+  // What a slice and a sequence parameter set are is the payload format's.
+  const PayloadFormat* format = find_payload_format(codec_id);
+  if (!format || !format->is_slice || !format->picture_size) return shape;
   bool has_sps = false;
   for (std::span<const uint8_t> nal : split_annexb(annexb)) {
-    if (is_slice(codec_id, nal)) ++shape.slices;
-    has_sps = has_sps || is_sps(codec_id, nal);
+    if (format->is_slice(nal)) ++shape.slices;
+    // The parameter set that declares the picture size is the SPS.
+    has_sps = has_sps || format->picture_size(nal).has_value();
   }
   // Without its SPS the parser can say nothing (and logs that it lacks one).
   if (!has_sps) return shape;
@@ -61,7 +46,7 @@ StreamShape read_stream_shape(AVCodecID codec_id, std::span<const uint8_t> annex
   // Before libavcodec 60's ticks_per_frame deprecation, its H.264 parser
   // gives time_scale / (num_units_in_tick * ticks_per_frame): the field rate
   // unless told that a frame is two ticks (H.264 E.2.1), as the decoder is.
-  if (codec_id == AV_CODEC_ID_H264) ctx->ticks_per_frame = 2;
+  ctx->ticks_per_frame = format->ticks_per_frame;
 #endif
   uint8_t* out = nullptr;
   int out_size = 0;

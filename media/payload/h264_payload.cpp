@@ -20,6 +20,13 @@ bool is_h264_parameter_set(std::span<const uint8_t> nal) {
   return type == kNalTypeSps || type == kNalTypePps;
 }
 
+// A VCL NAL unit (§7.4.1.2: types 1 to 5).
+bool is_h264_slice(std::span<const uint8_t> nal) {
+  if (nal.empty()) return false;
+  const uint8_t type = nal[0] & 0x1F;
+  return type >= 1 && type <= 5;
+}
+
 // An IDR slice, SPS, PPS or access unit delimiter; in a STAP-A its first
 // NAL unit; in an FU-A the start of an IDR slice.
 bool opens_h264_keyframe(std::span<const uint8_t> payload) {
@@ -92,6 +99,7 @@ const PayloadFormat kH264{
     .clock_rate = 90000,
     .annexb_filter = "h264_mp4toannexb",
     .parser_orders_pictures = true,
+    .ticks_per_frame = 2,
     .encoder =
         {
             .name = "libx264",
@@ -106,6 +114,7 @@ const PayloadFormat kH264{
     .packetize = &packetize_h264,
     .picture_size = &h264_sps_picture_size,
     .is_parameter_set = &is_h264_parameter_set,
+    .is_slice = &is_h264_slice,
     .opens_keyframe = &opens_h264_keyframe,
     .describe = &describe_h264,
     .write_fmtp = &write_h264_fmtp,

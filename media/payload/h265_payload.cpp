@@ -15,6 +15,11 @@ bool is_h265_parameter_set(std::span<const uint8_t> nal) {
   return nal.size() >= 2 && (type == kH265NalVps || type == kH265NalSps || type == kH265NalPps);
 }
 
+// A VCL NAL unit, one slice segment (§7.4.2.2: types 0 to 31).
+bool is_h265_slice(std::span<const uint8_t> nal) {
+  return !nal.empty() && h265_nal_type(nal) <= 31;
+}
+
 // A VPS, SPS, PPS, access unit delimiter or IRAP slice of layer 0 with a
 // valid TID; in an AP its first NAL unit; in an FU the start of an IRAP.
 bool opens_h265_keyframe(std::span<const uint8_t> payload) {
@@ -126,6 +131,7 @@ const PayloadFormat kH265{
     .packetize = &packetize_h265,
     .picture_size = &h265_sps_picture_size,
     .is_parameter_set = &is_h265_parameter_set,
+    .is_slice = &is_h265_slice,
     .opens_keyframe = &opens_h265_keyframe,
     .describe = &describe_h265,
     .write_fmtp = &write_h265_fmtp,

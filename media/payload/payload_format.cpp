@@ -16,6 +16,14 @@ std::span<const PayloadFormat* const> payload_formats() {
   return formats;
 }
 
+const PayloadFormat& preferred_payload_format() {
+  return h264_payload_format();
+}
+
+const PayloadFormat& transcode_target_format() {
+  return h264_payload_format();
+}
+
 namespace {
 const PayloadFormat* find_named(std::span<const PayloadFormat* const> formats,
                                 std::string_view encoding_name) {

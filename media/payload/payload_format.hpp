@@ -123,6 +123,10 @@ struct PayloadFormat {
   // A stream without timestamps can be put in presentation order by
   // libavcodec's parser of this codec (its output_picture_number).
   bool parser_orders_pictures = false;
+  // Ticks of the stream's VUI timing one picture lasts, as libavcodec's
+  // parser must be told before libavcodec 60 to give the picture rate rather
+  // than the field rate (H.264 E.2.1: 2, a field each); 1 for the others.
+  int ticks_per_frame = 1;
   EncoderChoice encoder;
   std::unique_ptr<Depacketizer> (*make_depacketizer)() = nullptr;
   // An Annex B access unit as RTP payloads of at most max_payload bytes,
@@ -134,6 +138,10 @@ struct PayloadFormat {
   std::optional<PictureSize> (*picture_size)(std::span<const uint8_t> nal) = nullptr;
   // True for a NAL unit type that is a parameter set (in-band or in the SDP).
   bool (*is_parameter_set)(std::span<const uint8_t> nal) = nullptr;
+  // True for a NAL unit (without start code) that is one slice of a picture,
+  // a VCL NAL unit (H.264 §7.4.1.2: types 1 to 5; H.265 §7.4.2.2: types 0 to
+  // 31): how many a picture has says whether slice threads can share it.
+  bool (*is_slice)(std::span<const uint8_t> nal) = nullptr;
   // True when an RTP payload of this format can open an access unit where
   // decoding starts: a parameter set or a keyframe slice, alone, aggregated
   // or as the first fragment.
@@ -156,8 +164,16 @@ struct PayloadFormat {
 };
 
 // Every payload format flowcast speaks, in order of preference: the first
-// is the server's --codec default and what other video is transcoded to.
+// is the server's --codec default (preferred_payload_format()).
 std::span<const PayloadFormat* const> payload_formats();
+// The format flowcast prefers: the server's --codec default, and the one
+// named when another encoder cannot keep up live. H.264: libx264 is the
+// fastest encoder, and every receiver decodes it.
+const PayloadFormat& preferred_payload_format();
+// What a file's video no payload format carries (MPEG-4 Part 2, VP9, ...) is
+// transcoded to, on purpose, so any file plays: H.264 (libx264), for the
+// same reasons. A choice of the table, named, not a position in it.
+const PayloadFormat& transcode_target_format();
 // The format with this SDP encoding name (case-insensitive), or nullptr.
 const PayloadFormat* find_payload_format(std::string_view encoding_name);
 // The format for this FFmpeg codec, or nullptr.

@@ -1,19 +1,17 @@
 #include "media/source/file_source.hpp"
 
 #include <deque>
-#include <map>
 
-#include "media/codec/video_encoder.hpp"
 #include "media/ffmpeg/av_error.hpp"
 #include "media/ffmpeg/av_types.hpp"
 #include "media/payload/payload_format.hpp"
 #include "media/source/audio_track.hpp"
+#include "media/source/file_transcoder.hpp"
 #include "media/source/source_timeline.hpp"
 
 extern "C" {
 #include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
-#include <libswscale/swscale.h>
 }
 
 namespace flowcast::media {
@@ -24,9 +22,6 @@ struct FormatCloser {
 };
 struct BsfFreer {
   void operator()(AVBSFContext* b) const { av_bsf_free(&b); }
-};
-struct SwsFreer {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
 };
 struct ParserCloser {
   void operator()(AVCodecParserContext* p) const { av_parser_close(p); }
@@ -56,16 +51,9 @@ struct FileSource::Impl {
   const PayloadFormat* format_of_stream = nullptr;
   std::unique_ptr<AVBSFContext, BsfFreer> bsf;
   // Transcoding of anything else.
-  CodecContext decoder;
-  std::unique_ptr<VideoEncoder> encoder;
-  std::unique_ptr<SwsContext, SwsFreer> sws;
-  std::optional<int64_t> last_encoded_pts;  // 90 kHz
-  bool encoder_flushed = false;
-  // Each picture's own duration (90 kHz) by its presentation time, from the
-  // decoder to the encoder's output, which says only the nominal rate's:
-  // the last picture of a file at one picture every 3 s lasts 3 s. As many
-  // as the encoder holds (it has no lookahead and no B-frames).
-  std::map<int64_t, int64_t> encoding_durations;
+  std::unique_ptr<FileTranscoder> transcoder;
+  // What the transcoder encodes goes on as a file's own frames would.
+  FileTranscoder::Sink to_ready = [this](EncodedFrame ef) { push(std::move(ef)); };
 
   std::deque<EncodedFrame> ready;
 
@@ -135,15 +123,15 @@ struct FileSource::Impl {
     const AVCodecDescriptor* desc = avcodec_descriptor_get(st->codecpar->codec_id);
     info.codec_name = desc ? desc->name : "unknown";
     // Video a payload format carries goes as it is (H.264: RFC 6184, H.265:
-    // RFC 7798); the rest is transcoded to the preferred format, on purpose:
-    // any file plays.
+    // RFC 7798); the rest is transcoded to the table's transcode target, on
+    // purpose: any file plays.
     format_of_stream = find_payload_format(st->codecpar->codec_id);
     if (info.timestamps_from_rate && format_of_stream && format_of_stream->parser_orders_pictures)
       open_order_parser();
     if (format_of_stream)
       open_passthrough(st);
     else
-      open_transcoder(st);
+      transcoder = std::make_unique<FileTranscoder>(*st, info, path);
     video_origin_90k = av_rescale_q(start_pts, time_base, kRtpTimeBase);
     if (want_audio) audio_index = audio_track.open(format.get(), stream_index, info);
   }
@@ -227,38 +215,6 @@ struct FileSource::Impl {
     check_av(av_bsf_init(bsf.get()), "starting " + name);
   }
 
-  void open_transcoder(AVStream* st) {
-    info.transcoded = true;
-    const PayloadFormat& target = *payload_formats().front();
-    info.codec_id = target.codec_id;
-    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (!codec)
-      throw SourceError("no decoder for the video codec " + info.codec_name + " of " + path);
-    decoder = CodecContext(avcodec_alloc_context3(codec));
-    check_av(avcodec_parameters_to_context(decoder.get(), st->codecpar), "configuring the decoder");
-    decoder->pkt_timebase = kRtpTimeBase;
-    decoder->thread_count = 2;
-    check_av(avcodec_open2(decoder.get(), codec, nullptr),
-             "opening the " + info.codec_name + " decoder");
-    // The nominal rate sizes the bitrate and the GOP; the pictures keep their
-    // own times (a rate that rounds to 0, one picture every 3 s, included).
-    if (info.fps <= 0) info.fps = 25;
-    EncoderConfig cfg;
-    cfg.codec = target.codec_id;
-    cfg.time_base_den = 90000;
-    cfg.width = info.width & ~1;
-    cfg.height = info.height & ~1;
-    cfg.fps = info.fps;
-    // About 0.1 bit per pixel per frame: clean enough to see the source.
-    cfg.bitrate = std::max<int64_t>(500'000, int64_t{cfg.width} * cfg.height * cfg.fps / 10);
-    cfg.gop = 2 * cfg.fps;
-    cfg.max_b_frames = 0;
-    cfg.low_latency = true;
-    encoder = std::make_unique<VideoEncoder>(cfg);
-    info.width = cfg.width;
-    info.height = cfg.height;
-  }
-
   // Reads packets until at least one access unit is ready or the file ends.
   void fill() {
     while (wants_more()) {
@@ -288,7 +244,7 @@ struct FileSource::Impl {
         check_av(av_bsf_send_packet(bsf.get(), packet.get()), "filtering " + info.codec_name);
         drain_bsf();
       } else {
-        feed_decoder(packet.get());
+        transcoder->feed(packet.get(), to_ready);
       }
     }
   }
@@ -298,12 +254,8 @@ struct FileSource::Impl {
       av_bsf_send_packet(bsf.get(), nullptr);
       drain_bsf();
       release_preroll(std::nullopt);
-    } else if (decoder) {
-      feed_decoder(nullptr);
-      if (!encoder_flushed) {
-        encoder_flushed = true;
-        for (auto& ef : encoder->flush()) push_encoded(std::move(ef));
-      }
+    } else if (transcoder) {
+      transcoder->finish(to_ready);
     }
   }
 
@@ -328,55 +280,6 @@ struct FileSource::Impl {
       av_packet_unref(packet.get());
       deliver(std::move(ef), hidden);
     }
-  }
-
-  void feed_decoder(AVPacket* pkt) {
-    int ret = avcodec_send_packet(decoder.get(), pkt);
-    if (pkt) av_packet_unref(pkt);
-    if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN)) return;  // skip a bad packet
-    for (;;) {
-      Frame frame;
-      ret = avcodec_receive_frame(decoder.get(), frame.get());
-      if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
-      if (ret < 0) break;
-      Frame yuv = to_yuv420(frame);
-      // The picture's presentation time on the timeline (90 kHz), strictly
-      // increasing as the encoder requires.
-      int64_t pts = frame->best_effort_timestamp;
-      if (pts == AV_NOPTS_VALUE) pts = last_encoded_pts ? *last_encoded_pts + 90000 / info.fps : 0;
-      if (last_encoded_pts && pts <= *last_encoded_pts) pts = *last_encoded_pts + 1;
-      last_encoded_pts = pts;
-      yuv->pts = pts;
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 30, 100)
-      const int64_t duration = frame->duration;
-#else
-      const int64_t duration = frame->pkt_duration;
-#endif
-      if (duration > 0) encoding_durations[pts] = duration;
-      for (auto& ef : encoder->encode(yuv)) push_encoded(std::move(ef));
-    }
-  }
-
-  void push_encoded(EncodedFrame ef) {
-    const auto it = encoding_durations.find(ef.pts_90k);
-    if (it != encoding_durations.end()) ef.duration_90k = it->second;
-    // Pictures the encoder dropped leave nothing to keep.
-    encoding_durations.erase(encoding_durations.begin(),
-                             encoding_durations.upper_bound(ef.pts_90k));
-    push(std::move(ef));
-  }
-
-  Frame to_yuv420(const Frame& in) {
-    const auto& cfg = encoder->config();
-    if (in->format == AV_PIX_FMT_YUV420P && in->width == cfg.width && in->height == cfg.height)
-      return in.ref();
-    sws.reset(sws_getCachedContext(sws.release(), in->width, in->height,
-                                   static_cast<AVPixelFormat>(in->format), cfg.width, cfg.height,
-                                   AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr));
-    if (!sws) throw AvError("converting the picture to YUV 4:2:0", AVERROR(EINVAL));
-    Frame out = Frame::allocate(cfg.width, cfg.height, AV_PIX_FMT_YUV420P);
-    sws_scale(sws.get(), in->data, in->linesize, 0, in->height, out->data, out->linesize);
-    return out;
   }
 
   // Pictures an edit list hides before the first one it shows (the rest of
@@ -493,18 +396,11 @@ void FileSource::restart() {
   s.ready_bytes = 0;
   s.eof = false;
   if (s.bsf) av_bsf_flush(s.bsf.get());
-  if (s.decoder) avcodec_flush_buffers(s.decoder.get());
+  if (s.transcoder) s.transcoder->restart();
   s.timeline->reset();
   s.preroll.clear();
   s.shown_any = false;
   if (s.order_parser) s.open_order_parser();
-  if (s.encoder) {
-    // A drained encoder cannot take frames again: start a fresh one.
-    s.encoder = std::make_unique<VideoEncoder>(s.encoder->config());
-    s.encoder_flushed = false;
-    s.last_encoded_pts.reset();
-    s.encoding_durations.clear();
-  }
 }
 
 }  // namespace flowcast::media

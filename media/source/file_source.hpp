@@ -2,8 +2,9 @@
 // A media file as a sequence of access units in decode order. Video a
 // payload format carries (media/payload/payload_format.hpp: H.264, H.265) is
 // sent as is (converted to Annex B by the format's filter, parameter sets
-// before each keyframe); other video is decoded and encoded to the preferred
-// format (H.264, libx264), each picture keeping its presentation time. When
+// before each keyframe); other video is decoded and encoded to the payload
+// table's transcode_target_format() (H.264, libx264; file_transcoder.hpp),
+// each picture keeping its presentation time. When
 // asked, the file's first audio track in a format an audio payload format
 // carries (AAC with its AudioSpecificConfig, Opus) is read too, each frame as
 // it is, on the video's timeline, and next() hands out both in decode-time
@@ -51,7 +52,7 @@ struct SourceInfo {
   // timed by frame_rate (FFmpeg's 25 fps when the stream does not say).
   bool timestamps_from_rate = false;
   // What the frames are (a payload format's codec): the file's own, sent as
-  // is, or anything else transcoded to the preferred format (transcoded is
+  // is, or anything else transcoded to transcode_target_format() (transcoded is
   // then true).
   AVCodecID codec_id = AV_CODEC_ID_H264;
   bool transcoded = false;

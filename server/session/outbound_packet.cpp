@@ -25,6 +25,10 @@ OutboundPacket::OutboundPacket(const common::RtpHeader& header,
   header_size_ = static_cast<uint8_t>(common::write_rtp_header(header, padding > 0, header_));
 }
 
+bool OutboundPacket::is_rtcp() const {
+  return !frame_ && common::is_rtcp(own_);
+}
+
 size_t OutboundPacket::size() const {
   if (!frame_) return own_.size();
   return header_size_ + frame_->payloads[index_].size() + padding_;
@@ -45,13 +49,15 @@ OutboundPacket::Pieces OutboundPacket::pieces() const {
 }
 
 void OutboundPacket::append_to(std::vector<uint8_t>& out) const {
+  // No reserve(): appended to a send queue, an exact reserve per packet
+  // defeats the vector's geometric growth and makes the queue quadratic.
   const Pieces p = pieces();
-  out.reserve(out.size() + size());
   for (size_t i = 0; i < p.count; ++i) out.insert(out.end(), p.piece[i].begin(), p.piece[i].end());
 }
 
 std::vector<uint8_t> OutboundPacket::bytes() const {
   std::vector<uint8_t> out;
+  out.reserve(size());
   append_to(out);
   return out;
 }

@@ -52,6 +52,9 @@ class OutboundPacket {
     return *this;
   }
 
+  // RTCP (RFC 5761 §4: by its packet type), which a transport may send on a
+  // channel or port of its own.
+  bool is_rtcp() const;
   // Bytes on the wire (header, payload and padding).
   size_t size() const;
   size_t padding() const { return padding_; }

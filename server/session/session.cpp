@@ -53,6 +53,8 @@ Session::Session(asio::io_context& io, SessionHost& host, SessionSource source, 
 }
 
 void Session::begin() {
+  transport_->pipe(*this);
+  transport_->on_drain([this] { on_transport_drain(); });
   transport_->start(*this);
   // A client that never sends RTCP holds a --max-clients slot: after
   // kFeedbackTimeout it is let go.
@@ -168,7 +170,8 @@ void Session::pump() {
   }
 }
 
-void Session::on_drained() {
+void Session::on_transport_drain() {
+  transport_full_ = false;
   note_held(false);
   if (!waiting_drain_) return;
   waiting_drain_ = false;
@@ -251,8 +254,8 @@ void Session::pump_live() {
 }
 
 bool Session::wait_if_held_back(void (Session::*resume)()) {
-  if (transport_->held_back(0)) {
-    // The transport's queue is full: on_drained() resumes.
+  if (transport_full_) {
+    // The transport refused a write: its drain resumes.
     note_held(true);
     waiting_drain_ = true;
     return true;
@@ -300,7 +303,8 @@ void Session::send_frame(const std::shared_ptr<const PacketizedFrame>& shared) {
 }
 
 void Session::send_burst(std::span<OutboundPacket> packets) {
-  const SessionTransport::Sent sent = transport_->send_burst(packets);
+  const SessionTransport::Sent sent = transport_->write_burst(packets);
+  if (sent.past_mark) transport_full_ = true;
   note_queue();
   host_.sent(sent.bytes);
   stats_.packets_sent += sent.packets;
@@ -308,10 +312,9 @@ void Session::send_burst(std::span<OutboundPacket> packets) {
   stats_.packets_dropped_queue += packets.size() - sent.packets;
 }
 
-bool Session::send_now(std::vector<uint8_t>&& packet, size_t stream) {
-  const bool sent = transport_->send(std::move(packet), stream);
+void Session::send_now(OutboundPacket&& packet) {
+  if (!transport_->write(std::move(packet))) transport_full_ = true;
   note_queue();
-  return sent;
 }
 
 void Session::note_queue() {
@@ -331,7 +334,7 @@ void Session::send_rtcp(std::vector<uint8_t>&& packet, size_t stream) {
 std::optional<int64_t> Session::media_clock_90k(Clock::time_point now) const {
   if (source_.file) {
     if (!timeline_.anchored()) return std::nullopt;
-    // While held back, the file's timeline stands still (on_drained() moves
+    // While held back, the file's timeline stands still (the drain moves
     // it by the time it was held).
     auto at = waiting_drain_ && held_since_ ? std::min(now, *held_since_) : now;
     if (paused_) at = std::min(at, paused_at_);  // and while paused (resume() moves it)
@@ -426,7 +429,7 @@ void Session::stop(const std::string& reason) {
 void Session::finish_stop() {
   if (!bye_sent_) send_bye("");
   bye_sent_ = true;
-  transport_->close();
+  transport_->end();
 }
 
 void Session::finished(const std::string& reason) {

@@ -1,8 +1,10 @@
 #pragma once
 // One client's stream, whatever the transport. A session either plays a file
 // from its start, paced by the file's timestamps (like ffmpeg -re), or relays
-// the shared live frames. It writes through a SessionTransport, which only
-// moves bytes and says whether it is held back, and hears back through the
+// the shared live frames. It writes its packets to a SessionTransport (a
+// Duplex: write() refuses past the transport's high-water mark, and drain
+// says when to go on), is piped the client's RTCP from it (the Session is,
+// privately, a Writable of received RTCP), and hears the rest through the
 // transport's Events: the session is composed, never subclassed.
 //
 // Threads: everything runs on the server's network thread (the io_context),
@@ -99,6 +101,7 @@ struct SessionSource {
 class Session final : public std::enable_shared_from_this<Session>,
                       private LinkDelivery::Sink,
                       private FeedbackHandler::Listener,
+                      private common::Writable<ReceivedRtcp>,
                       private SessionTransport::Events {
  public:
   // A client that sends no RTCP for this long is gone (TCP and UDP alike).
@@ -111,12 +114,13 @@ class Session final : public std::enable_shared_from_this<Session>,
   // miss a picture; 52 bytes four times a second.
   static constexpr auto kSenderReportInterval = std::chrono::milliseconds(250);
 
-  // `transport` (not null) is started by begin() and held until the session
-  // and every handler of the transport are gone.
+  // `transport` (not null) is piped to and started by begin(), and held
+  // until the session and every handler of the transport are gone.
   Session(asio::io_context& io, SessionHost& host, SessionSource source, uint64_t id,
           std::shared_ptr<SessionTransport> transport);
 
-  // Starts the transport (reading RTCP), the silence watch when its traits
+  // Pipes the transport's RTCP into the session and starts the transport
+  // (reading RTCP), the silence watch when its traits
   // ask for it, and the stream (a session paused before begins paused).
   // Called once, by the server's admission. Throws media::SourceError when
   // the file cannot open.
@@ -178,7 +182,7 @@ class Session final : public std::enable_shared_from_this<Session>,
  private:
   // LinkDelivery::Sink: due packets, to the transport.
   void send_burst(std::span<OutboundPacket> packets) override;
-  void send_control(OutboundPacket&& packet) override { send_now(packet.bytes(), packet.stream()); }
+  void send_control(OutboundPacket&& packet) override { send_now(std::move(packet)); }
   // FeedbackHandler::Listener: what the client said.
   void on_receiver_reports(size_t count) override;
   // A block about our SSRC that echoes an SR: one round-trip measurement.
@@ -188,14 +192,20 @@ class Session final : public std::enable_shared_from_this<Session>,
   void on_bye() override;
   void on_silence() override;
   void read_pending_feedback() override { transport_->read_pending(); }
-  // SessionTransport::Events: what the transport saw.
+  // Writable<ReceivedRtcp>: the client's RTCP, piped from the transport.
   // A BYE in it ends the session, which its owners may then let go: the
-  // call holds it.
-  void on_rtcp(std::span<const uint8_t> packet) override {
+  // call holds it. Never refuses.
+  bool write(ReceivedRtcp packet) override {
     auto self = shared_from_this();
     feedback_.handle(packet);
+    return true;
   }
-  void on_drained() override;
+  // The transport does not end its RTCP: on_closed() says why it stopped.
+  void end() override {}
+  // The transport drained after refusing a write: a session held back goes
+  // on.
+  void on_transport_drain();
+  // SessionTransport::Events: what the transport saw besides packets.
   void on_kernel_evidence(const KernelEvidence& evidence) override;
   void on_closed(const std::string& reason) override { finished(reason); }
   // All three: timer and socket handlers hold the session.
@@ -204,9 +214,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   // The transport is gone (error, peer closed, closed after close()), or the
   // client said BYE. Idempotent.
   void finished(const std::string& reason);
-  // One packet (RTP or RTCP) to the transport now; the send queue's peak
-  // follows. Returns false if dropped.
-  bool send_now(std::vector<uint8_t>&& packet, size_t stream = 0);
+  // One packet (RTP or RTCP, its stream set) to the transport now; the send
+  // queue's peak follows, and a refusal holds the session back.
+  void send_now(OutboundPacket&& packet);
   // The send queue's peak, after a send or a probe.
   void note_queue();
   // The session's goodbye (common::write_goodbye: an empty RR, then the BYE
@@ -284,6 +294,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   // The file's end on its timeline (90 kHz): the latest pts + duration sent.
   std::optional<int64_t> end_pts_90k_;
   bool waiting_drain_ = false;
+  // A write to the transport was refused (past its high-water mark): no
+  // frame goes until it drains.
+  bool transport_full_ = false;
   bool paused_ = false;
   std::chrono::steady_clock::time_point paused_at_;
   std::optional<int64_t> next_pts_90k_;  // of the frame after the last one sent

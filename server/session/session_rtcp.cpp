@@ -23,7 +23,7 @@ void Session::answer_nack(size_t stream, std::span<const uint16_t> sequences) {
   size_t queued = 0;
   auto packets = streams_[stream].history.answer(sequences, Clock::now(), [&](size_t bytes) {
     const size_t framed = bytes + traits_.framing_bytes;
-    if (transport_->held_back(queued + framed)) return false;
+    if (!transport_->has_room(queued + framed)) return false;
     queued += framed;
     return true;
   });
@@ -98,7 +98,7 @@ void Session::send_bye(const std::string& reason) {
     } else {
       common::write_goodbye(ssrc, reason, bye);
     }
-    send_now(std::move(bye), k);
+    send_now(std::move(OutboundPacket(std::move(bye)).on_stream(k)));
   }
 }
 

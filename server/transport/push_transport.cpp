@@ -61,9 +61,11 @@ asio::ip::udp::endpoint PushTransport::destination(size_t stream, bool rtcp) con
   return to;
 }
 
-bool PushTransport::send(std::vector<uint8_t>&& packet, size_t stream) {
-  if (!common::is_rtcp(packet)) return send_to(packet, destination(stream, false));
-  byes_.emplace_back(destination(stream, true), std::move(packet));
+bool PushTransport::write(OutboundPacket packet) {
+  if (!events_ || !socket_.is_open()) return drop_closed();
+  if (!packet.is_rtcp())
+    return send_to(packet.bytes(), destination(packet.stream(), false)) ? true : drop();
+  byes_.emplace_back(destination(packet.stream(), true), packet.bytes());
   return true;
 }
 

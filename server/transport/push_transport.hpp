@@ -41,12 +41,10 @@ class PushTransport final : public SessionTransport {
   // asio::system_error when no socket can be opened.
   PushTransport(asio::io_context& io, asio::ip::udp::endpoint destination);
 
-  // RTP to the destination now; false when the kernel's send buffer is full
-  // (the packet is dropped, as on a UDP session). RTCP (the BYE) is held for
-  // close().
-  using SessionTransport::send;
-  // Stream k to PORT + 2k (RTCP one up).
-  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
+  // RTP to the destination now (dropped when the kernel's send buffer is
+  // full, as on a UDP session; never refused). RTCP (the BYE) is held for
+  // close(). Stream k to PORT + 2k (RTCP one up).
+  bool write(OutboundPacket packet) override;
   std::string peer() const override;
   const Traits& traits() const override;
   // Sends the BYE to port + 1 kByeDelay after the last RTP packet, then

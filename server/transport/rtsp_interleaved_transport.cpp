@@ -37,18 +37,16 @@ const SessionTransport::Traits& RtspInterleavedTransport::traits() const {
   return traits;
 }
 
-bool RtspInterleavedTransport::send(std::vector<uint8_t>&& packet, size_t stream) {
-  if (!events_ || stream >= channels_.size() || !channels_[stream]) return false;
+bool RtspInterleavedTransport::write(OutboundPacket packet) {
   auto connection = connection_.lock();
-  if (!connection) return false;
-  const bool rtcp = common::is_rtcp(packet);
-  return connection->send_interleaved(static_cast<uint8_t>(*channels_[stream] + (rtcp ? 1 : 0)),
-                                      packet);
-}
-
-bool RtspInterleavedTransport::held_back(size_t extra_bytes) const {
-  auto connection = connection_.lock();
-  return connection && connection->queued_bytes() + extra_bytes > capacity_;
+  if (!events_ || !connection) return drop_closed();
+  const size_t stream = packet.stream();
+  if (stream >= channels_.size() || !channels_[stream]) return drop();
+  const auto channel = static_cast<uint8_t>(*channels_[stream] + (packet.is_rtcp() ? 1 : 0));
+  // Past the connection's own bound (the answers' allowance above the
+  // mark) the packet is dropped; the connection's drain follows either way.
+  if (!connection->send_interleaved(channel, packet)) drop();
+  return below_mark(connection->queued_bytes());
 }
 
 size_t RtspInterleavedTransport::queued_bytes() const {
@@ -69,11 +67,11 @@ void RtspInterleavedTransport::abort(const std::string& reason) {
 
 void RtspInterleavedTransport::on_frame(std::span<const uint8_t> packet) {
   last_rtcp_ = Clock::now();
-  if (events_) events_->on_rtcp(packet);
+  deliver_rtcp(packet);
 }
 
-void RtspInterleavedTransport::drained() {
-  if (events_) events_->on_drained();
+void RtspInterleavedTransport::connection_drained() {
+  drained();
 }
 
 void RtspInterleavedTransport::note_probe(const TcpProbe& probe) {

@@ -7,9 +7,10 @@
 // client's RTCP comes in on either channel of the pair, cut from the
 // connection's byte stream by the protocol, which hands it over (on_frame()).
 //
-// A file session is held back once the connection's queue holds more than
-// queue_capacity bytes, as over flowcast's TCP, and goes on when the
-// connection says it drained. close() queues nothing more and is closed at
+// write() returns false once the connection's queue holds more than
+// queue_capacity bytes (its high-water mark), as over flowcast's TCP, and
+// drain comes when the connection says it drained. The client's RTCP is
+// pushed into the piped Session. close() queues nothing more and is closed at
 // once (the BYE is queued; the connection stays for TEARDOWN); when the
 // connection closes, the transport is closed with it.
 //
@@ -39,10 +40,9 @@ class RtspInterleavedTransport final : public SessionTransport {
   // Another stream's SETUP in the same session: its RTP on rtp_channel, its
   // RTCP on rtp_channel + 1.
   void add_stream(size_t stream, uint8_t rtp_channel);
-  using SessionTransport::send;
-  // On the stream's channels; false for a stream not set up.
-  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
-  bool held_back(size_t extra_bytes) const override;
+  // On the stream's channels; a packet of a stream not set up is dropped.
+  bool write(OutboundPacket packet) override;
+  size_t high_water_mark() const override { return capacity_; }
   size_t queued_bytes() const override;
   std::string peer() const override { return peer_; }
   const Traits& traits() const override;
@@ -55,8 +55,9 @@ class RtspInterleavedTransport final : public SessionTransport {
   bool uses_channel(uint8_t channel) const;
   // An interleaved frame on the session's channels from the client: RTCP.
   void on_frame(std::span<const uint8_t> packet);
-  // The connection's send queue drained below half its capacity.
-  void drained();
+  // The connection's send queue drained below half its capacity: drain,
+  // if a write was refused.
+  void connection_drained();
   // TCP_INFO of the connection's socket.
   void note_probe(const TcpProbe& probe);
   // The RTSP connection is gone: the transport is closed, for `reason`.

@@ -102,13 +102,18 @@ size_t RtspServerProtocol::queued_bytes() const {
   return wire_ ? wire_->queued_bytes() : 0;
 }
 
-bool RtspServerProtocol::send_interleaved(uint8_t channel, std::span<const uint8_t> packet) {
-  if (closed_ || closing_ || !wire_ || packet.size() > 0xFFFF) return false;
-  if (queued_bytes() + packet.size() > listener_.config_.send_queue_bytes + kResponseAllowance)
-    return false;
+bool RtspServerProtocol::send_interleaved(uint8_t channel, const OutboundPacket& packet) {
+  const size_t size = packet.size();
+  if (closed_ || closing_ || !wire_ || size > 0xFFFF) return false;
+  if (queued_bytes() + size > listener_.config_.send_queue_bytes + kResponseAllowance) return false;
+  // RFC 2326 §10.12: '$', the channel, the 16-bit length, the packet.
   std::vector<uint8_t> frame;
-  frame.reserve(packet.size() + 4);
-  common::write_interleaved(channel, packet, frame);
+  frame.reserve(size + 4);
+  frame.push_back('$');
+  frame.push_back(channel);
+  frame.push_back(static_cast<uint8_t>(size >> 8));
+  frame.push_back(static_cast<uint8_t>(size));
+  packet.append_to(frame);
   wire_->write(frame);
   return true;
 }
@@ -117,7 +122,7 @@ void RtspServerProtocol::drained() {
   std::vector<std::shared_ptr<RtspSession>> waiting;
   for (auto& [id, session] : sessions_)
     if (session->interleaved() && !session->ended()) waiting.push_back(session);
-  for (auto& session : waiting) session->interleaved()->drained();
+  for (auto& session : waiting) session->interleaved()->connection_drained();
 }
 
 void RtspServerProtocol::close_when_done() {

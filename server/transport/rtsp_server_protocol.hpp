@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "common/rtsp/rtsp_message.hpp"
+#include "server/session/outbound_packet.hpp"
 #include "server/transport/rtsp_listener.hpp"
 #include "server/transport/rtsp_session.hpp"
 #include "server/transport/tcp_probe.hpp"
@@ -108,7 +109,7 @@ class RtspServerProtocol : public std::enable_shared_from_this<RtspServerProtoco
   // Queues an interleaved frame ('$', channel, length, packet). false when
   // closed or closing, the packet does not fit a frame, or the Wire holds
   // send_queue_bytes + kResponseAllowance already.
-  bool send_interleaved(uint8_t channel, std::span<const uint8_t> packet);
+  bool send_interleaved(uint8_t channel, const OutboundPacket& packet);
   // What the Wire holds (0 once detached).
   size_t queued_bytes() const;
   // A session ended (its BYE is queued): when stopping, close once all have.

@@ -66,10 +66,13 @@ std::string RtspUdpTransport::peer() const {
   return rtp_to_.address().to_string() + ":" + std::to_string(rtp_to_.port());
 }
 
-bool RtspUdpTransport::send(std::vector<uint8_t>&& packet, size_t stream) {
-  if (!events_ || stream >= streams_.size() || !streams_[stream]) return false;
+bool RtspUdpTransport::write(OutboundPacket outbound) {
+  if (!events_) return drop_closed();
+  const size_t stream = outbound.stream();
+  if (stream >= streams_.size() || !streams_[stream]) return drop();
   const Ports& to = *streams_[stream];
-  const bool rtcp = common::is_rtcp(packet);
+  const bool rtcp = outbound.is_rtcp();
+  std::vector<uint8_t> packet = outbound.bytes();
   if (rtcp && holds_bye(packet)) {
     // Sent kByeDelay after the last RTP packet, here or by close(),
     // whichever comes first.
@@ -83,7 +86,7 @@ bool RtspUdpTransport::send(std::vector<uint8_t>&& packet, size_t stream) {
     });
     return true;
   }
-  return ports_.send(packet, rtcp ? to.rtcp_to : to.rtp_to, rtcp);
+  return ports_.send(packet, rtcp ? to.rtcp_to : to.rtp_to, rtcp) ? true : drop();
 }
 
 void RtspUdpTransport::close() {
@@ -109,7 +112,7 @@ void RtspUdpTransport::release() {
 bool RtspUdpTransport::on_datagram(std::span<const uint8_t> packet) {
   if (!events_) return false;
   last_rtcp_ = Clock::now();
-  events_->on_rtcp(packet);
+  deliver_rtcp(packet);
   return true;
 }
 

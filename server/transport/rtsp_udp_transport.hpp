@@ -6,7 +6,8 @@
 // track). The client's RTCP, sent to either port from either
 // of its ports, is handed over by RtspUdpPorts (on_datagram()).
 //
-// Never held back (a full kernel buffer drops the packet). The BYE trails the
+// Never refuses a write (a full kernel buffer drops the packet). The
+// client's RTCP is pushed into the piped Session. The BYE trails the
 // last RTP packet by kByeDelay: ffmpeg reads its RTCP socket before its RTP
 // socket, and a BYE right behind the last packets would overtake them and
 // cut the last frame short (each stream's BYE to its own RTCP port). close() sends it (if it has
@@ -43,9 +44,8 @@ class RtspUdpTransport final : public SessionTransport {
   // Another stream's SETUP in the same session (attach() the transport to
   // the ports again afterwards).
   void add_stream(size_t stream, asio::ip::udp::endpoint rtp_to, asio::ip::udp::endpoint rtcp_to);
-  using SessionTransport::send;
-  // To the stream's ports; false for a stream not set up.
-  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
+  // To the stream's ports; a packet of a stream not set up is dropped.
+  bool write(OutboundPacket packet) override;
   std::string peer() const override;
   const Traits& traits() const override;
   void close() override;

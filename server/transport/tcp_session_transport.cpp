@@ -4,6 +4,18 @@
 
 namespace flowcast::server {
 
+namespace {
+// RFC 4571 §2: the 16-bit length, then the packet, appended to `out`.
+bool frame(const OutboundPacket& packet, std::vector<uint8_t>& out) {
+  const size_t size = packet.size();
+  if (size == 0 || size > common::kRfc4571MaxPacket) return false;
+  out.push_back(static_cast<uint8_t>(size >> 8));
+  out.push_back(static_cast<uint8_t>(size));
+  packet.append_to(out);
+  return true;
+}
+}  // namespace
+
 TcpSessionTransport::TcpSessionTransport(asio::io_context& io, asio::ip::tcp::socket socket,
                                          size_t queue_capacity)
     : socket_(std::move(socket)),
@@ -60,25 +72,44 @@ void TcpSessionTransport::do_read() {
           return;
         }
         deframer_.feed(std::span<const uint8_t>(read_buffer_.data(), n),
-                       [this](std::span<const uint8_t> packet) {
-                         if (events_) events_->on_rtcp(packet);
-                       });
+                       [this](std::span<const uint8_t> packet) { deliver_rtcp(packet); });
         if (events_) do_read();
       });
 }
 
-bool TcpSessionTransport::send(std::vector<uint8_t>&& packet, size_t /*stream*/) {
-  if (!events_) return false;
-  return queue_.write_with(
-      [&](std::vector<uint8_t>& out) { return common::frame_rfc4571(packet, out); });
+bool TcpSessionTransport::write(OutboundPacket packet) {
+  if (!events_ || closed_) return drop_closed();
+  if (!queue_.write_with([&](std::vector<uint8_t>& out) { return frame(packet, out); }))
+    return drop();
+  return below_mark(queue_.queued_bytes());
 }
 
-bool TcpSessionTransport::held_back(size_t extra_bytes) const {
-  return queue_.queued_bytes() + extra_bytes > capacity_;
+SessionTransport::Sent TcpSessionTransport::write_burst(std::span<OutboundPacket> packets) {
+  Sent sent;
+  if (packets.empty()) return sent;
+  if (!events_ || closed_) {
+    for (size_t i = 0; i < packets.size(); ++i) drop_closed();
+    sent.past_mark = true;
+    return sent;
+  }
+  // One append, and one write started, for the whole burst.
+  queue_.write_with([&](std::vector<uint8_t>& out) {
+    for (const auto& p : packets) {
+      if (!frame(p, out)) {
+        drop();
+        continue;
+      }
+      ++sent.packets;
+      sent.bytes += p.size();
+    }
+    return sent.packets > 0;
+  });
+  sent.past_mark = !below_mark(queue_.queued_bytes());
+  return sent;
 }
 
 void TcpSessionTransport::on_drained() {
-  if (events_) events_->on_drained();
+  drained();
 }
 
 void TcpSessionTransport::on_sent_all() {

@@ -1,10 +1,12 @@
 #pragma once
 // flowcast over TCP: a session's transport on one accepted connection, every
 // RTP and RTCP packet framed as in RFC 4571 (a 16-bit length, then the
-// packet), both ways. The send queue (TcpSendQueue: one write in flight) is
-// bounded by queue_capacity bytes, and its fullness is the session's
-// backpressure: held_back() past it, on_drained() at half. Every 100 ms the
-// socket's TCP_INFO and SIOCOUTQ go to the session (KernelEvidence).
+// packet), both ways. The send queue (TcpSendQueue: one write in flight) has
+// queue_capacity bytes as its high-water mark, and its fullness is the
+// session's backpressure: write() returns false past it, drain comes at half.
+// A burst is framed into the queue in one append. The client's RTCP is
+// pushed into the piped Session as it is deframed. Every 100 ms the socket's
+// TCP_INFO and SIOCOUTQ go to the session (KernelEvidence).
 //
 // close() sends what is queued, then FIN, and keeps reading the client's
 // RTCP until it closes (or kLinger passes); abort() and a read or write
@@ -30,11 +32,12 @@ class TcpSessionTransport final : public SessionTransport, private TcpSendQueue:
   TcpSessionTransport(asio::io_context& io, asio::ip::tcp::socket socket, size_t queue_capacity);
 
   void start(Events& events) override;
-  using SessionTransport::send;
-  // Every stream on the one connection or socket pair: `stream` is not
-  // needed to tell them apart (their SSRCs do).
-  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
-  bool held_back(size_t extra_bytes) const override;
+  // Every stream on the one connection: the stream is not needed to tell
+  // them apart (their SSRCs do). A packet past RFC 4571's 65535 bytes, or
+  // empty, is dropped.
+  bool write(OutboundPacket packet) override;
+  Sent write_burst(std::span<OutboundPacket> packets) override;
+  size_t high_water_mark() const override { return capacity_; }
   size_t queued_bytes() const override { return queue_.queued_bytes(); }
   std::string peer() const override { return peer_; }
   const Traits& traits() const override;

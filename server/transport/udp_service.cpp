@@ -23,17 +23,22 @@ std::string UdpSessionTransport::peer() const {
   return endpoint_.address().to_string() + ":" + std::to_string(endpoint_.port());
 }
 
-bool UdpSessionTransport::send(std::vector<uint8_t>&& packet, size_t /*stream*/) {
+bool UdpSessionTransport::write(OutboundPacket packet) {
   // RTCP takes the media's way, so a BYE never overtakes the last packets.
-  if (!events_) return false;
-  OutboundPacket p(std::move(packet));
+  if (!events_) return drop_closed();
   uint64_t bytes = 0;
-  return service_.send_all(std::span<OutboundPacket>(&p, 1), endpoint_, bytes) == 1;
+  return service_.send_all(std::span<OutboundPacket>(&packet, 1), endpoint_, bytes) == 1 ? true
+                                                                                         : drop();
 }
 
-SessionTransport::Sent UdpSessionTransport::send_burst(std::span<OutboundPacket> packets) {
+SessionTransport::Sent UdpSessionTransport::write_burst(std::span<OutboundPacket> packets) {
   Sent sent;
-  if (!events_) return sent;
+  if (!events_) {
+    sent.past_mark = !packets.empty();
+    return sent;
+  }
+  // No queue of its own: never past a mark; what the kernel did not take
+  // was dropped.
   sent.packets = service_.send_all(packets, endpoint_, sent.bytes);
   return sent;
 }

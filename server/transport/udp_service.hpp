@@ -22,19 +22,19 @@ class UdpService;
 
 // One proven client address of the UdpService: datagrams out through the
 // service's socket (a burst in one sendmmsg, segmented where the kernel
-// can), never held back (a full kernel buffer drops the packet), and the
-// address's RTCP in. Releasing it frees the address for a new session.
+// can), never refused (a full kernel buffer drops the packet), and the
+// address's RTCP pushed into the piped Session. Releasing it frees the
+// address for a new session.
 class UdpSessionTransport final : public SessionTransport {
  public:
   // Borrows service, which outlives the transport's sends.
   UdpSessionTransport(UdpService& service, asio::ip::udp::endpoint peer)
       : service_(service), endpoint_(std::move(peer)) {}
 
-  using SessionTransport::send;
-  // Every stream on the one connection or socket pair: `stream` is not
-  // needed to tell them apart (their SSRCs do).
-  bool send(std::vector<uint8_t>&& packet, size_t stream) override;
-  Sent send_burst(std::span<OutboundPacket> packets) override;
+  // Every stream on the one socket pair: the stream is not needed to tell
+  // them apart (their SSRCs do).
+  bool write(OutboundPacket packet) override;
+  Sent write_burst(std::span<OutboundPacket> packets) override;
   bool segments_bursts() const override;
   void read_pending() override;
   std::string peer() const override;
@@ -46,9 +46,7 @@ class UdpSessionTransport final : public SessionTransport {
 
   const asio::ip::udp::endpoint& endpoint() const { return endpoint_; }
   // A datagram from the client's address that is RTCP.
-  void on_datagram(std::span<const uint8_t> datagram) {
-    if (events_) events_->on_rtcp(datagram);
-  }
+  void on_datagram(std::span<const uint8_t> datagram) { deliver_rtcp(datagram); }
 
  private:
   UdpService& service_;

@@ -28,7 +28,31 @@ TEST_CASE("payload formats are found by encoding name and by codec", "[unit][pay
     CHECK(f->packetize);
     CHECK(f->picture_size);
     CHECK(f->is_parameter_set);
+    CHECK(f->is_slice);
   }
+}
+
+TEST_CASE("the table names its preferred and transcode-target formats, and what a slice is",
+          "[unit][payload]") {
+  CHECK(&preferred_payload_format() == &h264_payload_format());
+  CHECK(&transcode_target_format() == &h264_payload_format());
+  const PayloadFormat& h264 = h264_payload_format();
+  const PayloadFormat& h265 = h265_payload_format();
+  // H.264 §7.4.1.2: a non-IDR slice (1) and an IDR slice (5) are slices; an
+  // SPS (7), PPS (8) and SEI (6) are not.
+  for (uint8_t type : {1, 5}) CHECK(h264.is_slice(std::vector<uint8_t>{type, 0x88}));
+  for (uint8_t type : {6, 7, 8}) CHECK_FALSE(h264.is_slice(std::vector<uint8_t>{type, 0x88}));
+  // H.265 §7.4.2.2: TRAIL_R (1) and IDR_W_RADL (19) are slice segments; a
+  // VPS (32), SPS (33) and prefix SEI (39) are not.
+  for (uint8_t type : {1, 19})
+    CHECK(h265.is_slice(std::vector<uint8_t>{static_cast<uint8_t>(type << 1), 0x01}));
+  for (uint8_t type : {32, 33, 39})
+    CHECK_FALSE(h265.is_slice(std::vector<uint8_t>{static_cast<uint8_t>(type << 1), 0x01}));
+  CHECK_FALSE(h264.is_slice({}));
+  CHECK_FALSE(h265.is_slice({}));
+  // A frame of H.264 is two ticks of its VUI timing (E.2.1); of H.265, one.
+  CHECK(h264.ticks_per_frame == 2);
+  CHECK(h265.ticks_per_frame == 1);
 }
 
 TEST_CASE("the H.264 payload format round-trips real access units", "[unit][payload]") {

@@ -59,7 +59,7 @@ TEST_CASE("UDP session transport: after the handshake, media and RTCP flow; rele
                     ++admitted;
                     transport = std::make_shared<UdpSessionTransport>(*service, peer);
                     accept(transport);
-                    transport->start(events);
+                    events.start(*transport);
                     return true;
                   });
   service->start();
@@ -78,12 +78,14 @@ TEST_CASE("UDP session transport: after the handshake, media and RTCP flow; rele
   REQUIRE(test::run_until(io, [&] { return transport != nullptr; }));
   CHECK(transport->peer() == "127.0.0.1:" + std::to_string(client.local_endpoint().port()));
   CHECK(transport->traits().bye_on_silence);
-  CHECK_FALSE(transport->held_back(1 << 30));
+  // No queue of its own: never past a mark.
+  CHECK(transport->has_room(1 << 30));
 
   // A burst leaves as one datagram per packet, in order, after the ACCEPT.
   std::vector<OutboundPacket> burst;
   for (uint16_t i = 0; i < 5; ++i) burst.emplace_back(test::rtp_packet(i, 400 + i));
-  const auto sent = transport->send_burst(burst);
+  const auto sent = transport->write_burst(burst);
+  CHECK_FALSE(sent.past_mark);
   CHECK(sent.packets == 5);
   CHECK(sent.bytes == 5 * 412 + 10);
   std::vector<std::vector<uint8_t>> got;
@@ -103,7 +105,7 @@ TEST_CASE("UDP session transport: after the handshake, media and RTCP flow; rele
   // cookie is admitted as a new session, and the old transport sends nothing.
   transport->release();
   auto old = transport;
-  CHECK_FALSE(old->send(test::rtp_packet(9, 10)));
+  CHECK_FALSE(old->write(test::outbound(test::rtp_packet(9, 10))));
   client.send_to(
       asio::buffer(common::write_handshake({common::HandshakeType::hello, cookie->cookie})),
       server);
@@ -124,14 +126,14 @@ TEST_CASE("RTSP UDP transport: RTP and RTCP from the listener's ports, the BYE t
   ports.attach(transport);
   CHECK(ports.in_use(rtp.local_endpoint()));
   test::TransportEvents events;
-  transport->start(events);
+  events.start(*transport);
   CHECK(transport->traits().protocol == std::string("rtsp"));
   CHECK(transport->peer() == "127.0.0.1:" + std::to_string(rtp.local_endpoint().port()));
 
-  REQUIRE(transport->send(test::rtp_packet(1, 100)));
-  REQUIRE(transport->send(receiver_report()));
+  REQUIRE(transport->write(test::outbound(test::rtp_packet(1, 100))));
+  REQUIRE(transport->write(test::outbound(receiver_report())));
   const auto bye_at = std::chrono::steady_clock::now();
-  REQUIRE(transport->send(goodbye()));
+  REQUIRE(transport->write(test::outbound(goodbye())));
   std::vector<std::vector<uint8_t>> media, control;
   asio::ip::udp::endpoint from;
   REQUIRE(test::run_until(io, [&] {

@@ -1,6 +1,7 @@
 #pragma once
 // What a SessionTransport reported, kept for a test to look at (the test is
-// the transport's session).
+// the transport's session): its events, the RTCP it pushed into the piped
+// Writable, and its drains.
 #include <memory>
 #include <optional>
 #include <span>
@@ -11,11 +12,19 @@
 
 namespace flowcast::test {
 
-struct TransportEvents : server::SessionTransport::Events {
-  void on_rtcp(std::span<const uint8_t> packet) override {
-    rtcp.emplace_back(packet.begin(), packet.end());
+struct TransportEvents : server::SessionTransport::Events, common::Writable<server::ReceivedRtcp> {
+  // Pipes the transport's RTCP here, counts its drains and starts it, as
+  // Session::begin() does.
+  void start(server::SessionTransport& transport) {
+    transport.pipe(*this);
+    transport.on_drain([this] { ++drained; });
+    transport.start(*this);
   }
-  void on_drained() override { ++drained; }
+  bool write(server::ReceivedRtcp packet) override {
+    rtcp.emplace_back(packet.begin(), packet.end());
+    return true;
+  }
+  void end() override { ++ends; }
   void on_kernel_evidence(const KernelEvidence& e) override {
     ++evidence;
     last_evidence = e;
@@ -28,6 +37,7 @@ struct TransportEvents : server::SessionTransport::Events {
 
   std::vector<std::vector<uint8_t>> rtcp;
   int drained = 0;
+  int ends = 0;
   int evidence = 0;
   KernelEvidence last_evidence;
   int closes = 0;
@@ -50,6 +60,13 @@ inline std::vector<uint8_t> rtp_packet(uint16_t sequence, size_t payload) {
                             0x01};
   for (size_t i = 0; i < payload; ++i) p.push_back(static_cast<uint8_t>(sequence + i));
   return p;
+}
+
+// Bytes as a packet of media stream `stream`, for a transport's write().
+inline server::OutboundPacket outbound(std::vector<uint8_t> bytes, size_t stream = 0) {
+  server::OutboundPacket packet(std::move(bytes));
+  packet.on_stream(stream);
+  return packet;
 }
 
 }  // namespace flowcast::test
