@@ -17,6 +17,7 @@ flowcast_require_pkg(LIBAVFORMAT libavformat libavformat-dev)
 flowcast_require_pkg(LIBAVCODEC libavcodec libavcodec-dev)
 flowcast_require_pkg(LIBAVUTIL libavutil libavutil-dev)
 flowcast_require_pkg(LIBSWSCALE libswscale libswscale-dev)
+flowcast_require_pkg(LIBSWRESAMPLE libswresample libswresample-dev)
 
 find_package(SDL2 CONFIG QUIET)
 if(NOT SDL2_FOUND)

@@ -7,7 +7,7 @@ packages=(
   # toolchain
   g++ make cmake pkg-config
   # media, window, sockets, command line, metrics
-  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   libasio-dev libcli11-dev nlohmann-json3-dev
   # sweep files in TOML (flowcast-sweep --file), header-only toml++ 3
