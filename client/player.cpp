@@ -92,10 +92,17 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
                       .playout = PlayoutConfig{options_.buffer, options_.rebuffer_or_default()},
                       .headless = options_.headless});
       source_.add_audio(audio->payload_type, audio_->path());
+      // Lip sync: each picture shown is measured against the sound heard,
+      // and the video's clock follows the audio's.
+      render_.on_shown([this](int64_t pts, SteadyTime when) {
+        const auto shift =
+            av_sync_.on_shown(pts, when, source_.video_sync_point(), source_.audio()->sync_point(),
+                              audio_->stage().media_time_at(when), render_.frame_interval_90k());
+        if (shift) clock_.shift(*shift);
+      });
     } catch (const std::exception& e) {
       std::fprintf(stderr, "flowcast-client: the %s sound cannot be played (%s); video only\n",
-                   std::string(audio->format ? audio->format->display_name : "").c_str(),
-                   e.what());
+                   std::string(audio->format ? audio->format->display_name : "").c_str(), e.what());
       audio_.reset();
     }
   }
@@ -372,7 +379,10 @@ MetricsDocument Player::metrics() const {
                            .cpu_ms = process_cpu_ms(),
                            .delay = delay_.readings()};
   MetricsDocument document = assemble_metrics(facts, parts, quality_.get(), timeline_.samples());
-  if (audio_) document.audio = audio_->figures(facts.finished);
+  if (audio_) {
+    document.audio = audio_->figures(facts.finished);
+    document.av_sync = av_sync_.figures();
+  }
   return document;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "client/audio/audio_playback.hpp"
+#include "client/audio/av_sync.hpp"
 #include "client/client_options.hpp"
 #include "client/decode/decode_stage.hpp"
 #include "client/metrics/client_metrics.hpp"
@@ -83,6 +84,7 @@ class Player {
   DecodeStage decode_;
   // The audio stream, when the session has one the client can play.
   std::unique_ptr<AudioPlayback> audio_;
+  AvSync av_sync_;  // render thread: the A/V offset, the video kept on the audio
   StatusLine status_line_;
   TimelineRecorder timeline_;
   // The session's edges and settings, as the loop sees them: the metrics'.

@@ -58,8 +58,7 @@ void AudioPlayback::check_stall(SteadyTime now) {
   // The last frame taken ended at `through`: check_stall counts from the
   // frame before it.
   constexpr int64_t frame_90k = 90 * kFrame.count();
-  if (policy_.check_stall(now, *through - frame_90k, frame_90k, view.playable,
-                          view.end_of_stream))
+  if (policy_.check_stall(now, *through - frame_90k, frame_90k, view.playable, view.end_of_stream))
     path_.buffer().wake();
 }
 

@@ -62,9 +62,9 @@ struct AudioCounters {
   uint64_t removed_samples_for_acceleration = 0;
   // totalSamplesReceived in seconds at the stream's rate (W3C totalSamplesDuration).
   double total_samples_duration_s = 0;
-  uint64_t frames_decoded = 0;   // coded frames handed to the decoder
-  uint64_t frames_rejected = 0;  // of those, refused by it (concealed)
-  uint64_t units_taken = 0;      // access units taken from the buffer
+  uint64_t frames_decoded = 0;    // coded frames handed to the decoder
+  uint64_t frames_rejected = 0;   // of those, refused by it (concealed)
+  uint64_t units_taken = 0;       // access units taken from the buffer
   uint64_t units_incomplete = 0;  // of those, missing packets
   AudioUnderruns underruns;       // the output ran dry while playing
   AudioLevel level;               // the last ~50 ms queued

@@ -26,19 +26,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AudioPacketCounts, received, los
                                                 dropped_buffer, jitter)
 
 struct AudioFigures {
-  std::string codec;        // the SDP encoding name: "MPEG4-GENERIC", "opus"
-  std::string decoder;      // libavcodec's decoder: "aac", "libopus"
+  std::string codec;         // the SDP encoding name: "MPEG4-GENERIC", "opus"
+  std::string decoder;       // libavcodec's decoder: "aac", "libopus"
   uint32_t sample_rate = 0;  // Hz
   uint32_t channels = 0;
   AudioPacketCounts packets;
   // W3C webrtc-stats (NOLINT: W3C's names).
-  uint64_t totalSamplesReceived = 0;               // NOLINT(readability-identifier-naming)
-  uint64_t concealedSamples = 0;                   // NOLINT(readability-identifier-naming)
-  uint64_t silentConcealedSamples = 0;             // NOLINT(readability-identifier-naming)
-  uint64_t concealmentEvents = 0;                  // NOLINT(readability-identifier-naming)
-  uint64_t insertedSamplesForDeceleration = 0;     // NOLINT(readability-identifier-naming)
-  uint64_t removedSamplesForAcceleration = 0;      // NOLINT(readability-identifier-naming)
-  double totalSamplesDuration = 0;                 // NOLINT(readability-identifier-naming): s
+  uint64_t totalSamplesReceived = 0;            // NOLINT(readability-identifier-naming)
+  uint64_t concealedSamples = 0;                // NOLINT(readability-identifier-naming)
+  uint64_t silentConcealedSamples = 0;          // NOLINT(readability-identifier-naming)
+  uint64_t concealmentEvents = 0;               // NOLINT(readability-identifier-naming)
+  uint64_t insertedSamplesForDeceleration = 0;  // NOLINT(readability-identifier-naming)
+  uint64_t removedSamplesForAcceleration = 0;   // NOLINT(readability-identifier-naming)
+  double totalSamplesDuration = 0;              // NOLINT(readability-identifier-naming): s
   // The coded frames decoded, and refused by the decoder (concealed).
   uint64_t frames_decoded = 0;
   uint64_t frames_rejected = 0;
@@ -50,13 +50,12 @@ struct AudioFigures {
   uint64_t stalls = 0;
   double stall_ms = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AudioFigures, codec, decoder, sample_rate,
-                                                channels, packets, totalSamplesReceived,
-                                                concealedSamples, silentConcealedSamples,
-                                                concealmentEvents, insertedSamplesForDeceleration,
-                                                removedSamplesForAcceleration,
-                                                totalSamplesDuration, frames_decoded,
-                                                frames_rejected, underruns, underrun_ms, stalls,
-                                                stall_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AudioFigures, codec, decoder, sample_rate, channels,
+                                                packets, totalSamplesReceived, concealedSamples,
+                                                silentConcealedSamples, concealmentEvents,
+                                                insertedSamplesForDeceleration,
+                                                removedSamplesForAcceleration, totalSamplesDuration,
+                                                frames_decoded, frames_rejected, underruns,
+                                                underrun_ms, stalls, stall_ms)
 
 }  // namespace flowcast::client
