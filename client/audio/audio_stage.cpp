@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include "media/codec/audio_decoder.hpp"
 
@@ -105,20 +107,29 @@ void AudioStage::run() {
   auto depacketizer = stream_.format->make_depacketizer();
   const uint32_t rate = stream_.clock_rate;
   const uint32_t channels = stream_.channels;
-  const auto to_samples = [rate](int64_t ticks_90k) { return ticks_90k * rate / 90'000; };
-  const auto to_90k = [rate](int64_t samples) { return samples * 90'000 / rate; };
-  // Where the sound handed on so far ends, on the buffer's timeline.
-  std::optional<int64_t> next_ts;
+  // Positions are in samples of the stream, from the buffer's timeline
+  // (90 kHz) rounded: the receive path rounded the other way, so a
+  // position comes back within a sample or two (kSlack) of where the last
+  // frame ended.
+  const auto to_samples = [rate](int64_t ticks_90k) {
+    return static_cast<int64_t>(std::llround(static_cast<double>(ticks_90k) * rate / 90'000.0));
+  };
+  const auto to_90k = [rate](int64_t samples) {
+    return static_cast<int64_t>(std::llround(static_cast<double>(samples) * 90'000.0 / rate));
+  };
+  const int64_t slack = rate / 90'000 + 2;
+  // Where the sound handed on so far ends.
+  std::optional<int64_t> next_position;
   bool last_concealed = false;
 
-  // Queues one block whose first sample is due at media time ts, keeping it
-  // on the clock (see the class comment).
-  const auto play = [&](media::AudioBlock block, int64_t ts) {
+  // Queues one block whose first sample is at `position`, keeping it on the
+  // clock (see the class comment).
+  const auto play = [&](media::AudioBlock block, int64_t position) {
     if (block.samples == 0) return;
     std::span<const int16_t> pcm(block.pcm.data(), block.samples * channels);
     uint64_t inserted = 0;
     uint64_t removed = 0;
-    if (auto due = clock_.due(ts)) {
+    if (auto due = clock_.due(to_90k(position))) {
       const auto end = sink_->presented_at(sink_->queued_samples());
       const bool running = sink_->queued_duration() > std::chrono::nanoseconds::zero();
       if (*due > end + kLateTolerance || (!running && *due > end)) {
@@ -133,13 +144,13 @@ void AudioStage::run() {
         const auto late = std::chrono::duration<double>(end - *due).count();
         removed = std::min<uint64_t>(block.samples, static_cast<uint64_t>(late * rate));
         pcm = pcm.subspan(removed * channels);
-        ts += to_90k(static_cast<int64_t>(removed));
+        position += static_cast<int64_t>(removed);
       }
     }
     const uint64_t first_index = sink_->queued_samples();
     sink_->queue(pcm);
     std::lock_guard lock(mutex_);
-    if (!pcm.empty()) anchor_ = std::make_pair(first_index, ts);
+    if (!pcm.empty()) anchor_ = std::make_pair(first_index, to_90k(position));
     counters_.total_samples_received += block.samples;
     counters_.total_samples_duration_s += static_cast<double>(block.samples) / rate;
     counters_.inserted_samples_for_deceleration += inserted;
@@ -151,15 +162,15 @@ void AudioStage::run() {
     }
     last_concealed = block.concealed;
   };
-  const auto conceal = [&](int64_t samples, int64_t ts) {
+  const auto conceal = [&](int64_t samples, int64_t position) {
     while (samples > 0) {
       const auto n = std::min<int64_t>(samples, to_samples(kMaxConcealed90k));
       media::AudioBlock block = decoder.conceal(static_cast<size_t>(n));
       const auto got = static_cast<int64_t>(block.samples);
-      play(std::move(block), ts);
+      play(std::move(block), position);
       if (got == 0) break;
       samples -= got;
-      ts += to_90k(got);
+      position += got;
     }
   };
 
@@ -170,19 +181,21 @@ void AudioStage::run() {
     for (size_t i = 0; i < au->payloads.size(); ++i)
       depacketizer->push(au->payloads[i], au->gap_before[i]);
     media::DepacketizedUnit unit = depacketizer->finish();
-    int64_t ts = au->timestamp;
+    int64_t position = to_samples(au->timestamp);
     {
       std::lock_guard lock(mutex_);
       ++counters_.units_taken;
       if (!au->complete || !unit.complete) ++counters_.units_incomplete;
     }
-    if (next_ts) {
-      const int64_t hole = ts - *next_ts;
-      if (hole > 0 && hole <= kMaxConcealed90k) {
-        conceal(to_samples(hole), *next_ts);
-      } else if (hole < -to_90k(static_cast<int64_t>(rate) / 50)) {
-        // Behind what was played by more than a frame: already heard.
+    if (next_position) {
+      const int64_t hole = position - *next_position;
+      if (hole > slack && hole <= to_samples(kMaxConcealed90k)) {
+        conceal(hole, *next_position);
+      } else if (hole < -static_cast<int64_t>(rate) / 50) {
+        // Behind what was played by more than 20 ms: already heard.
         continue;
+      } else if (std::abs(hole) <= slack) {
+        position = *next_position;  // rounding: it follows on
       }
     }
     // The frames the depacketizer found, one after another.
@@ -193,19 +206,19 @@ void AudioStage::run() {
       if (offset + size > unit.annexb.size()) break;
       std::span<const uint8_t> frame(unit.annexb.data() + offset, size);
       offset += size;
-      media::AudioBlock block = decoder.decode(frame, to_samples(ts));
+      media::AudioBlock block = decoder.decode(frame, position);
       {
         std::lock_guard lock(mutex_);
         ++counters_.frames_decoded;
         counters_.frames_rejected = decoder.rejected();
       }
       const auto got = static_cast<int64_t>(block.samples);
-      play(std::move(block), ts);
-      ts += to_90k(got);
+      play(std::move(block), position);
+      position += got;
     }
-    next_ts = ts;
+    next_position = position;
     std::lock_guard lock(mutex_);
-    taken_through_ = ts;
+    taken_through_ = to_90k(position);
   }
 }
 

@@ -241,7 +241,7 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
   count([](SourceCounters& c) { ++c.rtcp_received; });
   last_heard_ = Clock::now();
   for (const auto& sr : rtcp->sender_reports) {
-    on_sender_report(sr);
+    on_sender_report(sr, Clock::now());
     if (audio_) audio_->on_sender_report(sr, Clock::now());
   }
   const TransportTraits& traits = transport_->traits();
@@ -324,6 +324,11 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
     p.send_time_us = rtp->header.send_time_us;
   }
   deliver(std::move(p));
+  if (!early_reports_.empty()) {
+    const std::vector<EarlyReport> early = std::move(early_reports_);
+    early_reports_.clear();
+    for (const EarlyReport& e : early) on_sender_report(e.report, e.arrival);
+  }
 }
 
 void NetworkSource::deliver(ReceivedPacket packet) {
@@ -347,9 +352,14 @@ bool NetworkSource::opens_keyframe(std::span<const uint8_t> payload) const {
   return media::detect_payload_format(payload) != nullptr;
 }
 
-void NetworkSource::on_sender_report(const common::SenderReport& report) {
-  if (!media_ssrc_ || report.sender_ssrc != *media_ssrc_) return;
-  const auto now = Clock::now();
+void NetworkSource::on_sender_report(const common::SenderReport& report, SteadyTime now) {
+  if (!media_ssrc_) {
+    // A sender's first report may come before its first packet (ffmpeg
+    // sends it so): kept until the stream has a timeline to place it on.
+    keep_early_report(early_reports_, {report, now});
+    return;
+  }
+  if (report.sender_ssrc != *media_ssrc_) return;
   path_.on_sender_report(report.ntp_time, now);
   {
     std::lock_guard lock(mutex_);

@@ -194,7 +194,8 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   // An RTCP SR of the sender we play: recorded for the receiver reports'
   // LSR/DLSR; where its media clock is, and whether every packet it counts
   // has arrived.
-  void on_sender_report(const common::SenderReport& report);
+  // `now`: when it arrived.
+  void on_sender_report(const common::SenderReport& report, SteadyTime now);
   void apply_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !audio_blocked_ && !consumer_busy_; }
   // An RTP packet of the audio's payload type from an SSRC other than the
@@ -260,6 +261,9 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
     size_t bytes = 0;
   };
   std::optional<Candidate> candidate_;
+  // Sender reports that came before any media (the latest of each SSRC),
+  // applied after the first packet.
+  std::vector<EarlyReport> early_reports_;
   SenderClock* sender_clock_ = nullptr;
   std::function<void()> changed_;
   bool delivered_ = false;  // a packet went to the path

@@ -15,6 +15,13 @@ int64_t ntp_us_of(const SyncPoint& point, int64_t media_ts_90k) {
   return ntp_to_us(point.ntp_time) + (media_ts_90k - point.media_ts_90k) * 100 / 9;
 }
 
+void keep_early_report(std::vector<EarlyReport>& kept, EarlyReport early) {
+  std::erase_if(
+      kept, [&](const EarlyReport& e) { return e.report.sender_ssrc == early.report.sender_ssrc; });
+  if (kept.size() >= kMaxEarlyReports) kept.erase(kept.begin());
+  kept.push_back(std::move(early));
+}
+
 bool StreamReceiver::on_rtp(const common::RtpView& rtp, size_t wire,
                             std::chrono::steady_clock::time_point now) {
   const uint32_t ssrc = rtp.header.ssrc;
@@ -48,12 +55,22 @@ bool StreamReceiver::on_rtp(const common::RtpView& rtp, size_t wire,
     p.payload.assign(rtp.payload.begin(), rtp.payload.end());
     p.send_time_us = rtp.header.send_time_us;
   }
-  return path_.write(std::move(p));
+  const bool accepting = path_.write(std::move(p));
+  if (!early_reports_.empty()) {
+    const std::vector<EarlyReport> early = std::move(early_reports_);
+    early_reports_.clear();
+    for (const EarlyReport& e : early) on_sender_report(e.report, e.arrival);
+  }
+  return accepting;
 }
 
 void StreamReceiver::on_sender_report(const common::SenderReport& report,
                                       std::chrono::steady_clock::time_point now) {
-  if (!ssrc_ || report.sender_ssrc != *ssrc_) return;
+  if (!ssrc_) {
+    keep_early_report(early_reports_, {report, now});
+    return;
+  }
+  if (report.sender_ssrc != *ssrc_) return;
   path_.on_sender_report(report.ntp_time, now);
   const SyncPoint point{path_.timeline_of(report.rtp_time), report.ntp_time};
   std::lock_guard lock(mutex_);

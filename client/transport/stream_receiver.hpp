@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "client/playout/receive_path.hpp"
 #include "common/rtp/rtcp.hpp"
@@ -41,6 +42,17 @@ int64_t ntp_us_of(const SyncPoint& point, int64_t media_ts_90k);
 // An NTP timestamp (RFC 3550 §4: seconds since 1900 in the high 32 bits,
 // the fraction in the low) in µs.
 int64_t ntp_to_us(uint64_t ntp_time);
+
+// A sender report that came before its stream's first packet (ffmpeg sends
+// one so), kept until the stream has a timeline to place it on.
+struct EarlyReport {
+  common::SenderReport report;
+  std::chrono::steady_clock::time_point arrival;
+};
+// Keeps `early` in `kept`: the latest of each SSRC, kMaxEarlyReports SSRCs
+// at most (the newest).
+inline constexpr size_t kMaxEarlyReports = 4;
+void keep_early_report(std::vector<EarlyReport>& kept, EarlyReport early);
 
 struct StreamReceiverCounters {
   uint64_t foreign_ssrc = 0;  // RTP of the payload type from an SSRC not played
@@ -83,6 +95,7 @@ class StreamReceiver {
   // --- Network thread only.
   std::optional<uint32_t> ssrc_;
   std::chrono::steady_clock::time_point last_media_{};
+  std::vector<EarlyReport> early_reports_;  // before the first packet
   mutable std::mutex mutex_;
   // --- Protected by mutex_.
   std::optional<SyncPoint> sync_point_;

@@ -94,12 +94,17 @@ TEST_CASE("flowcast-client sets up flowcast-server's AAC track beside the video 
   const Run without = play_rtsp(clip, lower, true);
   INFO(with.metrics.dump(1));
   INFO(without.metrics.dump(1));
-  // The audio's packets reach the receiver; the video loses nothing by them.
+  // The audio's packets reach its own receive path; the video loses
+  // nothing by them.
   CHECK(with.metrics["transport"] == lower);
-  CHECK(with.metrics["packets"]["foreign_payload_type"].get<int>() >= 40);
+  REQUIRE(with.metrics["audio"].is_object());
+  CHECK(with.metrics["audio"]["packets"]["received"].get<int>() >= 40);
+  CHECK(with.metrics["audio"]["packets"]["lost"] == 0);
+  CHECK(with.metrics["packets"]["foreign_payload_type"] == 0);
   CHECK(with.metrics["packets"]["lost"] == 0);
   CHECK(with.metrics["packets"]["malformed"] == 0);
   CHECK(without.metrics["packets"]["foreign_payload_type"] == 0);
+  CHECK(without.metrics["audio"].is_null());
   CHECK(without.metrics["packets"]["lost"] == 0);
   // The server answered one SETUP more, and refused nothing.
   CHECK(with.server["rtsp"]["requests"].get<int>() ==
@@ -150,8 +155,20 @@ TEST_CASE("flowcast-client --listen binds the audio ports of ffmpeg's SDP and re
     INFO(m.dump(1));
     CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
     CHECK(m["packets"]["lost"] == 0);
-    // About 86 AAC frames in 2 s; ffmpeg puts several in one packet.
-    CHECK(m["packets"]["foreign_payload_type"].get<int>() >= 10);
+    // About 86 AAC frames in 2 s; ffmpeg puts three in one packet, and
+    // keeps its last packet's frames unsent at the end. Every frame that
+    // came decoded, 1024 samples each, nothing concealed.
+    REQUIRE(m["audio"].is_object());
+    const json& a = m["audio"];
+    CHECK(a["packets"]["received"].get<int>() >= 10);
+    CHECK(a["packets"]["lost"] == 0);
+    CHECK(a["frames_rejected"] == 0);
+    CHECK(a["concealedSamples"] == 0);
+    CHECK(a["totalSamplesReceived"].get<double>() == a["frames_decoded"].get<double>() * 1024);
+    CHECK(a["totalSamplesReceived"].get<double>() >= 2.0 * 44100 - 4 * 1024);
+    // ffmpeg's sender reports place both streams: the offset is measured.
+    CHECK(m["av_sync"]["pictures"].get<int>() > 0);
+    CHECK(m["packets"]["foreign_payload_type"] == 0);
     CHECK(m["packets"]["malformed"] == 0);
   }
   SECTION("--no-audio binds only the video's ports") {

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -29,15 +31,17 @@ void make_clip(const std::string& path, bool opus) {
                     (opus ? "libopus" : "aac") + " -ac 2 '" + path + "'") == 0);
 }
 
-// The audio track's length in samples, as ffprobe counts its packets.
+// The audio track's length in samples: the samples ffmpeg decodes from it.
 double track_samples(const std::string& clip, const TempDir& dir) {
-  REQUIRE(run_shell("ffprobe -v error -select_streams a:0 -show_entries "
-                    "stream=duration,sample_rate -of csv=p=0 '" +
+  REQUIRE(run_shell("ffprobe -v error -select_streams a:0 -show_entries frame=nb_samples -of "
+                    "csv=p=0 '" +
                     clip + "' > '" + dir.file("track.txt") + "'") == 0);
-  const std::string text = read_file(dir.file("track.txt"));
-  const auto comma = text.find(',');
-  REQUIRE(comma != std::string::npos);
-  return std::stod(text.substr(0, comma)) * std::stod(text.substr(comma + 1));
+  std::istringstream in(read_file(dir.file("track.txt")));
+  double samples = 0;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) samples += std::stod(line);
+  REQUIRE(samples > 0);
+  return samples;
 }
 
 }  // namespace
