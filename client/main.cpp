@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
       ->type_name("BYTES");
   app.add_flag("--headless", opt.headless, "no window (automatic when there is no display)");
   app.add_flag("--quiet", opt.quiet, "no status output");
+  app.add_flag("--no-audio", opt.no_audio, "ignore the audio track: do not set it up, nor play it");
   app.add_option("--duration", opt.duration,
                  "stop after this long (default: until the stream ends or q)")
       ->transform(common::AsDuration())
@@ -287,6 +288,13 @@ int main(int argc, char** argv) {
     }
     opt.payload_format = opt.rtsp->format;
   }
+  // The SDP's audio that will not play, said once; the video plays.
+  const std::string& audio_ignored = opt.listen ? opt.listen->audio_ignored
+                                     : opt.rtsp ? opt.rtsp->audio_ignored
+                                                : std::string();
+  if (!opt.no_audio && !audio_ignored.empty())
+    std::fprintf(stderr, "flowcast-client: the stream's audio is left out: %s\n",
+                 audio_ignored.c_str());
 
   std::unique_ptr<client::Renderer> renderer;
   const bool display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");

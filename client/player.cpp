@@ -84,6 +84,28 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
               [this] { source_.request_keyframe(); }),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet),
       timeline_(launched) {
+  if (const AudioStreamOptions* audio = options_.audio()) {
+    try {
+      audio_ = std::make_unique<AudioPlayback>(
+          *audio, AudioPlaybackConfig{
+                      .buffer = buffer_config(options_),
+                      .playout = PlayoutConfig{options_.buffer, options_.rebuffer_or_default()},
+                      .headless = options_.headless});
+      source_.add_audio(audio->payload_type, audio_->path());
+      // Lip sync: each picture shown is measured against the sound heard,
+      // and the video's clock follows the audio's.
+      render_.on_shown([this](int64_t pts, SteadyTime when) {
+        const auto shift =
+            av_sync_.on_shown(pts, when, source_.video_sync_point(), source_.audio()->sync_point(),
+                              audio_->stage().media_time_at(when), render_.frame_interval_90k());
+        if (shift) clock_.shift(*shift);
+      });
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "flowcast-client: the %s sound cannot be played (%s); video only\n",
+                   std::string(audio->format ? audio->format->display_name : "").c_str(), e.what());
+      audio_.reset();
+    }
+  }
   facts_.config = metrics_config(options_);
   facts_.transport = options_.transport;
   facts_.protocol = session_protocol(options_);
@@ -108,6 +130,7 @@ Player::~Player() {
   }
   decode_.stop();
   source_.stop();
+  if (audio_) audio_->stop();
 }
 
 void Player::request_stop() {
@@ -120,6 +143,7 @@ int Player::run() {
   if (quality_) quality_->start();
   source_.start();
   decode_.start();
+  if (audio_) audio_->start();
   std::optional<int> code;
   for (;;) {
     const auto now = Clock::now();
@@ -158,6 +182,7 @@ std::optional<int> Player::step(SteadyTime now) {
   }
   render_.show_due(now, facts_.stream_end_seen, startup_from());
   detect_stall(now);
+  if (audio_) audio_->check_stall(now);
   if (now >= timeline_.next()) {
     sample_timeline(now);
     report_oversized();
@@ -176,6 +201,8 @@ SteadyTime Player::next_wake(SteadyTime now) {
   // first packet, a stop request, the user's input.
   SteadyTime wake = timeline_.next();
   if (options_.duration) wake = std::min(wake, facts_.launched + *options_.duration);
+  if (audio_)
+    if (auto check = audio_->next_check(now)) wake = std::min(wake, *check);
   if (auto due = render_.next_due()) return std::min(wake, std::max(now, *due));
   const auto last_pts = render_.last_pts();
   if (render_.queue().size() > 0 || !last_pts || facts_.stream_end_seen) return wake;
@@ -351,7 +378,12 @@ MetricsDocument Player::metrics() const {
                            .play_time = clock_.play_time(facts.finished),
                            .cpu_ms = process_cpu_ms(),
                            .delay = delay_.readings()};
-  return assemble_metrics(facts, parts, quality_.get(), timeline_.samples());
+  MetricsDocument document = assemble_metrics(facts, parts, quality_.get(), timeline_.samples());
+  if (audio_) {
+    document.audio = audio_->figures(facts.finished);
+    document.av_sync = av_sync_.figures();
+  }
+  return document;
 }
 
 void Player::finish() {
@@ -359,6 +391,7 @@ void Player::finish() {
   clock_.end(facts_.finished);
   source_.stop();
   decode_.stop();
+  if (audio_) audio_->stop();
   if (quality_) quality_->finish();
   std::string error;
   if (options_.quality.frames_path &&

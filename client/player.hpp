@@ -1,13 +1,16 @@
 #pragma once
 // The whole client: NetworkSource -> ReceivePath (receiver statistics, then
 // the ReceiveBuffer) -> DecodeStage -> RenderStage (render queue ->
-// Renderer), timed by one PlayoutClock. One media stream: one ReceivePath.
+// Renderer), timed by one PlayoutClock; with an audio stream, its own
+// ReceivePath, clock and output beside it (AudioPlayback).
 // run() is the render loop and runs on the main thread; it returns the
 // process exit code and writes the session's files on every path out
 // (session_files.hpp; the metrics from player_metrics.hpp).
 #include <atomic>
 #include <memory>
 
+#include "client/audio/audio_playback.hpp"
+#include "client/audio/av_sync.hpp"
 #include "client/client_options.hpp"
 #include "client/decode/decode_stage.hpp"
 #include "client/metrics/client_metrics.hpp"
@@ -79,6 +82,9 @@ class Player {
   std::unique_ptr<QualityMeter> quality_;  // --reference, --snapshot, --frames
   RenderStage render_;
   DecodeStage decode_;
+  // The audio stream, when the session has one the client can play.
+  std::unique_ptr<AudioPlayback> audio_;
+  AvSync av_sync_;  // render thread: the A/V offset, the video kept on the audio
   StatusLine status_line_;
   TimelineRecorder timeline_;
   // The session's edges and settings, as the loop sees them: the metrics'.

@@ -27,6 +27,8 @@
 #include <vector>
 
 #include "client/decode/loss_policy.hpp"
+#include "client/metrics/audio_figures.hpp"
+#include "client/metrics/av_sync_figures.hpp"
 #include "client/metrics/client_load.hpp"
 #include "client/metrics/jitter_buffer_figures.hpp"
 #include "client/metrics/quality_figures.hpp"
@@ -310,12 +312,15 @@ struct MetricsDocument {
   QoeFigures qoe;
   ClientLoad client_load;
   JitterBufferFigures jitter_buffer;
+  std::optional<AudioFigures> audio;  // null without an audio stream
+  std::optional<AvSyncFigures> av_sync;  // null without an audio stream
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
                                                 duration_ms, session, startup_ms, stalls,
                                                 rebuffering_ratio, freezes, packets, frames, buffer,
                                                 kernel, latency_ms, quality, snapshots, timeline,
-                                                qoe, client_load, jitter_buffer)
+                                                qoe, client_load, jitter_buffer, audio,
+                                                av_sync)
 
 // Where readers find figures in a file: the one list of JSON pointers for
 // code that reads files as they come (flowcast-report), checked against the

@@ -1,20 +1,48 @@
 #include "client/playout/receive_path.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace flowcast::client {
 
 namespace {
-common::ReceiverStatisticsConfig statistics_config() {
+common::ReceiverStatisticsConfig statistics_config(uint32_t clock_rate) {
   common::ReceiverStatisticsConfig c;
-  c.clock_rate = 90'000;
+  c.clock_rate = clock_rate;
   c.max_dropout = ReceivePath::kMaxDropout;
   c.max_misorder = ReceivePath::kMaxMisorder;
-  c.max_transit_difference = ReceiveBuffer::kMaxJitter90k;
+  // The buffer's bound on one step, in the stream's own ticks.
+  c.max_transit_difference = ReceiveBuffer::kMaxJitter90k * clock_rate / 90'000;
   return c;
+}
+
+uint32_t checked_rate(uint32_t clock_rate) {
+  if (clock_rate == 0 || clock_rate > 1'000'000)
+    throw std::invalid_argument("an RTP clock rate of " + std::to_string(clock_rate) +
+                                " Hz; 1 Hz to 1 MHz are played");
+  return clock_rate;
+}
+
+// a * b / c rounded toward minus infinity.
+int64_t scale_floor(int64_t a, int64_t b, int64_t c) {
+  const int64_t p = a * b;
+  return p >= 0 ? p / c : -((-p + c - 1) / c);
 }
 }  // namespace
 
-ReceivePath::ReceivePath(ReceiveBufferConfig config)
-    : buffer_(config, [this] { emit_drain(); }), statistics_(statistics_config()) {}
+ReceivePath::ReceivePath(ReceiveBufferConfig config, uint32_t clock_rate)
+    : buffer_(config, [this] { emit_drain(); }),
+      clock_rate_(checked_rate(clock_rate)),
+      statistics_(statistics_config(clock_rate)) {}
+
+uint32_t ReceivePath::to_90k(int64_t unwrapped) const {
+  return static_cast<uint32_t>(scale_floor(unwrapped, 90'000, clock_rate_));
+}
+
+int64_t ReceivePath::timeline_of(uint32_t rtp_timestamp) const {
+  if (clock_rate_ == 90'000) return buffer_.timeline_of(rtp_timestamp);
+  return buffer_.timeline_of(to_90k(unwrapper_.peek(rtp_timestamp)));
+}
 
 bool ReceivePath::write(ReceivedPacket packet) {
   using Verdict = common::ReceiverStatistics::Verdict;
@@ -25,6 +53,8 @@ bool ReceivePath::write(ReceivedPacket packet) {
         packet.filler ? std::nullopt : std::optional<uint32_t>(packet.timestamp);
     verdict = statistics_.on_packet(packet.sequence, timestamp, packet.arrival, packet.wire_bytes);
   }
+  if (!packet.filler && clock_rate_ != 90'000)
+    packet.timestamp = to_90k(unwrapper_.unwrap(packet.timestamp));
   if (verdict.stray_dropped && probation_) {
     probation_.reset();
     buffer_.drop_stray();
@@ -52,6 +82,7 @@ void ReceivePath::restart() {
     std::lock_guard lock(mutex_);
     statistics_.restart();
   }
+  unwrapper_ = {};  // a new sender's timestamps begin anew
   // The statistics forget the packet on probation uncounted; so does the path.
   probation_.reset();
   buffer_.restart();

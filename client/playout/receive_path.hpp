@@ -16,6 +16,13 @@
 // report (every 500 ms) or a sender report reads them without taking the
 // buffer's lock or a snapshot of it.
 //
+// Clocks: the statistics count in the stream's own RTP clock (its jitter in
+// the report block is in those units, RFC 3550 §6.4.1); the buffer and the
+// playout count in 90 kHz ticks. A stream of another clock (audio: its
+// sample rate) has its timestamps unwrapped and converted to 90 kHz on the
+// way into the buffer (rounded down; the converted 32-bit values wrap as
+// the buffer expects), and so do its sender reports' (timeline_of()).
+//
 // Threads: the network thread calls write(), end(), restart(),
 // on_sender_report() and report_block(); statistics() and counters() are for
 // any thread; buffer() is the decode and render threads' (its own lock).
@@ -26,6 +33,7 @@
 #include "client/playout/receive_buffer.hpp"
 #include "common/rtp/receiver_statistics.hpp"
 #include "common/rtp/rtcp.hpp"
+#include "common/rtp/sequence.hpp"
 #include "common/stream/stream.hpp"
 
 namespace flowcast::client {
@@ -69,7 +77,9 @@ class ReceivePath : public common::Writable<ReceivedPacket> {
   static constexpr int32_t kMaxDropout = 3000;
   static constexpr int32_t kMaxMisorder = 3000;
 
-  explicit ReceivePath(ReceiveBufferConfig config);
+  // clock_rate: the stream's RTP timestamp ticks per second (90000 for
+  // video; an audio stream's sample rate), 1..1'000'000.
+  explicit ReceivePath(ReceiveBufferConfig config, uint32_t clock_rate = 90'000);
 
   // Network thread. Counts the packet, then hands it to the buffer. false:
   // the buffer is full under the block policy (stop reading; drain follows).
@@ -85,6 +95,12 @@ class ReceivePath : public common::Writable<ReceivedPacket> {
   // §6.4.1; ReceiverStatistics::report_block). nullopt before any packet.
   std::optional<common::ReportBlock> report_block(uint32_t ssrc, SteadyTime now);
 
+  // Network thread: a timestamp of the sender's clock as sent (an RTCP
+  // SR's RTP timestamp) on the buffer's timeline (90 kHz ticks, unwrapped
+  // next to the newest packet's; ReceiveBuffer::timeline_of).
+  int64_t timeline_of(uint32_t rtp_timestamp) const;
+  uint32_t clock_rate() const { return clock_rate_; }
+
   // Any thread.
   ReceiveStatistics statistics() const;
   // The statistics' counters and the buffer's (takes both locks in turn).
@@ -93,8 +109,14 @@ class ReceivePath : public common::Writable<ReceivedPacket> {
   const ReceiveBuffer& buffer() const { return buffer_; }
 
  private:
+  // An unwrapped timestamp of the stream's clock in the buffer's 90 kHz
+  // ticks, as the 32 bits the buffer unwraps again.
+  uint32_t to_90k(int64_t unwrapped) const;
+
   ReceiveBuffer buffer_;
+  const uint32_t clock_rate_;
   // --- Network thread only.
+  common::TimestampUnwrapper unwrapper_;     // of a clock other than 90 kHz
   std::optional<ReceivedPacket> probation_;  // the packet the statistics hold on probation
   mutable std::mutex mutex_;
   // --- Protected by mutex_.

@@ -72,6 +72,7 @@ void RenderStage::show(RenderFrame f, SteadyTime now, std::optional<SteadyTime> 
                        SteadyTime startup_from) {
   const bool corrupt = f.corrupt, tainted = f.tainted;
   const auto send_time = f.send_time_us;
+  const int64_t pts = f.pts_90k;
   if (quality_) quality_->submit(f.frame, f.pts_90k, ms_between(launched_, now), corrupt, tainted);
   renderer_.write(std::move(f));
   ++stats_.rendered;
@@ -89,6 +90,7 @@ void RenderStage::show(RenderFrame f, SteadyTime now, std::optional<SteadyTime> 
       stats_.latencies_ms.push_back(static_cast<double>(now_us - *send_time) / 1000.0);
   }
   stats_.freezes.on_rendered(now, stream_end);
+  if (shown_) shown_(pts, now);
 }
 
 }  // namespace flowcast::client

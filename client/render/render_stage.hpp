@@ -15,6 +15,7 @@
 // Threads: the decode thread writes to queue(); everything else runs on the
 // render (main) thread.
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "client/decode/coded_access_unit.hpp"
@@ -48,6 +49,10 @@ class RenderStage {
   // is empty (or the clock has not started).
   std::optional<SteadyTime> next_due();
 
+  // Calls shown(pts_90k, now) after each picture shown (render thread):
+  // what the A/V offset is measured on. Call before the first show_due().
+  void on_shown(std::function<void(int64_t, SteadyTime)> shown) { shown_ = std::move(shown); }
+
   const RenderStats& stats() const { return stats_; }
   uint64_t skipped() const { return skipped_; }  // skip markers taken
   // The last picture taken (shown, dropped or skipped), in 90 kHz ticks.
@@ -79,6 +84,7 @@ class RenderStage {
   bool last_damaged_ = false;
   // The picture at the front when the last pass ended before its due time.
   std::optional<int64_t> awaited_pts_;
+  std::function<void(int64_t, SteadyTime)> shown_;
 };
 
 }  // namespace flowcast::client

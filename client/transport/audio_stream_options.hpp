@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "media/payload/payload_format.hpp"
+#include "media/sdp/sdp.hpp"
 
 namespace flowcast::client {
 
@@ -27,5 +28,11 @@ struct AudioStreamOptions {
   uint16_t port = 0;
   std::optional<uint16_t> rtcp_port;
 };
+
+// The stream an SDP's audio describes (media::SdpSession::audio): its
+// payload type, format, clock rate, channels and config. The ports and the
+// control URL are left for the transport's options to set. nullopt when
+// the description names no audio payload format (find_audio_payload_format).
+std::optional<AudioStreamOptions> audio_stream_options(const media::SdpDescription& audio);
 
 }  // namespace flowcast::client

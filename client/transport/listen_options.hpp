@@ -25,7 +25,13 @@ struct ListenOptions {
   std::vector<uint8_t> parameter_sets;
   std::string sdp_path;
   // The SDP's first m=audio section flowcast can play; none without one.
+  // Its port is the m=audio port (where the sender was told to send it),
+  // its rtcp_port a=rtcp, or none with a=rtcp-mux, or else port + 1.
   std::optional<AudioStreamOptions> audio;
+  // Why the SDP's audio is not received, for a line to the user (its
+  // codec, or ports that clash with the video's); empty when audio is set
+  // or the SDP has no m=audio.
+  std::string audio_ignored;
 };
 
 // sprop-parameter-sets as Annex B (start codes), for the depacketizer.
@@ -33,8 +39,10 @@ std::vector<uint8_t> annexb_parameter_sets(const std::vector<std::vector<uint8_t
 
 // Reads the SDP file and takes what the listener needs from it: payload type
 // (its clock rate must be 90000), parameter sets, and RTCP's port (a=rtcp,
-// a=rtcp-mux, or else PORT + 1 as RFC 3550 §11 has it). Blocks on the file
-// system. Throws std::runtime_error, with a message for the user, when the
+// a=rtcp-mux, or else PORT + 1 as RFC 3550 §11 has it); and the audio
+// (media::parse_sdp_session) when it is one flowcast plays, on a port other
+// than the video's RTP and RTCP ports (else audio_ignored says why). Blocks
+// on the file system. Throws std::runtime_error, with a message for the user, when the
 // file cannot be read or the SDP is not something the client can receive.
 ListenOptions read_listen_options(uint16_t port, const std::string& sdp_path);
 

@@ -1,27 +1,31 @@
 #pragma once
 // --listen PORT --sdp FILE: plain RTP from any sender (ffmpeg -f rtp,
 // flowcast-server --push, GStreamer) on a bound UDP port, RTCP on the port
-// the SDP names (or the same one with rtcp-mux). No handshake, so there is
-// no address to send feedback to: no receiver reports, PLIs or NACKs. The
+// the SDP names (or the same one with rtcp-mux); the SDP's audio, when it
+// has one flowcast plays (ListenOptions::audio), on its own m=audio port
+// and RTCP port beside them. Every packet of both goes to the one receiver
+// (NetworkSource tells the streams apart). No handshake, so there is no
+// address to send feedback to: no receiver reports, PLIs or NACKs. The
 // stream ends on the sender's BYE (100 ms later, so RTP still queued on the
 // other socket is read), or 5 s after its media stops (before media begins,
 // it waits).
 // Network thread only.
-#include <array>
-
 #include "client/transport/datagram_reader.hpp"
 #include "client/transport/listen_options.hpp"
 #include "client/transport/rtp_transport.hpp"
+#include "client/transport/udp_stream_sockets.hpp"
 
 namespace flowcast::client {
 
 class ListenTransport : public RtpTransport {
  public:
+  // Binds the audio's ports too when listen.audio is set.
   ListenTransport(asio::io_context& io, ListenOptions listen, std::optional<int> so_rcvbuf);
 
   void start(TransportEvents& events) override;
   // A listener has no address to send RTCP to (traits().sends_feedback).
   bool write(RtcpPacket) override { return false; }
+  // The video's RTP socket.
   KernelQueue sample_kernel() override;
   void close() override;
   const TransportTraits& traits() const override;
@@ -31,19 +35,20 @@ class ListenTransport : public RtpTransport {
   void resume_reading() override;
 
  private:
-  void open(asio::ip::udp::socket& socket, uint16_t port, asio::error_code& ec);
-  void do_read();
-  void do_read_rtcp();
+  // Binds the stream's RTP port and its RTCP port (when it has one of its
+  // own); false after fail() when one is taken. what: "" or " for the audio".
+  bool bind(UdpStreamSockets& stream, uint16_t port, std::optional<uint16_t> rtcp_port,
+            const std::string& what);
+  void do_read(UdpStreamSockets& stream);
+  void do_read_rtcp(UdpStreamSockets& stream);
   void fail(const std::string& message);
 
   ListenOptions listen_;
   std::optional<int> so_rcvbuf_;
-  asio::ip::udp::socket rtp_;
-  asio::ip::udp::socket rtcp_;  // without rtcp-mux
+  UdpStreamSockets video_;
+  UdpStreamSockets audio_;  // open when listen_.audio is set
   TransportEvents* events_ = nullptr;
-  DatagramReader reader_;
-  std::array<uint8_t, 8192> rtcp_buffer_{};
-  bool read_pending_ = false;
+  DatagramReader reader_;  // shared: each read runs to its end on this thread
   bool closed_ = false;
 };
 

@@ -49,6 +49,31 @@ std::string NetworkSource::error() const {
   return error_;
 }
 
+std::optional<SyncPoint> NetworkSource::video_sync_point() const {
+  std::lock_guard lock(mutex_);
+  return video_sync_;
+}
+
+void NetworkSource::add_audio(uint8_t payload_type, ReceivePath& path) {
+  audio_ = std::make_unique<StreamReceiver>(payload_type, path);
+  path.on_drain([this] {
+    asio::post(io_, [this] {
+      audio_blocked_ = false;
+      apply_reading();
+    });
+  });
+}
+
+void NetworkSource::on_audio_rtp(const common::RtpView& rtp, size_t wire) {
+  last_heard_ = Clock::now();
+  if (!audio_->on_rtp(rtp, wire, last_heard_) && !audio_blocked_) {
+    // Its buffer is full (block): one connection carries both streams, so
+    // the video waits too (head-of-line).
+    audio_blocked_ = true;
+    apply_reading();
+  }
+}
+
 SourceCounters NetworkSource::counters() const {
   std::lock_guard lock(mutex_);
   return counters_;
@@ -142,6 +167,7 @@ void NetworkSource::fail(const std::string& message) {
   report_timer_.cancel();
   sample_timer_.cancel();
   end_downstream();
+  if (audio_) audio_->path().end();
   changed();
 }
 
@@ -152,6 +178,7 @@ void NetworkSource::finish_stream() {
   bye_timer_.cancel();
   report_timer_.cancel();
   end_downstream();
+  if (audio_) audio_->path().end();
   changed();
 }
 
@@ -213,9 +240,13 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
   }
   count([](SourceCounters& c) { ++c.rtcp_received; });
   last_heard_ = Clock::now();
-  for (const auto& sr : rtcp->sender_reports) on_sender_report(sr);
+  for (const auto& sr : rtcp->sender_reports) {
+    on_sender_report(sr, Clock::now());
+    if (audio_) audio_->on_sender_report(sr, Clock::now());
+  }
   const TransportTraits& traits = transport_->traits();
   for (const auto& bye : rtcp->byes) {
+    if (audio_) audio_->on_bye(bye.ssrcs);
     // The BYE of a new SSRC that could be followed: it is the sender now,
     // and what it sent plays before its end.
     if (candidate_ &&
@@ -257,6 +288,11 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
     return;
   }
   const bool our_type = rtp->header.payload_type == payload_type_;
+  if (audio_ && rtp->header.payload_type == audio_->payload_type() && !our_type &&
+      (!media_ssrc_ || rtp->header.ssrc != *media_ssrc_)) {
+    on_audio_rtp(*rtp, packet.size());
+    return;
+  }
   if (!media_ssrc_ && our_type) media_ssrc_ = rtp->header.ssrc;
   if (!media_ssrc_ || rtp->header.ssrc != *media_ssrc_) {
     if (!our_type) {
@@ -288,6 +324,11 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
     p.send_time_us = rtp->header.send_time_us;
   }
   deliver(std::move(p));
+  if (!early_reports_.empty()) {
+    const std::vector<EarlyReport> early = std::move(early_reports_);
+    early_reports_.clear();
+    for (const EarlyReport& e : early) on_sender_report(e.report, e.arrival);
+  }
 }
 
 void NetworkSource::deliver(ReceivedPacket packet) {
@@ -311,84 +352,19 @@ bool NetworkSource::opens_keyframe(std::span<const uint8_t> payload) const {
   return media::detect_payload_format(payload) != nullptr;
 }
 
-void NetworkSource::note_media_gap(SteadyTime now) {
-  if (now - gap_bucket_start_ >= kGapWindow / 2) {
-    // A new half window; one with no packet at all leaves nothing behind.
-    longest_gap_before_ = now - gap_bucket_start_ < kGapWindow ? longest_gap_ : longest_gap_.zero();
-    longest_gap_ = longest_gap_.zero();
-    gap_bucket_start_ = now;
+void NetworkSource::on_sender_report(const common::SenderReport& report, SteadyTime now) {
+  if (!media_ssrc_) {
+    // A sender's first report may come before its first packet (ffmpeg
+    // sends it so): kept until the stream has a timeline to place it on.
+    keep_early_report(early_reports_, {report, now});
+    return;
   }
-  if (last_gap_packet_) longest_gap_ = std::max(longest_gap_, now - *last_gap_packet_);
-  last_gap_packet_ = now;
-}
-
-bool NetworkSource::quiet_beyond_usual_gap(SteadyTime now) const {
-  const auto usual = std::max(longest_gap_, longest_gap_before_);
-  // Two packets of it at least, or there is no usual gap to go by.
-  return last_gap_packet_ && usual > usual.zero() && now - *last_gap_packet_ > usual;
-}
-
-bool NetworkSource::candidate_followable(SteadyTime now) const {
-  if (!candidate_) return false;
-  if (candidate_->from_keyframe && quiet_beyond_usual_gap(now)) return true;
-  const bool current_gone = bye_seen_ || now - last_media_ >= kSwitchSilence;
-  return current_gone && candidate_->in_sequence >= kSwitchPackets;
-}
-
-bool NetworkSource::consider_switch(uint32_t ssrc, uint16_t sequence,
-                                    std::span<const uint8_t> packet,
-                                    std::span<const uint8_t> payload) {
-  if (!candidate_ || candidate_->ssrc != ssrc) {
-    candidate_ = Candidate{ssrc, sequence, 0, opens_keyframe(payload), {}, 0};
-  }
-  Candidate& c = *candidate_;
-  const bool in_sequence = sequence == c.next_sequence;
-  c.in_sequence = in_sequence ? c.in_sequence + 1 : 1;
-  // Out of sequence, what is kept no longer leads from the keyframe whole.
-  if (!in_sequence && !c.packets.empty()) c.from_keyframe = false;
-  c.next_sequence = static_cast<uint16_t>(sequence + 1);
-  const auto now = Clock::now();
-  if (!candidate_followable(now)) {
-    c.packets.emplace_back(packet.begin(), packet.end());
-    c.bytes += packet.size();
-    while (c.packets.size() > kMaxCandidatePackets || c.bytes > kMaxCandidateBytes) {
-      c.bytes -= c.packets.front().size();
-      c.packets.pop_front();
-      c.from_keyframe = false;
-    }
-    return false;
-  }
-  // The sender restarted: follow it, from its first packets kept; the
-  // caller plays this one.
-  follow_candidate(now);
-  return true;
-}
-
-void NetworkSource::follow_candidate(SteadyTime now) {
-  std::deque<std::vector<uint8_t>> earlier = std::move(candidate_->packets);
-  media_ssrc_ = candidate_->ssrc;
-  candidate_.reset();
-  bye_seen_ = false;
-  bye_timer_.cancel();
-  path_.restart();
-  count([&](SourceCounters& counters) {
-    ++counters.ssrc_changes;
-    counters.foreign_ssrc -= std::min<uint64_t>(counters.foreign_ssrc, earlier.size());
-  });
-  last_media_ = now;
-  // The new SSRC's usual gap is its own.
-  last_gap_packet_.reset();
-  longest_gap_ = longest_gap_before_ = longest_gap_.zero();
-  gap_bucket_start_ = now;
-  replaying_ = true;
-  for (const auto& p : earlier) on_rtp(p);
-  replaying_ = false;
-}
-
-void NetworkSource::on_sender_report(const common::SenderReport& report) {
-  if (!media_ssrc_ || report.sender_ssrc != *media_ssrc_) return;
-  const auto now = Clock::now();
+  if (report.sender_ssrc != *media_ssrc_) return;
   path_.on_sender_report(report.ntp_time, now);
+  {
+    std::lock_guard lock(mutex_);
+    video_sync_ = SyncPoint{path_.timeline_of(report.rtp_time), report.ntp_time};
+  }
   if (!sender_clock_ || !last_media_ts_) return;
   // RFC 3550 A.3: expected = extended highest sequence - first + 1, which is
   // what arrived plus what is lost. The report's count wraps modulo 2^32.
@@ -396,7 +372,7 @@ void NetworkSource::on_sender_report(const common::SenderReport& report) {
   const auto expected = static_cast<uint32_t>(statistics.counters.expected());
   const bool all_received = static_cast<int32_t>(report.packet_count - expected) <= 0;
   // On the buffer's timeline, which follows the sender's discontinuities.
-  const int64_t media_ts = path_.buffer().timeline_of(report.rtp_time);
+  const int64_t media_ts = path_.timeline_of(report.rtp_time);
   sender_clock_->on_sender_report(now, media_ts, all_received);
 }
 
@@ -459,6 +435,8 @@ void NetworkSource::send_receiver_report() {
   if (media_ssrc_) {
     if (auto block = path_.report_block(*media_ssrc_, Clock::now())) rr.blocks.push_back(*block);
   }
+  if (audio_)
+    if (auto block = audio_->report_block(Clock::now())) rr.blocks.push_back(*block);
   std::vector<uint8_t> packet;
   common::write_receiver_report(rr, packet);
   transport_->write(std::move(packet));

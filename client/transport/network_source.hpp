@@ -50,6 +50,7 @@
 #include "client/playout/receive_path.hpp"
 #include "client/playout/sender_clock.hpp"
 #include "client/transport/rtp_transport.hpp"
+#include "client/transport/stream_receiver.hpp"
 #include "common/rtp/rtcp.hpp"
 #include "common/stream/stream.hpp"
 #include "common/util/units.hpp"
@@ -136,6 +137,18 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   // the stream's first packet went to the path: what a loop waiting on
   // other things as well needs to hear. Call before start().
   void on_change(std::function<void()> changed) { changed_ = std::move(changed); }
+  // The session's audio stream: its RTP (payload type `payload_type`, an
+  // SSRC other than the video's) goes to `path`, its reports as
+  // StreamReceiver says; its backpressure holds the reading as the video's
+  // does (one connection carries both: a full buffer stops both). Borrows
+  // path. Call before start(), once.
+  void add_audio(uint8_t payload_type, ReceivePath& path);
+  // The audio's receiver, nullptr without audio. Its sync_point() and
+  // counters() are for any thread.
+  const StreamReceiver* audio() const { return audio_.get(); }
+  // The video's last sender report as a sync point; nullopt before one.
+  // Any thread.
+  std::optional<SyncPoint> video_sync_point() const;
 
   SourceStatus status() const { return status_.load(); }
   StreamEnd stream_end() const { return stream_end_.load(); }
@@ -181,9 +194,13 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   // An RTCP SR of the sender we play: recorded for the receiver reports'
   // LSR/DLSR; where its media clock is, and whether every packet it counts
   // has arrived.
-  void on_sender_report(const common::SenderReport& report);
+  // `now`: when it arrived.
+  void on_sender_report(const common::SenderReport& report, SteadyTime now);
   void apply_reading();
-  bool reading_allowed() const { return !buffer_blocked_ && !consumer_busy_; }
+  bool reading_allowed() const { return !buffer_blocked_ && !audio_blocked_ && !consumer_busy_; }
+  // An RTP packet of the audio's payload type from an SSRC other than the
+  // video's: the audio's.
+  void on_audio_rtp(const common::RtpView& rtp, size_t wire);
   // Tells on_change()'s callback.
   void changed();
   // Every 500 ms: the silence check, and a receiver report.
@@ -214,7 +231,9 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   asio::steady_timer pause_timer_;
   // --- Network thread only.
   uint8_t payload_type_;
+  std::unique_ptr<StreamReceiver> audio_;
   bool buffer_blocked_ = false;
+  bool audio_blocked_ = false;
   bool consumer_busy_ = false;
   bool bye_seen_ = false;
   bool stopped_ = false;
@@ -242,6 +261,9 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
     size_t bytes = 0;
   };
   std::optional<Candidate> candidate_;
+  // Sender reports that came before any media (the latest of each SSRC),
+  // applied after the first packet.
+  std::vector<EarlyReport> early_reports_;
   SenderClock* sender_clock_ = nullptr;
   std::function<void()> changed_;
   bool delivered_ = false;  // a packet went to the path
@@ -254,6 +276,7 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   // --- Protected by mutex_.
   std::string error_;
   SourceCounters counters_;
+  std::optional<SyncPoint> video_sync_;
 };
 
 }  // namespace flowcast::client

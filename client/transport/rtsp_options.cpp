@@ -78,13 +78,14 @@ void describe_rtsp(RtspOptions& options, std::chrono::milliseconds timeout,
                              " did not answer DESCRIBE within " +
                              std::to_string(timeout.count() / 1000) + " s");
   if (described->status != 200) throw std::runtime_error(describe_failure(options, *described));
-  media::SdpDescription sdp;
+  media::SdpSession session;
   try {
-    sdp = media::parse_sdp(described->body);
+    session = media::parse_sdp_session(described->body);
   } catch (const media::SdpError& e) {
     throw std::runtime_error("cannot play what the RTSP server at " +
                              options.url.without_credentials() + " describes: " + e.what());
   }
+  const media::SdpDescription& sdp = session.video;
   options.format = media::find_payload_format(sdp.encoding_name);
   if (!options.format) throw std::runtime_error("flowcast cannot depacketize " + sdp.encoding_name);
   options.payload_type = sdp.payload_type;
@@ -96,6 +97,17 @@ void describe_rtsp(RtspOptions& options, std::chrono::milliseconds timeout,
   else if (auto l = described->header("Content-Location"))
     base = std::string(*l);
   options.control_url = common::resolve_control(base, sdp.control);
+  options.audio.reset();
+  options.audio_ignored = session.audio_ignored;
+  if (session.audio) {
+    auto audio = audio_stream_options(*session.audio);
+    if (audio) audio->control_url = common::resolve_control(base, session.audio->control);
+    // Without a control of its own, its SETUP would name the video's.
+    if (audio && (session.audio->control.empty() || audio->control_url == options.control_url))
+      options.audio_ignored = "its audio has no a=control of its own to set it up with";
+    else
+      options.audio = std::move(audio);
+  }
 }
 
 }  // namespace flowcast::client

@@ -32,7 +32,11 @@ struct RtspOptions {
   std::vector<uint8_t> parameter_sets;           // sprop-parameter-sets as Annex B
   // The first audio track flowcast can play, set up beside the video
   // (interleaved channels 2-3, or a second UDP port pair); none without one.
+  // Its control_url is its a=control, resolved as the video's is.
   std::optional<AudioStreamOptions> audio;
+  // Why the SDP's audio is not set up, for a line to the user (its codec,
+  // or no a=control of its own); empty when audio is set or there is none.
+  std::string audio_ignored;
 };
 
 // The options for an rtsp:// URL; --user and --password (when not empty)
@@ -42,7 +46,8 @@ RtspOptions rtsp_options(std::string_view url, std::string user, std::string pas
                          Transport lower);
 
 // Connects, sends DESCRIBE (answering a 401 with the credentials) and reads
-// the SDP into options. Blocks for timeout at most. Throws
+// the SDP into options: the video, and the audio flowcast plays when it has
+// an a=control of its own (media::parse_sdp_session). Blocks for timeout at most. Throws
 // std::runtime_error with a message for the user: no server, credentials
 // needed or refused, no such stream, or an SDP flowcast cannot play. The
 // connection runs over what make_stream makes (TCP when empty).

@@ -1,5 +1,7 @@
 #include "client/transport/rtsp_transport.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "client/transport/receive_queue_probe.hpp"
@@ -16,7 +18,6 @@ const TransportTraits kTcpTraits{Transport::tcp,          true,  std::chrono::mi
 const TransportTraits kUdpTraits{Transport::udp,          true,  std::chrono::milliseconds(100),
                                  std::chrono::seconds(5), false, false};
 constexpr auto kConnectTimeout = std::chrono::seconds(3);
-constexpr int kPortAttempts = 32;
 }  // namespace
 
 RtspTransport::RtspTransport(asio::io_context& io, RtspOptions options,
@@ -25,11 +26,12 @@ RtspTransport::RtspTransport(asio::io_context& io, RtspOptions options,
       options_(std::move(options)),
       so_rcvbuf_(so_rcvbuf),
       make_stream_(std::move(make_stream)),
-      rtp_(io),
-      rtcp_(io),
+      video_(io, options_.control_url),
       keepalive_timer_(io),
       udp_wait_(io),
-      tcp_(options_.lower == Transport::tcp) {}
+      tcp_(options_.lower == Transport::tcp) {
+  if (options_.audio) audio_.emplace(io, options_.audio->control_url);
+}
 
 const TransportTraits& RtspTransport::traits() const {
   return tcp_ ? kTcpTraits : kUdpTraits;
@@ -80,103 +82,85 @@ void RtspTransport::start(TransportEvents& events) {
   });
 }
 
-bool RtspTransport::open_udp_ports(std::string& error) {
-  const auto protocol = server_address_.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4();
-  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
-    asio::error_code ec;
-    close_udp();
-    rtp_.open(protocol, ec);
-    if (!ec && so_rcvbuf_) rtp_.set_option(asio::socket_base::receive_buffer_size(*so_rcvbuf_), ec);
-    if (!ec) rtp_.bind(asio::ip::udp::endpoint(protocol, 0), ec);
-    if (ec) {
-      error = ec.message();
-      continue;
-    }
-    // RFC 3550 §11: RTP on an even port, RTCP on the next.
-    const uint16_t port = rtp_.local_endpoint(ec).port();
-    if (ec || port % 2 != 0 || port == 65534) continue;
-    rtcp_.open(protocol, ec);
-    if (!ec) rtcp_.bind(asio::ip::udp::endpoint(protocol, static_cast<uint16_t>(port + 1)), ec);
-    if (ec) {
-      error = ec.message();
-      continue;
-    }
-    DatagramReader::count_drops(rtp_.native_handle());
-    rtp_.non_blocking(true, ec);
-    rtcp_.non_blocking(true, ec);
-    return true;
-  }
-  if (error.empty()) error = "no even port pair was free";
-  close_udp();
-  return false;
-}
-
 void RtspTransport::close_udp() {
-  asio::error_code ec;
-  rtp_.close(ec);
-  rtcp_.close(ec);
-  udp_read_pending_ = false;
+  video_.udp.close();
+  if (audio_) audio_->udp.close();
 }
 
 void RtspTransport::setup(bool tcp) {
   tcp_ = tcp;
+  video_.set_up = false;
+  if (audio_) audio_->set_up = false;
+  setup_track(video_, tcp);
+}
+
+void RtspTransport::setup_track(Track& track, bool tcp) {
   common::RtspTransportSpec spec;
   spec.tcp = tcp;
   if (tcp) {
-    spec.interleaved = std::pair<uint8_t, uint8_t>{0, 1};
+    // The video on 0-1; the audio on the two channels after the video's.
+    const uint8_t first = &track == &video_
+                              ? 0
+                              : static_cast<uint8_t>(std::min<int>(
+                                    std::max(video_.rtp_channel, video_.rtcp_channel) + 1, 254));
+    track.rtp_channel = first;
+    track.rtcp_channel = static_cast<uint8_t>(first + 1);
+    spec.interleaved = std::pair<uint8_t, uint8_t>{track.rtp_channel, track.rtcp_channel};
   } else {
+    const auto protocol = server_address_.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4();
     std::string error;
-    if (!open_udp_ports(error)) {
-      if (options_.lower == Transport::automatic) {
-        fall_back_to_tcp();  // no UDP ports
-        return;
-      }
-      fail("cannot open UDP ports for RTP and RTCP: " + error);
+    if (!track.udp.open_even_pair(protocol, so_rcvbuf_, error)) {
+      setup_failed(track, tcp, "cannot open UDP ports for RTP and RTCP: " + error, true);
       return;
     }
     asio::error_code ec;
-    const uint16_t port = rtp_.local_endpoint(ec).port();
+    const uint16_t port = track.udp.rtp.local_endpoint(ec).port();
     spec.client_port = std::pair<uint16_t, uint16_t>{port, static_cast<uint16_t>(port + 1)};
   }
   connection_->request(
-      "SETUP", options_.control_url, {{"Transport", common::write_transport(spec)}},
-      [this, tcp](const common::RtspMessage* response) {
+      "SETUP", track.control_url, {{"Transport", common::write_transport(spec)}},
+      [this, &track, tcp](const common::RtspMessage* response) {
         if (!response || closed_) return;
         if (response->status != 200) {
           const std::string status = std::to_string(response->status) + " " + response->reason;
-          if (!tcp && options_.lower == Transport::automatic) {
-            fall_back_to_tcp();  // the server refused UDP
-            return;
-          }
           if (response->status == 401) {
-            fail("the RTSP server refused the credentials at SETUP (" + status + ")");
+            setup_failed(track, tcp,
+                         "the RTSP server refused the credentials at SETUP (" + status + ")", true);
             return;
           }
-          fail(std::string("the RTSP server refused SETUP with RTP over ") + (tcp ? "TCP" : "UDP") +
-               " (" + status + ")" +
-               (response->status == 461 ? std::string(": try --transport ") + (tcp ? "udp" : "tcp")
-                                        : std::string()));
+          setup_failed(track, tcp,
+                       std::string("the RTSP server refused SETUP") +
+                           (&track == &video_ ? "" : " of the audio") + " with RTP over " +
+                           (tcp ? "TCP" : "UDP") + " (" + status + ")" +
+                           (response->status == 461
+                                ? std::string(": try --transport ") + (tcp ? "udp" : "tcp")
+                                : std::string()),
+                       true);
           return;
         }
         const auto session = response->header("Session");
         const auto parsed_session = session ? common::parse_session(*session) : std::nullopt;
-        if (!parsed_session) {
-          fail("the RTSP server's SETUP answer has no Session header");
-          return;
+        if (&track == &video_) {
+          if (!parsed_session) {
+            fail("the RTSP server's SETUP answer has no Session header");
+            return;
+          }
+          // The audio's SETUP carries it: one session for both tracks.
+          connection_->set_session(parsed_session->id);
+          if (parsed_session->timeout_s && *parsed_session->timeout_s > 0)
+            session_timeout_ = std::chrono::seconds(*parsed_session->timeout_s);
         }
-        connection_->set_session(parsed_session->id);
-        if (parsed_session->timeout_s && *parsed_session->timeout_s > 0)
-          session_timeout_ = std::chrono::seconds(*parsed_session->timeout_s);
         const auto transport = response->header("Transport");
         const auto spec = transport ? common::parse_transport(*transport) : std::nullopt;
         if (tcp) {
           if (spec && spec->interleaved) {
-            rtp_channel_ = spec->interleaved->first;
-            rtcp_channel_ = spec->interleaved->second;
+            track.rtp_channel = spec->interleaved->first;
+            track.rtcp_channel = spec->interleaved->second;
           }
         } else {
           if (!spec || !spec->server_port) {
-            fail("the RTSP server's SETUP answer names no server_port for UDP");
+            setup_failed(track, tcp, "the RTSP server's SETUP answer names no server_port for UDP",
+                         false);
             return;
           }
           asio::ip::address address = server_address_;
@@ -185,10 +169,33 @@ void RtspTransport::setup(bool tcp) {
             const auto source = asio::ip::make_address(*spec->source, ec);
             if (!ec) address = source;
           }
-          server_rtcp_ = asio::ip::udp::endpoint(address, spec->server_port->second);
+          track.server_rtcp = asio::ip::udp::endpoint(address, spec->server_port->second);
         }
-        play();
+        track.set_up = true;
+        setup_next(track);
       });
+}
+
+void RtspTransport::setup_failed(Track& track, bool tcp, const std::string& why, bool fall_back) {
+  if (fall_back && !tcp && options_.lower == Transport::automatic) {
+    fall_back_to_tcp();  // no UDP ports, or the server refused UDP
+    return;
+  }
+  if (&track == &video_) {
+    fail(why);
+    return;
+  }
+  // The user asked for the stream, not for its sound.
+  std::fprintf(stderr, "flowcast-client: %s; playing the video without its audio\n", why.c_str());
+  track.udp.close();
+  setup_next(track);
+}
+
+void RtspTransport::setup_next(const Track& track) {
+  if (&track == &video_ && audio_)
+    setup_track(*audio_, tcp_);
+  else
+    play();
 }
 
 void RtspTransport::play() {
@@ -206,14 +213,17 @@ void RtspTransport::play() {
                            int size = 0;
                            socklen_t length = sizeof size;
                            const int fd =
-                               tcp_ ? connection_->native_handle() : rtp_.native_handle();
+                               tcp_ ? connection_->native_handle() : video_.udp.rtp.native_handle();
                            if (fd >= 0) ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length);
                            events_->on_connected(size);
                          }
                          schedule_keepalive();
                          if (!tcp_) {
-                           do_read_udp();
-                           do_read_rtcp();
+                           for (Track* track : {&video_, audio_ ? &*audio_ : nullptr}) {
+                             if (!track || !track->set_up) continue;
+                             do_read_udp(*track);
+                             do_read_rtcp(*track);
+                           }
                            if (options_.lower == Transport::automatic) {
                              udp_wait_.expires_after(RtspOptions::kAutoUdpWait);
                              udp_wait_.async_wait([this](const asio::error_code& e) {
@@ -228,7 +238,7 @@ void RtspTransport::play() {
 // The transport then in use is in the metrics and the summary.
 void RtspTransport::fall_back_to_tcp() {
   udp_wait_.cancel();
-  if (playing_) {
+  if (playing_ || video_.set_up) {
     connection_->request("TEARDOWN", options_.url.without_credentials(), {}, nullptr);
     playing_ = false;
   }
@@ -249,69 +259,88 @@ void RtspTransport::schedule_keepalive() {
 
 void RtspTransport::on_frame(const common::InterleavedFrame& frame) {
   if (!tcp_ || !playing_) return;
-  if (frame.channel != rtp_channel_ && frame.channel != rtcp_channel_) return;
-  if (frame.channel == rtp_channel_) media_seen_ = true;
+  bool media = false;
+  bool ours = false;
+  for (const Track* track : {&video_, audio_ ? &*audio_ : nullptr}) {
+    if (!track || !track->set_up) continue;
+    media = media || frame.channel == track->rtp_channel;
+    ours = ours || media || frame.channel == track->rtcp_channel;
+  }
+  if (!ours) return;
+  if (media) media_seen_ = true;
   if (!deliver(frame.data)) connection_->set_reading(false);
 }
 
-void RtspTransport::do_read_udp() {
-  if (udp_read_pending_ || closed_ || !reading() || tcp_ || !rtp_.is_open()) return;
-  udp_read_pending_ = true;
-  rtp_.async_wait(asio::ip::udp::socket::wait_read, [this](const asio::error_code& e) {
-    udp_read_pending_ = false;
+void RtspTransport::do_read_udp(Track& track) {
+  UdpStreamSockets& udp = track.udp;
+  if (udp.rtp_read_pending || closed_ || !reading() || tcp_ || !udp.rtp.is_open()) return;
+  udp.rtp_read_pending = true;
+  udp.rtp.async_wait(asio::ip::udp::socket::wait_read, [this, &track](const asio::error_code& e) {
+    UdpStreamSockets& udp = track.udp;
+    udp.rtp_read_pending = false;
     if (e == asio::error::operation_aborted || closed_ || tcp_) return;
     if (e) {
       fail("UDP receive failed: " + e.message());
       return;
     }
     const int err = reader_.read(
-        rtp_.native_handle(), [this] { return !closed_ && reading() && !tcp_; },
+        udp.rtp.native_handle(), [this] { return !closed_ && reading() && !tcp_; },
         [this](std::span<const uint8_t> d) {
           media_seen_ = true;
           deliver(d);
           return !closed_;
         },
-        [this](uint32_t drops) { events_->on_kernel_drops(drops); });
+        [this, &udp](uint32_t drops) {
+          // The receiver keeps one running count: both tracks' together.
+          udp.kernel_drops = drops;
+          events_->on_kernel_drops(video_.udp.kernel_drops +
+                                   (audio_ ? audio_->udp.kernel_drops : 0));
+        });
     if (closed_ || tcp_) return;
     if (err) {
       fail(std::string("UDP receive failed: ") + std::strerror(err));
       return;
     }
     events_->on_read_done();
-    do_read_udp();
+    do_read_udp(track);
   });
 }
 
-void RtspTransport::do_read_rtcp() {
-  if (!rtcp_.is_open()) return;
-  rtcp_.async_receive(asio::buffer(rtcp_buffer_), [this](const asio::error_code& e, size_t n) {
-    if (e || closed_ || tcp_) return;
-    const std::span<const uint8_t> packet(rtcp_buffer_.data(), n);
-    // RTCP is read whatever the receiver said: it is small, and it carries
-    // the BYE.
-    if (common::is_rtcp(packet))
-      deliver(packet);
-    else
-      events_->on_stray();
-    if (!closed_) do_read_rtcp();
-  });
+void RtspTransport::do_read_rtcp(Track& track) {
+  UdpStreamSockets& udp = track.udp;
+  if (!udp.rtcp.is_open()) return;
+  udp.rtcp.async_receive(asio::buffer(udp.rtcp_buffer),
+                         [this, &track](const asio::error_code& e, size_t n) {
+                           if (e || closed_ || tcp_) return;
+                           const std::span<const uint8_t> packet(track.udp.rtcp_buffer.data(), n);
+                           // RTCP is read whatever the receiver said: it is small, and it
+                           // carries the BYE.
+                           if (common::is_rtcp(packet))
+                             deliver(packet);
+                           else
+                             events_->on_stray();
+                           if (!closed_) do_read_rtcp(track);
+                         });
 }
 
+// The receiver's RTCP goes on the video's channel or port.
 bool RtspTransport::write(RtcpPacket packet) {
   if (closed_ || !playing_) return false;
-  if (tcp_) return connection_->send_frame(rtcp_channel_, packet);
-  if (!server_rtcp_ || !rtcp_.is_open()) return false;
+  if (tcp_) return connection_->send_frame(video_.rtcp_channel, packet);
+  if (!video_.server_rtcp || !video_.udp.rtcp.is_open()) return false;
   asio::error_code ec;
-  rtcp_.send_to(asio::buffer(packet.data(), packet.size()), *server_rtcp_, 0, ec);
+  video_.udp.rtcp.send_to(asio::buffer(packet.data(), packet.size()), *video_.server_rtcp, 0, ec);
   return !ec;
 }
 
 void RtspTransport::resume_reading() {
   if (!connection_) return;
-  if (tcp_)
+  if (tcp_) {
     connection_->set_reading(true);
-  else
-    do_read_udp();
+    return;
+  }
+  for (Track* track : {&video_, audio_ ? &*audio_ : nullptr})
+    if (track && track->set_up) do_read_udp(*track);
 }
 
 KernelQueue RtspTransport::sample_kernel() {
@@ -319,7 +348,8 @@ KernelQueue RtspTransport::sample_kernel() {
   if (tcp_)
     return connection_->is_open() ? probe_receive_queue(connection_->native_handle(), true)
                                   : KernelQueue{};
-  return rtp_.is_open() ? probe_receive_queue(rtp_.native_handle(), false) : KernelQueue{};
+  return video_.udp.rtp.is_open() ? probe_receive_queue(video_.udp.rtp.native_handle(), false)
+                                  : KernelQueue{};
 }
 
 void RtspTransport::close() {

@@ -10,9 +10,17 @@
 namespace flowcast::client {
 
 std::unique_ptr<RtpTransport> make_transport(const ClientOptions& options, asio::io_context& io) {
-  if (options.listen)
-    return std::make_unique<ListenTransport>(io, *options.listen, options.so_rcvbuf);
-  if (options.rtsp) return std::make_unique<RtspTransport>(io, *options.rtsp, options.so_rcvbuf);
+  // --no-audio: the audio is neither bound nor set up.
+  if (options.listen) {
+    ListenOptions listen = *options.listen;
+    if (!options.audio()) listen.audio.reset();
+    return std::make_unique<ListenTransport>(io, std::move(listen), options.so_rcvbuf);
+  }
+  if (options.rtsp) {
+    RtspOptions rtsp = *options.rtsp;
+    if (!options.audio()) rtsp.audio.reset();
+    return std::make_unique<RtspTransport>(io, std::move(rtsp), options.so_rcvbuf);
+  }
   switch (options.transport) {
     case Transport::tcp:
       return std::make_unique<TcpTransport>(io, options.host, options.port, options.so_rcvbuf);

@@ -145,6 +145,8 @@ void read_aac_fmtp(const FmtpItems& items, FormatParameters& p) {
     }
   }
   if (!hbr) throw FormatParameterError("mpeg4-generic without mode=AAC-hbr");
+  // RFC 3640 §4.1: config is required; raw AAC does not decode without it.
+  if (p.config.empty()) throw FormatParameterError("mpeg4-generic without config=");
 }
 
 std::vector<std::vector<uint8_t>> packetize_aac_payloads(std::span<const uint8_t> unit,

@@ -1,8 +1,10 @@
-// SDP (RFC 8866) for one video stream over RTP in one of flowcast's payload
+// SDP (RFC 8866) for a video stream over RTP in one of flowcast's payload
 // formats (media/payload/payload_format.hpp: H.264 as RFC 6184 §8 describes
-// it, H.265 as RFC 7798 §7): the writer behind flowcast-server --sdp, and the
-// parser behind flowcast-client --listen. The payload format writes and
-// reads its own a=fmtp; this file knows no codec. Text in, text out: no
+// it, H.265 as RFC 7798 §7), and an audio stream beside it (AAC as RFC 3640
+// §4.1, Opus as RFC 7587 §7): the writer behind flowcast-server --sdp and
+// DESCRIBE, and the reader behind flowcast-client --listen and RTSP. The
+// payload format writes and reads its own a=fmtp; these files know no
+// codec (writer: sdp.cpp; reader: sdp_reader.cpp). Text in, text out: no
 // sockets, no files.
 //
 // The parser reads what real senders write (ffmpeg's -sdp_file, GStreamer,
@@ -33,8 +35,8 @@ class SdpError : public std::runtime_error {
 
 inline constexpr size_t kMaxSdpBytes = 64 * 1024;
 
-// One stream as an SDP describes it: the video, or (written only) an audio
-// stream beside it.
+// One stream as an SDP describes it: the video, or an audio stream beside
+// it.
 struct SdpDescription {
   // The m= media: "video", or "audio" for an audio payload format
   // (find_audio_payload_format).
@@ -42,7 +44,7 @@ struct SdpDescription {
   uint64_t session_id = 0;                       // o= sess-id and sess-version
   std::string origin_address = "127.0.0.1";      // o= unicast-address
   std::string connection_address = "127.0.0.1";  // c=; IPv6 when it holds ':'
-  uint16_t port = 0;                             // m=video: where the RTP goes
+  uint16_t port = 0;  // m=: where the RTP goes (0 in most RTSP DESCRIBEs)
   // a=rtcp: RTCP's port when it is not the RTP port + 1 (RFC 3550 §11).
   std::optional<uint16_t> rtcp_port;
   bool rtcp_mux = false;  // a=rtcp-mux: RTCP shares the RTP port (RFC 5761)
@@ -54,7 +56,8 @@ struct SdpDescription {
   // clock is the stream's sample rate (AAC).
   uint32_t clock_rate = 90000;
   // Audio: the rtpmap's channels (its encoding parameters), when the
-  // format does not fix them; 0: none written.
+  // format does not fix them; 0: none written. Read: the rtpmap's, 1 when
+  // it names none, the format's when it fixes them (Opus: 2).
   uint32_t channels = 0;
   // AAC: the AudioSpecificConfig (fmtp config=, RFC 3640 §4.1).
   std::vector<uint8_t> config;
@@ -66,8 +69,9 @@ struct SdpDescription {
   // codes), in order.
   std::vector<std::vector<uint8_t>> parameter_sets;
   // a=control (RFC 2326 Appendix C.1.1) of the video, or else of the
-  // session: the URL an RTSP client sets the stream up with, absolute or
-  // relative to the base. Empty when absent; written when set.
+  // session (audio: of its own section only): the URL an RTSP client sets
+  // the stream up with, absolute or relative to the base. Empty when
+  // absent; written when set.
   std::string control;
   // a=range:npt=0-END (RFC 2326 Appendix C.1.5): a stored file's length in
   // seconds, so players can show it and seek; absent for a live stream.
@@ -116,5 +120,35 @@ std::string write_sdp(std::span<const SdpDescription> streams);
 // it), packetization-mode 2 (interleaved), or sprop-parameter-sets that are
 // not base64 of non-empty NAL units (or more than kMaxParameterSets of them).
 SdpDescription parse_sdp(std::string_view text);
+
+// A session as an SDP describes it: the video, as parse_sdp reads it, and
+// the audio flowcast can play beside it.
+struct SdpSession {
+  SdpDescription video;
+  // The first m=audio section with an RTP/AVP or RTP/AVPF profile that has
+  // a payload type whose rtpmap (or, without one, its RFC 3551 §6 static
+  // assignment: 0 is PCMU/8000) names an audio payload format
+  // (find_audio_payload_format), at the format's clock rate if it fixes one
+  // (Opus: 48000; AAC: the rtpmap's rate, the sample rate), with channels in
+  // 1..255 and an a=fmtp the format's read_fmtp reads (AAC: mode=AAC-hbr,
+  // and config= is the AudioSpecificConfig). media is "audio"; its c= (or
+  // the session's), port, a=rtcp, a=rtcp-mux and a=control are its own.
+  // nullopt when there is none: an SDP whose audio flowcast cannot play
+  // still plays its video.
+  std::optional<SdpDescription> audio;
+  // Why the SDP's audio is not played, for a line to the user ("its audio
+  // is MP4A-LATM/44100/2, which flowcast does not play (it plays AAC
+  // (mpeg4-generic) or Opus (opus))"); empty when audio is set or the SDP
+  // has no m=audio.
+  std::string audio_ignored;
+};
+
+// parse_sdp, and the audio. Throws SdpError for what parse_sdp does (a line
+// not of the form x=value anywhere), and for nothing else in an m=audio
+// section: a line there it cannot read (a bad
+// port, c=, a=rtpmap or a=rtcp) only skips that section, and says so in
+// audio_ignored. Bounded as parse_sdp is: one audio section is held at a
+// time.
+SdpSession parse_sdp_session(std::string_view text);
 
 }  // namespace flowcast::media

@@ -102,6 +102,58 @@ void make_sdp(const std::string& ffmpeg_sdp, const AccessUnit& keyframe) {
                   "a=rtpmap:96 H264/90000\na=rtcp:5009\n"));
   seed(t, "no-fmtp-single-nal",
        text_bytes("v=0\nm=video 5004 RTP/AVP 96\nc=IN IP6 ::1\na=rtpmap:96 H264/90000\n"));
+  // A video and the audio beside it (parse_sdp_session).
+  seed(t, "ffmpeg-video-aac",
+       text_bytes("v=0\r\n"
+                  "o=- 0 0 IN IP4 127.0.0.1\r\n"
+                  "s=No Name\r\n"
+                  "t=0 0\r\n"
+                  "m=video 5004 RTP/AVP 96\r\n"
+                  "c=IN IP4 127.0.0.1\r\n"
+                  "a=rtpmap:96 H264/90000\r\n"
+                  "a=fmtp:96 packetization-mode=1; "
+                  "sprop-parameter-sets=Z2QADazZQUH7ARAAAAMAEAAAAwPA8UKZYA==,aO+Pyw==; "
+                  "profile-level-id=64000D\r\n"
+                  "m=audio 5006 RTP/AVP 97\r\n"
+                  "c=IN IP4 127.0.0.1\r\n"
+                  "a=rtpmap:97 MPEG4-GENERIC/44100/2\r\n"
+                  "a=fmtp:97 "
+                  "profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3; "
+                  "config=121056E500\r\n"));
+  seed(t, "gstreamer-describe-aac",
+       text_bytes("v=0\r\n"
+                  "o=- 1 1 IN IP4 127.0.0.1\r\n"
+                  "s=Session streamed with GStreamer\r\n"
+                  "t=0 0\r\n"
+                  "a=control:*\r\n"
+                  "m=video 0 RTP/AVP 96\r\n"
+                  "c=IN IP4 0.0.0.0\r\n"
+                  "a=rtpmap:96 H264/90000\r\n"
+                  "a=fmtp:96 "
+                  "packetization-mode=1;sprop-parameter-sets=Z2QADazZQUH7ARAAAAMAEAAAAwPA8UKZYA==,"
+                  "aO+Pyw==;profile-level-id=64000d\r\n"
+                  "a=control:stream=0\r\n"
+                  "m=audio 0 RTP/AVP 97\r\n"
+                  "c=IN IP4 0.0.0.0\r\n"
+                  "a=rtpmap:97 MPEG4-GENERIC/44100/2\r\n"
+                  "a=fmtp:97 "
+                  "streamtype=5;profile-level-id=2;mode=AAC-hbr;config=121056e500;sizelength=13;"
+                  "indexlength=3;indexdeltalength=3\r\n"
+                  "a=control:stream=1\r\n"));
+  seed(t, "latm-then-opus-rtcp-mux",
+       text_bytes("v=0\n"
+                  "c=IN IP4 127.0.0.1\n"
+                  "m=video 5004 RTP/AVP 96\n"
+                  "a=rtpmap:96 H264/90000\n"
+                  "m=audio 5006 RTP/AVP 97\n"
+                  "a=rtpmap:97 MP4A-LATM/44100/2\n"
+                  "a=fmtp:97 profile-level-id=41;cpresent=0;config=400024203fc0\n"
+                  "m=audio 5008 RTP/AVPF 0 111\n"
+                  "c=IN IP6 ::1\n"
+                  "a=rtpmap:111 opus/48000/2\n"
+                  "a=rtcp-mux\n"
+                  "a=rtcp:5011\n"
+                  "a=control:audio\n"));
 }
 
 void make_sdp_boundaries() {

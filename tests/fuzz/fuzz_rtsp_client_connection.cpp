@@ -1,6 +1,7 @@
 // Fuzz target: the client's end of an RTSP connection, client::RtspConnection
-// under the real client::RtspTransport (SETUP, PLAY, the fallback from UDP
-// to TCP, interleaved media and RTCP) or the real client::describe_rtsp
+// under the real client::RtspTransport (SETUP of the video and, with an
+// audio track, of the audio, PLAY, the fallback from UDP to TCP,
+// interleaved media and RTCP) or the real client::describe_rtsp
 // (DESCRIBE and its SDP), reading a server's byte stream in chunks. The one
 // piece without a socket is the RtspByteStream: it connects at once, hands
 // the input over in chunks (then the end of the stream), and collects what
@@ -11,7 +12,8 @@
 // Input: byte 0: chunk size ((h & 15) + 1) << ((h >> 4) & 7) bytes; byte 1:
 // bits 0..1 what runs (RtspTransport over TCP, over UDP, --transport auto,
 // or describe_rtsp), bit 2 with credentials, bit 3 RTCP sent after every
-// read; then the server's bytes.
+// read, bit 4 an audio track to set up beside the video; then the server's
+// bytes.
 // Asserts: what the client writes reads back (RtspStreamReader, default
 // RtspLimits) as requests with CSeq 1, 2, 3... and User-Agent, answers to
 // the server's requests, and RTCP frames; a Session header names a session
@@ -216,6 +218,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   : mode == 2 ? client::Transport::automatic
                               : client::Transport::tcp;
   options.control_url = "rtsp://camera.example:8554/live/trackID=0";
+  if (setup & 16) {
+    client::AudioStreamOptions audio;
+    audio.format = &media::aac_payload_format();
+    audio.clock_rate = 44100;
+    audio.channels = 2;
+    audio.config = {0x12, 0x10};
+    audio.control_url = "rtsp://camera.example:8554/live/trackID=1";
+    options.audio = std::move(audio);
+  }
   std::vector<uint8_t> written;
   auto make = [&](asio::io_context& io) {
     return std::make_unique<MemoryStream>(io, input, chunk, written);

@@ -103,6 +103,9 @@ TEST_CASE("the AAC fmtp says AAC-hbr and its config, and reads back", "[unit][pa
   FormatParameters other;
   CHECK_THROWS_AS(aac.read_fmtp(fmtp_items("mode=AAC-lbr; sizelength=6"), other),
                   FormatParameterError);
+  // RFC 3640 §4.1: config is required.
+  CHECK_THROWS_AS(aac.read_fmtp(fmtp_items("mode=AAC-hbr; sizelength=13"), other),
+                  FormatParameterError);
   CHECK(find_audio_payload_format("MPEG4-GENERIC") == &aac);
   CHECK(find_audio_payload_format(AV_CODEC_ID_AAC) == &aac);
   // Never a video format.

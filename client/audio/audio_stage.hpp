@@ -1,0 +1,132 @@
+#pragma once
+// The audio thread ("fc-audio"): the audio stream's decode and output. It
+// takes the audio's access units (RTP timestamps: an Opus packet, an AAC
+// packet's access units) from the audio's ReceiveBuffer as the audio's
+// PlayoutPolicy lets them go, depacketizes them (the format's depacketizer
+// hands each frame's size), decodes them (media::AudioDecoder), and queues
+// the sound on the AudioSink (SDL's device, or the null device headless) so
+// that each sample reaches the listener when the audio's PlayoutClock says
+// its media time is due:
+//  - the first sound, and the first after an underrun, is preceded by
+//    silence up to its due time (not counted: nothing was played late);
+//  - a stretch of the timeline that no packet filled (lost, late, or
+//    discarded by the overflow policy) is concealed: the decoder's own
+//    concealment where it has one (Opus through libopus), else silence
+//    (W3C webrtc-stats concealedSamples, silentConcealedSamples,
+//    concealmentEvents);
+//  - sound that would reach the listener more than kLateTolerance after its
+//    due time (the sink ran ahead: a stall moved the clock on) loses
+//    samples at its start (removedSamplesForAcceleration); sound due more
+//    than kLateTolerance after the sink would play it gets silence before it
+//    (insertedSamplesForDeceleration).
+// It records, for each stretch queued, which media time each sample index
+// carries, so media_time_at() tells what the listener hears at a time: the
+// A/V offset's audio side.
+//
+// Threads: start() spawns the audio thread; stop() and the readers are for
+// any thread.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "client/playout/playout_clock.hpp"
+#include "client/playout/playout_policy.hpp"
+#include "client/playout/receive_buffer.hpp"
+#include "client/render/audio_sink.hpp"
+#include "client/transport/audio_stream_options.hpp"
+
+namespace flowcast::client {
+
+// The W3C webrtc-stats counters of an inbound audio stream (RTCInboundRtpStreamStats,
+// §8.6 of webrtc-stats), in sample frames: samples of all channels at one
+// instant count once, as the spec says for several channels.
+struct AudioCounters {
+  // Samples decoded or concealed and handed to the output (includes
+  // concealed_samples).
+  uint64_t total_samples_received = 0;
+  // Samples synthesized for lost or rejected input (W3C concealedSamples).
+  uint64_t concealed_samples = 0;
+  // Of those, silent ones (W3C silentConcealedSamples).
+  uint64_t silent_concealed_samples = 0;
+  // Concealed samples synthesized after a sample that was not (W3C
+  // concealmentEvents).
+  uint64_t concealment_events = 0;
+  // Samples added to slow playout down (W3C insertedSamplesForDeceleration).
+  uint64_t inserted_samples_for_deceleration = 0;
+  // Samples removed to speed playout up (W3C removedSamplesForAcceleration).
+  uint64_t removed_samples_for_acceleration = 0;
+  // totalSamplesReceived in seconds at the stream's rate (W3C totalSamplesDuration).
+  double total_samples_duration_s = 0;
+  uint64_t frames_decoded = 0;    // coded frames handed to the decoder
+  uint64_t frames_rejected = 0;   // of those, refused by it (concealed)
+  uint64_t units_taken = 0;       // access units taken from the buffer
+  uint64_t units_incomplete = 0;  // of those, missing packets
+  AudioUnderruns underruns;       // the output ran dry while playing
+  AudioLevel level;               // the last ~50 ms queued
+};
+
+class AudioStage {
+ public:
+  // Sound further than this from its due time is moved (see above).
+  static constexpr std::chrono::milliseconds kLateTolerance{40};
+  // Units are released this long before they are due: the decode and the
+  // output's own queue.
+  static constexpr std::chrono::milliseconds kOutputLead{60};
+
+  // Borrows buffer, policy and clock (the audio's own); owns sink. The
+  // stream's format must be an audio payload format. Throws
+  // std::invalid_argument, or media::AvError when FFmpeg has no decoder
+  // for it.
+  AudioStage(const AudioStreamOptions& stream, ReceiveBuffer& buffer, const PlayoutPolicy& policy,
+             PlayoutClock& clock, std::unique_ptr<AudioSink> sink);
+  ~AudioStage();
+
+  // Opens the output and starts the audio thread. Throws AudioSinkError
+  // when the output cannot open.
+  void start();
+  // Stops and joins; closes the output. Idempotent.
+  void stop();
+  // Mutes or unmutes the output (timing unchanged). Any thread.
+  void mute(bool muted);
+  bool muted() const { return sink_->muted(); }
+
+  AudioCounters counters() const;
+  // What the listener hears at `when`: the media time (90 kHz ticks on the
+  // audio buffer's timeline) of the sample that reaches the output then;
+  // nullopt before any sound or outside what was queued.
+  std::optional<int64_t> media_time_at(SteadyTime when) const;
+  const AudioStreamOptions& stream() const { return stream_; }
+  // The decoder's name ("libopus", "aac"); empty before start().
+  std::string decoder_name() const;
+  // Where the sound taken so far ends, on the buffer's timeline (90 kHz);
+  // nullopt before any. Any thread.
+  std::optional<int64_t> taken_through() const;
+  // What is queued on the output and not yet played.
+  std::chrono::nanoseconds output_queued() const { return sink_->queued_duration(); }
+
+ private:
+  void run();
+
+  const AudioStreamOptions stream_;
+  ReceiveBuffer& buffer_;
+  const PlayoutPolicy& policy_;
+  PlayoutClock& clock_;
+  std::unique_ptr<AudioSink> sink_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+
+  mutable std::mutex mutex_;
+  // --- Protected by mutex_.
+  AudioCounters counters_;
+  std::string decoder_name_;
+  // The sample index where the current stretch began, and its media time.
+  std::optional<std::pair<uint64_t, int64_t>> anchor_;
+  std::optional<int64_t> taken_through_;
+};
+
+}  // namespace flowcast::client

@@ -1,0 +1,73 @@
+#pragma once
+// Lip sync: the A/V offset of each picture shown, and the video kept on the
+// audio's clock. Audio is the master while it plays (as in ffplay): a
+// picture's offset is what the listener hears when it is shown, against the
+// picture, both placed on the sender's wall clock through their streams'
+// RTCP sender reports (RFC 3550 §6.4.1: one CNAME, so equal NTP times are
+// the same instant, whatever each stream's RTP timestamp base):
+//
+//   offset = NTP(audio heard at the picture's display) − NTP(the picture)
+//
+// in ms, positive when the audio is early (it plays a later instant than
+// the picture shows). Its magnitude is summarized (mean, p50, p95, max),
+// and so is the share of time outside ITU-R BT.1359's detectability window
+// (audio no more than 45 ms early nor 125 ms late), each picture counting
+// for the time until the next one.
+//
+// Correction: when the median offset of the last kWindow pictures is beyond
+// kCorrectAbove, the video's playout clock moves by it, so later pictures
+// are due when their sound is heard: the render stage then drops the
+// pictures already due (audio early) or holds the one shown (audio late).
+// kCorrectAbove (15 ms) sits well inside BT.1359's window and below ffplay's
+// smallest threshold (AV_SYNC_THRESHOLD_MIN, 40 ms), so a clean run stays
+// within ±20 ms; the median keeps one late wake-up from moving the clock.
+//
+// Pure: times and sync points are handed in. Threads: the render thread.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "client/metrics/av_sync_figures.hpp"
+#include "client/playout/playout_clock.hpp"
+#include "client/transport/stream_receiver.hpp"
+
+namespace flowcast::client {
+
+class AvSync {
+ public:
+  static constexpr double kAudioEarlyLimitMs = 45;   // ITU-R BT.1359: detectable beyond
+  static constexpr double kAudioLateLimitMs = -125;  // ITU-R BT.1359: detectable beyond
+  static constexpr std::chrono::milliseconds kCorrectAbove{15};
+  static constexpr size_t kWindow = 5;
+  // Offsets kept for the summary: the first this many pictures (over 9 h at
+  // 30 fps, 8 MB), so a long session's memory stays bounded.
+  static constexpr size_t kMaxPictures = 1'000'000;
+
+  // A picture of video timestamp `video_pts` (90 kHz, the video buffer's
+  // timeline) shown at `shown`; `audio_ts` is the audio heard then (90 kHz,
+  // the audio buffer's timeline; AudioStage::media_time_at), nullopt when
+  // none. The sync points are each stream's last sender report. Returns the
+  // move to apply to the video's clock (PlayoutClock::shift: later when
+  // positive), or nullopt. frame_interval_90k: the video's.
+  std::optional<std::chrono::microseconds> on_shown(int64_t video_pts, SteadyTime shown,
+                                                    const std::optional<SyncPoint>& video,
+                                                    const std::optional<SyncPoint>& audio,
+                                                    std::optional<int64_t> audio_ts,
+                                                    int64_t frame_interval_90k);
+  AvSyncFigures figures() const;
+
+ private:
+  std::vector<double> offsets_ms_;  // every picture measured (signed)
+  std::vector<double> window_;      // since the last correction
+  std::optional<SteadyTime> last_shown_;
+  bool last_outside_ = false;
+  std::chrono::nanoseconds measured_time_{0};
+  std::chrono::nanoseconds outside_time_{0};
+  uint64_t measured_ = 0;
+  uint64_t corrections_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t repeated_ = 0;
+};
+
+}  // namespace flowcast::client

@@ -1,0 +1,101 @@
+// flowcast-client plays a file's sound beside its video: over RTSP (TCP
+// interleaved and UDP), with AAC (44.1 kHz stereo) and Opus, it decodes the
+// whole track on a clean loopback, conceals nothing, and keeps the video
+// bit-exact; with --no-audio the metrics have no audio block.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "integration/rtsp_server_fixture.hpp"
+#include "support/binaries.hpp"
+#include "support/frame_conservation.hpp"
+#include "support/process.hpp"
+
+using namespace flowcast::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// 2 s of H.264 (320x240, 30 fps) and a stereo 440 Hz tone: AAC at 44.1 kHz
+// in MP4, or Opus (48 kHz) in Matroska.
+void make_clip(const std::string& path, bool opus) {
+  REQUIRE(run_shell(std::string("ffmpeg -nostdin -v error -y -f lavfi -i "
+                                "testsrc2=size=320x240:rate=30 -f lavfi -i sine=frequency=440:"
+                                "sample_rate=") +
+                    (opus ? "48000" : "44100") +
+                    " -t 2 -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a " +
+                    (opus ? "libopus" : "aac") + " -ac 2 '" + path + "'") == 0);
+}
+
+// The audio track's length in samples: the samples ffmpeg decodes from it.
+double track_samples(const std::string& clip, const TempDir& dir) {
+  REQUIRE(run_shell("ffprobe -v error -select_streams a:0 -show_entries frame=nb_samples -of "
+                    "csv=p=0 '" +
+                    clip + "' > '" + dir.file("track.txt") + "'") == 0);
+  std::istringstream in(read_file(dir.file("track.txt")));
+  double samples = 0;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) samples += std::stod(line);
+  REQUIRE(samples > 0);
+  return samples;
+}
+
+}  // namespace
+
+TEST_CASE("flowcast-client decodes a file's whole sound track over RTSP, and its video bit-exact",
+          "[integration][rtsp][audio]") {
+  const std::string lower = GENERATE("tcp", "udp");
+  const bool opus = GENERATE(false, true);
+  INFO("--transport " << lower << (opus ? ", Opus" : ", AAC"));
+  TempDir dir;
+  const std::string clip = dir.file(opus ? "clip.mkv" : "clip.mp4");
+  make_clip(clip, opus);
+  RtspServer server(dir, clip);
+  Process client({kClient, server.url(), "--transport", lower, "--headless", "--framemd5",
+                  dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  const auto code = client.wait_for(30s);
+  INFO(client.log());
+  INFO(server.log());
+  REQUIRE(code == 0);
+  const json m = read_client_metrics(dir.file("m.json"));
+  INFO(m.dump(1));
+  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  REQUIRE(m["audio"].is_object());
+  const json& a = m["audio"];
+  CHECK(a["sample_rate"] == (opus ? 48000 : 44100));
+  CHECK(a["channels"] == 2);
+  CHECK(a["packets"]["lost"] == 0);
+  CHECK(a["frames_rejected"] == 0);
+  CHECK(a["concealedSamples"] == 0);
+  // The whole track: within one packet (an AAC frame is 1024 samples, an
+  // Opus packet 960) of its length, plus the encoder's priming that a
+  // container's duration leaves out.
+  const double expected = track_samples(clip, dir);
+  const double got = a["totalSamplesReceived"].get<double>();
+  CHECK(std::abs(got - expected) <= 2 * 1024);
+  CHECK(a["totalSamplesDuration"].get<double>() == Approx(got / (opus ? 48000 : 44100)));
+  server.finish(dir);
+}
+
+TEST_CASE("flowcast-client --no-audio plays the video of a file with sound and no audio block",
+          "[integration][rtsp][audio]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mp4");
+  make_clip(clip, false);
+  RtspServer server(dir, clip);
+  Process client({kClient, server.url(), "--transport", "tcp", "--headless", "--no-audio",
+                  "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  const auto code = client.wait_for(30s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+  const json m = read_client_metrics(dir.file("m.json"));
+  CHECK(m["audio"].is_null());
+  CHECK(m["packets"]["lost"] == 0);
+  server.finish(dir);
+}
