@@ -85,7 +85,15 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       av_sync_(!options_.buffer_adaptive),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet),
       timeline_(launched) {
-  if (const AudioStreamOptions* audio = options_.audio()) {
+  const AudioStreamOptions* audio = options_.audio();
+  if (audio && audio->payload_type == options_.payload_type()) {
+    // Its packets could not be told from the video's by payload type.
+    std::fprintf(stderr,
+                 "flowcast-client: the sound has the video's payload type (%u); video only\n",
+                 static_cast<unsigned>(audio->payload_type));
+    audio = nullptr;
+  }
+  if (audio) {
     try {
       audio_ = std::make_unique<AudioPlayback>(
           *audio, AudioPlaybackConfig{
@@ -103,7 +111,7 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
         if (av_sync_.video_follows())
           clock_.shift(*shift);
         else
-          audio_->clock().shift(-*shift);
+          audio_->stage().retime(-*shift);
       });
     } catch (const std::exception& e) {
       std::fprintf(stderr, "flowcast-client: the %s sound cannot be played (%s); video only\n",

@@ -19,9 +19,11 @@ std::unique_ptr<AudioSink> make_sink(const AudioStreamOptions& stream, bool head
   if (headless) return std::make_unique<NullAudioSink>();
   auto sdl = std::make_unique<SdlAudioSink>();
   try {
+    // Tried here, opened for good by the stage's start().
     sdl->open(stream.clock_rate, stream.channels);
+    sdl->close();
     return sdl;
-  } catch (const AudioSinkError& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "flowcast-client: %s; the sound is played to a null device instead\n",
                  e.what());
   }

@@ -27,10 +27,13 @@
 // any thread.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -39,6 +42,7 @@
 #include "client/playout/receive_buffer.hpp"
 #include "client/render/audio_sink.hpp"
 #include "client/transport/audio_stream_options.hpp"
+#include "media/codec/audio_decoder.hpp"
 
 namespace flowcast::client {
 
@@ -62,26 +66,37 @@ struct AudioCounters {
   uint64_t removed_samples_for_acceleration = 0;
   // totalSamplesReceived in seconds at the stream's rate (W3C totalSamplesDuration).
   double total_samples_duration_s = 0;
-  uint64_t frames_decoded = 0;    // coded frames handed to the decoder
-  uint64_t frames_rejected = 0;   // of those, refused by it (concealed)
-  uint64_t units_taken = 0;       // access units taken from the buffer
-  uint64_t units_incomplete = 0;  // of those, missing packets
-  AudioUnderruns underruns;       // the output ran dry while playing
-  AudioLevel level;               // the last ~50 ms queued
+  uint64_t frames_decoded = 0;   // coded frames handed to the decoder
+  uint64_t frames_rejected = 0;  // refused by it (concealed), or beyond kMaxFramesPerUnit
+  uint64_t frames_rejected_beyond_unit = 0;  // of those, beyond kMaxFramesPerUnit (dropped)
+  uint64_t units_taken = 0;                  // access units taken from the buffer
+  uint64_t units_incomplete = 0;             // of those, missing packets
+  AudioUnderruns underruns;                  // the output ran dry while playing
+  AudioLevel level;                          // the last ~50 ms queued
 };
 
 class AudioStage {
  public:
   // Sound further than this from its due time is moved (see above).
   static constexpr std::chrono::milliseconds kLateTolerance{40};
-  // Units are released this long before they are due: the decode and the
-  // output's own queue.
+  // Sound is queued on the output this long before it is due (the access
+  // units leave the buffer earlier; the audio thread waits), so the output
+  // holds little more than this and its level meter shows what is heard.
   static constexpr std::chrono::milliseconds kOutputLead{60};
+  // The most silence put before one block: a sender's timestamps may step
+  // far ahead, and what it makes the client allocate stays bounded.
+  static constexpr std::chrono::milliseconds kMaxInserted{500};
+  // The coded frames decoded of one access unit at most (an RFC 3640
+  // packet may hold many); the rest are dropped as rejected, not concealed.
+  static constexpr size_t kMaxFramesPerUnit = 64;
+  // Stretches of sound queued that media_time_at() remembers.
+  static constexpr size_t kMaxStretches = 256;
 
-  // Borrows buffer, policy and clock (the audio's own); owns sink. The
-  // stream's format must be an audio payload format. Throws
-  // std::invalid_argument, or media::AvError when FFmpeg has no decoder
-  // for it.
+  // Borrows buffer, policy and clock (the audio's own); owns sink. Opens
+  // the decoder. Throws std::invalid_argument for a stream it cannot play
+  // (no audio payload format, a rate outside 8000-192000 Hz, channels
+  // outside 1-8), media::AvError when FFmpeg has no decoder for it or it
+  // does not open (an AAC config it cannot read).
   AudioStage(const AudioStreamOptions& stream, ReceiveBuffer& buffer, const PlayoutPolicy& policy,
              PlayoutClock& clock, std::unique_ptr<AudioSink> sink);
   ~AudioStage();
@@ -91,18 +106,25 @@ class AudioStage {
   void start();
   // Stops and joins; closes the output. Idempotent.
   void stop();
-  // Mutes or unmutes the output (timing unchanged). Any thread.
-  void mute(bool muted);
-  bool muted() const { return sink_->muted(); }
+  // Mutes or unmutes the output (timing unchanged): done by the audio
+  // thread at its next block. Any thread.
+  void mute(bool muted) { mute_requested_ = muted; }
+  bool muted() const { return mute_requested_.load(); }
+  // Moves the audio's playout by `delta` (later when positive): its clock
+  // moves, and the audio thread inserts that much silence (later) or drops
+  // that much sound (earlier) before its next block, counted as W3C
+  // insertedSamplesForDeceleration / removedSamplesForAcceleration. Any
+  // thread; what is not done yet adds up.
+  void retime(std::chrono::microseconds delta) { retime_us_ += delta.count(); }
 
   AudioCounters counters() const;
   // What the listener hears at `when`: the media time (90 kHz ticks on the
   // audio buffer's timeline) of the sample that reaches the output then;
-  // nullopt before any sound or outside what was queued.
+  // nullopt before any sound, in silence put in, or past what was queued.
   std::optional<int64_t> media_time_at(SteadyTime when) const;
   const AudioStreamOptions& stream() const { return stream_; }
-  // The decoder's name ("libopus", "aac"); empty before start().
-  std::string decoder_name() const;
+  // The decoder's name ("libopus", "aac").
+  std::string decoder_name() const { return decoder_name_; }
   // Where the sound taken so far ends, on the buffer's timeline (90 kHz);
   // nullopt before any. Any thread.
   std::optional<int64_t> taken_through() const;
@@ -110,22 +132,39 @@ class AudioStage {
   std::chrono::nanoseconds output_queued() const { return sink_->queued_duration(); }
 
  private:
+  // A stretch of the output: from `start` to `end` (steady clock), the
+  // sound of media time `ts_90k` on (nullopt: silence put in).
+  struct Stretch {
+    SteadyTime start;
+    SteadyTime end;
+    std::optional<int64_t> ts_90k;
+  };
+
   void run();
+  // Waits until `until` or stop(); false when stopped.
+  bool wait_until(SteadyTime until);
+  // Queues pcm (whole sample frames) on the output as a stretch of media
+  // time ts_90k (nullopt: silence).
+  void queue(std::span<const int16_t> pcm, std::optional<int64_t> ts_90k);
 
   const AudioStreamOptions stream_;
   ReceiveBuffer& buffer_;
   const PlayoutPolicy& policy_;
   PlayoutClock& clock_;
   std::unique_ptr<AudioSink> sink_;
+  std::unique_ptr<media::AudioDecoder> decoder_;
+  std::string decoder_name_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> mute_requested_{false};
+  std::atomic<int64_t> retime_us_{0};
+  std::mutex wait_mutex_;
+  std::condition_variable wait_cv_;
 
   mutable std::mutex mutex_;
   // --- Protected by mutex_.
   AudioCounters counters_;
-  std::string decoder_name_;
-  // The sample index where the current stretch began, and its media time.
-  std::optional<std::pair<uint64_t, int64_t>> anchor_;
+  std::deque<Stretch> stretches_;
   std::optional<int64_t> taken_through_;
 };
 

@@ -40,14 +40,16 @@ std::optional<std::chrono::microseconds> AvSync::on_shown(int64_t video_pts, Ste
   last_offset_ms_ = offset_ms;
   if (offsets_ms_.size() < kMaxPictures) offsets_ms_.push_back(offset_ms);
   last_outside_ = offset_ms > kAudioEarlyLimitMs || offset_ms < kAudioLateLimitMs;
+  if (hold_until_ && shown < *hold_until_) return std::nullopt;
   window_.push_back(offset_ms);
-  if (window_.size() < kWindow) return std::nullopt;
+  if (window_.size() < (corrections_ == 0 ? kFirstWindow : kWindow)) return std::nullopt;
   std::vector<double> sorted = window_;
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted[sorted.size() / 2];
-  window_.erase(window_.begin());
+  if (window_.size() >= kWindow) window_.erase(window_.begin());
   if (std::abs(median) <= static_cast<double>(kCorrectAbove.count())) return std::nullopt;
   window_.clear();
+  hold_until_ = shown + kHoldOff;
   ++corrections_;
   const double frame_ms = static_cast<double>(std::max<int64_t>(frame_interval_90k, 1)) / 90.0;
   const auto frames = static_cast<uint64_t>(std::abs(median) / frame_ms);

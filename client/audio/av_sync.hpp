@@ -14,7 +14,8 @@
 // (audio no more than 45 ms early nor 125 ms late), each picture counting
 // for the time until the next one.
 //
-// Correction: when the median offset of the last kWindow pictures is beyond
+// Correction: when the median offset of the last kWindow pictures (the first
+// time kFirstWindow) is beyond
 // kCorrectAbove, the video's playout clock moves by it, so later pictures
 // are due when their sound is heard: the render stage then drops the
 // pictures already due (audio early) or holds the one shown (audio late).
@@ -49,6 +50,12 @@ class AvSync {
   static constexpr double kAudioLateLimitMs = -125;  // ITU-R BT.1359: detectable beyond
   static constexpr std::chrono::milliseconds kCorrectAbove{15};
   static constexpr size_t kWindow = 5;
+  // The first correction needs fewer: the two clocks started apart is the
+  // likeliest offset, and every picture shown before it counts.
+  static constexpr size_t kFirstWindow = 3;
+  // After a correction, none for this long: its effect reaches the
+  // measurement through the output's queue first.
+  static constexpr std::chrono::milliseconds kHoldOff{1000};
   // Offsets kept for the summary: the first this many pictures (over 9 h at
   // 30 fps, 8 MB), so a long session's memory stays bounded.
   static constexpr size_t kMaxPictures = 1'000'000;
@@ -75,6 +82,7 @@ class AvSync {
   std::vector<double> offsets_ms_;  // every picture measured (signed)
   std::vector<double> window_;      // since the last correction
   std::optional<SteadyTime> last_shown_;
+  std::optional<SteadyTime> hold_until_;
   bool last_outside_ = false;
   std::chrono::nanoseconds measured_time_{0};
   std::chrono::nanoseconds outside_time_{0};

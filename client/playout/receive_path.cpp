@@ -25,8 +25,8 @@ uint32_t checked_rate(uint32_t clock_rate) {
 
 // a * b / c rounded toward minus infinity.
 int64_t scale_floor(int64_t a, int64_t b, int64_t c) {
-  const int64_t p = a * b;
-  return p >= 0 ? p / c : -((-p + c - 1) / c);
+  const __int128 p = static_cast<__int128>(a) * b;
+  return static_cast<int64_t>(p >= 0 ? p / c : -((-p + c - 1) / c));
 }
 }  // namespace
 

@@ -69,6 +69,10 @@ void NetworkSource::follow_candidate(SteadyTime now) {
   bye_seen_ = false;
   bye_timer_.cancel();
   path_.restart();
+  {
+    std::lock_guard lock(mutex_);
+    video_sync_.reset();  // the old sender's mapping
+  }
   count([&](SourceCounters& counters) {
     ++counters.ssrc_changes;
     counters.foreign_ssrc -= std::min<uint64_t>(counters.foreign_ssrc, earlier.size());

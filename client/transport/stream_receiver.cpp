@@ -27,6 +27,11 @@ bool StreamReceiver::on_rtp(const common::RtpView& rtp, size_t wire,
   const uint32_t ssrc = rtp.header.ssrc;
   if (!ssrc_) {
     ssrc_ = ssrc;
+  } else if (ssrc == *ssrc_ && bye_seen_) {
+    // After its BYE the stream has ended (its path too).
+    std::lock_guard lock(mutex_);
+    ++counters_.after_bye;
+    return true;
   } else if (ssrc != *ssrc_) {
     std::lock_guard lock(mutex_);
     // After its BYE the stream has ended (its path too): nothing follows.
@@ -83,6 +88,7 @@ void StreamReceiver::on_bye(std::span<const uint32_t> ssrcs) {
     std::lock_guard lock(mutex_);
     if (counters_.bye) return;
     counters_.bye = true;
+    bye_seen_ = true;
   }
   path_.end();
 }

@@ -61,6 +61,7 @@ struct StreamReceiverCounters {
   uint64_t ssrc_changes = 0;  // a new SSRC followed
   uint64_t padding = 0;       // packets without payload (RFC 3550 §5.1 P bit)
   bool bye = false;           // the sender said BYE
+  uint64_t after_bye = 0;     // its packets after that, dropped
 };
 
 class StreamReceiver {
@@ -96,6 +97,7 @@ class StreamReceiver {
   ReceivePath& path_;
   // --- Network thread only.
   std::optional<uint32_t> ssrc_;
+  bool bye_seen_ = false;
   std::chrono::steady_clock::time_point last_media_{};
   std::vector<EarlyReport> early_reports_;  // before the first packet
   mutable std::mutex mutex_;
