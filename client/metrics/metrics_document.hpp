@@ -312,15 +312,14 @@ struct MetricsDocument {
   QoeFigures qoe;
   ClientLoad client_load;
   JitterBufferFigures jitter_buffer;
-  std::optional<AudioFigures> audio;  // null without an audio stream
+  std::optional<AudioFigures> audio;     // null without an audio stream
   std::optional<AvSyncFigures> av_sync;  // null without an audio stream
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MetricsDocument, schema, transport, config,
                                                 duration_ms, session, startup_ms, stalls,
                                                 rebuffering_ratio, freezes, packets, frames, buffer,
                                                 kernel, latency_ms, quality, snapshots, timeline,
-                                                qoe, client_load, jitter_buffer, audio,
-                                                av_sync)
+                                                qoe, client_load, jitter_buffer, audio, av_sync)
 
 // Where readers find figures in a file: the one list of JSON pointers for
 // code that reads files as they come (flowcast-report), checked against the
