@@ -99,7 +99,8 @@ void make_rtcp() {
   common::write_nack(common::GenericNack{0xC11E0001, 0x5EED0001, {7, 8, 30}}, compound);
   seed(t, "compound-rr-pli-nack", compound);
   // The server's first report of a session with audio: SR, SDES, APP "FCSD".
-  compound = packet(common::write_sender_report, sr);
+  compound = packet(common::write_sender_report,
+                    common::SenderReport{0x5EED0001, 0xE1234567'89ABCDEF, 90000, 1000, 1'200'000});
   common::write_sdes_cname(0x5EED0001, "0123456789abcdef01234567", compound);
   const std::string sdp = "v=0\r\ns=flowcast\r\nm=audio 0 RTP/AVP 97\r\n";
   common::write_app({.ssrc = 0x5EED0001,
