@@ -8,6 +8,7 @@
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
 #include "media/payload/payload_format.hpp"
+#include "media/sdp/sdp.hpp"
 
 namespace flowcast::client {
 
@@ -55,13 +56,28 @@ std::optional<SyncPoint> NetworkSource::video_sync_point() const {
 }
 
 void NetworkSource::add_audio(uint8_t payload_type, ReceivePath& path) {
-  audio_ = std::make_unique<StreamReceiver>(payload_type, path);
+  if (audio_owned_) return;
+  audio_owned_ = std::make_unique<StreamReceiver>(payload_type, path);
+  StreamReceiver* receiver = audio_owned_.get();
+  audio_view_.store(receiver);
   path.on_drain([this] {
     asio::post(io_, [this] {
       audio_blocked_ = false;
       apply_reading();
     });
   });
+  asio::post(io_, [this, receiver] {
+    audio_ = receiver;
+    // A stream that ended before is over for the audio too.
+    if (status_ == SourceStatus::ended || status_ == SourceStatus::failed) audio_->path().end();
+  });
+}
+
+std::optional<AudioStreamOptions> NetworkSource::take_described_audio() {
+  std::lock_guard lock(mutex_);
+  auto audio = std::move(described_audio_);
+  described_audio_.reset();
+  return audio;
 }
 
 void NetworkSource::on_audio_rtp(const common::RtpView& rtp, size_t wire) {
@@ -240,6 +256,7 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
   }
   count([](SourceCounters& c) { ++c.rtcp_received; });
   last_heard_ = Clock::now();
+  if (options_.describes_in_band) on_apps(*rtcp);
   for (const auto& sr : rtcp->sender_reports) {
     on_sender_report(sr, Clock::now());
     if (audio_) audio_->on_sender_report(sr, Clock::now());
@@ -279,6 +296,39 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
       if (!e) finish_stream();
     });
   }
+}
+
+void NetworkSource::on_apps(const common::RtcpCompound& rtcp) {
+  if (rtcp.malformed_apps > 0)
+    count([&](SourceCounters& c) { c.malformed += rtcp.malformed_apps; });
+  for (const auto& app : rtcp.apps) {
+    if (described_ || audio_) return;
+    if (app.name != common::kAppSessionDescription || app.subtype != 0) continue;
+    // The sender played; before any media, the server this client reached.
+    if (media_ssrc_ ? app.ssrc != *media_ssrc_ : !transport_->traits().sends_feedback) continue;
+    on_description(app.data);
+  }
+}
+
+void NetworkSource::on_description(std::span<const uint8_t> data) {
+  std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  while (!text.empty() && text.back() == '\0') text.remove_suffix(1);  // the 32-bit padding
+  std::optional<AudioStreamOptions> audio;
+  try {
+    const media::SdpSession session = media::parse_sdp_session(text);
+    if (session.audio) audio = audio_stream_options(*session.audio);
+  } catch (const media::SdpError&) {
+    count([](SourceCounters& c) { ++c.malformed; });
+    return;
+  }
+  described_ = true;
+  // The video's own payload type cannot be the audio's.
+  if (!audio || audio->payload_type == payload_type_) return;
+  {
+    std::lock_guard lock(mutex_);
+    described_audio_ = std::move(audio);
+  }
+  changed();
 }
 
 void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
