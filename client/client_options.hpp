@@ -77,6 +77,10 @@ struct ClientOptions {
     return nullptr;
   }
 
+  // flowcast-server's own TCP and UDP carry no SDP: the session's audio is
+  // learnt from its in-band description (RTCP APP "FCSD"), unless --no-audio.
+  bool audio_in_band() const { return !no_audio && !listen && !rtsp; }
+
   microseconds rebuffer_or_default() const { return rebuffer.value_or(buffer); }
 };
 

@@ -38,7 +38,8 @@ SourceOptions source_options(const ClientOptions& o) {
   return {.payload_type = o.payload_type(),
           .payload_format = o.payload_format,
           .nack = o.nack,
-          .consumer_pause = o.consumer_pause};
+          .consumer_pause = o.consumer_pause,
+          .describes_in_band = o.audio_in_band()};
 }
 
 DecodeOptions decode_options(const ClientOptions& o) {
@@ -85,40 +86,7 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       av_sync_(!options_.buffer_adaptive),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet),
       timeline_(launched) {
-  const AudioStreamOptions* audio = options_.audio();
-  if (audio && audio->payload_type == options_.payload_type()) {
-    // Its packets could not be told from the video's by payload type.
-    std::fprintf(stderr,
-                 "flowcast-client: the sound has the video's payload type (%u); video only\n",
-                 static_cast<unsigned>(audio->payload_type));
-    audio = nullptr;
-  }
-  if (audio) {
-    try {
-      audio_ = std::make_unique<AudioPlayback>(
-          *audio, AudioPlaybackConfig{
-                      .buffer = buffer_config(options_),
-                      .playout = PlayoutConfig{options_.buffer, options_.rebuffer_or_default()},
-                      .headless = options_.headless});
-      source_.add_audio(audio->payload_type, audio_->path());
-      // Lip sync: each picture shown is measured against the sound heard,
-      // and the video's clock follows the audio's.
-      render_.on_shown([this](int64_t pts, SteadyTime when) {
-        const auto shift =
-            av_sync_.on_shown(pts, when, source_.video_sync_point(), source_.audio()->sync_point(),
-                              audio_->stage().media_time_at(when), render_.frame_interval_90k());
-        if (!shift) return;
-        if (av_sync_.video_follows())
-          clock_.shift(*shift);
-        else
-          audio_->stage().retime(-*shift);
-      });
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "flowcast-client: the %s sound cannot be played (%s); video only\n",
-                   std::string(audio->format ? audio->format->display_name : "").c_str(), e.what());
-      audio_.reset();
-    }
-  }
+  if (const AudioStreamOptions* audio = options_.audio()) open_audio(*audio);
   facts_.config = metrics_config(options_);
   facts_.transport = options_.transport;
   facts_.protocol = session_protocol(options_);
@@ -134,6 +102,42 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
   source_.on_change([this] { renderer_->wake(); });
   std::lock_guard lock(stop_mutex);
   stop_wakes = renderer_.get();
+}
+
+bool Player::open_audio(const AudioStreamOptions& audio) {
+  if (audio.payload_type == options_.payload_type()) {
+    // Its packets could not be told from the video's by payload type.
+    std::fprintf(stderr,
+                 "flowcast-client: the sound has the video's payload type (%u); video only\n",
+                 static_cast<unsigned>(audio.payload_type));
+    return false;
+  }
+  try {
+    audio_ = std::make_unique<AudioPlayback>(
+        audio, AudioPlaybackConfig{
+                   .buffer = buffer_config(options_),
+                   .playout = PlayoutConfig{options_.buffer, options_.rebuffer_or_default()},
+                   .headless = options_.headless});
+    source_.add_audio(audio.payload_type, audio_->path());
+    // Lip sync: each picture shown is measured against the sound heard,
+    // and the video's clock follows the audio's.
+    render_.on_shown([this](int64_t pts, SteadyTime when) {
+      const auto shift =
+          av_sync_.on_shown(pts, when, source_.video_sync_point(), source_.audio()->sync_point(),
+                            audio_->stage().media_time_at(when), render_.frame_interval_90k());
+      if (!shift) return;
+      if (av_sync_.video_follows())
+        clock_.shift(*shift);
+      else
+        audio_->stage().retime(-*shift);
+    });
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flowcast-client: the %s sound cannot be played (%s); video only\n",
+                 std::string(audio.format ? audio.format->display_name : "").c_str(), e.what());
+    audio_.reset();
+    return false;
+  }
 }
 
 Player::~Player() {
@@ -170,6 +174,11 @@ int Player::run() {
 
 std::optional<int> Player::step(SteadyTime now) {
   note_edges(now);
+  // Over flowcast's own TCP and UDP the audio is known once the sender has
+  // described the session in band (the source's on_change woke the loop).
+  if (!audio_)
+    if (auto described = source_.take_described_audio(); described && open_audio(*described))
+      audio_->start();
   if (stop_requested_) {
     facts_.ended_by = EndedBy::signal;
     return 0;

@@ -69,6 +69,11 @@ class Player {
   // --listen the sender's first packet.
   SteadyTime startup_from() const;
   void finish();
+  // Builds the audio's playback for `audio`, routes its packets to it and
+  // measures lip sync against it; false (said on stderr, audio_ left empty)
+  // when it cannot be played. In the constructor (an SDP's audio) or, for
+  // an audio described in band, on the render thread while the loop runs.
+  bool open_audio(const AudioStreamOptions& audio);
 
   ClientOptions options_;
   std::unique_ptr<Renderer> renderer_;
@@ -82,7 +87,8 @@ class Player {
   std::unique_ptr<QualityMeter> quality_;  // --reference, --snapshot, --frames
   RenderStage render_;
   DecodeStage decode_;
-  // The audio stream, when the session has one the client can play.
+  // The audio stream, when the session has one the client can play (render
+  // thread; from the start, or once described in band).
   std::unique_ptr<AudioPlayback> audio_;
   AvSync av_sync_;  // render thread: the A/V offset, the video kept on the audio
   StatusLine status_line_;

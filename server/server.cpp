@@ -110,6 +110,9 @@ void Server::publish_description() {
   for (const auto& stream : source_->description().streams)
     if (stream.sdp) streams.push_back(*stream.sdp);
   if (rtsp_ && !rtsp_->has_description()) rtsp_->set_description(streams);
+  // The SDP a session of several streams sends in band over flowcast's own
+  // TCP and UDP, where no DESCRIBE or file reaches the client.
+  if (description_.empty() && streams.size() > 1) description_ = media::write_sdp(streams);
   if (sdp_ && !sdp_->written()) {
     sdp_->write(streams);
     log("wrote the SDP to " + sdp_->path());
@@ -155,6 +158,7 @@ SessionSource Server::session_source() const {
                          .clock_rate = streams[k].clock_rate(),
                          .enabled = true,
                          .marker_starts_talkspurt = streams[k].format->marker_starts_talkspurt});
+  s.description = description_;
   s.mtu = options_.mtu;
   s.pacing = options_.pacing;
   s.link = options_.link;

@@ -104,7 +104,10 @@ class Server : public SessionHost {
   std::unique_ptr<UdpService> udp_;
   std::unique_ptr<RtspListener> rtsp_;  // --rtsp-port
   std::unique_ptr<MediaSource> source_;
-  std::optional<SdpFile> sdp_;                      // --sdp, until written
+  std::optional<SdpFile> sdp_;  // --sdp, until written
+  // The source's streams as one SDP, for sessions that describe themselves
+  // in band (SessionSource::description); empty with one stream.
+  std::string description_;
   std::optional<asio::ip::udp::endpoint> push_to_;  // --push
   std::shared_ptr<Session> push_;
   std::set<std::shared_ptr<Session>> sessions_;

@@ -50,7 +50,8 @@ class RenderStage {
   std::optional<SteadyTime> next_due();
 
   // Calls shown(pts_90k, now) after each picture shown (render thread):
-  // what the A/V offset is measured on. Call before the first show_due().
+  // what the A/V offset is measured on. Call on the render thread, before
+  // show_due() or between its calls.
   void on_shown(std::function<void(int64_t, SteadyTime)> shown) { shown_ = std::move(shown); }
 
   const RenderStats& stats() const { return stats_; }

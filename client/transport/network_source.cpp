@@ -55,12 +55,20 @@ std::optional<SyncPoint> NetworkSource::video_sync_point() const {
 }
 
 void NetworkSource::add_audio(uint8_t payload_type, ReceivePath& path) {
-  audio_ = std::make_unique<StreamReceiver>(payload_type, path);
+  if (audio_owned_) return;
+  audio_owned_ = std::make_unique<StreamReceiver>(payload_type, path);
+  StreamReceiver* receiver = audio_owned_.get();
+  audio_view_.store(receiver);
   path.on_drain([this] {
     asio::post(io_, [this] {
       audio_blocked_ = false;
       apply_reading();
     });
+  });
+  asio::post(io_, [this, receiver] {
+    audio_ = receiver;
+    // A stream that ended before is over for the audio too.
+    if (status_ == SourceStatus::ended || status_ == SourceStatus::failed) audio_->path().end();
   });
 }
 
@@ -240,6 +248,7 @@ void NetworkSource::on_rtcp(std::span<const uint8_t> packet) {
   }
   count([](SourceCounters& c) { ++c.rtcp_received; });
   last_heard_ = Clock::now();
+  if (options_.describes_in_band) on_apps(*rtcp);
   for (const auto& sr : rtcp->sender_reports) {
     on_sender_report(sr, Clock::now());
     if (audio_) audio_->on_sender_report(sr, Clock::now());

@@ -28,7 +28,13 @@
 //  - the stream ends on the sender's BYE (as the transport's traits say),
 //    or after its silence; a transport's failure fails it. Any RTCP from
 //    the sender is a sign of life: its sender reports keep a session alive
-//    through a gap in the source, and go to the SenderClock, if one is set.
+//    through a gap in the source, and go to the SenderClock, if one is set;
+//  - over flowcast-server's own TCP and UDP (SourceOptions::
+//    describes_in_band), the session's description: the SDP in the RTCP APP
+//    "FCSD" of the sender played (or, before any media, of the server
+//    connected to), read once; the audio it names is kept for
+//    take_described_audio(). One that does not parse is counted as
+//    malformed and ignored (a later copy may be read).
 // When the buffer's write() says false (the block policy), and while the
 // consumer is busy (--consumer-pause, the b key), the transport stops
 // reading: over TCP the window closes and the server is held back; over UDP
@@ -49,6 +55,7 @@
 
 #include "client/playout/receive_path.hpp"
 #include "client/playout/sender_clock.hpp"
+#include "client/transport/audio_stream_options.hpp"
 #include "client/transport/rtp_transport.hpp"
 #include "client/transport/stream_receiver.hpp"
 #include "common/rtp/rtcp.hpp"
@@ -88,6 +95,10 @@ struct SourceOptions {
   const media::PayloadFormat* payload_format = nullptr;
   bool nack = false;                            // --nack
   std::optional<common::AtFor> consumer_pause;  // --consumer-pause AT+FOR
+  // flowcast-server's own TCP and UDP without --no-audio: no SDP reaches
+  // the client, so the session's description is read in band (RTCP APP
+  // "FCSD", docs/ARCHITECTURE.md "Media streams on the wire").
+  bool describes_in_band = false;
 };
 
 // A Readable of the packets it plays, piped into the ReceivePath; the
@@ -141,11 +152,18 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   // SSRC other than the video's) goes to `path`, its reports as
   // StreamReceiver says; its backpressure holds the reading as the video's
   // does (one connection carries both: a full buffer stops both). Borrows
-  // path. Call before start(), once.
+  // path. Once (later calls are ignored), from one thread other than the
+  // network thread, before start() or while it runs: the receiver is made
+  // now and posted to the network thread, so the audio's packets that come
+  // before it gets there are counted as foreign_payload_type.
   void add_audio(uint8_t payload_type, ReceivePath& path);
-  // The audio's receiver, nullptr without audio. Its sync_point() and
-  // counters() are for any thread.
-  const StreamReceiver* audio() const { return audio_.get(); }
+  // The audio's receiver (not null from add_audio() on), nullptr without
+  // audio. Its sync_point() and counters() are for any thread.
+  const StreamReceiver* audio() const { return audio_view_.load(); }
+  // The audio the session's in-band description names, once: the first
+  // call after it was read returns it (on_change() tells when), every other
+  // nullopt. Any thread.
+  std::optional<AudioStreamOptions> take_described_audio();
   // The video's last sender report as a sync point; nullopt before one.
   // Any thread.
   std::optional<SyncPoint> video_sync_point() const;
@@ -175,6 +193,10 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   void on_read_done() override;
 
   void on_rtcp(std::span<const uint8_t> packet);
+  // The APP packets of one compound: the session's description, if it is
+  // one of the sender's and none was read yet (describes_in_band).
+  void on_apps(const common::RtcpCompound& rtcp);
+  void on_description(std::span<const uint8_t> data);
   void on_rtp(std::span<const uint8_t> packet);
   // A packet of the expected payload type from another SSRC: true when it
   // made that SSRC the one played (the caller then plays the packet).
@@ -233,7 +255,8 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   asio::steady_timer pause_timer_;
   // --- Network thread only.
   uint8_t payload_type_;
-  std::unique_ptr<StreamReceiver> audio_;
+  StreamReceiver* audio_ = nullptr;  // audio_owned_'s, once posted here
+  bool described_ = false;           // the in-band description was read
   bool buffer_blocked_ = false;
   bool audio_blocked_ = false;
   bool consumer_busy_ = false;
@@ -274,8 +297,13 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   std::atomic<SourceStatus> status_{SourceStatus::connecting};
   std::atomic<StreamEnd> stream_end_{StreamEnd::none};
 
+  // --- The thread that calls add_audio(); read through audio_view_.
+  std::unique_ptr<StreamReceiver> audio_owned_;
+  std::atomic<const StreamReceiver*> audio_view_{nullptr};
+
   mutable std::mutex mutex_;
   // --- Protected by mutex_.
+  std::optional<AudioStreamOptions> described_audio_;  // until taken
   std::string error_;
   SourceCounters counters_;
   std::optional<SyncPoint> video_sync_;

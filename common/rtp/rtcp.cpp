@@ -133,6 +133,19 @@ bool parse_transport_feedback(std::span<const uint8_t> body, uint8_t fmt, RtcpCo
   return true;
 }
 
+void parse_app(std::span<const uint8_t> body, uint8_t subtype, RtcpCompound& result) {
+  if (body.size() < 8 || body.size() - 8 > kRtcpMaxAppData) {
+    ++result.malformed_apps;
+    return;
+  }
+  AppPacket app;
+  app.subtype = subtype;
+  app.ssrc = read_u32(body.data());
+  std::copy_n(body.data() + 4, 4, reinterpret_cast<uint8_t*>(app.name.data()));
+  app.data.assign(body.begin() + 8, body.end());
+  result.apps.push_back(std::move(app));
+}
+
 bool parse_payload_feedback(std::span<const uint8_t> body, uint8_t fmt, RtcpCompound& result) {
   if (body.size() < 8) return false;
   if (fmt != kRtcpFmtPli) {
@@ -241,6 +254,17 @@ void write_sdes_cname(uint32_t ssrc, const std::string& cname, std::vector<uint8
   out.insert(out.end(), padded - chunk, 0);
 }
 
+bool write_app(const AppPacket& app, std::vector<uint8_t>& out) {
+  if (app.data.size() > kRtcpMaxAppData) return false;
+  const size_t padded = (app.data.size() + 3) / 4 * 4;
+  put_header(out, app.subtype, kRtcpApplication, 8 + padded);
+  put_u32(out, app.ssrc);
+  out.insert(out.end(), app.name.begin(), app.name.end());
+  out.insert(out.end(), app.data.begin(), app.data.end());
+  out.insert(out.end(), padded - app.data.size(), 0);
+  return true;
+}
+
 std::optional<RtcpCompound> parse_rtcp(std::span<const uint8_t> compound) {
   if (compound.empty()) return std::nullopt;
   RtcpCompound result;
@@ -279,6 +303,9 @@ std::optional<RtcpCompound> parse_rtcp(std::span<const uint8_t> compound) {
         break;
       case kRtcpPayloadFeedback:
         ok = parse_payload_feedback(body, count, result);
+        break;
+      case kRtcpApplication:
+        parse_app(body, count, result);
         break;
       default:
         ++result.unknown;

@@ -1,9 +1,10 @@
 // RTCP codecs: RFC 3550 receiver reports, sender reports (written for tests and
-// peers, parsed for the client), BYE; RFC 4585 PLI (PT 206 FMT 1) and generic
-// NACK (PT 205 FMT 1). Pure byte code. Safe on hostile input: parse never
+// peers, parsed for the client), BYE, APP; RFC 4585 PLI (PT 206 FMT 1) and
+// generic NACK (PT 205 FMT 1). Pure byte code. Safe on hostile input: parse never
 // reads past the buffer and never throws.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -17,6 +18,7 @@ inline constexpr uint8_t kRtcpSenderReport = 200;
 inline constexpr uint8_t kRtcpReceiverReport = 201;
 inline constexpr uint8_t kRtcpSourceDescription = 202;
 inline constexpr uint8_t kRtcpGoodbye = 203;
+inline constexpr uint8_t kRtcpApplication = 204;        // APP, RFC 3550 §6.7
 inline constexpr uint8_t kRtcpTransportFeedback = 205;  // RTPFB
 inline constexpr uint8_t kRtcpPayloadFeedback = 206;    // PSFB
 inline constexpr uint8_t kRtcpFmtGenericNack = 1;
@@ -67,6 +69,24 @@ struct Goodbye {
   std::string reason{};
 };
 
+// RFC 3550 §6.7: an application-defined packet.
+struct AppPacket {
+  uint8_t subtype = 0;  // five bits on the wire
+  uint32_t ssrc = 0;
+  std::array<char, 4> name{};  // four ASCII characters, case-sensitive
+  // The application-dependent data. Written padded with zero bytes to a
+  // 32-bit boundary; read as it is on the wire (padding included), at most
+  // kRtcpMaxAppData bytes.
+  std::vector<uint8_t> data{};
+};
+// The most APP data flowcast writes or reads in one packet (bytes): an SDP
+// of a few streams is well under 1 KiB; a peer cannot make a reader hold
+// more per packet.
+inline constexpr size_t kRtcpMaxAppData = 16 * 1024;
+// flowcast's session description (docs/ARCHITECTURE.md "Media streams on
+// the wire"): subtype 0, the data the session's SDP text (RFC 8866).
+inline constexpr std::array<char, 4> kAppSessionDescription = {'F', 'C', 'S', 'D'};
+
 // Everything found in one compound packet, each kind in wire order.
 struct RtcpCompound {
   std::vector<SenderReport> sender_reports;
@@ -74,7 +94,11 @@ struct RtcpCompound {
   std::vector<PictureLossIndication> plis;
   std::vector<GenericNack> nacks;
   std::vector<Goodbye> byes;
-  size_t unknown = 0;  // well-formed packets of other types/FMTs (SDES, APP, FIR, ...)
+  std::vector<AppPacket> apps;
+  // APP packets skipped, the rest of the compound read: too short for an
+  // SSRC and a name, or more than kRtcpMaxAppData bytes of data.
+  size_t malformed_apps = 0;
+  size_t unknown = 0;  // well-formed packets of other types/FMTs (SDES, FIR, ...)
 };
 
 // All write_* append one or more complete RTCP packets to `out`; concatenating
@@ -102,11 +126,17 @@ void write_goodbye(uint32_t ssrc, const std::string& reason, std::vector<uint8_t
 // streams of one sender share one CNAME, which ties them together for lip
 // sync.
 void write_sdes_cname(uint32_t ssrc, const std::string& cname, std::vector<uint8_t>& out);
+// An APP packet (RFC 3550 §6.7): its data padded with zero bytes to a
+// 32-bit boundary. Appends nothing and returns false when the data is over
+// kRtcpMaxAppData bytes.
+bool write_app(const AppPacket& app, std::vector<uint8_t>& out);
 
 // Parses a compound (or RFC 5506 reduced-size) RTCP packet. Returns nullopt if
 // it is empty or any packet in it is malformed: not version 2, a length that
 // runs past the buffer, a count that does not fit in the length, bad padding.
-// Unknown packet types and feedback FMTs are skipped and counted in `unknown`.
+// Unknown packet types and feedback FMTs are skipped and counted in `unknown`;
+// an APP packet that is whole but unusable (see malformed_apps) is skipped
+// and counted there.
 std::optional<RtcpCompound> parse_rtcp(std::span<const uint8_t> compound);
 
 }  // namespace flowcast::common

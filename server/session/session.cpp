@@ -62,7 +62,12 @@ void Session::begin() {
   stats_.peer = peer();
   started_ = Clock::now();
   feedback_.restart(started_);
-  if (traits_.sender_reports) schedule_sender_report();
+  if (traits_.sender_reports) {
+    // The description before the first media packet: the client knows the
+    // audio when it comes.
+    if (describe_next()) send_sender_report();
+    schedule_sender_report();
+  }
   if (source_.file) {
     file_ = open_file(0);
     timeline_.restart(Clock::now());

@@ -87,6 +87,11 @@ struct SessionSource {
   // ending: an RTSP session lasts until TEARDOWN or its timeout (RFC 2326
   // §A.2), as live555's and GStreamer's servers keep it.
   bool hold_at_end = false;
+  // The session's SDP (RFC 8866; media::write_sdp of every stream, as
+  // DESCRIBE and --sdp write it), sent in band where the transport asks for
+  // it (Traits::describes_in_band) and there is more than one stream. Empty:
+  // not known yet (a live source before its first keyframe), or one stream.
+  std::string description;
 };
 
 // A session composes its parts, each with one job: the Pacer (when a frame's
@@ -258,9 +263,14 @@ class Session final : public std::enable_shared_from_this<Session>,
   // Every kSenderReportInterval, per stream sent: an SR once its media has
   // left (an empty RR before, as RFC 3550 §6.4 has a participant that has
   // sent nothing do); with more than one stream, each with an SDES CNAME,
-  // the same for all (RFC 3550 §6.5.1).
+  // the same for all (RFC 3550 §6.5.1). A session that describes itself in
+  // band sends its first report at begin(), before any media, and the
+  // video's compound carries the APP "FCSD": over TCP once, over UDP with
+  // every report until the client's RTCP shows it is heard.
   void schedule_sender_report();
   void send_sender_report();
+  // The video's next report carries the session's description.
+  bool describe_next() const;
   // Where the session's media clock is at `now`, in 90 kHz ticks on the
   // frames' timeline: a file's pacing clock (held while the transport holds
   // the session back), or the last live frame sent plus the time since.
@@ -281,6 +291,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   // RFC 3550 §6.5.1: one CNAME for every stream of the session (RFC 7022:
   // random), sent with the reports when there is more than one stream.
   std::string cname_;
+  // The description went out (describe_next()), and the client's RTCP has
+  // come since the session began.
+  bool described_ = false;
+  bool client_heard_ = false;
   SessionStats stats_;
   std::chrono::steady_clock::time_point started_;
   bool ended_ = false;

@@ -78,8 +78,24 @@ void Session::send_sender_report() {
       common::write_receiver_report(common::ReceiverReport{s.rtp.ssrc(), {}}, packet);
     }
     if (several) common::write_sdes_cname(s.rtp.ssrc(), cname_, packet);
+    if (k == 0 && describe_next()) {
+      const std::string& sdp = source_.description;
+      described_ = common::write_app(common::AppPacket{.subtype = 0,
+                                                       .ssrc = s.rtp.ssrc(),
+                                                       .name = common::kAppSessionDescription,
+                                                       .data = {sdp.begin(), sdp.end()}},
+                                     packet);
+    }
     send_rtcp(std::move(packet), k);
   }
+}
+
+bool Session::describe_next() const {
+  if (!traits_.describes_in_band || streams_.size() < 2 || source_.description.empty() ||
+      source_.description.size() > common::kRtcpMaxAppData || !streams_[0].enabled)
+    return false;
+  // A datagram may be lost: again until the client is heard.
+  return !described_ || (traits_.kind != Transport::tcp && !client_heard_);
 }
 
 void Session::send_bye(const std::string& reason) {
@@ -103,6 +119,7 @@ void Session::send_bye(const std::string& reason) {
 }
 
 void Session::on_receiver_reports(size_t count) {
+  client_heard_ = true;
   stats_.receiver_reports += count;
 }
 
@@ -117,6 +134,7 @@ void Session::on_report_block(const common::ReportBlock& block, uint32_t arrival
 }
 
 void Session::on_plis(std::span<const common::PictureLossIndication> plis) {
+  client_heard_ = true;
   stats_.plis_received += plis.size();
   // Only a picture can be lost: a PLI about another stream asks nothing.
   const bool video = std::any_of(plis.begin(), plis.end(),
@@ -128,6 +146,7 @@ void Session::on_plis(std::span<const common::PictureLossIndication> plis) {
 }
 
 void Session::on_nacks(std::span<const common::GenericNack> nacks) {
+  client_heard_ = true;
   for (const auto& nack : nacks) {
     ++stats_.nacks_received;
     if (!ended_ && !closing_) answer_nack(stream_of(nack.media_ssrc), nack.lost_sequences);

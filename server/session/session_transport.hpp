@@ -107,6 +107,10 @@ class SessionTransport : public common::Duplex<OutboundPacket, ReceivedRtcp>,
     // length: 2; RFC 2326 §10.12's '$', channel, length: 4), for the bound
     // that NACK answers share with media.
     size_t framing_bytes = 0;
+    // No SDP reaches the client (flowcast's own TCP and UDP): a session of
+    // several streams describes itself in band, in an RTCP APP "FCSD" with
+    // its reports (Session::send_sender_report).
+    bool describes_in_band = false;
   };
 
   // What write_burst() did.

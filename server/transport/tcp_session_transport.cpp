@@ -35,7 +35,8 @@ const SessionTransport::Traits& TcpSessionTransport::traits() const {
                              .sender_reports = true,
                              .watch_silence = true,
                              .bye_on_silence = false,
-                             .framing_bytes = 2};
+                             .framing_bytes = 2,
+                             .describes_in_band = true};
   return traits;
 }
 

@@ -15,7 +15,8 @@ const SessionTransport::Traits& UdpSessionTransport::traits() const {
                              .sender_reports = true,
                              .watch_silence = true,
                              .bye_on_silence = true,
-                             .framing_bytes = 0};
+                             .framing_bytes = 0,
+                             .describes_in_band = true};
   return traits;
 }
 

@@ -137,6 +137,25 @@ void make_network_source(const std::vector<Payloads>& units) {
   Bytes ended = one;
   rtcp(kFirst, 3000 * units.size(), true, ended);
   put("one-sender-bye", k2s, ended);
+  // The same, described in band first (flowcast-server's first report of a
+  // file with sound: RR, SDES, APP "FCSD" with the session's SDP).
+  Bytes described;
+  common::write_receiver_report(common::ReceiverReport{kFirst, {}}, described);
+  common::write_sdes_cname(kFirst, "0123456789abcdef01234567", described);
+  const std::string sdp =
+      "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=flowcast\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+      "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n"
+      "m=audio 0 RTP/AVP 97\r\na=rtpmap:97 mpeg4-generic/44100/2\r\na=fmtp:97 streamtype=5; "
+      "profile-level-id=1; mode=AAC-hbr; sizelength=13; indexlength=3; indexdeltalength=3; "
+      "config=1210\r\n";
+  common::write_app({.ssrc = kFirst,
+                     .name = common::kAppSessionDescription,
+                     .data = Bytes(sdp.begin(), sdp.end())},
+                    described);
+  Bytes described_stream;
+  frame(described, described_stream);
+  described_stream.insert(described_stream.end(), ended.begin(), ended.end());
+  put("described-in-band", k2s, described_stream);
   put("one-sender-closed-without-bye", k2s | (2 << 1), one);
   // The sender restarts under a new SSRC after its BYE: new sequence
   // numbers and timestamps, followed once three packets come in sequence.

@@ -98,6 +98,16 @@ void make_rtcp() {
   common::write_pli(pli, compound);
   common::write_nack(common::GenericNack{0xC11E0001, 0x5EED0001, {7, 8, 30}}, compound);
   seed(t, "compound-rr-pli-nack", compound);
+  // The server's first report of a session with audio: SR, SDES, APP "FCSD".
+  compound = packet(common::write_sender_report,
+                    common::SenderReport{0x5EED0001, 0xE1234567'89ABCDEF, 90000, 1000, 1'200'000});
+  common::write_sdes_cname(0x5EED0001, "0123456789abcdef01234567", compound);
+  const std::string sdp = "v=0\r\ns=flowcast\r\nm=audio 0 RTP/AVP 97\r\n";
+  common::write_app({.ssrc = 0x5EED0001,
+                     .name = common::kAppSessionDescription,
+                     .data = Bytes(sdp.begin(), sdp.end())},
+                    compound);
+  seed(t, "compound-sr-sdes-app", compound);
   // A BYE with a reason and an SDES, as other peers send them.
   seed(t, "bye-with-reason",
        Bytes{0x81, 203, 0, 3, 0x5E, 0xED, 0, 1, 4, 'd', 'o', 'n', 'e', 0, 0, 0});

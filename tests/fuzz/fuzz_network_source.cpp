@@ -5,15 +5,18 @@
 // network thread, as a TCP transport does after a read, then closes. So the
 // datagram demultiplexing (RTP or RTCP, RFC 5761), the SSRC lock and payload
 // type filter, fillers, SSRC switching after a BYE, sender reports and BYE
-// handling, NACKs (--nack) and the buffer's restarts all run as in the
-// client.
+// handling, the session's in-band description (RTCP APP "FCSD", read as
+// over flowcast-server's own TCP), NACKs (--nack) and the buffer's restarts
+// all run as in the client.
 // Input: byte 0: bit 0 --nack; bits 1..2 the overflow policy; bits 3..7:
 // --buffer-max (n + 1) x 100 ms; then the TCP byte stream, fed in reads of
 // up to 1500 bytes (each followed by on_read_done, as after a read).
 // Asserts: the source ends (a BYE then the close: ended; else failed); every
 // RTCP packet it sends parses, and each NACK asks for at most
 // kMaxTrackedGaps packets; the buffer holds at most its bounds after each
-// read, and everything left in it comes out at the end.
+// read, and everything left in it comes out at the end; an audio the
+// description names has an audio payload format, a clock rate, 1..255
+// channels and a payload type other than the video's, and is taken once.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -117,6 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   client::SourceOptions options;
   options.nack = (setup & 1) != 0;
+  options.describes_in_band = true;  // as over flowcast-server's own TCP
   client::ReceiveBufferConfig config;
   config.policy = static_cast<client::OverflowPolicy>((setup >> 1) & 3);
   config.capacity = std::chrono::milliseconds(100) * ((setup >> 3) + 1);
@@ -137,6 +141,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto status = source.status();
     FUZZ_CHECK(status == client::SourceStatus::ended || status == client::SourceStatus::failed);
     source.stop();
+    if (const auto audio = source.take_described_audio()) {
+      FUZZ_CHECK(audio->format != nullptr && audio->clock_rate > 0);
+      FUZZ_CHECK(audio->channels >= 1 && audio->channels <= 255);
+      FUZZ_CHECK(audio->payload_type != options.payload_type);
+      FUZZ_CHECK(!source.take_described_audio());
+    }
     const auto counters = source.counters();
     // Every switch follows packets of the new sender (a BYE alone switches
     // nothing). Whether one was allowed (the played sender's BYE, its

@@ -5,7 +5,10 @@
 // packet of its kind that writes the same bytes; every NACK, written again,
 // parses back to the same set of lost sequences. (Not the same bytes: the
 // writer orders the list from its first entry, and a list spread over more
-// than half the sequence space has no one serial order.)
+// than half the sequence space has no one serial order.) Every APP holds at
+// most kRtcpMaxAppData bytes of data and, written again, parses back to one
+// APP with the same fields and its data padded with zeros to 32 bits (the
+// same bytes when it was whole words).
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -33,7 +36,8 @@ Item rewrite(const Item& item, void (*write)(const Item&, std::vector<uint8_t>&)
   const std::vector<Item>& items = (*parsed).*kind;
   FUZZ_CHECK(items.size() == 1);
   FUZZ_CHECK(parsed->sender_reports.size() + parsed->receiver_reports.size() + parsed->plis.size() +
-                 parsed->nacks.size() + parsed->byes.size() + parsed->unknown ==
+                 parsed->nacks.size() + parsed->byes.size() + parsed->apps.size() +
+                 parsed->malformed_apps + parsed->unknown ==
              1);
   if (same_bytes) {
     std::vector<uint8_t> second;
@@ -55,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(size % 4 == 0);  // every RTCP packet is whole 32-bit words
   const size_t items = compound->sender_reports.size() + compound->receiver_reports.size() +
                        compound->plis.size() + compound->nacks.size() + compound->byes.size() +
-                       compound->unknown;
+                       compound->apps.size() + compound->malformed_apps + compound->unknown;
   FUZZ_CHECK(items >= 1 && items * 4 <= size);
 
   for (const auto& sr : compound->sender_reports) {
@@ -70,6 +74,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& bye : compound->byes) {
     FUZZ_CHECK(bye.ssrcs.size() <= kRtcpMaxCount);
     rewrite(bye, write_bye, &RtcpCompound::byes);
+  }
+  for (const auto& app : compound->apps) {
+    FUZZ_CHECK(app.data.size() <= kRtcpMaxAppData && app.subtype <= 31);
+    std::vector<uint8_t> written;
+    FUZZ_CHECK(write_app(app, written));
+    const auto again = parse_rtcp(written);
+    FUZZ_CHECK(again.has_value() && again->apps.size() == 1 && again->malformed_apps == 0);
+    const AppPacket& back = again->apps.front();
+    FUZZ_CHECK(back.subtype == app.subtype && back.ssrc == app.ssrc && back.name == app.name);
+    std::vector<uint8_t> padded = app.data;
+    padded.resize((padded.size() + 3) / 4 * 4, 0);
+    FUZZ_CHECK(back.data == padded);
   }
   for (const auto& nack : compound->nacks) {
     const auto& lost = nack.lost_sequences;

@@ -72,7 +72,16 @@ bool starts_idr_slice(std::span<const uint8_t> payload) {
 void RtpTally::add(std::span<const uint8_t> packet) {
   if (common::is_rtcp(packet)) {
     ++count_.rtcp;
-    if (auto rtcp = common::parse_rtcp(packet); rtcp && !rtcp->byes.empty()) count_.bye = true;
+    const auto rtcp = common::parse_rtcp(packet);
+    if (!rtcp) return;
+    if (!rtcp->byes.empty()) count_.bye = true;
+    for (const auto& app : rtcp->apps) {
+      if (app.name != common::kAppSessionDescription) continue;
+      if (!count_.packets_before_description) count_.packets_before_description = count_.packets;
+      ++count_.descriptions;
+      description_.assign(app.data.begin(), app.data.end());
+      while (!description_.empty() && description_.back() == '\0') description_.pop_back();
+    }
     return;
   }
   auto rtp = common::parse_rtp(packet);

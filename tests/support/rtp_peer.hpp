@@ -40,6 +40,10 @@ struct RtpCount {
   uint64_t malformed = 0;      // neither RTP nor RTCP
   uint64_t idr_pictures = 0;   // IDR access units among first copies
   bool bye = false;            // the server sent an RTCP BYE
+  // RTCP APP "FCSD" packets (the session's description, sent in band), and
+  // the RTP packets that had come before the first.
+  uint64_t descriptions = 0;
+  std::optional<uint64_t> packets_before_description;
 };
 
 // Counts RTP and RTCP from one server session. A sequence number counts as
@@ -51,6 +55,8 @@ class RtpTally {
   // The server's SSRC, from the first RTP packet.
   std::optional<uint32_t> ssrc() const { return ssrc_; }
   std::optional<uint16_t> first_sequence() const { return first_; }
+  // The text of the last APP "FCSD" (zero padding cut); empty before one.
+  const std::string& description() const { return description_; }
   // The newest sequence number seen (serial order), and with its wraps.
   std::optional<uint16_t> highest_sequence() const { return highest_; }
   uint32_t extended_highest() const;
@@ -59,6 +65,7 @@ class RtpTally {
 
  private:
   RtpCount count_;
+  std::string description_;
   std::optional<uint32_t> ssrc_;
   std::optional<uint16_t> first_;
   std::optional<uint16_t> highest_;
