@@ -100,6 +100,10 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
                               audio_->stage().media_time_at(when), render_.frame_interval_90k());
         if (shift) clock_.shift(*shift);
       });
+      // The beep-and-flash test: the flash as shown, against the beep as heard.
+      render_.on_picture([this](const AVFrame& picture, SteadyTime when) {
+        beep_flash_.on_picture(picture, when);
+      });
     } catch (const std::exception& e) {
       std::fprintf(stderr, "flowcast-client: the %s sound cannot be played (%s); video only\n",
                    std::string(audio->format ? audio->format->display_name : "").c_str(), e.what());
@@ -382,6 +386,7 @@ MetricsDocument Player::metrics() const {
   if (audio_) {
     document.audio = audio_->figures(facts.finished);
     document.av_sync = av_sync_.figures();
+    beep_flash_.fill(audio_->stage().beeps_heard(), *document.av_sync);
   }
   return document;
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "client/audio/beep_flash.hpp"
 #include "media/codec/audio_decoder.hpp"
 
 namespace flowcast::client {
@@ -55,6 +56,7 @@ void AudioStage::stop() {
   stop_ = true;
   buffer_.wake();
   if (thread_.joinable()) thread_.join();
+  note_beeps_played();
   sink_->close();
 }
 
@@ -70,6 +72,23 @@ std::string AudioStage::decoder_name() const {
 std::optional<int64_t> AudioStage::taken_through() const {
   std::lock_guard lock(mutex_);
   return taken_through_;
+}
+
+std::vector<SteadyTime> AudioStage::beeps_heard() const {
+  std::lock_guard lock(mutex_);
+  return beeps_heard_;
+}
+
+void AudioStage::note_beeps_played() {
+  std::lock_guard lock(mutex_);
+  if (beeps_found_.empty()) return;
+  // Played by now: presented_at() tells when it was (exact for the null
+  // sink; a device's estimate), before a later underrun could move it.
+  const uint64_t played = sink_->played_samples();
+  auto it = beeps_found_.begin();
+  for (; it != beeps_found_.end() && *it < played; ++it)
+    if (beeps_heard_.size() < kMaxBeeps) beeps_heard_.push_back(sink_->presented_at(*it));
+  beeps_found_.erase(beeps_found_.begin(), it);
 }
 
 AudioCounters AudioStage::counters() const {
@@ -118,6 +137,7 @@ void AudioStage::run() {
     return static_cast<int64_t>(std::llround(static_cast<double>(samples) * 90'000.0 / rate));
   };
   const int64_t slack = rate / 90'000 + 2;
+  BeepDetector beeps(rate, channels);
   // Where the sound handed on so far ends.
   std::optional<int64_t> next_position;
   bool last_concealed = false;
@@ -149,7 +169,9 @@ void AudioStage::run() {
     }
     const uint64_t first_index = sink_->queued_samples();
     sink_->queue(pcm);
+    const std::vector<uint64_t> found = beeps.push(pcm, first_index);
     std::lock_guard lock(mutex_);
+    beeps_found_.insert(beeps_found_.end(), found.begin(), found.end());
     if (!pcm.empty()) anchor_ = std::make_pair(first_index, to_90k(position));
     counters_.total_samples_received += block.samples;
     counters_.total_samples_duration_s += static_cast<double>(block.samples) / rate;
@@ -175,6 +197,7 @@ void AudioStage::run() {
   };
 
   while (!stop_) {
+    note_beeps_played();
     auto au = buffer_.wait_next(policy_, stop_);
     if (!au) break;
     policy_.note_taken(*au, Clock::now());

@@ -21,7 +21,9 @@
 //    (insertedSamplesForDeceleration).
 // It records, for each stretch queued, which media time each sample index
 // carries, so media_time_at() tells what the listener hears at a time: the
-// A/V offset's audio side.
+// A/V offset's audio side. It also looks for the beep of the pattern's
+// beep-and-flash test in what it queues (BeepDetector) and notes when each
+// beep's first sample reached the output (beeps_heard()).
 //
 // Threads: start() spawns the audio thread; stop() and the readers are for
 // any thread.
@@ -33,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/playout_policy.hpp"
@@ -106,11 +109,19 @@ class AudioStage {
   // Where the sound taken so far ends, on the buffer's timeline (90 kHz);
   // nullopt before any. Any thread.
   std::optional<int64_t> taken_through() const;
+  // When the first sample of each beep found in the sound (BeepDetector)
+  // reached the output, in order; a beep not yet played is not in it. The
+  // first kMaxBeeps. Any thread.
+  std::vector<SteadyTime> beeps_heard() const;
+  static constexpr size_t kMaxBeeps = 100'000;
   // What is queued on the output and not yet played.
   std::chrono::nanoseconds output_queued() const { return sink_->queued_duration(); }
 
  private:
   void run();
+  // Notes when the beeps found and since played reached the output (the
+  // audio thread; stop() before the output closes).
+  void note_beeps_played();
 
   const AudioStreamOptions stream_;
   ReceiveBuffer& buffer_;
@@ -127,6 +138,8 @@ class AudioStage {
   // The sample index where the current stretch began, and its media time.
   std::optional<std::pair<uint64_t, int64_t>> anchor_;
   std::optional<int64_t> taken_through_;
+  std::vector<uint64_t> beeps_found_;    // sample indices not yet played
+  std::vector<SteadyTime> beeps_heard_;  // when each played
 };
 
 }  // namespace flowcast::client

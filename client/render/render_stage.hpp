@@ -52,6 +52,12 @@ class RenderStage {
   // Calls shown(pts_90k, now) after each picture shown (render thread):
   // what the A/V offset is measured on. Call before the first show_due().
   void on_shown(std::function<void(int64_t, SteadyTime)> shown) { shown_ = std::move(shown); }
+  // Calls picture(frame, now) with each picture as it is shown, before the
+  // renderer takes it (render thread; keep it cheap): the beep-and-flash
+  // test looks for its flash. Call before the first show_due().
+  void on_picture(std::function<void(const AVFrame&, SteadyTime)> picture) {
+    picture_ = std::move(picture);
+  }
 
   const RenderStats& stats() const { return stats_; }
   uint64_t skipped() const { return skipped_; }  // skip markers taken
@@ -85,6 +91,7 @@ class RenderStage {
   // The picture at the front when the last pass ended before its due time.
   std::optional<int64_t> awaited_pts_;
   std::function<void(int64_t, SteadyTime)> shown_;
+  std::function<void(const AVFrame&, SteadyTime)> picture_;
 };
 
 }  // namespace flowcast::client
