@@ -33,7 +33,7 @@ class LivePatternSource : public LiveSource {
   // 500 ms buffer, so a late encoder never drains a viewer's buffer.
   static constexpr auto kMaxBehind = std::chrono::milliseconds(250);
   static constexpr int kAudioFrameMs = 20;
-  static constexpr int64_t kAudioBitrate = 64'000;  // bits per second
+  static constexpr int64_t kAudioBitrate = 32'000;  // bits per second: a tone needs little
 
   // Frames are posted to io's thread; format packetizes what config.codec
   // encodes. audio: with the sound stream (the flash is there either way).
