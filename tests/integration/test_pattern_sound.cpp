@@ -4,17 +4,18 @@
 // headless over RTSP with TCP and with UDP, plays the sound and measures the
 // A/V offset as presented from the beep and the flash.
 //
-// What a clean loopback shows (docs/METRICS.md, av_sync.beep_flash_*): once
-// the client's lip sync has settled, every flash is shown within a few ms
-// of its beep (−9 to +10 ms on the development machine, agreeing with the
-// timestamp-based av_sync offset). The first flash can come before the
-// first correction (AvSync moves the video's clock only after kWindow
-// pictures whose median is beyond kCorrectAbove): it was measured up to
-// 35 ms off. So the typical pair (p50) is asserted within ±20 ms, and every
-// pair within 45 ms (the tighter edge of ITU-R BT.1359's detectability
-// window, +45 / −125 ms).
+// What a clean loopback shows (docs/METRICS.md, av_sync.beep_flash_*): with
+// the 320x240 pattern every flash is shown 4 to 7 ms before its beep is
+// heard (audio late, well inside the 15 ms AvSync leaves alone), agreeing
+// with the timestamp-based av_sync offset within a ms, so p95 within
+// ±20 ms is asserted. (With the 1280x720 pattern, whose pictures
+// leave the encoder some 20 ms after their media time and the join's IDR
+// later still, the first flash can come before AvSync's first correction,
+// which waits for 5 pictures whose median is beyond 15 ms: it was measured
+// up to 35 ms off, the later ones within ±10 ms.)
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -49,7 +50,7 @@ TEST_CASE(
     "--no-audio",
     "[integration][rtsp][audio]") {
   const bool audio = GENERATE(true, false);
-  INFO(audio ? "with sound" : "--no-audio");
+  INFO((audio ? "with sound" : "--no-audio"));
   TempDir dir;
   const uint16_t rtsp = free_port();
   std::vector<std::string> extra = {"--rtsp-port", std::to_string(rtsp)};
@@ -98,9 +99,8 @@ TEST_CASE("flowcast-client measures the pattern's beep-and-flash offset as prese
   CHECK(s["beep_flash_pairs"].get<int>() >= 2);
   CHECK(s["beep_flash_pairs"].get<int>() <= s["flashes"].get<int>());
   const json& o = s["beep_flash_offset_ms"];
-  CHECK(o["p50"].get<double>() <= 20);
-  CHECK(o["max"].get<double>() >= o["p95"].get<double>());
-  CHECK(o["p95"].get<double>() >= o["p50"].get<double>());
-  // Every pair within 45 ms: BT.1359's tighter edge.
-  CHECK(o["max"].get<double>() <= 45);
+  CHECK(o["p95"].get<double>() <= 20);
+  CHECK(o["p50"].get<double>() <= o["p95"].get<double>());
+  CHECK(o["p95"].get<double>() <= o["max"].get<double>());
+  CHECK(std::abs(o["mean_signed"].get<double>()) <= o["mean"].get<double>());
 }
