@@ -82,6 +82,7 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
       render_(*renderer_, clock_, quality_.get(), launched),
       decode_(decode_options(options_), path_.buffer(), policy_, render_.queue(),
               [this] { source_.request_keyframe(); }),
+      av_sync_(!options_.buffer_adaptive),
       status_line_(stderr, isatty(fileno(stderr)) != 0, options_.quiet),
       timeline_(launched) {
   if (const AudioStreamOptions* audio = options_.audio()) {
@@ -98,7 +99,11 @@ Player::Player(ClientOptions options, std::unique_ptr<Renderer> renderer, Steady
         const auto shift =
             av_sync_.on_shown(pts, when, source_.video_sync_point(), source_.audio()->sync_point(),
                               audio_->stage().media_time_at(when), render_.frame_interval_90k());
-        if (shift) clock_.shift(*shift);
+        if (!shift) return;
+        if (av_sync_.video_follows())
+          clock_.shift(*shift);
+        else
+          audio_->clock().shift(-*shift);
       });
       // The beep-and-flash test: the flash as shown, against the beep as heard.
       render_.on_picture([this](const AVFrame& picture, SteadyTime when) {
@@ -170,6 +175,7 @@ std::optional<int> Player::step(SteadyTime now) {
     facts_.ended_by = EndedBy::user;
     return 0;
   }
+  if (action == UserAction::toggle_mute && audio_) audio_->stage().mute(!audio_->stage().muted());
   if (action == UserAction::toggle_busy) {
     // The interactive --consumer-pause: the network is not read while held.
     reader_busy_ = !reader_busy_;
@@ -363,6 +369,12 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.received_kbps = sample.received_kbps;
   if (quality_)
     if (auto psnr = quality_->recent_psnr()) st.psnr_db = *psnr;
+  if (audio_) {
+    st.audio = true;
+    st.av_offset_ms = av_sync_.last_offset_ms();
+    st.audio_level = audio_->stage().counters().level.rms;
+    st.muted = audio_->stage().muted();
+  }
   return st;
 }
 

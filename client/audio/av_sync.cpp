@@ -37,6 +37,7 @@ std::optional<std::chrono::microseconds> AvSync::on_shown(int64_t video_pts, Ste
   const double offset_ms =
       static_cast<double>(ntp_us_of(*audio, *audio_ts) - ntp_us_of(*video, video_pts)) / 1000.0;
   ++measured_;
+  last_offset_ms_ = offset_ms;
   if (offsets_ms_.size() < kMaxPictures) offsets_ms_.push_back(offset_ms);
   last_outside_ = offset_ms > kAudioEarlyLimitMs || offset_ms < kAudioLateLimitMs;
   window_.push_back(offset_ms);
@@ -51,7 +52,7 @@ std::optional<std::chrono::microseconds> AvSync::on_shown(int64_t video_pts, Ste
   const double frame_ms = static_cast<double>(std::max<int64_t>(frame_interval_90k, 1)) / 90.0;
   const auto frames = static_cast<uint64_t>(std::abs(median) / frame_ms);
   // Audio early: the pictures must come sooner (due times earlier).
-  (median > 0 ? dropped_ : repeated_) += frames;
+  if (video_follows_) (median > 0 ? dropped_ : repeated_) += frames;
   return std::chrono::microseconds(static_cast<int64_t>(-median * 1000.0));
 }
 

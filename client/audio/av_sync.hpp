@@ -18,6 +18,10 @@
 // kCorrectAbove, the video's playout clock moves by it, so later pictures
 // are due when their sound is heard: the render stage then drops the
 // pictures already due (audio early) or holds the one shown (audio late).
+// Under --buffer adaptive the playout delay leads both media, so the audio's
+// clock moves instead (the opposite way), and the audio stage inserts or
+// removes samples to follow (W3C insertedSamplesForDeceleration,
+// removedSamplesForAcceleration).
 // kCorrectAbove (15 ms) sits well inside BT.1359's window and below ffplay's
 // smallest threshold (AV_SYNC_THRESHOLD_MIN, 40 ms), so a clean run stays
 // within ±20 ms; the median keeps one late wake-up from moving the clock.
@@ -36,6 +40,11 @@ namespace flowcast::client {
 
 class AvSync {
  public:
+  // video_follows: the corrections move the video's clock (audio master);
+  // false: the audio's (the adaptive playout delay leads).
+  explicit AvSync(bool video_follows = true) : video_follows_(video_follows) {}
+  bool video_follows() const { return video_follows_; }
+
   static constexpr double kAudioEarlyLimitMs = 45;   // ITU-R BT.1359: detectable beyond
   static constexpr double kAudioLateLimitMs = -125;  // ITU-R BT.1359: detectable beyond
   static constexpr std::chrono::milliseconds kCorrectAbove{15};
@@ -56,8 +65,13 @@ class AvSync {
                                                     std::optional<int64_t> audio_ts,
                                                     int64_t frame_interval_90k);
   AvSyncFigures figures() const;
+  // The last picture's offset (ms, + audio early); nullopt before one.
+  std::optional<double> last_offset_ms() const {
+    return measured_ ? std::optional<double>(last_offset_ms_) : std::nullopt;
+  }
 
  private:
+  bool video_follows_;
   std::vector<double> offsets_ms_;  // every picture measured (signed)
   std::vector<double> window_;      // since the last correction
   std::optional<SteadyTime> last_shown_;
@@ -65,6 +79,7 @@ class AvSync {
   std::chrono::nanoseconds measured_time_{0};
   std::chrono::nanoseconds outside_time_{0};
   uint64_t measured_ = 0;
+  double last_offset_ms_ = 0;
   uint64_t corrections_ = 0;
   uint64_t dropped_ = 0;
   uint64_t repeated_ = 0;

@@ -44,6 +44,13 @@ struct PlaybackStatus {
   std::optional<double> latency_ms;  // p50 of the recent frames; none without send times
   double psnr_db = -1;               // the latest compared picture; < 0: none
   double received_kbps = 0;
+  // With sound: the A/V offset of the last picture shown (ms, + audio
+  // early; none before one was measured), the output's level (RMS of the
+  // last 50 ms, 0 to 1), and whether `m` muted it.
+  bool audio = false;
+  std::optional<double> av_offset_ms;
+  double audio_level = 0;
+  bool muted = false;
 
   // lost / (received + lost), in percent (RFC 3550's fraction lost, over
   // the whole session); 0 before any packet.

@@ -16,7 +16,7 @@ extern "C" {
 
 namespace flowcast::client {
 
-enum class UserAction { none, quit, toggle_busy };
+enum class UserAction { none, quit, toggle_busy, toggle_mute };
 
 // A Writable of pictures: write() shows one now. Never pushes back; the
 // playout clock decides when to write.

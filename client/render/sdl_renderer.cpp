@@ -179,7 +179,7 @@ void SdlRenderer::draw_bar(int x, int y, int w, int h, double fill, std::optiona
 void SdlRenderer::draw_overlay() {
   const PlaybackStatus& s = *status_;
   const int line = font_px_ + 6;
-  const int x0 = 8, y0 = 8, width = 470, height = 8 * line + 8;
+  const int x0 = 8, y0 = 8, width = 470, height = (s.audio ? 10 : 8) * line + 8;
   SDL_SetRenderDrawBlendMode(renderer_, SDL_BLENDMODE_BLEND);
   SDL_Rect panel{x0, y0, width, height};
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 215);
@@ -255,6 +255,15 @@ void SdlRenderer::draw_overlay() {
                   static_cast<unsigned long long>(s.dropped_late));
   }
   draw_text(buf, x, y, 230, 230, 230);
+  if (!s.audio) return;
+  y += line;
+  char offset[32] = "n/a";
+  if (s.av_offset_ms) std::snprintf(offset, sizeof offset, "%+.0f ms", *s.av_offset_ms);
+  std::snprintf(buf, sizeof buf, "A-V %s  audio level%s", offset, s.muted ? "  (muted: m)" : "");
+  draw_text(buf, x, y, 230, 230, 230);
+  y += line;
+  draw_bar(x, y, width - 24, line - 8, std::min(1.0, s.audio_level * 2.0), std::nullopt, 230, 160,
+           60);
 }
 
 void SdlRenderer::save_png() {
@@ -329,6 +338,9 @@ UserAction SdlRenderer::poll() {
           break;
         case SDLK_b:
           action = UserAction::toggle_busy;
+          break;
+        case SDLK_m:
+          action = UserAction::toggle_mute;
           break;
         default:
           break;

@@ -96,6 +96,9 @@ std::string format_status(const PlaybackStatus& s, size_t width) {
                     s.dropped_late ? 62 : 5});
   fields.push_back({s.latency_ms ? format("| latency %.0fms", *s.latency_ms) : "| latency n/a",
                     s.latency_ms ? format("| lat %.0fms", *s.latency_ms) : "| lat n/a", 40});
+  if (s.audio)
+    fields.push_back({s.av_offset_ms ? format("| A-V %+.0fms", *s.av_offset_ms) : "| A-V n/a",
+                      s.av_offset_ms ? format("| A-V %+.0f", *s.av_offset_ms) : "| A-V n/a", 35});
   if (s.psnr_db >= 0)
     fields.push_back({format("| PSNR %.1f dB", s.psnr_db), format("| %.0fdB", s.psnr_db), 15});
 

@@ -327,7 +327,9 @@ void NetworkSource::on_rtp(std::span<const uint8_t> packet) {
   if (!early_reports_.empty()) {
     const std::vector<EarlyReport> early = std::move(early_reports_);
     early_reports_.clear();
-    for (const EarlyReport& e : early) on_sender_report(e.report, e.arrival);
+    // For the receiver reports' LSR/DLSR and the sync point only: the
+    // sender clock knows media came after them.
+    for (const EarlyReport& e : early) on_sender_report(e.report, e.arrival, false);
   }
 }
 
@@ -352,7 +354,8 @@ bool NetworkSource::opens_keyframe(std::span<const uint8_t> payload) const {
   return media::detect_payload_format(payload) != nullptr;
 }
 
-void NetworkSource::on_sender_report(const common::SenderReport& report, SteadyTime now) {
+void NetworkSource::on_sender_report(const common::SenderReport& report, SteadyTime now,
+                                     bool to_sender_clock) {
   if (!media_ssrc_) {
     // A sender's first report may come before its first packet (ffmpeg
     // sends it so): kept until the stream has a timeline to place it on.
@@ -365,7 +368,7 @@ void NetworkSource::on_sender_report(const common::SenderReport& report, SteadyT
     std::lock_guard lock(mutex_);
     video_sync_ = SyncPoint{path_.timeline_of(report.rtp_time), report.ntp_time};
   }
-  if (!sender_clock_ || !last_media_ts_) return;
+  if (!to_sender_clock || !sender_clock_ || !last_media_ts_) return;
   // RFC 3550 A.3: expected = extended highest sequence - first + 1, which is
   // what arrived plus what is lost. The report's count wraps modulo 2^32.
   const auto statistics = path_.statistics();

@@ -194,8 +194,10 @@ class NetworkSource : public common::Readable<ReceivedPacket>,
   // An RTCP SR of the sender we play: recorded for the receiver reports'
   // LSR/DLSR; where its media clock is, and whether every packet it counts
   // has arrived.
-  // `now`: when it arrived.
-  void on_sender_report(const common::SenderReport& report, SteadyTime now);
+  // `now`: when it arrived. to_sender_clock: tell the SenderClock too (not
+  // for a report kept from before the media, which came after it).
+  void on_sender_report(const common::SenderReport& report, SteadyTime now,
+                        bool to_sender_clock = true);
   void apply_reading();
   bool reading_allowed() const { return !buffer_blocked_ && !audio_blocked_ && !consumer_busy_; }
   // An RTP packet of the audio's payload type from an SSRC other than the

@@ -29,13 +29,13 @@ bool StreamReceiver::on_rtp(const common::RtpView& rtp, size_t wire,
     ssrc_ = ssrc;
   } else if (ssrc != *ssrc_) {
     std::lock_guard lock(mutex_);
-    if (!counters_.bye && now - last_media_ < kSwitchSilence) {
+    // After its BYE the stream has ended (its path too): nothing follows.
+    if (counters_.bye || now - last_media_ < kSwitchSilence) {
       ++counters_.foreign_ssrc;
       return true;
     }
     // The sender restarted: follow it.
     ssrc_ = ssrc;
-    counters_.bye = false;
     ++counters_.ssrc_changes;
     sync_point_.reset();
     path_.restart();

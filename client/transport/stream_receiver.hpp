@@ -7,10 +7,12 @@
 // rules (the SSRC switch at a keyframe, the stream's end); this stream's
 // are simpler:
 //  - it locks onto the first SSRC of its payload type (other than the
-//    video's), and follows a new one once the current one sent BYE or has
-//    been silent for kSwitchSilence (its path restarts: counted in
-//    ssrc_changes); other SSRCs of the payload type are counted and dropped;
-//  - its BYE ends its path, not the session: the video's ends that.
+//    video's), and follows a new one once the current one has been silent
+//    for kSwitchSilence (its path restarts: counted in ssrc_changes); other
+//    SSRCs of the payload type are counted and dropped;
+//  - its BYE ends its path (a sound track shorter than the video ends
+//    without an underrun), not the session: the video's ends that. Nothing
+//    is followed after it.
 //
 // Threads: the network thread only, but for sync_point() and counters(),
 // which any thread may call.

@@ -99,3 +99,60 @@ TEST_CASE("flowcast-client --no-audio plays the video of a file with sound and n
   CHECK(m["packets"]["lost"] == 0);
   server.finish(dir);
 }
+
+TEST_CASE("Over RTSP's TCP a busy consumer stalls the sound with the video, and loses nothing",
+          "[integration][rtsp][audio]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mkv");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -f "
+                    "lavfi -i sine=frequency=440:sample_rate=48000 -t 6 -c:v libx264 -preset "
+                    "veryfast -g 60 -pix_fmt yuv420p -c:a libopus -ac 2 '" +
+                    clip + "'") == 0);
+  RtspServer server(dir, clip);
+  // One connection carries both: while it is not read (block), neither
+  // stream gets a packet, so both buffers run dry and both stall.
+  Process client(
+      {kClient, server.url(), "--transport", "tcp", "--headless", "--buffer", "500ms",
+       "--buffer-max", "1s", "--consumer-pause", "2s+2s", "--metrics", dir.file("m.json")},
+      dir.file("client.log"));
+  const auto code = client.wait_for(40s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+  const json m = read_client_metrics(dir.file("m.json"));
+  INFO(m.dump(1));
+  CHECK(m["stalls"]["count"].get<int>() >= 1);
+  REQUIRE(m["audio"].is_object());
+  CHECK(m["audio"]["stalls"].get<int>() >= 1);
+  CHECK(m["audio"]["stall_ms"].get<double>() > 0);
+  CHECK(m["audio"]["packets"]["lost"] == 0);
+  CHECK(m["packets"]["lost"] == 0);
+  CHECK(m["audio"]["concealedSamples"] == 0);
+  server.finish(dir);
+}
+
+TEST_CASE("Over RTSP's UDP a lossy link conceals lost sound and does not stall it",
+          "[integration][rtsp][audio]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.mkv");
+  make_clip(clip, true);
+  // The emulated link drops 5% of the session's packets, both streams'.
+  RtspServer server(dir, clip, {"--link-loss", "5%", "--link-seed", "7"});
+  Process client(
+      {kClient, server.url(), "--transport", "udp", "--headless", "--metrics", dir.file("m.json")},
+      dir.file("client.log"));
+  const auto code = client.wait_for(30s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+  const json m = read_client_metrics(dir.file("m.json"));
+  INFO(m.dump(1));
+  REQUIRE(m["audio"].is_object());
+  const json& a = m["audio"];
+  CHECK(a["packets"]["lost"].get<int>() > 0);
+  // Opus through libopus: its own concealment, not silence.
+  CHECK(a["decoder"] == "libopus");
+  CHECK(a["concealedSamples"].get<int>() > 0);
+  CHECK(a["concealmentEvents"].get<int>() > 0);
+  CHECK(a["concealedSamples"].get<int>() > a["silentConcealedSamples"].get<int>());
+  CHECK(a["stalls"] == 0);
+  server.finish(dir);
+}
