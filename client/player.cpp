@@ -131,6 +131,9 @@ bool Player::open_audio(const AudioStreamOptions& audio) {
       else
         audio_->stage().retime(-*shift);
     });
+    // The beep-and-flash test: the flash as shown, against the beep as heard.
+    render_.on_picture(
+        [this](const AVFrame& picture, SteadyTime when) { beep_flash_.on_picture(picture, when); });
     return true;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flowcast-client: the %s sound cannot be played (%s); video only\n",
@@ -411,6 +414,7 @@ MetricsDocument Player::metrics() const {
   if (audio_) {
     document.audio = audio_->figures(facts.finished);
     document.av_sync = av_sync_.figures();
+    beep_flash_.fill(audio_->stage().beeps_heard(), *document.av_sync);
   }
   return document;
 }

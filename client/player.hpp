@@ -11,6 +11,7 @@
 
 #include "client/audio/audio_playback.hpp"
 #include "client/audio/av_sync.hpp"
+#include "client/audio/beep_flash.hpp"
 #include "client/client_options.hpp"
 #include "client/decode/decode_stage.hpp"
 #include "client/metrics/client_metrics.hpp"
@@ -90,7 +91,8 @@ class Player {
   // The audio stream, when the session has one the client can play (render
   // thread; from the start, or once described in band).
   std::unique_ptr<AudioPlayback> audio_;
-  AvSync av_sync_;  // render thread: the A/V offset, the video kept on the audio
+  AvSync av_sync_;             // render thread: the A/V offset, the video kept on the audio
+  BeepFlashMeter beep_flash_;  // render thread: the pattern's flashes as shown
   StatusLine status_line_;
   TimelineRecorder timeline_;
   // The session's edges and settings, as the loop sees them: the metrics'.

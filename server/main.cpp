@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
       ->type_name(CLI::detail::join(codecs, "|"));
   app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
   app.add_flag("--no-audio", opt.no_audio,
-               "send a file's video only (by default its first AAC or Opus track goes with it)");
+               "send the video only (by default a file's first AAC or Opus track goes with it, "
+               "and the test pattern has an Opus beep-and-flash sound)");
   app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)")
       ->check(common::IsWithin(100, 65000))
       ->type_name("BYTES");

@@ -83,7 +83,8 @@ std::unique_ptr<MediaSource> Server::open_source() {
     cfg.codec = options_.pattern_format->codec_id;
     // One slice per RTP packet (header and FU overhead left out).
     cfg.slice_max_bytes = static_cast<int>(options_.mtu) - 40;
-    return std::make_unique<LivePatternSource>(io_, cfg, options_.mtu, *options_.pattern_format);
+    return std::make_unique<LivePatternSource>(io_, cfg, options_.mtu, *options_.pattern_format,
+                                               !options_.no_audio);
   }
   // A live URL: read once, relayed to every viewer on its own timeline.
   if (media::is_url(*options_.input))

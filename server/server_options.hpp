@@ -30,7 +30,8 @@ struct ServerOptions {
   // --codec h264|h265: what the pattern is encoded as (libx264 or libx265).
   const media::PayloadFormat* pattern_format = &media::preferred_payload_format();
   bool loop = false;
-  // --no-audio: a file's audio track is not sent (DESIGN.md's command line).
+  // --no-audio: a file's audio track is not sent, the pattern has no sound
+  // (DESIGN.md's command line).
   bool no_audio = false;
   bool live = false;
   size_t mtu = 1200;

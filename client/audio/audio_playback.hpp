@@ -42,6 +42,7 @@ class AudioPlayback {
 
   ReceivePath& path() { return path_; }
   AudioStage& stage() { return *stage_; }
+  const AudioStage& stage() const { return *stage_; }
   PlayoutClock& clock() { return clock_; }
 
   // Opens the output (the null device when SDL's cannot open, said once on

@@ -48,6 +48,7 @@ AudioStage::AudioStage(const AudioStreamOptions& stream, ReceiveBuffer& buffer,
       clock_(clock),
       sink_(std::move(sink)),
       decoder_(std::make_unique<media::AudioDecoder>(decoder_parameters(stream_))),
+      beeps_(stream_.clock_rate, stream_.channels),
       decoder_name_(decoder_->decoder_name()) {}
 
 AudioStage::~AudioStage() {
@@ -84,6 +85,15 @@ std::optional<int64_t> AudioStage::taken_through() const {
   return taken_through_;
 }
 
+std::vector<SteadyTime> AudioStage::beeps_heard() const {
+  const SteadyTime now = Clock::now();
+  std::lock_guard lock(mutex_);
+  std::vector<SteadyTime> heard;
+  for (SteadyTime t : beeps_heard_)
+    if (t <= now) heard.push_back(t);
+  return heard;
+}
+
 AudioCounters AudioStage::counters() const {
   AudioCounters c;
   {
@@ -112,11 +122,19 @@ void AudioStage::queue(std::span<const int16_t> pcm, std::optional<int64_t> ts_9
   const uint32_t channels = stream_.channels;
   if (pcm.size() < channels) return;
   // Where it plays: after what is queued.
-  const SteadyTime start = sink_->presented_at(sink_->queued_samples());
+  const uint64_t first_index = sink_->queued_samples();
+  const SteadyTime start = sink_->presented_at(first_index);
   const size_t taken = sink_->queue(pcm);
   if (taken == 0) return;
   const SteadyTime end = start + samples_duration(taken, stream_.clock_rate);
+  // The pattern's beeps in the sound (not in silence put in): each found
+  // reaches the output where this stretch puts it.
+  std::vector<uint64_t> found;
+  if (ts_90k) found = beeps_.push(pcm.first(taken * channels), first_index);
   std::lock_guard lock(mutex_);
+  for (uint64_t index : found)
+    if (beeps_heard_.size() < kMaxBeeps)
+      beeps_heard_.push_back(start + samples_duration(index - first_index, stream_.clock_rate));
   // A stretch that continues the last one's media time needs no entry.
   if (!stretches_.empty()) {
     Stretch& last = stretches_.back();

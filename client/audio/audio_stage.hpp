@@ -21,7 +21,9 @@
 //    (insertedSamplesForDeceleration).
 // It records, for each stretch queued, which media time each sample index
 // carries, so media_time_at() tells what the listener hears at a time: the
-// A/V offset's audio side.
+// A/V offset's audio side. It also looks for the beep of the pattern's
+// beep-and-flash test in what it queues (BeepDetector) and notes when each
+// beep's first sample reaches the output (beeps_heard()).
 //
 // Threads: start() spawns the audio thread; stop() and the readers are for
 // any thread.
@@ -36,7 +38,9 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "client/audio/beep_flash.hpp"
 #include "client/playout/playout_clock.hpp"
 #include "client/playout/playout_policy.hpp"
 #include "client/playout/receive_buffer.hpp"
@@ -128,6 +132,11 @@ class AudioStage {
   // Where the sound taken so far ends, on the buffer's timeline (90 kHz);
   // nullopt before any. Any thread.
   std::optional<int64_t> taken_through() const;
+  // When the first sample of each beep found in the sound (BeepDetector)
+  // reached the output, in order, up to now; the first kMaxBeeps. Any
+  // thread.
+  std::vector<SteadyTime> beeps_heard() const;
+  static constexpr size_t kMaxBeeps = 100'000;
   // What is queued on the output and not yet played.
   std::chrono::nanoseconds output_queued() const { return sink_->queued_duration(); }
 
@@ -153,6 +162,7 @@ class AudioStage {
   PlayoutClock& clock_;
   std::unique_ptr<AudioSink> sink_;
   std::unique_ptr<media::AudioDecoder> decoder_;
+  BeepDetector beeps_;  // audio thread only
   std::string decoder_name_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
@@ -166,6 +176,7 @@ class AudioStage {
   AudioCounters counters_;
   std::deque<Stretch> stretches_;
   std::optional<int64_t> taken_through_;
+  std::vector<SteadyTime> beeps_heard_;  // when each beep found reaches the output
 };
 
 }  // namespace flowcast::client

@@ -7,6 +7,18 @@
 
 namespace flowcast::client {
 
+// The beep-and-flash offset (flash shown − beep heard, ms; + audio early)
+// over the pairs, client/audio/beep_flash.hpp: its magnitude's mean, p50,
+// p95 and max, and its mean with the sign. All 0 without a pair.
+struct BeepFlashOffset {
+  double mean = 0;
+  double p50 = 0;
+  double p95 = 0;
+  double max = 0;
+  double mean_signed = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BeepFlashOffset, mean, p50, p95, max, mean_signed)
+
 // "av_sync" in the metrics file (docs/METRICS.md).
 struct AvSyncFigures {
   uint64_t pictures = 0;  // pictures whose offset was measured
@@ -23,10 +35,18 @@ struct AvSyncFigures {
   // early) and held (pictures repeated: audio late).
   uint64_t pictures_dropped_for_sync = 0;
   uint64_t pictures_repeated_for_sync = 0;
+  // The beep-and-flash sync test (the built-in pattern's), measured as
+  // presented: beeps heard, flash pictures shown, flashes paired with a
+  // beep within 500 ms, and their offset.
+  uint64_t beeps = 0;
+  uint64_t flashes = 0;
+  uint64_t beep_flash_pairs = 0;
+  BeepFlashOffset beep_flash_offset_ms;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AvSyncFigures, pictures, mean_ms, p50_ms, p95_ms,
                                                 max_ms, mean_signed_ms, outside_window_share,
                                                 corrections, pictures_dropped_for_sync,
-                                                pictures_repeated_for_sync)
+                                                pictures_repeated_for_sync, beeps, flashes,
+                                                beep_flash_pairs, beep_flash_offset_ms)
 
 }  // namespace flowcast::client

@@ -74,6 +74,7 @@ void RenderStage::show(RenderFrame f, SteadyTime now, std::optional<SteadyTime> 
   const auto send_time = f.send_time_us;
   const int64_t pts = f.pts_90k;
   if (quality_) quality_->submit(f.frame, f.pts_90k, ms_between(launched_, now), corrupt, tainted);
+  if (picture_ && f.frame) picture_(*f.frame.get(), now);
   renderer_.write(std::move(f));
   ++stats_.rendered;
   if (corrupt) ++stats_.corrupt;

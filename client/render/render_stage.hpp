@@ -53,6 +53,12 @@ class RenderStage {
   // what the A/V offset is measured on. Call on the render thread, before
   // show_due() or between its calls.
   void on_shown(std::function<void(int64_t, SteadyTime)> shown) { shown_ = std::move(shown); }
+  // Calls picture(frame, now) with each picture as it is shown, before the
+  // renderer takes it (render thread; keep it cheap): the beep-and-flash
+  // test looks for its flash. Call before the first show_due().
+  void on_picture(std::function<void(const AVFrame&, SteadyTime)> picture) {
+    picture_ = std::move(picture);
+  }
 
   const RenderStats& stats() const { return stats_; }
   uint64_t skipped() const { return skipped_; }  // skip markers taken
@@ -86,6 +92,7 @@ class RenderStage {
   // The picture at the front when the last pass ended before its due time.
   std::optional<int64_t> awaited_pts_;
   std::function<void(int64_t, SteadyTime)> shown_;
+  std::function<void(const AVFrame&, SteadyTime)> picture_;
 };
 
 }  // namespace flowcast::client

@@ -34,7 +34,8 @@ void draw_digit(AVFrame* f, int x, int y, int s, int digit) {
 
 }  // namespace
 
-TestPattern::TestPattern(int width, int height) : width_(width), height_(height) {}
+TestPattern::TestPattern(int width, int height, int flash_every)
+    : width_(width), height_(height), flash_every_(flash_every) {}
 
 Frame TestPattern::render(int64_t index) const {
   Frame frame = Frame::allocate(width_, height_, AV_PIX_FMT_YUV420P);
@@ -64,6 +65,14 @@ Frame TestPattern::render(int64_t index) const {
         row[x] = static_cast<uint8_t>(128 + 60 * (((band >> 5) & 3) - 1.5) / 1.5);
       }
     }
+  }
+  if (flash(index)) {
+    const int x0 = width_ / 4, y0 = height_ / 4;
+    fill_rect(f, x0, y0, width_ / 2, height_ / 2, kFlashLuma);
+    for (int plane = 1; plane <= 2; ++plane)
+      for (int y = y0 / 2; y < (y0 + height_ / 2) / 2; ++y)
+        std::fill(f->data[plane] + y * f->linesize[plane] + x0 / 2,
+                  f->data[plane] + y * f->linesize[plane] + (x0 + width_ / 2) / 2, 128);
   }
   // Frame counter, bottom right (the player's overlay sits top left), on a
   // dark box.

@@ -4,7 +4,9 @@
 // skips to the next keyframe (which always goes, so every viewer keeps a
 // picture); and the frames its transport cannot take yet wait here, up to
 // kMaxBehind90k behind the newest: past that, it skips to the newest
-// keyframe it holds, or drops them all and waits for the next one.
+// keyframe it holds, or drops them all and waits for the next one. The
+// keyframes are the video's (stream 0): sound frames (the pattern's) are
+// taken whenever pictures are, and never taken for a place to join.
 //
 // Pure: no clock and no timer; the session decides when to send. Threads: the
 // server's network thread only.

@@ -6,9 +6,21 @@
 // kMaxBehind after its due time is skipped (and counted), so a machine too
 // slow for the pattern lowers the rate the viewers see instead of letting
 // their pictures come later and later. EncoderMeter measures it.
+//
+// With sound (a beep-and-flash sync test): the pattern flashes white once a
+// second (TestPattern, frames 0, fps, 2·fps…: media time k·1 s), and a
+// second stream carries TestPatternSound (a quiet tone, and a beep starting
+// at each k·1 s) encoded with libopus: 48 kHz stereo, kAudioFrameMs frames
+// (RFC 7587, payload type 97, a=control track2). Both streams are on one
+// media timeline (EncodedFrame's 90 kHz ticks from the pattern's start), so
+// a session's sender reports map the same instant to the same NTP time in
+// both (RFC 3550 §6.4.1). Each frame, picture or sound, is made when its
+// media time is due on the steady clock.
 #include <asio.hpp>
+#include <memory>
 #include <mutex>
 
+#include "media/codec/audio_encoder.hpp"
 #include "media/codec/video_encoder.hpp"
 #include "server/source/encoder_meter.hpp"
 #include "server/source/live_source.hpp"
@@ -20,11 +32,14 @@ class LivePatternSource : public LiveSource {
   // A picture due longer ago than this is skipped: half the client's default
   // 500 ms buffer, so a late encoder never drains a viewer's buffer.
   static constexpr auto kMaxBehind = std::chrono::milliseconds(250);
+  static constexpr int kAudioFrameMs = 20;
+  static constexpr int64_t kAudioBitrate = 32'000;  // bits per second: a tone needs little
 
   // Frames are posted to io's thread; format packetizes what config.codec
-  // encodes. Throws AvError when the encoder cannot open.
+  // encodes. audio: with the sound stream (the flash is there either way).
+  // Throws AvError when an encoder cannot open.
   LivePatternSource(asio::io_context& io, const media::EncoderConfig& config, size_t mtu,
-                    const media::PayloadFormat& format);
+                    const media::PayloadFormat& format, bool audio = false);
   ~LivePatternSource() override;
 
   // A PLI, or a new session joining: the next frame will be an IDR.
@@ -35,8 +50,12 @@ class LivePatternSource : public LiveSource {
 
  private:
   void run() override;
+  // Encodes and delivers the sound frame starting at sample `first`. False
+  // when the encoder failed (the sound stops; the pictures go on).
+  bool deliver_sound(int64_t first, std::vector<int16_t>& pcm);
 
   media::VideoEncoder encoder_;
+  std::unique_ptr<media::AudioEncoder> audio_;  // null without sound
   mutable std::mutex meter_mutex_;
   EncoderMeter meter_;  // --- Protected by meter_mutex_.
 };

@@ -7,10 +7,15 @@ namespace flowcast::server {
 
 LiveSource::LiveSource(asio::io_context& io, size_t mtu, const media::PayloadFormat& format,
                        std::string what)
-    : io_(io), mtu_(mtu), format_(format) {
+    : io_(io), mtu_(mtu), formats_{&format} {
   description_.what = std::move(what);
   description_.timeline = Timeline::live;
-  description_.streams.push_back({&format_, std::nullopt});
+  description_.streams.push_back({&format, std::nullopt});
+}
+
+void LiveSource::add_stream(MediaStreamDescription stream) {
+  formats_.push_back(stream.format);
+  description_.streams.push_back(std::move(stream));
 }
 
 LiveSource::~LiveSource() {
@@ -31,7 +36,8 @@ void LiveSource::stop() {
 }
 
 void LiveSource::deliver(const media::EncodedFrame& frame) {
-  auto packetized = packetize_frame(frame, mtu_, format_);
+  if (frame.stream >= formats_.size()) return;
+  auto packetized = packetize_frame(frame, mtu_, *formats_[frame.stream]);
   asio::post(io_, [this, packetized] { on_frame(packetized); });
 }
 
@@ -41,9 +47,9 @@ void LiveSource::end(const std::string& why) {
 
 void LiveSource::on_frame(const std::shared_ptr<const PacketizedFrame>& frame) {
   auto& video = description_.streams.front();
-  if (!video.sdp && frame->keyframe) {
+  if (!video.sdp && frame->stream == 0 && frame->keyframe) {
     std::vector<std::span<const uint8_t>> payloads(frame->payloads.begin(), frame->payloads.end());
-    video.sdp = media::describe_stream(format_, payloads, "0.0.0.0", 0);
+    video.sdp = media::describe_stream(*formats_.front(), payloads, "0.0.0.0", 0);
   }
   on_frame_(frame);
 }

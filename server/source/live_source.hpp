@@ -4,7 +4,8 @@
 // reader), each frame cut into RTP payloads once on that thread and posted
 // to the network thread, and the stream described from its first keyframe
 // that holds every parameter set (SPS and PPS travel as single NAL payloads
-// before every IDR, so the RTP payloads are enough).
+// before every IDR, so the RTP payloads are enough). A second stream (the
+// pattern's sound) is described up front by the subclass (add_stream).
 //
 // Threads: start(), stop(), description() on the network thread; run() and
 // what it calls (deliver(), end()) on the source's thread; the handlers
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/source/media_source.hpp"
 
@@ -37,13 +39,18 @@ class LiveSource : public MediaSource {
   // `mtu` bytes; `what` names it for the log.
   LiveSource(asio::io_context& io, size_t mtu, const media::PayloadFormat& format,
              std::string what);
+  // From the subclass's constructor, before start(): a further media stream
+  // (stream index streams.size(), in SDP order after the video), its SDP
+  // already known (an audio stream needs no parameter sets).
+  void add_stream(MediaStreamDescription stream);
 
   // The source's thread: makes frames and deliver()s them while running().
   virtual void run() = 0;
   // Makes a run() blocked waiting for input return (any thread).
   virtual void interrupt() {}
   bool running() const { return running_.load(); }
-  // From run(): packetizes the frame and posts it to the network thread.
+  // From run(): packetizes the frame in its stream's format (frame.stream,
+  // one added) and posts it to the network thread.
   void deliver(const media::EncodedFrame& frame);
   // From run(): the source ended by itself; posts on_end unless stopping.
   void end(const std::string& why);
@@ -55,7 +62,9 @@ class LiveSource : public MediaSource {
 
   asio::io_context& io_;
   size_t mtu_;
-  const media::PayloadFormat& format_;
+  // Each stream's format, by stream index (fixed before start(): read by
+  // the source's thread).
+  std::vector<const media::PayloadFormat*> formats_;
   SourceDescription description_;  // --- The network thread's (its sdp).
   FrameHandler on_frame_;
   EndHandler on_end_;

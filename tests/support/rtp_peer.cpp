@@ -69,6 +69,10 @@ bool starts_idr_slice(std::span<const uint8_t> payload) {
   return false;
 }
 
+namespace {
+constexpr uint8_t kVideoPayloadType = 96;  // Server::session_source: stream 0
+}  // namespace
+
 void RtpTally::add(std::span<const uint8_t> packet) {
   if (common::is_rtcp(packet)) {
     ++count_.rtcp;
@@ -87,6 +91,10 @@ void RtpTally::add(std::span<const uint8_t> packet) {
   auto rtp = common::parse_rtp(packet);
   if (!rtp) {
     ++count_.malformed;
+    return;
+  }
+  if (rtp->header.payload_type != kVideoPayloadType) {
+    ++count_.other_streams;
     return;
   }
   ++count_.packets;

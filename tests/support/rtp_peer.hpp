@@ -44,10 +44,13 @@ struct RtpCount {
   // the RTP packets that had come before the first.
   uint64_t descriptions = 0;
   std::optional<uint64_t> packets_before_description;
+  uint64_t other_streams = 0;  // RTP packets of another stream (the sound, 97): not counted above
 };
 
-// Counts RTP and RTCP from one server session. A sequence number counts as
-// new once; that is exact while fewer than 65536 packets arrive.
+// Counts RTP and RTCP from one server session: the video's RTP (payload
+// type 96; a file's or the pattern's sound, 97, has its own SSRC and
+// sequence numbers and is only counted in other_streams). A sequence number
+// counts as new once; that is exact while fewer than 65536 packets arrive.
 class RtpTally {
  public:
   void add(std::span<const uint8_t> packet);

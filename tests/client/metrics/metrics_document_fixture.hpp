@@ -153,16 +153,22 @@ inline MetricsDocument populated() {
                          .underrun_ms = 20.5,
                          .stalls = 1,
                          .stall_ms = 310.25};
-  m.av_sync = AvSyncFigures{.pictures = 140,
-                            .mean_ms = 4.5,
-                            .p50_ms = 3.25,
-                            .p95_ms = 12.5,
-                            .max_ms = 33.5,
-                            .mean_signed_ms = -1.5,
-                            .outside_window_share = 0.0,
-                            .corrections = 1,
-                            .pictures_dropped_for_sync = 0,
-                            .pictures_repeated_for_sync = 1};
+  m.av_sync =
+      AvSyncFigures{.pictures = 140,
+                    .mean_ms = 4.5,
+                    .p50_ms = 3.25,
+                    .p95_ms = 12.5,
+                    .max_ms = 33.5,
+                    .mean_signed_ms = -1.5,
+                    .outside_window_share = 0.0,
+                    .corrections = 1,
+                    .pictures_dropped_for_sync = 0,
+                    .pictures_repeated_for_sync = 1,
+                    .beeps = 5,
+                    .flashes = 5,
+                    .beep_flash_pairs = 4,
+                    .beep_flash_offset_ms = {
+                        .mean = 6.5, .p50 = 5.25, .p95 = 12.5, .max = 12.5, .mean_signed = -4.5}};
   return m;
 }
 

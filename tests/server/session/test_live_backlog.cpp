@@ -92,3 +92,25 @@ TEST_CASE("a live backlog after a PLI or a pause waits for a keyframe", "[unit]"
   CHECK_FALSE(backlog.offer(frame(6000, false), false).taken);
   CHECK(backlog.offer(frame(9000, true), false).taken);
 }
+
+TEST_CASE("a live backlog joins and skips at the video's keyframes only, sound going along",
+          "[unit]") {
+  const auto sound = [](int64_t dts_90k, bool keyframe) {
+    auto f = std::make_shared<PacketizedFrame>(*frame(dts_90k, keyframe, 1));
+    f->stream = 1;
+    return std::shared_ptr<const PacketizedFrame>(f);
+  };
+  LiveBacklog backlog;
+  // Waiting to join: sound, even marked key, does not open the way.
+  CHECK_FALSE(backlog.offer(sound(0, true), false).taken);
+  CHECK_FALSE(backlog.offer(frame(1000, false), false).taken);
+  CHECK(backlog.offer(frame(3000, true), false).taken);
+  CHECK(backlog.offer(sound(3600, false), false).taken);
+  CHECK(backlog.offer(frame(6000, false), false).taken);
+  // Too far behind: the skip lands on the video's keyframe, not on sound.
+  CHECK(backlog.offer(sound(9000, true), false).taken);
+  const auto offered = backlog.offer(frame(3000 + LiveBacklog::kMaxBehind90k + 3000, false), false);
+  CHECK(offered.frames_dropped == 0);
+  CHECK(backlog.front().stream == 0);
+  CHECK(backlog.front().keyframe);
+}

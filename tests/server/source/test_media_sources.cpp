@@ -6,6 +6,7 @@
 #include <asio.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "common/rtp/rtp_packet.hpp"
+#include "media/payload/payload_format.hpp"
 #include "media/sdp/sdp.hpp"
 #include "media/source/file_source.hpp"
 #include "server/source/live_pattern_source.hpp"
@@ -212,6 +214,56 @@ TEST_CASE("the test pattern describes itself from its first keyframe, and makes 
   CHECK(reading->run.codec == "h264");
   CHECK(reading->run.target_fps == 30);
   CHECK(reading->run.pictures_encoded >= frames.size());
+}
+
+TEST_CASE("the test pattern with sound describes an Opus stream and times it with the pictures",
+          "[unit][server][audio]") {
+  asio::io_context io;
+  media::EncoderConfig config;
+  config.width = 160;
+  config.height = 120;
+  config.fps = 30;
+  config.bitrate = 300'000;
+  LivePatternSource pattern(io, config, 1200, media::h264_payload_format(), true);
+  MediaSource& source = pattern;
+  const SourceDescription& d = source.description();
+  CHECK(d.what == "the test pattern 160x120@30 (H264) with Opus sound");
+  REQUIRE(d.streams.size() == 2);
+  const MediaStreamDescription& sound = d.streams[1];
+  CHECK(sound.format == &media::opus_payload_format());
+  CHECK(sound.clock_rate() == 48000);
+  // Described up front: Opus needs no parameter sets (RFC 7587 §7).
+  REQUIRE(sound.sdp);
+  CHECK(sound.sdp->media == "audio");
+  CHECK(sound.sdp->payload_type == 97);
+  CHECK(sound.sdp->encoding_name == "opus");
+  CHECK(sound.sdp->clock_rate == 48000);
+  CHECK(sound.sdp->channels == 2);
+
+  Frames frames;
+  source.start([&](std::shared_ptr<const PacketizedFrame> frame) { frames.push_back(frame); },
+               [](const std::string& why) { FAIL("the pattern ended: " << why); });
+  REQUIRE(run_until(
+      io, [&] { return frames.size() >= 120; }, 20s));
+  source.stop();
+  int64_t last_sound = -1'000'000, last_picture = -1'000'000;
+  size_t sounds = 0;
+  for (const auto& f : frames) {
+    INFO("stream " << f->stream << " at " << f->pts_90k);
+    if (f->stream == 1) {
+      ++sounds;
+      CHECK(f->payloads.size() == 1);  // one Opus packet, one RTP payload
+      CHECK_FALSE(f->keyframe);
+      if (sounds > 1) CHECK(f->pts_90k - last_sound == 1800);  // 20 ms
+      last_sound = f->pts_90k;
+    } else {
+      last_picture = f->pts_90k;
+    }
+    // Each made when due: the two streams stay within a frame of each other.
+    if (sounds > 0 && last_picture >= 0) CHECK(std::abs(last_sound - last_picture) <= 3000 + 1800);
+  }
+  // 50 sound frames a second beside 30 pictures.
+  CHECK(sounds > frames.size() / 2);
 }
 
 TEST_CASE("a relayed URL is live, described from its first keyframe, and says when it ends",
