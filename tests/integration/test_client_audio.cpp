@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "integration/audio_track.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
@@ -29,19 +30,6 @@ void make_clip(const std::string& path, bool opus) {
                     (opus ? "48000" : "44100") +
                     " -t 4 -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a " +
                     (opus ? "libopus" : "aac") + " -ac 2 '" + path + "'") == 0);
-}
-
-// The audio track's length in samples: the samples ffmpeg decodes from it.
-double track_samples(const std::string& clip, const TempDir& dir) {
-  REQUIRE(run_shell("ffprobe -v error -select_streams a:0 -show_entries frame=nb_samples -of "
-                    "csv=p=0 '" +
-                    clip + "' > '" + dir.file("track.txt") + "'") == 0);
-  std::istringstream in(read_file(dir.file("track.txt")));
-  double samples = 0;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) samples += std::stod(line);
-  REQUIRE(samples > 0);
-  return samples;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/audio_track.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "media/sdp/sdp.hpp"
 #include "support/binaries.hpp"
@@ -37,20 +38,6 @@ void make_clip(const std::string& path, bool sound) {
                 (sound ? "-f lavfi -i sine=frequency=440:sample_rate=44100 -c:a aac -ac 2 " : "") +
                 "-t 2 -c:v libx264 -preset veryfast -bf 2 -g 60 -pix_fmt yuv420p '" + path + "'") ==
       0);
-}
-
-// The audio track's length in samples, as ffmpeg decodes it (as
-// test_client_audio.cpp counts it).
-double track_samples(const std::string& clip, const TempDir& dir) {
-  REQUIRE(run_shell("ffprobe -v error -select_streams a:0 -show_entries frame=nb_samples -of "
-                    "csv=p=0 '" +
-                    clip + "' > '" + dir.file("track.txt") + "'") == 0);
-  std::istringstream in(read_file(dir.file("track.txt")));
-  double samples = 0;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) samples += std::stod(line);
-  REQUIRE(samples > 0);
-  return samples;
 }
 
 struct Server {
