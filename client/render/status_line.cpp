@@ -253,7 +253,11 @@ size_t StatusLine::width() const {
 }
 
 void StatusLine::update(const PlaybackStatus& s, std::chrono::steady_clock::time_point now) {
-  if (quiet_ || now < next_) return;
+  // A log (not a terminal) keeps no line but its own: a state that lasted
+  // less than a second would be missing from it.
+  const bool state_changed = !tty_ && s.state != printed_state_;
+  if (quiet_ || (now < next_ && !state_changed)) return;
+  printed_state_ = s.state;
   next_ = now + (tty_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000));
   if (tty_) {
     // One column short of the width: a line that fills the last column

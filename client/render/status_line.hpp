@@ -1,10 +1,13 @@
 #pragma once
 // The terminal side of the player: a live status line on stderr (refreshed in
-// place about 4 times a second on a terminal, one plain line a second
-// otherwise, nothing with --quiet), and the summary table at exit.
+// place about 4 times a second on a terminal; otherwise one plain line a
+// second and one more whenever the session's state changes, so a log holds
+// every state the session entered; nothing with --quiet), and the summary
+// table at exit.
 // Main thread only.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "client/metrics/metrics_document.hpp"
@@ -26,7 +29,9 @@ class StatusLine {
   // out: where to print (stderr); tty: refresh in place, as wide as the
   // terminal (TIOCGWINSZ, read at every refresh, so a resize is followed).
   StatusLine(FILE* out, bool tty, bool quiet);
-  // Prints if it is time to. now: steady clock.
+  // Prints if it is time to: on a terminal every 250 ms; otherwise every
+  // second, and at once when s.state differs from the state last printed
+  // (the caller's cadence, 10 Hz, bounds those lines). now: steady clock.
   void update(const PlaybackStatus& s, std::chrono::steady_clock::time_point now);
   // Says something on a line of its own (an event), above the status line.
   void note(const std::string& message);
@@ -40,6 +45,7 @@ class StatusLine {
   bool quiet_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point next_{};
+  std::optional<SessionState> printed_state_;
 };
 
 }  // namespace flowcast::client

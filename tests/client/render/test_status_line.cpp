@@ -1,7 +1,10 @@
 // The summary table printed at exit, from the run's MetricsDocument: its
 // rows and their formats, and the rows that depend on a reference and on
 // snapshots.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "client/metrics/metrics_document.hpp"
@@ -306,4 +309,32 @@ TEST_CASE("the summary gives the QoE score with its terms and what the picture t
                                "from PSNR)\n") != std::string::npos);
   m.qoe = {};  // no picture shown: no score, no row
   CHECK(format_summary(m).find("QoE") == std::string::npos);
+}
+
+TEST_CASE("a log gets a status line at every change of state, however short the state",
+          "[unit][status]") {
+  std::FILE* out = std::tmpfile();
+  REQUIRE(out != nullptr);
+  StatusLine line(out, /*tty=*/false, /*quiet=*/false);
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  PlaybackStatus s;
+  s.state = SessionState::playing;
+  auto at = [&](int ms, SessionState state) {
+    s.state = state;
+    line.update(s, t0 + std::chrono::milliseconds(ms));
+  };
+  at(0, SessionState::playing);     // the first line
+  at(100, SessionState::playing);   // within the second, no change: nothing
+  at(200, SessionState::frozen);    // a change: printed at once
+  at(300, SessionState::playing);   // and back, 100 ms later
+  at(400, SessionState::playing);   // nothing
+  at(1300, SessionState::playing);  // a second after the last line
+  std::rewind(out);
+  std::string text;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, out)) text += buf;
+  std::fclose(out);
+  INFO(text);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 4);
+  CHECK(text.find("FROZEN") != std::string::npos);
 }
