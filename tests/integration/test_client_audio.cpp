@@ -14,6 +14,7 @@
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
+#include "support/sanitized.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
@@ -68,10 +69,11 @@ TEST_CASE("flowcast-client decodes a file's whole sound track over RTSP, and its
   CHECK(std::abs(got - expected) <= 2 * 1024);
   CHECK(a["totalSamplesDuration"].get<double>() == Approx(got / (opus ? 48000 : 44100)));
   // Lip sync on a clean loopback: the offset of the pictures shown, once
-  // placed by both sender reports, within ±20 ms for 95% of them.
+  // placed by both sender reports, within ±20 ms for 95% of them (a
+  // sanitized build on a busy machine shows its pictures later).
   REQUIRE(m["av_sync"].is_object());
   CHECK(m["av_sync"]["pictures"].get<int>() >= 30);
-  CHECK(m["av_sync"]["p95_ms"].get<double>() <= 20.0);
+  CHECK(m["av_sync"]["p95_ms"].get<double>() <= (kSanitized ? 40.0 : 20.0));
   CHECK(m["av_sync"]["outside_window_share"].get<double>() == 0.0);
   server.finish(dir);
 }

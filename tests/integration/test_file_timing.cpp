@@ -14,6 +14,7 @@
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
+#include "support/sanitized.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
@@ -214,9 +215,10 @@ void edit_list_cut_mid_gop(const std::string& transport) {
   CHECK(p.hashes == expected);
   CHECK(p.client["frames"]["decoded"] == expected.size());
   check_times(p.times_s, framemd5_times(ref), 0.001);
-  // The hidden pictures take no time: the cut's 2.4 s plus the buffer.
+  // The hidden pictures take no time: the cut's 2.4 s plus the buffer (had
+  // they been paced, 0.6 s more). A sanitized build starts slower.
   CHECK(p.wall_s >= 2.8);
-  CHECK(p.wall_s <= 3.6);
+  CHECK(p.wall_s <= (kSanitized ? 4.2 : 3.6));
   CHECK(p.client["stalls"]["count"] == 0);
 }
 

@@ -23,6 +23,7 @@
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
+#include "support/sanitized.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
@@ -99,7 +100,9 @@ TEST_CASE("flowcast-client measures the pattern's beep-and-flash offset as prese
   CHECK(s["beep_flash_pairs"].get<int>() >= 2);
   CHECK(s["beep_flash_pairs"].get<int>() <= s["flashes"].get<int>());
   const json& o = s["beep_flash_offset_ms"];
-  CHECK(o["p95"].get<double>() <= 20);
+  // ±20 ms on a clean run; a sanitized build on a busy machine shows its
+  // pictures late by more than that.
+  CHECK(o["p95"].get<double>() <= (kSanitized ? 40 : 20));
   CHECK(o["p50"].get<double>() <= o["p95"].get<double>());
   CHECK(o["p95"].get<double>() <= o["max"].get<double>());
   CHECK(std::abs(o["mean_signed"].get<double>()) <= o["mean"].get<double>());
