@@ -111,10 +111,19 @@ struct UrlSource::Impl {
     }
   }
 
-  // The format's Annex B filter, then dump_extra: the stream description's
-  // parameter sets before every keyframe that does not begin with them.
+  // Parameter sets before every keyframe. A container's length-prefixed
+  // form (MP4, Matroska): the format's Annex B filter does it. Annex B
+  // already (MPEG-TS, RTP): dump_extra puts the stream description's sets
+  // (an RTSP source's sprop-parameter-sets) before each keyframe that does
+  // not begin with them.
   void open_filter(const AVStream* st) {
-    const std::string chain = std::string(video_format->annexb_filter) + ",dump_extra=freq=keyframe";
+    const uint8_t* extra = st->codecpar->extradata;
+    const int size = st->codecpar->extradata_size;
+    const bool annexb = extra && ((size >= 3 && extra[0] == 0 && extra[1] == 0 && extra[2] == 1) ||
+                                  (size >= 4 && extra[0] == 0 && extra[1] == 0 && extra[2] == 0 &&
+                                   extra[3] == 1));
+    const std::string chain =
+        annexb ? "dump_extra=freq=keyframe" : std::string(video_format->annexb_filter);
     AVBSFContext* b = nullptr;
     check_av(av_bsf_list_parse_str(chain.c_str(), &b), "setting up " + chain);
     bsf.reset(b);

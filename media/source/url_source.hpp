@@ -6,10 +6,11 @@
 // (AAC, Opus; AudioTrack) as stream 1. Frames come in arrival order.
 //
 // The video leaves in Annex B with its parameter sets before every keyframe:
-// the format's annexb_filter (h264_mp4toannexb, hevc_mp4toannexb: from a
-// container's length-prefixed form; Annex B passes) then FFmpeg's dump_extra
-// (the stream description's sets, the SDP's sprop-parameter-sets of an RTSP
-// source, put before each keyframe that does not already begin with them).
+// from a container's length-prefixed form (MP4, Matroska) through the
+// format's annexb_filter (h264_mp4toannexb, hevc_mp4toannexb); a stream in
+// Annex B already (MPEG-TS, RTP) through FFmpeg's dump_extra, which puts the
+// stream description's sets (an RTSP source's sprop-parameter-sets) before
+// each keyframe that does not begin with them.
 // Timestamps are 90 kHz ticks from the video's first decode time; sound
 // from before it is dropped. AAC without its AudioSpecificConfig (ADTS, as
 // MPEG-TS and HLS carry it) gets it from its first frame: the constructor
