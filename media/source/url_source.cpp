@@ -119,9 +119,9 @@ struct UrlSource::Impl {
   void open_filter(const AVStream* st) {
     const uint8_t* extra = st->codecpar->extradata;
     const int size = st->codecpar->extradata_size;
-    const bool annexb = extra && ((size >= 3 && extra[0] == 0 && extra[1] == 0 && extra[2] == 1) ||
-                                  (size >= 4 && extra[0] == 0 && extra[1] == 0 && extra[2] == 0 &&
-                                   extra[3] == 1));
+    const bool annexb =
+        extra && ((size >= 3 && extra[0] == 0 && extra[1] == 0 && extra[2] == 1) ||
+                  (size >= 4 && extra[0] == 0 && extra[1] == 0 && extra[2] == 0 && extra[3] == 1));
     const std::string chain =
         annexb ? "dump_extra=freq=keyframe" : std::string(video_format->annexb_filter);
     AVBSFContext* b = nullptr;

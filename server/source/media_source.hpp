@@ -3,10 +3,11 @@
 // the built-in test pattern (LivePatternSource), a URL relayed live
 // (LiveUrlSource), or a stored file each session plays from its start
 // (StoredFileSource). Server holds one MediaSource and asks it:
-//  - what it streams (description()): its media streams (the video, and a
-//    stored file's, a relayed URL's or the pattern's audio second), each with its payload format, clock rate
-//    and SDP media description; its length; and whether it is live
-//    (one timeline for every session) or played per session;
+//  - what it streams (description()): its media streams (the video, and
+//    the audio of a stored file, a relayed URL or the pattern second), each
+//    with its payload format, clock rate and SDP media description; its
+//    length; and whether it is live (one timeline for every session) or
+//    played per session;
 //  - start() and stop();
 //  - how a session gets frames. A live source makes each frame once, cut
 //    into RTP payloads (PacketizedFrame), and hands it to the server, which

@@ -7,7 +7,9 @@ a real peer for flowcast-server's relay tests. Run with Debian's
   gst_rtsp_av_server.py --port P --file F [--video h264|h265] [--audio aac|opus]
                         [--config-interval N]
 
-F is Matroska (matroskademux) holding the video and the audio. The video
+F is MP4 (qtdemux) or Matroska (matroskademux) holding the video and the
+audio; MP4 keeps the audio's timestamps exact, where Matroska rounds them
+to the millisecond (and so does the RTP timestamp the payloader takes). The video
 goes as RFC 6184 or RFC 7798 (payload type 96), the audio as RFC 3640
 mpeg4-generic with its AudioSpecificConfig in the SDP (rtpmp4gpay) or as
 RFC 7587 Opus (payload type 97). --config-interval: seconds between the
@@ -44,11 +46,12 @@ def main():
         "aac": "aacparse ! rtpmp4gpay name=pay1 pt=97",
         "opus": "opusparse ! rtpopuspay name=pay1 pt=97",
     }[args.audio]
+    demux = "qtdemux" if args.file.endswith(".mp4") else "matroskademux"
     factory.set_launch(
-        '( filesrc location="%s" ! matroskademux name=d '
+        '( filesrc location="%s" ! %s name=d '
         "d.video_0 ! queue ! %sparse ! rtp%spay name=pay0 pt=96 config-interval=%d "
         "d.audio_0 ! queue ! %s )"
-        % (args.file, args.video, args.video, args.config_interval, audio)
+        % (args.file, demux, args.video, args.video, args.config_interval, audio)
     )
     factory.set_shared(False)
     server.get_mount_points().add_factory("/stream", factory)

@@ -103,13 +103,13 @@ bool parameter_sets_at_keyframes(const std::vector<EncodedFrame>& video,
 }
 
 int64_t audio_span_90k(const std::vector<EncodedFrame>& audio) {
-  return audio.empty() ? 0 : audio.back().pts_90k + audio.back().duration_90k - audio.front().pts_90k;
+  return audio.empty() ? 0
+                       : audio.back().pts_90k + audio.back().duration_90k - audio.front().pts_90k;
 }
 
 }  // namespace
 
-TEST_CASE("UrlSource relays H.265 with VPS, SPS and PPS before every keyframe",
-          "[integration]") {
+TEST_CASE("UrlSource relays H.265 with VPS, SPS and PPS before every keyframe", "[integration]") {
   TempDir dir;
   const std::string clip = dir.file("clip.mkv");
   REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 "
@@ -151,7 +151,8 @@ TEST_CASE("UrlSource puts the stream description's parameter sets before keyfram
   const std::string raw = dir.file("once.h264");
   {
     std::ofstream out(raw, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(once.data()), static_cast<std::streamsize>(once.size()));
+    out.write(reinterpret_cast<const char*>(once.data()),
+              static_cast<std::streamsize>(once.size()));
   }
   REQUIRE(sets == 8);  // 4 IDRs: the stream had them at each
   // NUT keeps Annex B as it is, with timestamps, and the first sets as the
@@ -173,9 +174,9 @@ TEST_CASE("UrlSource relays the first audio track beside the video when asked", 
   };
   // MPEG-TS carries AAC in ADTS, without an AudioSpecificConfig (read from
   // the first frame: 48 kHz stereo LC is 0x11 0x90); Matroska with one.
-  const Case c = GENERATE(Case{"ts", "aac", "aac", true}, Case{"mkv", "aac", "aac", true},
-                          Case{"ts", "libopus", "opus", false},
-                          Case{"mkv", "libopus", "opus", false});
+  const Case c =
+      GENERATE(Case{"ts", "aac", "aac", true}, Case{"mkv", "aac", "aac", true},
+               Case{"ts", "libopus", "opus", false}, Case{"mkv", "libopus", "opus", false});
   INFO(c.codec << " in " << c.container);
   TempDir dir;
   const std::string clip = dir.file("clip." + c.container);

@@ -331,7 +331,8 @@ TEST_CASE("a relayed URL with sound describes its AAC up front and relays it as 
   bool ended = false;
   source.start([&](std::shared_ptr<const PacketizedFrame> frame) { frames.push_back(frame); },
                [&](const std::string&) { ended = true; });
-  REQUIRE(run_until(io, [&] { return ended; }, 20s));
+  REQUIRE(run_until(
+      io, [&] { return ended; }, 20s));
   size_t pictures = 0, sounds = 0;
   for (const auto& f : frames) (f->stream == 0 ? pictures : sounds) += 1;
   CHECK(pictures == 30);
