@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
       "flowcast-server"};
   app.add_option("INPUT", opt.input,
                  "media file (H.264 and H.265 are sent as they are, other video is transcoded "
-                 "to H.264), or a URL relayed live (H.264)")
+                 "to H.264), or a URL relayed live (H.264 or H.265, with its AAC or Opus sound)")
       ->check(common::ExistingFileOrUrl(
           "check the path, or omit INPUT to stream the built-in test pattern"))
       ->type_name("FILE");
@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
       ->type_name(CLI::detail::join(codecs, "|"));
   app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
   app.add_flag("--no-audio", opt.no_audio,
-               "send the video only (by default a file's first AAC or Opus track goes with it, "
+               "send the video only (by default the first AAC or Opus track of a file or a "
+               "relayed URL goes with it, "
                "and the test pattern has an Opus beep-and-flash sound)");
   app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)")
       ->check(common::IsWithin(100, 65000))

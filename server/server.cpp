@@ -87,14 +87,21 @@ std::unique_ptr<MediaSource> Server::open_source() {
                                                !options_.no_audio);
   }
   // A live URL: read once, relayed to every viewer on its own timeline.
-  if (media::is_url(*options_.input))
-    return std::make_unique<LiveUrlSource>(io_, *options_.input, options_.mtu);
+  const std::string audio_formats = media::payload_format_names(media::audio_payload_formats());
+  if (media::is_url(*options_.input)) {
+    auto relay =
+        std::make_unique<LiveUrlSource>(io_, *options_.input, options_.mtu, !options_.no_audio);
+    if (!relay->info().ignored_audio.empty())
+      log(*options_.input + "'s audio (" + relay->info().ignored_audio +
+          ") is not relayed: flowcast relays " + audio_formats + " as it is");
+    return relay;
+  }
   // Opened once up front so a bad INPUT is an error now, not per client.
   auto file =
       std::make_unique<StoredFileSource>(*options_.input, options_.loop, !options_.no_audio);
   if (!file->info().ignored_audio.empty())
     log(*options_.input + "'s audio (" + file->info().ignored_audio +
-        ") is not sent: flowcast sends AAC or Opus as it is");
+        ") is not sent: flowcast sends " + audio_formats + " as it is");
   if (file->info().timestamps_from_rate) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%g", file->info().frame_rate);

@@ -163,6 +163,7 @@ const PayloadFormat kAac = {
     .codec_id = AV_CODEC_ID_AAC,
     .clock_rate = 0,
     .annexb_filter = {},
+    .frame_filter = "aac_adtstoasc",
     .encoder = {},
     .make_depacketizer = &make_aac_depacketizer,
     .packetize = &packetize_aac_payloads,

@@ -73,6 +73,7 @@ const PayloadFormat kOpus = {
     .channels = 2,
     .marker_starts_talkspurt = true,
     .annexb_filter = {},
+    .frame_filter = {},
     .encoder = {},
     .make_depacketizer = &make_opus_depacketizer,
     .packetize = &packetize_opus,

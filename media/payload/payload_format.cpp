@@ -85,8 +85,11 @@ const PayloadFormat& payload_format_for(AVCodecID codec_id) {
 }
 
 std::string payload_format_names() {
+  return payload_format_names(payload_formats());
+}
+
+std::string payload_format_names(std::span<const PayloadFormat* const> formats) {
   std::string names;
-  const auto formats = payload_formats();
   for (size_t i = 0; i < formats.size(); ++i) {
     if (i > 0) names += i + 1 == formats.size() ? " or " : ", ";
     names += formats[i]->display_name;

@@ -120,6 +120,14 @@ struct PayloadFormat {
   // FFmpeg's bitstream filter from a container's NAL units to Annex B with
   // the parameter sets before every keyframe ("h264_mp4toannexb").
   std::string_view annexb_filter;
+  // Audio: FFmpeg's bitstream filter from how a container or RTP demuxer
+  // frames the codec to the bare frames the payload carries. Its first
+  // output gives, as new extradata, the configuration the SDP needs when
+  // the stream came without one (AAC: "aac_adtstoasc" takes ADTS headers
+  // off, as RFC 3640 carries raw access units, and reads the
+  // AudioSpecificConfig from the first; bare frames pass unchanged).
+  // Empty: the frames go as they are.
+  std::string_view frame_filter;
   // A stream without timestamps can be put in presentation order by
   // libavcodec's parser of this codec (its output_picture_number).
   bool parser_orders_pictures = false;
@@ -183,7 +191,9 @@ const PayloadFormat* find_payload_format_option(std::string_view option_name);
 // The format for this FFmpeg codec. Throws std::invalid_argument naming the
 // codec ("flowcast sends H.264 or H.265, not vp8") when there is none.
 const PayloadFormat& payload_format_for(AVCodecID codec_id);
-// The names of every format, "H.264 or H.265", for messages.
+// The names of these formats (every video format unless told), "H.264 or
+// H.265", "AAC or Opus", for messages.
+std::string payload_format_names(std::span<const PayloadFormat* const> formats);
 std::string payload_format_names();
 // The format whose keyframe opens with this payload (the first of a
 // stream's first access unit), in the order of payload_formats(), or

@@ -5,7 +5,8 @@
 // to the network thread, and the stream described from its first keyframe
 // that holds every parameter set (SPS and PPS travel as single NAL payloads
 // before every IDR, so the RTP payloads are enough). A second stream (the
-// pattern's sound) is described up front by the subclass (add_stream).
+// pattern's sound, a relayed URL's audio) is described up front by the
+// subclass (add_stream).
 //
 // Threads: start(), stop(), description() on the network thread; run() and
 // what it calls (deliver(), end()) on the source's thread; the handlers

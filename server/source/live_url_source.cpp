@@ -1,15 +1,28 @@
 #include "server/source/live_url_source.hpp"
 
-namespace flowcast::server {
+#include "server/source/audio_stream.hpp"
 
-LiveUrlSource::LiveUrlSource(asio::io_context& io, const std::string& url, size_t mtu)
-    : LiveUrlSource(io, url, mtu, std::make_unique<media::UrlSource>(url)) {}
+namespace flowcast::server {
+namespace {
+
+// "rtsp://cam/s (h264, relayed live) with aac sound", for the log.
+std::string relay_name(const std::string& url, const media::SourceInfo& info) {
+  return url + " (" + info.codec_name + ", relayed live)" +
+         (info.audio ? " with " + info.audio->codec_name + " sound" : "");
+}
+
+}  // namespace
+
+LiveUrlSource::LiveUrlSource(asio::io_context& io, const std::string& url, size_t mtu, bool audio)
+    : LiveUrlSource(io, url, mtu, std::make_unique<media::UrlSource>(url, audio)) {}
 
 LiveUrlSource::LiveUrlSource(asio::io_context& io, const std::string& url, size_t mtu,
                              std::unique_ptr<media::UrlSource> source)
     : LiveSource(io, mtu, media::payload_format_for(source->info().codec_id),
-                 url + " (" + source->info().codec_name + ", relayed live)"),
-      source_(std::move(source)) {}
+                 relay_name(url, source->info())),
+      source_(std::move(source)) {
+  if (source_->info().audio) add_stream(describe_audio(*source_->info().audio));
+}
 
 LiveUrlSource::~LiveUrlSource() {
   stop();

@@ -3,10 +3,11 @@
 // the built-in test pattern (LivePatternSource), a URL relayed live
 // (LiveUrlSource), or a stored file each session plays from its start
 // (StoredFileSource). Server holds one MediaSource and asks it:
-//  - what it streams (description()): its media streams (the video, and a
-//    stored file's audio second), each with its payload format, clock rate
-//    and SDP media description; its length; and whether it is live
-//    (one timeline for every session) or played per session;
+//  - what it streams (description()): its media streams (the video, and
+//    the audio of a stored file, a relayed URL or the pattern second), each
+//    with its payload format, clock rate and SDP media description; its
+//    length; and whether it is live (one timeline for every session) or
+//    played per session;
 //  - start() and stop();
 //  - how a session gets frames. A live source makes each frame once, cut
 //    into RTP payloads (PacketizedFrame), and hands it to the server, which
@@ -70,8 +71,8 @@ struct SourceDescription {
   Timeline timeline = Timeline::live;
   // Its length in 90 kHz ticks; 0 when live, or when the file does not say.
   int64_t duration_90k = 0;
-  // Its media streams, in SDP order: the video first, then a stored file's
-  // audio (its a=control is "track2").
+  // Its media streams, in SDP order: the video first, then its audio, if
+  // any (its a=control is "track2").
   std::vector<MediaStreamDescription> streams;
 
   const MediaStreamDescription& video() const { return streams.front(); }

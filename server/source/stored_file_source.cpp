@@ -1,6 +1,7 @@
 #include "server/source/stored_file_source.hpp"
 
 #include "media/payload/annexb.hpp"
+#include "server/source/audio_stream.hpp"
 
 namespace flowcast::server {
 namespace {
@@ -9,30 +10,6 @@ namespace {
 std::string file_name(const std::string& path, const media::SourceInfo& info) {
   return path + " (" + info.codec_name +
          (info.transcoded ? ", transcoded to H.264" : ", sent as is") + ")";
-}
-
-// The audio track's stream: its payload format, clock, and m=audio section
-// (RFC 3640 §4.1: rtpmap mpeg4-generic/RATE/CHANNELS and config; RFC 7587
-// §7: opus/48000/2).
-MediaStreamDescription describe_audio(const media::AudioTrackInfo& audio) {
-  MediaStreamDescription stream;
-  stream.format = media::find_audio_payload_format(audio.codec_id);
-  stream.sample_rate = static_cast<uint32_t>(audio.sample_rate);
-  std::vector<std::span<const uint8_t>> config;
-  if (!audio.config.empty()) config.emplace_back(audio.config);
-  auto parameters = stream.format->describe(config);
-  if (!parameters) return stream;
-  media::SdpDescription sdp;
-  sdp.media = "audio";
-  sdp.connection_address = "0.0.0.0";
-  sdp.port = 0;
-  sdp.payload_type = 97;
-  sdp.encoding_name = std::string(stream.format->encoding_name);
-  sdp.clock_rate = stream.clock_rate();
-  sdp.channels = static_cast<uint32_t>(audio.channels);
-  sdp.config = std::move(parameters->config);
-  stream.sdp = std::move(sdp);
-  return stream;
 }
 
 }  // namespace

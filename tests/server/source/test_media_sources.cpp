@@ -303,6 +303,47 @@ TEST_CASE("a relayed URL is live, described from its first keyframe, and says wh
   source.stop();
 }
 
+TEST_CASE("a relayed URL with sound describes its AAC up front and relays it as stream 1",
+          "[unit][server]") {
+  TempDir dir;
+  const std::string clip = dir.file("clip.ts");
+  // MPEG-TS: ADTS AAC, whose AudioSpecificConfig comes from its first frame.
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -f "
+                    "lavfi -i sine=frequency=440:sample_rate=44100 -t 1 -c:v libx264 -bf 0 "
+                    "-pix_fmt yuv420p -c:a aac -ac 1 '" +
+                    clip + "'") == 0);
+  asio::io_context io;
+  const std::string url = "file://" + clip;
+  LiveUrlSource relay(io, url, 1200, true);
+  MediaSource& source = relay;
+  const SourceDescription& d = source.description();
+  CHECK(d.what == url + " (h264, relayed live) with aac sound");
+  REQUIRE(d.streams.size() == 2);
+  const MediaStreamDescription& audio = d.streams[1];
+  CHECK(audio.format == &media::aac_payload_format());
+  CHECK(audio.clock_rate() == 44100);
+  REQUIRE(audio.sdp);
+  CHECK(audio.sdp->media == "audio");
+  CHECK(audio.sdp->channels == 1);
+  // 44.1 kHz mono AAC-LC: object type 2, frequency index 4, 1 channel.
+  CHECK(audio.sdp->config == std::vector<uint8_t>{0x12, 0x08});
+  Frames frames;
+  bool ended = false;
+  source.start([&](std::shared_ptr<const PacketizedFrame> frame) { frames.push_back(frame); },
+               [&](const std::string&) { ended = true; });
+  REQUIRE(run_until(
+      io, [&] { return ended; }, 20s));
+  size_t pictures = 0, sounds = 0;
+  for (const auto& f : frames) (f->stream == 0 ? pictures : sounds) += 1;
+  CHECK(pictures == 30);
+  // 1 s of 1024-sample frames at 44.1 kHz: 43, less what came before the
+  // first picture.
+  CHECK(sounds >= 38);
+  CHECK(sounds <= 44);
+  CHECK(d.video().sdp);
+  source.stop();
+}
+
 TEST_CASE("SdpFile writes a source's description once, addressed to the receiver",
           "[unit][server]") {
   TempDir dir;
