@@ -20,8 +20,10 @@ packages=(
   # RTSP server driven from Debian's /usr/bin/python3 (tests/peers/)
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav python3-gi gir1.2-gst-rtsp-server-1.0
-  # the fan-out benchmark (bench/fanout.sh): x264enc feeds GStreamer's
-  # multiudpsink (-good) the same kind of stream as flowcast's
+  # x264enc: the fan-out benchmark (bench/fanout.sh) feeds GStreamer's
+  # multiudpsink (-good) the same kind of stream as flowcast's, and the RTSP
+  # peer's --test-source encodes its video (its Opus is -base's opusenc, its
+  # AAC -libav's avenc_aac)
   gstreamer1.0-plugins-ugly
   # benchmarks (bench/run.sh): GNU time for CPU seconds and peak memory
   time

@@ -30,7 +30,10 @@ std::optional<std::chrono::microseconds> AvSync::on_shown(int64_t video_pts, Ste
     }
   }
   last_shown_ = shown;
-  if (!video || !audio || !audio_ts) {
+  // A mapping that moved waits for the other stream's next report.
+  const bool agreed =
+      video && audio && audio->received >= video->moved && video->received >= audio->moved;
+  if (!audio_ts || !agreed) {
     last_outside_ = false;
     return std::nullopt;
   }

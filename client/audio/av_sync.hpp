@@ -27,6 +27,14 @@
 // smallest threshold (AV_SYNC_THRESHOLD_MIN, 40 ms), so a clean run stays
 // within ±20 ms; the median keeps one late wake-up from moving the clock.
 //
+// A sender report that moves its stream's mapping to the sender's clock by
+// more than kMappingMove (SyncPoint::moved) is not yet an A/V offset: the
+// sender may have moved both streams' mappings (GStreamer's first reports,
+// sent at PLAY before its live pipeline's latency is set, are 60-70 ms off
+// its later ones), and the other stream's report saying so comes up to an
+// RTCP interval later. Until the other stream has reported since the move,
+// the pictures are neither measured nor corrected on the mismatched pair.
+//
 // Pure: times and sync points are handed in. Threads: the render thread.
 #include <chrono>
 #include <cstdint>

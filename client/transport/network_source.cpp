@@ -375,7 +375,8 @@ void NetworkSource::on_sender_report(const common::SenderReport& report, SteadyT
   path_.on_sender_report(report.ntp_time, now);
   {
     std::lock_guard lock(mutex_);
-    video_sync_ = SyncPoint{path_.timeline_of(report.rtp_time), report.ntp_time};
+    video_sync_ =
+        next_sync_point(video_sync_, path_.timeline_of(report.rtp_time), report.ntp_time, now);
   }
   if (!to_sender_clock || !sender_clock_ || !last_media_ts_) return;
   // RFC 3550 A.3: expected = extended highest sequence - first + 1, which is

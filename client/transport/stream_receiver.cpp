@@ -1,6 +1,7 @@
 #include "client/transport/stream_receiver.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace flowcast::client {
 
@@ -13,6 +14,16 @@ int64_t ntp_to_us(uint64_t ntp_time) {
 int64_t ntp_us_of(const SyncPoint& point, int64_t media_ts_90k) {
   // 90 kHz ticks are 1/90 ms: µs = ticks * 100 / 9.
   return ntp_to_us(point.ntp_time) + (media_ts_90k - point.media_ts_90k) * 100 / 9;
+}
+
+SyncPoint next_sync_point(const std::optional<SyncPoint>& last, int64_t media_ts_90k,
+                          uint64_t ntp_time, std::chrono::steady_clock::time_point received) {
+  SyncPoint point{media_ts_90k, ntp_time, received,
+                  last ? last->moved : std::chrono::steady_clock::time_point{}};
+  // The NTP time of media time 0: constant while the mapping holds.
+  if (last && std::abs(ntp_us_of(point, 0) - ntp_us_of(*last, 0)) > kMappingMove.count())
+    point.moved = received;
+  return point;
 }
 
 void keep_early_report(std::vector<EarlyReport>& kept, EarlyReport early) {
@@ -77,9 +88,9 @@ void StreamReceiver::on_sender_report(const common::SenderReport& report,
   }
   if (report.sender_ssrc != *ssrc_) return;
   path_.on_sender_report(report.ntp_time, now);
-  const SyncPoint point{path_.timeline_of(report.rtp_time), report.ntp_time};
   std::lock_guard lock(mutex_);
-  sync_point_ = point;
+  sync_point_ =
+      next_sync_point(sync_point_, path_.timeline_of(report.rtp_time), report.ntp_time, now);
 }
 
 void StreamReceiver::on_bye(std::span<const uint32_t> ssrcs) {

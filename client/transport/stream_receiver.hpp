@@ -36,7 +36,19 @@ namespace flowcast::client {
 struct SyncPoint {
   int64_t media_ts_90k = 0;
   uint64_t ntp_time = 0;
+  // When its report arrived, and when a report of its stream last moved
+  // the mapping (next_sync_point); the clock's epoch for never.
+  std::chrono::steady_clock::time_point received{};
+  std::chrono::steady_clock::time_point moved{};
 };
+
+// A change of a stream's NTP-to-media mapping beyond this between two of its
+// sender reports is a move (a sender's clocks drift by microseconds a second).
+inline constexpr std::chrono::microseconds kMappingMove{5000};
+// The sync point of a stream's report that arrived at `received`; `last` is
+// the stream's previous one.
+SyncPoint next_sync_point(const std::optional<SyncPoint>& last, int64_t media_ts_90k,
+                          uint64_t ntp_time, std::chrono::steady_clock::time_point received);
 
 // The NTP time a media timestamp (90 kHz, on the timeline of `point`) is at,
 // in µs since the NTP epoch.

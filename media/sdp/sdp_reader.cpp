@@ -310,6 +310,14 @@ SdpSession parse_sdp_session(std::string_view text) {
   }
   close_audio();
   if (session.audio) session.audio_ignored.clear();
+  if (!found_video && skipped.empty() && session.audio) {
+    // Audio alone (a radio, a microphone): say what it is, and why it is not played.
+    const SdpDescription& a = *session.audio;
+    throw SdpError("it describes only audio (" + a.encoding_name + "/" +
+                   std::to_string(a.clock_rate) + "/" + std::to_string(a.channels) +
+                   ") and no video stream (no m=video line): flowcast plays video, with its "
+                   "sound beside it");
+  }
   if (!found_video)
     throw SdpError(skipped.empty() ? "it describes no video stream (no m=video line)" : skipped);
 

@@ -85,6 +85,16 @@ struct FileSource::Impl {
   std::unique_ptr<AVCodecParserContext, ParserCloser> order_parser;
   CodecContext order_parser_context;
 
+  // ", only audio (aac)" for a file whose best stream is audio, naming its
+  // codec: the line says what the file has, not only what it lacks.
+  std::string audio_only() const {
+    const int audio = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (audio < 0) return "";
+    const AVCodecDescriptor* desc =
+        avcodec_descriptor_get(format->streams[audio]->codecpar->codec_id);
+    return std::string(", only audio (") + (desc ? desc->name : "unknown codec") + ")";
+  }
+
   void open() {
     AVFormatContext* raw = nullptr;
     int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
@@ -96,7 +106,8 @@ struct FileSource::Impl {
     if (ret < 0) throw SourceError("cannot read " + path + ": " + av_error_text(ret));
     stream_index = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (stream_index < 0)
-      throw SourceError(path + " has no video stream: flowcast streams video (audio is ignored)");
+      throw SourceError(path + " has no video stream" + audio_only() +
+                        ": flowcast streams video, with its sound beside it");
     for (unsigned i = 0; i < format->nb_streams; ++i)
       if (static_cast<int>(i) != stream_index) format->streams[i]->discard = AVDISCARD_ALL;
     AVStream* st = format->streams[stream_index];

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/audio_track.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
@@ -24,15 +25,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-// 2 s of H.264 (320x240, 30 fps, B-frames) and 44.1 kHz stereo AAC in MP4.
-void make_clip_with_sound(const std::string& path, const std::string& codec = "aac") {
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 "
-                    "-f lavfi -i sine=frequency=440:sample_rate=" +
-                    std::string(codec == "aac" ? "44100" : "48000") +
-                    " -t 2 -c:v libx264 -preset veryfast -bf 2 -g 60 -pix_fmt yuv420p -c:a " +
-                    (codec == "aac" ? "aac" : "libopus") + " -ac 2 '" + path + "'") == 0);
-}
 
 // A framemd5 file's hashes by stream index.
 std::map<int, std::vector<std::string>> hashes_by_stream(const std::string& path) {

@@ -157,9 +157,19 @@ TEST_CASE("a bad INPUT is a clear error with exit 2", "[integration]") {
     const std::string audio = dir.file("tone.m4a");
     REQUIRE(run_shell("ffmpeg -nostdin -v error -f lavfi -i sine=duration=1 -c:a aac '" + audio +
                       "'") == 0);
-    Process server({kServer, audio, "--port", std::to_string(free_port())}, dir.file("server.log"));
+    const auto start = std::chrono::steady_clock::now();
+    Process server({kServer, audio, "--port", std::to_string(free_port()), "--rtsp-port",
+                    std::to_string(free_port())},
+                   dir.file("server.log"));
     REQUIRE(server.wait_for(10s) == 2);
-    CHECK(server.log().find("has no video stream") != std::string::npos);
+    // At once, before it listens, in one line that names what the file has.
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    const std::string log = server.log();
+    INFO(log);
+    CHECK(std::count(log.begin(), log.end(), '\n') == 1);
+    CHECK(log.find(audio + " has no video stream, only audio (aac): flowcast streams video, "
+                           "with its sound beside it") != std::string::npos);
+    CHECK(log.find("RTSP at") == std::string::npos);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/gst_rtsp_peer.hpp"
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
@@ -18,29 +19,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-const std::string kPeerScript =
-    std::string(FLOWCAST_SOURCE_DIR) + "/tests/peers/gst_rtsp_server.py";
-
-// GStreamer's RTSP server on a free port, serving clip at /stream.
-class GstRtspServer {
- public:
-  GstRtspServer(const TempDir& dir, const std::string& clip, std::vector<std::string> extra = {})
-      : port_(free_port()) {
-    std::vector<std::string> argv = {"/usr/bin/python3",    kPeerScript, "--port",
-                                     std::to_string(port_), "--file",    clip};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_.emplace(argv, dir.file("gst-rtsp-server-" + std::to_string(port_) + ".log"));
-    REQUIRE(wait_for_log(*process_, "ready", 10s));
-  }
-  std::string url(const std::string& credentials = "") const {
-    return "rtsp://" + credentials + "127.0.0.1:" + std::to_string(port_) + "/stream";
-  }
-
- private:
-  uint16_t port_;
-  std::optional<Process> process_;
-};
 
 struct Played {
   std::optional<int> code;

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""GStreamer's RTSP server (gst-rtsp-server) serving one H.264 or H.265 MP4 file, as a
-real peer for flowcast-client's RTSP tests. Run with Debian's /usr/bin/python3
-(python3-gi and gir1.2-gst-rtsp-server-1.0).
+"""GStreamer's RTSP server (gst-rtsp-server) serving one H.264 or H.265 MP4 file, or
+test sources, as a real peer for flowcast-client's RTSP tests. Run with Debian's
+/usr/bin/python3 (python3-gi and gir1.2-gst-rtsp-server-1.0).
 
   gst_rtsp_server.py --port P --file F [--codec h264|h265] [--protocols tcp|udp|both]
                      [--user U --password S [--auth basic|digest]] [--decode-order]
+  gst_rtsp_server.py --port P --test-source SECONDS [--audio opus|aac] [--no-video] ...
 
 The stream is rtsp://127.0.0.1:P/stream. Prints "ready" once it listens;
 runs until killed.
@@ -12,7 +13,15 @@ runs until killed.
 --decode-order: F is a raw Annex B elementary stream (.264/.265), which
 carries no presentation times; each access unit is stamped with its decode
 time, one frame after the one before, B-frames or not, as live555's server
-stamps such files."""
+stamps such files.
+
+--test-source SECONDS: no file; videotestsrc (320x240, 30 fps, H.264 from
+x264enc, pt 96) and, with --audio, audiotestsrc (a 440 Hz stereo tone:
+Opus at 48 kHz through opusenc and rtpopuspay, RFC 7587, or AAC at
+44.1 kHz through avenc_aac and rtpmp4gpay, RFC 3640 AAC-hbr; pt 97), live
+(paced in real time) for SECONDS each, then EOS. The media sends sender
+reports for both streams from the one pipeline clock, so equal NTP times
+are the same instant (RFC 3550 §6.4.1). --no-video leaves the video out."""
 import argparse
 import sys
 
@@ -24,10 +33,53 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 
+def test_source_launch(args):
+    """The launch line of --test-source: pay0 the video (unless --no-video),
+    then the audio (pay0 when alone, else pay1)."""
+    parts = []
+    if not args.no_video:
+        parts.append(
+            "videotestsrc is-live=true num-buffers=%d pattern=smpte ! "
+            "video/x-raw,width=320,height=240,framerate=30/1,format=I420 ! "
+            "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
+            "video/x-h264,profile=constrained-baseline ! h264parse ! "
+            "rtph264pay name=pay0 pt=96 config-interval=-1" % round(args.test_source * 30)
+        )
+    if args.audio:
+        rate = 48000 if args.audio == "opus" else 44100
+        # 20 ms buffers: the track ends within 20 ms of SECONDS.
+        head = (
+            "audiotestsrc is-live=true wave=sine freq=440 samplesperbuffer=%d num-buffers=%d ! "
+            "audio/x-raw,rate=%d,channels=2 ! audioconvert ! "
+            % (rate // 50, round(args.test_source * 50), rate)
+        )
+        pay = "pay%d" % len(parts)
+        if args.audio == "opus":
+            parts.append(head + "opusenc ! rtpopuspay name=%s pt=97" % pay)
+        else:
+            parts.append(head + "avenc_aac ! rtpmp4gpay name=%s pt=97" % pay)
+    return " ".join(parts)
+
+
+def short_rtcp(media):
+    """Sender reports every 0.5 s instead of rtpbin's 5 s minimum (RFC 3550
+    §6.2 allows a smaller one), so a few seconds of media carry several: a
+    receiver maps both streams to the sender's clock within the first
+    second."""
+    for i in range(media.n_streams()):
+        session = media.get_stream(i).get_rtpsession()
+        if session is not None:
+            session.set_property("rtcp-min-interval", 500 * Gst.MSECOND)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", required=True)
-    p.add_argument("--file", required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--file")
+    source.add_argument("--test-source", type=float, metavar="SECONDS")
+    p.add_argument("--audio", choices=["opus", "aac"])
+    p.add_argument("--no-video", action="store_true")
     p.add_argument("--codec", choices=["h264", "h265"], default="h264")
     p.add_argument("--protocols", choices=["tcp", "udp", "both"], default="both")
     p.add_argument("--user")
@@ -42,7 +94,10 @@ def main():
     server.set_service(args.port)
     factory = GstRtspServer.RTSPMediaFactory()
     # The file's own access units, parameter sets before every keyframe.
-    if args.decode_order:
+    if args.test_source is not None:
+        factory.set_launch("( %s )" % test_source_launch(args))
+        factory.connect("media-configure", lambda _f, media: media.connect("prepared", short_rtcp))
+    elif args.decode_order:
         # The parser times a raw stream in decode order (DTS) only; the
         # payloader stamps what it is given as the presentation time.
         factory.set_launch(

@@ -318,10 +318,13 @@ TEST_CASE("the audio's own lines: payload type choice, a=rtcp, a=rtcp-mux, c=, a
 
 TEST_CASE("the video's faults still make the SDP unusable, with audio or not",
           "[unit][sdp][audio]") {
-  // Audio alone is no stream flowcast plays.
+  // Audio alone is no stream flowcast plays; the error names it.
   CHECK_THROWS_AS(parse_sdp_session("v=0\nc=IN IP4 1.2.3.4\nm=audio 5006 RTP/AVP 111\n"
                                     "a=rtpmap:111 opus/48000/2\n"),
                   SdpError);
+  CHECK_THROWS_WITH(parse_sdp_session("v=0\nc=IN IP4 1.2.3.4\nm=audio 5006 RTP/AVP 111\n"
+                                      "a=rtpmap:111 opus/48000/2\n"),
+                    Catch::Contains("describes only audio (opus/48000/2) and no video stream"));
   // A line not of the form x=value is malformed SDP wherever it is.
   CHECK_THROWS_AS(parse_sdp_session(with_video("m=audio 5006 RTP/AVP 111\nnonsense\n")), SdpError);
   CHECK_THROWS_AS(parse_sdp_session(std::string(kMaxSdpBytes + 1, 'a')), SdpError);
