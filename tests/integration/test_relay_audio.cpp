@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/gst_rtsp_peer.hpp"
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
@@ -163,22 +164,12 @@ std::string make_av_clip(const TempDir& dir, const std::string& video, const std
   return clip;
 }
 
-// GStreamer's RTSP server serving `clip`: its video's parameter sets in
-// the SDP only, as cameras often send them.
-struct GstSource {
-  uint16_t port = free_port();
-  Process process;
-  GstSource(const TempDir& dir, const std::string& clip, const std::string& video,
-            const std::string& audio)
-      : process({"/usr/bin/python3",
-                 std::string(FLOWCAST_SOURCE_DIR) + "/tests/peers/gst_rtsp_av_server.py", "--port",
-                 std::to_string(port), "--file", clip, "--video", video, "--audio", audio,
-                 "--config-interval", "0"},
-                dir.file("gst.log")) {
-    REQUIRE(wait_for_log(process, "ready", 10s));
-  }
-  std::string url() const { return "rtsp://127.0.0.1:" + std::to_string(port) + "/stream"; }
-};
+// GStreamer's RTSP server serving `clip` with its sound: the video's
+// parameter sets in the SDP only, as cameras often send them.
+GstRtspServer gst_source(const TempDir& dir, const std::string& clip, const std::string& video,
+                         const std::string& audio) {
+  return GstRtspServer(dir, clip, {"--codec", video, "--audio", audio, "--config-interval", "0"});
+}
 
 }  // namespace
 
@@ -193,7 +184,7 @@ TEST_CASE("flowcast-server relays GStreamer's RTSP server's H.265 or H.264 with 
   INFO(c.video << " and " << c.audio);
   TempDir dir;
   const std::string clip = make_av_clip(dir, c.video, c.encoder);
-  GstSource gst(dir, clip, c.video, c.audio);
+  const GstRtspServer gst = gst_source(dir, clip, c.video, c.audio);
   Relay relay(dir, gst.url());
   REQUIRE(wait_for_log(relay.process, "RTSP at", 15s));
   INFO(relay.process.log());
@@ -207,7 +198,7 @@ TEST_CASE("flowcast-server relays GStreamer's RTSP server's H.265 or H.264 with 
 TEST_CASE("flowcast-server --no-audio relays a URL's video only", "[peer][relay][audio][rtsp]") {
   TempDir dir;
   const std::string clip = make_av_clip(dir, "h264", "aac");
-  GstSource gst(dir, clip, "h264", "aac");
+  const GstRtspServer gst = gst_source(dir, clip, "h264", "aac");
   Relay relay(dir, gst.url(), {"--no-audio"});
   REQUIRE(wait_for_log(relay.process, "RTSP at", 15s));
   INFO(relay.process.log());

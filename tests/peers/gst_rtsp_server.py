@@ -5,10 +5,21 @@ test sources, as a real peer for flowcast-client's RTSP tests. Run with Debian's
 
   gst_rtsp_server.py --port P --file F [--codec h264|h265] [--protocols tcp|udp|both]
                      [--user U --password S [--auth basic|digest]] [--decode-order]
+                     [--audio aac|opus [--config-interval N]]
   gst_rtsp_server.py --port P --test-source SECONDS [--audio opus|aac] [--no-video] ...
 
 The stream is rtsp://127.0.0.1:P/stream. Prints "ready" once it listens;
 runs until killed.
+
+--file F --audio aac|opus: F holds video and sound, as a camera or an
+encoder with sound serves them. F is MP4 (qtdemux) or Matroska
+(matroskademux); MP4 keeps the audio's timestamps exact, where Matroska
+rounds them to the millisecond (and so does the RTP timestamp the payloader
+takes). The audio goes as RFC 3640 mpeg4-generic with its
+AudioSpecificConfig in the SDP (rtpmp4gpay) or as RFC 7587 Opus, payload
+type 97. --config-interval: seconds between the parameter sets sent in band
+(-1, the default: before every keyframe; 0: never, only in the SDP's
+sprop-parameter-sets).
 
 --decode-order: F is a raw Annex B elementary stream (.264/.265), which
 carries no presentation times; each access unit is stamped with its decode
@@ -86,6 +97,7 @@ def main():
     p.add_argument("--password")
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
     p.add_argument("--decode-order", action="store_true")
+    p.add_argument("--config-interval", type=int, default=-1)
     args = p.parse_args()
 
     Gst.init(None)
@@ -115,10 +127,23 @@ def main():
             parse.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, stamp_decode_order)
 
         factory.connect("media-configure", on_configure)
+    elif args.audio:
+        audio = {
+            "aac": "aacparse ! rtpmp4gpay name=pay1 pt=97",
+            "opus": "opusparse ! rtpopuspay name=pay1 pt=97",
+        }[args.audio]
+        demux = "qtdemux" if args.file.endswith(".mp4") else "matroskademux"
+        factory.set_launch(
+            '( filesrc location="%s" ! %s name=d '
+            "d.video_0 ! queue ! %sparse ! rtp%spay name=pay0 pt=96 config-interval=%d "
+            "d.audio_0 ! queue ! %s )"
+            % (args.file, demux, args.codec, args.codec, args.config_interval, audio)
+        )
     else:
         factory.set_launch(
             '( filesrc location="%s" ! qtdemux ! %sparse ! '
-            "rtp%spay name=pay0 pt=96 config-interval=-1 )" % (args.file, args.codec, args.codec)
+            "rtp%spay name=pay0 pt=96 config-interval=%d )"
+            % (args.file, args.codec, args.codec, args.config_interval)
         )
     factory.set_shared(False)
     lower = {
