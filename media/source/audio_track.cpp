@@ -1,6 +1,9 @@
 #include "media/source/audio_track.hpp"
 
-#include "media/payload/payload_format.hpp"
+#include <algorithm>
+#include <exception>
+
+#include "media/source/audio_transcoder.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -10,60 +13,137 @@ namespace flowcast::media {
 
 namespace {
 constexpr AVRational kRtpTimeBase{1, 90000};
+
+int channels_of(const AVCodecParameters& par) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
+  return par.ch_layout.nb_channels;
+#else
+  return par.channels;
+#endif
 }
+
+// The payload format that carries the track as it is, or nullptr: AAC
+// needs its AudioSpecificConfig for the fmtp (ADTS, as in MPEG-TS, has
+// none), and G.711 goes as it is only at its RTP clock, mono.
+const PayloadFormat* carried_as_is(const AVCodecParameters& par) {
+  const PayloadFormat* format = find_audio_payload_format(par.codec_id);
+  if (!format) return nullptr;
+  if (par.codec_id == AV_CODEC_ID_AAC && par.extradata_size < 2) return nullptr;
+  if (format->packet_samples &&
+      (par.sample_rate != static_cast<int>(format->clock_rate) || channels_of(par) != 1))
+    return nullptr;
+  return format;
+}
+}  // namespace
+
+AudioTrack::AudioTrack() = default;
+AudioTrack::~AudioTrack() = default;
+AudioTrack::AudioTrack(AudioTrack&&) noexcept = default;
+AudioTrack& AudioTrack::operator=(AudioTrack&&) noexcept = default;
 
 int AudioTrack::open(AVFormatContext* format, int video_index, SourceInfo& info) {
   const int index = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, video_index, nullptr, 0);
   if (index < 0) return -1;
   AVStream* st = format->streams[index];
-  const AVCodecDescriptor* desc = avcodec_descriptor_get(st->codecpar->codec_id);
-  const std::string name = desc ? desc->name : "unknown";
-  const PayloadFormat* carried = find_audio_payload_format(st->codecpar->codec_id);
-  // AAC without its AudioSpecificConfig (ADTS, as in MPEG-TS) has no fmtp.
-  const bool aac = st->codecpar->codec_id == AV_CODEC_ID_AAC;
-  if (!carried || (aac && st->codecpar->extradata_size < 2)) {
-    info.ignored_audio = name;
-    return -1;
+  const AVCodecParameters& par = *st->codecpar;
+  const AVCodecDescriptor* desc = avcodec_descriptor_get(par.codec_id);
+  AudioTrackInfo a;
+  a.codec_name = desc ? desc->name : "unknown";
+  format_ = carried_as_is(par);
+  if (format_) {
+    a.codec_id = par.codec_id;
+    a.sample_rate = par.sample_rate;
+    a.channels = channels_of(par);
+    if (par.codec_id == AV_CODEC_ID_AAC)
+      a.config.assign(par.extradata, par.extradata + par.extradata_size);
+  } else {
+    try {
+      transcoder_ = std::make_unique<AudioTranscoder>(*st);
+    } catch (const std::exception& e) {
+      info.ignored_audio = a.codec_name;
+      info.ignored_audio_reason = e.what();
+      return -1;
+    }
+    a.codec_id = opus_payload_format().codec_id;
+    a.transcoded = true;
+    a.sample_rate = static_cast<int>(opus_payload_format().clock_rate);
+    a.channels = static_cast<int>(transcoder_->channels());
   }
   st->discard = AVDISCARD_DEFAULT;
   time_base_ = st->time_base;
-  AudioTrackInfo a;
-  a.codec_id = st->codecpar->codec_id;
-  a.codec_name = name;
-  a.sample_rate = st->codecpar->sample_rate;
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
-  a.channels = st->codecpar->ch_layout.nb_channels;
-#else
-  a.channels = st->codecpar->channels;
-#endif
-  if (aac)
-    a.config.assign(st->codecpar->extradata,
-                    st->codecpar->extradata + st->codecpar->extradata_size);
   info.audio = std::move(a);
   return index;
 }
 
-std::optional<EncodedFrame> AudioTrack::frame(AVPacket* pkt, int64_t video_origin_90k,
-                                              int64_t loop_offset_90k) const {
+void AudioTrack::push(AVPacket* pkt, int64_t video_origin_90k, const Sink& sink) {
+  if (transcoder_) {
+    transcoder_->feed(pkt, video_origin_90k, sink);
+    av_packet_unref(pkt);
+    return;
+  }
   const int64_t t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-  std::optional<EncodedFrame> out;
   if (t != AV_NOPTS_VALUE && pkt->size > 0) {
-    EncodedFrame ef;
-    ef.stream = 1;
-    ef.annexb.assign(pkt->data, pkt->data + pkt->size);
-    ef.pts_90k = av_rescale_q(t, time_base_, kRtpTimeBase) - video_origin_90k;
-    ef.dts_90k = ef.pts_90k;
-    ef.duration_90k = pkt->duration > 0 ? av_rescale_q(pkt->duration, time_base_, kRtpTimeBase) : 0;
-    ef.keyframe = true;
-    // Sound before the video's start has no picture to go with.
-    if (ef.pts_90k >= 0) {
-      ef.pts_90k += loop_offset_90k;
-      ef.dts_90k += loop_offset_90k;
-      out = std::move(ef);
+    const int64_t pts_90k = av_rescale_q(t, time_base_, kRtpTimeBase) - video_origin_90k;
+    if (format_->packet_samples) {
+      push_samples(pkt, pts_90k, sink);
+    } else if (pts_90k >= 0) {
+      // Sound before the video's start has no picture to go with.
+      EncodedFrame ef;
+      ef.stream = 1;
+      ef.annexb.assign(pkt->data, pkt->data + pkt->size);
+      ef.pts_90k = pts_90k;
+      ef.dts_90k = pts_90k;
+      ef.duration_90k =
+          pkt->duration > 0 ? av_rescale_q(pkt->duration, time_base_, kRtpTimeBase) : 0;
+      ef.keyframe = true;
+      sink(std::move(ef));
     }
   }
   av_packet_unref(pkt);
-  return out;
+}
+
+void AudioTrack::push_samples(const AVPacket* pkt, int64_t pts_90k, const Sink& sink) {
+  // The first packet's time places the first sample; the rest follow on.
+  if (!anchor_90k_) {
+    anchor_90k_ = pts_90k;
+    samples_out_ = 0;
+  }
+  held_.insert(held_.end(), pkt->data, pkt->data + pkt->size);
+  emit_held(false, sink);
+}
+
+void AudioTrack::emit_held(bool all, const Sink& sink) {
+  const size_t n = format_->packet_samples;
+  const int64_t rate = format_->clock_rate;
+  size_t at = 0;
+  while (at < held_.size() && (all || held_.size() - at >= n)) {
+    const size_t take = std::min(n, held_.size() - at);
+    EncodedFrame ef;
+    ef.stream = 1;
+    ef.annexb.assign(held_.begin() + static_cast<std::ptrdiff_t>(at),
+                     held_.begin() + static_cast<std::ptrdiff_t>(at + take));
+    ef.pts_90k = *anchor_90k_ + av_rescale(samples_out_, 90000, rate);
+    ef.dts_90k = ef.pts_90k;
+    samples_out_ += static_cast<int64_t>(take);
+    ef.duration_90k = *anchor_90k_ + av_rescale(samples_out_, 90000, rate) - ef.pts_90k;
+    ef.keyframe = true;
+    at += take;
+    // Sound before the video's start has no picture to go with.
+    if (ef.pts_90k >= 0) sink(std::move(ef));
+  }
+  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
+void AudioTrack::finish(const Sink& sink) {
+  if (transcoder_) transcoder_->finish(sink);
+  if (format_ && format_->packet_samples && anchor_90k_) emit_held(true, sink);
+}
+
+void AudioTrack::restart() {
+  if (transcoder_) transcoder_->restart();
+  anchor_90k_.reset();
+  samples_out_ = 0;
+  held_.clear();
 }
 
 }  // namespace flowcast::media

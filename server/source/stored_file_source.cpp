@@ -13,7 +13,8 @@ std::string file_name(const std::string& path, const media::SourceInfo& info) {
 
 // The audio track's stream: its payload format, clock, and m=audio section
 // (RFC 3640 §4.1: rtpmap mpeg4-generic/RATE/CHANNELS and config; RFC 7587
-// §7: opus/48000/2).
+// §7: opus/48000/2, also for a track transcoded to Opus; RFC 3551: PCMU/8000
+// or PCMA/8000 on the static payload type 0 or 8).
 MediaStreamDescription describe_audio(const media::AudioTrackInfo& audio) {
   MediaStreamDescription stream;
   stream.format = media::find_audio_payload_format(audio.codec_id);
@@ -26,7 +27,7 @@ MediaStreamDescription describe_audio(const media::AudioTrackInfo& audio) {
   sdp.media = "audio";
   sdp.connection_address = "0.0.0.0";
   sdp.port = 0;
-  sdp.payload_type = 97;
+  sdp.payload_type = stream.payload_type();
   sdp.encoding_name = std::string(stream.format->encoding_name);
   sdp.clock_rate = stream.clock_rate();
   sdp.channels = static_cast<uint32_t>(audio.channels);
@@ -60,7 +61,9 @@ StoredFileSource::StoredFileSource(std::string path, bool loop, bool audio)
   description_.streams.push_back(std::move(video));
   audio_ = info_.audio.has_value();
   if (audio_) description_.streams.push_back(describe_audio(*info_.audio));
-  if (audio_) description_.what += " with " + info_.audio->codec_name + " sound";
+  if (audio_)
+    description_.what += " with " + info_.audio->codec_name +
+                         (info_.audio->transcoded ? " sound sent as Opus" : " sound");
 }
 
 std::unique_ptr<FileReader> StoredFileSource::open_reader(int64_t start_90k,
