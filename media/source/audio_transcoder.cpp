@@ -64,8 +64,15 @@ void AudioTranscoder::feed(const AVPacket* packet, int64_t video_origin_90k, con
 void AudioTranscoder::finish(const Sink& sink) {
   decode(nullptr, sink);
   if (swr_) resample(nullptr);
+  // The sound ends here; the last frame is filled up with silence.
+  const int64_t end = encoded_samples_ + static_cast<int64_t>(pending_.size() / channels_);
   encode(true, sink);
-  emit(encoder_->flush(), sink);
+  // The encoder's last packets cover its lookahead; one that begins after
+  // the sound's end is silence only, and is left out.
+  std::vector<EncodedFrame> rest = encoder_->flush();
+  std::erase_if(
+      rest, [&](const EncodedFrame& ef) { return ef.pts_90k >= av_rescale(end, 90000, kRate); });
+  emit(std::move(rest), sink);
 }
 
 void AudioTranscoder::restart() {
