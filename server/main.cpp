@@ -86,9 +86,9 @@ int main(int argc, char** argv) {
       ->type_name(CLI::detail::join(codecs, "|"));
   app.add_flag("--loop", opt.loop, "play the file again from the start when it ends");
   app.add_flag("--no-audio", opt.no_audio,
-               "send the video only (by default the first AAC or Opus track of a file or a "
-               "relayed URL goes with it, "
-               "and the test pattern has an Opus beep-and-flash sound)");
+               "send the video only (by default the first audio track of a file or a "
+               "relayed URL goes with it: AAC, Opus and G.711 as they are; a file's other "
+               "sound as Opus; and the test pattern has an Opus beep-and-flash sound)");
   app.add_option("--mtu", opt.mtu, "largest RTP packet in bytes (default 1200)")
       ->check(common::IsWithin(100, 65000))
       ->type_name("BYTES");

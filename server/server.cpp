@@ -87,8 +87,8 @@ std::unique_ptr<MediaSource> Server::open_source() {
                                                !options_.no_audio);
   }
   // A live URL: read once, relayed to every viewer on its own timeline.
-  const std::string audio_formats = media::payload_format_names(media::audio_payload_formats());
   if (media::is_url(*options_.input)) {
+    const std::string audio_formats = media::payload_format_names(media::audio_payload_formats());
     auto relay =
         std::make_unique<LiveUrlSource>(io_, *options_.input, options_.mtu, !options_.no_audio);
     if (!relay->info().ignored_audio.empty())
@@ -99,9 +99,12 @@ std::unique_ptr<MediaSource> Server::open_source() {
   // Opened once up front so a bad INPUT is an error now, not per client.
   auto file =
       std::make_unique<StoredFileSource>(*options_.input, options_.loop, !options_.no_audio);
-  if (!file->info().ignored_audio.empty())
-    log(*options_.input + "'s audio (" + file->info().ignored_audio +
-        ") is not sent: flowcast sends " + audio_formats + " as it is");
+  const media::SourceInfo& info = file->info();
+  if (!info.ignored_audio.empty())
+    log(*options_.input + "'s audio (" + info.ignored_audio +
+        ") is not sent: it cannot be decoded (" + info.ignored_audio_reason + ")");
+  if (info.audio && info.audio->transcoded)
+    log(*options_.input + "'s audio (" + info.audio->codec_name + ") is sent as Opus");
   if (file->info().timestamps_from_rate) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%g", file->info().frame_rate);
@@ -159,10 +162,11 @@ SessionSource Server::session_source() const {
       return source->open_reader(start_90k, std::move(wake));
     };
   }
-  // Each medium its own payload type: the video 96, a file's audio 97.
+  // Each medium its own payload type: the video 96, the audio 97 (G.711:
+  // its static 0 or 8).
   const auto& streams = source_->description().streams;
   for (size_t k = 0; k < streams.size(); ++k)
-    s.streams.push_back({.payload_type = static_cast<uint8_t>(96 + k),
+    s.streams.push_back({.payload_type = streams[k].payload_type(),
                          .clock_rate = streams[k].clock_rate(),
                          .enabled = true,
                          .marker_starts_talkspurt = streams[k].format->marker_starts_talkspurt});

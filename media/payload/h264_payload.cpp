@@ -98,6 +98,7 @@ const PayloadFormat kH264{
     .codec_id = AV_CODEC_ID_H264,
     .clock_rate = 90000,
     .annexb_filter = "h264_mp4toannexb",
+    .frame_filter = {},
     .parser_orders_pictures = true,
     .ticks_per_frame = 2,
     .encoder =

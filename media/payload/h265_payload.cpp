@@ -114,6 +114,7 @@ const PayloadFormat kH265{
     .codec_id = AV_CODEC_ID_HEVC,
     .clock_rate = 90000,
     .annexb_filter = "hevc_mp4toannexb",
+    .frame_filter = {},
     .parser_orders_pictures = false,
     // libx265's veryfast makes about 20 pictures a second of 1280x720 on
     // two cores, not 30: ultrafast keeps up.

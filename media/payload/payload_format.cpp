@@ -41,8 +41,9 @@ const PayloadFormat* find_named(std::span<const PayloadFormat* const> formats,
 }  // namespace
 
 std::span<const PayloadFormat* const> audio_payload_formats() {
-  static const std::array<const PayloadFormat*, 2> formats = {&aac_payload_format(),
-                                                              &opus_payload_format()};
+  static const std::array<const PayloadFormat*, 4> formats = {
+      &aac_payload_format(), &opus_payload_format(), &pcmu_payload_format(),
+      &pcma_payload_format()};
   return formats;
 }
 

@@ -112,6 +112,18 @@ struct PayloadFormat {
   // Audio: the channels the rtpmap names when the format fixes them (Opus:
   // always 2, RFC 7587 §7); 0: the stream's own.
   uint32_t channels = 0;
+  // RFC 3551 §6's static payload type of the encoding (PCMU 0, PCMA 8),
+  // which flowcast sends it on; -1: a dynamic one (96 and up).
+  int static_payload_type = -1;
+  // A sample format (G.711: one octet a sample, sent mono, RFC 3551
+  // §4.5.14): the samples one RTP packet carries (160: 20 ms at 8000 Hz,
+  // §4.2's default packetization interval). A file's track is cut into
+  // frames of this many (media/source/audio_track), packetize cuts a longer
+  // frame into payloads of this many, and each payload's RTP timestamp is
+  // the frame's plus the samples before it (RFC 3550 §5.1: that of its
+  // first octet). 0: a codec's frames, every payload of one with its
+  // timestamp.
+  uint32_t packet_samples = 0;
   // What the RTP marker bit says: the last packet of a frame (video, RFC
   // 6184 §5.1; AAC's last fragment, RFC 3640 §3.2.1), or the first packet
   // of a talkspurt (Opus, RFC 7587 §4.1 after RFC 3551 §4.1: a sender
@@ -208,9 +220,10 @@ const PayloadFormat& h264_payload_format();
 // H.265, RFC 7798 without DONL (media/payload/h265_payload.cpp).
 const PayloadFormat& h265_payload_format();
 
-// The audio formats flowcast sends a file's first audio track in, as it is:
-// a table of their own, so that what looks for a video format (--codec, a
-// file's video, an SDP's m=video) never finds one.
+// The audio formats flowcast sends a file's first audio track in (as it
+// is, or transcoded to Opus: media/source/audio_track.hpp): a table of
+// their own, so that what looks for a video format (--codec, a file's
+// video, an SDP's m=video) never finds one.
 std::span<const PayloadFormat* const> audio_payload_formats();
 // The audio format with this SDP encoding name (case-insensitive), or
 // nullptr.
@@ -221,5 +234,9 @@ const PayloadFormat* find_audio_payload_format(AVCodecID codec_id);
 const PayloadFormat& aac_payload_format();
 // Opus, RFC 7587 (media/payload/opus_payload.cpp).
 const PayloadFormat& opus_payload_format();
+// G.711 mu-law (PCMU) and A-law (PCMA), RFC 3551 §4.5.14, on the static
+// payload types 0 and 8 (media/payload/g711_payload.cpp).
+const PayloadFormat& pcmu_payload_format();
+const PayloadFormat& pcma_payload_format();
 
 }  // namespace flowcast::media

@@ -71,7 +71,10 @@ std::string write_media(const SdpDescription& d) {
   FormatParameters parameters{d.packetization_mode, d.profile_level_id, d.parameter_sets, d.config};
   const std::string fmtp = format->write_fmtp(parameters);
   const uint32_t clock = format->clock_rate ? format->clock_rate : d.clock_rate;
-  const uint32_t channels = format->channels ? format->channels : d.channels;
+  uint32_t channels = format->channels ? format->channels : d.channels;
+  // RFC 8866 §6.6: one channel may go unsaid, and a format with a fixed
+  // clock is named as RFC 3551's table names it ("PCMU/8000").
+  if (channels == 1 && format->clock_rate != 0 && format->media == "audio") channels = 0;
   std::string text;
   text +=
       "m=" + std::string(format->media) + " " + std::to_string(d.port) + " RTP/AVP " + pt + "\r\n";

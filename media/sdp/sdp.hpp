@@ -1,8 +1,9 @@
 // SDP (RFC 8866) for a video stream over RTP in one of flowcast's payload
 // formats (media/payload/payload_format.hpp: H.264 as RFC 6184 §8 describes
 // it, H.265 as RFC 7798 §7), and an audio stream beside it (AAC as RFC 3640
-// §4.1, Opus as RFC 7587 §7): the writer behind flowcast-server --sdp and
-// DESCRIBE, and the reader behind flowcast-client --listen and RTSP. The
+// §4.1, Opus as RFC 7587 §7, G.711 as RFC 3551 §4.5.14): the writer behind
+// flowcast-server --sdp and DESCRIBE, and the reader behind flowcast-client
+// --listen and RTSP. The
 // payload format writes and reads its own a=fmtp; these files know no
 // codec (writer: sdp.cpp; reader: sdp_reader.cpp). Text in, text out: no
 // sockets, no files.
@@ -56,7 +57,8 @@ struct SdpDescription {
   // clock is the stream's sample rate (AAC).
   uint32_t clock_rate = 90000;
   // Audio: the rtpmap's channels (its encoding parameters), when the
-  // format does not fix them; 0: none written. Read: the rtpmap's, 1 when
+  // format does not fix them; 0: none written (nor 1 in a format with a
+  // fixed clock: "PCMU/8000"). Read: the rtpmap's, 1 when
   // it names none, the format's when it fixes them (Opus: 2).
   uint32_t channels = 0;
   // AAC: the AudioSpecificConfig (fmtp config=, RFC 3640 §4.1).
@@ -129,8 +131,8 @@ struct SdpSession {
   // a payload type whose rtpmap (or, without one, its RFC 3551 §6 static
   // assignment: 0 is PCMU/8000) names an audio payload format
   // (find_audio_payload_format), at the format's clock rate if it fixes one
-  // (Opus: 48000; AAC: the rtpmap's rate, the sample rate), with channels in
-  // 1..255 and an a=fmtp the format's read_fmtp reads (AAC: mode=AAC-hbr,
+  // (Opus: 48000; G.711: 8000; AAC: the rtpmap's rate, the sample rate),
+  // with channels in 1..255 and an a=fmtp the format's read_fmtp reads (AAC: mode=AAC-hbr,
   // and config= is the AudioSpecificConfig). media is "audio"; its c= (or
   // the session's), port, a=rtcp, a=rtcp-mux and a=control are its own.
   // nullopt when there is none: an SDP whose audio flowcast cannot play
@@ -138,7 +140,7 @@ struct SdpSession {
   std::optional<SdpDescription> audio;
   // Why the SDP's audio is not played, for a line to the user ("its audio
   // is MP4A-LATM/44100/2, which flowcast does not play (it plays AAC
-  // (mpeg4-generic) or Opus (opus))"); empty when audio is set or the SDP
+  // (mpeg4-generic), Opus (opus), ... or G.711 A-law (PCMA))"); empty when audio is set or the SDP
   // has no m=audio.
   std::string audio_ignored;
 };

@@ -144,11 +144,14 @@ std::optional<Rtpmap> static_audio_rtpmap(uint8_t pt) {
   return map;
 }
 
+// "AAC (mpeg4-generic), Opus (opus), ... or G.711 A-law (PCMA)".
 std::string audio_format_names() {
   std::string names;
-  for (const PayloadFormat* f : audio_payload_formats()) {
-    if (!names.empty()) names += " or ";
-    names += std::string(f->display_name) + " (" + std::string(f->encoding_name) + ")";
+  const auto formats = audio_payload_formats();
+  for (size_t i = 0; i < formats.size(); ++i) {
+    if (i > 0) names += i + 1 == formats.size() ? " or " : ", ";
+    names +=
+        std::string(formats[i]->display_name) + " (" + std::string(formats[i]->encoding_name) + ")";
   }
   return names;
 }

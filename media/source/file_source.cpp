@@ -57,7 +57,7 @@ struct FileSource::Impl {
 
   std::deque<EncodedFrame> ready;
 
-  // The audio track (stream 1) when asked and carried, timed from the
+  // The audio track (stream 1) when asked and sent, timed from the
   // video's start (90 kHz). Reading ahead of one stream while the other has
   // nothing (ended, or starting later) stops at kMaxAhead units or
   // kMaxAheadBytes held, whichever comes first (one session holds at most
@@ -147,13 +147,14 @@ struct FileSource::Impl {
     if (want_audio) audio_index = audio_track.open(format.get(), stream_index, info);
   }
 
-  void push_audio(AVPacket* pkt) {
-    auto ef = audio_track.frame(pkt, video_origin_90k, loop_offset_90k);
-    if (!ef) return;
-    last_end_90k = std::max(last_end_90k, ef->pts_90k + ef->duration_90k);
-    ready_bytes += ef->annexb.size();
-    audio_ready.push_back(std::move(*ef));
-  }
+  // The audio track's frames go on as they come, after the loops before.
+  AudioTrack::Sink to_audio_ready = [this](EncodedFrame ef) {
+    ef.pts_90k += loop_offset_90k;
+    ef.dts_90k += loop_offset_90k;
+    last_end_90k = std::max(last_end_90k, ef.pts_90k + ef.duration_90k);
+    ready_bytes += ef.annexb.size();
+    audio_ready.push_back(std::move(ef));
+  };
 
   // Whether to read on: until both streams have a unit ready, or one has
   // kMaxAhead (the other may have ended).
@@ -243,7 +244,7 @@ struct FileSource::Impl {
       }
       check_av(ret, "reading " + path);
       if (packet->stream_index == audio_index) {
-        push_audio(packet.get());
+        audio_track.push(packet.get(), video_origin_90k, to_audio_ready);
         continue;
       }
       if (packet->stream_index != stream_index) {
@@ -261,6 +262,7 @@ struct FileSource::Impl {
   }
 
   void drain_at_end() {
+    if (audio_index >= 0) audio_track.finish(to_audio_ready);
     if (bsf) {
       av_bsf_send_packet(bsf.get(), nullptr);
       drain_bsf();
@@ -408,6 +410,7 @@ void FileSource::restart() {
   s.eof = false;
   if (s.bsf) av_bsf_flush(s.bsf.get());
   if (s.transcoder) s.transcoder->restart();
+  s.audio_track.restart();
   s.timeline->reset();
   s.preroll.clear();
   s.shown_any = false;

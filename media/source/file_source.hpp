@@ -5,10 +5,12 @@
 // before each keyframe); other video is decoded and encoded to the payload
 // table's transcode_target_format() (H.264, libx264; file_transcoder.hpp),
 // each picture keeping its presentation time. When
-// asked, the file's first audio track in a format an audio payload format
-// carries (AAC with its AudioSpecificConfig, Opus) is read too, each frame as
-// it is, on the video's timeline, and next() hands out both in decode-time
-// order (EncodedFrame::stream 1); other audio is ignored. Every
+// asked, the file's first audio track is read too, on the video's timeline,
+// and next() hands out both in decode-time order (EncodedFrame::stream 1):
+// as it is when an audio payload format carries it (AAC with its
+// AudioSpecificConfig, Opus, G.711 at 8000 Hz mono cut into 20 ms frames),
+// and any other audio libavcodec decodes transcoded to Opus
+// (audio_track.hpp, audio_transcoder.hpp). Every
 // access unit's times come from the file's timestamps through a SourceTimeline
 // (source_timeline.hpp): they only move forward, in 90 kHz ticks, and a file without timestamps is
 // timed by its frame rate. Pacing is the caller's business: next() returns as fast as it can read.
@@ -35,10 +37,13 @@ class SourceError : public std::runtime_error {
 
 // The audio track read with the video.
 struct AudioTrackInfo {
+  // What its frames are (an audio payload format's codec): the file's own,
+  // or Opus when transcoded.
   AVCodecID codec_id = AV_CODEC_ID_NONE;
-  std::string codec_name;  // as FFmpeg names it
-  int sample_rate = 0;     // Hz: AAC's RTP clock (Opus's is 48 kHz always)
-  int channels = 0;
+  std::string codec_name;   // the file's codec, as FFmpeg names it ("mp3")
+  bool transcoded = false;  // decoded and encoded to Opus
+  int sample_rate = 0;      // Hz, of the frames: AAC's RTP clock (Opus's is 48 kHz always)
+  int channels = 0;         // of the frames (transcoded: 1 or 2)
   // AAC: the AudioSpecificConfig (the container's extradata).
   std::vector<uint8_t> config;
 };
@@ -62,10 +67,12 @@ struct SourceInfo {
   // held at the end counts: pictures at 0, 3, 6 and 9 s last 12 s.
   int64_t duration_90k = 0;
   // The audio track read with the video (FileSource's `audio`); nullopt
-  // when not asked, when there is none, or when no audio payload format
-  // carries it (ignored_audio then names its codec).
+  // when not asked, when there is none, or when it can be neither sent as
+  // it is nor transcoded (ignored_audio then names its codec, and
+  // ignored_audio_reason says why: "this FFmpeg has no ... decoder").
   std::optional<AudioTrackInfo> audio;
   std::string ignored_audio;
+  std::string ignored_audio_reason;
 };
 
 class FileSource {

@@ -158,14 +158,23 @@ struct UrlSource::Impl {
     const int ret = av_read_frame(format.get(), packet.get());
     if (ret == AVERROR_EOF || ret == AVERROR_EXIT || interrupted) {
       eof = true;
+      // G.711's last samples, short of a whole packet.
+      if (audio_index >= 0 && origin_90k)
+        audio_track.finish([this](EncodedFrame ef) { ready.push_back(std::move(ef)); });
       return;
     }
     check_av(ret, "reading " + url);
     if (packet->stream_index == audio_index) {
-      // Through the track's filter even before the first picture: its
-      // first frame may carry the configuration.
-      auto ef = audio_track.frame(packet.get(), origin_90k.value_or(0), 0);
-      if (ef && origin_90k) ready.push_back(std::move(*ef));
+      // Through the track's filter even before the first picture while its
+      // first frame may carry the configuration; sound before the first
+      // picture has none to go with.
+      if (!origin_90k && !audio_track.awaiting_config()) {
+        av_packet_unref(packet.get());
+        return;
+      }
+      audio_track.push(packet.get(), origin_90k.value_or(0), [this](EncodedFrame ef) {
+        if (origin_90k) ready.push_back(std::move(ef));
+      });
       return;
     }
     if (packet->stream_index != stream_index) {

@@ -41,13 +41,14 @@ void RtpSender::send(const std::shared_ptr<const PacketizedFrame>& frame, uint64
   common::RtpHeader h;
   h.payload_type = payload_type_;
   h.ssrc = ssrc_;
-  h.timestamp = timestamp_for(frame->pts_90k);
+  const uint32_t timestamp = timestamp_for(frame->pts_90k);
   for (size_t first = 0; first < n; first += burst) {
     const size_t end = std::min(n, first + burst);
     size_t largest = 0;
     for (size_t i = first; i < end; ++i) largest = std::max(largest, payloads[i].size());
     for (size_t i = first; i < end; ++i) {
       h.sequence = sequence_++;
+      h.timestamp = timestamp + (i < frame->payload_ticks.size() ? frame->payload_ticks[i] : 0);
       h.marker = marker_starts_talkspurt_ ? packets_ == 0 : i + 1 == n;
       h.send_time_us = start_us + schedule.offset_us(i);
       // The burst's last packet may be shorter: the kernel's last segment is.

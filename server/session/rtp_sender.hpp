@@ -37,7 +37,8 @@ class RtpSender {
 
   // Calls emit once per packet, in order, with the packet, its header and
   // the index of its payload in frame; the marker is on the last one (or
-  // see marker_starts_talkspurt).
+  // see marker_starts_talkspurt). Every packet has the frame's timestamp,
+  // plus its payload's PacketizedFrame::payload_ticks when it has them.
   // Packet i leaves at start_us + schedule.offset_us(i) (steady clock,
   // microseconds), which its send-time extension (header.send_time_us)
   // carries. With `pad_bursts`, every packet of a burst but its last is

@@ -17,7 +17,7 @@ MediaStreamDescription describe_audio(const media::AudioTrackInfo& audio) {
   sdp.media = "audio";
   sdp.connection_address = "0.0.0.0";
   sdp.port = 0;
-  sdp.payload_type = 97;
+  sdp.payload_type = stream.payload_type();
   sdp.encoding_name = std::string(stream.format->encoding_name);
   sdp.clock_rate = stream.clock_rate();
   sdp.channels = static_cast<uint32_t>(audio.channels);

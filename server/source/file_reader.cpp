@@ -18,7 +18,9 @@ FileReader::FileReader(const std::string& path, bool loop, std::function<void()>
       throw media::SourceError(std::string("cannot seek: ") + e.what());
     }
   }
-  if (source_.info().transcoded) worker_ = std::thread([this] { run(); });
+  const auto& sound = source_.info().audio;
+  if (source_.info().transcoded || (sound && sound->transcoded))
+    worker_ = std::thread([this] { run(); });
 }
 
 const media::PayloadFormat& FileReader::format(size_t stream) const {

@@ -1,9 +1,10 @@
 #pragma once
 // A session's file, read ahead: the access units of a media::FileSource in
 // decode order, with --loop. A file that is transcoded (its video is not
-// H.264) is decoded and encoded by libx264 on a worker thread of its own, a
-// few frames ahead of the session, so one transcoding session never delays
-// the sends of the others on the network thread. H.264 is only filtered and
+// H.264 or H.265, or its sound goes as Opus) is decoded and encoded
+// (libx264, libopus) on a worker thread of its own, a few frames ahead of
+// the session, so one transcoding session never delays the sends of the
+// others on the network thread. A file sent as it is is only filtered and
 // is read inline. The queue ahead is bounded (kAhead frames): a session held
 // back (a full TCP send queue) stops taking frames, the queue fills, and the
 // worker waits, so backpressure still pauses that session's reading.
@@ -34,7 +35,7 @@ class FileReader {
   // with its first audio track when `audio` (its frames are stream 1),
   // moves to the keyframe at or before `start_90k` (90 kHz ticks from the
   // file's start; media::FileSource::seek) when it is above 0, and, if the
-  // file is transcoded, starts the worker.
+  // file is transcoded (video or sound), starts the worker.
   FileReader(const std::string& path, bool loop, std::function<void()> wake, int64_t start_90k = 0,
              bool audio = false);
   ~FileReader();

@@ -38,7 +38,7 @@ namespace flowcast::server {
 // One media stream of a source: one m= section of its SDP (RFC 8866 §5.14).
 struct MediaStreamDescription {
   // How its frames travel in RTP (H.264: RFC 6184, H.265: RFC 7798; AAC:
-  // RFC 3640, Opus: RFC 7587). Never null.
+  // RFC 3640, Opus: RFC 7587, G.711: RFC 3551). Never null.
   const media::PayloadFormat* format = nullptr;
   // Its SDP, addressed to no one (c=0.0.0.0, port 0), with the parameter
   // sets of a keyframe and, for a stored file, a=range (RFC 2326 C.1.5):
@@ -55,6 +55,12 @@ struct MediaStreamDescription {
   // The RTP clock: ticks a second (90000 for video: RFC 6184 §8.2.1; Opus
   // 48000, RFC 7587 §4.1; AAC its sample rate).
   uint32_t clock_rate() const { return format->clock_rate ? format->clock_rate : sample_rate; }
+  // The RTP payload type: the format's static one (PCMU 0, PCMA 8, RFC 3551
+  // §6), else the video's 96 and the audio's 97.
+  uint8_t payload_type() const {
+    if (format->static_payload_type >= 0) return static_cast<uint8_t>(format->static_payload_type);
+    return format->media == "audio" ? 97 : 96;
+  }
 };
 
 // How sessions take a source's frames.

@@ -16,7 +16,11 @@ std::shared_ptr<const PacketizedFrame> packetize_frame(const media::EncodedFrame
   out->duration_90k = frame.duration_90k;
   out->keyframe = frame.keyframe;
   out->payloads = format.packetize(frame.annexb, mtu > header + 3 ? mtu - header : 3);
-  for (const auto& p : out->payloads) out->bytes += p.size();
+  for (const auto& p : out->payloads) {
+    // One octet a sample (G.711 as flowcast sends it: mono).
+    if (format.packet_samples) out->payload_ticks.push_back(static_cast<uint32_t>(out->bytes));
+    out->bytes += p.size();
+  }
   return out;
 }
 

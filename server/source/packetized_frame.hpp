@@ -21,6 +21,10 @@ struct PacketizedFrame {
   int64_t duration_90k = 0;
   bool keyframe = false;
   std::vector<std::vector<uint8_t>> payloads;
+  // A sample format's (G.711, PayloadFormat::packet_samples): how many
+  // ticks of the stream's RTP clock each payload starts after the frame's
+  // first sample. Empty: every payload has the frame's timestamp.
+  std::vector<uint32_t> payload_ticks;
   size_t bytes = 0;  // payload bytes in all
 };
 

@@ -37,7 +37,9 @@ StoredFileSource::StoredFileSource(std::string path, bool loop, bool audio)
   description_.streams.push_back(std::move(video));
   audio_ = info_.audio.has_value();
   if (audio_) description_.streams.push_back(describe_audio(*info_.audio));
-  if (audio_) description_.what += " with " + info_.audio->codec_name + " sound";
+  if (audio_)
+    description_.what += " with " + info_.audio->codec_name +
+                         (info_.audio->transcoded ? " sound sent as Opus" : " sound");
 }
 
 std::unique_ptr<FileReader> StoredFileSource::open_reader(int64_t start_90k,

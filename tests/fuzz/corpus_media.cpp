@@ -205,7 +205,7 @@ void make_payload(const std::vector<AccessUnit>& h264, const std::vector<AccessU
 
 void make_audio() {
   const std::string t = "audio_depacketizer";
-  // Byte 0 picks the format: 0 AAC, 1 Opus.
+  // Byte 0 picks the format: 0 AAC, 1 Opus, 2 PCMU, 3 PCMA.
   auto with_format = [](uint8_t format, const Bytes& records) {
     Bytes out{format};
     out.insert(out.end(), records.begin(), records.end());
@@ -227,6 +227,12 @@ void make_audio() {
   Bytes opus_records;
   for (const auto& p : opus) fuzz::put_payload_record(opus_records, p, false, true);
   seed(t, "opus-packets", with_format(1, opus_records));
+  // G.711: 20 ms packets as flowcast-server cuts them, and a short last one.
+  Bytes samples(400);
+  for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<uint8_t>(0xFF - i);
+  const Payloads g711 = media::pcmu_payload_format().packetize(samples, 1172);
+  seed(t, "pcmu-packets", with_format(2, records(g711)));
+  seed(t, "pcma-packet-lost", with_format(3, records(g711, 1)));
 
   // The AU header's lengths: a unit size one past the data, a header
   // length one past the packet, a length that is not whole headers.

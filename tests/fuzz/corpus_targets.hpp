@@ -29,7 +29,8 @@ void make_sdp(const std::string& ffmpeg_sdp, const AccessUnit& keyframe);
 void make_sdp_boundaries();
 void make_payload(const std::vector<AccessUnit>& h264, const std::vector<AccessUnit>& h265);
 // audio_depacketizer: AAC units whole and fragmented, several AUs in one
-// packet, Opus packets; regressions at the AU header's length checks.
+// packet, Opus packets, G.711 packets (one lost); regressions at the AU
+// header's length checks.
 void make_audio();
 
 // --- client/ (corpus_client.cpp): receive_buffer, network_source.

@@ -1,9 +1,11 @@
 // Fuzz target: the audio payload formats as a receiver meets them, through
-// the PayloadFormat interface: AAC (RFC 3640 AAC-hbr: AU headers, fragments)
-// or Opus (RFC 7587), its depacketizer fed a sequence of RTP payloads, each
-// with its gap_before flag, with finish() after some of them and at the end.
-// Input: byte 0 picks the format (bit 0: Opus, else AAC), then the payload
-// records of fuzz_input.hpp (flags, size, payload).
+// the PayloadFormat interface: AAC (RFC 3640 AAC-hbr: AU headers, fragments),
+// Opus (RFC 7587) or G.711 (RFC 3551: PCMU, PCMA), its depacketizer fed a
+// sequence of RTP payloads, each with its gap_before flag, with finish()
+// after some of them and at the end.
+// Input: byte 0 picks the format (bits 0-1: AAC, Opus, PCMU, PCMA, the
+// order of audio_payload_formats()), then the payload records of
+// fuzz_input.hpp (flags, size, payload).
 // Asserts: the frames of a finished unit add up to its bytes, none empty;
 // no more bytes than were pushed since the last finish() (AAC: a fragmented
 // unit's earlier fragments included, at most kMaxAacUnitBytes of them); a
@@ -34,8 +36,8 @@ void check_unit(const media::DepacketizedUnit& unit, size_t bytes_pushed) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::ByteReader in({data, size});
-  const media::PayloadFormat& format =
-      (in.u8() & 1) ? media::opus_payload_format() : media::aac_payload_format();
+  const auto formats = media::audio_payload_formats();
+  const media::PayloadFormat& format = *formats[(in.u8() & 3) % formats.size()];
   auto depacketizer = format.make_depacketizer();
   size_t bytes_pushed = 0;
   while (const auto record = fuzz::next_payload_record(in)) {

@@ -1,6 +1,7 @@
 #pragma once
 // Clips with sound for the tests, and what a test needs to know of a
 // clip's sound track, from ffprobe.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -31,6 +32,26 @@ inline void make_clip_with_sound(const std::string& path, const std::string& cod
                     std::string(codec == "aac" ? "44100" : "48000") +
                     " -t 2 -c:v libx264 -preset veryfast -bf 2 -g 60 -pix_fmt yuv420p -c:a " +
                     (codec == "aac" ? "aac" : "libopus") + " -ac 2 '" + path + "'") == 0);
+}
+
+// When a stream of the clip starts (ffprobe's start_time, in seconds);
+// `selector` as ffprobe's -select_streams ("v:0", "a:0").
+inline double start_time_s(const std::string& clip, const TempDir& dir,
+                           const std::string& selector) {
+  const std::string out = dir.file("start-" + selector.substr(0, 1) + ".txt");
+  REQUIRE(run_shell("ffprobe -v error -select_streams " + selector +
+                    " -show_entries stream=start_time -of csv=p=0 '" + clip + "' > '" + out +
+                    "'") == 0);
+  return std::stod(read_file(out));
+}
+
+// The audio track's samples a receiver gets at `rate` Hz beside the video:
+// the track's length in samples (track_samples) at that rate, less the
+// sound before the video's start, which has no picture to go with.
+inline double samples_from_video_start(const std::string& clip, const TempDir& dir,
+                                       double track_rate, double rate) {
+  const double early = start_time_s(clip, dir, "v:0") - start_time_s(clip, dir, "a:0");
+  return track_samples(clip, dir) * rate / track_rate - std::max(0.0, early) * rate;
 }
 
 }  // namespace flowcast::test

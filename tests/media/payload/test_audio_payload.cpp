@@ -1,6 +1,6 @@
 // The audio payload formats: AAC as RFC 3640 AAC-hbr (AU headers, fragments,
-// the fmtp) and Opus as RFC 7587 (one packet, one payload), packetized and
-// depacketized back.
+// the fmtp), Opus as RFC 7587 (one packet, one payload) and G.711 as RFC
+// 3551 (20 ms of samples a payload), packetized and depacketized back.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <numeric>
@@ -131,4 +131,52 @@ TEST_CASE("an Opus packet is one RTP payload on a 48 kHz clock", "[unit][payload
   depacketizer->push({}, false);
   CHECK(depacketizer->finish().dropped_nals == 1);
   CHECK(find_audio_payload_format(AV_CODEC_ID_OPUS) == &opus);
+}
+
+TEST_CASE("G.711 travels as 20 ms of samples a payload on its static payload type",
+          "[unit][payload]") {
+  const PayloadFormat& pcmu = pcmu_payload_format();
+  const PayloadFormat& pcma = pcma_payload_format();
+  CHECK(pcmu.static_payload_type == 0);
+  CHECK(pcma.static_payload_type == 8);
+  for (const PayloadFormat* f : {&pcmu, &pcma}) {
+    INFO(f->encoding_name);
+    CHECK(f->media == "audio");
+    CHECK(f->clock_rate == 8000);
+    CHECK(f->packet_samples == 160);
+    CHECK(f->marker_starts_talkspurt);
+    CHECK(f->write_fmtp(FormatParameters{}).empty());
+    // One 20 ms frame is one payload; a longer one is cut at 160 samples.
+    const auto frame = bytes(160, 3);
+    REQUIRE(f->packetize(frame, 1172) == std::vector<std::vector<uint8_t>>{frame});
+    const auto longer = bytes(400, 1);
+    const auto payloads = f->packetize(longer, 1172);
+    REQUIRE(payloads.size() == 3);
+    CHECK(payloads[0].size() == 160);
+    CHECK(payloads[1].size() == 160);
+    CHECK(payloads[2].size() == 80);
+    CHECK(f->packetize({}, 1172).empty());
+    // Each payload is one frame of samples as they are.
+    auto depacketizer = f->make_depacketizer();
+    depacketizer->push(payloads[1], false);
+    const DepacketizedUnit back = depacketizer->finish();
+    CHECK(back.annexb == payloads[1]);
+    CHECK(back.frame_sizes == std::vector<size_t>{160});
+    CHECK(back.keyframe);
+    CHECK(back.complete);
+    depacketizer->push({}, true);
+    const DepacketizedUnit empty = depacketizer->finish();
+    CHECK(empty.dropped_nals == 1);
+    CHECK_FALSE(empty.complete);
+    CHECK_FALSE(empty.keyframe);
+    // Bounded: 500 ms at 8000 Hz.
+    depacketizer->push(bytes(4000, 0), false);
+    depacketizer->push(bytes(1, 0), false);
+    const DepacketizedUnit full = depacketizer->finish();
+    CHECK(full.annexb.size() == 4000);
+    CHECK(full.dropped_nals == 1);
+  }
+  CHECK(find_audio_payload_format("pcmu") == &pcmu);
+  CHECK(find_audio_payload_format(AV_CODEC_ID_PCM_ALAW) == &pcma);
+  CHECK(find_payload_format("PCMU") == nullptr);
 }

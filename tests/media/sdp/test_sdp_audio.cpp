@@ -1,6 +1,7 @@
 // parse_sdp_session: the audio beside the video, from SDPs real senders
 // wrote (ffmpeg 5.1's -sdp_file, GStreamer's RTSP server, flowcast-server
-// --sdp), and audio flowcast cannot play, which leaves the video playable.
+// --sdp), G.711 on its static payload types with or without an a=rtpmap,
+// and audio flowcast cannot play, which leaves the video playable.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
@@ -222,11 +223,13 @@ TEST_CASE("audio flowcast cannot play leaves the video, and says which codec it 
   CHECK_FALSE(latm.audio);
   CHECK(latm.video.encoding_name == "H264");
   CHECK(contains(latm.audio_ignored, "MP4A-LATM/44100/2"));
-  CHECK(contains(latm.audio_ignored, "AAC (mpeg4-generic) or Opus (opus)"));
+  CHECK(contains(latm.audio_ignored,
+                 "AAC (mpeg4-generic), Opus (opus), G.711 mu-law (PCMU) or G.711 A-law (PCMA)"));
 
-  const SdpSession pcmu = parse_sdp_session(kFfmpegPcmu);
-  CHECK_FALSE(pcmu.audio);
-  CHECK(contains(pcmu.audio_ignored, "PCMU/8000"));
+  // RFC 3551's GSM (static payload type 3), without an a=rtpmap.
+  const SdpSession gsm = parse_sdp_session(with_video("m=audio 5006 RTP/AVP 3\n"));
+  CHECK_FALSE(gsm.audio);
+  CHECK(contains(gsm.audio_ignored, "GSM/8000"));
 
   // RFC 4184's AC-3.
   const SdpSession ac3 = parse_sdp_session(
@@ -284,10 +287,10 @@ TEST_CASE("an audio section's faults skip it; the next playable one is taken",
 TEST_CASE("the audio's own lines: payload type choice, a=rtcp, a=rtcp-mux, c=, and order",
           "[unit][sdp][audio]") {
   // Audio before the video, with its own c=, RTCP port and control; its
-  // first payload type is one flowcast does not play.
+  // first payload types are ones flowcast does not play (3: RFC 3551's GSM).
   const std::string text =
       "v=0\r\nc=IN IP4 192.0.2.1\r\na=control:*\r\n"
-      "m=audio 5002 RTP/AVPF 0 98 97\r\nc=IN IP6 ::1\r\na=rtpmap:98 ac3/48000/2\r\n"
+      "m=audio 5002 RTP/AVPF 3 98 97\r\nc=IN IP6 ::1\r\na=rtpmap:98 ac3/48000/2\r\n"
       "a=rtpmap:97 mpeg4-generic/48000/1\r\na=fmtp:97 mode=AAC-hbr;config=1188\r\n"
       "a=rtcp:5009\r\na=control:audio\r\n"
       "m=audio 5020 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
@@ -328,4 +331,40 @@ TEST_CASE("the video's faults still make the SDP unusable, with audio or not",
   // A line not of the form x=value is malformed SDP wherever it is.
   CHECK_THROWS_AS(parse_sdp_session(with_video("m=audio 5006 RTP/AVP 111\nnonsense\n")), SdpError);
   CHECK_THROWS_AS(parse_sdp_session(std::string(kMaxSdpBytes + 1, 'a')), SdpError);
+}
+
+TEST_CASE("G.711 on its static payload type plays, with or without an a=rtpmap",
+          "[unit][sdp][audio]") {
+  // ffmpeg's (and cameras'): "m=audio 5006 RTP/AVP 0" and nothing more.
+  const SdpSession pcmu = parse_sdp_session(kFfmpegPcmu);
+  REQUIRE(pcmu.audio);
+  CHECK(pcmu.audio_ignored.empty());
+  CHECK(pcmu.audio->payload_type == 0);
+  CHECK(pcmu.audio->encoding_name == "PCMU");
+  CHECK(pcmu.audio->clock_rate == 8000);
+  CHECK(pcmu.audio->channels == 1);
+  CHECK(pcmu.audio->port == 5006);
+
+  const SdpSession pcma =
+      parse_sdp_session(with_video("m=audio 0 RTP/AVP 8\na=rtpmap:8 PCMA/8000\na=control:a\n"));
+  REQUIRE(pcma.audio);
+  CHECK(pcma.audio->payload_type == 8);
+  CHECK(pcma.audio->encoding_name == "PCMA");
+  CHECK(pcma.audio->channels == 1);
+  CHECK(pcma.audio->control == "a");
+
+  // G.711's clock is 8000 Hz (RFC 3551 §4.5.14): another is refused.
+  const SdpSession fast =
+      parse_sdp_session(with_video("m=audio 5006 RTP/AVP 0\na=rtpmap:0 PCMU/16000\n"));
+  CHECK_FALSE(fast.audio);
+  CHECK(contains(fast.audio_ignored, "clock rate is 16000"));
+
+  // Written back as RFC 3551's table names it, on its static type.
+  const std::vector<SdpDescription> streams = {pcma.video, *pcma.audio};
+  const std::string text = write_sdp(streams);
+  CHECK(contains(text, "m=audio 0 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"));
+  const SdpSession again = parse_sdp_session(text);
+  REQUIRE(again.audio);
+  CHECK(again.audio->payload_type == 8);
+  CHECK(again.audio->channels == 1);
 }

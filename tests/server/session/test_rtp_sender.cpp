@@ -2,7 +2,8 @@
 // header, its timestamps in its own clock (an AAC frame's 1024 samples at
 // 44.1 kHz exact, however its 90 kHz time was rounded), and its sender
 // report mapping the session's media clock into the same clock, so every
-// stream of a session names the same instant (RFC 3550 §6.4.1). And the
+// stream of a session names the same instant (RFC 3550 §6.4.1); G.711's
+// payloads of one frame each stamped with their first sample. And the
 // SDES CNAME a session's streams share (§6.5.1) parses as RTCP.
 #include <catch2/catch.hpp>
 #include <memory>
@@ -62,6 +63,39 @@ TEST_CASE("RtpSender stamps an audio stream in its own clock and payload type", 
   CHECK(video.payload_type() == 96);
   CHECK(video.timestamp_for(-3000) == video.timestamp_for(0) - 3000);
   CHECK(audio.ticks(-2090) == -1024);
+}
+
+TEST_CASE("RtpSender stamps each G.711 payload of a frame with its first sample",
+          "[unit][server][audio]") {
+  RtpSender pcmu(0, 8000, true);
+  // 50 ms of samples in one frame: three payloads of 160, 160 and 80.
+  media::EncodedFrame frame;
+  frame.stream = 1;
+  frame.pts_90k = frame.dts_90k = 9000;  // 100 ms: 800 samples
+  frame.annexb.assign(400, 0xFF);
+  const auto packetized = packetize_frame(frame, 1200, media::pcmu_payload_format());
+  REQUIRE(packetized->payloads.size() == 3);
+  CHECK(packetized->payload_ticks == std::vector<uint32_t>{0, 160, 320});
+  std::vector<common::RtpHeader> headers;
+  pcmu.send(packetized, 0, BurstSchedule{}, false,
+            [&](OutboundPacket&& p, const common::RtpHeader&, size_t) {
+              auto parsed = common::parse_rtp(p.bytes());
+              REQUIRE(parsed);
+              headers.push_back(parsed->header);
+            });
+  REQUIRE(headers.size() == 3);
+  CHECK(headers[0].payload_type == 0);
+  CHECK(headers[0].timestamp == pcmu.timestamp_for(9000));
+  CHECK(headers[1].timestamp - headers[0].timestamp == 160);
+  CHECK(headers[2].timestamp - headers[0].timestamp == 320);
+  // One talkspurt (RFC 3551 §4.1): the marker on the first packet only.
+  CHECK(headers[0].marker);
+  CHECK_FALSE(headers[1].marker);
+  CHECK_FALSE(headers[2].marker);
+  // A codec's frame keeps one timestamp for all its payloads.
+  media::EncodedFrame aac = frame;
+  aac.annexb.assign(3000, 0x21);
+  CHECK(packetize_frame(aac, 1200, media::aac_payload_format())->payload_ticks.empty());
 }
 
 TEST_CASE("an SDES CNAME chunk is whole 32-bit words and parses as RTCP", "[unit][server]") {

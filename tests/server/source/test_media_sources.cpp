@@ -148,6 +148,44 @@ TEST_CASE("a stored file no payload format carries is described as the H.264 it 
   CHECK(first->keyframe);
 }
 
+TEST_CASE("a stored file's MP3 sound is described as Opus, its G.711 on the static type",
+          "[unit][server][audio]") {
+  TempDir dir;
+  const auto clip = [&](const std::string& name, const std::string& audio) {
+    const std::string path = dir.file(name);
+    REQUIRE(run_shell("ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=25 -f lavfi "
+                      "-i sine=sample_rate=8000 -t 1 -c:v libx264 -preset ultrafast " +
+                      audio + " '" + path + "'") == 0);
+    return path;
+  };
+  StoredFileSource mp3(clip("mp3.mkv", "-c:a libmp3lame -ac 2"), true);
+  const SourceDescription& d = mp3.description();
+  CHECK(d.what == dir.file("mp3.mkv") + " (h264, sent as is) with mp3 sound sent as Opus");
+  REQUIRE(d.streams.size() == 2);
+  CHECK(d.streams[1].format == &media::opus_payload_format());
+  CHECK(d.streams[1].payload_type() == 97);
+  REQUIRE(d.streams[1].sdp);
+  CHECK(media::write_sdp(*d.streams[1].sdp).find("a=rtpmap:97 opus/48000/2\r\n") !=
+        std::string::npos);
+  // Sound is transcoded on the session's worker, the video passes as is.
+  auto reader = mp3.open_reader(0, [] {});
+  CHECK(reader->threaded());
+  CHECK(&reader->format(1) == &media::opus_payload_format());
+  CHECK(first_frame(*reader));
+
+  StoredFileSource pcmu(clip("pcmu.mov", "-c:a pcm_mulaw -ar 8000 -ac 1"), true);
+  const auto& audio = pcmu.description().streams.at(1);
+  CHECK(audio.format == &media::pcmu_payload_format());
+  CHECK(audio.payload_type() == 0);
+  CHECK(audio.clock_rate() == 8000);
+  REQUIRE(audio.sdp);
+  CHECK(audio.sdp->payload_type == 0);
+  CHECK(media::write_sdp(*audio.sdp).find("m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n") !=
+        std::string::npos);
+  CHECK_FALSE(pcmu.open_reader(0, [] {})->threaded());
+  CHECK(pcmu.description().video().payload_type() == 96);
+}
+
 TEST_CASE("a stored file that cannot be opened is a SourceError when the source opens",
           "[unit][server]") {
   TempDir dir;
