@@ -107,7 +107,7 @@ struct UrlSource::Impl {
     open_filter(st);
     if (want_audio) {
       audio_index = audio_track.open(format.get(), stream_index, info, true);
-      if (audio_index >= 0 && info.audio->config.empty()) await_audio_config();
+      if (audio_index >= 0 && audio_track.awaiting_config()) await_audio_config();
     }
   }
 
