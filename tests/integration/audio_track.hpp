@@ -1,10 +1,13 @@
 #pragma once
-// What a test needs to know of a clip's sound track, from ffprobe.
+// What a test needs to know of a clip's sound track, from ffprobe, and the
+// ports to send a clip with sound to flowcast-client --listen.
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <sstream>
 #include <string>
 
 #include "support/process.hpp"
+#include "support/udp_peer.hpp"
 
 namespace flowcast::test {
 
@@ -19,6 +22,18 @@ inline double track_samples(const std::string& clip, const TempDir& dir) {
     if (!line.empty()) samples += std::stod(line);
   REQUIRE(samples > 0);
   return samples;
+}
+
+// An even port P with P..P+3 free: the video's RTP and RTCP, then the audio's.
+inline uint16_t free_port_quad() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const uint16_t port = free_rtp_port();
+    if (port && port < 65532 && !udp_port_bound(static_cast<uint16_t>(port + 2)) &&
+        !udp_port_bound(static_cast<uint16_t>(port + 3)))
+      return port;
+  }
+  FAIL("no four free UDP ports in a row");
+  return 0;
 }
 
 }  // namespace flowcast::test
