@@ -254,8 +254,8 @@ std::string audio_section(const std::vector<ReportRun>& runs, const std::vector<
       top = std::max(top, p.y);
       bottom = std::min(bottom, p.y);
     }
-  SvgChart offset("chart-av-offset", "A/V offset (ms)", x_max,
-                  SvgChart::nice_ceiling(top * 1.2), 200);
+  SvgChart offset("chart-av-offset", "A/V offset (ms)", x_max, SvgChart::nice_ceiling(top * 1.2),
+                  200);
   offset.set_y_min(-SvgChart::nice_ceiling(-bottom * 1.1));
   offset.add_hline(0, "#999", "", "1 0");
   offset.add_hline(kBt1359AudioEarlyMs, "#b00", "BT.1359: audio 45 ms early", "6 4");

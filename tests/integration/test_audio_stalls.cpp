@@ -63,9 +63,9 @@ TEST_CASE("a hole in the sound from ffmpeg stalls the session once, for the audi
                  dir.file("client.log"));
   REQUIRE(listening_for_rtp(port));
   REQUIRE(listening_for_rtp(static_cast<uint16_t>(port + 2)));
-  Process sender({"ffmpeg", "-nostdin", "-v", "error", "-re", "-i", clip, "-map", "0:v", "-c",
-                  "copy", "-f", "rtp", video_url, "-map", "0:a", "-c", "copy", "-f", "rtp",
-                  audio_url},
+  Process sender({"ffmpeg", "-nostdin", "-v", "error", "-re", "-i",  clip,
+                  "-map",   "0:v",      "-c", "copy",  "-f",  "rtp", video_url,
+                  "-map",   "0:a",      "-c", "copy",  "-f",  "rtp", audio_url},
                  dir.file("ffmpeg.log"));
   INFO(sender.log());
   REQUIRE(sender.wait_for(30s) == 0);
@@ -103,9 +103,9 @@ TEST_CASE("a hole in the sound that flowcast-server's reports show is no stall",
   TempDir dir;
   const std::string clip = make_clip_with_hole(dir);
   RtspServer server(dir, clip);
-  Process client({kClient, server.url(), "--transport", "tcp", "--headless", "--metrics",
-                  dir.file("m.json")},
-                 dir.file("client.log"));
+  Process client(
+      {kClient, server.url(), "--transport", "tcp", "--headless", "--metrics", dir.file("m.json")},
+      dir.file("client.log"));
   const auto code = client.wait_for(30s);
   INFO(client.log());
   INFO(server.log());

@@ -42,8 +42,9 @@ struct Clocks {
 
 }  // namespace
 
-TEST_CASE("an audio underrun while the video could go on stalls the session until the sound is back",
-          "[unit][audio][stall_follower]") {
+TEST_CASE(
+    "an audio underrun while the video could go on stalls the session until the sound is back",
+    "[unit][audio][stall_follower]") {
   Clocks c;
   // The sound due at t0 + 2 s is missing: the audio's stall, seen 20 ms on.
   c.audio.begin_stall(t0 + 2s, kCauseUnderrun);
