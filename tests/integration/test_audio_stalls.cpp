@@ -78,9 +78,13 @@ TEST_CASE("a hole in the sound from ffmpeg stalls the session once, for the audi
   CHECK(m["packets"]["lost"] == 0);
   REQUIRE(m["audio"].is_object());
   CHECK(m["audio"]["packets"]["lost"] == 0);
-  // The sound ran dry once, the video did not: one stall of the session,
-  // the audio's, for about the hole (the video waited for the sound).
-  CHECK(m["audio"]["stalls"] == 1);
+  // The sound ran dry in the hole, the video did not: one stall of the
+  // session, the audio's, for about the hole (the video waited for the
+  // sound). ffmpeg sends no BYE, so both run dry at the end too: the
+  // audio's playout may count that wait, the session does not (it is
+  // `ended`, the wait for a stream that had ended).
+  CHECK(m["audio"]["stalls"].get<int>() >= 1);
+  CHECK(m["audio"]["stalls"].get<int>() <= 2);
   REQUIRE(m["stalls"]["count"] == 1);
   const json& stall = m["stalls"]["events"][0];
   CHECK(stall["cause"] == "audio_underrun");
