@@ -14,7 +14,7 @@ RUNS   ?= 5
 FANOUT_RUNS ?= 3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo sweep-demo test test-asan bench bench-fanout bench-sweep fuzz format format-check clean
+.PHONY: all deps configure build demo sweep-demo test test-asan bench bench-fanout bench-sweep bench-audio fuzz format format-check clean
 
 all: build
 
@@ -50,6 +50,9 @@ bench-fanout: build
 
 bench-sweep: build
 	@bench/sweep.sh --build build/$(PRESET)
+
+bench-audio: build
+	@bench/audio.sh --runs $(RUNS) --build build/$(PRESET)
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan

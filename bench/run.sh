@@ -376,10 +376,12 @@ growth_rate_ok=$(verdict "$(med "$gr_x")" 1.10)
 history=""
 fanout=""   # bench/fanout.sh's section, kept as it is
 sweep=""    # bench/sweep.sh's section, kept as it is
+audio=""    # bench/audio.sh's section, kept as it is
 if [ -f "$out" ]; then
   history=$(sed -n '/^<!-- history: kept by bench\/run.sh -->$/,$p' "$out")
   fanout=$(sed -n '/^<!-- fanout: /,/^<!-- \/fanout -->$/p' "$out")
   sweep=$(sed -n '/^<!-- sweep: /,/^<!-- \/sweep -->$/p' "$out")
+  audio=$(sed -n '/^<!-- audio: /,/^<!-- \/audio -->$/p' "$out")
 fi
 
 {
@@ -440,6 +442,10 @@ fi
   fi
   if [ -n "$sweep" ]; then
     echo "$sweep"
+    echo
+  fi
+  if [ -n "$audio" ]; then
+    echo "$audio"
     echo
   fi
   if [ -n "$history" ]; then

@@ -119,6 +119,9 @@ bool Player::open_audio(const AudioStreamOptions& audio) {
                    .playout = PlayoutConfig{options_.buffer, options_.rebuffer_or_default()},
                    .headless = options_.headless});
     source_.add_audio(audio.payload_type, audio_->path());
+    // A gap in the sound that its sender's reports show is not a stall.
+    if (const StreamReceiver* receiver = source_.audio())
+      audio_->set_sender_clock(&receiver->sender_clock());
     // Lip sync: each picture shown is measured against the sound heard,
     // and the video's clock follows the audio's.
     render_.on_shown([this](int64_t pts, SteadyTime when) {
@@ -208,7 +211,15 @@ std::optional<int> Player::step(SteadyTime now) {
   }
   render_.show_due(now, facts_.stream_end_seen, startup_from());
   detect_stall(now);
-  if (audio_) audio_->check_stall(now);
+  if (audio_) {
+    audio_->check_stall(now);
+    // The audio is the master clock: the video's, the session's, waits out
+    // its stalls.
+    const bool video_has_media =
+        render_.queue().size() > 0 || path_.buffer().playout_view().playable;
+    if (follow_audio_stalls(clock_, audio_->clock(), now, audio_->ended(), video_has_media))
+      path_.buffer().wake();
+  }
   if (now >= timeline_.next()) {
     sample_timeline(now);
     report_oversized();
@@ -330,6 +341,13 @@ void Player::sample_timeline(SteadyTime now) {
   const auto delay = delay_.readings();
   s.target_delay_ms = delay.target_ms;
   s.delay_ms = delay.actual_ms;
+  if (audio_) {
+    const AudioCounters ac = audio_->stage().counters();
+    s.audio_buffer_ms = audio_->buffered_ms();
+    s.audio_concealed_samples = ac.concealed_samples;
+    s.audio_underruns = ac.underruns.count;
+    s.av_offset_ms = av_sync_.take_interval_offset_ms();
+  }
   const PlaybackStatus status = status_snapshot(now, s);
   renderer_->set_status(status);
   status_line_.update(status, now);
@@ -345,9 +363,12 @@ PlaybackStatus Player::status_snapshot(SteadyTime now, const TimelineSample& sam
   st.frozen_ms = st.state == SessionState::frozen ? rs.freezes.since_last_ms(now) : 0;
   const double need_ms =
       ms(clock_.state() == PlayState::starting ? options_.buffer : options_.rebuffer_or_default());
+  // A stall the audio holds fills with the sound.
+  const double held_ms = clock_.held() && sample.audio_buffer_ms
+                             ? std::min(sample.buffer_ms, *sample.audio_buffer_ms)
+                             : sample.buffer_ms;
   st.buffering_percent =
-      need_ms > 0 ? static_cast<int>(std::clamp(sample.buffer_ms / need_ms * 100.0, 0.0, 100.0))
-                  : 100;
+      need_ms > 0 ? static_cast<int>(std::clamp(held_ms / need_ms * 100.0, 0.0, 100.0)) : 100;
   st.transport = to_string(options_.transport);
   st.overflow = to_string(options_.overflow);
   st.t_s = sample.t_ms / 1000.0;

@@ -2,7 +2,8 @@
 // The whole client: NetworkSource -> ReceivePath (receiver statistics, then
 // the ReceiveBuffer) -> DecodeStage -> RenderStage (render queue ->
 // Renderer), timed by one PlayoutClock; with an audio stream, its own
-// ReceivePath, clock and output beside it (AudioPlayback).
+// ReceivePath, clock and output beside it (AudioPlayback), the master: the
+// video's clock waits out the audio's stalls (stall_follower.hpp).
 // run() is the render loop and runs on the main thread; it returns the
 // process exit code and writes the session's files on every path out
 // (session_files.hpp; the metrics from player_metrics.hpp).
@@ -12,6 +13,7 @@
 #include "client/audio/audio_playback.hpp"
 #include "client/audio/av_sync.hpp"
 #include "client/audio/beep_flash.hpp"
+#include "client/audio/stall_follower.hpp"
 #include "client/client_options.hpp"
 #include "client/decode/decode_stage.hpp"
 #include "client/metrics/client_metrics.hpp"

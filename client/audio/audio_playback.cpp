@@ -65,8 +65,17 @@ void AudioPlayback::check_stall(SteadyTime now) {
 }
 
 std::optional<SteadyTime> AudioPlayback::next_check(SteadyTime now) const {
-  if (clock_.state() != PlayState::playing) return std::nullopt;
+  const PlayState state = clock_.state();
+  if (state != PlayState::playing && state != PlayState::stalled) return std::nullopt;
   return now + kFrame;
+}
+
+bool AudioPlayback::ended() const {
+  return path_.buffer().playout_view().end_of_stream;
+}
+
+double AudioPlayback::buffered_ms() const {
+  return ms(path_.buffer().snapshot().buffered) + ms(stage_->output_queued());
 }
 
 AudioFigures AudioPlayback::figures(SteadyTime now) const {

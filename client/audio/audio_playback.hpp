@@ -7,8 +7,8 @@
 // the AudioStage that decodes it onto the output: SDL2's audio device, or
 // headless (or with no device to open) the null device at the stream's rate.
 //
-// Threads: the Player builds it and calls start(), stop(), check_stall() and
-// next_check() from the render loop; NetworkSource writes its path on the
+// Threads: the Player builds it and calls start(), stop(), check_stall(),
+// next_check() and buffered_ms() from the render loop; NetworkSource writes its path on the
 // network thread; its stage runs the audio thread; figures() is for any
 // thread.
 #include <chrono>
@@ -44,6 +44,11 @@ class AudioPlayback {
   AudioStage& stage() { return *stage_; }
   const AudioStage& stage() const { return *stage_; }
   PlayoutClock& clock() { return clock_; }
+  const PlayoutClock& clock() const { return clock_; }
+  // Lets the audio's stall check ask its sender's reports whether the sound
+  // it misses was ever sent (PlayoutPolicy::set_sender_clock). Borrows
+  // clock; before start().
+  void set_sender_clock(const SenderClock* clock) { policy_.set_sender_clock(clock); }
 
   // Opens the output (the null device when SDL's cannot open, said once on
   // stderr) and starts the audio thread.
@@ -52,8 +57,14 @@ class AudioPlayback {
   // Render thread: begins a stall of the audio's playout when its output
   // ran dry and nothing is playable (PlayoutPolicy::check_stall).
   void check_stall(SteadyTime now);
-  // When the loop must call check_stall() again; nullopt while not playing.
+  // When the loop must call check_stall() again, or see a stall end;
+  // nullopt while neither playing nor stalled.
   std::optional<SteadyTime> next_check(SteadyTime now) const;
+  // The audio's stream ended (its buffer knows): a stall waits for nothing.
+  bool ended() const;
+  // The sound held, in ms: its buffer's media (ReceiveBuffer::Snapshot
+  // buffered) and what is queued on the output, not yet heard.
+  double buffered_ms() const;
   // The metrics' "audio" block at `now`.
   AudioFigures figures(SteadyTime now) const;
 

@@ -261,6 +261,9 @@ void AudioStage::run() {
     int64_t position = to_samples(au->timestamp);
     {
       std::lock_guard lock(mutex_);
+      // Taken: the stall check counts from here while its sound waits for
+      // its due time (after a gap, for as long as the gap).
+      taken_through_ = std::max(taken_through_.value_or(au->timestamp), au->timestamp);
       ++counters_.units_taken;
       if (!au->complete || !unit.complete) ++counters_.units_incomplete;
     }

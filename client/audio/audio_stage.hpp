@@ -129,8 +129,9 @@ class AudioStage {
   const AudioStreamOptions& stream() const { return stream_; }
   // The decoder's name ("libopus", "aac").
   std::string decoder_name() const { return decoder_name_; }
-  // Where the sound taken so far ends, on the buffer's timeline (90 kHz);
-  // nullopt before any. Any thread.
+  // Where the sound taken so far ends, on the buffer's timeline (90 kHz):
+  // the start of an access unit once taken, its end once played; nullopt
+  // before any. Any thread.
   std::optional<int64_t> taken_through() const;
   // When the first sample of each beep found in the sound (BeepDetector)
   // reached the output, in order, up to now; the first kMaxBeeps. Any

@@ -41,6 +41,8 @@ std::optional<std::chrono::microseconds> AvSync::on_shown(int64_t video_pts, Ste
       static_cast<double>(ntp_us_of(*audio, *audio_ts) - ntp_us_of(*video, video_pts)) / 1000.0;
   ++measured_;
   last_offset_ms_ = offset_ms;
+  interval_sum_ms_ += offset_ms;
+  ++interval_count_;
   if (offsets_ms_.size() < kMaxPictures) offsets_ms_.push_back(offset_ms);
   last_outside_ = offset_ms > kAudioEarlyLimitMs || offset_ms < kAudioLateLimitMs;
   if (hold_until_ && shown < *hold_until_) return std::nullopt;
@@ -59,6 +61,14 @@ std::optional<std::chrono::microseconds> AvSync::on_shown(int64_t video_pts, Ste
   // Audio early: the pictures must come sooner (due times earlier).
   if (video_follows_) (median > 0 ? dropped_ : repeated_) += frames;
   return std::chrono::microseconds(static_cast<int64_t>(-median * 1000.0));
+}
+
+std::optional<double> AvSync::take_interval_offset_ms() {
+  if (interval_count_ == 0) return std::nullopt;
+  const double mean = interval_sum_ms_ / static_cast<double>(interval_count_);
+  interval_sum_ms_ = 0;
+  interval_count_ = 0;
+  return mean;
 }
 
 AvSyncFigures AvSync::figures() const {

@@ -54,8 +54,8 @@ class AvSync {
   explicit AvSync(bool video_follows = true) : video_follows_(video_follows) {}
   bool video_follows() const { return video_follows_; }
 
-  static constexpr double kAudioEarlyLimitMs = 45;   // ITU-R BT.1359: detectable beyond
-  static constexpr double kAudioLateLimitMs = -125;  // ITU-R BT.1359: detectable beyond
+  static constexpr double kAudioEarlyLimitMs = kBt1359AudioEarlyMs;  // detectable beyond
+  static constexpr double kAudioLateLimitMs = kBt1359AudioLateMs;    // detectable beyond
   static constexpr std::chrono::milliseconds kCorrectAbove{15};
   static constexpr size_t kWindow = 5;
   // The first correction needs fewer: the two clocks started apart is the
@@ -80,6 +80,9 @@ class AvSync {
                                                     std::optional<int64_t> audio_ts,
                                                     int64_t frame_interval_90k);
   AvSyncFigures figures() const;
+  // The mean offset (ms, + audio early) of the pictures measured since the
+  // last call; nullopt when none was (the timeline's av_offset_ms).
+  std::optional<double> take_interval_offset_ms();
   // The last picture's offset (ms, + audio early); nullopt before one.
   std::optional<double> last_offset_ms() const {
     return measured_ ? std::optional<double>(last_offset_ms_) : std::nullopt;
@@ -96,6 +99,8 @@ class AvSync {
   std::chrono::nanoseconds outside_time_{0};
   uint64_t measured_ = 0;
   double last_offset_ms_ = 0;
+  double interval_sum_ms_ = 0;  // since take_interval_offset_ms()
+  uint64_t interval_count_ = 0;
   uint64_t corrections_ = 0;
   uint64_t dropped_ = 0;
   uint64_t repeated_ = 0;

@@ -7,6 +7,11 @@
 
 namespace flowcast::client {
 
+// ITU-R BT.1359's window of detectability of the A/V offset (ms, audio −
+// video): sound more than 45 ms early or 125 ms late is noticed.
+inline constexpr double kBt1359AudioEarlyMs = 45;
+inline constexpr double kBt1359AudioLateMs = -125;
+
 // The beep-and-flash offset (flash shown − beep heard, ms; + audio early)
 // over the pairs, client/audio/beep_flash.hpp: its magnitude's mean, p50,
 // p95 and max, and its mean with the sign. All 0 without a pair.

@@ -63,12 +63,25 @@ bool write_timeline_csv(const std::string& path, const std::vector<TimelineSampl
                         std::string& error) {
   std::ostringstream csv;
   csv << "t_ms,state,buffer_ms,buffer_bytes,kernel_bytes,received_kbps,lost,late,corrupt,tainted,"
-         "damaged,target_delay_ms,delay_ms\n";
+         "damaged,target_delay_ms,delay_ms,audio_buffer_ms,audio_concealed_samples,audio_underruns,"
+         "av_offset_ms\n";
+  // A null is an empty field.
+  const auto optional = [&csv](const auto& value) {
+    if (value) csv << *value;
+  };
   for (const auto& s : samples) {
     csv << s.t_ms << ',' << to_string(s.state) << ',' << s.buffer_ms << ',' << s.buffer_bytes << ','
         << s.kernel_bytes << ',' << s.received_kbps << ',' << s.lost << ',' << s.late << ','
         << s.corrupt << ',' << s.tainted << ',' << s.damaged << ',' << s.target_delay_ms << ',';
-    if (s.delay_ms) csv << *s.delay_ms;  // empty before playback
+    optional(s.delay_ms);  // empty before playback
+    csv << ',';
+    optional(s.audio_buffer_ms);  // the four: empty without sound
+    csv << ',';
+    optional(s.audio_concealed_samples);
+    csv << ',';
+    optional(s.audio_underruns);
+    csv << ',';
+    optional(s.av_offset_ms);
     csv << '\n';
   }
   return write_file_atomic(path, csv.str(), error);

@@ -114,7 +114,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SessionFigures, protocol, video_
 struct StallRecord {
   double start_ms = 0;  // since launch
   double duration_ms = 0;
-  std::string cause;  // "underrun"
+  std::string cause;  // "underrun", "audio_underrun" (docs/METRICS.md)
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StallRecord, start_ms, duration_ms, cause)
 
@@ -265,11 +265,21 @@ struct TimelineSample {
   uint64_t damaged = 0;
   double target_delay_ms = 0;      // the playout delay's target (PlayoutDelay)
   std::optional<double> delay_ms;  // its actual value; null before playback
+  // The sound, null without an audio stream: what it holds (ms: its buffer
+  // and the output's queue), W3C concealedSamples and the output's
+  // underruns so far, and the A/V offset (ms, audio − video, + audio
+  // early) of the pictures shown since the last sample, their mean; null
+  // when none was measured.
+  std::optional<double> audio_buffer_ms{};
+  std::optional<uint64_t> audio_concealed_samples{};
+  std::optional<uint64_t> audio_underruns{};
+  std::optional<double> av_offset_ms{};
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimelineSample, t_ms, state, buffer_ms,
                                                 buffer_bytes, kernel_bytes, received_kbps, lost,
                                                 late, corrupt, tainted, damaged, target_delay_ms,
-                                                delay_ms)
+                                                delay_ms, audio_buffer_ms, audio_concealed_samples,
+                                                audio_underruns, av_offset_ms)
 
 // "qoe": flowcast's open QoE score and its two terms (docs/METRICS.md "QoE
 // score"; computed by client/metrics/qoe_score). Scores are MOS on 1..5;
@@ -407,6 +417,9 @@ inline const Pointer kClientLoad{"/client_load"};
 inline const Pointer kClientLoadWakeLateMax{"/client_load/wake_late_ms/max"};
 inline const Pointer kClientLoadWakeLateP95{"/client_load/wake_late_ms/p95"};
 inline const Pointer kClientLoadLatePictures{"/client_load/late_pictures"};
+inline const Pointer kAudio{"/audio"};
+inline const Pointer kAudioConcealedSamples{"/audio/concealedSamples"};
+inline const Pointer kAudioUnderruns{"/audio/underruns"};
 
 // In one entry of "timeline".
 inline const Pointer kSampleTMs{"/t_ms"};
@@ -421,6 +434,10 @@ inline const Pointer kSampleDamaged{"/damaged"};
 inline const Pointer kSampleState{"/state"};
 inline const Pointer kSampleTargetDelayMs{"/target_delay_ms"};
 inline const Pointer kSampleDelayMs{"/delay_ms"};
+inline const Pointer kSampleAudioBufferMs{"/audio_buffer_ms"};
+inline const Pointer kSampleAudioConcealed{"/audio_concealed_samples"};
+inline const Pointer kSampleAudioUnderruns{"/audio_underruns"};
+inline const Pointer kSampleAvOffsetMs{"/av_offset_ms"};
 
 // In one entry of "stalls.events".
 inline const Pointer kStallStartMs{"/start_ms"};

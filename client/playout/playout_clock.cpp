@@ -35,26 +35,55 @@ void PlayoutClock::start(SteadyTime now, int64_t first_ts) {
   state_ = PlayState::playing;
 }
 
-void PlayoutClock::begin_stall(SteadyTime due, std::string cause) {
+void PlayoutClock::begin_stall(SteadyTime due, std::string cause, bool held) {
   std::lock_guard lock(mutex_);
   if (state_ != PlayState::playing) return;
   state_ = PlayState::stalled;
+  held_ = held;
   stalls_.push_back(StallEvent{due, microseconds(0), std::move(cause)});
 }
 
-void PlayoutClock::resume(SteadyTime now) {
+bool PlayoutClock::resume(SteadyTime now) {
   std::lock_guard lock(mutex_);
-  if (state_ != PlayState::stalled) return;
+  if (state_ != PlayState::stalled || held_) return false;
   auto& ev = stalls_.back();
   ev.duration = std::chrono::duration_cast<microseconds>(now - ev.start);
   if (ev.duration.count() < 0) ev.duration = microseconds(0);
   base_ += ev.duration;
+  ev.shift = ev.duration;
+  state_ = PlayState::playing;
+  return true;
+}
+
+void PlayoutClock::hold() {
+  std::lock_guard lock(mutex_);
+  if (state_ == PlayState::stalled) held_ = true;
+}
+
+void PlayoutClock::unhold() {
+  std::lock_guard lock(mutex_);
+  held_ = false;
+}
+
+bool PlayoutClock::held() const {
+  std::lock_guard lock(mutex_);
+  return state_ == PlayState::stalled && held_;
+}
+
+void PlayoutClock::resume_by(SteadyTime now, microseconds shift) {
+  std::lock_guard lock(mutex_);
+  if (state_ != PlayState::stalled) return;
+  auto& ev = stalls_.back();
+  ev.duration = std::max(microseconds(0), std::chrono::duration_cast<microseconds>(now - ev.start));
+  ev.shift = std::max(microseconds(0), shift);
+  base_ += ev.shift;
+  held_ = false;
   state_ = PlayState::playing;
 }
 
-void PlayoutClock::resume_for(SteadyTime now, int64_t front_ts) {
+bool PlayoutClock::resume_for(SteadyTime now, int64_t front_ts) {
   std::lock_guard lock(mutex_);
-  if (state_ != PlayState::stalled) return;
+  if (state_ != PlayState::stalled || held_) return false;
   auto& ev = stalls_.back();
   ev.duration = std::max(microseconds(0), std::chrono::duration_cast<microseconds>(now - ev.start));
   const SteadyTime due = base_ + microseconds((front_ts - first_ts_) * 1000 / 90);
@@ -67,7 +96,9 @@ void PlayoutClock::resume_for(SteadyTime now, int64_t front_ts) {
     shift = std::clamp(std::chrono::duration_cast<microseconds>(now - due), microseconds(0),
                        ev.duration);
   base_ += shift;
+  ev.shift = shift;
   state_ = PlayState::playing;
+  return true;
 }
 
 void PlayoutClock::end(SteadyTime now) {
@@ -78,6 +109,7 @@ void PlayoutClock::end(SteadyTime now) {
     auto& ev = stalls_.back();
     ev.duration = std::chrono::duration_cast<microseconds>(now - ev.start);
   }
+  held_ = false;
   if (state_ == PlayState::starting) started_ = now;
   ended_ = now;
   state_ = PlayState::ended;

@@ -27,8 +27,10 @@ PlayoutDecision PlayoutPolicy::decide(const BufferState& b, SteadyTime now) cons
     }
     if (starting)
       clock_.start(now, *b.front_timestamp);
-    else
-      clock_.resume_for(now, *b.front_timestamp);
+    else if (!clock_.resume_for(now, *b.front_timestamp) && clock_.state() != PlayState::playing)
+      // Held: the clock waits for the audio's (PlayoutClock::hold); the
+      // buffer is woken when it is freed.
+      return {Action::wait, std::nullopt};
   }
   if (b.front_complete) return {Action::take_complete, std::nullopt};
   if (b.empty) {
@@ -75,7 +77,7 @@ bool PlayoutPolicy::check_stall(SteadyTime now, int64_t last_pts, int64_t frame_
   const auto expected = clock_.due(last_pts + frame_interval_90k);
   if (!expected || end_of_stream || buffer_playable) return false;
   if (sender_idle_past(last_pts + frame_interval_90k, now)) return false;
-  clock_.begin_stall(*expected, "underrun");
+  clock_.begin_stall(*expected, kCauseUnderrun);
   return true;
 }
 

@@ -21,6 +21,8 @@
 //    (timestamp span), and the base moves by the stall's length, but no
 //    further than the first picture held needs to be due then (a gap in the
 //    source that was taken for a stall is not added to the clock twice).
+//    A held stall (the video waiting for the audio's clock,
+//    client/audio/stall_follower.hpp) does not end so.
 //  - Gap: not a stall while the sender's reports show its media clock ran
 //    past the missing picture with nothing in flight (SenderClock): the
 //    source has no picture there (a still), and the sender is alive.

@@ -24,6 +24,8 @@ RenderStage::RenderStage(Renderer& renderer, const PlayoutClock& clock, QualityM
     : renderer_(renderer), clock_(clock), quality_(quality), launched_(launched) {}
 
 std::optional<SteadyTime> RenderStage::next_due() {
+  // A held stall (the video waiting for the audio) shows nothing.
+  if (clock_.held()) return std::nullopt;
   std::optional<SteadyTime> due;
   queue_.peek([&](const RenderFrame& f) { due = clock_.due(f.pts_90k); });
   return due;

@@ -46,7 +46,8 @@ class RenderStage {
   // picture's startup_ms counts from.
   void show_due(SteadyTime now, std::optional<SteadyTime> stream_end, SteadyTime startup_from);
   // When the picture at the front of the queue is due: nullopt when the queue
-  // is empty (or the clock has not started).
+  // is empty, the clock has not started, or its stall is held (the video
+  // waits for the audio: client/audio/stall_follower.hpp).
   std::optional<SteadyTime> next_due();
 
   // Calls shown(pts_90k, now) after each picture shown (render thread):

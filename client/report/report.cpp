@@ -169,8 +169,9 @@ std::string render_report_html(const std::vector<ReportRun>& runs, const std::st
   s += line_chart(runs, series, x_max, "chart-bitrate", "received (kbit/s)",
                   "Received bitrate (kbit/s).", &RunSeries::received_kbps);
   s += events_chart(runs, series, x_max);
-  s += "</section>\n<section id=\"stalls\">\n<h2>Stalls</h2>\n" + stall_lists(runs, series) +
-       "</section>\n";
+  s += "</section>\n";
+  s += audio_section(runs, series, x_max);
+  s += "<section id=\"stalls\">\n<h2>Stalls</h2>\n" + stall_lists(runs, series) + "</section>\n";
   s += "<section id=\"quality\">\n<h2>Picture quality</h2>\n" + psnr_chart(runs, series, x_max) +
        mos_histograms(runs) + "</section>\n";
   s += snapshots_section(runs);

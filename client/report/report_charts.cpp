@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "client/metrics/av_sync_figures.hpp"
 #include "client/metrics/metrics_document.hpp"
 #include "client/report/html_text.hpp"
 #include "client/report/report_sections.hpp"
@@ -190,6 +191,84 @@ std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<R
                             "names the total, as the table counts it).") +
                     (any == 0 ? " None in these runs." : ""),
                 runs, chart.render());
+}
+
+std::string audio_section(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                          double x_max) {
+  if (std::none_of(series.begin(), series.end(), [](const RunSeries& r) { return r.has_audio; }))
+    return {};
+  std::string s = "<section id=\"audio\">\n<h2>Sound</h2>\n";
+  s += line_chart(runs, series, x_max, "chart-audio-buffer", "sound held (ms)",
+                  "Sound held (ms): the audio's receive buffer and what its output has queued, "
+                  "not yet heard.",
+                  &RunSeries::audio_buffer_ms);
+  // A lane each of concealment and underruns, per run with sound.
+  struct Kind {
+    const char* name;
+    const char* unit;
+    std::vector<Tick> RunSeries::*ticks;
+  };
+  const Kind kinds[] = {{"concealed", " samples", &RunSeries::concealed},
+                        {"underruns", "", &RunSeries::underruns}};
+  std::vector<std::string> lanes, colours;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (!series[i].has_audio) continue;
+    for (const auto& k : kinds) {
+      const auto& ticks = series[i].*k.ticks;
+      lanes.push_back(std::string(k.name) + " " +
+                      format_number(ticks.empty() ? 0 : ticks.back().total, 0));
+      colours.push_back(colour_of(i));
+    }
+  }
+  const int lane_px = 16;
+  SvgChart lanes_chart("chart-audio", "sound", x_max, 1,
+                       std::max(2 * lane_px, lane_px * static_cast<int>(lanes.size())));
+  lanes_chart.set_lanes(lanes, colours);
+  size_t lane = 0;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (!series[i].has_audio) continue;
+    for (const auto& k : kinds) {
+      const auto& ticks = series[i].*k.ticks;
+      double most = 1;
+      for (const auto& t : ticks) most = std::max(most, t.count);
+      const double bottom = lanes_chart.lane_bottom(lane++);
+      for (const auto& t : ticks) {
+        const double h = 0.3 + 0.6 * std::log1p(t.count) / std::log1p(most);
+        lanes_chart.add_tick(t.t_ms, bottom + 0.05, bottom + 0.05 + h, colour_of(i),
+                             runs[i].label + ": +" + format_number(t.count, 0) + " " + k.name +
+                                 k.unit + " at " + seconds(t.t_ms) + " (" +
+                                 format_number(t.total, 0) + " in all)",
+                             static_cast<int>(i));
+      }
+    }
+  }
+  s += figure(
+      "Concealed sound (W3C <code>concealedSamples</code>: made up for lost, late or "
+      "undecodable input) and underruns of the output (it ran dry while playing): a tick where "
+      "the count grows (taller for more at once; the lane names the total).",
+      runs, lanes_chart.render());
+  // The A/V offset, signed, with BT.1359's window of detectability.
+  double top = kBt1359AudioEarlyMs, bottom = kBt1359AudioLateMs;
+  for (const auto& r : series)
+    for (const auto& p : r.av_offset_ms) {
+      top = std::max(top, p.y);
+      bottom = std::min(bottom, p.y);
+    }
+  SvgChart offset("chart-av-offset", "A/V offset (ms)", x_max, SvgChart::nice_ceiling(top * 1.2),
+                  200);
+  offset.set_y_min(-SvgChart::nice_ceiling(-bottom * 1.1));
+  offset.add_hline(0, "#999", "", "1 0");
+  offset.add_hline(kBt1359AudioEarlyMs, "#b00", "BT.1359: audio 45 ms early", "6 4");
+  offset.add_hline(kBt1359AudioLateMs, "#b00", "BT.1359: audio 125 ms late", "6 4");
+  for (size_t i = 0; i < series.size(); ++i)
+    offset.add_line(series[i].av_offset_ms, colour_of(i), runs[i].label + ": A/V offset (ms)",
+                    static_cast<int>(i));
+  s += figure(
+      "A/V offset (ms, audio − video: positive when the sound is early) of the pictures shown "
+      "in each 100 ms, their mean; none where no picture was measured. Dashed: ITU-R "
+      "BT.1359's window of detectability, +45 ms (audio early) to −125 ms (audio late).",
+      runs, offset.render());
+  return s + "</section>\n";
 }
 
 std::string psnr_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,

@@ -42,6 +42,12 @@ std::string line_chart(const std::vector<ReportRun>& runs, const std::vector<Run
 // Lost and late packets and damaged pictures: a lane of ticks each, per run.
 std::string events_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
                          double x_max);
+// The sound of the runs that had an audio stream, in a section of its own:
+// what it held over time, a lane each of concealment and underruns, and the
+// A/V offset with ITU-R BT.1359's window (+45 / −125 ms) marked. Empty when
+// no run had sound.
+std::string audio_section(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
+                          double x_max);
 // Per-frame PSNR against the reference, or a note that no run had one.
 std::string psnr_chart(const std::vector<ReportRun>& runs, const std::vector<RunSeries>& series,
                        double x_max);

@@ -1,6 +1,7 @@
 #include "client/report/report_series.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "client/metrics/metrics_document.hpp"
 
@@ -22,7 +23,10 @@ RunSeries series_of(const json& m) {
                            timeline_json->front().contains("damaged");
   Counter counters[] = {{keys::kSampleLost, &r.lost},
                         {keys::kSampleLate, &r.late},
-                        {has_damaged ? keys::kSampleDamaged : keys::kSampleCorrupt, &r.damaged}};
+                        {has_damaged ? keys::kSampleDamaged : keys::kSampleCorrupt, &r.damaged},
+                        {keys::kSampleAudioConcealed, &r.concealed},
+                        {keys::kSampleAudioUnderruns, &r.underruns}};
+  if (const json* audio = find(m, keys::kAudio); audio && audio->is_object()) r.has_audio = true;
   if (const json* timeline = find(m, keys::kTimeline); timeline && timeline->is_array()) {
     for (const json& s : *timeline) {
       auto t = number_at(s, keys::kSampleTMs);
@@ -33,6 +37,8 @@ RunSeries series_of(const json& m) {
       if (auto v = number_at(s, keys::kSampleTargetDelayMs)) r.target_delay_ms.push_back({*t, *v});
       if (auto v = number_at(s, keys::kSampleDelayMs)) r.delay_ms.push_back({*t, *v});
       if (auto v = number_at(s, keys::kSampleReceivedKbps)) r.received_kbps.push_back({*t, *v});
+      if (auto v = number_at(s, keys::kSampleAudioBufferMs)) r.audio_buffer_ms.push_back({*t, *v});
+      if (auto v = number_at(s, keys::kSampleAvOffsetMs)) r.av_offset_ms.push_back({*t, *v});
       for (auto& c : counters) {
         // Cumulative counts: a tick where one grows. `late` is absent from
         // older files, which reads as 0 throughout.
@@ -67,8 +73,9 @@ RunSeries series_of(const json& m) {
   // The timeline is sampled every 100 ms; what was counted after its last
   // sample is a tick at the end, so each lane's total is the table's.
   const Pointer* totals[] = {&keys::kPacketsLost, &keys::kPacketsLate,
-                             has_damaged ? &keys::kFramesDamaged : &keys::kFramesRenderedCorrupt};
-  for (size_t i = 0; i < 3; ++i) {
+                             has_damaged ? &keys::kFramesDamaged : &keys::kFramesRenderedCorrupt,
+                             &keys::kAudioConcealedSamples, &keys::kAudioUnderruns};
+  for (size_t i = 0; i < std::size(totals); ++i) {
     auto total = number_at(m, *totals[i]);
     if (!total) continue;
     std::vector<Tick>& ticks = *counters[i].ticks;

@@ -34,6 +34,13 @@ struct RunSeries {
   // written before the timeline had them).
   std::vector<SvgChart::Point> target_delay_ms, delay_ms;
   std::vector<Tick> lost, late, damaged;
+  // The sound (a run with an audio stream; files written before the
+  // timeline had them draw none): what it held (ms), its W3C
+  // concealedSamples and its output's underruns as ticks, and the A/V
+  // offset (ms, + audio early) of each sample that measured one.
+  bool has_audio = false;
+  std::vector<SvgChart::Point> audio_buffer_ms, av_offset_ms;
+  std::vector<Tick> concealed, underruns;
   std::vector<Stall> stalls;
   std::optional<double> kernel_peak_bytes;
   std::optional<double> first_pts_ms;  // media time of the first compared or saved picture

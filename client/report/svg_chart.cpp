@@ -65,6 +65,10 @@ void SvgChart::set_lanes(std::vector<std::string> names, std::vector<std::string
   y_max_ = std::max<double>(1, static_cast<double>(lanes_.size()));
 }
 
+void SvgChart::set_y_min(double y_min) {
+  y_min_ = std::isfinite(y_min) && y_min < 0 ? y_min : 0;
+}
+
 double SvgChart::lane_bottom(size_t lane) const {
   return static_cast<double>(lanes_.size()) - 1 - static_cast<double>(lane);
 }
@@ -74,7 +78,8 @@ double SvgChart::px(double x_ms) const {
 }
 
 double SvgChart::py(double y) const {
-  return kTop + plot_height_ - std::clamp(finite_or(y, 0), 0.0, y_max_) / y_max_ * plot_height_;
+  return kTop + plot_height_ -
+         (std::clamp(finite_or(y, 0), y_min_, y_max_) - y_min_) / (y_max_ - y_min_) * plot_height_;
 }
 
 void SvgChart::add_band(double x0_ms, double x1_ms, std::string_view colour,
@@ -200,9 +205,10 @@ std::string SvgChart::render() const {
   s += "<text class=\"axis-label\" x=\"" + num(kLeft + kPlotWidth / 2) + "\" y=\"" +
        num(height - 3) + "\" text-anchor=\"middle\">" + html_escape(x_label_) + "</text>\n";
   if (lanes_.empty()) {
-    const double y_step = nice_step(y_max_, 4);
-    for (int i = 0; i <= kMaxTicks && i * y_step <= y_max_ * (1 + 1e-9); ++i) {
-      const double v = i * y_step;
+    const double y_step = nice_step(y_max_ - y_min_, 4);
+    const double first = std::ceil(y_min_ / y_step - 1e-9) * y_step;  // 0 without a y_min
+    for (int i = 0; i <= kMaxTicks && first + i * y_step <= y_max_ * (1 + 1e-9); ++i) {
+      const double v = first + i * y_step;
       const double y = py(v);
       s += "<line class=\"grid\" x1=\"" + num(kLeft - 4) + "\" x2=\"" + num(kLeft + kPlotWidth) +
            "\" y1=\"" + num(y) + "\" y2=\"" + num(y) + "\" stroke=\"#e4e4e4\"/><text x=\"" +

@@ -1,8 +1,8 @@
 #pragma once
 // One chart of the HTML report as inline SVG: no script, no external
 // resource. x is time since launch in ms (drawn in seconds) from 0 to x_max,
-// so charts built with the same x_max line up; y runs from 0 to y_max with
-// numeric ticks, or is divided into named lanes. Built and rendered on one
+// so charts built with the same x_max line up; y runs from 0 (or a y_min
+// below it) to y_max with numeric ticks, or is divided into named lanes. Built and rendered on one
 // thread; a value object.
 #include <string>
 #include <string_view>
@@ -32,6 +32,10 @@ class SvgChart {
   // the same units as the points, before the divisor). For categories drawn
   // as cells: x_max = the number of categories, labels at i + 0.5.
   void set_x_labels(std::vector<std::pair<double, std::string>> labels);
+
+  // Lets the y axis start below 0 (a signed value): it runs from y_min (at
+  // most 0; taken as 0 otherwise) to y_max.
+  void set_y_min(double y_min);
 
   // Replaces the numeric y axis with lanes, top to bottom; lane i spans y in
   // [lane_bottom(i), lane_bottom(i) + 1).
@@ -83,6 +87,7 @@ class SvgChart {
   std::string x_label_ = "time since launch (s)";
   double x_divisor_ = 1000;
   double x_max_, y_max_;
+  double y_min_ = 0;
   int plot_height_;
   std::vector<std::string> lanes_, lane_colours_;
   std::vector<std::pair<double, std::string>> x_labels_;

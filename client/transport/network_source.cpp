@@ -158,6 +158,7 @@ void NetworkSource::apply_reading() {
   if (reading && !reading_ && last_gap_packet_) last_gap_packet_ = Clock::now();
   reading_ = reading;
   if (!reading && sender_clock_) sender_clock_->on_not_reading(Clock::now());
+  if (!reading && audio_) audio_->on_not_reading(Clock::now());
   // Stopping takes effect at the transport's next write(), which says so.
   if (reading) emit_drain();
 }

@@ -70,27 +70,39 @@ bool StreamReceiver::on_rtp(const common::RtpView& rtp, size_t wire,
   } else {
     p.payload.assign(rtp.payload.begin(), rtp.payload.end());
     p.send_time_us = rtp.header.send_time_us;
+    media_seen_ = true;
   }
+  sender_clock_.on_media(now);
   const bool accepting = path_.write(std::move(p));
   if (!early_reports_.empty()) {
     const std::vector<EarlyReport> early = std::move(early_reports_);
     early_reports_.clear();
-    for (const EarlyReport& e : early) on_sender_report(e.report, e.arrival);
+    // For the sync point only: the sender clock knows media came after them.
+    for (const EarlyReport& e : early) on_sender_report(e.report, e.arrival, false);
   }
   return accepting;
 }
 
 void StreamReceiver::on_sender_report(const common::SenderReport& report,
-                                      std::chrono::steady_clock::time_point now) {
+                                      std::chrono::steady_clock::time_point now,
+                                      bool to_sender_clock) {
   if (!ssrc_) {
     keep_early_report(early_reports_, {report, now});
     return;
   }
   if (report.sender_ssrc != *ssrc_) return;
   path_.on_sender_report(report.ntp_time, now);
-  std::lock_guard lock(mutex_);
-  sync_point_ =
-      next_sync_point(sync_point_, path_.timeline_of(report.rtp_time), report.ntp_time, now);
+  const int64_t media_ts_90k = path_.timeline_of(report.rtp_time);
+  {
+    std::lock_guard lock(mutex_);
+    sync_point_ = next_sync_point(sync_point_, media_ts_90k, report.ntp_time, now);
+  }
+  if (!to_sender_clock || !media_seen_) return;
+  // As NetworkSource does for the video: every packet the report counts
+  // (RFC 3550 A.3 expected, modulo 2^32) arrived before it.
+  const auto expected = static_cast<uint32_t>(path_.statistics().counters.expected());
+  const bool all_received = static_cast<int32_t>(report.packet_count - expected) <= 0;
+  sender_clock_.on_sender_report(now, media_ts_90k, all_received);
 }
 
 void StreamReceiver::on_bye(std::span<const uint32_t> ssrcs) {

@@ -12,7 +12,11 @@
 //    SSRCs of the payload type are counted and dropped;
 //  - its BYE ends its path (a sound track shorter than the video ends
 //    without an underrun), not the session: the video's ends that. Nothing
-//    is followed after it.
+//    is followed after it;
+//  - its sender's reports and media go to its own SenderClock, as the
+//    video's go to the session's: a gap in the sound (a track that ends
+//    early, a microphone that stopped) that the reports show is not a stall
+//    of the audio's playout.
 //
 // Threads: the network thread only, but for sync_point() and counters(),
 // which any thread may call.
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "client/playout/receive_path.hpp"
+#include "client/playout/sender_clock.hpp"
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
 
@@ -92,16 +97,25 @@ class StreamReceiver {
   // arrived at `now`. Returns false when its path refuses more (the block
   // policy: stop reading until its drain).
   bool on_rtp(const common::RtpView& rtp, size_t wire, std::chrono::steady_clock::time_point now);
-  // The sender report of some SSRC: taken when it is this stream's.
+  // The sender report of some SSRC: taken when it is this stream's
+  // (to_sender_clock: its SenderClock's too).
   void on_sender_report(const common::SenderReport& report,
-                        std::chrono::steady_clock::time_point now);
+                        std::chrono::steady_clock::time_point now, bool to_sender_clock = true);
   // A BYE naming these SSRCs: ends the path when this stream's is among them.
   void on_bye(std::span<const uint32_t> ssrcs);
   // The report block about this stream's sender at `now`, or nullopt.
   std::optional<common::ReportBlock> report_block(std::chrono::steady_clock::time_point now);
 
+  // The receiver stopped reading at `now` (SenderClock::on_not_reading).
+  void on_not_reading(std::chrono::steady_clock::time_point now) {
+    sender_clock_.on_not_reading(now);
+  }
+
   // Any thread: the last sender report's sync point, nullopt before one.
   std::optional<SyncPoint> sync_point() const;
+  // Any thread: what this stream's sender reports say of its media clock,
+  // on its path's timeline (the audio's PlayoutPolicy reads it).
+  const SenderClock& sender_clock() const { return sender_clock_; }
   StreamReceiverCounters counters() const;
 
  private:
@@ -112,6 +126,8 @@ class StreamReceiver {
   bool bye_seen_ = false;
   std::chrono::steady_clock::time_point last_media_{};
   std::vector<EarlyReport> early_reports_;  // before the first packet
+  bool media_seen_ = false;                 // a packet with payload arrived
+  SenderClock sender_clock_;                // locks itself
   mutable std::mutex mutex_;
   // --- Protected by mutex_.
   std::optional<SyncPoint> sync_point_;

@@ -1,12 +1,15 @@
 #pragma once
 // Clips with sound for the tests, and what a test needs to know of a
-// clip's sound track, from ffprobe.
+// clip's sound track, from ffprobe; the ports to send a clip with sound to
+// flowcast-client --listen.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <sstream>
 #include <string>
 
 #include "support/process.hpp"
+#include "support/udp_peer.hpp"
 
 namespace flowcast::test {
 
@@ -52,6 +55,18 @@ inline double samples_from_video_start(const std::string& clip, const TempDir& d
                                        double track_rate, double rate) {
   const double early = start_time_s(clip, dir, "v:0") - start_time_s(clip, dir, "a:0");
   return track_samples(clip, dir) * rate / track_rate - std::max(0.0, early) * rate;
+}
+
+// An even port P with P..P+3 free: the video's RTP and RTCP, then the audio's.
+inline uint16_t free_port_quad() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const uint16_t port = free_rtp_port();
+    if (port && port < 65532 && !udp_port_bound(static_cast<uint16_t>(port + 2)) &&
+        !udp_port_bound(static_cast<uint16_t>(port + 3)))
+      return port;
+  }
+  FAIL("no four free UDP ports in a row");
+  return 0;
 }
 
 }  // namespace flowcast::test

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "integration/audio_track.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
@@ -33,18 +34,6 @@ std::string make_clip_with_aac(const TempDir& dir) {
                     "-preset veryfast -bf 2 -g 60 -pix_fmt yuv420p -c:a aac -ac 2 '" +
                     clip + "'") == 0);
   return clip;
-}
-
-// An even port P with P..P+3 free: the video's RTP and RTCP, then the audio's.
-uint16_t free_port_quad() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    const uint16_t port = free_rtp_port();
-    if (port && port < 65532 && !udp_port_bound(static_cast<uint16_t>(port + 2)) &&
-        !udp_port_bound(static_cast<uint16_t>(port + 3)))
-      return port;
-  }
-  FAIL("no four free UDP ports in a row");
-  return 0;
 }
 
 struct Run {

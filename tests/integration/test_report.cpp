@@ -1,6 +1,6 @@
 // flowcast-report end to end: real runs of flowcast-server and flowcast-client
-// over TCP and UDP, the report of both, opened in headless Chromium; and the
-// command line's answers to bad input.
+// over TCP and UDP, the report of both, opened in headless Chromium; a run
+// with sound and one without; and the command line's answers to bad input.
 #include <signal.h>
 #include <unistd.h>
 
@@ -143,6 +143,60 @@ TEST_CASE("flowcast-report from another directory shows the snapshots and the se
   CHECK(dom.find("<img alt=\"") != std::string::npos);
   CHECK(dom.find("src=\"data:image/png;base64,") != std::string::npos);
   CHECK(dom.find(" unreadable\"") == std::string::npos);
+}
+
+TEST_CASE("flowcast-report draws the sound of a run that had it, and none for one without",
+          "[integration][audio]") {
+  TempDir dir;
+  // The pattern with its Opus beep-and-flash sound.
+  PatternServer server(dir, "500k");
+  REQUIRE(server.ready());
+  const std::string address = "127.0.0.1:" + server.port();
+  Process with({kClient, address, "--transport", "udp", "--headless", "--quiet", "--duration", "3s",
+                "--metrics", dir.file("with.json")},
+               dir.file("with.log"));
+  Process without({kClient, address, "--transport", "udp", "--headless", "--quiet", "--duration",
+                   "3s", "--no-audio", "--metrics", dir.file("without.json")},
+                  dir.file("without.log"));
+  const auto with_code = with.wait_for(20s);
+  const auto without_code = without.wait_for(20s);
+  INFO(with.log() << without.log());
+  REQUIRE(with_code == 0);
+  REQUIRE(without_code == 0);
+  // The timeline samples the sound: what it held, and the A/V offset once
+  // pictures were measured against it.
+  const json m = read_client_metrics(dir.file("with.json"));
+  size_t held = 0, measured = 0;
+  for (const json& s : m["timeline"]) {
+    held += s["audio_buffer_ms"].is_number() && s["audio_buffer_ms"].get<double>() > 0;
+    measured += s["av_offset_ms"].is_number();
+  }
+  CHECK(held >= 10);
+  CHECK(measured >= 5);
+  CHECK(m["timeline"].back()["audio_concealed_samples"].is_number());
+  for (const json& s : read_client_metrics(dir.file("without.json"))["timeline"])
+    CHECK(s["av_offset_ms"].is_null());
+
+  const auto report = [&](const std::string& name) {
+    const std::string html_path = dir.file(name + ".html");
+    Process r({kReport, dir.file(name + ".json"), "-o", html_path}, dir.file(name + "-r.log"));
+    const auto code = r.wait_for(20s);
+    INFO(r.log());
+    REQUIRE(code == 0);
+    return read_file(html_path);
+  };
+  const std::string with_html = report("with");
+  for (const char* id : {"audio", "chart-audio", "chart-audio-buffer", "chart-av-offset"}) {
+    INFO(id);
+    CHECK(with_html.find("id=\"" + std::string(id) + "\"") != std::string::npos);
+  }
+  CHECK(with_html.find("BT.1359: audio 45 ms early") != std::string::npos);
+  CHECK(with_html.find("BT.1359: audio 125 ms late") != std::string::npos);
+  const std::string without_html = report("without");
+  CHECK(without_html.find("id=\"chart-buffer\"") != std::string::npos);
+  CHECK(without_html.find("chart-audio") == std::string::npos);
+  CHECK(without_html.find("chart-av-offset") == std::string::npos);
+  CHECK(without_html.find("BT.1359") == std::string::npos);
 }
 
 TEST_CASE("flowcast-report refuses bad input with exit 2 and writes nothing", "[integration]") {

@@ -113,7 +113,11 @@ inline MetricsDocument populated() {
                  .late = 2,
                  .corrupt = 3,
                  .target_delay_ms = 500.0,
-                 .delay_ms = 480.5}};
+                 .delay_ms = 480.5,
+                 .audio_buffer_ms = 520.5,
+                 .audio_concealed_samples = 960,
+                 .audio_underruns = 1,
+                 .av_offset_ms = -12.5}};
   m.qoe = {.score = 3.25,
            .stall_mos = 4.5,
            .picture_mos = 3.5,

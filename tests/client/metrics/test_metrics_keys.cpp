@@ -91,7 +91,10 @@ TEST_CASE("metrics_keys point at what the document writes", "[unit][metrics]") {
                         &keys::kClientLoad,
                         &keys::kClientLoadWakeLateMax,
                         &keys::kClientLoadWakeLateP95,
-                        &keys::kClientLoadLatePictures}) {
+                        &keys::kClientLoadLatePictures,
+                        &keys::kAudio,
+                        &keys::kAudioConcealedSamples,
+                        &keys::kAudioUnderruns}) {
     INFO(p->to_string());
     CHECK(j.contains(*p));
   }
@@ -103,7 +106,9 @@ TEST_CASE("metrics_keys point at what the document writes", "[unit][metrics]") {
       {j.at("timeline").at(1),
        {&keys::kSampleTMs, &keys::kSampleBufferMs, &keys::kSampleKernelBytes,
         &keys::kSampleReceivedKbps, &keys::kSampleLost, &keys::kSampleLate, &keys::kSampleCorrupt,
-        &keys::kSampleTainted, &keys::kSampleDamaged, &keys::kSampleState}},
+        &keys::kSampleTainted, &keys::kSampleDamaged, &keys::kSampleState,
+        &keys::kSampleAudioBufferMs, &keys::kSampleAudioConcealed, &keys::kSampleAudioUnderruns,
+        &keys::kSampleAvOffsetMs}},
       {j.at("stalls").at("events").at(0),
        {&keys::kStallStartMs, &keys::kStallDurationMs, &keys::kStallCause}},
       {j.at("quality").at("per_frame").at(0), {&keys::kFrameTMs, &keys::kFramePsnr}},
