@@ -8,6 +8,7 @@
 // no fmtp. The depacketizer hands each payload on as one frame.
 #include <algorithm>
 
+#include "media/payload/frame_depacketizer.hpp"
 #include "media/payload/payload_format.hpp"
 
 namespace flowcast::media {
@@ -19,32 +20,8 @@ constexpr uint32_t kPacketSamples = 160;
 // kMaxAudioFrameMs, past which a frame is rejected anyway).
 constexpr size_t kMaxG711UnitBytes = 4000;
 
-class G711Depacketizer final : public Depacketizer {
- public:
-  void push(std::span<const uint8_t> payload, bool gap_before) override {
-    if (gap_before) unit_.complete = false;
-    if (payload.empty() || unit_.annexb.size() + payload.size() > kMaxG711UnitBytes) {
-      ++unit_.dropped_nals;
-      unit_.complete = false;
-      return;
-    }
-    unit_.annexb.insert(unit_.annexb.end(), payload.begin(), payload.end());
-    unit_.frame_sizes.push_back(payload.size());
-  }
-
-  DepacketizedUnit finish() override {
-    DepacketizedUnit out = std::move(unit_);
-    unit_ = DepacketizedUnit{};
-    out.keyframe = !out.annexb.empty();
-    return out;
-  }
-
- private:
-  DepacketizedUnit unit_;
-};
-
 std::unique_ptr<Depacketizer> make_g711_depacketizer() {
-  return std::make_unique<G711Depacketizer>();
+  return make_frame_depacketizer(kMaxG711UnitBytes);
 }
 
 // Samples in payloads of kPacketSamples (the last may be shorter): a frame

@@ -5,6 +5,7 @@
 // rest are defaults). The depacketizer hands each payload on as one frame.
 #include <algorithm>
 
+#include "media/payload/frame_depacketizer.hpp"
 #include "media/payload/payload_format.hpp"
 
 namespace flowcast::media {
@@ -14,33 +15,8 @@ namespace {
 // is 1275 bytes a frame, 48 frames at most (code 3): 61440 bytes bounds it.
 constexpr size_t kMaxOpusPacketBytes = 61440;
 
-class OpusDepacketizer final : public Depacketizer {
- public:
-  void push(std::span<const uint8_t> payload, bool gap_before) override {
-    if (gap_before) unit_.complete = false;
-    if (payload.empty() || payload.size() > kMaxOpusPacketBytes ||
-        unit_.annexb.size() + payload.size() > kMaxOpusPacketBytes) {
-      ++unit_.dropped_nals;
-      unit_.complete = false;
-      return;
-    }
-    unit_.annexb.insert(unit_.annexb.end(), payload.begin(), payload.end());
-    unit_.frame_sizes.push_back(payload.size());
-  }
-
-  DepacketizedUnit finish() override {
-    DepacketizedUnit out = std::move(unit_);
-    unit_ = DepacketizedUnit{};
-    out.keyframe = !out.annexb.empty();
-    return out;
-  }
-
- private:
-  DepacketizedUnit unit_;
-};
-
 std::unique_ptr<Depacketizer> make_opus_depacketizer() {
-  return std::make_unique<OpusDepacketizer>();
+  return make_frame_depacketizer(kMaxOpusPacketBytes);
 }
 
 // One packet, one payload: an Opus packet is never fragmented (§4.2). One

@@ -6,6 +6,7 @@
 #include "media/payload/payload_format.hpp"
 #include "media/source/test_pattern.hpp"
 #include "media/source/test_pattern_sound.hpp"
+#include "server/source/audio_stream.hpp"
 
 namespace flowcast::server {
 namespace {
@@ -22,18 +23,12 @@ std::string pattern_name(const media::EncoderConfig& config, const media::Payloa
 
 // The sound's stream: Opus, RFC 7587 §7: rtpmap opus/48000/2, no fmtp.
 MediaStreamDescription describe_sound(const media::AudioEncoderConfig& config) {
-  MediaStreamDescription stream;
-  stream.format = &media::opus_payload_format();
-  media::SdpDescription sdp;
-  sdp.media = "audio";
-  sdp.connection_address = "0.0.0.0";
-  sdp.port = 0;
-  sdp.payload_type = stream.payload_type();
-  sdp.encoding_name = std::string(stream.format->encoding_name);
-  sdp.clock_rate = stream.clock_rate();
-  sdp.channels = config.channels;
-  stream.sdp = std::move(sdp);
-  return stream;
+  media::AudioTrackInfo sound;
+  sound.codec_id = media::opus_payload_format().codec_id;
+  sound.codec_name = "opus";
+  sound.sample_rate = static_cast<int>(config.sample_rate);
+  sound.channels = static_cast<int>(config.channels);
+  return describe_audio(sound);
 }
 
 media::AudioEncoderConfig sound_config() {

@@ -187,9 +187,11 @@ TEST_CASE("the overlay shows the state and the buffers as they change", "[integr
   const std::string rgb = dir.file("panel.rgb");
   while (std::chrono::steady_clock::now() - launched < 12s) {
     // The window takes the stream's size (and is centred again) once the
-    // first picture arrives: look it up every time.
-    box = find_window(dir, x.display());
-    if (!box || box->x < 0 || box->y < 0 || box->w < 480) continue;
+    // first picture arrives: look it up every time. On a busy machine a
+    // look-up may miss it: the last one found stands.
+    const std::optional<WindowBox> found = find_window(dir, x.display());
+    if (!found || found->x < 0 || found->y < 0 || found->w < 480) continue;
+    box = found;
     if (run_shell("ffmpeg -nostdin -v error -y -f x11grab -video_size 480x170 -i " + x.display() +
                   "+" + std::to_string(box->x) + "," + std::to_string(box->y) +
                   " -frames:v 1 -f rawvideo -pix_fmt rgb24 '" + rgb + "'") != 0)
