@@ -215,9 +215,17 @@ std::optional<int> Player::step(SteadyTime now) {
     audio_->check_stall(now);
     // The audio is the master clock: the video's, the session's, waits out
     // its stalls.
-    const bool video_has_media =
-        render_.queue().size() > 0 || path_.buffer().playout_view().playable;
-    if (follow_audio_stalls(clock_, audio_->clock(), now, audio_->ended(), video_has_media))
+    const auto view = path_.buffer().playout_view();
+    const bool video_has_media = render_.queue().size() > 0 || view.playable;
+    // A full video buffer cannot wait out the audio's stall: under block the
+    // source would stop reading, for the sound too, and nothing would come
+    // back. The video goes on (AvSync aligns it after), and this audio stall
+    // does not hold it again.
+    const size_t audio_stall = audio_->clock().stall_count();
+    if (view.full && clock_.held()) let_go_audio_stall_ = audio_stall;
+    const bool let_go = let_go_audio_stall_ == audio_stall;
+    const bool nothing_to_wait_for = audio_->ended() || audio_->sender_idle(now) || let_go;
+    if (follow_audio_stalls(clock_, audio_->clock(), now, nothing_to_wait_for, video_has_media))
       path_.buffer().wake();
   }
   if (now >= timeline_.next()) {

@@ -9,6 +9,7 @@
 // (session_files.hpp; the metrics from player_metrics.hpp).
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "client/audio/audio_playback.hpp"
 #include "client/audio/av_sync.hpp"
@@ -100,6 +101,9 @@ class Player {
   // The session's edges and settings, as the loop sees them: the metrics'.
   SessionFacts facts_;
   bool reader_busy_ = false;  // `b` holds the network reader
+  // The audio stall (its number, PlayoutClock::stall_count) whose hold on
+  // the video a full video buffer ended.
+  std::optional<size_t> let_go_audio_stall_;
   bool oversized_reported_ = false;
   static std::atomic<bool> stop_requested_;
 };

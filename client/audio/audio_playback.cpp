@@ -74,6 +74,11 @@ bool AudioPlayback::ended() const {
   return path_.buffer().playout_view().end_of_stream;
 }
 
+bool AudioPlayback::sender_idle(SteadyTime now) const {
+  const auto through = stage_->taken_through();
+  return through && policy_.sender_idle_past(*through, now);
+}
+
 double AudioPlayback::buffered_ms() const {
   return ms(path_.buffer().snapshot().buffered) + ms(stage_->output_queued());
 }

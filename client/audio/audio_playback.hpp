@@ -62,6 +62,10 @@ class AudioPlayback {
   std::optional<SteadyTime> next_check(SteadyTime now) const;
   // The audio's stream ended (its buffer knows): a stall waits for nothing.
   bool ended() const;
+  // Render thread: the sender's reports say it sent no sound past what was
+  // played (a track shorter than the video, a hole in it), so a stall
+  // begun before they said so waits for nothing either.
+  bool sender_idle(SteadyTime now) const;
   // The sound held, in ms: its buffer's media (ReceiveBuffer::Snapshot
   // buffered) and what is queued on the output, not yet heard.
   double buffered_ms() const;

@@ -115,11 +115,13 @@ class PlayoutPolicy {
   std::chrono::microseconds decode_lead() const;
   // Playback has not started: decide() reads BufferState::held_for.
   bool measures_startup() const { return clock_.state() == PlayState::starting; }
-
- private:
-  // The sender's clock ran past `timestamp` with nothing left in flight.
+  // The sender's clock (its sender reports, RFC 3550 §6.4.1) ran past
+  // `timestamp` (90 kHz, the buffer's timeline) with nothing left in
+  // flight: what is missing was never sent. False without a sender clock.
+  // Any thread.
   bool sender_idle_past(int64_t timestamp, SteadyTime now) const;
 
+ private:
   PlayoutConfig config_;
   PlayoutClock& clock_;
   const SenderClock* sender_clock_ = nullptr;

@@ -398,7 +398,7 @@ std::optional<AccessUnitPayloads> ReceiveBuffer::wait_next(const PlayoutPolicy& 
 
 ReceiveBuffer::PlayoutView ReceiveBuffer::playout_view() const {
   std::lock_guard lock(mutex_);
-  return {playable(), end_of_stream_};
+  return {playable(), end_of_stream_, full()};
 }
 
 std::chrono::microseconds ReceiveBuffer::startup_held(SteadyTime now) const {

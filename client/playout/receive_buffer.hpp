@@ -256,6 +256,7 @@ class ReceiveBuffer {
   struct PlayoutView {
     bool playable = false;
     bool end_of_stream = false;
+    bool full = false;  // at its capacity (a writer under block is refused)
   };
   PlayoutView playout_view() const;
   // Startup: how long playback would have held the front access unit if it

@@ -1,6 +1,7 @@
 #include "media/source/audio_track.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -145,7 +146,20 @@ void AudioTrack::push(AVPacket* pkt, int64_t video_origin_90k, const Sink& sink)
 }
 
 void AudioTrack::push_samples(const AVPacket* pkt, int64_t pts_90k, const Sink& sink) {
-  // The first packet's time places the first sample; the rest follow on.
+  // The first packet's time places the first sample; the rest follow on,
+  // until a packet's own time departs from where the samples counted put
+  // it by more than a packet: a live source skipped (packets lost on its
+  // way in, silence suppression) or its clock drifted, and the sound
+  // follows its timestamps again.
+  if (anchor_90k_) {
+    const int64_t rate = format_->clock_rate;
+    const int64_t counted =
+        *anchor_90k_ + av_rescale(samples_out_ + static_cast<int64_t>(held_.size()), 90000, rate);
+    if (std::llabs(pts_90k - counted) > av_rescale(format_->packet_samples, 90000, rate)) {
+      emit_held(true, sink);
+      anchor_90k_.reset();
+    }
+  }
   if (!anchor_90k_) {
     anchor_90k_ = pts_90k;
     samples_out_ = 0;

@@ -124,3 +124,32 @@ TEST_CASE("a hole in the sound that flowcast-server's reports show is no stall",
   CHECK(m["session"]["state_ms"]["rebuffering"] == 0.0);
   server.finish(dir);
 }
+
+TEST_CASE("sound that ends before the video does not freeze the picture, with a small buffer",
+          "[integration][rtsp][audio]") {
+  TempDir dir;
+  // 4 s of video, 1.5 s of sound. With --buffer 100ms the sound's output
+  // runs dry soon after its last packet; the sender's reports (every 250
+  // ms) say no more was sent, so that is the end of the sound, not a stall
+  // that holds the picture until the end of the stream 2.5 s later.
+  const std::string clip = dir.file("short-sound.mkv");
+  REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -f "
+                    "lavfi -i sine=frequency=440:sample_rate=48000:duration=1.5 -t 4 -c:v "
+                    "libx264 -preset veryfast -g 30 -bf 0 -pix_fmt yuv420p -c:a libopus -ac 2 '" +
+                    clip + "'") == 0);
+  RtspServer server(dir, clip);
+  Process client({kClient, server.url(), "--transport", "tcp", "--headless", "--buffer", "100ms",
+                  "--metrics", dir.file("m.json")},
+                 dir.file("client.log"));
+  const auto code = client.wait_for(30s);
+  INFO(client.log());
+  REQUIRE(code == 0);
+  const json m = read_client_metrics(dir.file("m.json"));
+  INFO(m.dump(1));
+  REQUIRE(m["audio"].is_object());
+  CHECK(m["frames"]["rendered"].get<int>() >= 115);
+  // At most a report interval (250 ms) and a rebuffer; held to the end it
+  // would be 2.5 s.
+  CHECK(m["stalls"]["total_ms"].get<double>() < 800);
+  server.finish(dir);
+}

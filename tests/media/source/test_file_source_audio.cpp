@@ -3,6 +3,7 @@
 // MP3, AC-3, AAC in MPEG-TS) comes out as 20 ms Opus packets, timed on
 // from the track's start, decodable back to the track's length, across a
 // loop too; G.711 at 8000 Hz mono comes out as it is, in 20 ms frames.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
@@ -164,4 +165,28 @@ TEST_CASE("G.711 at 8000 Hz mono is read as it is, in 20 ms frames; at another r
   REQUIRE(wide.info().audio);
   CHECK(wide.info().audio->transcoded);
   CHECK(wide.info().audio->channels == 1);
+}
+
+TEST_CASE("G.711 with a hole in its timestamps follows them after the hole",
+          "[unit][source][audio]") {
+  test::TempDir dir;
+  // The tone missing from 0.8 s to 1.4 s: aselect keeps the times of the
+  // rest, and Matroska keeps the hole, as a camera's silence suppression or
+  // lost packets leave one.
+  const std::string clip =
+      make_clip(dir, "hole.mkv",
+                "-af \"aselect='not(between(t,0.8,1.4))'\" -c:a pcm_mulaw -ar 8000 -ac 1", 8000);
+  FileSource source(clip, true);
+  REQUIRE(source.info().audio);
+  REQUIRE_FALSE(source.info().audio->transcoded);
+  const auto frames = audio_frames(source);
+  REQUIRE(frames.size() > 50);
+  // Counted sample by sample, the sound after the hole would follow on at
+  // once (1800 ticks); timed by its packets it comes about half a second
+  // later (the filter drops whole frames of the tone).
+  int64_t widest = 0;
+  for (size_t i = 1; i < frames.size(); ++i)
+    widest = std::max(widest, frames[i].pts_90k - frames[i - 1].pts_90k);
+  CHECK(widest >= 30000);
+  CHECK(frames.back().pts_90k + frames.back().duration_90k >= 170000);
 }
