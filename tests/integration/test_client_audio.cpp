@@ -35,8 +35,10 @@ void make_clip(const std::string& path, bool opus) {
 
 }  // namespace
 
+// Four real-time runs ([long]: the sanitized pass plays sound over RTSP in
+// test_audio_setup.cpp and test_gst_audio.cpp).
 TEST_CASE("flowcast-client decodes a file's whole sound track over RTSP, and its video bit-exact",
-          "[integration][rtsp][audio]") {
+          "[integration][rtsp][audio][long]") {
   const std::string lower = GENERATE("tcp", "udp");
   const bool opus = GENERATE(false, true);
   INFO("--transport " << lower << (opus ? ", Opus" : ", AAC"));

@@ -53,8 +53,10 @@ size_t audio_frames(const std::string& path) {
 
 }  // namespace
 
+// Four real-time runs ([long]: the sanitized pass reads transcoded sound in
+// the FileSource unit tests and sends it in the DESCRIBE and G.711 cases).
 TEST_CASE("flowcast-client plays a file's MP3 sound, sent as Opus, whole and in sync",
-          "[integration][audio]") {
+          "[integration][audio][long]") {
   const std::string transport = GENERATE("tcp", "udp", "rtsp-tcp", "rtsp-udp");
   INFO("--transport " << transport);
   TempDir dir;
