@@ -15,7 +15,11 @@
 //    and its base moves by what the audio's moved, so both stay aligned;
 //    when it has none, the hold is lifted and the video's own rule ends it
 //    (`--rebuffer` of video held). When the audio's stream ended during its
-//    stall, the hold is lifted too: there is nothing to wait for.
+//    stall, the hold is lifted too: there is nothing to wait for. The
+//    Player says the same (audio_ended) when the audio's sender reports
+//    say it sent nothing more (AudioPlayback::sender_idle), and when the
+//    video's buffer is full: held, it would stop the reader under block,
+//    for the sound too, and that audio stall does not hold it again.
 // So the session's stall lasts until both media are back, its time is
 // rebuffering (the session's state, rebuffering_ratio), and no picture is
 // shown during it (RenderStage waits while the video's clock is stalled).
