@@ -47,51 +47,37 @@ std::string write_g711_fmtp(const FormatParameters&) {
 
 void read_g711_fmtp(const FmtpItems&, FormatParameters&) {}
 
-const PayloadFormat kPcmu = {
-    .media = "audio",
-    .encoding_name = "PCMU",
-    .specification = "RFC 3551",
-    .display_name = "G.711 mu-law",
-    .option_name = "pcmu",
-    .codec_id = AV_CODEC_ID_PCM_MULAW,
-    .clock_rate = 8000,
-    .channels = 0,
-    .static_payload_type = 0,
-    .packet_samples = kPacketSamples,
-    // RFC 3551 §4.1: a sender without silence suppression sets the marker
-    // on its first packet only.
-    .marker_starts_talkspurt = true,
-    .annexb_filter = {},
-    .frame_filter = {},
-    .encoder = {},
-    .make_depacketizer = &make_g711_depacketizer,
-    .packetize = &packetize_g711,
-    .describe = &describe_g711,
-    .write_fmtp = &write_g711_fmtp,
-    .read_fmtp = &read_g711_fmtp,
-};
+// PCMU and PCMA differ in their names, codec and static payload type only.
+PayloadFormat g711_format(std::string_view encoding_name, std::string_view display_name,
+                          std::string_view option_name, AVCodecID codec_id,
+                          int static_payload_type) {
+  return {
+      .media = "audio",
+      .encoding_name = encoding_name,
+      .specification = "RFC 3551",
+      .display_name = display_name,
+      .option_name = option_name,
+      .codec_id = codec_id,
+      .clock_rate = 8000,
+      .channels = 0,
+      .static_payload_type = static_payload_type,
+      .packet_samples = kPacketSamples,
+      // RFC 3551 §4.1: a sender without silence suppression sets the marker
+      // on its first packet only.
+      .marker_starts_talkspurt = true,
+      .annexb_filter = {},
+      .frame_filter = {},
+      .encoder = {},
+      .make_depacketizer = &make_g711_depacketizer,
+      .packetize = &packetize_g711,
+      .describe = &describe_g711,
+      .write_fmtp = &write_g711_fmtp,
+      .read_fmtp = &read_g711_fmtp,
+  };
+}
 
-const PayloadFormat kPcma = {
-    .media = "audio",
-    .encoding_name = "PCMA",
-    .specification = "RFC 3551",
-    .display_name = "G.711 A-law",
-    .option_name = "pcma",
-    .codec_id = AV_CODEC_ID_PCM_ALAW,
-    .clock_rate = 8000,
-    .channels = 0,
-    .static_payload_type = 8,
-    .packet_samples = kPacketSamples,
-    .marker_starts_talkspurt = true,
-    .annexb_filter = {},
-    .frame_filter = {},
-    .encoder = {},
-    .make_depacketizer = &make_g711_depacketizer,
-    .packetize = &packetize_g711,
-    .describe = &describe_g711,
-    .write_fmtp = &write_g711_fmtp,
-    .read_fmtp = &read_g711_fmtp,
-};
+const PayloadFormat kPcmu = g711_format("PCMU", "G.711 mu-law", "pcmu", AV_CODEC_ID_PCM_MULAW, 0);
+const PayloadFormat kPcma = g711_format("PCMA", "G.711 A-law", "pcma", AV_CODEC_ID_PCM_ALAW, 8);
 
 }  // namespace
 
