@@ -18,6 +18,7 @@
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
+#include "support/sanitized.hpp"
 #include "support/udp_peer.hpp"
 
 using namespace flowcast::test;
@@ -105,7 +106,11 @@ TEST_CASE("ffprobe sees flowcast-server's DESCRIBE of a file with Opus sound, an
 
 TEST_CASE("flowcast-client plays the video of a file with sound bit-exact, and counts no loss",
           "[integration][audio]") {
-  const std::string transport = GENERATE("tcp", "udp", "rtsp-tcp", "rtsp-udp");
+  // The sanitized pass takes one plain and one RTSP transport, to keep its
+  // time; the release pass takes all four.
+  const std::string transport = kSanitized
+                                    ? std::string(GENERATE("tcp", "rtsp-udp"))
+                                    : std::string(GENERATE("tcp", "udp", "rtsp-tcp", "rtsp-udp"));
   INFO("--transport " << transport);
   TempDir dir;
   const std::string clip = dir.file("clip.mp4");

@@ -22,6 +22,7 @@
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
 #include "support/process.hpp"
+#include "support/sanitized.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
@@ -99,7 +100,10 @@ void check_played(const json& m, const std::string& codec, bool rtsp) {
 
 TEST_CASE("flowcast-server relays MPEG-TS over UDP with its AAC or Opus, and the client plays both",
           "[peer][relay][audio]") {
-  const std::string codec = GENERATE("aac", "libopus");
+  // The sanitized pass relays ADTS AAC only (the frame filter's path), to
+  // keep its time: Opus is relayed there by the GStreamer test below.
+  const std::string codec =
+      kSanitized ? std::string("aac") : std::string(GENERATE("aac", "libopus"));
   const std::string transport = GENERATE("tcp", "udp", "rtsp-tcp");
   INFO(codec << " --transport " << transport);
   TempDir dir;

