@@ -119,6 +119,8 @@ bool Player::open_audio(const AudioStreamOptions& audio) {
                    .playout = PlayoutConfig{options_.buffer, options_.rebuffer_or_default()},
                    .headless = options_.headless});
     source_.add_audio(audio.payload_type, audio_->path());
+    // A fixed buffer's video clock follows the sound's (lip sync below).
+    if (av_sync_.video_follows()) delay_.follow_other_clock();
     // A gap in the sound that its sender's reports show is not a stall.
     if (const StreamReceiver* receiver = source_.audio())
       audio_->set_sender_clock(&receiver->sender_clock());

@@ -32,6 +32,12 @@ class AdaptivePlayout {
   // says a retransmission arrived (its nack_round_trip), the delay's
   // minimum counts that round trip.
   void on_taken(const AccessUnitPayloads& unit, SteadyTime now);
+  // Before playback: the clock follows another's (PlayoutDelay::
+  // follow_other_clock).
+  void follow_other_clock() {
+    std::lock_guard lock(mutex_);
+    delay_.follow_other_clock();
+  }
   Readings readings() const;
   bool adaptive() const { return delay_.config().adaptive; }
 

@@ -24,7 +24,8 @@ microseconds PlayoutDelay::on_frame(const TakenFrame& frame) {
   // the round trip's (counted apart), not jitter.
   if (frame.complete && !frame.retransmitted) estimate(frame);
   if (frame.due && frame.complete) measure_slack(frame);
-  const microseconds shift = frame.due ? slew(frame) : microseconds(0);
+  microseconds shift(0);
+  if (frame.due) shift = config_.adaptive ? slew(frame) : calibrate(frame);
   if (!newest_ts_ || frame.timestamp > *newest_ts_) newest_ts_ = frame.timestamp;
   count(frame, shift);
   return shift;
@@ -57,15 +58,54 @@ void PlayoutDelay::measure_slack(const TakenFrame& frame) {
   }
 }
 
-microseconds PlayoutDelay::slew(const TakenFrame& frame) {
-  if (!config_.adaptive || !slack_us_) return microseconds(0);
+microseconds PlayoutDelay::slew_step(const TakenFrame& frame) const {
   const int64_t advanced = newest_ts_ ? std::max<int64_t>(0, frame.timestamp - *newest_ts_) : 0;
-  const auto step = microseconds(
+  return microseconds(
       static_cast<int64_t>(static_cast<double>(ticks(advanced).count()) * config_.max_slew));
+}
+
+void PlayoutDelay::moved(microseconds shift) {
+  if (slack_us_) *slack_us_ += static_cast<double>(shift.count());
+  for (auto& p : pending_) p.needed_by += shift;
+}
+
+microseconds PlayoutDelay::slew(const TakenFrame& frame) {
+  if (!slack_us_) return microseconds(0);
+  const auto step = slew_step(frame);
   const auto want = target() - microseconds(static_cast<int64_t>(*slack_us_));
   const microseconds shift = std::clamp(want, -step, step);
-  *slack_us_ += static_cast<double>(shift.count());
-  for (auto& p : pending_) p.needed_by += shift;
+  moved(shift);
+  return shift;
+}
+
+microseconds PlayoutDelay::calibrate(const TakenFrame& frame) {
+  if (config_.fixed.count() <= 0) return microseconds(0);
+  if (!calibrated_) {
+    calibration_us_.push_back(
+        std::chrono::duration_cast<microseconds>(*frame.due - frame.first_arrival).count() -
+        calibration_made_.count());
+    if (calibration_us_.size() == calibration_next_) {
+      std::vector<int64_t> v = calibration_us_;
+      const size_t rank = (v.size() + 1) / 2 - 1;  // nearest rank, p50
+      std::nth_element(v.begin(), v.begin() + static_cast<long>(rank), v.end());
+      // What the median frame waits once every move decided is made.
+      const microseconds decided = calibration_made_ + calibration_left_;
+      const microseconds off = config_.fixed - (microseconds(v[rank]) + decided);
+      if (off >= kCalibrationDeadband || off <= -kCalibrationDeadband)
+        calibration_left_ =
+            std::clamp(decided + off, -kMaxCalibration, kMaxCalibration) - calibration_made_;
+      calibration_next_ *= 2;
+      if (calibration_next_ > kCalibrationLast) {
+        calibrated_ = true;
+        calibration_us_ = {};
+      }
+    }
+  }
+  const auto step = slew_step(frame);
+  const microseconds shift = std::clamp(calibration_left_, -step, step);
+  calibration_left_ -= shift;
+  calibration_made_ += shift;
+  moved(shift);
   return shift;
 }
 
@@ -81,6 +121,10 @@ void PlayoutDelay::count(const TakenFrame& frame, microseconds shift) {
 void PlayoutDelay::rebase() {
   pending_.clear();
   slack_us_.reset();
+  // A stall moved the clock: what the start measured no longer holds.
+  calibrated_ = true;
+  calibration_us_ = {};
+  calibration_left_ = microseconds(0);
 }
 
 microseconds PlayoutDelay::minimum() const {

@@ -22,6 +22,19 @@
 //    of its base) toward target() by at most kMaxSlew of the media time the
 //    frame advanced: 100 ms per second of media, as libwebrtc: playback
 //    runs slow or fast for a while, it never freezes to catch up.
+//  - Fixed only, early in the run: the startup measure (ReceiveBuffer::
+//    held_for) sees the 15 or so access units held at start. With B-frames
+//    each picture type waits its own time for its display slot (a stream
+//    sent in decode order), and the median of so few can be a frame
+//    interval off the stream's. So the median (nearest rank, as the latency
+//    summary ranks it) of due − first packet's arrival is measured again
+//    over all frames played, after kCalibrationFirst frames and then each
+//    time their count doubles, up to kCalibrationLast; when it is off
+//    `--buffer` by kCalibrationDeadband or more the clock moves by the
+//    difference, at the same slew rate, at most kMaxCalibration in all.
+//    Then the median frame is held what `--buffer` says. A stall ends it
+//    (the clock moved by itself). `--buffer 0ms` asks for no wait at all
+//    and is left as it started.
 //  - W3C counters (https://www.w3.org/TR/webrtc-stats/
 //    #dom-rtcinboundrtpstreamstats-jitterbufferdelay): a frame is emitted
 //    when it leaves flowcast's jitter buffer for the screen: at its due time
@@ -37,6 +50,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <vector>
 
 #include "client/playout/jitter_estimator.hpp"
 #include "client/playout/playout_clock.hpp"
@@ -80,6 +94,10 @@ class PlayoutDelay {
   static constexpr microseconds kAdaptiveFloor{40'000};
   static constexpr int kSlackFrames = 32;
   static constexpr size_t kReorderFrames = 4;
+  static constexpr size_t kCalibrationFirst = 60;  // frames
+  static constexpr size_t kCalibrationLast = 480;  // frames
+  static constexpr microseconds kCalibrationDeadband{2'000};
+  static constexpr microseconds kMaxCalibration{100'000};
 
   explicit PlayoutDelay(PlayoutDelayConfig config) : config_(config) {}
 
@@ -93,6 +111,12 @@ class PlayoutDelay {
   void set_round_trip(std::optional<microseconds> rtt) { rtt_ = rtt; }
   // A retransmission was needed: from now on the minimum counts a round trip.
   void note_retransmission() { retransmitting_ = true; }
+  // Another clock leads this one (lip sync: the sound's, as master): a fixed
+  // buffer makes no move of its own (see above); its clock follows that one.
+  void follow_other_clock() {
+    calibrated_ = true;
+    calibration_left_ = microseconds(0);
+  }
 
   microseconds minimum() const;
   microseconds target() const;
@@ -106,6 +130,12 @@ class PlayoutDelay {
   void estimate(const TakenFrame& frame);
   void measure_slack(const TakenFrame& frame);
   microseconds slew(const TakenFrame& frame);
+  microseconds calibrate(const TakenFrame& frame);
+  // The most the clock may move for this frame: max_slew of the media time
+  // it advanced.
+  microseconds slew_step(const TakenFrame& frame) const;
+  // The clock moved by `shift`: what was measured against it moves too.
+  void moved(microseconds shift);
   void count(const TakenFrame& frame, microseconds shift);
 
   PlayoutDelayConfig config_;
@@ -125,6 +155,14 @@ class PlayoutDelay {
   };
   std::deque<Pending> pending_;
   std::optional<double> slack_us_;  // the average, µs
+  // Fixed buffer (see above): due − first arrival of each frame played so
+  // far, less what the clock had moved by then (µs); the moves made, and
+  // still to make; the count at which to measure next.
+  std::vector<int64_t> calibration_us_;
+  microseconds calibration_made_{0};
+  microseconds calibration_left_{0};
+  size_t calibration_next_ = kCalibrationFirst;
+  bool calibrated_ = false;  // no more measures
   JitterBufferCounters counters_;
 };
 
