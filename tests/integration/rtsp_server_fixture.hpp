@@ -25,6 +25,7 @@
 
 #include "common/rtp/rtcp.hpp"
 #include "common/rtsp/rtsp_message.hpp"
+#include "integration/ffmpeg_peer.hpp"
 #include "support/binaries.hpp"
 #include "support/process.hpp"
 
@@ -61,11 +62,6 @@ class RtspServer {
   uint16_t rtsp_port_;
   std::optional<Process> process_;
 };
-
-inline std::vector<std::string> reference(const TempDir& dir, const std::string& clip) {
-  REQUIRE(make_reference_framemd5(clip, dir.file("reference.framemd5")));
-  return framemd5_hashes(dir.file("reference.framemd5"));
-}
 
 // A raw TCP connection to the RTSP port, for what no real client sends.
 class RawConnection {

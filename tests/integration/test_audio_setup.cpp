@@ -14,9 +14,10 @@
 #include <vector>
 
 #include "integration/audio_track.hpp"
+#include "integration/ffmpeg_peer.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
 
@@ -37,7 +38,6 @@ std::string make_clip_with_aac(const TempDir& dir) {
 }
 
 struct Run {
-  int code = -1;
   std::string log;
   json metrics;
   json server;
@@ -47,28 +47,11 @@ struct Run {
 Run play_rtsp(const std::string& clip, const std::string& lower, bool no_audio) {
   TempDir dir;
   RtspServer server(dir, clip);
-  std::vector<std::string> argv = {kClient,
-                                   server.url(),
-                                   "--transport",
-                                   lower,
-                                   "--headless",
-                                   "--framemd5",
-                                   dir.file("got.framemd5"),
-                                   "--metrics",
-                                   dir.file("m.json")};
-  if (no_audio) argv.push_back("--no-audio");
-  Process client(argv, dir.file("client.log"));
-  Run run;
-  const auto code = client.wait_for(30s);
-  run.log = client.log();
-  INFO(run.log);
-  INFO(server.log());
-  REQUIRE(code == 0);
-  run.code = *code;
-  run.metrics = read_client_metrics(dir.file("m.json"));
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
-  run.server = server.finish(dir);
-  return run;
+  std::vector<std::string> args = {server.url(), "--transport", lower};
+  if (no_audio) args.push_back("--no-audio");
+  const ClientRun client = run_client(dir, args, {.framemd5 = true}, server);
+  CHECK(client.pictures == reference(dir, clip));
+  return {client.log, client.metrics, server.finish(dir)};
 }
 
 }  // namespace
@@ -108,41 +91,26 @@ TEST_CASE("flowcast-client --listen binds the audio ports of ffmpeg's SDP and re
   TempDir dir;
   const std::string clip = make_clip_with_aac(dir);
   const uint16_t port = free_port_quad();
-  const std::string video_url = "rtp://127.0.0.1:" + std::to_string(port);
-  const std::string audio_url = "rtp://127.0.0.1:" + std::to_string(port + 2);
   const std::string sdp = dir.file("ffmpeg.sdp");
-  const auto sender_args = [&](const std::string& sdp_file) {
-    return std::vector<std::string>{"ffmpeg", "-nostdin", "-v",      "error",     "-re",   "-i",
-                                    clip,     "-map",     "0:v",     "-c",        "copy",  "-f",
-                                    "rtp",    video_url,  "-map",    "0:a",       "-c",    "copy",
-                                    "-f",     "rtp",      audio_url, "-sdp_file", sdp_file};
-  };
   // As in test_peers.cpp: the SDP from a run while nobody listens (it is the
   // same for the same clip and addresses), so the client binds first.
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -t 0.1 -i '" + clip + "' -map 0:v -c copy -f rtp " +
-                    video_url + " -map 0:a -c copy -f rtp " + audio_url + " -sdp_file '" + sdp +
-                    "' > /dev/null") == 0);
-  const std::string text = read_file(sdp);
+  const std::string text = rtp_sender_sdp(clip, port, true, sdp);
   INFO(text);
   REQUIRE(text.find("m=audio " + std::to_string(port + 2)) != std::string::npos);
 
   SECTION("with the audio") {
-    Process client({kClient, "--listen", std::to_string(port), "--sdp", sdp, "--headless",
-                    "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                   dir.file("client.log"));
+    Client client(dir, {"--listen", std::to_string(port), "--sdp", sdp},
+                  {.timeout = 20s, .framemd5 = true});
     REQUIRE(listening_for_rtp(port));
     REQUIRE(listening_for_rtp(static_cast<uint16_t>(port + 2)));
-    Process sender(sender_args(dir.file("sender.sdp")), dir.file("ffmpeg.log"));
-    INFO(sender.log());
-    REQUIRE(sender.wait_for(30s) == 0);
+    Process sender(rtp_sender(clip, port, true, dir.file("sender.sdp")), dir.file("ffmpeg.log"));
+    require_exit(sender, 0, 30s);
     CHECK(read_file(dir.file("sender.sdp")) == text);
     // ffmpeg sends no BYE: the client ends 5 s after the media stops.
-    const auto code = client.wait_for(20s);
-    INFO(client.log());
-    REQUIRE(code == 0);
-    const json m = read_client_metrics(dir.file("m.json"));
+    const ClientRun run = client.finish();
+    const json& m = run.metrics;
     INFO(m.dump(1));
-    CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+    CHECK(run.pictures == reference(dir, clip));
     CHECK(m["packets"]["lost"] == 0);
     // About 86 AAC frames in 2 s; ffmpeg puts three in one packet, and
     // keeps its last packet's frames unsent at the end. Every frame that

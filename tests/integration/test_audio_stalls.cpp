@@ -13,9 +13,10 @@
 #include <vector>
 
 #include "integration/audio_track.hpp"
+#include "integration/ffmpeg_peer.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
 
@@ -50,30 +51,18 @@ TEST_CASE("a hole in the sound from ffmpeg stalls the session once, for the audi
   TempDir dir;
   const std::string clip = make_clip_with_hole(dir);
   const uint16_t port = free_port_quad();
-  const std::string video_url = "rtp://127.0.0.1:" + std::to_string(port);
-  const std::string audio_url = "rtp://127.0.0.1:" + std::to_string(port + 2);
   const std::string sdp = dir.file("ffmpeg.sdp");
   // The SDP from a run while nobody listens, so the client binds first (as
   // test_audio_setup.cpp does).
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -t 0.1 -i '" + clip + "' -map 0:v -c copy -f rtp " +
-                    video_url + " -map 0:a -c copy -f rtp " + audio_url + " -sdp_file '" + sdp +
-                    "' > /dev/null") == 0);
-  Process client({kClient, "--listen", std::to_string(port), "--sdp", sdp, "--headless",
-                  "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
+  rtp_sender_sdp(clip, port, true, sdp);
+  Client client(dir, {"--listen", std::to_string(port), "--sdp", sdp}, {.timeout = 20s});
   REQUIRE(listening_for_rtp(port));
   REQUIRE(listening_for_rtp(static_cast<uint16_t>(port + 2)));
-  Process sender({"ffmpeg", "-nostdin", "-v", "error", "-re", "-i",  clip,
-                  "-map",   "0:v",      "-c", "copy",  "-f",  "rtp", video_url,
-                  "-map",   "0:a",      "-c", "copy",  "-f",  "rtp", audio_url},
-                 dir.file("ffmpeg.log"));
-  INFO(sender.log());
-  REQUIRE(sender.wait_for(30s) == 0);
+  Process sender(rtp_sender(clip, port, true), dir.file("ffmpeg.log"));
+  require_exit(sender, 0, 30s);
   // ffmpeg sends no BYE: the client ends 5 s after the media stops.
-  const auto code = client.wait_for(20s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = client.finish();
+  const json& m = run.metrics;
   INFO(m.dump(1));
   CHECK(m["packets"]["lost"] == 0);
   REQUIRE(m["audio"].is_object());
@@ -107,14 +96,8 @@ TEST_CASE("a hole in the sound that flowcast-server's reports show is no stall",
   TempDir dir;
   const std::string clip = make_clip_with_hole(dir);
   RtspServer server(dir, clip);
-  Process client(
-      {kClient, server.url(), "--transport", "tcp", "--headless", "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(dir, {server.url(), "--transport", "tcp"}, {}, server);
+  const json& m = run.metrics;
   INFO(m.dump(1));
   REQUIRE(m["audio"].is_object());
   // The sound before and after the hole was all played.
@@ -138,13 +121,8 @@ TEST_CASE("sound that ends before the video does not freeze the picture, with a 
                     "libx264 -preset veryfast -g 30 -bf 0 -pix_fmt yuv420p -c:a libopus -ac 2 '" +
                     clip + "'") == 0);
   RtspServer server(dir, clip);
-  Process client({kClient, server.url(), "--transport", "tcp", "--headless", "--buffer", "100ms",
-                  "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(dir, {server.url(), "--transport", "tcp", "--buffer", "100ms"});
+  const json& m = run.metrics;
   INFO(m.dump(1));
   REQUIRE(m["audio"].is_object());
   CHECK(m["frames"]["rendered"].get<int>() >= 115);

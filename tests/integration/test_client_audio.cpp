@@ -12,7 +12,7 @@
 #include "integration/audio_track.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/sanitized.hpp"
 
@@ -46,16 +46,11 @@ TEST_CASE("flowcast-client decodes a file's whole sound track over RTSP, and its
   const std::string clip = dir.file(opus ? "clip.mkv" : "clip.mp4");
   make_clip(clip, opus);
   RtspServer server(dir, clip);
-  Process client({kClient, server.url(), "--transport", lower, "--headless", "--framemd5",
-                  dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run =
+      run_client(dir, {server.url(), "--transport", lower}, {.framemd5 = true}, server);
+  const json& m = run.metrics;
   INFO(m.dump(1));
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(run.pictures == reference(dir, clip));
   REQUIRE(m["audio"].is_object());
   const json& a = m["audio"];
   CHECK(a["sample_rate"] == (opus ? 48000 : 44100));
@@ -86,13 +81,8 @@ TEST_CASE("flowcast-client --no-audio plays the video of a file with sound and n
   const std::string clip = dir.file("clip.mp4");
   make_clip(clip, false);
   RtspServer server(dir, clip);
-  Process client({kClient, server.url(), "--transport", "tcp", "--headless", "--no-audio",
-                  "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(dir, {server.url(), "--transport", "tcp", "--no-audio"});
+  const json& m = run.metrics;
   CHECK(m["audio"].is_null());
   CHECK(m["packets"]["lost"] == 0);
   server.finish(dir);
@@ -109,14 +99,11 @@ TEST_CASE("Over RTSP's TCP a busy consumer stalls the sound with the video, and 
   RtspServer server(dir, clip);
   // One connection carries both: while it is not read (block), neither
   // stream gets a packet, so both buffers run dry and both stall.
-  Process client(
-      {kClient, server.url(), "--transport", "tcp", "--headless", "--buffer", "500ms",
-       "--buffer-max", "1s", "--consumer-pause", "2s+2s", "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(40s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(dir,
+                                   {server.url(), "--transport", "tcp", "--buffer", "500ms",
+                                    "--buffer-max", "1s", "--consumer-pause", "2s+2s"},
+                                   {.timeout = 40s});
+  const json& m = run.metrics;
   INFO(m.dump(1));
   CHECK(m["stalls"]["count"].get<int>() >= 1);
   REQUIRE(m["audio"].is_object());
@@ -135,13 +122,8 @@ TEST_CASE("Over RTSP's UDP a lossy link conceals lost sound and does not stall i
   make_clip(clip, true);
   // The emulated link drops 5% of the session's packets, both streams'.
   RtspServer server(dir, clip, {"--link-loss", "5%", "--link-seed", "7"});
-  Process client(
-      {kClient, server.url(), "--transport", "udp", "--headless", "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(dir, {server.url(), "--transport", "udp"});
+  const json& m = run.metrics;
   INFO(m.dump(1));
   REQUIRE(m["audio"].is_object());
   const json& a = m["audio"];

@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "integration/gst_rtsp_peer.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -47,24 +48,13 @@ TEST_CASE("RTP timestamps in decode order with B-frames: every picture plays, no
   INFO("codec " << codec);
   TempDir dir;
   const std::string clip = make_raw_clip(dir, codec);
-  const uint16_t port = free_port();
-  Process server(
-      {"/usr/bin/python3", std::string(FLOWCAST_SOURCE_DIR) + "/tests/peers/gst_rtsp_server.py",
-       "--port", std::to_string(port), "--file", clip, "--codec", codec, "--decode-order"},
-      dir.file("gst.log"));
-  REQUIRE(wait_for_log(server, "ready", 10s));
-  Process client(
-      {kClient, "rtsp://127.0.0.1:" + std::to_string(port) + "/stream", "--transport", "tcp",
-       "--headless", "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const GstRtspServer server(dir, clip, {"--codec", codec, "--decode-order"});
+  const ClientRun run = run_client(dir, {server.url(), "--transport", "tcp"}, {.framemd5 = true});
+  const json& m = run.metrics;
   INFO(m.dump(1));
   const auto expected = framemd5_hashes(dir.file("reference.framemd5"));
   REQUIRE(expected.size() == kPictures);
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == expected);
+  CHECK(run.pictures == expected);
   CHECK(m["frames"]["decode_order_timestamps"] == true);
   CHECK(m["frames"]["rendered"] == kPictures);
   CHECK(m["frames"]["dropped_late"] == 0);

@@ -20,7 +20,7 @@
 #include "integration/gst_rtsp_peer.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -98,13 +98,8 @@ TEST_CASE("flowcast-client plays GStreamer's RTSP server's video with Opus or AA
   TempDir dir;
   const double seconds = 3;
   GstRtspServer gst(dir, GstTestSource{seconds, opus ? "opus" : "aac"});
-  Process client(
-      {kClient, gst.url(), "--transport", lower, "--headless", "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(dir, {gst.url(), "--transport", lower});
+  const json& m = run.metrics;
   INFO(m.dump(1));
   CHECK(m["transport"] == lower);
   CHECK(m["session"]["ended_by"] == "bye");
@@ -140,19 +135,14 @@ TEST_CASE("flowcast-client refuses GStreamer's RTSP server serving sound alone, 
           "[peer][rtsp][audio]") {
   TempDir dir;
   GstRtspServer gst(dir, GstTestSource{3, "opus", false});
-  const auto start = std::chrono::steady_clock::now();
-  Process client({kClient, gst.url(), "--headless", "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(10s);
-  const auto took = std::chrono::steady_clock::now() - start;
-  INFO(client.log());
-  CHECK(code == 1);
-  CHECK(took < 5s);
+  const ClientRun run = run_client(dir, {gst.url()}, {.timeout = 10s, .exit_code = 1});
+  INFO(run.log);
+  CHECK(run.took < 5s);
   // The line says what the stream is and why it is not played.
-  CHECK(client.log().find("describes only audio (opus/48000/2) and no video stream") !=
+  CHECK(run.log.find("describes only audio (opus/48000/2) and no video stream") !=
         std::string::npos);
-  CHECK(client.log().find("flowcast plays video, with its sound beside it") != std::string::npos);
-  const json m = read_client_metrics(dir.file("m.json"));
+  CHECK(run.log.find("flowcast plays video, with its sound beside it") != std::string::npos);
+  const json& m = run.metrics;
   CHECK(m["session"]["start_failure"] == "video_start_failure");
   CHECK(m["session"]["ended_by"] == "error");
   CHECK(m["audio"].is_null());

@@ -13,8 +13,11 @@
 #include <string>
 #include <thread>
 
+#include "integration/ffmpeg_peer.hpp"
+#include "integration/gst_rtsp_peer.hpp"
+#include "integration/stop_server.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
 
@@ -35,11 +38,6 @@ std::string make_hevc_clip(const TempDir& dir) {
   return clip;
 }
 
-std::vector<std::string> reference(const TempDir& dir, const std::string& clip) {
-  REQUIRE(make_reference_framemd5(clip, dir.file("reference.framemd5")));
-  return framemd5_hashes(dir.file("reference.framemd5"));
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -49,27 +47,19 @@ TEST_CASE(
   TempDir dir;
   const std::string clip = make_hevc_clip(dir);
   const uint16_t port = free_rtp_port();
-  const std::string url = "rtp://127.0.0.1:" + std::to_string(port);
   const std::string sdp = dir.file("ffmpeg.sdp");
   // As for H.264 (test_peers.cpp): a first one-frame run writes the SDP.
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -i '" + clip + "' -an -c copy -f rtp -sdp_file '" +
-                    sdp + "' -frames:v 1 " + url + " > /dev/null") == 0);
-  CHECK(read_file(sdp).find("H265/90000") != std::string::npos);
-  Process client({kClient, "--listen", std::to_string(port), "--sdp", sdp, "--headless",
-                  "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
+  CHECK(rtp_sender_sdp(clip, port, false, sdp).find("H265/90000") != std::string::npos);
+  Client client(dir, {"--listen", std::to_string(port), "--sdp", sdp},
+                {.timeout = 20s, .framemd5 = true});
   REQUIRE(listening_for_rtp(port));
-  Process sender({"ffmpeg", "-nostdin", "-v", "error", "-re", "-i", clip, "-an", "-c", "copy", "-f",
-                  "rtp", url},
-                 dir.file("ffmpeg.log"));
-  REQUIRE(sender.wait_for(30s) == 0);
-  const auto code = client.wait_for(20s);
-  INFO(client.log());
-  REQUIRE(code == 0);
+  Process sender(rtp_sender(clip, port, false), dir.file("ffmpeg.log"));
+  require_exit(sender, 0, 30s);
+  const ClientRun run = client.finish();
   const auto expected = reference(dir, clip);
   REQUIRE(expected.size() == 60);
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == expected);
-  const json m = read_client_metrics(dir.file("m.json"));
+  CHECK(run.pictures == expected);
+  const json& m = run.metrics;
   INFO(m.dump(1));
   CHECK(m["packets"]["lost"] == 0);
   CHECK(m["frames"]["corrupt"] == 0);
@@ -82,21 +72,10 @@ TEST_CASE("GStreamer's RTSP server serves H.265, flowcast-client plays it bit-ex
   INFO("--transport " << lower);
   TempDir dir;
   const std::string clip = make_hevc_clip(dir);
-  const uint16_t port = free_port();
-  Process server(
-      {"/usr/bin/python3", std::string(FLOWCAST_SOURCE_DIR) + "/tests/peers/gst_rtsp_server.py",
-       "--port", std::to_string(port), "--file", clip, "--codec", "h265"},
-      dir.file("gst.log"));
-  REQUIRE(wait_for_log(server, "ready", 10s));
-  Process client(
-      {kClient, "rtsp://127.0.0.1:" + std::to_string(port) + "/stream", "--transport", lower,
-       "--headless", "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
-  const json m = read_client_metrics(dir.file("m.json"));
+  const GstRtspServer server(dir, clip, {"--codec", "h265"});
+  const ClientRun run = run_client(dir, {server.url(), "--transport", lower}, {.framemd5 = true});
+  CHECK(run.pictures == reference(dir, clip));
+  const json& m = run.metrics;
   CHECK(m["transport"] == lower);
   CHECK(m["packets"]["lost"] == 0);
 }
@@ -104,8 +83,7 @@ TEST_CASE("GStreamer's RTSP server serves H.265, flowcast-client plays it bit-ex
 namespace {
 
 struct Served {
-  std::optional<int> code;
-  std::string client_log, server_log;
+  std::string server_log;
   json metrics;
   std::vector<std::string> hashes;
 };
@@ -113,27 +91,14 @@ struct Served {
 // flowcast-server serving file, flowcast-client over transport with extra
 // server arguments.
 Served serve(const TempDir& dir, const std::string& file, const std::string& transport,
-             std::vector<std::string> server_extra = {},
-             std::vector<std::string> client_extra = {}) {
-  const std::string port = std::to_string(free_port());
-  std::vector<std::string> server_argv = {kServer, file, "--port", port, "--duration", "60s"};
-  server_argv.insert(server_argv.end(), server_extra.begin(), server_extra.end());
-  Process server(server_argv, dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 10s));
-  std::vector<std::string> client_argv = {
-      kClient,      "127.0.0.1:" + port,      "--transport", transport,         "--headless",
-      "--framemd5", dir.file("got.framemd5"), "--metrics",   dir.file("m.json")};
-  client_argv.insert(client_argv.end(), client_extra.begin(), client_extra.end());
-  Process client(client_argv, dir.file("client.log"));
-  Served s;
-  s.code = client.wait_for(60s);
-  s.client_log = client.log();
-  s.server_log = server.log();
-  if (s.code == 0) {
-    s.metrics = read_client_metrics(dir.file("m.json"));
-    s.hashes = framemd5_hashes(dir.file("got.framemd5"));
-  }
-  return s;
+             const std::vector<std::string>& server_extra = {},
+             const std::vector<std::string>& client_extra = {}) {
+  FileServer server(dir, file, server_extra);
+  REQUIRE(server.ready());
+  std::vector<std::string> args = {server.url(transport), "--transport", transport};
+  args.insert(args.end(), client_extra.begin(), client_extra.end());
+  const ClientRun run = run_client(dir, args, {.timeout = 60s, .framemd5 = true}, server);
+  return {server.log(), run.metrics, run.pictures};
 }
 
 }  // namespace
@@ -145,8 +110,6 @@ TEST_CASE("flowcast-server sends an H.265 file as it is, over TCP and UDP, bit-e
   TempDir dir;
   const std::string clip = make_hevc_clip(dir);
   const Served s = serve(dir, clip, transport);
-  INFO(s.client_log);
-  REQUIRE(s.code == 0);
   // It says what it sends; nothing is transcoded.
   CHECK(s.server_log.find("(hevc, sent as is)") != std::string::npos);
   CHECK(s.hashes == reference(dir, clip));
@@ -162,8 +125,6 @@ TEST_CASE("H.265 over UDP with 2% loss: damage is counted, and freeze recovers a
   const std::string clip = make_hevc_clip(dir);
   const Served s =
       serve(dir, clip, "udp", {"--link-loss", "2%", "--link-seed", "7"}, {"--on-loss", on_loss});
-  INFO(s.client_log);
-  REQUIRE(s.code == 0);
   INFO(s.metrics.dump(1));
   CHECK(s.metrics["packets"]["lost"].get<int>() > 0);
   CHECK(s.metrics["stalls"]["count"] == 0);
@@ -189,27 +150,18 @@ TEST_CASE("flowcast-server pushes an H.265 file to ffmpeg and to GStreamer", "[p
   const std::string push = "127.0.0.1:" + std::to_string(port);
   const std::string sdp = dir.file("push.sdp");
   // The SDP is the same every time for a file (test_peers.cpp does the same for H.264).
-  Process first({kServer, clip, "--port", std::to_string(free_port()), "--push", push, "--sdp", sdp,
-                 "--duration", "100ms"},
-                dir.file("first.log"));
-  REQUIRE(first.wait_for(10s) == 0);
-  const std::string text = read_file(sdp);
+  const std::string text = push_sdp(dir, clip, push, sdp);
   INFO(text);
   REQUIRE(text.find("a=rtpmap:96 H265/90000") != std::string::npos);
   REQUIRE(text.find("sprop-vps=") != std::string::npos);
   SECTION("ffmpeg reads the SDP: bit-exact") {
-    Process receiver(
-        {"ffmpeg", "-nostdin", "-v", "error", "-protocol_whitelist", "file,udp,rtp", "-i", sdp,
-         "-an", "-fps_mode", "passthrough", "-f", "framemd5", "-y", dir.file("got.framemd5")},
-        dir.file("ffmpeg.log"));
+    FfmpegDecoder receiver(dir, sdp_input(sdp), false);
     REQUIRE(listening_for_rtp(port));
     Process server(
         {kServer, clip, "--port", std::to_string(free_port()), "--push", push, "--duration", "30s"},
         dir.file("server.log"));
-    const auto code = receiver.wait_for(30s);
-    INFO(receiver.log());
-    REQUIRE(code == 0);
-    CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+    require_exit(receiver, 0, 30s);
+    CHECK(receiver.hashes() == reference(dir, clip));
   }
   SECTION("GStreamer reads the same SDP: every picture decoded") {
     // sdpdemux opens the ports the SDP names; the server's BYE ends it.
@@ -251,17 +203,12 @@ TEST_CASE(
                   lossy ? "3%" : "0%", "--link-seed", "3", "--metrics", dir.file("server.json")},
                  dir.file("server.log"));
   REQUIRE(wait_for_log(server, "(H265)", 10s));
-  std::vector<std::string> argv = {kClient, "127.0.0.1:" + port, "--headless",      "--duration",
-                                   "4s",    "--metrics",         dir.file("m.json")};
+  std::vector<std::string> args = {"127.0.0.1:" + port, "--duration", "4s"};
   for (std::string a : lossy ? std::vector<std::string>{"--transport", "udp", "--on-loss", "freeze"}
                              : std::vector<std::string>{"--transport", "tcp"})
-    argv.push_back(a);
-  Process client(argv, dir.file("client.log"));
-  REQUIRE(client.wait_for(30s) == 0);
-  server.signal(SIGTERM);
-  REQUIRE(server.wait_for(10s) == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
-  const json sm = read_json(dir.file("server.json"));
+    args.push_back(a);
+  const json m = run_client(dir, args).metrics;
+  const json sm = stop_and_read(server, dir.file("server.json"));
   INFO(m.dump(1));
   INFO(sm["keyframes"].dump());
   CHECK(m["frames"]["rendered"].get<int>() > 0);
@@ -289,14 +236,11 @@ TEST_CASE(
                   "60s", "--metrics", dir.file("server.json")},
                  dir.file("server.log"));
   REQUIRE(wait_for_log(server, "(H265)", 10s));
-  Process client({kClient, "127.0.0.1:" + port, "--transport", "tcp", "--headless", "--quiet",
-                  "--duration", "10s", "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  REQUIRE(client.wait_for(40s) == 0);
-  server.signal(SIGTERM);
-  REQUIRE(server.wait_for(10s) == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
-  const json sm = read_json(dir.file("server.json"));
+  const json m =
+      run_client(dir, {"127.0.0.1:" + port, "--transport", "tcp", "--quiet", "--duration", "10s"},
+                 {.timeout = 40s})
+          .metrics;
+  const json sm = stop_and_read(server, dir.file("server.json"));
   const std::string log = server.log();
   const json& e = sm["load"]["encoder"];
   INFO(log);

@@ -17,7 +17,7 @@
 #include "integration/rtsp_server_fixture.hpp"
 #include "media/sdp/sdp.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/rtp_peer.hpp"
 
@@ -62,17 +62,12 @@ TEST_CASE("flowcast-client plays a file's sound over flowcast's own TCP and UDP,
   const std::string clip = dir.file("clip.mp4");
   make_clip(clip, true);
   Server server(dir, clip);
-  Process client(
-      {kClient, "127.0.0.1:" + std::to_string(server.port), "--transport", transport, "--headless",
-       "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  INFO(server.process.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run =
+      run_client(dir, {"127.0.0.1:" + std::to_string(server.port), "--transport", transport},
+                 {.framemd5 = true}, server.process);
+  const json& m = run.metrics;
   INFO(m.dump(1));
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(run.pictures == reference(dir, clip));
   CHECK(m["packets"]["lost"] == 0);
   CHECK(m["packets"]["malformed"] == 0);
   REQUIRE(m["audio"].is_object());
@@ -110,17 +105,13 @@ TEST_CASE("flowcast-client --no-audio plays the video of a file with sound over 
   const std::string clip = dir.file("clip.mp4");
   make_clip(clip, true);
   Server server(dir, clip);
-  Process client(
-      {kClient, "127.0.0.1:" + std::to_string(server.port), "--transport", "tcp", "--headless",
-       "--no-audio", "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-      dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(
+      dir, {"127.0.0.1:" + std::to_string(server.port), "--transport", "tcp", "--no-audio"},
+      {.framemd5 = true});
+  const json& m = run.metrics;
   INFO(m.dump(1));
   CHECK(m["audio"].is_null());
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(run.pictures == reference(dir, clip));
   // Every audio packet of the 2 s track (about 86) is another payload type.
   CHECK(m["packets"]["foreign_payload_type"].get<int>() >= 80);
   server.process.signal(SIGTERM);

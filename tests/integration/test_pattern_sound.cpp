@@ -20,8 +20,9 @@
 #include <sstream>
 #include <string>
 
+#include "integration/ffmpeg_peer.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/sanitized.hpp"
 
@@ -30,15 +31,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-// The streams ffprobe finds in an RTSP DESCRIBE: "codec_type,codec_name" lines.
-std::string probe_streams(const std::string& url, const TempDir& dir) {
-  const std::string out = dir.file("probe.txt");
-  REQUIRE(run_shell("ffprobe -v error -rtsp_transport tcp -show_entries "
-                    "stream=codec_type,codec_name,sample_rate,channels -of csv=p=0 '" +
-                    url + "' > '" + out + "'") == 0);
-  return read_file(out);
-}
 
 std::string rtsp_url(uint16_t port) {
   return "rtsp://127.0.0.1:" + std::to_string(port) + "/stream";
@@ -60,7 +52,8 @@ TEST_CASE(
   REQUIRE(server.ready());
   INFO(server.log());
   CHECK((server.log().find("with Opus sound") != std::string::npos) == audio);
-  const std::string streams = probe_streams(rtsp_url(rtsp), dir);
+  const std::string streams =
+      probe_streams(dir, rtsp_url(rtsp), "codec_type,codec_name,sample_rate,channels");
   INFO(streams);
   CHECK(streams.find("h264,video") != std::string::npos);
   CHECK((streams.find("opus,audio,48000,2") != std::string::npos) == audio);
@@ -74,14 +67,9 @@ TEST_CASE("flowcast-client measures the pattern's beep-and-flash offset as prese
   const uint16_t rtsp = free_port();
   PatternServer server(dir, "500k", {"--rtsp-port", std::to_string(rtsp)});
   REQUIRE(server.ready());
-  Process client({kClient, rtsp_url(rtsp), "--transport", transport, "--headless", "--duration",
-                  "5s", "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run =
+      run_client(dir, {rtsp_url(rtsp), "--transport", transport, "--duration", "5s"}, {}, server);
+  const json& m = run.metrics;
   INFO(m["audio"].dump(1));
   INFO(m["av_sync"].dump(1));
   REQUIRE(m["audio"].is_object());

@@ -18,11 +18,12 @@
 
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
+#include "integration/ffmpeg_peer.hpp"
 #include "media/payload/h264_packetizer.hpp"
 #include "media/sdp/sdp.hpp"
 #include "media/source/file_source.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/udp_peer.hpp"
 
@@ -34,12 +35,6 @@ using nlohmann::json;
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-std::vector<std::string> reference_hashes(const TempDir& dir, const std::string& clip) {
-  const std::string ref = dir.file("reference.framemd5");
-  REQUIRE(make_reference_framemd5(clip, ref));
-  return framemd5_hashes(ref);
-}
 
 // The SDP without its o= line (the session id is a clock reading).
 std::string without_origin(const std::string& sdp) {
@@ -134,7 +129,6 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
   const std::string clip = dir.file("clip.mp4");
   REQUIRE(make_clip(clip, "320x240", 30, 3, 3));  // B-frames: decode order is not display order
   const uint16_t port = free_rtp_port();
-  const std::string url = "rtp://127.0.0.1:" + std::to_string(port);
   const std::string sdp = dir.file("ffmpeg.sdp");
   // The client needs the SDP to start, and must listen before ffmpeg sends
   // its first packet (the IDR). ffmpeg writes the SDP only as it starts
@@ -142,30 +136,24 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
   // a first ffmpeg run that sends one frame while nobody listens (the kernel
   // drops it) writes the SDP; the client starts with it, and only once its
   // ports are bound does the real sender start: no race, no leading delay.
-  REQUIRE(run_shell("ffmpeg -nostdin -v error -i '" + clip + "' -an -c copy -f rtp -sdp_file '" +
-                    sdp + "' -frames:v 1 " + url + " > /dev/null") == 0);
-  Process client({kClient, "--listen", std::to_string(port), "--sdp", sdp, "--headless",
-                  "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
+  rtp_sender_sdp(clip, port, false, sdp);
+  Client client(dir, {"--listen", std::to_string(port), "--sdp", sdp},
+                {.timeout = 20s, .framemd5 = true});
   REQUIRE(listening_for_rtp(port));
   // The sender starts a while after the listener: that wait is not startup.
   std::this_thread::sleep_for(1500ms);
-  Process sender({"ffmpeg", "-nostdin", "-v", "error", "-re", "-i", clip, "-an", "-c", "copy", "-f",
-                  "rtp", "-sdp_file", dir.file("sender.sdp"), url},
-                 dir.file("ffmpeg.log"));
-  INFO(sender.log());
-  REQUIRE(sender.wait_for(30s) == 0);
+  Process sender(rtp_sender(clip, port, false, dir.file("sender.sdp")), dir.file("ffmpeg.log"));
+  require_exit(sender, 0, 30s);
   // The premise: the real run described the stream the same way.
   CHECK(read_file(dir.file("sender.sdp")) == read_file(sdp));
   // ffmpeg sends no BYE: the client ends 5 s after the media stops.
-  const auto code = client.wait_for(20s);
-  INFO(client.log());
-  REQUIRE(code == 0);
+  const ClientRun run = client.finish();
+  INFO(run.log);
 
-  const auto expected = reference_hashes(dir, clip);
+  const auto expected = reference(dir, clip);
   REQUIRE(expected.size() == 90);
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == expected);
-  json m = read_client_metrics(dir.file("m.json"));
+  CHECK(run.pictures == expected);
+  json m = run.metrics;
   CHECK(m["transport"] == "udp");
   CHECK(m["packets"]["lost"] == 0);
   CHECK(m["packets"]["foreign_ssrc"] == 0);
@@ -188,13 +176,12 @@ TEST_CASE("ffmpeg sends RTP, flowcast-client --listen plays it bit-exact", "[pee
   CHECK(m["session"]["state_ms"]["ended"].get<double>() > 3000);
   // ffmpeg marks no send time: latency is not measured, not 0.
   CHECK(m["latency_ms"]["p50"].is_null());
-  CHECK(client.log().find("latency n/a") != std::string::npos);
+  CHECK(run.log.find("latency n/a") != std::string::npos);
   // Startup counts from the sender's first packet; the listener's wait
   // before it is `waiting`, and said on the status line.
   CHECK(m["session"]["state_ms"]["waiting"].get<double>() >= 1400);
   CHECK(m["startup_ms"].get<double>() < 1400);
-  CHECK(client.log().find("WAITING for RTP on UDP port " + std::to_string(port)) !=
-        std::string::npos);
+  CHECK(run.log.find("WAITING for RTP on UDP port " + std::to_string(port)) != std::string::npos);
 }
 
 TEST_CASE("flowcast-server --push to ffmpeg through the SDP, bit-exact", "[peer]") {
@@ -209,11 +196,7 @@ TEST_CASE("flowcast-server --push to ffmpeg through the SDP, bit-exact", "[peer]
   // starts, from the file alone, and it is the same every time (but for the
   // clock in o=): a first server run that stops at once writes it, ffmpeg
   // starts with it, and the real server starts once ffmpeg's ports are bound.
-  Process first({kServer, clip, "--port", std::to_string(free_port()), "--push", push, "--sdp", sdp,
-                 "--duration", "100ms"},
-                dir.file("first.log"));
-  REQUIRE(first.wait_for(10s) == 0);
-  const std::string text = read_file(sdp);
+  const std::string text = push_sdp(dir, clip, push, sdp);
   INFO(text);
   CHECK(text.find("c=IN IP4 127.0.0.1\r\n") != std::string::npos);
   CHECK(text.find("m=video " + std::to_string(port) + " RTP/AVP 96\r\n") != std::string::npos);
@@ -223,35 +206,25 @@ TEST_CASE("flowcast-server --push to ffmpeg through the SDP, bit-exact", "[peer]
   CHECK(description.parameter_sets.size() == 2);
   CHECK(description.profile_level_id.size() == 6);
 
-  // -fps_mode passthrough: one line per decoded frame, as the reference has,
-  // instead of the CLI's frame rate conversion.
-  Process receiver(
-      {"ffmpeg", "-nostdin", "-v", "error", "-protocol_whitelist", "file,udp,rtp", "-i", sdp, "-an",
-       "-fps_mode", "passthrough", "-f", "framemd5", "-y", dir.file("got.framemd5")},
-      dir.file("ffmpeg.log"));
+  FfmpegDecoder receiver(dir, sdp_input(sdp), false);
   REQUIRE(listening_for_rtp(port));
   const auto server_port = std::to_string(free_port());
   Process server({kServer, clip, "--port", server_port, "--push", push, "--sdp",
                   dir.file("again.sdp"), "--duration", "60s", "--metrics", dir.file("server.json")},
                  dir.file("server.log"));
   // The server's BYE at the end of the file ends ffmpeg's input.
-  const auto code = receiver.wait_for(30s);
-  INFO(receiver.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  const auto expected = reference_hashes(dir, clip);
+  require_exit(receiver, 0, 30s, server);
+  const auto expected = reference(dir, clip);
   REQUIRE(expected.size() == 90);
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == expected);
+  CHECK(receiver.hashes() == expected);
   CHECK(without_origin(read_file(dir.file("again.sdp"))) == without_origin(text));
 
   // The push ended with the file; the server goes on serving its clients.
   REQUIRE(wait_for_log(server, "left (end of stream)", 5s));
   REQUIRE(server.running());
-  Process client({kClient, "127.0.0.1:" + server_port, "--headless", "--duration", "1s",
-                  "--metrics", dir.file("client.json")},
-                 dir.file("client.log"));
-  REQUIRE(client.wait_for(15s) == 0);
-  CHECK(read_client_metrics(dir.file("client.json"))["frames"]["rendered"].get<int>() > 0);
+  const ClientRun run =
+      run_client(dir, {"127.0.0.1:" + server_port, "--duration", "1s"}, {.timeout = 15s}, server);
+  CHECK(run.metrics["frames"]["rendered"].get<int>() > 0);
   server.signal(SIGTERM);
   REQUIRE(server.wait_for(10s) == 0);
   json m = read_json(dir.file("server.json"));
@@ -277,13 +250,9 @@ TEST_CASE("the live pattern pushed to flowcast-client --listen, with the encoder
   const auto description = media::parse_sdp(read_file(sdp));
   CHECK(description.port == port);
   CHECK(description.parameter_sets.size() == 2);
-  Process client({kClient, "--listen", std::to_string(port), "--sdp", sdp, "--headless",
-                  "--duration", "3s", "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(15s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  json m = read_client_metrics(dir.file("m.json"));
+  json m = run_client(dir, {"--listen", std::to_string(port), "--sdp", sdp, "--duration", "3s"},
+                      {.timeout = 15s})
+               .metrics;
   INFO(m.dump(1));
   // It joins the shared frames mid-stream; --duration ends it.
   const double playing_s = (m["duration_ms"].get<double>() - m["startup_ms"].get<double>()) / 1e3;
@@ -319,9 +288,8 @@ TEST_CASE("handcrafted RTP: odd headers are read, strangers are counted and drop
     std::fwrite(text.data(), 1, text.size(), f);
     std::fclose(f);
   }
-  Process client({kClient, "--listen", std::to_string(port), "--sdp", sdp, "--headless",
-                  "--framemd5", dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
+  Client client(dir, {"--listen", std::to_string(port), "--sdp", sdp},
+                {.timeout = 10s, .framemd5 = true});
   REQUIRE(listening_for_rtp(port));
 
   const Sender sender;
@@ -405,13 +373,11 @@ TEST_CASE("handcrafted RTP: odd headers are read, strangers are counted and drop
   common::write_bye({{kSsrc}}, bye);
   const auto bye_at = std::chrono::steady_clock::now();
   sender.send(bye, port + 1);
-  const auto code = client.wait_for(10s);
-  INFO(client.log());
-  REQUIRE(code == 0);
+  const ClientRun run = client.finish();
   CHECK(std::chrono::steady_clock::now() - bye_at < 3s);
 
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference_hashes(dir, clip));
-  json m = read_client_metrics(dir.file("m.json"));
+  CHECK(run.pictures == reference(dir, clip));
+  json m = run.metrics;
   INFO(m.dump(1));
   CHECK(m["packets"]["received"] == media_packets);
   CHECK(m["packets"]["lost"] == 0);

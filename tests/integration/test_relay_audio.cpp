@@ -18,9 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "integration/ffmpeg_peer.hpp"
 #include "integration/gst_rtsp_peer.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 #include "support/sanitized.hpp"
 
@@ -32,38 +33,12 @@ namespace {
 
 constexpr double kFps = 30;
 
-// flowcast-server relaying `input` on free ports (flowcast's own and RTSP).
-struct Relay {
-  std::string port = std::to_string(free_port());
-  std::string rtsp_port = std::to_string(free_port());
-  Process process;
-  Relay(const TempDir& dir, const std::string& input, std::vector<std::string> extra = {})
-      : process(arguments(input, extra), dir.file("server.log")) {}
-  std::vector<std::string> arguments(const std::string& input,
-                                     const std::vector<std::string>& extra) const {
-    std::vector<std::string> argv = {kServer,       input,     "--port",     port,
-                                     "--rtsp-port", rtsp_port, "--duration", "60s"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-  }
-  // What flowcast-client is given for a --transport of tcp, udp, rtsp-tcp or rtsp-udp.
-  std::string url(const std::string& transport) const {
-    return transport.rfind("rtsp-", 0) == 0 ? "rtsp://127.0.0.1:" + rtsp_port + "/stream"
-                                            : "127.0.0.1:" + port;
-  }
-};
-
 // flowcast-client playing `transport` (tcp, udp, rtsp-tcp) headless for 4 s:
 // its metrics.
-json play(const TempDir& dir, const Relay& relay, const std::string& transport) {
-  const std::string lower = transport.rfind("rtsp-", 0) == 0 ? transport.substr(5) : transport;
-  Process client({kClient, relay.url(transport), "--transport", lower, "--headless", "--duration",
-                  "4s", "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  return read_client_metrics(dir.file("m.json"));
+json play(const TempDir& dir, const FileServer& relay, const std::string& transport) {
+  return run_client(dir, {relay.url(transport), "--transport", lower_transport(transport),
+                          "--duration", "4s"})
+      .metrics;
 }
 
 // The video played whole and the sound with it: `codec` as the SDP names it.
@@ -109,7 +84,7 @@ TEST_CASE("flowcast-server relays MPEG-TS over UDP with its AAC or Opus, and the
   TempDir dir;
   const std::string source = "udp://127.0.0.1:" + std::to_string(free_port());
   // The relay listens first: UDP is lost until someone reads it.
-  Relay relay(dir, source);
+  FileServer relay(dir, source);
   Process ffmpeg({"ffmpeg",
                   "-nostdin",
                   "-v",
@@ -144,15 +119,13 @@ TEST_CASE("flowcast-server relays MPEG-TS over UDP with its AAC or Opus, and the
                   "mpegts",
                   source + "?pkt_size=1316"},
                  dir.file("ffmpeg.log"));
-  REQUIRE(wait_for_log(relay.process, "RTSP at", 15s));
-  INFO(relay.process.log());
+  REQUIRE(relay.ready(15s));
+  INFO(relay.log());
   const std::string name = codec == "aac" ? "aac" : "opus";
-  CHECK(relay.process.log().find("(h264, relayed live) with " + name + " sound") !=
-        std::string::npos);
+  CHECK(relay.log().find("(h264, relayed live) with " + name + " sound") != std::string::npos);
   const json m = play(dir, relay, transport);
-  check_played(m, codec == "aac" ? "mpeg4-generic" : "opus", transport.rfind("rtsp-", 0) == 0);
-  relay.process.signal(SIGTERM);
-  CHECK(relay.process.wait_for(10s) == 0);
+  check_played(m, codec == "aac" ? "mpeg4-generic" : "opus", is_rtsp(transport));
+  CHECK(relay.stop() == 0);
 }
 
 namespace {
@@ -192,32 +165,26 @@ TEST_CASE("flowcast-server relays GStreamer's RTSP server's H.265 or H.264 with 
   TempDir dir;
   const std::string clip = make_av_clip(dir, c.video, c.encoder);
   const GstRtspServer gst = gst_source(dir, clip, c.video, c.audio);
-  Relay relay(dir, gst.url());
-  REQUIRE(wait_for_log(relay.process, "RTSP at", 15s));
-  INFO(relay.process.log());
-  CHECK(relay.process.log().find(c.relay_name) != std::string::npos);
+  FileServer relay(dir, gst.url());
+  REQUIRE(relay.ready(15s));
+  INFO(relay.log());
+  CHECK(relay.log().find(c.relay_name) != std::string::npos);
   const json m = play(dir, relay, "rtsp-tcp");
   check_played(m, c.sdp_name, true);
-  relay.process.signal(SIGTERM);
-  CHECK(relay.process.wait_for(10s) == 0);
+  CHECK(relay.stop() == 0);
 }
 
 TEST_CASE("flowcast-server --no-audio relays a URL's video only", "[peer][relay][audio][rtsp]") {
   TempDir dir;
   const std::string clip = make_av_clip(dir, "h264", "aac");
   const GstRtspServer gst = gst_source(dir, clip, "h264", "aac");
-  Relay relay(dir, gst.url(), {"--no-audio"});
-  REQUIRE(wait_for_log(relay.process, "RTSP at", 15s));
-  INFO(relay.process.log());
-  CHECK(relay.process.log().find("(h264, relayed live) on ") != std::string::npos);
-  const std::string probe = dir.file("probe.txt");
-  REQUIRE(run_shell("ffprobe -v error -rtsp_transport tcp -show_entries stream=codec_type -of "
-                    "csv=p=0 '" +
-                    relay.url("rtsp-tcp") + "' > '" + probe + "'") == 0);
-  const std::string streams = read_file(probe);
+  FileServer relay(dir, gst.url(), {"--no-audio"});
+  REQUIRE(relay.ready(15s));
+  INFO(relay.log());
+  CHECK(relay.log().find("(h264, relayed live) on ") != std::string::npos);
+  const std::string streams = probe_streams(dir, relay.url("rtsp-tcp"), "codec_type");
   INFO(streams);
   CHECK(streams.find("video") != std::string::npos);
   CHECK(streams.find("audio") == std::string::npos);
-  relay.process.signal(SIGTERM);
-  CHECK(relay.process.wait_for(10s) == 0);
+  CHECK(relay.stop() == 0);
 }

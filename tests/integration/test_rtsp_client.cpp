@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/ffmpeg_peer.hpp"
 #include "integration/gst_rtsp_peer.hpp"
 #include "support/binaries.hpp"
 #include "support/frame_conservation.hpp"
@@ -41,11 +42,6 @@ Played play(const TempDir& dir, std::vector<std::string> args) {
     p.hashes = framemd5_hashes(dir.file("got.framemd5"));
   }
   return p;
-}
-
-std::vector<std::string> reference(const TempDir& dir, const std::string& clip) {
-  REQUIRE(make_reference_framemd5(clip, dir.file("reference.framemd5")));
-  return framemd5_hashes(dir.file("reference.framemd5"));
 }
 
 }  // namespace

@@ -24,9 +24,11 @@
 #include "common/rtp/rtcp.hpp"
 #include "common/rtp/rtp_packet.hpp"
 #include "common/rtsp/rtsp_message.hpp"
+#include "integration/ffmpeg_peer.hpp"
+#include "integration/gst_rtsp_peer.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -41,14 +43,9 @@ TEST_CASE("ffmpeg plays flowcast-server's RTSP stream bit-exact over TCP and UDP
   const std::string clip = dir.file("clip.mp4");
   REQUIRE(make_clip(clip, "320x240", 30, 2, 2));
   RtspServer server(dir, clip);
-  Process ffmpeg({"ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", lower, "-i", server.url(),
-                  "-an", "-fps_mode", "passthrough", "-f", "framemd5", dir.file("got.framemd5")},
-                 dir.file("ffmpeg.log"));
-  const auto code = ffmpeg.wait_for(30s);
-  INFO(ffmpeg.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  FfmpegDecoder ffmpeg(dir, rtsp_input(server.url(), lower), false);
+  require_exit(ffmpeg, 0, 30s, server);
+  CHECK(ffmpeg.hashes() == reference(dir, clip));
   const json metrics = server.finish(dir);
   INFO(metrics.dump(1));
   REQUIRE(metrics["sessions"].size() == 1);
@@ -69,14 +66,9 @@ TEST_CASE("an H.265 file goes out over RTSP as it is: ffmpeg plays it bit-exact"
                     "-tag:v hvc1 '" +
                     clip + "'") == 0);
   RtspServer server(dir, clip);
-  Process ffmpeg({"ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", lower, "-i", server.url(),
-                  "-an", "-fps_mode", "passthrough", "-f", "framemd5", dir.file("got.framemd5")},
-                 dir.file("ffmpeg.log"));
-  const auto code = ffmpeg.wait_for(30s);
-  INFO(ffmpeg.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  FfmpegDecoder ffmpeg(dir, rtsp_input(server.url(), lower), false);
+  require_exit(ffmpeg, 0, 30s, server);
+  CHECK(ffmpeg.hashes() == reference(dir, clip));
 }
 
 TEST_CASE("GStreamer's rtspsrc decodes every picture of flowcast-server's RTSP stream",
@@ -119,16 +111,11 @@ TEST_CASE("flowcast-client plays flowcast-server over RTSP bit-exact over TCP an
   const std::string clip = dir.file("clip.mp4");
   REQUIRE(make_clip(clip, "320x240", 30, 2, 2));
   RtspServer server(dir, clip);
-  Process client({kClient, server.url(), "--transport", lower, "--headless", "--framemd5",
-                  dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run =
+      run_client(dir, {server.url(), "--transport", lower}, {.framemd5 = true}, server);
+  const json& m = run.metrics;
   INFO(m.dump(1));
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(run.pictures == reference(dir, clip));
   CHECK(m["session"]["protocol"] == "rtsp");
   CHECK(m["transport"] == lower);
   CHECK(m["packets"]["lost"] == 0);
@@ -147,27 +134,12 @@ TEST_CASE("flowcast-server relays GStreamer's RTSP server live, and adds no loss
   REQUIRE(run_shell("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 6 "
                     "-c:v libx264 -g 15 -bf 0 -pix_fmt yuv420p '" +
                     clip + "'") == 0);
-  const uint16_t gst_port = free_port();
-  Process gst(
-      {"/usr/bin/python3", std::string(FLOWCAST_SOURCE_DIR) + "/tests/peers/gst_rtsp_server.py",
-       "--port", std::to_string(gst_port), "--file", clip},
-      dir.file("gst-rtsp-server.log"));
-  REQUIRE(wait_for_log(gst, "ready", 10s));
-  const std::string source = "rtsp://127.0.0.1:" + std::to_string(gst_port) + "/stream";
-  const auto port = std::to_string(free_port());
-  Process server({kServer, source, "--port", port, "--rtsp-port", "0", "--duration", "30s",
-                  "--metrics", dir.file("server.json")},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "streaming", 15s));
+  const GstRtspServer gst(dir, clip);
+  FileServer server(dir, gst.url(), {"--metrics", dir.file("server.json")});
+  REQUIRE(server.ready(15s));
   CHECK(server.log().find("relayed live") != std::string::npos);
-  Process client({kClient, "127.0.0.1:" + port, "--transport", "tcp", "--headless", "--metrics",
-                  dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  INFO(server.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run = run_client(dir, {server.url("tcp"), "--transport", "tcp"}, {}, server);
+  const json& m = run.metrics;
   INFO(m.dump(1));
   // The relay ends with its source, about 6 s in: most of it is shown.
   CHECK(m["frames"]["rendered"].get<int>() >= 60);

@@ -8,16 +8,14 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "integration/audio_track.hpp"
+#include "integration/ffmpeg_peer.hpp"
 #include "integration/rtsp_server_fixture.hpp"
 #include "support/binaries.hpp"
-#include "support/frame_conservation.hpp"
+#include "support/client_run.hpp"
 #include "support/process.hpp"
 
 using namespace flowcast::test;
@@ -42,15 +40,6 @@ size_t count_of(const std::string& text, const std::string& needle) {
   return n;
 }
 
-// The number of frames of stream 1 in a framemd5 file.
-size_t audio_frames(const std::string& path) {
-  std::istringstream in(read_file(path));
-  size_t n = 0;
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("1,", 0) == 0) ++n;
-  return n;
-}
-
 }  // namespace
 
 // Four real-time runs ([long]: the sanitized pass reads transcoded sound in
@@ -64,26 +53,18 @@ TEST_CASE("flowcast-client plays a file's MP3 sound, sent as Opus, whole and in 
   // 4 s: the sync of the pictures shown before the first correction
   // (AvSync::kFirstWindow) stays under 5 % of them.
   make_clip(clip, "-c:a libmp3lame -ac 2", 44100, 4);
-  const std::string port = std::to_string(free_port());
-  const std::string rtsp_port = std::to_string(free_port());
-  Process server({kServer, clip, "--port", port, "--rtsp-port", rtsp_port, "--duration", "60s"},
-                 dir.file("server.log"));
-  REQUIRE(wait_for_log(server, "RTSP at", 10s));
-  const bool rtsp = transport.rfind("rtsp-", 0) == 0;
-  const std::string lower = rtsp ? transport.substr(5) : transport;
-  const std::string url = rtsp ? "rtsp://127.0.0.1:" + rtsp_port + "/stream" : "127.0.0.1:" + port;
-  Process client({kClient, url, "--transport", lower, "--headless", "--framemd5",
-                  dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
+  FileServer server(dir, clip);
+  REQUIRE(server.ready());
+  const bool rtsp = is_rtsp(transport);
+  const ClientRun run =
+      run_client(dir, {server.url(transport), "--transport", lower_transport(transport)},
+                 {.framemd5 = true}, server);
   INFO(server.log());
-  REQUIRE(code == 0);
   // Said once, when the file opens, not per session.
   CHECK(count_of(server.log(), "clip.mkv's audio (mp3) is sent as Opus") == 1);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const json& m = run.metrics;
   INFO(m.dump(1));
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(run.pictures == reference(dir, clip));
   CHECK(m["packets"]["lost"] == 0);
   REQUIRE(m["audio"].is_object());
   const json& a = m["audio"];
@@ -109,8 +90,7 @@ TEST_CASE("flowcast-client plays a file's MP3 sound, sent as Opus, whole and in 
   REQUIRE(m["av_sync"].is_object());
   CHECK(m["av_sync"]["pictures"].get<int>() >= 60);
   CHECK(m["av_sync"]["p95_ms"].get<double>() <= 20.0);
-  server.signal(SIGTERM);
-  CHECK(server.wait_for(10s) == 0);
+  CHECK(server.stop() == 0);
 }
 
 TEST_CASE("flowcast-server's DESCRIBE of a file with MP3 sound says Opus, and --no-audio nothing",
@@ -120,10 +100,7 @@ TEST_CASE("flowcast-server's DESCRIBE of a file with MP3 sound says Opus, and --
   make_clip(clip, "-c:a libmp3lame -ac 1", 44100);
   {
     RtspServer server(dir, clip);
-    REQUIRE(run_shell("ffprobe -v error -rtsp_transport tcp -show_entries "
-                      "stream=codec_type,codec_name,sample_rate -of csv=p=0 '" +
-                      server.url() + "' > '" + dir.file("probe.txt") + "'") == 0);
-    const std::string probe = read_file(dir.file("probe.txt"));
+    const std::string probe = probe_streams(dir, server.url(), "codec_type,codec_name,sample_rate");
     INFO(probe);
     CHECK(probe.find("h264,video") != std::string::npos);
     CHECK(probe.find("opus,audio,48000") != std::string::npos);
@@ -131,10 +108,7 @@ TEST_CASE("flowcast-server's DESCRIBE of a file with MP3 sound says Opus, and --
   }
   TempDir quiet;
   RtspServer server(quiet, clip, {"--no-audio"});
-  REQUIRE(run_shell("ffprobe -v error -rtsp_transport tcp -show_entries stream=codec_type -of "
-                    "csv=p=0 '" +
-                    server.url() + "' > '" + quiet.file("probe.txt") + "'") == 0);
-  const std::string probe = read_file(quiet.file("probe.txt"));
+  const std::string probe = probe_streams(quiet, server.url(), "codec_type");
   INFO(probe);
   CHECK(probe.find("video") != std::string::npos);
   CHECK(probe.find("audio") == std::string::npos);
@@ -164,30 +138,20 @@ TEST_CASE("ffmpeg and flowcast-client play a file's G.711 sound as it is from fl
   CHECK(answer.find("m=audio 0 RTP/AVP " + pt + "\r\na=rtpmap:" + c.rtpmap + "\r\n") !=
         std::string::npos);
 
-  Process ffmpeg(
-      {"ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", c.transport, "-i", server.url(),
-       "-map", "0", "-fps_mode", "passthrough", "-f", "framemd5", dir.file("ffmpeg.framemd5")},
-      dir.file("ffmpeg.log"));
-  const auto played = ffmpeg.wait_for(30s);
-  INFO(ffmpeg.log());
-  INFO(server.log());
-  REQUIRE(played == 0);
+  FfmpegDecoder ffmpeg(dir, rtsp_input(server.url(), c.transport), true);
+  require_exit(ffmpeg, 0, 30s, server);
   // Decoded without an error: -v error prints nothing.
   CHECK(ffmpeg.log().find("rror") == std::string::npos);
-  CHECK(framemd5_hashes(dir.file("ffmpeg.framemd5")).size() >= 60);
+  CHECK(ffmpeg.hashes().size() >= 60);
   // 2 s of sound: 100 packets of 20 ms (ffmpeg may join them; never fewer
   // than a second's worth of frames).
-  CHECK(audio_frames(dir.file("ffmpeg.framemd5")) >= 10);
+  CHECK(ffmpeg.hashes_by_stream()[1].size() >= 10);
 
-  Process client({kClient, server.url(), "--transport", c.transport, "--headless", "--framemd5",
-                  dir.file("got.framemd5"), "--metrics", dir.file("m.json")},
-                 dir.file("client.log"));
-  const auto code = client.wait_for(30s);
-  INFO(client.log());
-  REQUIRE(code == 0);
-  const json m = read_client_metrics(dir.file("m.json"));
+  const ClientRun run =
+      run_client(dir, {server.url(), "--transport", c.transport}, {.framemd5 = true}, server);
+  const json& m = run.metrics;
   INFO(m.dump(1));
-  CHECK(framemd5_hashes(dir.file("got.framemd5")) == reference(dir, clip));
+  CHECK(run.pictures == reference(dir, clip));
   REQUIRE(m["audio"].is_object());
   const json& a = m["audio"];
   CHECK(a["sample_rate"] == 8000);
