@@ -87,15 +87,6 @@ values="$work/values.tsv"     # run <TAB> sender <TAB> viewers <TAB> key <TAB> v
 commands="$work/commands.txt" # the command lines of one measurement of each kind
 : >"$values"
 : >"$commands"
-noted=""
-note_kind() { # note_kind KIND CMD...: the first command line of each kind
-  local kind=$1
-  shift
-  case " $noted " in *" $kind "*) return 0 ;; esac
-  noted="$noted $kind"
-  printf '%s\n' "$*" | sed "s#$work#\$WORK#g; s#$build#\$BUILD#g" |
-    sed -E 's/(--port|--passive) [0-9]+/\1 P/; s/127\.0\.0\.1:[0-9]+$/127.0.0.1:P/; s/ +$//' >>"$commands"
-}
 
 # utime + stime of a whole process, in seconds.
 cpu_seconds() {

@@ -155,6 +155,17 @@ note_command() {
   [ "${run:-1}" = 1 ] && printf '%s\n' "$*" | sed "s#$work#\$WORK#g; s#$build#\$BUILD#g" >>"$commands"
   return 0
 }
+# note_kind KIND CMD...: the first command line of each KIND into $commands,
+# with $WORK and $BUILD for the folders and P for the ports it chose.
+bench_noted=""
+note_kind() {
+  local kind=$1
+  shift
+  case " $bench_noted " in *" $kind "*) return 0 ;; esac
+  bench_noted="$bench_noted $kind"
+  printf '%s\n' "$*" | sed "s#$work#\$WORK#g; s#$build#\$BUILD#g" |
+    sed -E 's/(--port|--passive|--rtsp-port) [1-9][0-9]*/\1 P/g; s/127\.0\.0\.1:[0-9]+/127.0.0.1:P/g; s/ +$//' >>"$commands"
+}
 # The date, commit, machine and load figures every section begins with.
 bench_started() { date -u '+%Y-%m-%d %H:%M UTC'; }
 bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
