@@ -21,6 +21,10 @@ The JSON (to --json FILE, else stdout):
                       --timeout (the figures so far are written all the same)
   error               GStreamer's error message, or null
   seconds             from PLAYING to the end, wall clock
+  pipeline_latency_ms the pipeline's latency (a latency query while it
+                      plays, the last answer): the jitterbuffer's plus what
+                      the depayloader, parser and decoder add; a live sink
+                      shows each picture that long after its timestamp
   jitterbuffer        rtpjitterbuffer's `stats` at the end, summed over its
                       jitterbuffers (one per SSRC): num-pushed, num-lost,
                       num-late, num-duplicates, avg-jitter (ns), rtx-count ...
@@ -125,8 +129,16 @@ def main(argv):
     src.connect("new-manager",
                 lambda _src, manager: manager.connect("new-jitterbuffer", on_jitterbuffer))
 
-    result = {"eos": False, "error": None, "seconds": None}
+    result = {"eos": False, "error": None, "seconds": None, "pipeline_latency_ms": None}
     loop = GLib.MainLoop()
+
+    def on_tick():
+        query = Gst.Query.new_latency()
+        if pipeline.query(query):
+            live, min_latency, _ = query.parse_latency()
+            if live:
+                result["pipeline_latency_ms"] = round(min_latency / Gst.MSECOND, 3)
+        return True
 
     def on_message(_bus, msg):
         if msg.type == Gst.MessageType.EOS:
@@ -150,6 +162,7 @@ def main(argv):
         result["error"] = "the pipeline would not start (is the server there? %s)" % args.url
     else:
         GLib.timeout_add(int(args.timeout * 1000), on_timeout)
+        GLib.timeout_add(500, on_tick)
         loop.run()
     result["seconds"] = round(time.monotonic() - started, 3)
 

@@ -5,7 +5,8 @@
 # latency receiving the same stream from the same server over RTSP/UDP.
 #
 # Usage: bench/jitter.sh [--runs N] [--smoke] [--seconds S] [--jitters "MS ..."]
-#                        [--link-delay MS] [--out FILE] [--build DIR] [--work DIR]
+#                        [--link-delay MS] [--bframes N] [--out FILE] [--build DIR]
+#                        [--work DIR]
 #   --runs N         runs of the whole ladder (default 3; --smoke: 1)
 #   --smoke          a 2 s 640x360 clip, one run: checks that every figure is
 #                    still produced
@@ -13,14 +14,18 @@
 #   --jitters LIST   the --link-jitter levels, in ms (default "0 20 60 120")
 #   --link-delay MS  the link's one-way delay at every level (default 0: a
 #                    packet is then delayed by 0 to J ms, see below)
+#   --bframes N      B-frames in the clip (default 0, see below)
 #   --out FILE       the results file whose "Jitter" section is rewritten
 #                    (default bench/RESULTS.md; the rest of it is kept)
 #   --build DIR      the build whose binaries are measured (default build/release)
 #   --work DIR       the clip, logs and raw figures (default: a temporary
 #                    folder, removed at the end)
 #
-# The clip is bench/run.sh's: testsrc2 720p30, 4 Mbit/s, 3 B-frames. At each
-# level one flowcast-server streams it with --link-jitter J (docs/LINK.md:
+# The clip is bench/run.sh's without B-frames, as its low-latency row has it:
+# testsrc2 720p30, 4 Mbit/s. With B-frames the send->render latency is
+# bimodal (a P-frame is sent 3 frames ahead of the B-frames shown before
+# it, so its latency is 4 frames more): p95 would measure the clip's
+# reordering, not the link. At each level one flowcast-server streams it with --link-jitter J (docs/LINK.md:
 # each packet is delayed by the delay ± a uniform draw up to J, never less
 # than 0, and packets keep their order) and --link-seed RUN, to four
 # receivers at once: a headless flowcast-client per policy over flowcast's
@@ -49,16 +54,19 @@ work=""
 seconds=""
 jitters="0 20 60 120"
 delay=0
+bframes=0
 bench_common_options runs smoke out build work
 bench_value --seconds seconds
 bench_value --jitters jitters
 bench_value --link-delay delay
+bench_value --bframes bframes
 bench_parse "$@"
 bench_runs 3 1
 [ -n "$delay" ] || delay=0
+[ -n "$bframes" ] || bframes=0
 [ -n "$seconds" ] || seconds=$([ $smoke = 1 ] && echo 2 || echo 20)
-for n in $seconds $jitters $delay; do
-  case "$n" in *[!0-9]*) echo "$bench_name: --seconds, --jitters and --link-delay take whole numbers (s, ms)" >&2; exit 2 ;; esac
+for n in $seconds $jitters $delay $bframes; do
+  case "$n" in *[!0-9]*) echo "$bench_name: --seconds, --jitters, --link-delay and --bframes take whole numbers (s, ms, frames)" >&2; exit 2 ;; esac
 done
 [ "$seconds" -gt 0 ] && [ -n "$jitters" ] ||
   { echo "$bench_name: --seconds takes 1 or more, --jitters at least one level" >&2; exit 2; }
@@ -129,7 +137,7 @@ level_point() {
   wait $spid
 
   for p in $policies; do client_figures "$run" "j${j}_buf$p" "$d/client-$p.json"; done
-  gst_figures "$run" "j${j}_gst" "$d/gst.json"
+  gst_figures "$run" "j${j}_gst" "$d/gst.json" "$d/server.json"
 }
 
 # client_figures RUN PREFIX METRICS_JSON: the figures of one flowcast-client.
@@ -163,20 +171,25 @@ EOF
   [ "${shown:-0}" -gt 0 ] 2>/dev/null || die "flowcast-client showed no picture ($3)"
 }
 
-# gst_figures RUN PREFIX JSON: the GStreamer receiver's figures.
+# gst_figures RUN PREFIX JSON SERVER_JSON: the GStreamer receiver's figures,
+# and the packets its RTSP session sent (the server's metrics).
 gst_figures() {
-  python3 - "$3" <<'EOF' | while IFS=$'\t' read -r k v; do record "$1" "$2_$k" "$v"; done
+  python3 - "$3" "$4" <<'EOF' | while IFS=$'\t' read -r k v; do record "$1" "$2_$k" "$v"; done
 import json, sys
 g = json.load(open(sys.argv[1]))
 jb, sink = g["jitterbuffer"] or {}, g["sink"]
+rtsp = [s for s in json.load(open(sys.argv[2]))["sessions"] if s["protocol"] == "rtsp"]
+sent = sum(s["packets_sent"] for s in rtsp) if rtsp else None
 one = (g["jitterbuffers"] or [{}])[0]
 rows = {
-    "pushed": jb.get("num-pushed", "nan"), "lost_packets": jb.get("num-lost", "nan"),
+    "pushed": jb.get("num-pushed", "nan"), "sent": "nan" if sent is None else sent,
+    "not_pushed": sent - jb["num-pushed"] if sent is not None and "num-pushed" in jb else "nan", "lost_packets": jb.get("num-lost", "nan"),
     "late_packets": jb.get("num-late", "nan"), "duplicates": jb.get("num-duplicates", "nan"),
     "avg_jitter_ms": jb["avg-jitter"] / 1e6 if "avg-jitter" in jb else "nan",
     "rendered": sink["rendered"], "dropped_late": sink["dropped"],
+    "pipeline_latency_ms": g.get("pipeline_latency_ms") or "nan",
     "latency_ms": one.get("latency_ms", "nan"), "mode": one.get("mode", "nan"),
-    "do_retransmission": one.get("do_retransmission", "nan"),
+    "do_retransmission": str(one.get("do_retransmission", "nan")).lower(),
 }
 for k, v in rows.items():
     print(f"{k}\t{v}")
@@ -191,8 +204,8 @@ started=$(bench_started)
 load_before=$(bench_load)
 t0=$SECONDS
 log "encoding the clip ($seconds s) into $work"
-encode_clip $size $rate
-clip="$work/$(clip_name $size $rate)"
+encode_clip $size $rate "$bframes"
+clip="$work/$(clip_name $size $rate "$bframes")"
 for run in $(seq 1 "$runs"); do
   for j in $jitters; do
     log "run $run of $runs: --link-jitter ${j}ms"
@@ -234,7 +247,7 @@ section="$work/section.md"
   echo
   echo "- date: $started; commit $commit; one ladder of $runs run(s) took $((took / 60)) min $((took % 60)) s"
   echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before, at the end: $load_after"
-  echo "- clip: bench/run.sh's (testsrc2 $size at $fps fps, $seconds s, H.264 libx264 veryfast, 3 B-frames, GOP $((2 * fps)), $rate); $gst_version"
+  echo "- clip: bench/run.sh's (testsrc2 $size at $fps fps, $seconds s, H.264 libx264 veryfast, GOP $((2 * fps)), $rate) with $bframes B-frames$([ "$bframes" = 0 ] && echo ", as its low-latency row has it: with B-frames the send→render latency is bimodal (a P-frame is sent 3 frames ahead of the B-frames shown before it, so its latency is 4 frames more) and p95 would measure the clip's reordering, not the link"); $gst_version"
   echo "- link: flowcast-server's emulation (docs/LINK.md), per session, seeded with the run's number: each packet is delayed by ${delay} ms ± a uniform draw up to the jitter, never below 0$([ "$delay" = 0 ] && echo " (so half the packets go undelayed and the others wait up to the jitter)"), and packets keep their order: one held back holds back those behind it"
   echo "- at each level one server streams the clip to four receivers at once, each over its own emulated link drawn from the same seed (the same delays, packet by packet): three headless flowcast-clients over flowcast's UDP, one per playout policy, and GStreamer (\`bench/gst_jitter_receiver.py\`: rtspsrc over RTSP/UDP with latency=${latency_ms}, rtpbin's rtpjitterbuffer in mode ${gst_mode:-?}, do-retransmission ${gst_rtx:-?}, decoding with avdec_h264 to a fakesink with sync=true)"
   echo "- runs: $runs; each figure is the median, with the range (min–max) over the runs"
@@ -247,18 +260,19 @@ section="$work/section.md"
   echo "- **pictures lost or late whole**: flowcast's \`frames.lost\`: pictures that never reached the decoder because nothing of them arrived in time (lost in the network, or arrived only after playout had passed them)."
   echo "- **pictures dropped late**: flowcast's \`frames.dropped_late\`: decoded but not shown, because the next picture was already due. GStreamer: the sink's \`dropped\` (GstBaseSink \`stats\`): pictures that reached the sink more than 20 ms after their time (max-lateness 20 ms, a video sink's default; QoS off, so the decoder decodes every picture)."
   echo "- **pictures shown**: flowcast's \`frames.rendered\` (of \`frames.sent\`: $(cell 0 "j${first_level}_buf0ms_sent") in the first level); GStreamer: the sink's \`rendered\`."
+  echo "- **GStreamer: packets sent, never pushed**: the packets the server's RTSP session sent (\`packets_sent\` in its metrics) less the jitterbuffer's \`num-pushed\`. When a packet arrives later than the latency allows, rtpjitterbuffer resets and discards what it holds (\"reset jitterbuffer and discard\", rtpjitterbuffer.c); neither \`num-lost\` nor \`num-late\` counts those packets, this does."
   echo "- **stalls**: flowcast's \`stalls.count\` (playback waited: nothing playable one frame interval after the next picture was due)."
-  echo "- **target delay**: flowcast's \`jitter_buffer.jitterBufferTargetDelay\` / \`jitterBufferEmittedCount\`, the mean delay the buffer aimed at (\`--buffer\`, or the adaptive target); GStreamer's is its fixed latency."
+  echo "- **target delay**: flowcast's \`jitter_buffer.jitterBufferTargetDelay\` / \`jitterBufferEmittedCount\`, the mean delay the buffer aimed at (\`--buffer\`, or the adaptive target). GStreamer's: the pipeline's latency (a latency query while it plays: the jitterbuffer's ${latency_ms} ms plus what the depayloader, parser and decoder declare), the time its sink holds each picture past the picture's timestamp, which the jitterbuffer derives from the packets' arrival (mode ${gst_mode:-?})."
   echo
-  echo "| link jitter (ms) | receiver | latency p50 (ms) | latency p95 (ms) | late packets (\`packets.late\`; GStreamer \`num-late\`) | lost packets (\`packets.lost\`; \`num-lost\`) | pictures lost or late whole (\`frames.lost\`) | pictures dropped late (\`frames.dropped_late\`; sink \`dropped\`) | pictures shown (\`frames.rendered\`; sink \`rendered\`) | stalls (\`stalls.count\`) | target delay (ms) |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| link jitter (ms) | receiver | latency p50 (ms) | latency p95 (ms) | late packets (\`packets.late\`; GStreamer \`num-late\`) | lost packets (\`packets.lost\`; \`num-lost\`) | pictures lost or late whole (\`frames.lost\`) | pictures dropped late (\`frames.dropped_late\`; sink \`dropped\`) | pictures shown (\`frames.rendered\`; sink \`rendered\`) | stalls (\`stalls.count\`) | target delay (ms) | GStreamer: packets sent, never pushed |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for j in $jitters; do
     for r in $receivers; do
       k="j${j}_$r"
       if [ "$r" = gst ]; then
-        echo "| $j | $(name_of $r) | – | – | $(cell 0 "${k}_late_packets") | $(cell 0 "${k}_lost_packets") | – | $(cell 0 "${k}_dropped_late") | $(cell 0 "${k}_rendered") | – | $latency_ms |"
+        echo "| $j | $(name_of $r) | – | – | $(cell 0 "${k}_late_packets") | $(cell 0 "${k}_lost_packets") | – | $(cell 0 "${k}_dropped_late") | $(cell 0 "${k}_rendered") | – | $(cell 0 "${k}_pipeline_latency_ms") | $(cell 0 "${k}_not_pushed") |"
       else
-        echo "| $j | $(name_of $r) | $(cell 1 "${k}_p50") | $(cell 1 "${k}_p95") | $(cell 0 "${k}_late_packets") | $(cell 0 "${k}_lost_packets") | $(cell 0 "${k}_frames_lost") | $(cell 0 "${k}_dropped_late") | $(cell 0 "${k}_rendered") | $(cell 0 "${k}_stalls") | $(cell 0 "${k}_target_ms") |"
+        echo "| $j | $(name_of $r) | $(cell 1 "${k}_p50") | $(cell 1 "${k}_p95") | $(cell 0 "${k}_late_packets") | $(cell 0 "${k}_lost_packets") | $(cell 0 "${k}_frames_lost") | $(cell 0 "${k}_dropped_late") | $(cell 0 "${k}_rendered") | $(cell 0 "${k}_stalls") | $(cell 0 "${k}_target_ms") | – |"
       fi
     done
   done
