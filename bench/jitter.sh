@@ -111,7 +111,7 @@ level_point() {
 
   local gcmd=("$gst_python" "$gst_receiver" --url "rtsp://127.0.0.1:$rtsp_port/stream"
     --latency "$latency_ms" --timeout $((seconds + 30)) --json "$d/gst.json")
-  note_kind gst "${gcmd[@]}"
+  note_kind gst "${gcmd[@]/#$here\//bench/}"
   "${gcmd[@]}" >"$d/gst.log" 2>&1 &
   gpid=$!
   bench_pids+=("$gpid")
@@ -248,7 +248,7 @@ section="$work/section.md"
   echo "- date: $started; commit $commit; one ladder of $runs run(s) took $((took / 60)) min $((took % 60)) s"
   echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before, at the end: $load_after"
   echo "- clip: bench/run.sh's (testsrc2 $size at $fps fps, $seconds s, H.264 libx264 veryfast, GOP $((2 * fps)), $rate) with $bframes B-frames$([ "$bframes" = 0 ] && echo ", as its low-latency row has it: with B-frames the send→render latency is bimodal (a P-frame is sent 3 frames ahead of the B-frames shown before it, so its latency is 4 frames more) and p95 would measure the clip's reordering, not the link"); $gst_version"
-  echo "- link: flowcast-server's emulation (docs/LINK.md), per session, seeded with the run's number: each packet is delayed by ${delay} ms ± a uniform draw up to the jitter, never below 0$([ "$delay" = 0 ] && echo " (so half the packets go undelayed and the others wait up to the jitter)"), and packets keep their order: one held back holds back those behind it"
+  echo "- link: flowcast-server's emulation (docs/LINK.md), per session, seeded with the run's number: each packet is delayed by ${delay} ms ± a uniform draw up to the jitter, never below 0$([ "$delay" = 0 ] && echo " (so half the draws are 0 and the others up to the jitter)"), and packets keep their order: one held back holds back those behind it"
   echo "- at each level one server streams the clip to four receivers at once, each over its own emulated link drawn from the same seed (the same delays, packet by packet): three headless flowcast-clients over flowcast's UDP, one per playout policy, and GStreamer (\`bench/gst_jitter_receiver.py\`: rtspsrc over RTSP/UDP with latency=${latency_ms}, rtpbin's rtpjitterbuffer in mode ${gst_mode:-?}, do-retransmission ${gst_rtx:-?}, decoding with avdec_h264 to a fakesink with sync=true)"
   echo "- runs: $runs; each figure is the median, with the range (min–max) over the runs"
   echo
