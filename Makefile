@@ -5,6 +5,7 @@
 #   make sweep-demo  a small sweep: TCP versus UDP below and above the stream's rate, two buffers
 #   make bench-fanout  only the fan-out benchmark (one stream to many UDP viewers)
 #   make bench-sweep   only the sweep benchmark (its own cost per run, runs at once)
+#   make bench-jitter  only the jitter ladder (playout policies under link jitter, beside GStreamer)
 #   make fuzz   install what is missing, build the fuzz targets (clang), run each FUZZ_SECONDS
 #   make format        format every C++ file (.clang-format)
 #   make format-check  fail when make format would change a file (CI runs it)
@@ -12,9 +13,10 @@ PRESET ?= release
 JOBS   ?= $(shell nproc)
 RUNS   ?= 5
 FANOUT_RUNS ?= 3
+JITTER_RUNS ?= 3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo sweep-demo test test-asan bench bench-fanout bench-sweep bench-audio fuzz format format-check clean
+.PHONY: all deps configure build demo sweep-demo test test-asan bench bench-fanout bench-sweep bench-audio bench-jitter fuzz format format-check clean
 
 all: build
 
@@ -53,6 +55,9 @@ bench-sweep: build
 
 bench-audio: build
 	@bench/audio.sh --runs $(RUNS) --build build/$(PRESET)
+
+bench-jitter: build
+	@bench/jitter.sh --runs $(JITTER_RUNS) --build build/$(PRESET)
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan

@@ -27,72 +27,30 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/options.sh
+. "$here/options.sh"
 # shellcheck source=bench/results_section.sh
 . "$here/results_section.sh"
-root=$(cd "$here/.." && pwd)
+bench_name=audio-bench
 runs=""
 smoke=0
 out=""
 build="$root/build/release"
 work=""
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) runs=${2:-}; shift 2 ;;
-    --runs=*) runs=${1#*=}; shift ;;
-    --smoke) smoke=1; shift ;;
-    --out) out=${2:-}; shift 2 ;;
-    --out=*) out=${1#*=}; shift ;;
-    --build) build=${2:-}; shift 2 ;;
-    --build=*) build=${1#*=}; shift ;;
-    --work) work=${2:-}; shift 2 ;;
-    --work=*) work=${1#*=}; shift ;;
-    -h|--help) usage ;;
-    *) echo "audio-bench: unknown option '$1'" >&2; usage ;;
-  esac
-done
-[ -n "$runs" ] || runs=$([ $smoke = 1 ] && echo 1 || echo 5)
-case "$runs" in ''|*[!0-9]*|0) echo "audio-bench: --runs takes a number of runs, 1 or more" >&2; exit 2 ;; esac
-[ -n "$out" ] || out="$here/RESULTS.md"
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "audio-bench: no build folder '$build': run 'make build' first" >&2; exit 1; }
+bench_common_options runs smoke out build work
+bench_parse "$@"
+bench_runs 5 1
+bench_build
 server_bin="$build/server/flowcast-server"
 client_bin="$build/client/flowcast-client"
-for bin in "$server_bin" "$client_bin"; do
-  [ -x "$bin" ] || { echo "audio-bench: $bin is missing: run 'make build' first" >&2; exit 1; }
-done
-for tool in ffmpeg ffprobe awk python3; do
-  command -v $tool >/dev/null || { echo "audio-bench: $tool is missing" >&2; exit 1; }
-done
-[ -x /usr/bin/time ] || { echo "audio-bench: GNU time (/usr/bin/time) is missing: apt-get install time" >&2; exit 1; }
-if [ -z "$work" ]; then
-  work=$(mktemp -d /tmp/flowcast-audio-bench.XXXXXX)
-  trap 'rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
+bench_need_bins "$server_bin" "$client_bin"
+bench_need_tools ffmpeg ffprobe awk python3
+bench_need_gnu_time
+bench_work flowcast-audio-bench
 values="$work/values.tsv"     # run <TAB> key <TAB> value
 commands="$work/commands.txt" # the command lines of the first run
 : >"$values"
 : >"$commands"
-
-log() { echo "audio-bench: $*" >&2; }
-die() { echo "audio-bench: $*" >&2; exit 1; }
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$values"; }
-note_command() { [ "${run:-1}" = 1 ] && printf '%s\n' "$*" | sed "s#$work#\$WORK#g; s#$build#\$BUILD#g" >>"$commands"; return 0; }
-timed() { # timed OUT PIDFILE CMD...: "elapsed user sys maxrss_kb" in OUT
-  local o=$1 p=$2
-  shift 2
-  /usr/bin/time -o "$o" -f '%e %U %S %M' sh -c 'echo $$ >"$0"; exec "$@"' "$p" "$@"
-}
-cpu_of() { tail -n1 "$1" | awk '{ printf "%.4f", $2 + $3 }'; }
-metric() { # metric FILE PATH...: a number of the metrics file, "" when null
-  python3 -c 'import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = v.get(k) if isinstance(v, dict) else None
-print("" if v is None else v)' "$@"
-}
 
 if [ $smoke = 1 ]; then seconds=2 size=640x360 rate=1M; else seconds=20 size=1280x720 rate=4M; fi
 fps=30
@@ -114,14 +72,9 @@ pair() {
   local scmd=("$server_bin" "$clip" --port 0 --transport udp "$@")
   note_command "${scmd[@]}"
   timed "$d/server.time" "$d/server.pid" "${scmd[@]}" 2>"$d/server.log" &
-  local tpid=$! port=""
-  for _ in $(seq 1 200); do
-    port=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$d/server.log" | head -n1)
-    [ -n "$port" ] && break
-    kill -0 $tpid 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] || { cat "$d/server.log" >&2; die "flowcast-server did not start ($d)"; }
+  local tpid=$! port
+  port=$(server_port "$d/server.log" $tpid) ||
+    { cat "$d/server.log" >&2; die "flowcast-server did not start ($d)"; }
   local ccmd=("$client_bin" --transport udp --headless --quiet --metrics "$d/client.json"
     --duration $((seconds + 30))s "$@" "127.0.0.1:$port")
   note_command "${ccmd[@]}"
@@ -133,8 +86,8 @@ pair() {
   [ -s "$d/client.json" ] || die "flowcast-client wrote no metrics ($d)"
 }
 
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(bench_started)
+load_before=$(bench_load)
 for run in $(seq 1 "$runs"); do
   log "run $run of $runs"
   r="$work/run$run"
@@ -155,30 +108,8 @@ for run in $(seq 1 "$runs"); do
     record $run "${side}_stalls" "$(metric "$r/$side/client.json" stalls count)"
   done
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_load)
 
-# stats KEY [KEY2]: "median min max" of KEY, or of KEY/KEY2 (KEY-KEY2 with
-# a third argument "-") run by run.
-stats() {
-  awk -F'\t' -v a="$1" -v b="${2:-}" -v op="${3:-/}" '
-    $2 == a { x[$1] = $3 } b != "" && $2 == b { y[$1] = $3 }
-    END {
-      n = 0
-      for (r in x) {
-        if (b == "") v = x[r]
-        else if (!(r in y)) continue
-        else if (op == "-") v = x[r] - y[r]
-        else if (y[r] + 0 > 0) v = x[r] / y[r]
-        else continue
-        s[++n] = v + 0
-      }
-      if (n == 0) { print "nan nan nan"; exit }
-      for (i = 2; i <= n; i++) { t = s[i]; j = i - 1; while (j > 0 && s[j] > t) { s[j + 1] = s[j]; j-- } s[j + 1] = t }
-      m = n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
-      printf "%.6g %.6g %.6g\n", m, s[1], s[n]
-    }' "$values"
-}
-fmt() { echo "$2" | awk -v d="$1" '{ printf "%.*f (%.*f–%.*f)", d, $1, d, $2, d, $3 }'; }
 with=$(stats audio_cpu)
 without=$(stats video_cpu)
 ratio=$(stats audio_cpu video_cpu)
@@ -186,9 +117,8 @@ extra=$(stats audio_cpu video_cpu -)
 per_second=$(echo "$extra" | awk -v s=$seconds '{ printf "%.6g %.6g %.6g", $1 * 1000 / s, $2 * 1000 / s, $3 * 1000 / s }')
 stalls_a=$(stats audio_stalls)
 stalls_v=$(stats video_stalls)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
-cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+commit=$(bench_commit)
+cpu_model=$(bench_cpu_model)
 
 section="$work/section.md"
 {
@@ -197,7 +127,7 @@ section="$work/section.md"
   echo
   echo "Written by \`bench/audio.sh --runs $runs\`$([ $smoke = 1 ] && echo " (**smoke run**: the figures mean little)")."
   echo
-  echo "- date: $started; commit $commit$dirty"
+  echo "- date: $started; commit $commit"
   echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before, at the end: $load_after"
   echo "- clip: bench/run.sh's (testsrc2 $size at $fps fps, $seconds s, H.264 libx264 veryfast, 3 B-frames, $rate) with a sound track: AAC LC, 48 kHz stereo, 128 kbit/s, a 440 Hz tone"
   echo "- each run streams it over flowcast's UDP to two headless clients at the same time: one plays the sound (decoded, to the null audio device), one has \`--no-audio\` on both ends; CPU is user + sys of the client's whole process, from GNU time; figures are the median and range (min–max) over the runs; the ratio and the difference are taken run by run"

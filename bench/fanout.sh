@@ -32,9 +32,11 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/options.sh
+. "$here/options.sh"
 # shellcheck source=bench/results_section.sh
 . "$here/results_section.sh"
-root=$(cd "$here/.." && pwd)
+bench_name=fanout
 runs=""
 smoke=0
 out=""
@@ -44,42 +46,18 @@ server_bin=""
 counts=""
 ladder="unset"
 gstreamer=1
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) runs=${2:-}; shift 2 ;;
-    --runs=*) runs=${1#*=}; shift ;;
-    --smoke) smoke=1; shift ;;
-    --out) out=${2:-}; shift 2 ;;
-    --out=*) out=${1#*=}; shift ;;
-    --build) build=${2:-}; shift 2 ;;
-    --build=*) build=${1#*=}; shift ;;
-    --work) work=${2:-}; shift 2 ;;
-    --work=*) work=${1#*=}; shift ;;
-    --server) server_bin=${2:-}; shift 2 ;;
-    --server=*) server_bin=${1#*=}; shift ;;
-    --viewers) counts=${2:-}; shift 2 ;;
-    --viewers=*) counts=${1#*=}; shift ;;
-    --ladder) ladder=${2-}; shift 2 ;;
-    --ladder=*) ladder=${1#*=}; shift ;;
-    --no-gstreamer) gstreamer=0; shift ;;
-    -h|--help) usage ;;
-    *) echo "fanout: unknown option '$1'" >&2; usage ;;
-  esac
-done
-[ -n "$runs" ] || runs=$([ $smoke = 1 ] && echo 1 || echo 3)
-case "$runs" in ''|*[!0-9]*|0) echo "fanout: --runs takes a number of runs, 1 or more" >&2; exit 2 ;; esac
-[ -n "$out" ] || out="$here/RESULTS.md"
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "fanout: no build folder '$build': run 'make build' first" >&2; exit 1; }
+bench_common_options runs smoke out build work
+bench_value --server server_bin
+bench_value --viewers counts
+bench_value --ladder ladder
+bench_flag --no-gstreamer gstreamer 0
+bench_parse "$@"
+bench_runs 3 1
+bench_build
 [ -n "$server_bin" ] || server_bin="$build/server/flowcast-server"
 load_bin="$build/bench/load/flowcast-load"
-for bin in "$server_bin" "$load_bin"; do
-  [ -x "$bin" ] || { echo "fanout: $bin is missing: run 'make build' first" >&2; exit 1; }
-done
-for tool in awk python3; do
-  command -v $tool >/dev/null || { echo "fanout: $tool is missing" >&2; exit 1; }
-done
+bench_need_bins "$server_bin" "$load_bin"
+bench_need_tools awk python3
 if [ $gstreamer = 1 ]; then
   command -v gst-launch-1.0 >/dev/null && gst-inspect-1.0 x264enc >/dev/null 2>&1 &&
     gst-inspect-1.0 multiudpsink >/dev/null 2>&1 ||
@@ -104,78 +82,15 @@ fps=30
 join_rate=200
 width=${size%x*} height=${size#*x}
 
-log() { echo "fanout: $*" >&2; }
-die() { echo "fanout: $*" >&2; exit 1; }
-
-# Every process started here is ended on exit, ctrl-C included.
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  [ -n "${own_work:-}" ] && rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ -z "$work" ]; then
-  work=$(mktemp -d /tmp/flowcast-fanout.XXXXXX)
-  own_work=1
-fi
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
+bench_work flowcast-fanout
 values="$work/values.tsv"     # run <TAB> sender <TAB> viewers <TAB> key <TAB> value
 commands="$work/commands.txt" # the command lines of one measurement of each kind
 : >"$values"
 : >"$commands"
-record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$values"; }
-noted=""
-note_command() { # note_command KIND CMD...: the first command line of each kind
-  local kind=$1
-  shift
-  case " $noted " in *" $kind "*) return 0 ;; esac
-  noted="$noted $kind"
-  printf '%s\n' "$*" | sed "s#$work#\$WORK#g; s#$build#\$BUILD#g" |
-    sed -E 's/(--port|--passive) [0-9]+/\1 P/; s/127\.0\.0\.1:[0-9]+$/127.0.0.1:P/; s/ +$//' >>"$commands"
-}
 
 # utime + stime of a whole process, in seconds.
 cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null
-}
-udp_bound() { # udp_bound PORT
-  local hex
-  hex=$(printf ':%04X' "$1")
-  awk -v h="$hex" 'NR > 1 && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
-    /proc/net/udp /proc/net/udp6 2>/dev/null
-}
-tcp_bound() {
-  local hex
-  hex=$(printf ':%04X' "$1")
-  awk -v h="$hex" 'NR > 1 && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-# free_ports N: the first of N consecutive UDP ports that nothing binds.
-free_ports() {
-  local n=$1 base
-  for _ in $(seq 1 50); do
-    base=$(( (RANDOM % 200) * 100 + 30000 ))
-    if awk -v lo=$base -v hi=$((base + n - 1)) '
-        function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1; return v }
-        NR > 1 { p = hex(substr($2, length($2) - 3)); if (p >= lo && p <= hi) busy = 1 }
-        END { exit busy }' /proc/net/udp /proc/net/udp6 /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
-      echo $base
-      return 0
-    fi
-  done
-  die "no $n free consecutive ports"
-}
-wait_until() { # wait_until SECONDS CMD...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.05
-  done
 }
 # The sender's CPU over the steady window: sleeps until the window opens,
 # then reads the process's CPU at both ends. Prints "cpu_s wall_s".
@@ -195,10 +110,10 @@ flowcast_point() {
   port=$(free_ports 1)
   local scmd=("$server_bin" --transport udp --rtsp-port 0 --max-clients 2000 --quiet
     --pattern "${size}@$fps" --bitrate "${rate_k}k" --port "$port" --metrics "$d/server.json")
-  note_command server "${scmd[@]}"
+  note_kind server "${scmd[@]}"
   "${scmd[@]}" 2>"$d/server.log" &
   local spid=$!
-  pids+=($spid)
+  bench_pids+=($spid)
   wait_until 10 udp_bound "$port" || { cat "$d/server.log" >&2; die "flowcast-server did not start ($d)"; }
   sleep 1 # the encoder's start-up is not in the window
   local joins opens lpid
@@ -207,10 +122,10 @@ flowcast_point() {
   if [ "$n" -gt 0 ]; then
     local lcmd=("$load_bin" --viewers "$n" --join-rate $join_rate --duration "$((warmup + win + 1))s"
       --measure-after "${warmup}s" --json "$d/load.json" "127.0.0.1:$port")
-    note_command load "${lcmd[@]}"
+    note_kind load "${lcmd[@]}"
     "${lcmd[@]}" 2>"$d/load.log" &
     lpid=$!
-    pids+=($lpid)
+    bench_pids+=($lpid)
   fi
   read -r cpu wall < <(cpu_window $spid "$opens" "$win")
   if [ "$n" -gt 0 ]; then
@@ -236,10 +151,10 @@ gstreamer_point() {
     for i in $(seq 0 $((n - 1))); do clients="$clients${clients:+,}127.0.0.1:$((base + i))"; done
     local lcmd=("$load_bin" --passive "$base" --viewers "$n" --duration "$((1 + warmup + win + 1))s"
       --measure-after "$((1 + warmup))s" --json "$d/load.json")
-    note_command load-passive "${lcmd[@]}"
+    note_kind load-passive "${lcmd[@]}"
     "${lcmd[@]}" 2>"$d/load.log" &
     lpid=$!
-    pids+=($lpid)
+    bench_pids+=($lpid)
     wait_until 10 udp_bound $((base + n - 1)) || { cat "$d/load.log" >&2; die "flowcast-load --passive did not bind ($d)"; }
   fi
   # Tuned to flowcast's stream: the same picture size, rate and GOP, RTP
@@ -254,10 +169,10 @@ gstreamer_point() {
       key-int-max=$((2 * fps))
     ! rtph264pay mtu=1200 config-interval=-1
     ! multiudpsink "clients=$clients" sync=false)
-  note_command gstreamer "$(printf '%s ' "${gcmd[@]}" | sed 's/clients=[^ ]*/clients=127.0.0.1:P1,127.0.0.1:P2,.../')"
+  note_kind gstreamer "$(printf '%s ' "${gcmd[@]}" | sed 's/clients=[^ ]*/clients=127.0.0.1:P1,127.0.0.1:P2,.../')"
   "${gcmd[@]}" >"$d/gst.log" 2>&1 &
   gpid=$!
-  pids+=($gpid)
+  bench_pids+=($gpid)
   local opens
   opens=$(awk -v t="$(date +%s.%N)" -v w=$warmup 'BEGIN { printf "%.3f", t + 1 + w }')
   read -r cpu wall < <(cpu_window $gpid "$opens" "$win")
@@ -320,8 +235,8 @@ reference_rate() {
 }
 
 # ---- the runs --------------------------------------------------------------
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(bench_started)
+load_before=$(bench_load)
 senders="flowcast"
 [ $gstreamer = 1 ] && senders="flowcast gstreamer"
 for run in $(seq 1 "$runs"); do
@@ -385,13 +300,12 @@ incremental() { # incremental SENDER N per_viewer|per_packet
       printf "%.6g %.6g %.6g\n", m, x[1], x[c]
     }' "$values"
 }
-fmt() { echo "$2" | awk -v d="$1" '{ if ($1 == "nan") print "–"; else if ($2 == $3) printf "%.*f", d, $1; else printf "%.*f (%.*f–%.*f)", d, $1, d, $2, d, $3 }'; }
+fmt_cell() { echo "$2" | awk -v d="$1" '{ if ($1 == "nan") print "–"; else if ($2 == $3) printf "%.*f", d, $1; else printf "%.*f (%.*f–%.*f)", d, $1, d, $2, d, $3 }'; }
 first() { echo "$1" | cut -d' ' -f1; }
 name_of() { [ "$1" = flowcast ] && echo flowcast || echo "GStreamer multiudpsink"; }
 
-cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -qv '^$' && echo " (with uncommitted changes)")
+cpu_model=$(bench_cpu_model)
+commit=$(bench_commit)
 held_of() { awk -F'\t' -v s="$1" '$1 == "ladder" && $2 == s && $4 == "held" { print $5 }' "$values"; }
 
 section="$work/section.md"
@@ -406,7 +320,7 @@ section="$work/section.md"
   fi
   echo "Written by \`bench/fanout.sh\` (\`make bench-fanout\`, and \`make bench\`)."
   echo
-  echo "- date: $started; commit $commit$dirty; server: \`$(echo "$server_bin" | sed "s#$build#\$BUILD#")\`"
+  echo "- date: $started; commit $commit; server: \`$(echo "$server_bin" | sed "s#$build#\$BUILD#")\`"
   echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before"
   echo "- stream: ${width}x${height}@$fps, ${rate_k} kbit/s, GOP $((2 * fps)), RTP packets ≤ 1200 bytes; flowcast's built-in pattern; GStreamer's videotestsrc snow (noise, so that x264enc's constant bitrate is filled: the ball pattern made a sixteenth of it) + x264enc (ultrafast, zerolatency, pass=cbr) + rtph264pay; the table shows the packets per second and bytes per packet each sent"
   echo "- viewers join at $join_rate/s; the sender's CPU is read over ${window} s of steady state, ${warmup} s after the last join (ladder: ${ladder_window} s), minus the same sender's CPU with 0 viewers (its encoder alone); \"received\" counts each viewer's packets after a ${warmup} s warm-up, as received / expected (RFC 3550 A.1)"
@@ -418,11 +332,11 @@ section="$work/section.md"
   echo "| viewers | sender | sender CPU (cores) | added CPU per viewer (ms/s) | CPU per packet sent (µs) | packets/s per viewer, min / median | bytes per packet | received, min / p1 / median | viewers < 99.9% | cut off: BYE / silent (server: no RTCP) | dropped at the tool's sockets | tool CPU (cores) |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for s in $senders; do
-    echo "| 0 | $(name_of $s) | $(fmt 3 "$(med $s 0 cpu_cores)") | – | – | – | – | – | – | – | – | – |"
+    echo "| 0 | $(name_of $s) | $(fmt_cell 3 "$(med $s 0 cpu_cores)") | – | – | – | – | – | – | – | – | – |"
   done
   for n in $counts; do
     for s in $senders; do
-      echo "| $n | $(name_of $s) | $(fmt 3 "$(med $s $n cpu_cores)") | $(fmt 3 "$(incremental $s $n per_viewer)") | $(fmt 2 "$(incremental $s $n per_packet)") | $(fmt 1 "$(med $s $n pps_min)") / $(fmt 1 "$(med $s $n pps_median)") | $(fmt 0 "$(med $s $n bytes_per_packet)") | $(fmt 4 "$(med $s $n fraction_min)") / $(fmt 4 "$(med $s $n fraction_p1)") / $(fmt 4 "$(med $s $n fraction_median)") | $(fmt 0 "$(med $s $n below)") | $(fmt 0 "$(med $s $n ended_by_server)") / $(fmt 0 "$(med $s $n went_silent)") ($(fmt 0 "$(med $s $n ended_no_rtcp)")) | $(fmt 0 "$(med $s $n dropped_kernel)") | $(fmt 2 "$(med $s $n load_cpu_cores)") |"
+      echo "| $n | $(name_of $s) | $(fmt_cell 3 "$(med $s $n cpu_cores)") | $(fmt_cell 3 "$(incremental $s $n per_viewer)") | $(fmt_cell 2 "$(incremental $s $n per_packet)") | $(fmt_cell 1 "$(med $s $n pps_min)") / $(fmt_cell 1 "$(med $s $n pps_median)") | $(fmt_cell 0 "$(med $s $n bytes_per_packet)") | $(fmt_cell 4 "$(med $s $n fraction_min)") / $(fmt_cell 4 "$(med $s $n fraction_p1)") / $(fmt_cell 4 "$(med $s $n fraction_median)") | $(fmt_cell 0 "$(med $s $n below)") | $(fmt_cell 0 "$(med $s $n ended_by_server)") / $(fmt_cell 0 "$(med $s $n went_silent)") ($(fmt_cell 0 "$(med $s $n ended_no_rtcp)")) | $(fmt_cell 0 "$(med $s $n dropped_kernel)") | $(fmt_cell 2 "$(med $s $n load_cpu_cores)") |"
     done
   done
   echo

@@ -1,5 +1,6 @@
 # Sourced by the benchmarks that write one section of bench/RESULTS.md
-# (fanout.sh, sweep.sh); bench/run.sh rewrites the rest and keeps them.
+# (fanout.sh, sweep.sh, audio.sh, jitter.sh); bench/run.sh rewrites the
+# rest and keeps them.
 #
 # write_results_section NAME SECTION OUT: the file SECTION, which begins with
 # "<!-- NAME: ..." and ends with "<!-- /NAME -->", replaces OUT's NAME

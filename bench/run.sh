@@ -22,50 +22,26 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/options.sh
+. "$here/options.sh"
+bench_name=bench
 runs=""
 smoke=0
 out=""
 build="$root/build/release"
 work=""
-
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) runs=${2:-}; shift 2 ;;
-    --runs=*) runs=${1#*=}; shift ;;
-    --smoke) smoke=1; shift ;;
-    --out) out=${2:-}; shift 2 ;;
-    --out=*) out=${1#*=}; shift ;;
-    --build) build=${2:-}; shift 2 ;;
-    --build=*) build=${1#*=}; shift ;;
-    --work) work=${2:-}; shift 2 ;;
-    --work=*) work=${1#*=}; shift ;;
-    -h|--help) usage ;;
-    *) echo "bench: unknown option '$1'" >&2; usage ;;
-  esac
-done
-[ -n "$runs" ] || runs=$([ $smoke = 1 ] && echo 1 || echo 5)
-case "$runs" in ''|*[!0-9]*|0) echo "bench: --runs takes a number of runs, 1 or more" >&2; exit 2 ;; esac
-[ -n "$out" ] || out="$here/RESULTS.md"
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "bench: no build folder '$build': run 'make build' first" >&2; exit 1; }
+bench_common_options runs smoke out build work
+bench_parse "$@"
+bench_runs 5 1
+bench_build
 
 server_bin="$build/server/flowcast-server"
 client_bin="$build/client/flowcast-client"
-for bin in "$server_bin" "$client_bin"; do
-  [ -x "$bin" ] || { echo "bench: $bin is missing: run 'make build' first" >&2; exit 1; }
-done
-for tool in ffmpeg ffprobe awk; do
-  command -v $tool >/dev/null || { echo "bench: $tool is missing: run scripts/install-deps.sh" >&2; exit 1; }
-done
-[ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is missing: apt-get install time" >&2; exit 1; }
+bench_need_bins "$server_bin" "$client_bin"
+bench_need_tools -m ": run scripts/install-deps.sh" ffmpeg ffprobe awk
+bench_need_gnu_time
 
-if [ -z "$work" ]; then
-  work=$(mktemp -d /tmp/flowcast-bench.XXXXXX)
-  trap 'rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
+bench_work flowcast-bench
 values="$work/values.tsv"     # run <TAB> key <TAB> value
 commands="$work/commands.txt" # the command lines of the first run
 : >"$values"
@@ -88,59 +64,12 @@ fi
 fps=30
 buffer_ms=500
 
-log() { echo "bench: $*" >&2; }
-die() { echo "bench: $*" >&2; exit 1; }
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$values"; }
-note_command() { [ "${run:-1}" = 1 ] && printf '%s\n' "$*" | sed "s#$work#\$WORK#g; s#$build#\$BUILD#g" >>"$commands"; return 0; }
-
-clip_name() { echo "clip-$1-$2${3:+-bf$3}.mp4"; }
-encode_clip() { # encode_clip SIZE RATE [B-FRAMES]: 3 B-frames unless told
-  local f="$work/$(clip_name "$1" "$2" "${3:-}")"
-  [ -s "$f" ] && return 0
-  local cmd=(ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=$1:rate=$fps" -t "$seconds"
-    -c:v libx264 -preset veryfast -bf "${3:-3}" -g $((2 * fps)) -b:v "$2" -maxrate "$2" -bufsize "$2"
-    -pix_fmt yuv420p "$f")
-  run=1 note_command "${cmd[@]}"
-  "${cmd[@]}" || die "encoding the clip $1 at $2 failed"
-}
-
 # ---- measuring ---------------------------------------------------------------
-# timed OUT PIDFILE CMD...: runs CMD under GNU time; OUT gets
-# "elapsed user sys maxrss_kb" and PIDFILE the command's own pid.
-timed() {
-  local o=$1 p=$2
-  shift 2
-  /usr/bin/time -o "$o" -f '%e %U %S %M' sh -c 'echo $$ >"$0"; exec "$@"' "$p" "$@"
-}
-cpu_of() { tail -n1 "$1" | awk '{ printf "%.4f", $2 + $3 }'; }
-rss_mib() { tail -n1 "$1" | awk '{ printf "%.2f", $4 / 1024 }'; }
 json_number() { # json_number FILE SECTION KEY: the number under "SECTION": { "KEY": n }
   awk -v s="\"$2\"" -v k="\"$3\"" '
     index($0, s ":") { inside = 1; next }
     inside && index($0, k ":") { v = $0; sub(/.*: */, "", v); sub(/,.*/, "", v); print v; exit }
     inside && /}/ { inside = 0 }' "$1"
-}
-udp_bound() { # udp_bound PORT: some socket is bound to this UDP port
-  local hex
-  hex=$(printf ':%04X' "$1")
-  awk -v h="$hex" 'NR > 1 && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
-    /proc/net/udp /proc/net/udp6 2>/dev/null
-}
-free_rtp_port() { # an even port whose pair is free for UDP
-  local p
-  for _ in $(seq 1 100); do
-    p=$(( (RANDOM % 10000) * 2 + 30000 ))
-    udp_bound $p || udp_bound $((p + 1)) || { echo $p; return 0; }
-  done
-  die "no free pair of UDP ports"
-}
-wait_until() { # wait_until SECONDS CMD...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.05
-  done
 }
 
 # flowcast_pair DIR CLIP CLIENT_OPTION...: flowcast-server streams CLIP over
@@ -152,14 +81,9 @@ flowcast_pair() {
   local scmd=("$server_bin" "$clip" --port 0 --transport udp)
   note_command "${scmd[@]}"
   timed "$d/server.time" "$d/server.pid" "${scmd[@]}" 2>"$d/server.log" &
-  local tpid=$! port=""
-  for _ in $(seq 1 200); do
-    port=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$d/server.log" | head -n1)
-    [ -n "$port" ] && break
-    kill -0 $tpid 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] || { cat "$d/server.log" >&2; die "flowcast-server did not start ($d)"; }
+  local tpid=$! port
+  port=$(server_port "$d/server.log" $tpid) ||
+    { cat "$d/server.log" >&2; die "flowcast-server did not start ($d)"; }
   local ccmd=("$client_bin" --transport udp --headless --quiet --metrics "$d/client.json"
     --duration $((seconds + 30))s "$@" "127.0.0.1:$port")
   note_command "${ccmd[@]}"
@@ -224,8 +148,8 @@ frames_of() {
 }
 
 # ---- the runs --------------------------------------------------------------
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(bench_started)
+load_before=$(bench_load)
 log "encoding the clips ($seconds s each) into $work"
 main_clip="$work/$(clip_name $main_size $main_rate)"
 encode_clip $main_size $main_rate
@@ -295,35 +219,12 @@ for run in $(seq 1 "$runs"); do
 done
 
 # ---- the report --------------------------------------------------------------
-# stats KEY [KEY2]: "median min max" of KEY over the runs, or of KEY/KEY2
-# computed run by run.
-stats() {
-  awk -F'\t' -v a="$1" -v b="${2:-}" '
-    $2 == a { x[$1] = $3 } b != "" && $2 == b { y[$1] = $3 }
-    END {
-      n = 0
-      for (r in x) {
-        if (b == "") v = x[r]
-        else if ((r in y) && y[r] + 0 > 0) v = x[r] / y[r]
-        else continue
-        s[++n] = v + 0
-      }
-      if (n == 0) { print "nan nan nan"; exit }
-      for (i = 2; i <= n; i++) { t = s[i]; j = i - 1; while (j > 0 && s[j] > t) { s[j + 1] = s[j]; j-- } s[j + 1] = t }
-      m = n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
-      printf "%.6g %.6g %.6g\n", m, s[1], s[n]
-    }' "$values"
-}
-# fmt DIGITS "median min max" -> "median (min–max)"
-fmt() { echo "$2" | awk -v d="$1" '{ printf "%.*f (%.*f–%.*f)", d, $1, d, $2, d, $3 }'; }
 med() { echo "$1" | cut -d' ' -f1; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 verdict() { le "$1" "$2" && echo met || echo "**missed**"; }
 
-cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-[ -n "$cpu_model" ] || cpu_model=$(lscpu 2>/dev/null | awk -F': *' '/Model name/ { print $2; exit }')
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -qv '^$' && echo " (with uncommitted changes)")
+cpu_model=$(bench_cpu_model)
+commit=$(bench_commit)
 
 client=$(stats client_cpu); ffdec=$(stats ffdec_cpu); r1=$(stats client_cpu ffdec_cpu)
 ffrecv=$(stats ffrecv_cpu); r2=$(stats client_cpu ffrecv_cpu)
@@ -374,14 +275,17 @@ growth_size_ok=$(verdict "$(med "$gs_x")" 1.10)
 growth_rate_ok=$(verdict "$(med "$gr_x")" 1.10)
 
 history=""
-fanout=""   # bench/fanout.sh's section, kept as it is
-sweep=""    # bench/sweep.sh's section, kept as it is
-audio=""    # bench/audio.sh's section, kept as it is
+sections="" # the other benchmarks' sections (fanout.sh, sweep.sh, audio.sh, jitter.sh ...), kept as they are
 if [ -f "$out" ]; then
   history=$(sed -n '/^<!-- history: kept by bench\/run.sh -->$/,$p' "$out")
-  fanout=$(sed -n '/^<!-- fanout: /,/^<!-- \/fanout -->$/p' "$out")
-  sweep=$(sed -n '/^<!-- sweep: /,/^<!-- \/sweep -->$/p' "$out")
-  audio=$(sed -n '/^<!-- audio: /,/^<!-- \/audio -->$/p' "$out")
+  # Each "<!-- NAME: ..." to "<!-- /NAME -->", in the file's order, a blank line after each.
+  sections=$(awk '
+    !name && match($0, /^<!-- [a-z0-9-]+: /) {
+      n = substr($0, 6, RLENGTH - 7)
+      if (n != "history") name = n
+    }
+    name { print }
+    name && $0 == "<!-- /" name " -->" { name = ""; print "" }' "$out")
 fi
 
 {
@@ -394,7 +298,7 @@ fi
   fi
   echo "Written by \`bench/run.sh\` (\`make bench\`). Do not edit above the history marker."
   echo
-  echo "- date: $started; commit $commit$dirty"
+  echo "- date: $started; commit $commit"
   echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before"
   echo "- $(ffmpeg -version | head -n1 | cut -d' ' -f1-3)"
   echo "- clip: testsrc2 ${main_size} at $fps fps, $seconds s ($main_frames frames), H.264 (libx264, veryfast, 3 B-frames, GOP $((2 * fps))), ${main_kbps} kbit/s"
@@ -436,16 +340,8 @@ fi
   cat "$commands"
   echo '```'
   echo
-  if [ -n "$fanout" ]; then
-    echo "$fanout"
-    echo
-  fi
-  if [ -n "$sweep" ]; then
-    echo "$sweep"
-    echo
-  fi
-  if [ -n "$audio" ]; then
-    echo "$audio"
+  if [ -n "$sections" ]; then
+    echo "$sections"
     echo
   fi
   if [ -n "$history" ]; then

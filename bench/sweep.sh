@@ -30,9 +30,11 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/options.sh
+. "$here/options.sh"
 # shellcheck source=bench/results_section.sh
 . "$here/results_section.sh"
-root=$(cd "$here/.." && pwd)
+bench_name=sweep-bench
 levels="1 2 4 6 8 10 12"
 seeds=4
 duration=4s
@@ -40,51 +42,27 @@ pattern=640x360@30
 out=""
 build="$root/build/release"
 work=""
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --jobs) levels=${2:-}; shift 2 ;;
-    --jobs=*) levels=${1#*=}; shift ;;
-    --seeds) seeds=${2:-}; shift 2 ;;
-    --seeds=*) seeds=${1#*=}; shift ;;
-    --duration) duration=${2:-}; shift 2 ;;
-    --duration=*) duration=${1#*=}; shift ;;
-    --pattern) pattern=${2:-}; shift 2 ;;
-    --pattern=*) pattern=${1#*=}; shift ;;
-    --out) out=${2:-}; shift 2 ;;
-    --out=*) out=${1#*=}; shift ;;
-    --build) build=${2:-}; shift 2 ;;
-    --build=*) build=${1#*=}; shift ;;
-    --work) work=${2:-}; shift 2 ;;
-    --work=*) work=${1#*=}; shift ;;
-    -h|--help) usage ;;
-    *) echo "sweep-bench: unknown option '$1'" >&2; usage ;;
-  esac
-done
+bench_value --jobs levels
+bench_value --seeds seeds
+bench_value --duration duration
+bench_value --pattern pattern
+bench_common_options out build work
+bench_parse "$@"
 for n in $levels $seeds; do
   case "$n" in ''|*[!0-9]*|0) echo "sweep-bench: --jobs and --seeds take numbers, 1 or more" >&2; exit 2 ;; esac
 done
 [ -n "$levels" ] || { echo "sweep-bench: --jobs needs at least one level" >&2; exit 2; }
-[ -n "$out" ] || out="$here/RESULTS.md"
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "sweep-bench: no build folder '$build': run 'make build' first" >&2; exit 1; }
+bench_out
+bench_build
 sweep_bin="$build/client/flowcast-sweep"
-for bin in "$sweep_bin" "$build/server/flowcast-server" "$build/client/flowcast-client"; do
-  [ -x "$bin" ] || { echo "sweep-bench: $bin is missing: run 'make build' first" >&2; exit 1; }
-done
-command -v python3 >/dev/null || { echo "sweep-bench: python3 is missing (it reads runs.jsonl)" >&2; exit 1; }
-if [ -z "$work" ]; then
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
-log() { echo "sweep-bench: $*" >&2; }
+bench_need_bins "$sweep_bin" "$build/server/flowcast-server" "$build/client/flowcast-client"
+bench_need_tools -m " (it reads runs.jsonl)" python3
+bench_work flowcast-sweep-bench
 
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
-cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | awk '{ print $1, $2 }')
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(bench_started)
+commit=$(bench_commit)
+cpu_model=$(bench_cpu_model | awk '{ print $1, $2 }')
+load_before=$(bench_load)
 grid=(--bitrate 600k --link-rate 2M --transport tcp,udp,rtsp-tcp --seeds "$seeds"
       --duration "$duration" --pattern "$pattern" --retries 0 --verbose)
 values="$work/values.tsv"
@@ -129,7 +107,7 @@ print("\t".join([jobs, str(len(runs)), str(count("ok")), str(count("invalid")),
                  load_at, load_end, reasons]))
 EOF
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_load)
 
 # The section: one row per level, and the largest level without an invalid run.
 section="$work/section.md"
@@ -175,7 +153,7 @@ EOF
   echo
   echo "Written by \`bench/sweep.sh\`."
   echo
-  echo "- date: $started; commit $commit$dirty"
+  echo "- date: $started; commit $commit"
   echo "- machine: $(nproc) cores (nproc), $cpu_model; load average at the start: $load_before, at the end: $load_after (a load from other work near the core count would make runs invalid sooner: the invalid counts are this machine under its load then)"
   echo "- grid: a ${pattern} pattern at 600k over a 2M link, transport tcp, udp, rtsp-tcp, $seeds seeds: $(( 3 * seeds )) runs of $duration per level; each level a fresh sweep with \`--retries 0\` (an invalid run is counted, not tried again)"
   echo "- CPU: flowcast-sweep's own (getrusage RUSAGE_SELF: its worker threads starting, watching and recording the runs, and writing the tables) against that of the servers and clients it started (RUSAGE_CHILDREN), as it prints with \`--verbose\`; wall per run: the run's \`seconds\` in runs.jsonl (server start to server stop) less \`--duration\`"

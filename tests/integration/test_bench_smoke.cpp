@@ -1,7 +1,8 @@
-// bench/run.sh and bench/fanout.sh in their smoke modes: every benchmark
-// runs once, small, against the binaries under test, and each row of the
-// results must carry figures. The figures are not judged (this is not a timed test); the point
-// is that the script cannot rot unnoticed.
+// bench/run.sh, bench/fanout.sh and bench/jitter.sh in their smoke modes:
+// every benchmark runs once, small, against the binaries under test, and
+// each row of the results must carry figures. The figures are not judged
+// (this is not a timed test); the point is that the script cannot rot
+// unnoticed.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
@@ -43,6 +44,12 @@ std::vector<std::string> row(const std::string& markdown, const std::string& lab
 bool has_number(const std::string& cell) {
   static const std::regex number(R"((^|[^\w.])[0-9]+\.[0-9]+)");
   return std::regex_search(cell, number) && cell.find("nan") == std::string::npos;
+}
+
+// A count over the runs, as bench/jitter.sh writes it: "median (min–max)".
+bool has_count(const std::string& cell) {
+  static const std::regex count(R"(^ *[0-9]+ \([0-9]+–[0-9]+\) *$)");
+  return std::regex_search(cell, count);
 }
 
 }  // namespace
@@ -130,5 +137,49 @@ TEST_CASE("bench/fanout.sh --smoke writes the fan-out figures and keeps the rest
   // The section goes before the history; the rest is kept.
   CHECK(md.find("keep me") != std::string::npos);
   CHECK(md.find("<!-- fanout: ") < md.find("<!-- history: "));
+  CHECK(md.find("old figures") != std::string::npos);
+}
+
+TEST_CASE("bench/jitter.sh --smoke writes the jitter ladder and keeps the rest of the file",
+          "[integration][bench-smoke][long]") {
+  TempDir dir;
+  const std::string results = dir.file("RESULTS.md");
+  {
+    std::ofstream(results) << "# flowcast benchmarks\n\nkeep me\n\n"
+                              "<!-- history: kept by bench/run.sh -->\n## History\n\nold figures\n";
+  }
+  Process bench({"bash", kSourceDir + "/bench/jitter.sh", "--smoke", "--jitters", "0 60", "--out",
+                 results, "--build", build_dir(), "--work", dir.file("work")},
+                dir.file("jitter.log"));
+  const auto code = bench.wait_for(120s);
+  INFO(bench.log());
+  REQUIRE(code == 0);
+  const std::string md = read_file(results);
+  INFO(md);
+  for (const std::string level : {"0", "60"}) {
+    // Each flowcast policy's row: latency, then late and lost packets,
+    // pictures lost, dropped late and shown, stalls, the target delay.
+    for (const std::string policy : {"0ms", "500ms", "adaptive"}) {
+      const std::string label = level + " | flowcast `--buffer " + policy + "`";
+      const auto cells = row(md, label);
+      INFO(label);
+      REQUIRE(cells.size() >= 11);
+      CHECK(has_number(cells[2]));
+      CHECK(has_number(cells[3]));
+      for (size_t i = 4; i <= 10; ++i) CHECK(has_count(cells[i]));
+    }
+    // GStreamer's row: its jitterbuffer's late and lost packets, the sink's
+    // pictures dropped late and shown, the packets it never pushed.
+    const auto cells = row(md, level + " | GStreamer rtpjitterbuffer");
+    INFO(level << " | GStreamer");
+    REQUIRE(cells.size() >= 12);
+    for (const auto i : {4u, 5u, 7u, 8u, 11u}) CHECK(has_count(cells[i]));
+  }
+  CHECK(md.find("gst_jitter_receiver.py") != std::string::npos);
+  CHECK(md.find("--link-jitter 60ms") != std::string::npos);
+  CHECK(md.find("num-late") != std::string::npos);
+  // The section goes before the history; the rest is kept.
+  CHECK(md.find("keep me") != std::string::npos);
+  CHECK(md.find("<!-- jitter: ") < md.find("<!-- history: "));
   CHECK(md.find("old figures") != std::string::npos);
 }
