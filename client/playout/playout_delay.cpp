@@ -20,9 +20,7 @@ microseconds ticks(int64_t ticks_90k) {
 }  // namespace
 
 microseconds PlayoutDelay::on_frame(const TakenFrame& frame) {
-  // A frame a retransmission completed arrived a round trip late: that is
-  // the round trip's (counted apart), not jitter.
-  if (frame.complete && !frame.retransmitted) estimate(frame);
+  estimate(frame);
   if (frame.due && frame.complete) measure_slack(frame);
   microseconds shift(0);
   if (frame.due) shift = config_.adaptive ? slew(frame) : calibrate(frame);
@@ -32,18 +30,30 @@ microseconds PlayoutDelay::on_frame(const TakenFrame& frame) {
 }
 
 void PlayoutDelay::estimate(const TakenFrame& frame) {
-  // Only frames later than the last in timestamp order: a B-frame's
-  // timestamp is not when it was sent.
-  if (last_ts_ && frame.timestamp <= *last_ts_) return;
+  // A frame a retransmission completed arrived a round trip late: that is
+  // the round trip's (counted apart), not jitter.
+  unordered_.push_back({frame.last_arrival, frame.bytes, frame.complete && !frame.retransmitted});
+  unordered_ts_.insert(frame.timestamp);
+  if (unordered_.size() <= kEstimateReorder) return;
+  // The oldest frame taken, with the smallest timestamp held: its place in
+  // decode order (see minimum()).
+  const Unordered f = unordered_.front();
+  unordered_.pop_front();
+  const int64_t ts = *unordered_ts_.begin();
+  unordered_ts_.erase(unordered_ts_.begin());
+  // A timestamp far behind the last is a new timeline (a sender that
+  // restarted): measure from it afresh.
+  if (last_ts_ && *last_ts_ - ts > kTimelineJump90k) last_ts_.reset();
+  if (!f.measured || (last_ts_ && ts <= *last_ts_)) return;
   if (last_ts_) {
     const auto arrival_gap =
-        std::chrono::duration_cast<microseconds>(frame.last_arrival - last_arrival_);
-    const double delay_ms = to_ms(arrival_gap) - to_ms(ticks(frame.timestamp - *last_ts_));
-    estimator_.update(delay_ms, static_cast<double>(frame.bytes), static_cast<double>(last_bytes_));
+        std::chrono::duration_cast<microseconds>(f.last_arrival - last_arrival_);
+    const double delay_ms = to_ms(arrival_gap) - to_ms(ticks(ts - *last_ts_));
+    estimator_.update(delay_ms, static_cast<double>(f.bytes), static_cast<double>(last_bytes_));
   }
-  last_ts_ = frame.timestamp;
-  last_arrival_ = frame.last_arrival;
-  last_bytes_ = frame.bytes;
+  last_ts_ = ts;
+  last_arrival_ = f.last_arrival;
+  last_bytes_ = f.bytes;
 }
 
 void PlayoutDelay::measure_slack(const TakenFrame& frame) {

@@ -12,6 +12,14 @@
 //    deviations, the OS's 10 ms), plus `decode` and `render` time, plus
 //    one round trip once retransmissions are needed (--nack, when the round
 //    trip is known: set_round_trip()).
+//    A stream with B-frames is sent in decode order, paced by decode time,
+//    while RTP carries presentation times: the frame delay variation of a
+//    frame against its timestamp would count the reordering as jitter. So
+//    each frame is measured against the timestamp it would have in decode
+//    order: the n-th frame taken gets the n-th smallest timestamp, found
+//    among it and the kEstimateReorder frames taken after it (H.264 and
+//    H.265 reorder by at most 16 pictures). The estimate runs that many
+//    frames behind.
 //  - target(): fixed: `--buffer`. Adaptive: minimum() within
 //    [floor, ceiling] (kAdaptiveFloor, --buffer-max).
 //  - actual(): how long before its due time a frame is whole, on average
@@ -50,6 +58,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "client/playout/jitter_estimator.hpp"
@@ -94,8 +103,10 @@ class PlayoutDelay {
   static constexpr microseconds kAdaptiveFloor{40'000};
   static constexpr int kSlackFrames = 32;
   static constexpr size_t kReorderFrames = 4;
-  static constexpr size_t kCalibrationFirst = 60;  // frames
-  static constexpr size_t kCalibrationLast = 480;  // frames
+  static constexpr size_t kEstimateReorder = 16;
+  static constexpr int64_t kTimelineJump90k = 10 * 90'000;  // 10 s
+  static constexpr size_t kCalibrationFirst = 60;           // frames
+  static constexpr size_t kCalibrationLast = 480;           // frames
   static constexpr microseconds kCalibrationDeadband{2'000};
   static constexpr microseconds kMaxCalibration{100'000};
 
@@ -146,6 +157,15 @@ class PlayoutDelay {
   std::optional<int64_t> last_ts_;
   SteadyTime last_arrival_;
   size_t last_bytes_ = 0;
+  // Frames taken, in decode order, waiting for their decode-order timestamp
+  // (see minimum()), and the timestamps among them.
+  struct Unordered {
+    SteadyTime last_arrival;
+    size_t bytes = 0;
+    bool measured = false;  // complete, and not completed by a retransmission
+  };
+  std::deque<Unordered> unordered_;
+  std::multiset<int64_t> unordered_ts_;
   // The newest timestamp any frame had: media time advances with it.
   std::optional<int64_t> newest_ts_;
   // Frames waiting for the frames decoded after them (see actual()).

@@ -281,3 +281,37 @@ TEST_CASE("PlayoutDelay: with NACK a round trip is added once retransmissions ar
   delay.note_retransmission();
   CHECK(delay.minimum() == before + 80ms);
 }
+
+TEST_CASE("PlayoutDelay: B-frames sent in decode order at a steady pace are not jitter",
+          "[unit][playout_delay]") {
+  // Groups of a P-frame and 0 to 3 B-frames, their number varying as an
+  // encoder's adaptive B-frame choice makes it: each frame leaves one frame
+  // interval after the one before in decode order, and its timestamp is its
+  // display slot. Measured against its own timestamp, a P-frame after three
+  // B-frames would seem 100 ms later than one after none.
+  PlayoutDelay delay(adaptive());
+  constexpr int64_t kGroups[4] = {3, 1, 2, 0};
+  int64_t anchor = 0;  // the display slot of the last I- or P-frame
+  int64_t n = 0;       // decode order
+  const auto take = [&](int64_t slot, size_t bytes) {
+    const SteadyTime whole = t0 + microseconds(n * kTick * 1000 / 90) + 20ms;
+    TakenFrame f;
+    f.timestamp = slot * kTick;
+    f.first_arrival = whole - 5ms;
+    f.last_arrival = whole;
+    f.bytes = bytes;
+    f.taken = whole;
+    delay.on_frame(f);
+    ++n;
+  };
+  take(0, 40'000);
+  for (int64_t g = 0; n < 600; ++g) {
+    const int64_t b_frames = kGroups[g % 4];
+    take(anchor + b_frames + 1, 12'000);
+    for (int64_t b = 1; b <= b_frames; ++b) take(anchor + b, 4'000);
+    anchor += b_frames + 1;
+  }
+  // As the steady stream without B-frames above: under the 40 ms floor.
+  CHECK(ms_of(delay.minimum()) < 40.0);
+  CHECK(ms_of(delay.target()) == Approx(40.0));
+}
