@@ -128,8 +128,9 @@ Transits stream(const Socket& server, const sockaddr_in& link, const Socket& cli
 
 }  // namespace
 
-TEST_CASE("udp jitter link: relays both ways, jitters in order while jittery, then adds nothing",
-          "[integration][udp_jitter_link]") {
+TEST_CASE(
+    "udp jitter link: relays both ways and jitters in order while jittery and no longer after",
+    "[integration][udp_jitter_link]") {
   Socket server;
   UdpJitterLink link({.server_port = server.port(),
                       .jitter = 40ms,
@@ -178,7 +179,7 @@ TEST_CASE("udp jitter link: relays both ways, jitters in order while jittery, th
   CHECK(counts.longest_hold <= 40ms);
 }
 
-TEST_CASE("udp jitter link: past its queue's cap it drops the newest",
+TEST_CASE("udp jitter link: past its queue cap it drops the newest",
           "[integration][udp_jitter_link]") {
   Socket server;
   UdpJitterLink link({.server_port = server.port(),

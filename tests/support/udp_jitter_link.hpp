@@ -55,9 +55,9 @@ struct JitterLinkCounts {
   uint64_t to_server = 0;                     // datagrams relayed client -> server
   uint64_t to_client = 0;                     // datagrams relayed server -> client
   uint64_t jittered = 0;                      // RTP packets that met the jitter
-  uint64_t held = 0;                          // datagrams held 1 ms or more
+  uint64_t held = 0;                          // datagrams the link set to hold 1 ms or more
   uint64_t dropped = 0;                       // queue full, no client yet, or a failed send
-  std::chrono::microseconds longest_hold{0};  // the longest a datagram was held
+  std::chrono::microseconds longest_hold{0};  // the longest it set (the thread's wake adds)
 };
 
 class UdpJitterLink {
