@@ -34,6 +34,7 @@ void PlayoutDelay::estimate(const TakenFrame& frame) {
   // the round trip's (counted apart), not jitter.
   unordered_.push_back({frame.last_arrival, frame.bytes, frame.complete && !frame.retransmitted});
   unordered_ts_.insert(frame.timestamp);
+  unordered_own_ts_.push_back(frame.timestamp);
   if (unordered_.size() <= kEstimateReorder) return;
   // The oldest frame taken, with the smallest timestamp held: its place in
   // decode order (see minimum()).
@@ -41,6 +42,11 @@ void PlayoutDelay::estimate(const TakenFrame& frame) {
   unordered_.pop_front();
   const int64_t ts = *unordered_ts_.begin();
   unordered_ts_.erase(unordered_ts_.begin());
+  const int64_t own_ts = unordered_own_ts_.front();
+  unordered_own_ts_.pop_front();
+  // Shown this much before its place in decode order: the decoder holds
+  // the pictures before it at least that long (at most 1 s counts).
+  if (ts - own_ts > reorder_90k_ && ts - own_ts <= 90'000) reorder_90k_ = ts - own_ts;
   // A timestamp far behind the last is a new timeline (a sender that
   // restarted): measure from it afresh.
   if (last_ts_ && *last_ts_ - ts > kTimelineJump90k) last_ts_.reset();
@@ -137,8 +143,13 @@ void PlayoutDelay::rebase() {
   calibration_left_ = microseconds(0);
 }
 
+microseconds PlayoutDelay::reorder_delay() const {
+  return ticks(reorder_90k_);
+}
+
 microseconds PlayoutDelay::minimum() const {
-  microseconds m = from_ms(estimator_.estimate_ms()) + config_.decode + config_.render;
+  microseconds m =
+      from_ms(estimator_.estimate_ms()) + reorder_delay() + config_.decode + config_.render;
   if (retransmitting_ && rtt_) m += *rtt_;
   return m;
 }

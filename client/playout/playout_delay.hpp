@@ -19,7 +19,10 @@
 //    order: the n-th frame taken gets the n-th smallest timestamp, found
 //    among it and the kEstimateReorder frames taken after it (H.264 and
 //    H.265 reorder by at most 16 pictures). The estimate runs that many
-//    frames behind.
+//    frames behind. The most any frame's timestamp fell behind its
+//    decode-order one is the stream's reordering delay: a decoder holds
+//    pictures that long before it shows them in order, so minimum() adds
+//    it (0 without B-frames).
 //  - target(): fixed: `--buffer`. Adaptive: minimum() within
 //    [floor, ceiling] (kAdaptiveFloor, --buffer-max).
 //  - actual(): how long before its due time a frame is whole, on average
@@ -130,6 +133,8 @@ class PlayoutDelay {
   }
 
   microseconds minimum() const;
+  // The stream's reordering delay (see minimum()); 0 until seen.
+  microseconds reorder_delay() const;
   microseconds target() const;
   // nullopt before a frame was measured against the playout clock.
   std::optional<microseconds> actual() const;
@@ -166,6 +171,8 @@ class PlayoutDelay {
   };
   std::deque<Unordered> unordered_;
   std::multiset<int64_t> unordered_ts_;
+  std::deque<int64_t> unordered_own_ts_;  // their own timestamps, in decode order
+  int64_t reorder_90k_ = 0;               // the stream's reordering delay
   // The newest timestamp any frame had: media time advances with it.
   std::optional<int64_t> newest_ts_;
   // Frames waiting for the frames decoded after them (see actual()).
