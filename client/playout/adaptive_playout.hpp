@@ -1,8 +1,9 @@
 #pragma once
 // The playout delay at work: a PlayoutDelay fed with the frames the decode
 // thread takes from the receive buffer, moving the PlayoutClock by what it
-// says (adaptive), and read by the render thread for the timeline and by
-// the metrics at exit (the W3C jitter-buffer counters).
+// says (adaptive, or a fixed buffer's early correction), and read by the
+// render thread for the timeline and by the metrics at exit (the W3C
+// jitter-buffer counters).
 //
 // Threads: on_taken() on the decode thread, the readings on any thread; its
 // own mutex guards the PlayoutDelay. Lock order: this, then the clock's.
@@ -32,8 +33,8 @@ class AdaptivePlayout {
   // says a retransmission arrived (its nack_round_trip), the delay's
   // minimum counts that round trip.
   void on_taken(const AccessUnitPayloads& unit, SteadyTime now);
-  // Before playback: the clock follows another's (PlayoutDelay::
-  // follow_other_clock).
+  // From now on the clock follows another's (PlayoutDelay::
+  // follow_other_clock); a move under way stops.
   void follow_other_clock() {
     std::lock_guard lock(mutex_);
     delay_.follow_other_clock();

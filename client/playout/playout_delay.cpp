@@ -32,6 +32,18 @@ microseconds PlayoutDelay::on_frame(const TakenFrame& frame) {
 void PlayoutDelay::estimate(const TakenFrame& frame) {
   // A frame a retransmission completed arrived a round trip late: that is
   // the round trip's (counted apart), not jitter.
+  // A frame before the last one placed in decode order: the timeline
+  // stepped back (no stream reorders by more than the window). What is
+  // held, and the reordering seen, belong to the old timeline.
+  if (placed_ts_ && frame.timestamp < *placed_ts_) {
+    unordered_.clear();
+    unordered_ts_.clear();
+    unordered_own_ts_.clear();
+    last_ts_.reset();
+    placed_ts_.reset();
+    recent_reorder_90k_.clear();
+    reorder_90k_ = 0;
+  }
   unordered_.push_back({frame.last_arrival, frame.bytes, frame.complete && !frame.retransmitted});
   unordered_ts_.insert(frame.timestamp);
   unordered_own_ts_.push_back(frame.timestamp);
@@ -44,12 +56,12 @@ void PlayoutDelay::estimate(const TakenFrame& frame) {
   unordered_ts_.erase(unordered_ts_.begin());
   const int64_t own_ts = unordered_own_ts_.front();
   unordered_own_ts_.pop_front();
+  placed_ts_ = ts;
   // Shown this much before its place in decode order: the decoder holds
-  // the pictures before it at least that long (at most 1 s counts).
-  if (ts - own_ts > reorder_90k_ && ts - own_ts <= 90'000) reorder_90k_ = ts - own_ts;
-  // A timestamp far behind the last is a new timeline (a sender that
-  // restarted): measure from it afresh.
-  if (last_ts_ && *last_ts_ - ts > kTimelineJump90k) last_ts_.reset();
+  // the pictures before it at least that long (counted up to 1 s).
+  recent_reorder_90k_.push_back(std::clamp<int64_t>(ts - own_ts, 0, kMaxReorder90k));
+  if (recent_reorder_90k_.size() > kReorderMemory) recent_reorder_90k_.pop_front();
+  reorder_90k_ = *std::max_element(recent_reorder_90k_.begin(), recent_reorder_90k_.end());
   if (!f.measured || (last_ts_ && ts <= *last_ts_)) return;
   if (last_ts_) {
     const auto arrival_gap =

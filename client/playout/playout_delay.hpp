@@ -20,9 +20,12 @@
 //    among it and the kEstimateReorder frames taken after it (H.264 and
 //    H.265 reorder by at most 16 pictures). The estimate runs that many
 //    frames behind. The most any frame's timestamp fell behind its
-//    decode-order one is the stream's reordering delay: a decoder holds
-//    pictures that long before it shows them in order, so minimum() adds
-//    it (0 without B-frames).
+//    decode-order one (up to 1 s), over the last kReorderMemory frames, is
+//    the stream's reordering delay: a decoder holds pictures that long
+//    before it shows them in order, so minimum() adds it (0 without
+//    B-frames). A frame older than the last one placed means the timeline
+//    stepped back: both start afresh. A smaller step back reads as
+//    reordering for a while, and leaves the memory with its frames.
 //  - target(): fixed: `--buffer`. Adaptive: minimum() within
 //    [floor, ceiling] (kAdaptiveFloor, --buffer-max).
 //  - actual(): how long before its due time a frame is whole, on average
@@ -107,9 +110,10 @@ class PlayoutDelay {
   static constexpr int kSlackFrames = 32;
   static constexpr size_t kReorderFrames = 4;
   static constexpr size_t kEstimateReorder = 16;
-  static constexpr int64_t kTimelineJump90k = 10 * 90'000;  // 10 s
-  static constexpr size_t kCalibrationFirst = 60;           // frames
-  static constexpr size_t kCalibrationLast = 480;           // frames
+  static constexpr int64_t kMaxReorder90k = 90'000;  // 1 s
+  static constexpr size_t kReorderMemory = 256;      // frames
+  static constexpr size_t kCalibrationFirst = 60;    // frames
+  static constexpr size_t kCalibrationLast = 480;    // frames
   static constexpr microseconds kCalibrationDeadband{2'000};
   static constexpr microseconds kMaxCalibration{100'000};
 
@@ -158,7 +162,7 @@ class PlayoutDelay {
   JitterEstimator estimator_;
   std::optional<microseconds> rtt_;
   bool retransmitting_ = false;
-  // The previous frame in timestamp order (B-frames are skipped).
+  // The last frame measured, at its decode-order timestamp.
   std::optional<int64_t> last_ts_;
   SteadyTime last_arrival_;
   size_t last_bytes_ = 0;
@@ -171,8 +175,10 @@ class PlayoutDelay {
   };
   std::deque<Unordered> unordered_;
   std::multiset<int64_t> unordered_ts_;
-  std::deque<int64_t> unordered_own_ts_;  // their own timestamps, in decode order
-  int64_t reorder_90k_ = 0;               // the stream's reordering delay
+  std::deque<int64_t> unordered_own_ts_;    // their own timestamps, in decode order
+  int64_t reorder_90k_ = 0;                 // the stream's reordering delay
+  std::deque<int64_t> recent_reorder_90k_;  // per frame placed, the last kReorderMemory
+  std::optional<int64_t> placed_ts_;        // the last decode-order timestamp given
   // The newest timestamp any frame had: media time advances with it.
   std::optional<int64_t> newest_ts_;
   // Frames waiting for the frames decoded after them (see actual()).

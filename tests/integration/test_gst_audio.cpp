@@ -22,6 +22,7 @@
 #include "support/binaries.hpp"
 #include "support/client_run.hpp"
 #include "support/process.hpp"
+#include "support/sanitized.hpp"
 
 using namespace flowcast::test;
 using namespace std::chrono_literals;
@@ -37,7 +38,10 @@ constexpr size_t kSampleBytes = 2 * 2;               // one S16LE stereo sample
 TEST_CASE("GStreamer's rtspsrc plays a file's video and AAC or Opus sound from flowcast-server",
           "[peer][rtsp][rtsp-server][audio]") {
   const std::string lower = GENERATE("tcp", "udp");
-  const std::string codec = GENERATE("aac", "opus");
+  // The sanitized pass takes each transport with one codec, to keep its
+  // time; the release pass takes all four pairs.
+  const std::string codec = kSanitized ? std::string(lower == "tcp" ? "aac" : "opus")
+                                       : std::string(GENERATE("aac", "opus"));
   INFO("protocols=" << lower << ", " << codec);
   TempDir dir;
   const std::string clip = dir.file(codec == "aac" ? "clip.mp4" : "clip.mkv");
@@ -93,7 +97,8 @@ TEST_CASE("GStreamer's rtspsrc plays a file's video and AAC or Opus sound from f
 TEST_CASE("flowcast-client plays GStreamer's RTSP server's video with Opus or AAC sound",
           "[peer][rtsp][audio]") {
   const std::string lower = GENERATE("tcp", "udp");
-  const bool opus = GENERATE(true, false);
+  // As above: under the sanitizer, TCP with AAC and UDP with Opus.
+  const bool opus = kSanitized ? lower == "udp" : GENERATE(true, false);
   INFO("--transport " << lower << (opus ? ", Opus" : ", AAC"));
   TempDir dir;
   const double seconds = 3;
