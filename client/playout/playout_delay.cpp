@@ -30,23 +30,21 @@ microseconds PlayoutDelay::on_frame(const TakenFrame& frame) {
 }
 
 void PlayoutDelay::estimate(const TakenFrame& frame) {
-  // A frame a retransmission completed arrived a round trip late: that is
-  // the round trip's (counted apart), not jitter.
   // A frame before the last one placed in decode order: the timeline
   // stepped back (no stream reorders by more than the window). What is
   // held, and the reordering seen, belong to the old timeline.
   if (placed_ts_ && frame.timestamp < *placed_ts_) {
     unordered_.clear();
     unordered_ts_.clear();
-    unordered_own_ts_.clear();
     last_ts_.reset();
     placed_ts_.reset();
     recent_reorder_90k_.clear();
-    reorder_90k_ = 0;
   }
-  unordered_.push_back({frame.last_arrival, frame.bytes, frame.complete && !frame.retransmitted});
+  // A frame a retransmission completed arrived a round trip late: that is
+  // the round trip's (counted apart), not jitter.
+  unordered_.push_back(
+      {frame.timestamp, frame.last_arrival, frame.bytes, frame.complete && !frame.retransmitted});
   unordered_ts_.insert(frame.timestamp);
-  unordered_own_ts_.push_back(frame.timestamp);
   if (unordered_.size() <= kEstimateReorder) return;
   // The oldest frame taken, with the smallest timestamp held: its place in
   // decode order (see minimum()).
@@ -54,14 +52,11 @@ void PlayoutDelay::estimate(const TakenFrame& frame) {
   unordered_.pop_front();
   const int64_t ts = *unordered_ts_.begin();
   unordered_ts_.erase(unordered_ts_.begin());
-  const int64_t own_ts = unordered_own_ts_.front();
-  unordered_own_ts_.pop_front();
   placed_ts_ = ts;
   // Shown this much before its place in decode order: the decoder holds
   // the pictures before it at least that long (counted up to 1 s).
-  recent_reorder_90k_.push_back(std::clamp<int64_t>(ts - own_ts, 0, kMaxReorder90k));
+  recent_reorder_90k_.push_back(std::clamp<int64_t>(ts - f.timestamp, 0, kMaxReorder90k));
   if (recent_reorder_90k_.size() > kReorderMemory) recent_reorder_90k_.pop_front();
-  reorder_90k_ = *std::max_element(recent_reorder_90k_.begin(), recent_reorder_90k_.end());
   if (!f.measured || (last_ts_ && ts <= *last_ts_)) return;
   if (last_ts_) {
     const auto arrival_gap =
@@ -113,7 +108,8 @@ microseconds PlayoutDelay::calibrate(const TakenFrame& frame) {
         std::chrono::duration_cast<microseconds>(*frame.due - frame.first_arrival).count() -
         calibration_made_.count());
     if (calibration_us_.size() == calibration_next_) {
-      std::vector<int64_t> v = calibration_us_;
+      // The samples' order does not matter: they are partly sorted in place.
+      std::vector<int64_t>& v = calibration_us_;
       const size_t rank = (v.size() + 1) / 2 - 1;  // nearest rank, p50
       std::nth_element(v.begin(), v.begin() + static_cast<long>(rank), v.end());
       // What the median frame waits once every move decided is made.
@@ -156,7 +152,8 @@ void PlayoutDelay::rebase() {
 }
 
 microseconds PlayoutDelay::reorder_delay() const {
-  return ticks(reorder_90k_);
+  if (recent_reorder_90k_.empty()) return microseconds(0);
+  return ticks(*std::max_element(recent_reorder_90k_.begin(), recent_reorder_90k_.end()));
 }
 
 microseconds PlayoutDelay::minimum() const {

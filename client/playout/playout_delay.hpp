@@ -169,16 +169,17 @@ class PlayoutDelay {
   // Frames taken, in decode order, waiting for their decode-order timestamp
   // (see minimum()), and the timestamps among them.
   struct Unordered {
+    int64_t timestamp = 0;  // its own
     SteadyTime last_arrival;
     size_t bytes = 0;
     bool measured = false;  // complete, and not completed by a retransmission
   };
   std::deque<Unordered> unordered_;
   std::multiset<int64_t> unordered_ts_;
-  std::deque<int64_t> unordered_own_ts_;    // their own timestamps, in decode order
-  int64_t reorder_90k_ = 0;                 // the stream's reordering delay
-  std::deque<int64_t> recent_reorder_90k_;  // per frame placed, the last kReorderMemory
-  std::optional<int64_t> placed_ts_;        // the last decode-order timestamp given
+  // Per frame placed, the last kReorderMemory: how far its timestamp fell
+  // behind its decode-order one (reorder_delay()).
+  std::deque<int64_t> recent_reorder_90k_;
+  std::optional<int64_t> placed_ts_;  // the last decode-order timestamp given
   // The newest timestamp any frame had: media time advances with it.
   std::optional<int64_t> newest_ts_;
   // Frames waiting for the frames decoded after them (see actual()).
