@@ -8,7 +8,8 @@
 //
 // CPU is user + sys of the whole process (every libavcodec thread) from
 // getrusage, over one mode's pass. --pace feeds each access unit at its
-// decode time, as a live stream arrives (a pass then lasts the clip).
+// decode time, as a live stream arrives (a pass then lasts the clip);
+// --batch N with it feeds N units at once, as a buffer that lets them gather.
 //
 // Modes:
 //   flowcast        VideoDecoder, threading chosen from the stream as the
@@ -54,25 +55,27 @@ struct Clip {
 };
 
 // Feeds the access units in decode order; with pace, each at its decode time
-// from the start. Returns the pictures out.
+// from the start, or with batch > 1 in groups of batch units, each group once
+// its last unit has arrived. Returns the pictures out.
 template <typename Decode>
-size_t feed(const Clip& clip, bool pace, Decode&& decode) {
+size_t feed(const Clip& clip, bool pace, size_t batch, Decode&& decode) {
   const auto start = std::chrono::steady_clock::now();
   const int64_t first_dts = clip.units.empty() ? 0 : clip.units.front().dts_90k;
   size_t pictures = 0;
-  for (const auto& u : clip.units) {
+  for (size_t i = 0; i < clip.units.size(); i += batch) {
+    const size_t end = std::min(clip.units.size(), i + batch);
     if (pace)
-      std::this_thread::sleep_until(start +
-                                    std::chrono::microseconds((u.dts_90k - first_dts) * 100 / 9));
-    pictures += decode(&u);
+      std::this_thread::sleep_until(
+          start + std::chrono::microseconds((clip.units[end - 1].dts_90k - first_dts) * 100 / 9));
+    for (size_t j = i; j < end; ++j) pictures += decode(&clip.units[j]);
   }
   return pictures + decode(nullptr);  // nullptr: the end, drain
 }
 
-size_t run_flowcast(const Clip& clip, bool pace, media::DecoderThreadingRequest request,
-                    std::string& chosen) {
+size_t run_flowcast(const Clip& clip, bool pace, size_t batch,
+                    media::DecoderThreadingRequest request, std::string& chosen) {
   media::VideoDecoder decoder(clip.codec_id, request);
-  const size_t n = feed(clip, pace, [&](const media::EncodedFrame* u) {
+  const size_t n = feed(clip, pace, batch, [&](const media::EncodedFrame* u) {
     return u ? decoder.decode(u->annexb, u->pts_90k).size() : decoder.flush().size();
   });
   if (decoder.threading())
@@ -81,7 +84,7 @@ size_t run_flowcast(const Clip& clip, bool pace, media::DecoderThreadingRequest 
   return n;
 }
 
-size_t run_lavc(const Clip& clip, bool pace, int threads, int type) {
+size_t run_lavc(const Clip& clip, bool pace, size_t batch, int threads, int type) {
   const AVCodec* codec = avcodec_find_decoder(clip.codec_id);
   media::CodecContext ctx(avcodec_alloc_context3(codec));
   ctx->thread_count = threads;
@@ -97,7 +100,7 @@ size_t run_lavc(const Clip& clip, bool pace, int threads, int type) {
     }
     return n;
   };
-  return feed(clip, pace, [&](const media::EncodedFrame* u) -> size_t {
+  return feed(clip, pace, batch, [&](const media::EncodedFrame* u) -> size_t {
     if (!u) {
       avcodec_send_packet(ctx.get(), nullptr);
       return receive();
@@ -137,12 +140,17 @@ int main(int argc, char** argv) {
   std::string path;
   int rounds = 5;
   bool pace = false;
+  size_t batch = 1;
   int max_delay = 0;
   std::vector<std::string> modes{"flowcast", "flowcast-slice2", "lavc-1", "lavc-2"};
   app.add_option("CLIP", path, "an H.264 or H.265 file")->required();
   app.add_option("--rounds", rounds, "rounds of every mode (default 5)")
       ->check(CLI::Range(1, 1000));
   app.add_flag("--pace", pace, "feed each access unit at its decode time, as a live stream");
+  app.add_option("--batch", batch,
+                 "with --pace, feed the units in groups of this many, each once its last unit "
+                 "has arrived (default 1)")
+      ->check(CLI::Range(1, 64));
   app.add_option("--max-delay", max_delay,
                  "flowcast: pictures of delay its threads may add (the client: 1 with the "
                  "default buffer, 0 with --buffer 0ms; default 0)");
@@ -180,18 +188,18 @@ int main(int argc, char** argv) {
       };
       if (m == "flowcast") {
         pictures = run_flowcast(
-            clip, pace,
+            clip, pace, batch,
             media::DecoderThreadingRequest::chosen({.max_added_delay = max_delay, .cores = 0}),
             chosen);
       } else if (m.rfind("flowcast-slice", 0) == 0) {
         std::string ignored;
         pictures = run_flowcast(
-            clip, pace, media::DecoderThreadingRequest::exactly(number_after("flowcast-slice")),
-            ignored);
+            clip, pace, batch,
+            media::DecoderThreadingRequest::exactly(number_after("flowcast-slice")), ignored);
       } else if (m.rfind("lavc-slice", 0) == 0) {
-        pictures = run_lavc(clip, pace, number_after("lavc-slice"), FF_THREAD_SLICE);
+        pictures = run_lavc(clip, pace, batch, number_after("lavc-slice"), FF_THREAD_SLICE);
       } else if (m.rfind("lavc-", 0) == 0) {
-        pictures = run_lavc(clip, pace, number_after("lavc-"), 0);
+        pictures = run_lavc(clip, pace, batch, number_after("lavc-"), 0);
       } else {
         std::fprintf(stderr, "flowcast-decode-bench: unknown mode '%s'\n", m.c_str());
         return 2;

@@ -32,6 +32,13 @@ class RenderStage {
   // Frames the decoder may run ahead of the renderer: enough to cover
   // B-frame reordering, few enough that the receive buffer holds the rest.
   static constexpr size_t kQueueFrames = 8;
+  // Once the queue is full, the decoder goes on only when fewer than this
+  // are left, and then decodes up to kQueueFrames - kResumeFrames + 1
+  // pictures back to back: with a buffer that holds them (the default 500
+  // ms), libavcodec costs about 10 % less CPU so than fed one access unit
+  // per picture shown (flowcast-decode-bench --pace --batch, bench/RESULTS.md).
+  // Three pictures left are 100 ms at 30 fps, many decodes' worth.
+  static constexpr size_t kResumeFrames = 4;
 
   // Borrows all; quality may be nullptr. launched: what t_ms counts from
   // (QualityMeter::submit).
@@ -84,7 +91,7 @@ class RenderStage {
   const PlayoutClock& clock_;
   QualityMeter* quality_;
   SteadyTime launched_;
-  common::BoundedQueue<RenderFrame> queue_{kQueueFrames};
+  common::BoundedQueue<RenderFrame> queue_{kQueueFrames, kResumeFrames};
   RenderStats stats_;
   uint64_t skipped_ = 0;
   std::optional<int64_t> last_pts_;

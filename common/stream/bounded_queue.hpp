@@ -7,6 +7,11 @@
 // (discarded()), so a writer that raced the close loses nothing unseen.
 // Values are moved, never copied. A reader that waits on other things as
 // well (a render loop) hears of the queue through on_ready().
+//
+// A resume mark below the high-water mark gives hysteresis: a writer stopped
+// at the high-water mark is let go (wait_for_drain returns, drain is
+// emitted) only once pops have taken the queue below the resume mark, so it
+// then writes several values back to back instead of one per pop.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -22,7 +27,12 @@ namespace flowcast::common {
 template <typename T>
 class BoundedQueue : public Writable<T> {
  public:
-  explicit BoundedQueue(size_t high_water) : high_water_(high_water ? high_water : 1) {}
+  // high_water: the values held at which write() says false (0 counts as 1).
+  // resume_below: a writer stopped there goes on once fewer are held; 0 or
+  // more than high_water: high_water (no hysteresis).
+  explicit BoundedQueue(size_t high_water, size_t resume_below = 0)
+      : high_water_(high_water ? high_water : 1),
+        resume_below_(resume_below && resume_below <= high_water_ ? resume_below : high_water_) {}
 
   // Calls ready on the writer's thread, outside the queue's lock, when a
   // write finds the queue empty and when it closes: the moments a reader
@@ -50,10 +60,11 @@ class BoundedQueue : public Writable<T> {
     return below_mark;
   }
 
-  // Blocks until the queue is below its mark or closed. false once closed.
+  // Blocks until the queue is below its resume mark or closed. false once
+  // closed.
   bool wait_for_drain() {
     std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < high_water_; });
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < resume_below_; });
     return !closed_;
   }
 
@@ -120,9 +131,9 @@ class BoundedQueue : public Writable<T> {
     if (items_.empty()) return std::nullopt;
     T value = std::move(items_.front());
     items_.pop_front();
-    bool drained = writer_waiting_ && items_.size() < high_water_;
+    bool drained = writer_waiting_ && items_.size() < resume_below_;
     if (drained) writer_waiting_ = false;
-    not_full_.notify_all();
+    if (items_.size() < resume_below_) not_full_.notify_all();
     if (drained) {
       lock.unlock();
       this->emit_drain();
@@ -137,6 +148,7 @@ class BoundedQueue : public Writable<T> {
   std::condition_variable not_empty_;
   std::deque<T> items_;
   size_t high_water_;
+  size_t resume_below_;
   bool closed_ = false;
   bool writer_waiting_ = false;
   size_t discarded_ = 0;

@@ -182,3 +182,51 @@ TEST_CASE("BoundedQueue: wait_until_not_empty", "[unit][bounded_queue]") {
     reader.join();
   }
 }
+
+TEST_CASE("BoundedQueue: a resume mark lets a stopped writer go only below it",
+          "[unit][bounded_queue]") {
+  BoundedQueue<int> q(4, 2);  // stop at 4 held, go on below 2
+  int drains = 0;
+  q.on_drain([&] { ++drains; });
+  for (int i = 1; i <= 3; ++i) CHECK(q.write(i));
+  CHECK_FALSE(q.write(4));
+  CHECK(q.try_pop() == 1);  // 3 held: below the high-water mark, not below 2
+  CHECK(q.try_pop() == 2);  // 2 held
+  CHECK(drains == 0);
+  CHECK(q.try_pop() == 3);  // 1 held: the writer may go on
+  CHECK(drains == 1);
+
+  SECTION("a waiting writer is released by the pop that crosses it, not before") {
+    CHECK(q.write(5));
+    CHECK(q.write(6));
+    REQUIRE_FALSE(q.write(7));  // 4, 5, 6, 7 held
+    bool result = false;
+    BoundedQueue<int> ready(4);
+    BoundedQueue<int> released(4);
+    std::thread writer([&] {
+      ready.write(1);
+      result = q.wait_for_drain();
+      released.write(static_cast<int>(q.size()));
+    });
+    REQUIRE(ready.pop() == 1);
+    CHECK(q.pop() == 4);
+    CHECK(q.pop() == 5);
+    CHECK(q.pop() == 6);  // 1 held: below 2
+    writer.join();
+    CHECK(result);
+    const auto held = released.try_pop();
+    REQUIRE(held);
+    CHECK(*held <= 1);  // it ran on only once the queue was below the mark
+  }
+}
+
+TEST_CASE("BoundedQueue: a resume mark above the high-water mark is the high-water mark",
+          "[unit][bounded_queue]") {
+  BoundedQueue<int> q(2, 9);
+  int drains = 0;
+  q.on_drain([&] { ++drains; });
+  CHECK(q.write(1));
+  CHECK_FALSE(q.write(2));
+  CHECK(q.try_pop() == 1);
+  CHECK(drains == 1);
+}
