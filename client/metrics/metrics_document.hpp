@@ -263,8 +263,8 @@ struct TimelineSample {
   uint64_t corrupt = 0;  // rendered pictures the decoder flagged
   uint64_t tainted = 0;
   uint64_t damaged = 0;
-  double target_delay_ms = 0;      // the playout delay's target (PlayoutDelay)
-  std::optional<double> delay_ms;  // its actual value; null before playback
+  double target_delay_ms = 0;        // the playout delay's target (PlayoutDelay)
+  std::optional<double> delay_ms{};  // its actual value; null before playback
   // The sound, null without an audio stream: what it holds (ms: its buffer
   // and the output's queue), W3C concealedSamples and the output's
   // underruns so far, and the A/V offset (ms, audio − video, + audio
