@@ -33,12 +33,13 @@ class RenderStage {
   // B-frame reordering, few enough that the receive buffer holds the rest.
   static constexpr size_t kQueueFrames = 8;
   // Once the queue is full, the decoder goes on only when fewer than this
-  // are left, and then decodes up to kQueueFrames - kResumeFrames + 1
-  // pictures back to back: with a buffer that holds them (the default 500
-  // ms), libavcodec costs about 10 % less CPU so than fed one access unit
-  // per picture shown (flowcast-decode-bench --pace --batch, bench/RESULTS.md).
-  // Three pictures left are 100 ms at 30 fps, many decodes' worth.
-  static constexpr size_t kResumeFrames = 4;
+  // are left, then decodes kQueueFrames - kResumeFrames + 1 = 4 pictures
+  // back to back. With a buffer that keeps the queue full (the default 500
+  // ms), libavcodec so costs about 10 % less CPU than fed one access unit
+  // per picture shown (flowcast-decode-bench --pace --batch 4; bench/
+  // RESULTS.md, history). The four pictures still queued when it goes on
+  // are 133 ms at 30 fps, 67 ms at 60: many decodes' worth.
+  static constexpr size_t kResumeFrames = 5;
 
   // Borrows all; quality may be nullptr. launched: what t_ms counts from
   // (QualityMeter::submit).

@@ -1,6 +1,9 @@
 // BoundedQueue: the high-water mark, drain, and close() waking both kinds of
-// waiter. Threads synchronise through the queues themselves; nothing sleeps.
+// waiter, the resume mark. Threads synchronise through the queues
+// themselves; nothing sleeps, and one check that a writer still waits gives
+// it 50 ms to show it does not.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -210,19 +213,46 @@ TEST_CASE("BoundedQueue: a resume mark lets a stopped writer go only below it",
     });
     REQUIRE(ready.pop() == 1);
     CHECK(q.pop() == 4);
-    CHECK(q.pop() == 5);
+    CHECK(q.pop() == 5);  // 2 held: the writer still waits (the one timed wait here)
+    CHECK_FALSE(released.wait_until_not_empty(std::chrono::steady_clock::now() +
+                                              std::chrono::milliseconds(50)));
     CHECK(q.pop() == 6);  // 1 held: below 2
+    const auto held = released.pop();
     writer.join();
     CHECK(result);
-    const auto held = released.try_pop();
     REQUIRE(held);
-    CHECK(*held <= 1);  // it ran on only once the queue was below the mark
+    CHECK(*held <= 1);
+  }
+
+  SECTION("close() releases a writer waiting between the marks") {
+    CHECK(q.write(5));
+    CHECK(q.write(6));
+    REQUIRE_FALSE(q.write(7));
+    CHECK(q.pop() == 4);  // 3 held: between the marks
+    bool result = true;
+    std::thread writer([&] { result = q.wait_for_drain(); });
+    q.close();
+    writer.join();
+    CHECK_FALSE(result);
   }
 }
 
 TEST_CASE("BoundedQueue: a resume mark above the high-water mark is the high-water mark",
           "[unit][bounded_queue]") {
   BoundedQueue<int> q(2, 9);
+  int drains = 0;
+  q.on_drain([&] { ++drains; });
+  CHECK(q.write(1));
+  CHECK_FALSE(q.write(2));
+  CHECK_FALSE(q.write(3));
+  CHECK(q.try_pop() == 1);  // 2 held: at the high-water mark, though below 9
+  CHECK(drains == 0);
+  CHECK(q.try_pop() == 2);  // 1 held: below it
+  CHECK(drains == 1);
+}
+
+TEST_CASE("BoundedQueue: a resume mark of 0 is the high-water mark", "[unit][bounded_queue]") {
+  BoundedQueue<int> q(2, 0);
   int drains = 0;
   q.on_drain([&] { ++drains; });
   CHECK(q.write(1));
