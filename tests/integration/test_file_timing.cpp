@@ -118,9 +118,16 @@ void raw_stream_without_timestamps(const std::string& transport) {
   INFO("wall " << p.wall_s << " s");
   CHECK(p.exit_code == 0);
   CHECK(p.hashes == expected);
-  // Paced in real time: the file's 4 s plus the 500 ms buffer.
+  // Paced in real time: the file's 4 s plus the 500 ms buffer, at least.
   CHECK(p.wall_s >= 4.2);
-  CHECK(p.wall_s <= 5.0);
+  // And not slower: from the first picture to exit, the file's 4 s. Launch
+  // (process start, connecting, the buffer's fill) is left out; under the
+  // sanitizers on a busy machine it alone can take most of a second.
+  const double from_first_picture_s =
+      (p.client["duration_ms"].get<double>() - p.client["startup_ms"].get<double>()) / 1000;
+  INFO("from the first picture to exit " << from_first_picture_s << " s");
+  CHECK(from_first_picture_s >= 3.9);
+  CHECK(from_first_picture_s <= 4.4);
   CHECK(p.client["stalls"]["count"] == 0);
   CHECK(p.client["packets"]["lost"] == 0);
   // One picture every 1/30 s, in presentation order.

@@ -64,51 +64,6 @@ std::optional<Luma> grab(const TempDir& dir, const std::string& display) {
   return Luma{std::sqrt(sq / px.size() - mean * mean), values.size()};
 }
 
-}  // namespace
-
-TEST_CASE("the SDL window shows the picture under Xvfb", "[integration][window]") {
-  TempDir dir;
-  const std::string display = free_display_name();
-  Process xvfb({"Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp"},
-               dir.file("xvfb.log"));
-  // Xvfb is ready when its socket exists.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!file_exists("/tmp/.X11-unix/X" + display.substr(1)) &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  REQUIRE(xvfb.running());
-
-  auto blank = grab(dir, display);
-  REQUIRE(blank);
-  CHECK(blank->distinct <= 2);  // an empty X screen is uniform
-
-  PatternServer server(dir, "800k");
-  REQUIRE(server.ready());
-  const std::string port = server.port();
-  Process client({kClient, "127.0.0.1:" + port, "--duration", "20s"}, dir.file("client.log"),
-                 windowed_env(display));
-
-  // Poll the screen until the picture shows, within a deadline.
-  std::optional<Luma> shot;
-  const auto until = std::chrono::steady_clock::now() + 15s;
-  while (std::chrono::steady_clock::now() < until) {
-    shot = grab(dir, display);
-    // The picture, not the overlay alone (its text has many grey levels too).
-    if (shot && shot->distinct > 50 && shot->stddev > 20) break;
-    std::this_thread::sleep_for(200ms);
-  }
-  INFO(client.log());
-  REQUIRE(client.running());
-  CHECK(client.log().find("playing headless") == std::string::npos);
-  REQUIRE(shot);
-  CHECK(shot->distinct > 50);
-  CHECK(shot->stddev > 20);
-  client.signal(SIGTERM);
-  CHECK(client.wait_for(10s) == 0);
-}
-
-namespace {
-
 // An X server of our own for one test, gone with it.
 class Xvfb {
  public:
@@ -158,6 +113,53 @@ std::optional<WindowBox> find_window(const TempDir& dir, const std::string& disp
 }
 
 }  // namespace
+
+TEST_CASE("the SDL window shows the picture under Xvfb", "[integration][window]") {
+  TempDir dir;
+  Xvfb xvfb(dir, "640x480");
+  REQUIRE(xvfb.running());
+  const std::string display = xvfb.display();
+
+  auto blank = grab(dir, display);
+  REQUIRE(blank);
+  CHECK(blank->distinct <= 2);  // an empty X screen is uniform
+
+  PatternServer server(dir, "800k");
+  REQUIRE(server.ready());
+  const std::string port = server.port();
+  Process client({kClient, "127.0.0.1:" + port, "--duration", "20s"}, dir.file("client.log"),
+                 windowed_env(display));
+
+  // Poll the screen until the picture shows, within a deadline.
+  std::optional<Luma> shot;
+  int grabs = 0, failed_grabs = 0;
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < until) {
+    shot = grab(dir, display);
+    ++grabs;
+    if (!shot) ++failed_grabs;
+    // The picture, not the overlay alone (its text has many grey levels too).
+    if (shot && shot->distinct > 50 && shot->stddev > 20) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  INFO(client.log());
+  // What the screen showed, and where the window was, should this fail.
+  INFO(grabs << " screenshots, " << failed_grabs << " failed; the last: "
+             << (shot ? std::to_string(shot->distinct) + " grey levels, stddev " +
+                            std::to_string(shot->stddev)
+                      : std::string("none")));
+  const auto box = find_window(dir, display);
+  INFO("the window: " << (box ? std::to_string(box->w) + "x" + std::to_string(box->h) + " at " +
+                                    std::to_string(box->x) + "," + std::to_string(box->y)
+                              : std::string("not found")));
+  REQUIRE(client.running());
+  CHECK(client.log().find("playing headless") == std::string::npos);
+  REQUIRE(shot);
+  CHECK(shot->distinct > 50);
+  CHECK(shot->stddev > 20);
+  client.signal(SIGTERM);
+  CHECK(client.wait_for(10s) == 0);
+}
 
 // 12 s of screenshots in real time ([long]: a sanitized build on a busy
 // machine takes too few of them; the sanitized pass still opens the window
