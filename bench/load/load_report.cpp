@@ -4,15 +4,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/util/percentile.hpp"
+
 namespace flowcast::bench {
 
 namespace {
-
-// Nearest rank (1-based ceil(p * n)) of sorted values.
-double nearest_rank(const std::vector<double>& sorted, double p) {
-  const auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
-}
 
 double median_of(const std::vector<double>& sorted) {
   const size_t n = sorted.size();
@@ -65,7 +61,8 @@ void LoadReport::summarize() {
   if (!fractions.empty()) {
     std::sort(fractions.begin(), fractions.end());
     std::sort(rates.begin(), rates.end());
-    a.fraction_received = {fractions.front(), nearest_rank(fractions, 0.01), median_of(fractions)};
+    a.fraction_received = {fractions.front(), common::nearest_rank(fractions, 0.01),
+                           median_of(fractions)};
     a.packets_per_s_per_viewer = {rates.front(), median_of(rates)};
     std::sort(frame_rates.begin(), frame_rates.end());
     a.frames_per_s_per_viewer = {frame_rates.front(), median_of(frame_rates)};

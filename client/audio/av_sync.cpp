@@ -3,18 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/util/percentile.hpp"
+
 namespace flowcast::client {
-
-namespace {
-
-// The p-th percentile of sorted values, nearest rank.
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
-}
-
-}  // namespace
 
 std::optional<std::chrono::microseconds> AvSync::on_shown(int64_t video_pts, SteadyTime shown,
                                                           const std::optional<SyncPoint>& video,
@@ -88,8 +79,8 @@ AvSyncFigures AvSync::figures() const {
   const auto n = static_cast<double>(magnitude.size());
   f.mean_ms = sum / n;
   f.mean_signed_ms = signed_sum / n;
-  f.p50_ms = percentile(magnitude, 50);
-  f.p95_ms = percentile(magnitude, 95);
+  f.p50_ms = common::nearest_rank(magnitude, 0.50);
+  f.p95_ms = common::nearest_rank(magnitude, 0.95);
   f.max_ms = magnitude.back();
   f.outside_window_share =
       measured_time_.count() > 0

@@ -5,19 +5,14 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "common/util/percentile.hpp"
+
 namespace flowcast::client {
 
 namespace {
 
 // Hops kept: back past a window before the trigger, and a window after it.
 constexpr size_t kMaxHops = 4 * BeepDetector::kWindowMs / BeepDetector::kHopMs + 4;
-
-// The p-th percentile of sorted values, nearest rank.
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
-}
 
 }  // namespace
 
@@ -199,8 +194,8 @@ void BeepFlashMeter::fill(const std::vector<SteadyTime>& heard, AvSyncFigures& f
   const auto n = static_cast<double>(offsets.size());
   o.mean = sum / n;
   o.mean_signed = signed_sum / n;
-  o.p50 = percentile(magnitude, 50);
-  o.p95 = percentile(magnitude, 95);
+  o.p50 = common::nearest_rank(magnitude, 0.50);
+  o.p95 = common::nearest_rank(magnitude, 0.95);
   o.max = magnitude.back();
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/util/percentile.hpp"
+
 namespace flowcast::client {
 
 double FreezeDetector::threshold_ms() const {
@@ -49,12 +51,8 @@ LatencySummary summarize_latency(std::vector<double> v) {
   LatencySummary s;
   if (v.empty()) return s;
   std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return v[std::clamp<size_t>(i, 1, v.size()) - 1];
-  };
-  s.p50 = rank(0.50);
-  s.p95 = rank(0.95);
+  s.p50 = common::nearest_rank(v, 0.50);
+  s.p95 = common::nearest_rank(v, 0.95);
   s.max = v.back();
   return s;
 }

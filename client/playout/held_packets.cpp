@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "common/util/percentile.hpp"
+
 namespace flowcast::client {
 
 const HeldPackets::Packet* HeldPackets::find(int64_t seq) const {
@@ -29,10 +31,10 @@ std::chrono::microseconds HeldPackets::held_for(SteadyTime now) const {
         std::chrono::duration_cast<std::chrono::microseconds>(h.arrival - front.arrival).count();
     ahead_us.push_back(presented_us - arrived_us);
   }
-  const size_t rank = (ahead_us.size() + 1) / 2 - 1;  // nearest rank, p50
-  std::nth_element(ahead_us.begin(), ahead_us.begin() + static_cast<long>(rank), ahead_us.end());
+  const int64_t median_ahead_us = common::nearest_rank_unsorted(ahead_us, 0.5);
   const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(now - front.arrival);
-  return std::max(std::chrono::microseconds(0), waited + std::chrono::microseconds(ahead_us[rank]));
+  return std::max(std::chrono::microseconds(0),
+                  waited + std::chrono::microseconds(median_ahead_us));
 }
 
 void HeldPackets::hold(int64_t seq, Packet packet) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/util/percentile.hpp"
+
 namespace flowcast::client {
 
 namespace {
@@ -38,7 +40,7 @@ void PlayoutDelay::estimate(const TakenFrame& frame) {
     unordered_ts_.clear();
     last_ts_.reset();
     placed_ts_.reset();
-    recent_reorder_90k_.clear();
+    reorder_max_.clear();
   }
   // A frame a retransmission completed arrived a round trip late: that is
   // the round trip's (counted apart), not jitter.
@@ -55,8 +57,12 @@ void PlayoutDelay::estimate(const TakenFrame& frame) {
   placed_ts_ = ts;
   // Shown this much before its place in decode order: the decoder holds
   // the pictures before it at least that long (counted up to 1 s).
-  recent_reorder_90k_.push_back(std::clamp<int64_t>(ts - f.timestamp, 0, kMaxReorder90k));
-  if (recent_reorder_90k_.size() > kReorderMemory) recent_reorder_90k_.pop_front();
+  const int64_t reorder_90k = std::clamp<int64_t>(ts - f.timestamp, 0, kMaxReorder90k);
+  while (!reorder_max_.empty() && reorder_max_.back().amount_90k <= reorder_90k)
+    reorder_max_.pop_back();
+  reorder_max_.push_back({placed_count_, reorder_90k});
+  if (reorder_max_.front().placed + kReorderMemory <= placed_count_) reorder_max_.pop_front();
+  ++placed_count_;
   if (!f.measured || (last_ts_ && ts <= *last_ts_)) return;
   if (last_ts_) {
     const auto arrival_gap =
@@ -109,12 +115,10 @@ microseconds PlayoutDelay::calibrate(const TakenFrame& frame) {
         calibration_made_.count());
     if (calibration_us_.size() == calibration_next_) {
       // The samples' order does not matter: they are partly sorted in place.
-      std::vector<int64_t>& v = calibration_us_;
-      const size_t rank = (v.size() + 1) / 2 - 1;  // nearest rank, p50
-      std::nth_element(v.begin(), v.begin() + static_cast<long>(rank), v.end());
+      const microseconds median(common::nearest_rank_unsorted(calibration_us_, 0.5));
       // What the median frame waits once every move decided is made.
       const microseconds decided = calibration_made_ + calibration_left_;
-      const microseconds off = config_.fixed - (microseconds(v[rank]) + decided);
+      const microseconds off = config_.fixed - (median + decided);
       if (off >= kCalibrationDeadband || off <= -kCalibrationDeadband)
         calibration_left_ =
             std::clamp(decided + off, -kMaxCalibration, kMaxCalibration) - calibration_made_;
@@ -152,8 +156,8 @@ void PlayoutDelay::rebase() {
 }
 
 microseconds PlayoutDelay::reorder_delay() const {
-  if (recent_reorder_90k_.empty()) return microseconds(0);
-  return ticks(*std::max_element(recent_reorder_90k_.begin(), recent_reorder_90k_.end()));
+  if (reorder_max_.empty()) return microseconds(0);
+  return ticks(reorder_max_.front().amount_90k);
 }
 
 microseconds PlayoutDelay::minimum() const {

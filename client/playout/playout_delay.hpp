@@ -176,9 +176,17 @@ class PlayoutDelay {
   };
   std::deque<Unordered> unordered_;
   std::multiset<int64_t> unordered_ts_;
-  // Per frame placed, the last kReorderMemory: how far its timestamp fell
-  // behind its decode-order one (reorder_delay()).
-  std::deque<int64_t> recent_reorder_90k_;
+  // How far a placed frame's timestamp fell behind its decode-order one,
+  // the most over the last kReorderMemory frames placed (reorder_delay()):
+  // a sliding-window maximum. It holds the frames no later frame has matched
+  // or exceeded, their amounts falling from front to back, each with its
+  // place in the count of frames placed; the front is the maximum.
+  struct Reorder {
+    uint64_t placed = 0;
+    int64_t amount_90k = 0;
+  };
+  std::deque<Reorder> reorder_max_;
+  uint64_t placed_count_ = 0;
   std::optional<int64_t> placed_ts_;  // the last decode-order timestamp given
   // The newest timestamp any frame had: media time advances with it.
   std::optional<int64_t> newest_ts_;

@@ -342,3 +342,41 @@ TEST_CASE("PlayoutDelay: a timeline that steps back is not the stream's reorderi
   CHECK(delay.reorder_delay().count() == 0);
   CHECK(ms_of(delay.target()) < 100.0);
 }
+
+TEST_CASE("PlayoutDelay: a deeper reordering gives way to a shallower one after the memory",
+          "[unit][playout_delay]") {
+  // A stream whose encoder first codes groups of 8 as a B-pyramid (decode
+  // order 8 4 2 1 3 6 5 7: picture 1 is shown 3 frames before its place in
+  // decode order), then switches to one B-frame per P-frame (1 frame). The
+  // reordering delay is the most over the last PlayoutDelay::kReorderMemory
+  // frames placed: 3 frames while the pyramid is in it, then 1, never 0.
+  PlayoutDelay delay(adaptive());
+  int64_t n = 0;  // decode order
+  const auto take = [&](int64_t slot) {
+    const SteadyTime whole = t0 + microseconds(n * kTick * 1000 / 90) + 20ms;
+    TakenFrame f;
+    f.timestamp = slot * kTick;
+    f.first_arrival = whole - 5ms;
+    f.last_arrival = whole;
+    f.bytes = 8'000;
+    f.taken = whole;
+    delay.on_frame(f);
+    ++n;
+  };
+  constexpr int64_t kPyramid[8] = {8, 4, 2, 1, 3, 6, 5, 7};
+  int64_t anchor = 0;
+  take(0);
+  for (int g = 0; g < 12; ++g, anchor += 8)
+    for (int64_t k : kPyramid) take(anchor + k);
+  CHECK(ms_of(delay.reorder_delay()) == Approx(3 * kFrameMs).margin(0.01));
+  const int64_t switched = n;
+  for (; anchor < 1000; anchor += 2) {
+    take(anchor + 2);
+    take(anchor + 1);
+    // The pyramid's last frame placed is 16 frames behind the newest
+    // (the estimate's reordering window); it leaves the memory 256 later.
+    if (n - switched == 200)
+      CHECK(ms_of(delay.reorder_delay()) == Approx(3 * kFrameMs).margin(0.01));
+  }
+  CHECK(ms_of(delay.reorder_delay()) == Approx(kFrameMs).margin(0.01));
+}
