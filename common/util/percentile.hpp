@@ -1,5 +1,6 @@
-// Nearest-rank percentiles, the one definition every flowcast figure uses
-// (latency p50/p95, the A/V offset, the playout calibration, the load tool).
+// Nearest-rank percentiles: latency p50/p95, the A/V and beep-flash offsets,
+// the playout calibration and the held packets' median, the load tool's p1.
+// (The QoE score's median of segment scores is the upper median, its own.)
 #pragma once
 
 #include <algorithm>
