@@ -1,7 +1,6 @@
 #include "bench/load/load_report.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include "common/util/percentile.hpp"

@@ -1,7 +1,6 @@
 #include "client/metrics/client_metrics.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <sstream>
 
